@@ -1,0 +1,28 @@
+// Kernel helpers and intrinsics callable from programs. Those with a meaning outside the
+// kernel (byte order) also work in Node; the others throw there.
+
+function inProgramOnly(what: string): never {
+  throw new Error(`${what}() is a BPF helper: it runs inside a program, not in Node`);
+}
+
+const swap16 = (x: number) => ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
+const swap32 = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+
+/** Host to network order, 16 bits. Fields typed be16 convert on their own; use these for raw values. */
+export function htons(x: number): number { return swap16(x); }
+export function ntohs(x: number): number { return swap16(x); }
+export function htonl(x: number): number { return swap32(x); }
+export function ntohl(x: number): number { return swap32(x); }
+
+/** bpf_ktime_get_ns: monotonic nanoseconds. */
+export function ktimeGetNs(): bigint { return inProgramOnly("ktimeGetNs"); }
+/** bpf_get_prandom_u32. */
+export function getPrandomU32(): number { return inProgramOnly("getPrandomU32"); }
+/** bpf_get_smp_processor_id. */
+export function getSmpProcessorId(): number { return inProgramOnly("getSmpProcessorId"); }
+/** bpf_redirect: send the packet out of interface `ifindex`; returns XDP_REDIRECT or XDP_ABORTED. */
+export function redirect(_ifindex: number, _flags = 0): number { return inProgramOnly("redirect"); }
+/** bpf_trace_printk with a literal format (up to 3 arguments); output in /sys/kernel/tracing/trace_pipe. */
+export function printk(_format: string, ..._args: (number | bigint)[]): void { return inProgramOnly("printk"); }
+/** Atomically adds `delta` to a field of a map value (`atomicAdd(v.packets, 1n)`). */
+export function atomicAdd<T extends number | bigint>(_target: T, _delta: T): void { return inProgramOnly("atomicAdd"); }

@@ -1,0 +1,97 @@
+// Map declarations. A program declares each map once, typed by its key and value
+// descriptors; the compiler emits it as a BTF-defined map in `.maps`, and userspace binds
+// the same declaration to the loaded map to read and write it with JavaScript values.
+// A map's name in the object is the name of the `const` that holds it.
+import { u32, type TypeDesc, type Value } from "./types.ts";
+
+/** Kernel map types (enum bpf_map_type). */
+export enum MapType {
+  HASH = 1, ARRAY = 2, PROG_ARRAY = 3, PERCPU_HASH = 5, PERCPU_ARRAY = 6,
+  LRU_HASH = 9, LRU_PERCPU_HASH = 10, ARRAY_OF_MAPS = 12, HASH_OF_MAPS = 13,
+  DEVMAP = 14, CPUMAP = 16, RINGBUF = 27,
+}
+
+/** Flags of `update` (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
+export enum UpdateFlags { ANY = 0, NOEXIST = 1, EXIST = 2 }
+
+export interface MapOptions {
+  maxEntries: number;
+  /** BPF_F_* map flags, e.g. BPF_F_NO_PREALLOC = 1. */
+  flags?: number;
+}
+
+function inProgramOnly(what: string): never {
+  throw new Error(`${what} runs inside a BPF program; in Node, bind the map with the runtime (obj.map(decl))`);
+}
+
+/** What all map declarations share: the descriptor the compiler and the runtime read. */
+export abstract class MapDecl<K extends TypeDesc<any>, V extends TypeDesc<any>> {
+  abstract readonly type: MapType;
+  readonly maxEntries: number;
+  readonly flags: number;
+  constructor(readonly keyType: K, readonly valueType: V, options: MapOptions) {
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries <= 0) {
+      throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`);
+    }
+    this.maxEntries = options.maxEntries;
+    this.flags = options.flags ?? 0;
+  }
+  /** In a program: a reference to the value (writes through it change the map), or null. */
+  lookup(_key: Value<K>): Value<V> | null { return inProgramOnly("lookup"); }
+  /** In a program: 0 on success, a negative errno otherwise. */
+  update(_key: Value<K>, _value: Value<V>, _flags: UpdateFlags = UpdateFlags.ANY): number { return inProgramOnly("update"); }
+  /** In a program: 0 on success, a negative errno otherwise. */
+  delete(_key: Value<K>): number { return inProgramOnly("delete"); }
+}
+
+export class HashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
+  readonly type: MapType = MapType.HASH;
+}
+export class LruHashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
+  readonly type: MapType = MapType.LRU_HASH;
+}
+/** Per-CPU maps: a program sees its CPU's value; userspace sees one value per CPU. */
+export class PerCpuHashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
+  readonly type: MapType = MapType.PERCPU_HASH;
+}
+export class LruPerCpuHashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
+  readonly type: MapType = MapType.LRU_PERCPU_HASH;
+}
+
+/** Arrays are indexed by a u32 and preallocated: lookup of an index < maxEntries never fails. */
+export class ArrayMap<V extends TypeDesc<any>> extends MapDecl<typeof u32, V> {
+  readonly type: MapType = MapType.ARRAY;
+  constructor(valueType: V, options: MapOptions) { super(u32, valueType, options); }
+}
+export class PerCpuArrayMap<V extends TypeDesc<any>> extends MapDecl<typeof u32, V> {
+  readonly type: MapType = MapType.PERCPU_ARRAY;
+  constructor(valueType: V, options: MapOptions) { super(u32, valueType, options); }
+}
+
+/** Interfaces to redirect to: key u32 slot, value u32 ifindex. */
+export class DevMap extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.DEVMAP;
+  constructor(options: MapOptions) { super(u32, u32, options); }
+  /** In a program: XDP_REDIRECT if the slot is set, else the action in the low bits of flags. */
+  redirect(_key: number, _flags = 0): number { return inProgramOnly("redirect"); }
+}
+/** CPUs to redirect to: key u32 CPU, value u32 queue size. */
+export class CpuMap extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.CPUMAP;
+  constructor(options: MapOptions) { super(u32, u32, options); }
+  redirect(_key: number, _flags = 0): number { return inProgramOnly("redirect"); }
+}
+
+/** Programs for tail calls: key u32 slot, value a program fd (set from userspace). */
+export class ProgArray extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.PROG_ARRAY;
+  constructor(options: MapOptions) { super(u32, u32, options); }
+}
+
+/** A ring buffer of events; maxEntries is its size in bytes (a power of two, ≥ a page). */
+export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.RINGBUF;
+  constructor(readonly eventType: E, options: MapOptions) { super(u32, u32, options); }
+  /** In a program: copies the event into the ring; 0 on success. */
+  output(_event: Value<E>, _flags = 0): number { return inProgramOnly("output"); }
+}

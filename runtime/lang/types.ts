@@ -1,0 +1,216 @@
+// Type descriptors: one declaration serves the kernel program (the compiler reads it),
+// the BTF, and userspace (the runtime encodes and decodes map keys and values with it).
+//
+// Rule for numbers: 8-, 16- and 32-bit integers are JavaScript `number`s; 64-bit integers
+// are `bigint`s, so that no value loses precision and TypeScript itself rejects mixing them
+// without a conversion (`u64(x)`, `u32(y)`).
+// Rule for byte order: `be16`/`be32`/`be64` fields are stored in network byte order and read
+// as host-order numbers; the conversion happens on every read and write of the field.
+
+export type u8 = number;
+export type u16 = number;
+export type u32 = number;
+export type u64 = bigint;
+export type i8 = number;
+export type i16 = number;
+export type i32 = number;
+export type i64 = bigint;
+export type be16 = number;
+export type be32 = number;
+export type be64 = bigint;
+export type bool = boolean;
+
+/** What every type descriptor has: its C layout and a codec for userspace. */
+export interface TypeDesc<V> {
+  readonly kind: "int" | "bool" | "array" | "struct";
+  readonly size: number;
+  readonly align: number;
+  /** Writes `value` at `offset` of `view`. */
+  write(view: DataView, offset: number, value: V): void;
+  /** Reads a value at `offset` of `view`. */
+  read(view: DataView, offset: number): V;
+  encode(value: V): Uint8Array;
+  decode(bytes: Uint8Array): V;
+  zero(): V;
+}
+
+/** The JavaScript type of a descriptor's values. */
+export type Value<D> = D extends TypeDesc<infer V> ? V : never;
+
+abstract class Desc<V> implements TypeDesc<V> {
+  abstract readonly kind: "int" | "bool" | "array" | "struct";
+  abstract readonly size: number;
+  abstract readonly align: number;
+  abstract write(view: DataView, offset: number, value: V): void;
+  abstract read(view: DataView, offset: number): V;
+  abstract zero(): V;
+  encode(value: V): Uint8Array {
+    const bytes = new Uint8Array(this.size);
+    this.write(new DataView(bytes.buffer), 0, value);
+    return bytes;
+  }
+  decode(bytes: Uint8Array): V {
+    if (bytes.length < this.size) throw new RangeError(`need ${this.size} bytes, got ${bytes.length}`);
+    return this.read(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+  }
+}
+
+export interface IntDesc<V extends number | bigint> extends TypeDesc<V> {
+  readonly kind: "int";
+  readonly name: string;
+  readonly bits: 8 | 16 | 32 | 64;
+  readonly signed: boolean;
+  readonly bigEndian: boolean;
+  /** Converts (wraps) a value to this width: `u16(x)`. In programs this is a cast. */
+  (value: number | bigint): V;
+}
+
+function intDesc<V extends number | bigint>(
+  name: string, bits: 8 | 16 | 32 | 64, signed: boolean, bigEndian: boolean,
+): IntDesc<V> {
+  const wrap = (value: number | bigint): V => {
+    const big = BigInt.asIntN(64, typeof value === "bigint" ? value : BigInt(Math.trunc(value)));
+    const w = signed ? BigInt.asIntN(bits, big) : BigInt.asUintN(bits, big);
+    return (bits === 64 ? w : Number(w)) as V;
+  };
+  const size = bits / 8;
+  const little = !bigEndian;
+  const desc = Object.assign(wrap, {
+    kind: "int" as const, bits, signed, bigEndian, size, align: size,
+    write(view: DataView, offset: number, value: V) {
+      const v = wrap(value);
+      switch (bits) {
+        case 8: signed ? view.setInt8(offset, v as number) : view.setUint8(offset, v as number); break;
+        case 16: signed ? view.setInt16(offset, v as number, little) : view.setUint16(offset, v as number, little); break;
+        case 32: signed ? view.setInt32(offset, v as number, little) : view.setUint32(offset, v as number, little); break;
+        case 64: signed ? view.setBigInt64(offset, v as bigint, little) : view.setBigUint64(offset, v as bigint, little); break;
+      }
+    },
+    read(view: DataView, offset: number): V {
+      switch (bits) {
+        case 8: return (signed ? view.getInt8(offset) : view.getUint8(offset)) as V;
+        case 16: return (signed ? view.getInt16(offset, little) : view.getUint16(offset, little)) as V;
+        case 32: return (signed ? view.getInt32(offset, little) : view.getUint32(offset, little)) as V;
+        default: return (signed ? view.getBigInt64(offset, little) : view.getBigUint64(offset, little)) as V;
+      }
+    },
+    zero: () => wrap(0),
+    encode: Desc.prototype.encode,
+    decode: Desc.prototype.decode,
+  });
+  Object.defineProperty(desc, "name", { value: name });
+  return desc as unknown as IntDesc<V>;
+}
+
+export const u8 = intDesc<number>("u8", 8, false, false);
+export const u16 = intDesc<number>("u16", 16, false, false);
+export const u32 = intDesc<number>("u32", 32, false, false);
+export const u64 = intDesc<bigint>("u64", 64, false, false);
+export const i8 = intDesc<number>("i8", 8, true, false);
+export const i16 = intDesc<number>("i16", 16, true, false);
+export const i32 = intDesc<number>("i32", 32, true, false);
+export const i64 = intDesc<bigint>("i64", 64, true, false);
+export const be16 = intDesc<number>("be16", 16, false, true);
+export const be32 = intDesc<number>("be32", 32, false, true);
+export const be64 = intDesc<bigint>("be64", 64, false, true);
+
+class BoolDesc extends Desc<boolean> {
+  readonly kind = "bool" as const;
+  readonly size = 1;
+  readonly align = 1;
+  write(view: DataView, offset: number, value: boolean) { view.setUint8(offset, value ? 1 : 0); }
+  read(view: DataView, offset: number) { return view.getUint8(offset) !== 0; }
+  zero() { return false; }
+}
+export const bool: TypeDesc<boolean> = new BoolDesc();
+
+export class ArrayDesc<E extends TypeDesc<any>> extends Desc<Value<E>[]> {
+  readonly kind = "array" as const;
+  readonly size: number;
+  readonly align: number;
+  constructor(readonly element: E, readonly length: number) {
+    super();
+    if (!Number.isInteger(length) || length <= 0) throw new RangeError(`array length must be a positive integer, got ${length}`);
+    this.size = element.size * length;
+    this.align = element.align;
+  }
+  write(view: DataView, offset: number, value: Value<E>[]) {
+    if (value.length !== this.length) throw new RangeError(`expected ${this.length} elements, got ${value.length}`);
+    value.forEach((v, i) => this.element.write(view, offset + i * this.element.size, v));
+  }
+  read(view: DataView, offset: number): Value<E>[] {
+    return Array.from({ length: this.length }, (_, i) => this.element.read(view, offset + i * this.element.size));
+  }
+  zero(): Value<E>[] { return Array.from({ length: this.length }, () => this.element.zero()); }
+}
+
+/** A fixed-size array: `array(u32, 4)`. */
+export function array<E extends TypeDesc<any>>(element: E, length: number): ArrayDesc<E> {
+  return new ArrayDesc(element, length);
+}
+
+/** `bytes(6)` is `array(u8, 6)`: a MAC address, an IPv6 address. */
+export function bytes(length: number): ArrayDesc<typeof u8> {
+  return new ArrayDesc(u8, length);
+}
+
+export type Fields = Record<string, TypeDesc<any>>;
+export type StructValue<F extends Fields> = { -readonly [K in keyof F]: Value<F[K]> };
+
+export interface FieldLayout {
+  readonly name: string;
+  readonly type: TypeDesc<any>;
+  readonly offset: number;
+}
+
+export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
+  readonly kind = "struct" as const;
+  readonly size: number;
+  readonly align: number;
+  readonly layout: readonly FieldLayout[];
+  constructor(readonly fields: F, readonly packed: boolean) {
+    super();
+    // Natural C alignment: each field at a multiple of its alignment, size rounded up
+    // to the largest alignment. Packed structs have neither padding nor alignment.
+    let offset = 0;
+    let align = 1;
+    const layout: FieldLayout[] = [];
+    for (const [name, type] of Object.entries(fields)) {
+      const a = packed ? 1 : type.align;
+      offset = Math.ceil(offset / a) * a;
+      layout.push({ name, type, offset });
+      offset += type.size;
+      align = Math.max(align, a);
+    }
+    this.layout = layout;
+    this.align = align;
+    this.size = Math.ceil(offset / align) * align;
+  }
+  offsetOf(field: keyof F & string): number {
+    const f = this.layout.find((l) => l.name === field);
+    if (!f) throw new RangeError(`no field ${field}`);
+    return f.offset;
+  }
+  write(view: DataView, offset: number, value: StructValue<F>) {
+    for (const f of this.layout) {
+      const v = value[f.name as keyof F];
+      if (v === undefined) throw new TypeError(`missing field ${f.name}`);
+      f.type.write(view, offset + f.offset, v);
+    }
+  }
+  read(view: DataView, offset: number): StructValue<F> {
+    const out: Record<string, unknown> = {};
+    for (const f of this.layout) out[f.name] = f.type.read(view, offset + f.offset);
+    return out as StructValue<F>;
+  }
+  zero(): StructValue<F> {
+    const out: Record<string, unknown> = {};
+    for (const f of this.layout) out[f.name] = f.type.zero();
+    return out as StructValue<F>;
+  }
+}
+
+/** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding. */
+export function struct<F extends Fields>(fields: F, options: { packed?: boolean } = {}): StructDesc<F> {
+  return new StructDesc(fields, options.packed ?? false);
+}
