@@ -1,0 +1,96 @@
+/**
+ * Decode raw bytes into JS values by a BTF type id, for map dumps:
+ * integers → number (bigint above 32 bits), bool → boolean, char arrays →
+ * string, enums → enumerator name (or the number if none matches),
+ * structs/unions/DATASECs → objects, arrays → arrays, pointers → bigint.
+ */
+import { BtfError } from "./errors.ts";
+import type { Btf } from "./parse.ts";
+import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BtfKind, btfKindName } from "./types.ts";
+
+export type BtfValue = number | bigint | boolean | string | null | BtfValue[] | { [name: string]: BtfValue };
+
+const MAX_DEPTH = 32;
+
+export function decodeBtfValue(btf: Btf, typeId: number, bytes: Uint8Array): BtfValue {
+  const size = btf.sizeOf(typeId);
+  if (bytes.byteLength < size) throw new BtfError(`cannot decode ${btf.describe(typeId)}: need ${size} bytes, got ${bytes.byteLength}`);
+  return decode(btf, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, 0);
+}
+
+function readUnsigned(view: DataView, offset: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(view.getUint8(offset + i));
+  return v;
+}
+
+function intValue(raw: bigint, bits: number, signed: boolean): number | bigint {
+  const v = signed ? BigInt.asIntN(bits, raw) : BigInt.asUintN(bits, raw);
+  return bits <= 32 ? Number(v) : v;
+}
+
+function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth: number): BtfValue {
+  if (depth > MAX_DEPTH) throw new BtfError(`type #${typeId}: nesting too deep to decode`);
+  const t = btf.skipQualifiers(typeId);
+  switch (t.kind) {
+    case BtfKind.INT: {
+      if (t.encoding & BTF_INT_BOOL) return view.getUint8(offset) !== 0;
+      const raw = readUnsigned(view, offset, t.size) >> BigInt(t.bitOffset);
+      return intValue(raw, t.bits, (t.encoding & BTF_INT_SIGNED) !== 0);
+    }
+    case BtfKind.ENUM:
+    case BtfKind.ENUM64: {
+      const raw = readUnsigned(view, offset, t.size);
+      const v = t.signed ? BigInt.asIntN(t.size * 8, raw) : raw;
+      const named = t.values.find((e) => e.value === v);
+      return named ? named.name : t.size <= 4 ? Number(v) : v;
+    }
+    case BtfKind.FLOAT:
+      return t.size === 4 ? view.getFloat32(offset, true) : t.size === 8 ? view.getFloat64(offset, true) : null;
+    case BtfKind.PTR:
+      return readUnsigned(view, offset, 8);
+    case BtfKind.ARRAY: {
+      const elem = btf.skipQualifiers(t.elemType);
+      const elemSize = btf.sizeOf(t.elemType);
+      if (elem.kind === BtfKind.INT && elem.size === 1 && (elem.encoding & BTF_INT_CHAR || elem.name === "char")) {
+        const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, t.nelems);
+        const end = bytes.indexOf(0);
+        return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("latin1");
+      }
+      return Array.from({ length: t.nelems }, (_, i) => decode(btf, t.elemType, view, offset + i * elemSize, depth + 1));
+    }
+    case BtfKind.STRUCT:
+    case BtfKind.UNION: {
+      const out: { [name: string]: BtfValue } = {};
+      t.members.forEach((m, i) => {
+        const key = m.name || `(anon${i})`;
+        if (m.bitfieldSize > 0) {
+          const raw = readUnsigned(view, offset, t.size) >> BigInt(m.bitOffset);
+          const member = btf.skipQualifiers(m.type);
+          const signed = member.kind === BtfKind.INT && (member.encoding & BTF_INT_SIGNED) !== 0;
+          out[key] = intValue(raw, m.bitfieldSize, signed);
+        } else {
+          const value = decode(btf, m.type, view, offset + m.bitOffset / 8, depth + 1);
+          // Anonymous nested structs/unions flatten into the parent, as in C.
+          if (m.name === "" && value !== null && typeof value === "object" && !Array.isArray(value)) Object.assign(out, value);
+          else out[key] = value;
+        }
+      });
+      return out;
+    }
+    case BtfKind.DATASEC: {
+      const out: { [name: string]: BtfValue } = {};
+      for (const v of t.vars) out[btf.type(v.type).name] = decode(btf, v.type, view, offset + v.offset, depth + 1);
+      return out;
+    }
+    case BtfKind.VAR:
+      return decode(btf, t.type, view, offset, depth + 1);
+    default:
+      throw new BtfError(`cannot decode a value of ${btfKindName(t.kind)} type #${t.id}`);
+  }
+}
+
+/** One-line rendering of a decoded value (bigints as plain numbers). */
+export function formatBtfValue(value: BtfValue): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v));
+}
