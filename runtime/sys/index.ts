@@ -6,3 +6,5 @@ export { closeFd, openFdCount } from "./fd.ts";
 export { kernelBuffer, kernelCopy, kernelCString } from "./memory.ts";
 export { ifNameToIndex, InterfaceError } from "./netif.ts";
 export { raiseMemlockLimit } from "./rlimit.ts";
+export { allIds, fdById, objectInfo } from "./info.ts";
+export { getPinnedObject, pinObject } from "./pin.ts";

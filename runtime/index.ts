@@ -1,0 +1,11 @@
+/** tsbpf runtime: load BPF ELF objects into the kernel from Node.js. */
+export { BpfObject, loadObject, loadObjectSync, type LoadOptions } from "./object.ts";
+export { ObjectError, TsbpfError } from "./errors.ts";
+export { ElfError, parseElf } from "./elf/index.ts";
+export { Btf, BtfError, BtfLoadError, decodeBtfValue, formatBtfValue, parseBtf, parseBtfExt, type BtfValue, type MapDefinition } from "./btf/index.ts";
+export { BpfMap, MapError, MapType, mapTypeName, possibleCpus, UpdateFlags } from "./maps/index.ts";
+export {
+  formatSourceLocation, Program, ProgType, progTypeName, VerifierError, XdpAction,
+  type LogLevel, type SourceLocation, type TestRunInput, type TestRunResult,
+} from "./program/index.ts";
+export { ifNameToIndex, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";

@@ -1,0 +1,5 @@
+export { createMap, kernelObjectName, OBJ_NAME_LEN, type MapCreateSpec } from "./create.ts";
+export { createGlobalDataMap, globalDataKind, type GlobalDataKind, type GlobalDataSpec } from "./global-data.ts";
+export { BpfMap, MapError, type MapProperties } from "./map.ts";
+export { countCpuList, perCpuStride, possibleCpus } from "./possible-cpus.ts";
+export { isPerCpuMapType, MapFlags, MapType, mapTypeName, UpdateFlags } from "./types.ts";

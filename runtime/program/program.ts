@@ -1,0 +1,57 @@
+/** A program loaded into the kernel. */
+import { TsbpfError } from "../errors.ts";
+import { closeFd, pinObject } from "../sys/index.ts";
+import type { LineInfo } from "./assemble.ts";
+import { sourceLocationOf, type SourceLocation } from "./source-map.ts";
+import { testRun, type TestRunInput, type TestRunResult } from "./test-run.ts";
+import { progTypeName } from "./types.ts";
+
+export class Program {
+  private fdValue: number;
+
+  constructor(
+    fd: number,
+    readonly name: string,
+    /** ELF section it came from (e.g. "xdp"). */
+    readonly section: string,
+    /** BPF_PROG_TYPE_* number. */
+    readonly type: number,
+    readonly expectedAttachType: number,
+    /** Verifier log (empty at log level 0). */
+    readonly verifierLog: string,
+    /** Instructions loaded, after appending subprograms. */
+    readonly insnCount: number,
+    /** Line info of the loaded instruction stream. */
+    readonly lineInfo: readonly LineInfo[],
+  ) {
+    this.fdValue = fd;
+  }
+
+  get fd(): number {
+    if (this.fdValue < 0) throw new TsbpfError(`program "${this.name}" is closed`);
+    return this.fdValue;
+  }
+
+  get typeName(): string {
+    return progTypeName(this.type);
+  }
+
+  /** Run once (or `repeat` times) on a packet with BPF_PROG_TEST_RUN. */
+  testRun(input: TestRunInput): TestRunResult {
+    return testRun(this.fd, input, `test run of "${this.name}"`);
+  }
+
+  /** Source line of instruction `insn` of the loaded program. */
+  sourceOf(insn: number): SourceLocation | undefined {
+    return sourceLocationOf(insn, this.lineInfo);
+  }
+
+  pin(path: string): void {
+    pinObject(this.fd, path);
+  }
+
+  close(): void {
+    closeFd(this.fdValue);
+    this.fdValue = -1;
+  }
+}

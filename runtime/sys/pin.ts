@@ -1,0 +1,14 @@
+/** Pinning BPF objects (maps, programs, links) in bpffs, and opening pinned ones. */
+import { Attr } from "./attr.ts";
+import { bpf } from "./bpf.ts";
+import { BpfCmd } from "./commands.ts";
+
+/** BPF_OBJ_PIN: make `fd`'s object reachable at `path` (which must be on a bpffs mount). */
+export function pinObject(fd: number, path: string): void {
+  bpf(BpfCmd.OBJ_PIN, new Attr(24).cstring(0, path).u32(8, fd), path);
+}
+
+/** BPF_OBJ_GET: open the object pinned at `path`; returns a new fd. */
+export function getPinnedObject(path: string, fileFlags = 0): number {
+  return bpf(BpfCmd.OBJ_GET, new Attr(24).cstring(0, path).u32(12, fileFlags), path);
+}
