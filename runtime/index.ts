@@ -9,3 +9,4 @@ export {
   type LogLevel, type SourceLocation, type TestRunInput, type TestRunResult,
 } from "./program/index.ts";
 export { ifNameToIndex, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
+export { attachXdp, LinkError, listXdpLinks, unpinLink, XdpLink, type AttachXdpOptions, type LinkInfo, type XdpMode } from "./link/index.ts";

@@ -1,5 +1,6 @@
 /** A program loaded into the kernel. */
 import { TsbpfError } from "../errors.ts";
+import { attachXdp, type AttachXdpOptions, type XdpLink } from "../link/xdp.ts";
 import { closeFd, pinObject } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
 import { sourceLocationOf, type SourceLocation } from "./source-map.ts";
@@ -48,6 +49,11 @@ export class Program {
 
   pin(path: string): void {
     pinObject(this.fd, path);
+  }
+
+  /** Attach this (XDP) program to an interface through a BPF link. */
+  attachXdp(iface: string | number, options?: AttachXdpOptions): XdpLink {
+    return attachXdp(this.fd, iface, options);
   }
 
   close(): void {

@@ -1,0 +1,2 @@
+export { listXdpLinks } from "./list.ts";
+export { attachXdp, LinkError, linkInfo, unpinLink, XdpFlags, XdpLink, type AttachXdpOptions, type LinkInfo, type XdpMode } from "./xdp.ts";
