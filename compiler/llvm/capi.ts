@@ -32,6 +32,7 @@ const PROTOTYPES = [
   "LLVMBasicBlockRef LLVMAppendBasicBlockInContext(LLVMContextRef C, LLVMValueRef Fn, const char *Name)",
   "LLVMTypeRef LLVMArrayType(LLVMTypeRef ElementType, unsigned int ElementCount)",
   "LLVMValueRef LLVMBuildAShr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
+  "LLVMValueRef LLVMBasicBlockAsValue(LLVMBasicBlockRef BB)",
   "LLVMValueRef LLVMBuildAdd(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildAlloca(LLVMBuilderRef, LLVMTypeRef Ty, const char *Name)",
   "LLVMValueRef LLVMBuildAnd(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",

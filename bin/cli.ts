@@ -1,0 +1,53 @@
+// `tsbpf` command line: composes the compiler (build) and the runtime (load, run, attach…).
+import fs from "node:fs";
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { compile, formatDiagnostic } from "../compiler/index.ts";
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
+
+function defaultOutput(input: string): string {
+  return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
+}
+
+export function buildCommand(): Command {
+  return new Command("build")
+    .description("compile a TypeScript XDP program to a BPF ELF object")
+    .argument("<file>", "program source (.ts)")
+    .option("-o, --output <file>", "object file to write (default: bpf-out/<name>.o)")
+    .option("--emit-llvm", "also write the optimized LLVM IR next to the object (.ll)")
+    .action((file: string, opts: { output?: string; emitLlvm?: boolean }) => {
+      if (!fs.existsSync(file)) {
+        console.error(`tsbpf: ${file}: no such file`);
+        return void (process.exitCode = EXIT.USAGE);
+      }
+      const result = compile(file, { emitLlvm: opts.emitLlvm });
+      if (!result.object) {
+        for (const d of result.diagnostics) console.error(formatDiagnostic(d));
+        console.error(`\nFound ${result.diagnostics.length} error${result.diagnostics.length === 1 ? "" : "s"}.`);
+        return void (process.exitCode = EXIT.COMPILE_ERROR);
+      }
+      const out = opts.output ?? defaultOutput(file);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, result.object);
+      if (opts.emitLlvm && result.irAfter) fs.writeFileSync(out.replace(/\.o$/, "") + ".ll", result.irAfter);
+      console.log(`wrote ${out} (${result.object.length} bytes)`);
+    });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("tsbpf")
+    .description("compile TypeScript to eBPF/XDP and load it into the kernel")
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(buildCommand());
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT.USAGE;
+    console.error(`tsbpf: ${(e as Error).message}`);
+    return EXIT.FAILURE;
+  }
+  return Number(process.exitCode ?? 0);
+}

@@ -1,0 +1,170 @@
+// Debug info from which LLVM's BPF backend writes .BTF and .BTF.ext: types of maps and
+// functions, and a source location on every instruction so that the verifier's log and
+// `bpftool prog dump` show TypeScript lines.
+import path from "node:path";
+import type { Node } from "ts-morph";
+import { C, type Ref } from "../llvm/capi.ts";
+import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
+import type { MapInfo } from "../frontend/declarations.ts";
+
+// DWARF constants (LLVMDWARFTypeEncoding and tags).
+const DW_ATE_boolean = 0x02, DW_ATE_signed = 0x05, DW_ATE_unsigned = 0x07, DW_ATE_signed_char = 0x06, DW_ATE_unsigned_char = 0x08;
+const LANG_C = 1, EMISSION_FULL = 1, FLAG_BEHAVIOR_WARNING = 1;
+
+export class DebugInfo {
+  readonly builder: Ref;
+  readonly file: Ref;
+  readonly unit: Ref;
+  private readonly types = new Map<string, Ref>();
+  private readonly dbgKind: number;
+
+  constructor(private readonly ctx: Ref, private readonly module: Ref, sourcePath: string) {
+    this.builder = C.LLVMCreateDIBuilder(module);
+    const name = path.basename(sourcePath);
+    const dir = path.dirname(path.resolve(sourcePath));
+    this.file = C.LLVMDIBuilderCreateFile(this.builder, name, name.length, dir, dir.length);
+    const producer = "tsbpf";
+    this.unit = C.LLVMDIBuilderCreateCompileUnit(
+      this.builder, LANG_C, this.file, producer, producer.length, 1, "", 0, 0, "", 0,
+      EMISSION_FULL, 0, 0, 0, "", 0, "", 0,
+    );
+    this.addFlag("Dwarf Version", 5);
+    this.addFlag("Debug Info Version", 3);
+    this.dbgKind = C.LLVMGetMDKindIDInContext(ctx, "dbg", 3);
+  }
+
+  private addFlag(key: string, value: number) {
+    const md = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt32TypeInContext(this.ctx), value, 0));
+    C.LLVMAddModuleFlag(this.module, FLAG_BEHAVIOR_WARNING, key, key.length, md);
+  }
+
+  private basic(name: string, bits: number, encoding: number): Ref {
+    const key = `basic:${name}`;
+    let t = this.types.get(key);
+    if (!t) {
+      t = C.LLVMDIBuilderCreateBasicType(this.builder, name, name.length, bits, encoding, 0);
+      this.types.set(key, t);
+    }
+    return t;
+  }
+
+  /** `int`, for map definitions and program return types, as libbpf expects. */
+  get int(): Ref { return this.basic("int", 32, DW_ATE_signed); }
+
+  private intType(t: IntT): Ref {
+    const key = `int:${t.name}`;
+    let d = this.types.get(key);
+    if (d) return d;
+    const cName = t.bits === 8 ? (t.signed ? "signed char" : "unsigned char")
+      : t.bits === 16 ? (t.signed ? "short" : "unsigned short")
+      : t.bits === 32 ? (t.signed ? "int" : "unsigned int")
+      : (t.signed ? "long long" : "unsigned long long");
+    const enc = t.bits === 8 ? (t.signed ? DW_ATE_signed_char : DW_ATE_unsigned_char) : t.signed ? DW_ATE_signed : DW_ATE_unsigned;
+    const base = this.basic(cName, t.bits, enc);
+    const name = t.bigEndian ? `__${t.name}` : t.name === "u8" || t.name === "u16" || t.name === "u32" || t.name === "u64" ? `__${t.name}` : t.name;
+    d = C.LLVMDIBuilderCreateTypedef(this.builder, base, name, name.length, this.file, 0, this.unit, 0);
+    this.types.set(key, d);
+    return d;
+  }
+
+  typeOf(t: BType): Ref {
+    switch (t.kind) {
+      case "int": return this.intType(t);
+      case "bool": return this.basic("_Bool", 8, DW_ATE_boolean);
+      case "array": return this.arrayOf(this.typeOf(t.element), t.length, sizeOf(t) * 8, alignOf(t) * 8);
+      case "struct": {
+        const key = `struct:${t.name}:${t.size}:${t.fields.map((f) => f.name).join(",")}`;
+        let d = this.types.get(key);
+        if (d) return d;
+        const members = t.fields.map((f) => C.LLVMDIBuilderCreateMemberType(
+          this.builder, this.unit, f.name, f.name.length, this.file, 0,
+          sizeOf(f.type) * 8, alignOf(f.type) * 8, f.offset * 8, 0, this.typeOf(f.type),
+        ));
+        d = C.LLVMDIBuilderCreateStructType(
+          this.builder, this.unit, t.name, t.name.length, this.file, 0, t.size * 8, t.align * 8, 0,
+          null, members, members.length, 0, null, "", 0,
+        );
+        this.types.set(key, d);
+        return d;
+      }
+    }
+  }
+
+  private arrayOf(element: Ref, length: number, bits: number, alignBits: number): Ref {
+    const range = C.LLVMDIBuilderGetOrCreateSubrange(this.builder, 0, length);
+    return C.LLVMDIBuilderCreateArrayType(this.builder, bits, alignBits, element, [range], 1);
+  }
+
+  pointerTo(t: Ref): Ref {
+    return C.LLVMDIBuilderCreatePointerType(this.builder, t, 64, 64, 0, "", 0);
+  }
+
+  /** libbpf's `__uint(name, N)`: a member `int (*name)[N]`. */
+  private uintMember(name: string, value: number, offsetBits: number): Ref {
+    const arr = this.arrayOf(this.int, value, value * 32, 32);
+    return C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, name, name.length, this.file, 0, 64, 64, offsetBits, 0, this.pointerTo(arr));
+  }
+
+  /** libbpf's `__type(name, T)`: a member `T *name`. */
+  private typeMember(name: string, t: BType, offsetBits: number): Ref {
+    return C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, name, name.length, this.file, 0, 64, 64, offsetBits, 0, this.pointerTo(this.typeOf(t)));
+  }
+
+  /** The BTF-defined map: an anonymous struct of `type`, `key`, `value`, `max_entries`, `map_flags`. */
+  mapType(map: MapInfo): { type: Ref; members: number } {
+    const members: Ref[] = [];
+    const add = (m: (offset: number) => Ref) => members.push(m(members.length * 64));
+    add((o) => this.uintMember("type", map.type, o));
+    if (map.className === "RingBuf") {
+      // Ring buffers have no key or value.
+    } else if (["DevMap", "CpuMap", "ProgArray"].includes(map.className)) {
+      add((o) => this.uintMember("key_size", 4, o));
+      add((o) => this.uintMember("value_size", 4, o));
+    } else {
+      add((o) => this.typeMember("key", map.key, o));
+      add((o) => this.typeMember("value", map.value, o));
+    }
+    add((o) => this.uintMember("max_entries", map.maxEntries, o));
+    if (map.flags) add((o) => this.uintMember("map_flags", map.flags, o));
+    const type = C.LLVMDIBuilderCreateStructType(
+      this.builder, this.unit, "", 0, this.file, 0, members.length * 64, 64, 0, null, members, members.length, 0, null, "", 0,
+    );
+    return { type, members: members.length };
+  }
+
+  /** Attaches a DIGlobalVariable to a global, so it appears in BTF (maps, license). */
+  describeGlobal(global: Ref, name: string, type: Ref, line: number, alignBits: number): void {
+    const expr = C.LLVMDIBuilderCreateExpression(this.builder, null, 0);
+    const gve = C.LLVMDIBuilderCreateGlobalVariableExpression(
+      this.builder, this.unit, name, name.length, "", 0, this.file, line, type, 0, expr, null, alignBits,
+    );
+    C.LLVMGlobalSetMetadata(global, this.dbgKind, gve);
+  }
+
+  charArray(length: number): Ref {
+    return this.arrayOf(this.basic("char", 8, DW_ATE_signed_char), length, length * 8, 8);
+  }
+
+  /** A DISubprogram for a function; returns its scope for locations. */
+  subprogram(fn: Ref, name: string, line: number, ret: Ref | null, params: Ref[], localToUnit: boolean): Ref {
+    const sig = C.LLVMDIBuilderCreateSubroutineType(this.builder, this.file, [ret, ...params], params.length + 1, 0);
+    const FLAG_PROTOTYPED = 1 << 8;
+    const sp = C.LLVMDIBuilderCreateFunction(
+      this.builder, this.file, name, name.length, name, name.length, this.file, line, sig,
+      localToUnit ? 1 : 0, 1, line, FLAG_PROTOTYPED, 1,
+    );
+    C.LLVMSetSubprogram(fn, sp);
+    return sp;
+  }
+
+  location(node: Node, scope: Ref): Ref {
+    const sf = node.getSourceFile();
+    const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+    return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);
+  }
+
+  finalize(): void {
+    C.LLVMDIBuilderFinalize(this.builder);
+    C.LLVMDisposeDIBuilder(this.builder);
+  }
+}

@@ -1,0 +1,38 @@
+// Diagnostics in tsc's format: `file:line:col - error: message`.
+import path from "node:path";
+import type { Node } from "ts-morph";
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** TypeScript's own error code, for type errors found by the checker. */
+  tsCode?: number;
+}
+
+/** Thrown while lowering a construct the subset does not support; caught per statement. */
+export class CompileError extends Error {
+  constructor(readonly node: Node, message: string) {
+    super(message);
+  }
+}
+
+export function diagnosticAt(node: Node, message: string): Diagnostic {
+  const sf = node.getSourceFile();
+  const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+  return { file: sf.getFilePath(), line, column, message };
+}
+
+export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
+  const file = path.relative(cwd, d.file) || d.file;
+  const code = d.tsCode ? ` TS${d.tsCode}` : "";
+  return `${file}:${d.line}:${d.column} - error${code}: ${d.message}`;
+}
+
+/** All diagnostics of a failed compile, as one error for callers that throw. */
+export class CompileFailed extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
+  }
+}

@@ -1,0 +1,274 @@
+// Reads module-level declarations the way the language defines them: what a name refers to
+// (a tsbpf entity, a type descriptor, a map, a constant, a function), evaluated at compile time.
+import path from "node:path";
+import { Node, SyntaxKind, type Expression, type Symbol as TsSymbol } from "ts-morph";
+import { CompileError } from "../diagnostics.ts";
+import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
+import { LANG_DIR } from "./project.ts";
+
+/** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
+export const MAP_CLASSES: Record<string, number> = {
+  HashMap: 1, ArrayMap: 2, ProgArray: 3, PerCpuHashMap: 5, PerCpuArrayMap: 6,
+  LruHashMap: 9, LruPerCpuHashMap: 10, DevMap: 14, CpuMap: 16, RingBuf: 27,
+};
+
+export interface MapInfo {
+  name: string;
+  className: string;
+  type: number;
+  key: BType;
+  value: BType;
+  maxEntries: number;
+  flags: number;
+  /** For ring buffers: the event type. */
+  event?: BType;
+  node: Node;
+}
+
+/** What an identifier at module level denotes. */
+export type Entity =
+  | { kind: "lang"; name: string }
+  | { kind: "type"; type: BType }
+  | { kind: "map"; map: MapInfo }
+  | { kind: "const"; value: bigint }
+  | { kind: "table"; element: BType; values: bigint[] }
+  | { kind: "function"; decl: Node }
+  | { kind: "program"; decl: Node };
+
+/** The declaration a symbol finally refers to, through imports and re-exports. */
+export function resolveSymbol(symbol: TsSymbol | undefined): TsSymbol | undefined {
+  if (!symbol) return undefined;
+  const aliased = symbol.isAlias() ? symbol.getAliasedSymbol() : undefined;
+  return aliased ?? symbol;
+}
+
+export function isLangFile(file: string): boolean {
+  return path.dirname(file) === LANG_DIR;
+}
+
+export class Declarations {
+  private readonly cache = new Map<unknown, Entity | null>();
+  private readonly evaluating = new Set<unknown>();
+
+  /** The entity a name (identifier or `ns.name` access) refers to, or undefined for locals. */
+  entityOf(node: Node): Entity | undefined {
+    const symbol = resolveSymbol(node.getSymbol());
+    if (!symbol) return undefined;
+    const decl = symbol.getValueDeclaration() ?? symbol.getDeclarations()[0];
+    if (!decl) return undefined;
+    const key = decl.compilerNode;
+    if (this.cache.has(key)) return this.cache.get(key) ?? undefined;
+    if (this.evaluating.has(key)) throw new CompileError(node, `'${symbol.getName()}' is defined in terms of itself`);
+    this.evaluating.add(key);
+    try {
+      const entity = this.classify(decl, symbol.getName(), node);
+      this.cache.set(key, entity ?? null);
+      return entity;
+    } finally {
+      this.evaluating.delete(key);
+    }
+  }
+
+  private classify(decl: Node, name: string, use: Node): Entity | undefined {
+    const file = decl.getSourceFile().getFilePath();
+    if (Node.isEnumMember(decl)) {
+      const value = decl.getValue();
+      if (typeof value !== "number") throw new CompileError(use, `enum member '${name}' must have a numeric value`);
+      return { kind: "const", value: BigInt(value) };
+    }
+    if (isLangFile(file)) {
+      // Descriptors and constants of tsbpf itself: integer types are language entities;
+      // net.ts views and constants are ordinary declarations, read like the user's own.
+      if (INT_TYPES[name]) return { kind: "type", type: INT_TYPES[name]! };
+      if (name === "bool") return { kind: "type", type: BOOL };
+      if (!path.basename(file).startsWith("net")) return { kind: "lang", name };
+    }
+    if (Node.isFunctionDeclaration(decl)) return { kind: "function", decl };
+    if (Node.isVariableDeclaration(decl)) {
+      // Only module-level constants are entities; everything else is a local.
+      const statement = decl.getVariableStatement();
+      if (!statement || !Node.isSourceFile(statement.getParent())) return undefined;
+      const init = decl.getInitializer();
+      if (!init) throw new CompileError(use, `'${name}' needs an initializer`);
+      return this.evaluate(init, name);
+    }
+    return undefined;
+  }
+
+  /** Evaluates the initializer of a module-level constant. */
+  private evaluate(init: Expression, name: string): Entity {
+    const expr = stripParens(init);
+    if (Node.isNewExpression(expr)) return { kind: "map", map: this.mapInfo(expr, name) };
+    if (Node.isCallExpression(expr)) {
+      const callee = this.entityOf(expr.getExpression());
+      if (callee?.kind === "lang" && callee.name === "xdp") return { kind: "program", decl: expr };
+      if (callee?.kind === "lang" && ["struct", "bytes", "array"].includes(callee.name)) {
+        return { kind: "type", type: this.typeOf(expr, name) };
+      }
+    }
+    if (Node.isArrayLiteralExpression(expr)) {
+      const values = expr.getElements().map((e) => this.constValue(e));
+      return { kind: "table", element: INT_TYPES.u32!, values };
+    }
+    if (Node.isAsExpression(expr) && Node.isArrayLiteralExpression(stripParens(expr.getExpression()))) {
+      return this.evaluate(expr.getExpression(), name);
+    }
+    if (Node.isIdentifier(expr) || Node.isPropertyAccessExpression(expr)) {
+      const target = this.entityOf(expr);
+      if (target) return target;
+    }
+    return { kind: "const", value: this.constValue(expr) };
+  }
+
+  /** A type descriptor expression: u32, Eth, bytes(6), array(u16, 4), struct({...}). */
+  typeOf(expr: Node, name = "anon"): BType {
+    expr = stripParens(expr);
+    if (Node.isCallExpression(expr)) {
+      const callee = this.entityOf(expr.getExpression());
+      const args = expr.getArguments();
+      if (callee?.kind === "lang" && callee.name === "bytes" && args.length === 1) {
+        return { kind: "array", element: INT_TYPES.u8!, length: this.positive(args[0]!) };
+      }
+      if (callee?.kind === "lang" && callee.name === "array" && args.length === 2) {
+        return { kind: "array", element: this.typeOf(args[0]!), length: this.positive(args[1]!) };
+      }
+      if (callee?.kind === "lang" && callee.name === "struct" && args.length >= 1) {
+        const fields = stripParens(args[0]!);
+        if (!Node.isObjectLiteralExpression(fields)) throw new CompileError(fields, "struct() takes an object literal of field types");
+        const members = fields.getProperties().map((p) => {
+          if (!Node.isPropertyAssignment(p)) throw new CompileError(p, "each struct field is `name: type`");
+          return { name: p.getName(), type: this.typeOf(p.getInitializerOrThrow()) };
+        });
+        return makeStruct(name, members, this.packedOption(args[1]));
+      }
+    }
+    const entity = this.entityOf(expr);
+    if (entity?.kind === "type") return entity.type;
+    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), or a struct");
+  }
+
+  private packedOption(options: Node | undefined): boolean {
+    if (!options) return false;
+    const obj = stripParens(options);
+    if (!Node.isObjectLiteralExpression(obj)) throw new CompileError(obj, "struct options must be an object literal");
+    const packed = obj.getProperty("packed");
+    if (!packed) return false;
+    const value = Node.isPropertyAssignment(packed) ? stripParens(packed.getInitializerOrThrow()) : undefined;
+    if (value?.getKind() === SyntaxKind.TrueKeyword) return true;
+    if (value?.getKind() === SyntaxKind.FalseKeyword) return false;
+    throw new CompileError(packed, "packed must be true or false");
+  }
+
+  private mapInfo(expr: Node & { getExpression(): Node; getArguments(): Node[] }, name: string): MapInfo {
+    const callee = this.entityOf(expr.getExpression());
+    if (callee?.kind !== "lang" || !(callee.name in MAP_CLASSES)) {
+      throw new CompileError(expr, "only tsbpf map classes can be created with `new` (HashMap, ArrayMap, …)");
+    }
+    const className = callee.name;
+    const args = expr.getArguments();
+    const U32 = INT_TYPES.u32!;
+    let key: BType = U32, value: BType = U32, event: BType | undefined;
+    let optionsArg: Node | undefined;
+    if (className === "ArrayMap" || className === "PerCpuArrayMap") {
+      value = this.typeOf(args[0]!);
+      optionsArg = args[1];
+    } else if (className === "RingBuf") {
+      event = this.typeOf(args[0]!);
+      optionsArg = args[1];
+    } else if (["DevMap", "CpuMap", "ProgArray"].includes(className)) {
+      optionsArg = args[0];
+    } else {
+      key = this.typeOf(args[0]!);
+      value = this.typeOf(args[1]!);
+      optionsArg = args[2];
+    }
+    const options = optionsArg && stripParens(optionsArg);
+    if (!options || !Node.isObjectLiteralExpression(options)) {
+      throw new CompileError(optionsArg ?? expr, "map options must be an object literal: { maxEntries: N }");
+    }
+    const option = (n: string) => {
+      const p = options.getProperty(n);
+      if (!p) return undefined;
+      if (!Node.isPropertyAssignment(p)) throw new CompileError(p, `${n} must be \`${n}: value\``);
+      return this.constValue(p.getInitializerOrThrow());
+    };
+    const maxEntries = option("maxEntries");
+    if (maxEntries === undefined || maxEntries <= 0n) throw new CompileError(options, "maps need a positive maxEntries");
+    return {
+      name, className, type: MAP_CLASSES[className]!, key, value, event,
+      maxEntries: Number(maxEntries), flags: Number(option("flags") ?? 0n), node: expr,
+    };
+  }
+
+  private positive(node: Node): number {
+    const v = this.constValue(node);
+    if (v <= 0n || v > 1n << 20n) throw new CompileError(node, "array length must be a positive constant");
+    return Number(v);
+  }
+
+  /** Evaluates an integer constant expression, or throws a CompileError saying why it is not one. */
+  constValue(node: Node): bigint {
+    const v = this.tryConstValue(node);
+    if (v === undefined) throw new CompileError(node, "expected a constant integer expression");
+    return v;
+  }
+
+  tryConstValue(node: Node): bigint | undefined {
+    const expr = stripParens(node);
+    if (Node.isNumericLiteral(expr)) {
+      const text = expr.getText();
+      if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
+        throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
+      }
+      return BigInt(expr.getLiteralValue());
+    }
+    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1));
+    if (expr.getKind() === SyntaxKind.TrueKeyword) return 1n;
+    if (expr.getKind() === SyntaxKind.FalseKeyword) return 0n;
+    if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr)) return this.tryConstValue(expr.getExpression());
+    if (Node.isPrefixUnaryExpression(expr)) {
+      const v = this.tryConstValue(expr.getOperand());
+      if (v === undefined) return undefined;
+      switch (expr.getOperatorToken()) {
+        case SyntaxKind.MinusToken: return -v;
+        case SyntaxKind.PlusToken: return v;
+        case SyntaxKind.TildeToken: return ~v;
+      }
+      return undefined;
+    }
+    if (Node.isBinaryExpression(expr)) {
+      const a = this.tryConstValue(expr.getLeft());
+      const b = this.tryConstValue(expr.getRight());
+      if (a === undefined || b === undefined) return undefined;
+      switch (expr.getOperatorToken().getKind()) {
+        case SyntaxKind.PlusToken: return a + b;
+        case SyntaxKind.MinusToken: return a - b;
+        case SyntaxKind.AsteriskToken: return a * b;
+        case SyntaxKind.SlashToken: return b === 0n ? 0n : a / b;
+        case SyntaxKind.PercentToken: return b === 0n ? a : a % b;
+        case SyntaxKind.LessThanLessThanToken: return a << b;
+        case SyntaxKind.GreaterThanGreaterThanToken: return a >> b;
+        case SyntaxKind.GreaterThanGreaterThanGreaterThanToken: return a >> b;
+        case SyntaxKind.AmpersandToken: return a & b;
+        case SyntaxKind.BarToken: return a | b;
+        case SyntaxKind.CaretToken: return a ^ b;
+      }
+      return undefined;
+    }
+    if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
+      const owner = this.entityOf(expr.getExpression());
+      if (owner?.kind === "type") return BigInt(sizeOfType(owner.type));
+    }
+    if (Node.isIdentifier(expr) || Node.isPropertyAccessExpression(expr)) {
+      const entity = this.entityOf(expr);
+      if (entity?.kind === "const") return entity.value;
+    }
+    return undefined;
+  }
+}
+
+
+export function stripParens(node: Node): Node {
+  while (Node.isParenthesizedExpression(node) || Node.isSatisfiesExpression(node)) node = node.getExpression();
+  return node;
+}

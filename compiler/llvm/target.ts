@@ -1,0 +1,74 @@
+// The BPF target: data layout, the `default<O2>` pipeline, and object emission to memory.
+import { C, takeMessage, readBytes, type Ref } from "./capi.ts";
+
+export const TRIPLE = "bpfel";
+/** v3 adds 32-bit jumps and ALU ops; every kernel tsbpf targets (≥ 5.x) has it. */
+export const CPU = "v3";
+
+// LLVMCodeGenOptLevel, LLVMRelocMode, LLVMCodeModel, LLVMCodeGenFileType.
+const OPT_DEFAULT = 2, RELOC_DEFAULT = 0, CODE_MODEL_DEFAULT = 0, OBJECT_FILE = 1;
+
+let machine: Ref | undefined;
+
+/** The BPF target machine, created once per process. */
+export function targetMachine(): Ref {
+  if (machine) return machine;
+  C.LLVMInitializeBPFTargetInfo();
+  C.LLVMInitializeBPFTarget();
+  C.LLVMInitializeBPFTargetMC();
+  C.LLVMInitializeBPFAsmPrinter();
+  const target: Ref[] = [null];
+  const error: Ref[] = [null];
+  if (C.LLVMGetTargetFromTriple(TRIPLE, target, error)) throw new Error(`LLVM has no BPF target: ${takeMessage(error[0])}`);
+  machine = C.LLVMCreateTargetMachine(target[0], TRIPLE, CPU, "", OPT_DEFAULT, RELOC_DEFAULT, CODE_MODEL_DEFAULT);
+  return machine;
+}
+
+/** The data layout string of the BPF target, to set on every module. */
+export function dataLayout(): string {
+  const td = C.LLVMCreateTargetDataLayout(targetMachine());
+  return takeMessage(C.LLVMCopyStringRepOfTargetData(td));
+}
+
+/** Runs LLVM's verifier; a failure here is a bug in tsbpf, not in the user's program. */
+export function verifyModule(module: Ref): void {
+  const message: Ref[] = [null];
+  const RETURN_STATUS = 2;
+  if (C.LLVMVerifyModule(module, RETURN_STATUS, message)) {
+    throw new Error(`internal compiler error: invalid LLVM IR\n${takeMessage(message[0])}`);
+  }
+  takeMessage(message[0]);
+}
+
+/** Runs a new-pass-manager pipeline such as `default<O2>`. */
+export function optimize(module: Ref, pipeline = "default<O2>"): void {
+  const options = C.LLVMCreatePassBuilderOptions();
+  try {
+    const error = C.LLVMRunPasses(module, pipeline, targetMachine(), options);
+    if (error) {
+      const text = C.LLVMGetErrorMessage(error);
+      throw new Error(`LLVM pass pipeline failed: ${takeMessage(text)}`);
+    }
+  } finally {
+    C.LLVMDisposePassBuilderOptions(options);
+  }
+}
+
+/** Emits the module as a BPF ELF relocatable object. */
+export function emitObject(module: Ref): Uint8Array {
+  const error: Ref[] = [null];
+  const buffer: Ref[] = [null];
+  if (C.LLVMTargetMachineEmitToMemoryBuffer(targetMachine(), module, OBJECT_FILE, error, buffer)) {
+    throw new Error(`BPF code generation failed: ${takeMessage(error[0])}`);
+  }
+  try {
+    return readBytes(C.LLVMGetBufferStart(buffer[0]), Number(C.LLVMGetBufferSize(buffer[0])));
+  } finally {
+    C.LLVMDisposeMemoryBuffer(buffer[0]);
+  }
+}
+
+/** The module as LLVM IR text, for `tsbpf build --emit-llvm` and for reading what the compiler made. */
+export function printModule(module: Ref): string {
+  return takeMessage(C.LLVMPrintModuleToString(module));
+}

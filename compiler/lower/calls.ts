@@ -1,0 +1,258 @@
+// Calls: packet views (`ctx.header`), map operations, kernel helpers, integer
+// conversions (`u16(x)`), and the program's own functions.
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { C, type Ref } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { stripParens } from "../frontend/declarations.ts";
+import { FunctionLowerer, LLVMIntEQ, LLVMIntULE } from "./function.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { describe, type Val } from "./values.ts";
+import type { MapInfo } from "../frontend/declarations.ts";
+
+/** Kernel helper ids (enum bpf_func_id). */
+export const HELPER = {
+  map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6,
+  get_prandom_u32: 7, get_smp_processor_id: 8, redirect: 23, xdp_adjust_head: 44, redirect_map: 51,
+  xdp_adjust_meta: 54, xdp_adjust_tail: 65, ringbuf_output: 130,
+} as const;
+
+const U32 = INT_TYPES.u32!, U64 = INT_TYPES.u64!, I64 = INT_TYPES.i64!;
+
+export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
+  const callee = stripParens(call.getExpression());
+  const args = call.getArguments();
+  if (Node.isPropertyAccessExpression(callee)) {
+    const receiver = lowerExpr(f, callee.getExpression());
+    const method = callee.getName();
+    f.at(call);
+    if (receiver.kind === "ctx") return contextMethod(f, call, method, args);
+    if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args);
+    throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
+  }
+  const entity = f.m.decls.entityOf(callee);
+  if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
+  if (entity?.kind === "lang") return langFunction(f, call, entity.name, args);
+  if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
+  throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
+}
+
+function arity(call: CallExpression, args: Node[], min: number, max = min) {
+  if (args.length < min || args.length > max) {
+    throw new CompileError(call, `expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${args.length}`);
+  }
+}
+
+/** `u16(x)`: wraps a value to the width of the type (a C cast). */
+function convert(f: FunctionLowerer, call: CallExpression, type: IntT, args: Node[]): Val {
+  arity(call, args, 1);
+  const v = lowerValue(f, args[0]!);
+  const t = valueType(type);
+  if (v.kind === "const") {
+    const wrapped = t.signed ? BigInt.asIntN(t.bits, v.value) : BigInt.asUintN(t.bits, v.value);
+    return { kind: "int", type: t, v: f.constInt(t, wrapped) };
+  }
+  return f.toInt(v, t, call);
+}
+
+/** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
+export function helperCall(f: FunctionLowerer, id: number, ret: Ref, args: Ref[]): Ref {
+  const argTypes = args.map((a) => C.LLVMTypeOf(a));
+  const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
+  const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(f.int(64), id, 0), C.LLVMPointerType(fnType, 0));
+  return C.LLVMBuildCall2(f.b, fnType, fnPtr, args, args.length, "");
+}
+
+/** A pointer to `value` for helpers that take keys and values by address. */
+function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
+  const inner = stripParens(node);
+  if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) {
+    const v = lowerExpr(f, node, type);
+    if (v.kind !== "ref") throw new CompileError(node, "expected a struct value");
+    return v.p;
+  }
+  const v = lowerExpr(f, node, type);
+  if (v.kind === "ref" && (type.kind === "struct" || type.kind === "array")) {
+    if (sizeOf(v.type) !== sizeOf(type)) throw new CompileError(node, `expected ${sizeOf(type)} bytes, got ${describe(v)} (${sizeOf(v.type)} bytes)`);
+    return v.p;
+  }
+  if (type.kind !== "int" && type.kind !== "bool") throw new CompileError(node, `expected a ${type.kind}, got ${describe(v)}`);
+  // Scalars go through a stack slot: helpers read keys from memory.
+  const slot = f.alloca(type, "tmp");
+  f.store({ kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false }, f.rvalue(v, node), node);
+  return slot;
+}
+
+function mapPointer(f: FunctionLowerer, map: MapInfo): Ref {
+  return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
+}
+
+function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, method: string, args: Node[]): Val {
+  const i64 = f.int(64);
+  switch (method) {
+    case "lookup": {
+      arity(call, args, 1);
+      const key = addressOf(f, args[0]!, map.key);
+      f.at(call);
+      const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
+      return { kind: "ref", type: map.value, p, nullable: true, align: Math.max(8, alignOf(map.value)), packet: false };
+    }
+    case "update": {
+      arity(call, args, 2, 3);
+      const key = addressOf(f, args[0]!, map.key);
+      const value = addressOf(f, args[1]!, map.value);
+      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U64, args[2]).v : f.constInt(64, 0n);
+      f.at(call);
+      const r = helperCall(f, HELPER.map_update_elem, i64, [mapPointer(f, map), key, value, flags]);
+      return { kind: "int", type: I64, v: r };
+    }
+    case "delete": {
+      arity(call, args, 1);
+      const key = addressOf(f, args[0]!, map.key);
+      f.at(call);
+      return { kind: "int", type: I64, v: helperCall(f, HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
+    }
+    case "redirect": {
+      if (map.className !== "DevMap" && map.className !== "CpuMap") break;
+      arity(call, args, 1, 2);
+      const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      f.at(call);
+      const r = helperCall(f, HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    }
+    case "output": {
+      if (map.className !== "RingBuf" || !map.event) break;
+      arity(call, args, 1, 2);
+      const data = addressOf(f, args[0]!, map.event);
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      f.at(call);
+      const r = helperCall(f, HELPER.ringbuf_output, i64, [mapPointer(f, map), data, f.constInt(64, BigInt(sizeOf(map.event))), flags]);
+      return { kind: "int", type: I64, v: r };
+    }
+  }
+  throw new CompileError(call, `${map.className} '${map.name}' has no method '${method}'`);
+}
+
+function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
+  switch (method) {
+    case "header": return header(f, call, args);
+    case "adjustHead":
+    case "adjustTail":
+    case "adjustMeta": {
+      arity(call, args, 1);
+      const delta = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
+      const id = method === "adjustHead" ? HELPER.xdp_adjust_head : method === "adjustTail" ? HELPER.xdp_adjust_tail : HELPER.xdp_adjust_meta;
+      f.at(call);
+      const r = helperCall(f, id, f.int(64), [f.m.contextArgument(f), delta]);
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, r, f.constInt(64, 0n), "") };
+    }
+  }
+  throw new CompileError(call, `the XDP context has no method '${method}'`);
+}
+
+/**
+ * `ctx.header(View, offset)`: a pointer into the packet if `offset + size` is within it,
+ * else null. The check is the shape the verifier tracks: `data + off + size <= data_end`.
+ * A computed offset is first bounded (< 4096) so the verifier knows its range.
+ */
+function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  arity(call, args, 2);
+  const view = lowerExpr(f, args[0]!);
+  if (view.kind !== "type" || view.type.kind !== "struct") throw new CompileError(args[0]!, "ctx.header() takes a struct type as its view, e.g. Eth");
+  const type = view.type;
+  const offset = lowerValue(f, args[1]!);
+  f.at(call);
+  const data = f.m.contextPointer(f, 0);
+  const end = f.m.contextPointer(f, 4);
+  const ok = f.block("hdr.ok"), fail = f.block("hdr.short"), done = f.block("hdr.done");
+  let off: Ref;
+  if (offset.kind === "const") {
+    off = f.constInt(64, offset.value);
+  } else {
+    off = f.toInt(offset, U64, args[1]!).v;
+    const check = f.block("hdr.off");
+    C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, fail);
+    f.positionAt(check);
+  }
+  const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
+  const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
+  const inside = C.LLVMBuildICmp(f.b, LLVMIntULE, last, end, "");
+  C.LLVMBuildCondBr(f.b, inside, ok, fail);
+  f.positionAt(ok);
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(fail);
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(done);
+  const phi = C.LLVMBuildPhi(f.b, f.i8p, "view");
+  C.LLVMAddIncoming(phi, [p, f.nullPtr()], [ok, fail], 2);
+  return { kind: "ref", type, p: phi, nullable: true, align: type.align, packet: true };
+}
+
+function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
+  const i64 = f.int(64);
+  switch (name) {
+    case "ktimeGetNs":
+      arity(call, args, 0);
+      return { kind: "int", type: U64, v: helperCall(f, HELPER.ktime_get_ns, i64, []) };
+    case "getPrandomU32":
+      arity(call, args, 0);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_prandom_u32, i64, []), f.int(32), "") };
+    case "getSmpProcessorId":
+      arity(call, args, 0);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_smp_processor_id, i64, []), f.int(32), "") };
+    case "redirect": {
+      arity(call, args, 1, 2);
+      const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      const r = helperCall(f, HELPER.redirect, i64, [ifindex, flags]);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    }
+    case "htons": case "ntohs": case "htonl": case "ntohl": {
+      arity(call, args, 1);
+      const t = name.endsWith("s") ? INT_TYPES.u16! : U32;
+      const v = lowerValue(f, args[0]!);
+      if (v.kind === "const") {
+        const bytes = t.bits / 8;
+        let out = 0n;
+        for (let i = 0; i < bytes; i++) out = (out << 8n) | ((BigInt.asUintN(t.bits, v.value) >> BigInt(8 * i)) & 0xffn);
+        return { kind: "const", value: out, big: false };
+      }
+      return { kind: "int", type: t, v: f.bswap(f.toInt(v, t, args[0]!).v, t.bits) };
+    }
+    case "printk": return printk(f, call, args);
+    case "atomicAdd": {
+      arity(call, args, 2);
+      const target = lowerExpr(f, args[0]!);
+      if (target.kind !== "ref" || target.type.kind !== "int" || target.type.bits < 32 || target.type.bigEndian) {
+        throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
+      }
+      const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
+      const ADD = 1, SEQ_CST = 7;
+      f.at(call);
+      C.LLVMBuildAtomicRMW(f.b, ADD, f.typedPointer(target.p, target.type.bits), delta, SEQ_CST, 0);
+      return { kind: "void" };
+    }
+  }
+  throw new CompileError(call, `'${name}' cannot be called in a BPF program`);
+}
+
+/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
+function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  if (args.length < 1 || args.length > 4) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
+  const fmtNode = stripParens(args[0]!);
+  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
+    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
+  }
+  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
+  const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
+  const slot = f.alloca(type, "fmt");
+  for (let i = 0; i < text.length; i++) {
+    C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
+  }
+  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
+  f.at(call);
+  helperCall(f, HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
+  void SyntaxKind;
+  return { kind: "void" };
+}

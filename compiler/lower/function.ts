@@ -1,0 +1,210 @@
+// State of lowering one function body: the LLVM function and builder, local variables,
+// loop targets, and the memory and conversion operations statements and expressions share.
+import type { Node } from "ts-morph";
+import { C, type Ref } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { alignOf, sizeOf, valueType, INT_TYPES, type BType, type IntT } from "../types.ts";
+import type { ModuleLowerer } from "./module.ts";
+import { describe, type Val } from "./values.ts";
+
+/** A local variable: a stack slot for scalars and structs, or a bound reference. */
+export type Local =
+  | { kind: "slot"; type: IntT | { kind: "bool" }; p: Ref }
+  | { kind: "bound"; val: Val };
+
+interface LoopTargets { breakTo: Ref; continueTo: Ref | undefined }
+
+export const LLVMIntEQ = 32, LLVMIntNE = 33, LLVMIntUGT = 34, LLVMIntUGE = 35, LLVMIntULT = 36,
+  LLVMIntULE = 37, LLVMIntSGT = 38, LLVMIntSGE = 39, LLVMIntSLT = 40, LLVMIntSLE = 41;
+
+export class FunctionLowerer {
+  readonly b: Ref;
+  readonly locals = new Map<unknown, Local>();
+  readonly loops: LoopTargets[] = [];
+  /** The struct xdp_md * argument, in programs and in functions that take the context. */
+  contextArg: Ref = null;
+  private readonly entry: Ref;
+
+  constructor(
+    readonly m: ModuleLowerer,
+    readonly fn: Ref,
+    readonly scope: Ref,
+    /** The return type of a helper function; undefined for programs (which return i32). */
+    readonly returns: IntT | { kind: "bool" } | { kind: "void" },
+  ) {
+    this.b = C.LLVMCreateBuilderInContext(m.ctx);
+    this.entry = C.LLVMAppendBasicBlockInContext(m.ctx, fn, "entry");
+    C.LLVMPositionBuilderAtEnd(this.b, this.entry);
+  }
+
+  dispose() { C.LLVMDisposeBuilder(this.b); }
+
+  // ---- blocks -------------------------------------------------------------------------
+
+  block(name: string): Ref { return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name); }
+  positionAt(block: Ref) { C.LLVMPositionBuilderAtEnd(this.b, block); }
+  get current(): Ref { return C.LLVMGetInsertBlock(this.b); }
+  /** True when the current block already ends (after return, break, continue). */
+  get terminated(): boolean { return !!C.LLVMGetBasicBlockTerminator(this.current); }
+  /** True when nothing branches to the current block (code after a switch whose every case returns). */
+  get unreachable(): boolean {
+    const block = this.current;
+    return block !== this.entry && !C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block));
+  }
+  /** Ends the function's last block: with `fallback` if control can reach it, else `unreachable`. */
+  finish(fallback: () => void) {
+    if (this.terminated) return;
+    if (this.unreachable) C.LLVMBuildUnreachable(this.b);
+    else fallback();
+  }
+  br(to: Ref) { if (!this.terminated) C.LLVMBuildBr(this.b, to); }
+  /** Code after a return in the same block is unreachable; give it a block of its own. */
+  startDeadBlock() { this.positionAt(this.block("dead")); }
+
+  at(node: Node) { C.LLVMSetCurrentDebugLocation2(this.b, this.m.di.location(node, this.scope)); }
+
+  // ---- types and constants ------------------------------------------------------------
+
+  int(bits: number): Ref { return C.LLVMIntTypeInContext(this.m.ctx, bits); }
+  get i1(): Ref { return this.int(1); }
+  get i8p(): Ref { return C.LLVMPointerType(this.int(8), 0); }
+  constInt(t: IntT | number, value: bigint): Ref {
+    const bits = typeof t === "number" ? t : t.bits;
+    const masked = BigInt.asUintN(bits, value);
+    return C.LLVMConstInt(this.int(bits), masked, 0);
+  }
+  nullPtr(): Ref { return C.LLVMConstPointerNull(this.i8p); }
+
+  /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
+  alloca(type: BType | "ptr", name: string): Ref {
+    const here = this.current;
+    const first = C.LLVMGetFirstInstruction(this.entry);
+    if (first) C.LLVMPositionBuilderBefore(this.b, first); else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
+    let slot: Ref;
+    if (type === "ptr") {
+      slot = C.LLVMBuildAlloca(this.b, this.i8p, name);
+    } else {
+      const size = sizeOf(type);
+      slot = C.LLVMBuildAlloca(this.b, C.LLVMArrayType(this.int(8), size), name);
+      C.LLVMSetAlignment(slot, Math.max(alignOf(type), type.kind === "int" ? 1 : 8));
+      slot = C.LLVMBuildBitCast(this.b, slot, this.i8p, name);
+    }
+    this.positionAt(here);
+    return slot;
+  }
+
+  // ---- memory -------------------------------------------------------------------------
+
+  /** Address of `offset` bytes into `base` (an i8*). */
+  offset(base: Ref, offset: number | Ref): Ref {
+    const idx = typeof offset === "number" ? this.constInt(64, BigInt(offset)) : offset;
+    if (typeof offset === "number" && offset === 0) return base;
+    return C.LLVMBuildInBoundsGEP2(this.b, this.int(8), base, [idx], 1, "");
+  }
+
+  typedPointer(p: Ref, bits: number): Ref {
+    return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
+  }
+
+  /** Reads an integer or bool from memory; big-endian fields are swapped to host order. */
+  load(ref: Extract<Val, { kind: "ref" }>, node: Node): Val {
+    const t = ref.type;
+    if (t.kind === "bool") {
+      const v = C.LLVMBuildLoad2(this.b, this.int(8), ref.p, "");
+      C.LLVMSetAlignment(v, 1);
+      return { kind: "bool", v: C.LLVMBuildICmp(this.b, LLVMIntNE, v, this.constInt(8, 0n), "") };
+    }
+    if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
+    const ty = this.int(t.bits);
+    let v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
+    C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
+    if (t.bigEndian) v = this.bswap(v, t.bits);
+    return { kind: "int", type: valueType(t), v };
+  }
+
+  /** Writes `val` to memory of type `ref.type`: integers are converted, structs copied. */
+  store(ref: Extract<Val, { kind: "ref" }>, val: Val, node: Node): void {
+    const t = ref.type;
+    if (t.kind === "struct" || t.kind === "array") {
+      if (val.kind !== "ref") throw new CompileError(node, `cannot assign ${describe(val)} to ${describe(ref)}`);
+      if (sizeOf(val.type) !== sizeOf(t) || val.type.kind !== t.kind) {
+        throw new CompileError(node, `cannot assign ${describe(val)} (${sizeOf(val.type)} bytes) to ${describe(ref)} (${sizeOf(t)} bytes)`);
+      }
+      this.memcpy(ref.p, val.p, sizeOf(t), Math.min(ref.align, val.align));
+      return;
+    }
+    if (t.kind === "bool") {
+      const bit = this.toBool(val, node);
+      const v = C.LLVMBuildZExt(this.b, bit, this.int(8), "");
+      C.LLVMSetAlignment(C.LLVMBuildStore(this.b, v, ref.p), 1);
+      return;
+    }
+    let v = this.toInt(val, valueType(t), node).v;
+    if (t.bigEndian) v = this.bswap(v, t.bits);
+    const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
+    C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
+  }
+
+  memcpy(dst: Ref, src: Ref, size: number, align: number) {
+    C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
+  }
+  memset(dst: Ref, size: number, align: number) {
+    C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
+  }
+
+  bswap(v: Ref, bits: number): Ref {
+    if (bits === 8) return v;
+    return this.m.callIntrinsic(this.b, "llvm.bswap", this.int(bits), [v]);
+  }
+
+  /** A reference to a field of a struct reference (or an element of an array reference). */
+  field(ref: Extract<Val, { kind: "ref" }>, name: string, node: Node): Extract<Val, { kind: "ref" }> {
+    if (ref.type.kind !== "struct") throw new CompileError(node, `${describe(ref)} has no fields`);
+    const f = ref.type.fields.find((x) => x.name === name);
+    if (!f) throw new CompileError(node, `struct ${ref.type.name} has no field '${name}'`);
+    const align = ref.type.packed ? 1 : Math.min(ref.align, alignOf(f.type));
+    return { kind: "ref", type: f.type, p: this.offset(ref.p, f.offset), nullable: false, align, packet: ref.packet };
+  }
+
+  // ---- conversions --------------------------------------------------------------------
+
+  /** Converts to an integer of `type`: constants are typed, wider values truncated, narrower extended by their own signedness. */
+  toInt(val: Val, type: IntT, node: Node): Extract<Val, { kind: "int" }> {
+    if (val.kind === "const") return { kind: "int", type, v: this.constInt(type, val.value) };
+    if (val.kind === "bool") return { kind: "int", type, v: C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "") };
+    if (val.kind === "ref" && (val.type.kind === "int" || val.type.kind === "bool")) return this.toInt(this.load(val, node), type, node);
+    if (val.kind !== "int") throw new CompileError(node, `expected an integer, got ${describe(val)}`);
+    if (val.type.bits === type.bits) return { kind: "int", type, v: val.v };
+    const v = val.type.bits > type.bits
+      ? C.LLVMBuildTrunc(this.b, val.v, this.int(type.bits), "")
+      : val.type.signed ? C.LLVMBuildSExt(this.b, val.v, this.int(type.bits), "") : C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "");
+    return { kind: "int", type, v };
+  }
+
+  /** The truth of a value: integers are true unless 0, references unless null. */
+  toBool(val: Val, node: Node): Ref {
+    switch (val.kind) {
+      case "bool": return val.v;
+      case "const": return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
+      case "int": return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
+      case "ref":
+        if (val.type.kind === "int" || val.type.kind === "bool") return this.toBool(this.load(val, node), node);
+        return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
+      case "null": return C.LLVMConstInt(this.i1, 0, 0);
+      default: throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
+    }
+  }
+
+  /** Loads a scalar out of a reference; other values pass through. */
+  rvalue(val: Val, node: Node): Val {
+    if (val.kind === "ref" && (val.type.kind === "int" || val.type.kind === "bool")) return this.load(val, node);
+    return val;
+  }
+
+  /** The default type of an integer constant that meets nothing else: u32, or u64 for bigint literals. */
+  defaultType(val: Extract<Val, { kind: "const" }>): IntT {
+    if (val.big) return val.value < 0n ? INT_TYPES.i64! : INT_TYPES.u64!;
+    if (val.value < 0n) return val.value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
+    return val.value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
+  }
+}

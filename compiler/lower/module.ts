@@ -1,0 +1,293 @@
+// Lowers a program module to an LLVM module: one function per exported `xdp(...)` program
+// (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
+// program's own functions (internal, always inlined).
+import { Node, SyntaxKind, type ArrowFunction, type CallExpression, type FunctionDeclaration, type SourceFile } from "ts-morph";
+import { C, type Ref } from "../llvm/capi.ts";
+import { dataLayout, TRIPLE } from "../llvm/target.ts";
+import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import { Declarations, type MapInfo } from "../frontend/declarations.ts";
+import { DebugInfo } from "../debuginfo/debuginfo.ts";
+import { INT_TYPES, U32, type IntT } from "../types.ts";
+import { FunctionLowerer } from "./function.ts";
+import { lowerStatement } from "./statements.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { readTypeNode } from "./typenodes.ts";
+import type { Val } from "./values.ts";
+
+const LINKAGE_EXTERNAL = 0, LINKAGE_INTERNAL = 8;
+
+interface UserFunction {
+  fn: Ref;
+  fnType: Ref;
+  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: Extract<Val, { kind: "ref" }> } | { kind: "ctx" })[];
+  returns: IntT | { kind: "bool" } | { kind: "void" };
+}
+
+export class ModuleLowerer {
+  readonly ctx: Ref;
+  readonly module: Ref;
+  readonly di: DebugInfo;
+  readonly decls = new Declarations();
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly maps = new Map<string, Ref>();
+  private readonly functions = new Map<unknown, UserFunction>();
+  private readonly lowering = new Set<unknown>();
+  private ctxType?: Ref;
+
+  constructor(private readonly source: SourceFile) {
+    this.ctx = C.LLVMContextCreate();
+    this.module = C.LLVMModuleCreateWithNameInContext(source.getBaseName(), this.ctx);
+    C.LLVMSetTarget(this.module, TRIPLE);
+    C.LLVMSetDataLayout(this.module, dataLayout());
+    this.di = new DebugInfo(this.ctx, this.module, source.getFilePath());
+  }
+
+  report(e: CompileError) {
+    this.diagnostics.push(diagnosticAt(e.node, e.message));
+  }
+
+  private guard(fn: () => void) {
+    try { fn(); } catch (e) { if (e instanceof CompileError) this.report(e); else throw e; }
+  }
+
+  /** Lowers every program and map the module declares. */
+  lowerModule(): void {
+    let programs = 0;
+    let license = "GPL";
+    for (const statement of this.source.getStatements()) {
+      this.guard(() => {
+        if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
+        for (const d of statement.getDeclarations()) {
+          if (d.getName() === "license") {
+            const init = d.getInitializer();
+            if (!init || !Node.isStringLiteral(init)) throw new CompileError(d, "license must be a string literal, e.g. \"GPL\"");
+            license = init.getLiteralText();
+            continue;
+          }
+          const entity = this.decls.entityOf(d.getNameNode());
+          if (entity?.kind === "map") this.mapGlobal(entity.map);
+          if (entity?.kind === "program") {
+            if (!statement.isExported()) throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
+            this.lowerProgram(d.getName(), entity.decl as CallExpression);
+            programs++;
+          }
+        }
+      });
+    }
+    if (programs === 0 && this.diagnostics.length === 0) {
+      this.diagnostics.push(diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"));
+    }
+    this.emitLicense(license);
+  }
+
+  private checkModuleStatement(s: Node) {
+    switch (s.getKind()) {
+      case SyntaxKind.ImportDeclaration: case SyntaxKind.ExportDeclaration: case SyntaxKind.FunctionDeclaration:
+      case SyntaxKind.EnumDeclaration: case SyntaxKind.TypeAliasDeclaration: case SyntaxKind.InterfaceDeclaration:
+      case SyntaxKind.EmptyStatement:
+        return;
+    }
+    throw new CompileError(s, `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`);
+  }
+
+  private emitLicense(text: string) {
+    const bytes = Buffer.from(text + "\0", "utf8");
+    const str = C.LLVMConstStringInContext(this.ctx, bytes, bytes.length, 1);
+    const g = C.LLVMAddGlobal(this.module, C.LLVMTypeOf(str), "LICENSE");
+    C.LLVMSetInitializer(g, str);
+    C.LLVMSetSection(g, "license");
+    C.LLVMSetAlignment(g, 1);
+    this.di.describeGlobal(g, "LICENSE", this.di.charArray(bytes.length), 0, 8);
+  }
+
+  /** The `.maps` global for a map declaration, created on first use. */
+  mapGlobal(map: MapInfo): Ref {
+    let g = this.maps.get(map.name);
+    if (g) return g;
+    const { type, members } = this.di.mapType(map);
+    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
+    const structType = C.LLVMStructTypeInContext(this.ctx, Array(members).fill(i8p), members, 0);
+    g = C.LLVMAddGlobal(this.module, structType, map.name);
+    C.LLVMSetInitializer(g, C.LLVMConstNull(structType));
+    C.LLVMSetSection(g, ".maps");
+    C.LLVMSetAlignment(g, 8);
+    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
+    this.di.describeGlobal(g, map.name, type, line, 64);
+    this.maps.set(map.name, g);
+    return g;
+  }
+
+  /** The program's first argument (struct xdp_md *), as an i8*. */
+  contextArgument(f: FunctionLowerer): Ref {
+    return f.contextArg;
+  }
+
+  /** Loads a u32 field of struct xdp_md. */
+  contextField(f: FunctionLowerer, offset: number): Ref {
+    const p = f.typedPointer(f.offset(this.contextArgument(f), offset), 32);
+    const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
+    C.LLVMSetAlignment(v, 4);
+    return v;
+  }
+
+  /** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */
+  contextPointer(f: FunctionLowerer, offset: 0 | 4): Ref {
+    const v = C.LLVMBuildZExt(f.b, this.contextField(f, offset), f.int(64), "");
+    return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
+  }
+
+  callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
+    const id = C.LLVMLookupIntrinsicID(name, name.length);
+    const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
+    const fnType = C.LLVMFunctionType(type, args.map((a) => C.LLVMTypeOf(a)), args.length, 0);
+    return C.LLVMBuildCall2(builder, fnType, fn, args, args.length, "");
+  }
+
+  private xdpMdDebugType(): Ref {
+    if (this.ctxType) return this.ctxType;
+    const u32 = this.di.typeOf(U32);
+    const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
+    const members = names.map((n, i) => C.LLVMDIBuilderCreateMemberType(this.di.builder, this.di.unit, n, n.length, this.di.file, 0, 32, 32, i * 32, 0, u32));
+    const st = C.LLVMDIBuilderCreateStructType(this.di.builder, this.di.unit, "xdp_md", 6, this.di.file, 0, 192, 32, 0, null, members, members.length, 0, null, "", 0);
+    this.ctxType = this.di.pointerTo(st);
+    return this.ctxType;
+  }
+
+  private lineOf(node: Node): number {
+    return node.getSourceFile().getLineAndColumnAtPos(node.getStart()).line;
+  }
+
+  private lowerProgram(name: string, call: CallExpression) {
+    const arrow = call.getArguments()[0];
+    if (!arrow || !(Node.isArrowFunction(arrow) || Node.isFunctionExpression(arrow))) {
+      throw new CompileError(call, "xdp() takes the program as an arrow function: xdp((ctx) => { … })");
+    }
+    const section = this.programSection(call);
+    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
+    const i32 = C.LLVMInt32TypeInContext(this.ctx);
+    const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);
+    const fn = C.LLVMAddFunction(this.module, name, fnType);
+    C.LLVMSetSection(fn, section);
+    C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
+    const scope = this.di.subprogram(fn, name, this.lineOf(arrow), this.di.int, [this.xdpMdDebugType()], false);
+    const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
+    try {
+      const params = (arrow as ArrowFunction).getParameters();
+      if (params.length > 1) throw new CompileError(arrow, "an XDP program takes one parameter, the context");
+      f.contextArg = C.LLVMGetParam(fn, 0);
+      if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx" } });
+      this.lowerBody(f, arrow as ArrowFunction);
+      // Falling off the end passes the packet (never XDP_ABORTED by accident).
+      f.finish(() => { f.at(arrow); C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0)); });
+    } finally {
+      f.dispose();
+    }
+  }
+
+  private programSection(call: CallExpression): string {
+    const options = call.getArguments()[1];
+    if (!options) return "xdp";
+    if (!Node.isObjectLiteralExpression(options)) throw new CompileError(options, "program options must be an object literal");
+    const section = options.getProperty("section");
+    if (!section) return "xdp";
+    const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
+    if (!init || !Node.isStringLiteral(init)) throw new CompileError(section, "section must be a string literal");
+    return init.getLiteralText();
+  }
+
+  private lowerBody(f: FunctionLowerer, fn: ArrowFunction | FunctionDeclaration) {
+    const body = fn.getBody();
+    if (!body) throw new CompileError(fn, "a function needs a body");
+    if (Node.isBlock(body)) {
+      for (const s of body.getStatements()) lowerStatement(f, s);
+    } else {
+      // Expression body: `(ctx) => XdpAction.PASS`.
+      this.guard(() => {
+        const v = f.rvalue(lowerExpr(f, body), body);
+        f.at(body);
+        if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);
+        else if (f.returns.kind === "bool") C.LLVMBuildRet(f.b, f.toBool(v, body));
+        else C.LLVMBuildRet(f.b, f.toInt(v, f.returns, body).v);
+      });
+    }
+  }
+
+  /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
+  callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
+    const fd = decl as FunctionDeclaration;
+    const key = fd.compilerNode;
+    if (this.lowering.has(key)) throw new CompileError(call, `recursion is not supported in BPF programs ('${fd.getName()}' calls itself)`);
+    const user = this.functions.get(key) ?? this.lowerFunction(fd);
+    if (args.length !== user.params.length) throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
+    const values = user.params.map((p, i) => {
+      const a = args[i]!;
+      if (p.kind === "ctx") return this.contextArgument(f);
+      if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
+      if (p.kind === "int") return f.toInt(lowerValue(f, a), p.type, a).v;
+      const v = lowerExpr(f, a, p.val.type);
+      if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
+      return v.p;
+    });
+    f.at(call);
+    const r = C.LLVMBuildCall2(f.b, user.fnType, user.fn, values, values.length, "");
+    if (user.returns.kind === "void") return { kind: "void" };
+    if (user.returns.kind === "bool") return { kind: "bool", v: r };
+    return { kind: "int", type: user.returns, v: r };
+  }
+
+  private lowerFunction(fd: FunctionDeclaration): UserFunction {
+    const name = fd.getName() ?? "anonymous";
+    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
+    const params: UserFunction["params"] = fd.getParameters().map((p) => {
+      const tn = p.getTypeNode();
+      if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
+      const t = readTypeNode(this.decls, tn);
+      if (t.kind === "ctx") return { kind: "ctx" };
+      if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
+      if (t.type.kind === "int") return { kind: "int", type: t.type.bigEndian ? INT_TYPES[`u${t.type.bits}`]! : t.type };
+      if (t.type.kind === "bool") return { kind: "bool" };
+      return { kind: "ref", val: { kind: "ref", type: t.type, p: null, nullable: t.nullable, align: t.type.kind === "struct" ? t.type.align : 1, packet: false } };
+    });
+    const rtn = fd.getReturnTypeNode();
+    const rt = rtn ? readTypeNode(this.decls, rtn) : { kind: "void" as const };
+    if (rt.kind === "ctx" || (rt.kind === "data" && rt.type.kind !== "int" && rt.type.kind !== "bool")) {
+      throw new CompileError(rtn!, "functions return integers, bools or nothing; pass a struct reference to fill instead");
+    }
+    const returns: UserFunction["returns"] = rt.kind === "void" ? { kind: "void" } : rt.type.kind === "bool" ? { kind: "bool" } : rt.type as IntT;
+    const llvmParam = (p: UserFunction["params"][number]) => p.kind === "int" ? C.LLVMIntTypeInContext(this.ctx, p.type.bits) : p.kind === "bool" ? C.LLVMInt1TypeInContext(this.ctx) : i8p;
+    const ret = returns.kind === "void" ? C.LLVMVoidTypeInContext(this.ctx) : returns.kind === "bool" ? C.LLVMInt1TypeInContext(this.ctx) : C.LLVMIntTypeInContext(this.ctx, returns.bits);
+    const fnType = C.LLVMFunctionType(ret, params.map(llvmParam), params.length, 0);
+    const fn = C.LLVMAddFunction(this.module, name, fnType);
+    C.LLVMSetLinkage(fn, LINKAGE_INTERNAL);
+    const inline = C.LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+    C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, inline, 0n));
+    const user: UserFunction = { fn, fnType, params, returns };
+    const key = fd.compilerNode;
+    this.functions.set(key, user);
+    const diRet = returns.kind === "void" ? null : this.di.typeOf(returns.kind === "bool" ? { kind: "bool" } : returns);
+    const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true);
+    const f = new FunctionLowerer(this, fn, scope, returns);
+    this.lowering.add(key);
+    try {
+      fd.getParameters().forEach((p, i) => {
+        const param = params[i]!;
+        const v = C.LLVMGetParam(fn, i);
+        if (param.kind === "ctx") f.contextArg = v;
+        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : param.kind === "bool" ? { kind: "bool", v }
+          : param.kind === "int" ? { kind: "int", type: param.type, v } : { ...param.val, p: v };
+        f.locals.set(p.compilerNode, { kind: "bound", val });
+      });
+      this.lowerBody(f, fd);
+      f.finish(() => {
+        f.at(fd);
+        if (returns.kind === "void") C.LLVMBuildRetVoid(f.b);
+        else { this.report(new CompileError(fd, `'${name}' can end without returning a value`)); C.LLVMBuildUnreachable(f.b); }
+      });
+    } finally {
+      this.lowering.delete(key);
+      f.dispose();
+    }
+    return user;
+  }
+}

@@ -1,0 +1,239 @@
+// Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
+import { Node, SyntaxKind, type Statement, type VariableDeclaration } from "ts-morph";
+import { C, type Ref } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { valueType, BOOL, type BType, type IntT } from "../types.ts";
+import { stripParens } from "../frontend/declarations.ts";
+import { FunctionLowerer } from "./function.ts";
+import { fillLiteral, lowerExpr } from "./expressions.ts";
+import { readTypeNode } from "./typenodes.ts";
+import type { Val } from "./values.ts";
+
+/** Lowers a statement; an error in it is reported and lowering goes on with the next one. */
+export function lowerStatement(f: FunctionLowerer, s: Statement): void {
+  if (f.terminated) f.startDeadBlock();
+  try {
+    f.at(s);
+    lowerStatementOrThrow(f, s);
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    f.m.report(e);
+  }
+}
+
+function lowerBlock(f: FunctionLowerer, node: Node) {
+  if (Node.isBlock(node)) for (const s of node.getStatements()) lowerStatement(f, s);
+  else lowerStatement(f, node as Statement);
+}
+
+function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
+  switch (s.getKind()) {
+    case SyntaxKind.Block: return lowerBlock(f, s);
+    case SyntaxKind.EmptyStatement: return;
+    case SyntaxKind.ExpressionStatement: lowerExpr(f, s.asKindOrThrow(SyntaxKind.ExpressionStatement).getExpression()); return;
+    case SyntaxKind.VariableStatement:
+      for (const d of s.asKindOrThrow(SyntaxKind.VariableStatement).getDeclarations()) declare(f, d);
+      return;
+    case SyntaxKind.IfStatement: {
+      const st = s.asKindOrThrow(SyntaxKind.IfStatement);
+      const cond = f.toBool(lowerExpr(f, st.getExpression()), st.getExpression());
+      const then = f.block("if.then"), done = f.block("if.end");
+      const elseNode = st.getElseStatement();
+      const otherwise = elseNode ? f.block("if.else") : done;
+      C.LLVMBuildCondBr(f.b, cond, then, otherwise);
+      f.positionAt(then);
+      lowerBlock(f, st.getThenStatement());
+      f.br(done);
+      if (elseNode) {
+        f.positionAt(otherwise);
+        lowerBlock(f, elseNode);
+        f.br(done);
+      }
+      f.positionAt(done);
+      return;
+    }
+    case SyntaxKind.ReturnStatement: return lowerReturn(f, s, s.asKindOrThrow(SyntaxKind.ReturnStatement).getExpression());
+    case SyntaxKind.ForStatement: return lowerFor(f, s.asKindOrThrow(SyntaxKind.ForStatement));
+    case SyntaxKind.BreakStatement:
+    case SyntaxKind.ContinueStatement: {
+      if ((s as { getLabel?: () => unknown }).getLabel?.()) throw new CompileError(s, "labelled break/continue is not supported");
+      const loop = f.loops[f.loops.length - 1];
+      if (!loop) throw new CompileError(s, `${s.getKind() === SyntaxKind.BreakStatement ? "break" : "continue"} outside a loop or switch`);
+      const to = s.getKind() === SyntaxKind.BreakStatement ? loop.breakTo : loop.continueTo;
+      if (!to) throw new CompileError(s, "continue inside a switch needs an enclosing loop");
+      C.LLVMBuildBr(f.b, to);
+      return;
+    }
+    case SyntaxKind.SwitchStatement: return lowerSwitch(f, s.asKindOrThrow(SyntaxKind.SwitchStatement));
+    case SyntaxKind.WhileStatement:
+    case SyntaxKind.DoStatement:
+      throw new CompileError(s, "while loops may not terminate, which the verifier rejects; write `for (let i = 0; i < N; i++)` with a constant N");
+    case SyntaxKind.ForOfStatement:
+    case SyntaxKind.ForInStatement:
+      throw new CompileError(s, "for-of/for-in are not supported; write `for (let i = 0; i < N; i++)` with a constant N");
+    case SyntaxKind.ThrowStatement:
+    case SyntaxKind.TryStatement:
+      throw new CompileError(s, "exceptions are not supported in BPF programs; return an XdpAction instead");
+    case SyntaxKind.FunctionDeclaration:
+      throw new CompileError(s, "nested functions are not supported; declare functions at module level");
+    case SyntaxKind.ClassDeclaration:
+      throw new CompileError(s, "classes are not supported in BPF programs; use struct()");
+  }
+  throw new CompileError(s, `${s.getKindName()} is not supported in BPF programs`);
+}
+
+/** `const`/`let` declarations. Scalars live in stack slots (promoted to registers by LLVM);
+ *  references from header() and lookup() are bound; struct values are copied. */
+function declare(f: FunctionLowerer, d: VariableDeclaration): void {
+  const nameNode = d.getNameNode();
+  if (!Node.isIdentifier(nameNode)) throw new CompileError(nameNode, "destructuring is not supported; declare one variable at a time");
+  const isConst = d.getVariableStatement()?.getDeclarationKind() === "const";
+  const typeNode = d.getTypeNode();
+  const annotated = typeNode ? readTypeNode(f.m.decls, typeNode) : undefined;
+  if (annotated && annotated.kind !== "data") throw new CompileError(typeNode!, "variables hold data, not the context or void");
+  const init = d.getInitializer();
+  const key = d.compilerNode;
+  const declared: BType | undefined = annotated?.type;
+
+  if (declared && (declared.kind === "struct" || declared.kind === "array")) {
+    if (annotated!.nullable) {
+      if (!init) throw new CompileError(d, "a reference needs an initializer");
+      const v = lowerExpr(f, init, declared);
+      f.locals.set(key, { kind: "bound", val: v });
+      return;
+    }
+    const slot = f.alloca(declared, nameNode.getText());
+    const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: slot, nullable: false, align: 8, packet: false };
+    if (init) {
+      const inner = stripParens(init);
+      if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) fillLiteral(f, ref, inner);
+      else f.store(ref, lowerExpr(f, init, declared), init);
+    } else {
+      f.memset(slot, declared.kind === "struct" ? declared.size : 0, 8);
+    }
+    f.locals.set(key, { kind: "bound", val: ref });
+    return;
+  }
+
+  if (!init && !declared) throw new CompileError(d, "give the variable a type or an initial value");
+  let value = init ? lowerExpr(f, init, declared) : undefined;
+  if (value?.kind === "ref" && (value.type.kind === "struct" || value.type.kind === "array")) {
+    if (value.nullable || !isConst || value.packet || isFreshReference(init!)) {
+      // Views and map values are references: writes through them reach the packet or map.
+      f.locals.set(key, { kind: "bound", val: value });
+      return;
+    }
+    // A struct-valued field copied into a variable keeps its value when the field changes.
+    const slot = f.alloca(value.type, nameNode.getText());
+    const copy: Extract<Val, { kind: "ref" }> = { kind: "ref", type: value.type, p: slot, nullable: false, align: 8, packet: false };
+    f.store(copy, value, init!);
+    f.locals.set(key, { kind: "bound", val: copy });
+    return;
+  }
+  if (value) value = f.rvalue(value, init!);
+  if (value && !["int", "bool", "const"].includes(value.kind)) {
+    if (value.kind === "ref" || value.kind === "null") {
+      f.locals.set(key, { kind: "bound", val: value });
+      return;
+    }
+    throw new CompileError(init!, `cannot store ${value.kind} in a variable`);
+  }
+  const type: IntT | typeof BOOL = declared?.kind === "int" ? valueType(declared)
+    : declared?.kind === "bool" ? BOOL
+    : value!.kind === "bool" ? BOOL
+    : value!.kind === "int" ? value!.type
+    : f.defaultType(value as Extract<Val, { kind: "const" }>);
+  if (isConst && value) {
+    const v = type.kind === "bool" ? { kind: "bool" as const, v: f.toBool(value, init!) } : f.toInt(value, type, init!);
+    f.locals.set(key, { kind: "bound", val: v });
+    return;
+  }
+  const slot = f.alloca(type, nameNode.getText());
+  const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type, p: slot, nullable: false, align: 8, packet: false };
+  f.store(ref, value ?? { kind: "const", value: 0n, big: false }, init ?? d);
+  f.locals.set(key, { kind: "slot", type, p: slot });
+}
+
+/** Results of lookup(), header() and literals are references of their own; a field access is not. */
+function isFreshReference(init: Node): boolean {
+  const e = stripParens(init);
+  return Node.isCallExpression(e) || Node.isObjectLiteralExpression(e) || Node.isArrayLiteralExpression(e);
+}
+
+function lowerReturn(f: FunctionLowerer, statement: Node, expr: Node | undefined): void {
+  const r = f.returns;
+  if (r.kind === "void") {
+    if (expr) throw new CompileError(expr, "this function returns nothing");
+    C.LLVMBuildRetVoid(f.b);
+    return;
+  }
+  if (!expr) throw new CompileError(statement, "return needs a value");
+  const v = f.rvalue(lowerExpr(f, expr, r.kind === "int" ? r : BOOL), expr);
+  f.at(expr);
+  if (r.kind === "bool") C.LLVMBuildRet(f.b, f.toBool(v, expr));
+  else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
+}
+
+/** `for (init; cond; step)`: the condition must compare with a constant, so the loop is bounded. */
+function lowerFor(f: FunctionLowerer, st: Node & { getInitializer(): Node | undefined; getCondition(): Node | undefined; getIncrementor(): Node | undefined; getStatement(): Node }): void {
+  const cond = st.getCondition();
+  if (!cond || !isBoundedCondition(f, cond)) {
+    throw new CompileError(cond ?? st, "a for loop needs a condition comparing its counter with a constant (e.g. `i < 8`), so the verifier can see it ends");
+  }
+  const init = st.getInitializer();
+  if (init) {
+    if (Node.isVariableDeclarationList(init)) for (const d of init.getDeclarations()) declare(f, d);
+    else lowerExpr(f, init);
+  }
+  const head = f.block("for.cond"), body = f.block("for.body"), step = f.block("for.step"), done = f.block("for.end");
+  f.br(head);
+  f.positionAt(head);
+  C.LLVMBuildCondBr(f.b, f.toBool(lowerExpr(f, cond), cond), body, done);
+  f.positionAt(body);
+  f.loops.push({ breakTo: done, continueTo: step });
+  lowerBlock(f, st.getStatement());
+  f.loops.pop();
+  f.br(step);
+  f.positionAt(step);
+  const inc = st.getIncrementor();
+  if (inc) lowerExpr(f, inc);
+  f.br(head);
+  f.positionAt(done);
+}
+
+function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
+  const c = stripParens(cond);
+  if (Node.isBinaryExpression(c)) {
+    const op = c.getOperatorToken().getKind();
+    if (op === SyntaxKind.AmpersandAmpersandToken) return isBoundedCondition(f, c.getLeft()) || isBoundedCondition(f, c.getRight());
+    const relational = [SyntaxKind.LessThanToken, SyntaxKind.LessThanEqualsToken, SyntaxKind.GreaterThanToken, SyntaxKind.GreaterThanEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken].includes(op);
+    return relational && (f.m.decls.tryConstValue(c.getRight()) !== undefined || f.m.decls.tryConstValue(c.getLeft()) !== undefined);
+  }
+  return false;
+}
+
+function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; getCaseBlock(): Node }): void {
+  const subject = f.rvalue(lowerExpr(f, st.getExpression()), st.getExpression());
+  if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
+  const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
+  const done = f.block("switch.end");
+  const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
+  const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
+  const sw = C.LLVMBuildSwitch(f.b, subject.v, defaultIndex >= 0 ? blocks[defaultIndex] : done, clauses.length);
+  clauses.forEach((c, i) => {
+    if (Node.isCaseClause(c)) {
+      const v = f.m.decls.tryConstValue(c.getExpression());
+      if (v === undefined) throw new CompileError(c.getExpression(), "case labels must be constants");
+      C.LLVMAddCase(sw, f.constInt(subject.type, v), blocks[i]);
+    }
+  });
+  const outer = f.loops[f.loops.length - 1];
+  f.loops.push({ breakTo: done, continueTo: outer?.continueTo });
+  clauses.forEach((c, i) => {
+    f.positionAt(blocks[i]);
+    for (const s of c.getStatements()) lowerStatement(f, s);
+    f.br(blocks[i + 1] ?? done); // fall through, as in JavaScript
+  });
+  f.loops.pop();
+  f.positionAt(done);
+}

@@ -1,0 +1,39 @@
+// What a lowered expression is: a value in a register, a reference to memory, or a
+// compile-time entity (a map, the context, a constant not yet given a width).
+import type { Ref } from "../llvm/capi.ts";
+import type { BType, IntT } from "../types.ts";
+import type { MapInfo } from "../frontend/declarations.ts";
+
+export type Val =
+  /** An integer in a register; `type` is never big-endian (fields convert when read). */
+  | { kind: "int"; type: IntT; v: Ref }
+  /** An i1. */
+  | { kind: "bool"; v: Ref }
+  /** An integer constant with no width yet: it takes the width of what it meets. */
+  | { kind: "const"; value: bigint; big: boolean }
+  /**
+   * Memory holding a value of `type`: a stack slot, a packet header, a map value.
+   * `p` is an i8*; `nullable` for header() and lookup() results not yet checked.
+   */
+  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean }
+  | { kind: "null" }
+  | { kind: "map"; map: MapInfo }
+  | { kind: "ctx" }
+  | { kind: "type"; type: BType }
+  | { kind: "table"; element: BType; values: bigint[] }
+  | { kind: "void" };
+
+export function describe(v: Val): string {
+  switch (v.kind) {
+    case "int": return v.type.name;
+    case "bool": return "bool";
+    case "const": return "integer constant";
+    case "ref": return v.type.kind === "struct" ? `struct ${v.type.name}` : v.type.kind;
+    case "null": return "null";
+    case "map": return `map ${v.map.name}`;
+    case "ctx": return "the XDP context";
+    case "type": return "a type";
+    case "table": return "a constant table";
+    case "void": return "void";
+  }
+}

@@ -1,0 +1,77 @@
+// The compiler's model of BPF data types, with C layout (natural alignment unless packed).
+// runtime/lang/types.ts lays out the same declarations for userspace; test/compiler checks
+// that both agree with the BTF LLVM emits.
+
+export interface IntT { kind: "int"; name: string; bits: 8 | 16 | 32 | 64; signed: boolean; bigEndian: boolean }
+export interface BoolT { kind: "bool" }
+export interface ArrayT { kind: "array"; element: BType; length: number }
+export interface FieldT { name: string; type: BType; offset: number }
+export interface StructT { kind: "struct"; name: string; fields: FieldT[]; size: number; align: number; packed: boolean }
+export type BType = IntT | BoolT | ArrayT | StructT;
+
+const int = (name: string, bits: IntT["bits"], signed: boolean, bigEndian = false): IntT =>
+  ({ kind: "int", name, bits, signed, bigEndian });
+
+/** The integer types of the language, by their names in `tsbpf`. */
+export const INT_TYPES: Record<string, IntT> = {
+  u8: int("u8", 8, false), u16: int("u16", 16, false), u32: int("u32", 32, false), u64: int("u64", 64, false),
+  i8: int("i8", 8, true), i16: int("i16", 16, true), i32: int("i32", 32, true), i64: int("i64", 64, true),
+  be16: int("be16", 16, false, true), be32: int("be32", 32, false, true), be64: int("be64", 64, false, true),
+};
+export const U8 = INT_TYPES.u8!, U32 = INT_TYPES.u32!, U64 = INT_TYPES.u64!, I32 = INT_TYPES.i32!, I64 = INT_TYPES.i64!;
+export const BOOL: BoolT = { kind: "bool" };
+
+export function sizeOf(t: BType): number {
+  switch (t.kind) {
+    case "int": return t.bits / 8;
+    case "bool": return 1;
+    case "array": return sizeOf(t.element) * t.length;
+    case "struct": return t.size;
+  }
+}
+
+export function alignOf(t: BType): number {
+  switch (t.kind) {
+    case "int": return t.bits / 8;
+    case "bool": return 1;
+    case "array": return alignOf(t.element);
+    case "struct": return t.align;
+  }
+}
+
+export function makeStruct(name: string, members: { name: string; type: BType }[], packed: boolean): StructT {
+  let offset = 0;
+  let align = 1;
+  const fields: FieldT[] = [];
+  for (const m of members) {
+    const a = packed ? 1 : alignOf(m.type);
+    offset = Math.ceil(offset / a) * a;
+    fields.push({ name: m.name, type: m.type, offset });
+    offset += sizeOf(m.type);
+    align = Math.max(align, a);
+  }
+  return { kind: "struct", name, fields, size: Math.ceil(offset / align) * align, align, packed };
+}
+
+/** The type an integer value has once read: a be16 field reads as a host-order u16. */
+export function valueType(t: IntT): IntT {
+  if (!t.bigEndian) return t;
+  return INT_TYPES[`u${t.bits}`]!;
+}
+
+export function typeName(t: BType): string {
+  switch (t.kind) {
+    case "int": return t.name;
+    case "bool": return "bool";
+    case "array": return `${typeName(t.element)}[${t.length}]`;
+    case "struct": return t.name;
+  }
+}
+
+/** Binary arithmetic: operands are widened to at least 32 bits, to 64 if either is 64;
+ *  the result is signed only if both operands are. */
+export function arithmeticType(a: IntT, b: IntT): IntT {
+  const bits = Math.max(32, a.bits, b.bits) as 32 | 64;
+  const signed = a.signed && b.signed;
+  return INT_TYPES[`${signed ? "i" : "u"}${bits}`]!;
+}
