@@ -146,14 +146,18 @@ export class DebugInfo {
   }
 
   /** A DISubprogram for a function; returns its scope for locations. */
-  subprogram(fn: Ref, name: string, line: number, ret: Ref | null, params: Ref[], localToUnit: boolean): Ref {
-    const sig = C.LLVMDIBuilderCreateSubroutineType(this.builder, this.file, [ret, ...params], params.length + 1, 0);
+  subprogram(fn: Ref, name: string, line: number, ret: Ref | null, params: { name: string; type: Ref }[], localToUnit: boolean): Ref {
+    const sig = C.LLVMDIBuilderCreateSubroutineType(this.builder, this.file, [ret, ...params.map((p) => p.type)], params.length + 1, 0);
     const FLAG_PROTOTYPED = 1 << 8;
     const sp = C.LLVMDIBuilderCreateFunction(
       this.builder, this.file, name, name.length, name, name.length, this.file, line, sig,
       localToUnit ? 1 : 0, 1, line, FLAG_PROTOTYPED, 1,
     );
     C.LLVMSetSubprogram(fn, sp);
+    // Named parameters: the kernel rejects BTF for a global function with anonymous arguments.
+    params.forEach((p, i) => {
+      C.LLVMDIBuilderCreateParameterVariable(this.builder, sp, p.name, p.name.length, i + 1, this.file, line, p.type, 1, 0);
+    });
     return sp;
   }
 

@@ -165,28 +165,30 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   f.at(call);
   const data = f.m.contextPointer(f, 0);
   const end = f.m.contextPointer(f, 4);
-  const ok = f.block("hdr.ok"), fail = f.block("hdr.short"), done = f.block("hdr.done");
-  let off: Ref;
+  const inBounds = (off: Ref) => {
+    const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
+    const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
+    return { p, present: C.LLVMBuildICmp(f.b, LLVMIntULE, last, end, "") };
+  };
   if (offset.kind === "const") {
-    off = f.constInt(64, offset.value);
-  } else {
-    off = f.toInt(offset, U64, args[1]!).v;
-    const check = f.block("hdr.off");
-    C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, fail);
-    f.positionAt(check);
+    // A constant offset needs no branch here: the program's own null test becomes the check.
+    const { p, present } = inBounds(f.constInt(64, offset.value));
+    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true };
   }
-  const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
-  const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
-  const inside = C.LLVMBuildICmp(f.b, LLVMIntULE, last, end, "");
-  C.LLVMBuildCondBr(f.b, inside, ok, fail);
-  f.positionAt(ok);
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(fail);
+  // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
+  const off = f.toInt(offset, U64, args[1]!).v;
+  const from = f.current, check = f.block("hdr.off"), done = f.block("hdr.done");
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, done);
+  f.positionAt(check);
+  const { p, present } = inBounds(off);
+  const checkEnd = f.current;
   C.LLVMBuildBr(f.b, done);
   f.positionAt(done);
-  const phi = C.LLVMBuildPhi(f.b, f.i8p, "view");
-  C.LLVMAddIncoming(phi, [p, f.nullPtr()], [ok, fail], 2);
-  return { kind: "ref", type, p: phi, nullable: true, align: type.align, packet: true };
+  const pPhi = C.LLVMBuildPhi(f.b, f.i8p, "view");
+  C.LLVMAddIncoming(pPhi, [p, f.nullPtr()], [checkEnd, from], 2);
+  const okPhi = C.LLVMBuildPhi(f.b, f.i1, "present");
+  C.LLVMAddIncoming(okPhi, [present, C.LLVMConstInt(f.i1, 0, 0)], [checkEnd, from], 2);
+  return { kind: "ref", type, p: pPhi, present: okPhi, nullable: true, align: type.align, packet: true };
 }
 
 function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {

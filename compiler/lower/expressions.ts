@@ -288,7 +288,8 @@ function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
     const ref = a.kind === "null" ? b : a;
     if (ref.kind === "null") return { kind: "bool", v: C.LLVMConstInt(f.i1, eq ? 1 : 0, 0) };
     if (ref.kind !== "ref" || !(eq || ne)) throw new CompileError(node, `${describe(ref)} cannot be compared with null`);
-    return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, ref.p, f.nullPtr(), "") };
+    const present = f.toBool(ref, node);
+    return { kind: "bool", v: eq ? C.LLVMBuildNot(f.b, present, "") : present };
   }
   if (a.kind === "bool" || b.kind === "bool") {
     if (!(eq || ne)) throw new CompileError(node, "booleans can only be compared with === or !==");
@@ -427,10 +428,10 @@ function lowerConditional(f: FunctionLowerer, expr: Node & { getCondition(): Nod
   if (a.kind === "ref" || b.kind === "ref" || a.kind === "null" || b.kind === "null") {
     const ref = (a.kind === "ref" ? a : b) as RefVal;
     if (ref.kind !== "ref") throw new CompileError(expr, "both arms are null");
-    f.positionAt(aBlock); va = a.kind === "ref" ? a.p : f.nullPtr();
-    f.positionAt(bBlock); vb = b.kind === "ref" ? b.p : f.nullPtr();
+    f.positionAt(aBlock); va = a.kind === "ref" ? f.pointerOrNull(a) : f.nullPtr();
+    f.positionAt(bBlock); vb = b.kind === "ref" ? f.pointerOrNull(b) : f.nullPtr();
     type = f.i8p;
-    result = (v) => ({ ...ref, p: v, nullable: a.kind === "null" || b.kind === "null" || (a.kind === "ref" && a.nullable) || (b.kind === "ref" && b.nullable) });
+    result = (v) => ({ ...ref, present: undefined, p: v, nullable: a.kind === "null" || b.kind === "null" || (a.kind === "ref" && a.nullable) || (b.kind === "ref" && b.nullable) });
   } else if (a.kind === "bool" || b.kind === "bool") {
     f.positionAt(aBlock); va = f.toBool(a, expr);
     f.positionAt(bBlock); vb = f.toBool(b, expr);
@@ -458,7 +459,7 @@ function lowerPrefix(f: FunctionLowerer, expr: Node & { getOperand(): Node; getO
   }
   const operand = lowerValue(f, expr.getOperand());
   if (op === SyntaxKind.ExclamationToken) {
-    if (operand.kind === "ref") return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, operand.p, f.nullPtr(), "") };
+    if (operand.kind === "ref") return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
     return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
   }
   if (operand.kind === "const") {

@@ -189,10 +189,16 @@ export class FunctionLowerer {
       case "int": return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
         if (val.type.kind === "int" || val.type.kind === "bool") return this.toBool(this.load(val, node), node);
-        return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
+        return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
       case "null": return C.LLVMConstInt(this.i1, 0, 0);
       default: throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
+  }
+
+  /** The reference as a pointer that is null when absent (for phis and calls). */
+  pointerOrNull(val: Extract<Val, { kind: "ref" }>): Ref {
+    if (!val.present) return val.p;
+    return C.LLVMBuildSelect(this.b, val.present, val.p, this.nullPtr(), "");
   }
 
   /** Loads a scalar out of a reference; other values pass through. */

@@ -170,7 +170,8 @@ export class ModuleLowerer {
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     C.LLVMSetSection(fn, section);
     C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
-    const scope = this.di.subprogram(fn, name, this.lineOf(arrow), this.di.int, [this.xdpMdDebugType()], false);
+    const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
+    const scope = this.di.subprogram(fn, name, this.lineOf(arrow), this.di.int, [{ name: ctxName, type: this.xdpMdDebugType() }], false);
     const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
     try {
       const params = (arrow as ArrowFunction).getParameters();
@@ -227,7 +228,7 @@ export class ModuleLowerer {
       if (p.kind === "int") return f.toInt(lowerValue(f, a), p.type, a).v;
       const v = lowerExpr(f, a, p.val.type);
       if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
-      return v.p;
+      return f.pointerOrNull(v);
     });
     f.at(call);
     const r = C.LLVMBuildCall2(f.b, user.fnType, user.fn, values, values.length, "");

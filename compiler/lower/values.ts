@@ -14,8 +14,9 @@ export type Val =
   /**
    * Memory holding a value of `type`: a stack slot, a packet header, a map value.
    * `p` is an i8*; `nullable` for header() and lookup() results not yet checked.
+   * Packet views carry `present` (an i1) instead of a null `p`: the bounds check itself.
    */
-  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean }
+  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean; present?: Ref }
   | { kind: "null" }
   | { kind: "map"; map: MapInfo }
   | { kind: "ctx" }
