@@ -239,12 +239,16 @@ function fillMapInMapValues(obj: BpfObject, elf: ElfFile, defs: MapDefinition[])
   }
 }
 
+/** Global data lives in one map value; the kernel caps array values far below this anyway. */
+const MAX_GLOBAL_DATA = 1 << 28;
+
 function createGlobalData(obj: BpfObject, elf: ElfFile, rodata: Record<string, Uint8Array>): Map<number, BpfMap> {
   const bySection = new Map<number, BpfMap>();
   const pending = new Set(Object.keys(rodata));
   for (const section of elf.sections) {
     const kind = globalDataKind(section.name);
     if (kind === undefined || (section.flags & SHF.ALLOC) === 0 || section.flags & SHF.EXECINSTR || section.size === 0) continue;
+    if (section.size > MAX_GLOBAL_DATA) throw new ObjectError(`section ${section.name} is ${section.size} bytes; global data is limited to ${MAX_GLOBAL_DATA} bytes`);
     const contents = kind === "bss" ? new Uint8Array(section.size) : Uint8Array.from(section.data);
     if (kind === "rodata") applyRodataOverrides(obj.btf, elf, section, contents, rodata, pending);
     const datasec = obj.btf?.find(section.name, BtfKind.DATASEC);

@@ -55,7 +55,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     try {
       return btf.string(off);
     } catch (e) {
-      throw fail(`${what}: ${(e as Error).message}`);
+      throw fail(`${what}: ${(e as Error).message.replace(/^malformed \.BTF: /, "")}`);
     }
   };
 

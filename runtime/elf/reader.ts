@@ -65,8 +65,9 @@ export class ByteReader {
 
   /** NUL-terminated string starting at offset; the NUL must be inside the range. */
   cstring(offset: number, what = "string"): string {
-    this.check(offset, 0, what);
-    if (offset >= this.bytes.byteLength) throw this.fail(`${what}: offset ${offset} outside ${this.bytes.byteLength}-byte string table`, offset);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.bytes.byteLength) {
+      throw this.fail(`${what}: offset ${offset} outside ${this.bytes.byteLength}-byte string table`, offset);
+    }
     const end = this.bytes.indexOf(0, offset);
     if (end < 0) throw this.fail(`${what}: unterminated string at ${offset}`, offset);
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, end - offset).toString("utf8");
