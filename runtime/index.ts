@@ -3,7 +3,7 @@ export { BpfObject, loadObject, loadObjectSync, type LoadOptions } from "./objec
 export { ObjectError, TsbpfError } from "./errors.ts";
 export { ElfError, parseElf } from "./elf/index.ts";
 export { Btf, BtfError, BtfLoadError, decodeBtfValue, formatBtfValue, parseBtf, parseBtfExt, type BtfValue, type MapDefinition } from "./btf/index.ts";
-export { BpfMap, MapError, MapType, mapTypeName, possibleCpus, UpdateFlags } from "./maps/index.ts";
+export { BpfMap, MapError, MapType, mapTypeName, possibleCpus, TypedMap, UpdateFlags, type Codec, type MapDescriptor } from "./maps/index.ts";
 export {
   formatSourceLocation, Program, ProgType, progTypeName, VerifierError, XdpAction,
   type LogLevel, type SourceLocation, type TestRunInput, type TestRunResult,

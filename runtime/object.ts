@@ -19,6 +19,7 @@ import { createMap } from "./maps/create.ts";
 import { createGlobalDataMap, globalDataKind } from "./maps/global-data.ts";
 import { BpfMap } from "./maps/map.ts";
 import { MapType } from "./maps/types.ts";
+import { TypedMap, type MapDescriptor } from "./maps/typed.ts";
 import { assembleProgram, listFunctions, type DataReference } from "./program/assemble.ts";
 import { loadProgram, type LogLevel } from "./program/load.ts";
 import { Program } from "./program/program.ts";
@@ -62,6 +63,11 @@ export class BpfObject {
     const m = this.maps.get(name);
     if (m === undefined) throw new ObjectError(`no map "${name}" in object (maps: ${[...this.maps.keys()].join(", ") || "none"})`);
     return m;
+  }
+
+  /** Bind a map declaration (runtime/lang) to the loaded map `name`, for JS-valued access. */
+  typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V> {
+    return TypedMap.bind(this.map(name), decl);
   }
 
   /** Decode a map's entries through BTF (per-CPU maps give one value per CPU). */
@@ -175,8 +181,11 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
       innerFd = createMap({ ...definitionSpec(def.inner, obj.btfFd), name: `${def.name}.inner`.slice(0, 15) });
     }
     const spec = { ...definitionSpec(def, obj.btfFd), innerMapFd: innerFd >= 0 ? innerFd : undefined };
-    // Map-in-map values are fds, not a BTF type.
-    if (def.inner) spec.btfValueTypeId = 0;
+    // Map-in-map values are fds, not a BTF type; like libbpf, give the kernel no BTF ids for them.
+    if (def.inner) {
+      spec.btfKeyTypeId = 0;
+      spec.btfValueTypeId = 0;
+    }
     const fd = createMap(spec);
     return new BpfMap(fd, { name: def.name, type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.mapFlags, btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId });
   } finally {
@@ -225,10 +234,11 @@ function fillMapInMapValues(obj: BpfObject, elf: ElfFile, defs: MapDefinition[])
   const mapsSection = elf.sectionByName(".maps");
   if (!mapsSection) return;
   for (const r of elf.relocations.get(mapsSection.index) ?? []) {
-    const outer = defs.find((d) => r.offset >= d.offset && r.offset < d.offset + d.size);
-    if (!outer || outer.valuesOffset === undefined || !outer.inner) throw new ObjectError(`.maps relocation at ${r.offset} does not fall in a map-in-map "values" array`);
+    // `values` is a flexible array at the end of the definition: the initializer extends past the struct's BTF size.
+    const outer = defs.find((d) => d.inner && d.valuesOffset !== undefined && r.offset >= d.offset + d.valuesOffset && r.offset < d.offset + d.valuesOffset + 8 * d.maxEntries);
+    if (!outer || outer.valuesOffset === undefined) throw new ObjectError(`.maps relocation at ${r.offset} does not fall in a map-in-map "values" array`);
     const slot = (r.offset - outer.offset - outer.valuesOffset) / 8;
-    if (!Number.isInteger(slot) || slot < 0) throw new ObjectError(`.maps relocation at ${r.offset} is not on a "values" slot of map "${outer.name}"`);
+    if (!Number.isInteger(slot)) throw new ObjectError(`.maps relocation at ${r.offset} is not on a "values" slot of map "${outer.name}"`);
     const innerDef = defs.find((d) => d.offset === r.symbol.value && r.symbol.shndx === mapsSection.index);
     if (!innerDef) throw new ObjectError(`map "${outer.name}" values[${slot}] refers to "${r.symbol.name}", which is not a map`);
     const key = Buffer.alloc(4);
