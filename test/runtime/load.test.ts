@@ -2,11 +2,13 @@
  * The runtime against the real kernel and against bpftool (libbpf):
  * same load verdicts, same test-run results, map contents, verifier logs.
  */
-import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadObject, openFdCount, TsbpfError, VerifierError, XdpAction } from "../../runtime/index.ts";
-import { arpFrame, bpffsDir, bpftool, bpftoolRun, compileC, lineOf, u32le, udpFrame } from "./helpers.ts";
+import { arpFrame, bpffsDir, bpftool, bpftoolRun, compileC, lineOf, ROOT, u32le, udpFrame } from "./helpers.ts";
 
 const GOOD = ["hash_count", "global_data", "bpf2bpf", "two_progs", "percpu_stats"] as const;
 const ALL = [...GOOD, "bad_oob"] as const;
@@ -197,6 +199,30 @@ describe("verifier", () => {
     expect(v.message).toContain(`bad_oob.c:${lineOf("bad_oob", "BAD_LINE")}`);
     expect(v.log).toMatch(/processed \d+ insns/);
     expect(openFdCount()).toBe(fds);
+  });
+});
+
+describe("privileges", () => {
+  it("without capabilities, the error says what is needed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-eperm-"));
+    try {
+      chmodSync(dir, 0o755);
+      const script = join(dir, "eperm.mts");
+      writeFileSync(script, `import { loadObject } from ${JSON.stringify(join(ROOT, "runtime/index.ts"))};
+try { await loadObject(${JSON.stringify(objects.hash_count)}); console.log("LOADED"); }
+catch (e) { console.log(e.constructor.name + ": " + e.message); }
+`);
+      chmodSync(script, 0o644);
+      const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", process.execPath, "--import", "tsx", script], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, HOME: dir },
+      });
+      expect(r.stdout).toMatch(/EPERM/);
+      expect(r.stdout).toMatch(/root, or grant CAP_BPF and CAP_NET_ADMIN/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
