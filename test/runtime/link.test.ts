@@ -16,8 +16,8 @@ const PEER_IF = `rt${tag}p`; // inside NS: traffic comes from here
 
 const ip = (...args: string[]) => execFileSync("ip", args);
 const inNs = (...args: string[]) => execFileSync("ip", ["netns", "exec", NS, ...args]);
-const xdpShown = (iface: string, ns?: string) => {
-  const out = ns ? execFileSync("ip", ["-n", ns, "link", "show", iface], { encoding: "utf8" }) : execFileSync("ip", ["link", "show", iface], { encoding: "utf8" });
+const xdpShown = (iface: string) => {
+  const out = execFileSync("ip", ["link", "show", iface], { encoding: "utf8" });
   return /xdp(generic|drv)?/.test(out) && /prog\/xdp id \d+/.test(out);
 };
 
