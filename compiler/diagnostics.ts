@@ -30,6 +30,9 @@ export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
   return `${file}:${d.line}:${d.column} - error${code}: ${d.message}`;
 }
 
+/** A use of a variable whose declaration already failed: not reported again. */
+export class AlreadyReported extends CompileError {}
+
 /** All diagnostics of a failed compile, as one error for callers that throw. */
 export class CompileFailed extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {

@@ -2,7 +2,7 @@
 // wrap-around at each type's width, comparisons, short-circuit logic, assignment.
 import { Node, SyntaxKind, type Expression } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
-import { CompileError } from "../diagnostics.ts";
+import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import {
@@ -30,7 +30,8 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
   }
   switch (expr.getKind()) {
     case SyntaxKind.NullKeyword: return { kind: "null" };
-    case SyntaxKind.Identifier: return lowerName(f, expr);
+    case SyntaxKind.Identifier:
+    case SyntaxKind.ShorthandPropertyAssignment: return lowerName(f, expr);
     case SyntaxKind.PropertyAccessExpression: return lowerPropertyAccess(f, expr.asKindOrThrow(SyntaxKind.PropertyAccessExpression));
     case SyntaxKind.ElementAccessExpression: return lowerElementAccess(f, expr.asKindOrThrow(SyntaxKind.ElementAccessExpression));
     case SyntaxKind.CallExpression: return lowerCall(f, expr.asKindOrThrow(SyntaxKind.CallExpression));
@@ -85,7 +86,10 @@ export function lowerValue(f: FunctionLowerer, node: Node, expected?: BType): Va
 }
 
 function lowerName(f: FunctionLowerer, expr: Node): Val {
-  const decl = expr.getSymbol()?.getValueDeclaration();
+  // `{ proto }` names the variable proto, not the property.
+  const symbol = Node.isShorthandPropertyAssignment(expr) ? expr.getValueSymbol() : expr.getSymbol();
+  const decl = symbol?.getValueDeclaration();
+  if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(expr);
   const local = decl && f.locals.get(decl.compilerNode);
   if (local) {
     if (local.kind === "bound") return local.val;
@@ -191,7 +195,7 @@ export function fillLiteral(f: FunctionLowerer, target: RefVal, literal: Node): 
     for (const prop of literal.getProperties()) {
       let name: string, valueNode: Node;
       if (Node.isPropertyAssignment(prop)) { name = prop.getName(); valueNode = prop.getInitializerOrThrow(); }
-      else if (Node.isShorthandPropertyAssignment(prop)) { name = prop.getName(); valueNode = prop.getNameNode(); }
+      else if (Node.isShorthandPropertyAssignment(prop)) { name = prop.getName(); valueNode = prop; }
       else throw new CompileError(prop, "struct literals take `field: value` entries");
       assignTo(f, f.field(target, name, prop), valueNode);
     }
@@ -270,8 +274,11 @@ function lowerBinary(f: FunctionLowerer, expr: Node & { getLeft(): Expression; g
   if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) return shortCircuit(f, op, left, right);
   if (op === SyntaxKind.QuestionQuestionToken) throw new CompileError(expr, "`??` is not supported; test for null with an if");
   if (op === SyntaxKind.CommaToken) throw new CompileError(expr, "the comma operator is not supported");
-  const a = lowerValue(f, left);
-  const b = lowerValue(f, right);
+  // Compared with null, a reference to a scalar (a map value) is tested, not loaded.
+  const rawA = lowerExpr(f, left), rawB = lowerExpr(f, right);
+  const withNull = rawA.kind === "null" || rawB.kind === "null";
+  const a = withNull ? rawA : f.rvalue(rawA, left);
+  const b = withNull ? rawB : f.rvalue(rawB, right);
   f.at(expr);
   const cmp = comparison(f, op, a, b, expr);
   if (cmp) return cmp;

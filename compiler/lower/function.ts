@@ -20,6 +20,8 @@ export const LLVMIntEQ = 32, LLVMIntNE = 33, LLVMIntUGT = 34, LLVMIntUGE = 35, L
 export class FunctionLowerer {
   readonly b: Ref;
   readonly locals = new Map<unknown, Local>();
+  /** Declarations that failed to lower: their uses are not reported again. */
+  readonly poisoned = new Set<unknown>();
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: Ref = null;
@@ -188,7 +190,7 @@ export class FunctionLowerer {
       case "const": return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
       case "int": return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
-        if (val.type.kind === "int" || val.type.kind === "bool") return this.toBool(this.load(val, node), node);
+        if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool")) return this.toBool(this.load(val, node), node);
         return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
       case "null": return C.LLVMConstInt(this.i1, 0, 0);
       default: throw new CompileError(node, `${describe(val)} cannot be used as a condition`);

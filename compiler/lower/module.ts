@@ -7,7 +7,7 @@ import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { INT_TYPES, U32, type IntT } from "../types.ts";
+import { BOOL, INT_TYPES, U32, type IntT } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
@@ -275,8 +275,16 @@ export class ModuleLowerer {
         const param = params[i]!;
         const v = C.LLVMGetParam(fn, i);
         if (param.kind === "ctx") f.contextArg = v;
-        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : param.kind === "bool" ? { kind: "bool", v }
-          : param.kind === "int" ? { kind: "int", type: param.type, v } : { ...param.val, p: v };
+        if (param.kind === "int" || param.kind === "bool") {
+          // Scalar parameters are variables (assignable); LLVM keeps them in registers.
+          const type = param.kind === "int" ? param.type : BOOL;
+          const slot = f.alloca(type, p.getName());
+          const val: Val = param.kind === "int" ? { kind: "int", type: param.type, v } : { kind: "bool", v };
+          f.store({ kind: "ref", type, p: slot, nullable: false, align: 8, packet: false }, val, p);
+          f.locals.set(p.compilerNode, { kind: "slot", type, p: slot });
+          return;
+        }
+        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, p: v };
         f.locals.set(p.compilerNode, { kind: "bound", val });
       });
       this.lowerBody(f, fd);

@@ -1,7 +1,7 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
 import { Node, SyntaxKind, type Statement, type VariableDeclaration } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
-import { CompileError } from "../diagnostics.ts";
+import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import { FunctionLowerer } from "./function.ts";
@@ -17,7 +17,10 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
     lowerStatementOrThrow(f, s);
   } catch (e) {
     if (!(e instanceof CompileError)) throw e;
-    f.m.report(e);
+    if (!(e instanceof AlreadyReported)) f.m.report(e);
+    if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) f.poisoned.add(d.compilerNode);
+    // The block may be left half-built: continue in a fresh one.
+    f.startDeadBlock();
   }
 }
 
@@ -128,6 +131,11 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     const copy: Extract<Val, { kind: "ref" }> = { kind: "ref", type: value.type, p: slot, nullable: false, align: 8, packet: false };
     f.store(copy, value, init!);
     f.locals.set(key, { kind: "bound", val: copy });
+    return;
+  }
+  if (value?.kind === "ref" && value.nullable) {
+    // lookup() of a scalar value: a reference to test for null before reading it.
+    f.locals.set(key, { kind: "bound", val: value });
     return;
   }
   if (value) value = f.rvalue(value, init!);
