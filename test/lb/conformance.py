@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Check bench/lb.c (the C twin of the LB) against LB_ABI.md, packet by packet.
+"""Check an LB object (lb/lb.ts built by tsbpf, or its C twin bench/lb.c) against LB_ABI.md, packet by packet.
 
-Loads bpf-out/lb_c.o with bpftool (maps pinned), programs the maps, runs
+Loads $LB_OBJ (default bpf-out/lb_c.o) with bpftool (maps pinned), programs the maps, runs
 frames built by test/support/packets.py through BPF_PROG_TEST_RUN
 (`bpftool prog run`) and compares each result with the expected verdict and,
 for XDP_TX, the exact expected bytes (built independently by scapy, checksums
 computed from scratch). Needs root and bpffs. Run from the repo root:
 
     clang-14 -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c bench/lb.c -o bpf-out/lb_c.o
-    /usr/bin/python3 bench/verify_lb_c.py          (LB_OBJ=other.o to check another build)
+    LB_OBJ=bpf-out/lb.o /usr/bin/python3 test/lb/conformance.py   (test/lb/conformance.test.ts runs both)
 
 Note for benchmarks: with `repeat N`, XDP test_run does not restore the
 packet between iterations, so a rewriting program sees its own output from
@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "test", "support"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from packets import build, check  # noqa: E402
 
 OBJ = os.environ.get("LB_OBJ", "bpf-out/lb_c.o")
