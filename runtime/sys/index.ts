@@ -8,3 +8,4 @@ export { ifNameToIndex, InterfaceError } from "./netif.ts";
 export { raiseMemlockLimit } from "./rlimit.ts";
 export { allIds, fdById, objectInfo } from "./info.ts";
 export { getPinnedObject, pinObject } from "./pin.ts";
+export { inNetns } from "./netns.ts";

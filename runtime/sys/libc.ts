@@ -17,6 +17,8 @@ export const rawSyscall4 = libc.func("long syscall(long nr, long a1, void *a2, u
 
 export const rawClose = libc.func("int close(int fd)") as (fd: number) => number;
 
+export const rawSetns = libc.func("int setns(int fd, int nstype)") as (fd: number, nstype: number) => number;
+
 export const rawIfNameToIndex = libc.func("uint if_nametoindex(const char *name)") as (name: string) => number;
 
 const RlimitStruct = koffi.struct("rlimit_t", { cur: "uint64", max: "uint64" });

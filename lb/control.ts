@@ -1,0 +1,201 @@
+// The LB's control plane: VIPs, backends (add, remove, weight, drain), Maglev tables
+// (only changed slots are rewritten), stats. It programs the data plane's maps through
+// the runtime, typed by the same declarations lb/lb.ts compiles from.
+import { loadObject, inNetns, type BpfObject, type TypedMap, type XdpLink, type XdpMode } from "../runtime/index.ts";
+import * as abi from "./lb.ts";
+import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
+import { ipv4ToU32 } from "./flowhash.ts";
+import type { Value } from "../runtime/lang/index.ts";
+
+export type Proto = "tcp" | "udp";
+export interface VipSpec { addr: string; port: number; proto: Proto }
+export interface BackendSpec { addr: string; mac: string; weight?: number }
+
+const PROTO_NUMBER: Record<Proto, number> = { tcp: 6, udp: 17 };
+
+interface BackendState { id: number; addr: string; mac: string; weight: number; drained: boolean }
+interface VipState { spec: VipSpec; index: number; backends: Map<string, BackendState>; table: Uint32Array | null }
+
+export function vipName(v: VipSpec): string { return `${v.addr}:${v.port}/${v.proto}`; }
+
+export function parseMac(mac: string): number[] {
+  const parts = mac.split(":").map((h) => parseInt(h, 16));
+  if (parts.length !== 6 || parts.some((p) => !(p >= 0 && p <= 255))) throw new Error(`bad MAC address "${mac}"`);
+  return parts;
+}
+
+function u32ToIpv4(v: number): string {
+  return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff].join(".");
+}
+
+export interface VipStatsReport { vip: string; index: number; packets: bigint; bytes: bigint }
+export interface BackendReport { vip: string; addr: string; id: number; weight: number; drained: boolean; slots: number; flows: number }
+
+export class LoadBalancer {
+  private readonly vipStates = new Map<string, VipState>();
+  /** Backend ids are global (one `backends` array); a backend serving several VIPs keeps one id. */
+  private readonly idByAddr = new Map<string, number>();
+  private link?: XdpLink;
+
+  private constructor(
+    readonly object: BpfObject,
+    readonly maps: {
+      vips: TypedMap<Value<typeof abi.VipKey>, Value<typeof abi.VipInfo>>;
+      backends: TypedMap<number, Value<typeof abi.Backend>>;
+      maglev: TypedMap<number, number>;
+      stats: TypedMap<number, Value<typeof abi.VipStats>>;
+      conntrack: TypedMap<Value<typeof abi.CtKey>, Value<typeof abi.CtValue>>;
+    },
+  ) {}
+
+  /** Loads the data plane object (built by `tsbpf build lb/lb.ts`) into the kernel. */
+  static async load(objectPath: string): Promise<LoadBalancer> {
+    const object = await loadObject(objectPath);
+    try {
+      return new LoadBalancer(object, {
+        vips: object.typedMap(abi.vips, "vips"),
+        backends: object.typedMap(abi.backends, "backends"),
+        maglev: object.typedMap(abi.maglev, "maglev"),
+        stats: object.typedMap(abi.stats, "stats"),
+        conntrack: object.typedMap(abi.conntrack, "conntrack"),
+      });
+    } catch (e) {
+      object.close();
+      throw e;
+    }
+  }
+
+  /** Attaches to `dev` (inside network namespace `netns`, if given). */
+  attach(dev: string, options: { netns?: string; mode?: XdpMode } = {}): void {
+    this.link = inNetns(options.netns, () => this.object.program("lb").attachXdp(dev, { mode: options.mode ?? "auto" }));
+  }
+
+  addVip(spec: VipSpec): number {
+    const name = vipName(spec);
+    if (this.vipStates.has(name)) throw new Error(`VIP ${name} exists`);
+    const used = new Set([...this.vipStates.values()].map((v) => v.index));
+    let index = 0;
+    while (used.has(index)) index++;
+    if (index >= abi.MAX_VIPS) throw new Error(`at most ${abi.MAX_VIPS} VIPs`);
+    const state: VipState = { spec, index, backends: new Map(), table: null };
+    this.vipStates.set(name, state);
+    this.publishTable(state);
+    this.maps.vips.update(this.vipKey(spec), { index, flags: 0 });
+    return index;
+  }
+
+  removeVip(spec: VipSpec): void {
+    const state = this.vip(spec);
+    this.maps.vips.delete(this.vipKey(spec));
+    this.vipStates.delete(vipName(spec));
+    for (const addr of [...state.backends.keys()]) this.releaseBackend(addr);
+  }
+
+  addBackend(vip: VipSpec, backend: BackendSpec): number {
+    const state = this.vip(vip);
+    if (state.backends.has(backend.addr)) throw new Error(`backend ${backend.addr} already serves ${vipName(vip)}`);
+    let id = this.idByAddr.get(backend.addr);
+    if (id === undefined) {
+      const used = new Set(this.idByAddr.values());
+      id = 0;
+      while (used.has(id)) id++;
+      if (id >= abi.MAX_BACKENDS) throw new Error(`at most ${abi.MAX_BACKENDS} backends`);
+      this.idByAddr.set(backend.addr, id);
+      this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
+    }
+    state.backends.set(backend.addr, { id, addr: backend.addr, mac: backend.mac, weight: backend.weight ?? 1, drained: false });
+    this.publishTable(state);
+    return id;
+  }
+
+  /** Removes a backend: it gets no new flows, and its tracked flows move (they are re-hashed). */
+  removeBackend(vip: VipSpec, addr: string): void {
+    const state = this.vip(vip);
+    if (!state.backends.delete(addr)) throw new Error(`backend ${addr} does not serve ${vipName(vip)}`);
+    this.publishTable(state);
+    this.releaseBackend(addr);
+  }
+
+  setWeight(vip: VipSpec, addr: string, weight: number): void {
+    this.backend(vip, addr).weight = weight;
+    this.publishTable(this.vip(vip));
+  }
+
+  /** Drains a backend: no new flows, but flows it already has stay with it. */
+  drain(vip: VipSpec, addr: string): void {
+    this.backend(vip, addr).drained = true;
+    this.publishTable(this.vip(vip));
+  }
+
+  /** Per-VIP packets and bytes, summed over CPUs. */
+  stats(): VipStatsReport[] {
+    return [...this.vipStates.values()].map((v) => {
+      const perCpu = this.maps.stats.lookupPerCpu(v.index) ?? [];
+      return {
+        vip: vipName(v.spec), index: v.index,
+        packets: perCpu.reduce((a, s) => a + s.packets, 0n),
+        bytes: perCpu.reduce((a, s) => a + s.bytes, 0n),
+      };
+    });
+  }
+
+  /** Per backend: its Maglev slots and the flows the connection table tracks for it. */
+  backends(): BackendReport[] {
+    const flows = new Map<string, number>();
+    for (const [key, value] of this.maps.conntrack.entries()) {
+      const k = `${u32ToIpv4(key.daddr)}:${key.dport}/${key.proto}#${value.backend}`;
+      flows.set(k, (flows.get(k) ?? 0) + 1);
+    }
+    const out: BackendReport[] = [];
+    for (const v of this.vipStates.values()) {
+      const slots = new Map<number, number>();
+      for (const id of v.table ?? []) slots.set(id, (slots.get(id) ?? 0) + 1);
+      for (const b of v.backends.values()) {
+        const flowKey = `${v.spec.addr}:${v.spec.port}/${PROTO_NUMBER[v.spec.proto]}#${b.id}`;
+        out.push({ vip: vipName(v.spec), addr: b.addr, id: b.id, weight: b.weight, drained: b.drained, slots: slots.get(b.id) ?? 0, flows: flows.get(flowKey) ?? 0 });
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.link?.close();
+    this.link = undefined;
+    this.object.close();
+  }
+
+  private vip(spec: VipSpec): VipState {
+    const state = this.vipStates.get(vipName(spec));
+    if (!state) throw new Error(`no VIP ${vipName(spec)}`);
+    return state;
+  }
+
+  private backend(vip: VipSpec, addr: string): BackendState {
+    const b = this.vip(vip).backends.get(addr);
+    if (!b) throw new Error(`backend ${addr} does not serve ${vipName(vip)}`);
+    return b;
+  }
+
+  private vipKey(spec: VipSpec): Value<typeof abi.VipKey> {
+    return { addr: ipv4ToU32(spec.addr), port: spec.port, proto: PROTO_NUMBER[spec.proto], pad: 0 };
+  }
+
+  /** Empties a backend's slot once no VIP uses it (the data plane then re-hashes its flows). */
+  private releaseBackend(addr: string): void {
+    const inUse = [...this.vipStates.values()].some((v) => v.backends.has(addr));
+    const id = this.idByAddr.get(addr);
+    if (inUse || id === undefined) return;
+    this.maps.backends.update(id, { addr: 0, mac: [0, 0, 0, 0, 0, 0], pad: 0 });
+    this.idByAddr.delete(addr);
+  }
+
+  /** Rebuilds a VIP's Maglev table and writes the slots that changed. */
+  private publishTable(state: VipState): void {
+    const members: MaglevBackend[] = [...state.backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
+    const table = buildTable(members);
+    const base = state.index * M;
+    const changed = state.table ? diffTables(state.table, table) : table.keys();
+    for (const slot of changed) this.maps.maglev.update(base + slot, table[slot] ?? NO_BACKEND);
+    state.table = table;
+  }
+}
