@@ -95,6 +95,12 @@ export class DebugInfo {
     return C.LLVMDIBuilderCreateArrayType(this.builder, bits, alignBits, element, [range], 1);
   }
 
+  /** `const volatile T`, as C declares configuration that the loader may change. */
+  constVolatile(t: Ref): Ref {
+    const DW_TAG_const_type = 0x26, DW_TAG_volatile_type = 0x35;
+    return C.LLVMDIBuilderCreateQualifiedType(this.builder, DW_TAG_const_type, C.LLVMDIBuilderCreateQualifiedType(this.builder, DW_TAG_volatile_type, t));
+  }
+
   pointerTo(t: Ref): Ref {
     return C.LLVMDIBuilderCreatePointerType(this.builder, t, 64, 64, 0, "", 0);
   }
@@ -117,6 +123,9 @@ export class DebugInfo {
     add((o) => this.uintMember("type", map.type, o));
     if (map.className === "RingBuf") {
       // Ring buffers have no key or value.
+    } else if (map.inner) {
+      // libbpf's `__array(values, struct inner)`: a flexible array of pointers to the template.
+      add((o) => this.typeMember("key", map.key, o));
     } else if (["DevMap", "CpuMap", "ProgArray"].includes(map.className)) {
       add((o) => this.uintMember("key_size", 4, o));
       add((o) => this.uintMember("value_size", 4, o));
@@ -126,10 +135,17 @@ export class DebugInfo {
     }
     add((o) => this.uintMember("max_entries", map.maxEntries, o));
     if (map.flags) add((o) => this.uintMember("map_flags", map.flags, o));
+    const sizeBits = members.length * 64;
+    if (map.inner) {
+      // `values` is a flexible array (no size), last.
+      const inner = this.mapType(map.inner).type;
+      const values = this.arrayOf(this.pointerTo(inner), -1, 0, 64);
+      add((o) => C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, "values", 6, this.file, 0, 0, 64, o, 0, values));
+    }
     const type = C.LLVMDIBuilderCreateStructType(
-      this.builder, this.unit, "", 0, this.file, 0, members.length * 64, 64, 0, null, members, members.length, 0, null, "", 0,
+      this.builder, this.unit, "", 0, this.file, 0, sizeBits, 64, 0, null, members, members.length, 0, null, "", 0,
     );
-    return { type, members: members.length };
+    return { type, members: sizeBits / 64 };
   }
 
   /** Attaches a DIGlobalVariable to a global, so it appears in BTF (maps, license). */

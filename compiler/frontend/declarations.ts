@@ -5,11 +5,12 @@ import { Node, SyntaxKind, type Expression, type Symbol as TsSymbol } from "ts-m
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
 import { LANG_DIR } from "./project.ts";
+import { readTypeNode } from "../lower/typenodes.ts";
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
   HashMap: 1, ArrayMap: 2, ProgArray: 3, PerCpuHashMap: 5, PerCpuArrayMap: 6,
-  LruHashMap: 9, LruPerCpuHashMap: 10, DevMap: 14, CpuMap: 16, RingBuf: 27,
+  LruHashMap: 9, LruPerCpuHashMap: 10, ArrayOfMaps: 12, HashOfMaps: 13, DevMap: 14, CpuMap: 16, RingBuf: 27,
 };
 
 export interface MapInfo {
@@ -22,6 +23,18 @@ export interface MapInfo {
   flags: number;
   /** For ring buffers: the event type. */
   event?: BType;
+  /** For array-of-maps and hash-of-maps: the template of the inner maps. */
+  inner?: MapInfo;
+  node: Node;
+}
+
+/** A global variable: read-only configuration in .rodata, or mutable data in .data/.bss. */
+export interface GlobalInfo {
+  name: string;
+  type: BType;
+  section: ".rodata" | ".data" | ".bss";
+  /** Initial contents (little-endian, be* fields in network order). */
+  bytes: Uint8Array;
   node: Node;
 }
 
@@ -30,6 +43,7 @@ export type Entity =
   | { kind: "lang"; name: string }
   | { kind: "type"; type: BType }
   | { kind: "map"; map: MapInfo }
+  | { kind: "global"; global: GlobalInfo }
   | { kind: "const"; value: bigint }
   | { kind: "table"; element: BType; values: bigint[] }
   | { kind: "function"; decl: Node }
@@ -89,6 +103,7 @@ export class Declarations {
       const statement = decl.getVariableStatement();
       if (!statement || !Node.isSourceFile(statement.getParent())) return undefined;
       const init = decl.getInitializer();
+      if (statement.getDeclarationKind() !== "const") return this.mutableGlobal(decl, name, init);
       if (!init) throw new CompileError(use, `'${name}' needs an initializer`);
       return this.evaluate(init, name);
     }
@@ -104,6 +119,17 @@ export class Declarations {
       if (callee?.kind === "lang" && callee.name === "xdp") return { kind: "program", decl: expr };
       if (callee?.kind === "lang" && ["struct", "bytes", "array"].includes(callee.name)) {
         return { kind: "type", type: this.typeOf(expr, name) };
+      }
+      if (callee?.kind === "lang" && (callee.name === "rodata" || callee.name === "global")) {
+        const args = expr.getArguments();
+        if (args.length < 1 || (callee.name === "rodata" && args.length !== 2)) {
+          throw new CompileError(expr, callee.name === "rodata" ? "rodata() takes a type and its value: rodata(u32, 80)" : "global() takes a type and an optional initial value: global(Stats)");
+        }
+        const type = this.typeOf(args[0]!);
+        const bytes = args[1] ? this.encode(type, args[1]) : new Uint8Array(sizeOfType(type));
+        const zero = bytes.every((b) => b === 0);
+        const section = callee.name === "rodata" ? ".rodata" : zero ? ".bss" : ".data";
+        return { kind: "global", global: { name, type, section, bytes, node: expr } };
       }
     }
     if (Node.isArrayLiteralExpression(expr)) {
@@ -159,6 +185,64 @@ export class Declarations {
     throw new CompileError(packed, "packed must be true or false");
   }
 
+  /** `let name: T = value` at module level: a mutable scalar global. */
+  private mutableGlobal(decl: Node & { getTypeNode(): Node | undefined }, name: string, init: Expression | undefined): Entity {
+    const typeNode = decl.getTypeNode();
+    let type: BType;
+    if (typeNode) {
+      const t = readTypeNode(this, typeNode as never);
+      if (t.kind !== "data") throw new CompileError(typeNode, "a global holds data: give it an integer type, bool, or Value<typeof S>");
+      type = t.type;
+    } else if (init) {
+      const v = this.tryConstValue(init);
+      if (v === undefined) throw new CompileError(init, "a module-level `let` needs a type annotation or a constant initial value");
+      type = Node.isBigIntLiteral(stripParens(init)) ? INT_TYPES.u64! : INT_TYPES.u32!;
+    } else {
+      throw new CompileError(decl, `give the global '${name}' a type: \`let ${name}: u32 = 0\``);
+    }
+    const bytes = init ? this.encode(type, init) : new Uint8Array(sizeOfType(type));
+    return { kind: "global", global: { name, type, section: bytes.every((b) => b === 0) ? ".bss" : ".data", bytes, node: decl } };
+  }
+
+  /** The bytes of a constant value of `type`: an integer, a struct literal or an array literal. */
+  encode(type: BType, node: Node): Uint8Array {
+    const out = new Uint8Array(sizeOfType(type));
+    this.encodeInto(type, node, new DataView(out.buffer), 0);
+    return out;
+  }
+
+  private encodeInto(type: BType, node: Node, view: DataView, offset: number): void {
+    const expr = stripParens(node);
+    if (type.kind === "int" || type.kind === "bool") {
+      const v = this.constValue(expr);
+      const bytes = type.kind === "bool" ? 1 : type.bits / 8;
+      const u = BigInt.asUintN(bytes * 8, v);
+      for (let i = 0; i < bytes; i++) {
+        const shift = BigInt(8 * (type.kind === "int" && type.bigEndian ? bytes - 1 - i : i));
+        view.setUint8(offset + i, Number((u >> shift) & 0xffn));
+      }
+      return;
+    }
+    if (type.kind === "array") {
+      if (!Node.isArrayLiteralExpression(expr)) throw new CompileError(expr, `expected an array literal of ${type.length} elements`);
+      const elements = expr.getElements();
+      if (elements.length !== type.length) throw new CompileError(expr, `expected ${type.length} elements, got ${elements.length}`);
+      elements.forEach((e, i) => this.encodeInto(type.element, e, view, offset + i * sizeOfType(type.element)));
+      return;
+    }
+    if (!Node.isObjectLiteralExpression(expr)) throw new CompileError(expr, `expected a struct literal of ${type.name}`);
+    const given = new Set<string>();
+    for (const p of expr.getProperties()) {
+      if (!Node.isPropertyAssignment(p)) throw new CompileError(p, "struct literals take `field: value` entries");
+      const field = type.fields.find((f) => f.name === p.getName());
+      if (!field) throw new CompileError(p, `struct ${type.name} has no field '${p.getName()}'`);
+      given.add(field.name);
+      this.encodeInto(field.type, p.getInitializerOrThrow(), view, offset + field.offset);
+    }
+    const missing = type.fields.filter((f) => !given.has(f.name));
+    if (missing.length) throw new CompileError(expr, `missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m.name}'`).join(", ")} of struct ${type.name}`);
+  }
+
   private mapInfo(expr: Node & { getExpression(): Node; getArguments(): Node[] }, name: string): MapInfo {
     const callee = this.entityOf(expr.getExpression());
     if (callee?.kind !== "lang" || !(callee.name in MAP_CLASSES)) {
@@ -167,9 +251,22 @@ export class Declarations {
     const className = callee.name;
     const args = expr.getArguments();
     const U32 = INT_TYPES.u32!;
-    let key: BType = U32, value: BType = U32, event: BType | undefined;
+    let key: BType = U32, value: BType = U32, event: BType | undefined, inner: MapInfo | undefined;
     let optionsArg: Node | undefined;
-    if (className === "ArrayMap" || className === "PerCpuArrayMap") {
+    const innerMap = (arg: Node | undefined) => {
+      const e = arg && this.entityOf(arg);
+      if (e?.kind !== "map") throw new CompileError(arg ?? expr, "the inner map template must be a map declared at module level");
+      if (e.map.inner) throw new CompileError(arg!, "maps of maps of maps are not supported");
+      return e.map;
+    };
+    if (className === "ArrayOfMaps") {
+      inner = innerMap(args[0]);
+      optionsArg = args[1];
+    } else if (className === "HashOfMaps") {
+      key = this.typeOf(args[0]!);
+      inner = innerMap(args[1]);
+      optionsArg = args[2];
+    } else if (className === "ArrayMap" || className === "PerCpuArrayMap") {
       value = this.typeOf(args[0]!);
       optionsArg = args[1];
     } else if (className === "RingBuf") {
@@ -195,7 +292,7 @@ export class Declarations {
     const maxEntries = option("maxEntries");
     if (maxEntries === undefined || maxEntries <= 0n) throw new CompileError(options, "maps need a positive maxEntries");
     return {
-      name, className, type: MAP_CLASSES[className]!, key, value, event,
+      name, className, type: MAP_CLASSES[className]!, key, value, event, inner,
       maxEntries: Number(maxEntries), flags: Number(option("flags") ?? 0n), node: expr,
     };
   }

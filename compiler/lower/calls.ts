@@ -14,7 +14,8 @@ import type { MapInfo } from "../frontend/declarations.ts";
 export const HELPER = {
   map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6,
   get_prandom_u32: 7, get_smp_processor_id: 8, redirect: 23, xdp_adjust_head: 44, redirect_map: 51,
-  xdp_adjust_meta: 54, xdp_adjust_tail: 65, ringbuf_output: 130,
+  tail_call: 12, csum_diff: 28, xdp_adjust_meta: 54, fib_lookup: 69, xdp_adjust_tail: 65,
+  ringbuf_output: 130, ringbuf_reserve: 131, ringbuf_submit: 132, ringbuf_discard: 133,
 } as const;
 
 const U32 = INT_TYPES.u32!, U64 = INT_TYPES.u64!, I64 = INT_TYPES.i64!;
@@ -121,6 +122,33 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       const r = helperCall(f, HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
+    case "tailCall": {
+      if (map.className !== "ProgArray") break;
+      arity(call, args, 2);
+      const ctx = lowerExpr(f, args[0]!);
+      if (ctx.kind !== "ctx") throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
+      const index = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
+      f.at(call);
+      helperCall(f, HELPER.tail_call, i64, [f.m.contextArgument(f), mapPointer(f, map), index]);
+      return { kind: "void" };
+    }
+    case "reserve": {
+      if (map.className !== "RingBuf" || !map.event) break;
+      arity(call, args, 0);
+      const p = helperCall(f, HELPER.ringbuf_reserve, f.i8p, [mapPointer(f, map), f.constInt(64, BigInt(sizeOf(map.event))), f.constInt(64, 0n)]);
+      return { kind: "ref", type: map.event, p, nullable: true, align: 8, packet: false };
+    }
+    case "submit":
+    case "discard": {
+      if (map.className !== "RingBuf" || !map.event) break;
+      arity(call, args, 1, 2);
+      const ev = lowerExpr(f, args[0]!);
+      if (ev.kind !== "ref" || ev.packet) throw new CompileError(args[0]!, `${method}() takes an event returned by ${map.name}.reserve()`);
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      f.at(call);
+      helperCall(f, method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard, C.LLVMVoidTypeInContext(f.m.ctx), [ev.p, flags]);
+      return { kind: "void" };
+    }
     case "output": {
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 1, 2);
@@ -223,6 +251,38 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       return { kind: "int", type: t, v: f.bswap(f.toInt(v, t, args[0]!).v, t.bits) };
     }
     case "printk": return printk(f, call, args);
+    case "csumDiff": {
+      arity(call, args, 2, 3);
+      const side = (a: Node): [Ref, number] => {
+        const v = lowerExpr(f, a);
+        if (v.kind === "null") return [f.nullPtr(), 0];
+        if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
+          throw new CompileError(a, `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`);
+        }
+        const size = sizeOf(v.type);
+        if (size % 4 !== 0 || size > 512) throw new CompileError(a, `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`);
+        return [f.pointerOrNull(v), size];
+      };
+      const [from, fromSize] = side(args[0]!);
+      const [to, toSize] = side(args[1]!);
+      const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
+      f.at(call);
+      const r = helperCall(f, HELPER.csum_diff, i64, [from, f.constInt(32, BigInt(fromSize)), to, f.constInt(32, BigInt(toSize)), seed]);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    }
+    case "fibLookup": {
+      arity(call, args, 2, 3);
+      const ctx = lowerExpr(f, args[0]!);
+      if (ctx.kind !== "ctx") throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
+      const params = lowerExpr(f, args[1]!);
+      if (params.kind !== "ref" || params.type.kind !== "struct" || params.type.size !== 64) {
+        throw new CompileError(args[1]!, "fibLookup() takes a Value<typeof FibParams> (64 bytes, from tsbpf/net)");
+      }
+      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
+      f.at(call);
+      const r = helperCall(f, HELPER.fib_lookup, i64, [f.m.contextArgument(f), params.p, f.constInt(32, 64n), flags]);
+      return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    }
     case "atomicAdd": {
       arity(call, args, 2);
       const target = lowerExpr(f, args[0]!);

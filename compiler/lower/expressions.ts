@@ -3,7 +3,7 @@
 import { Node, SyntaxKind, type Expression } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import {
   FunctionLowerer, LLVMIntEQ, LLVMIntNE, LLVMIntSGE, LLVMIntSGT, LLVMIntSLE, LLVMIntSLT,
@@ -100,6 +100,10 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   switch (entity.kind) {
     case "const": return { kind: "const", value: entity.value, big: isBigConst(f, expr) };
     case "map": return { kind: "map", map: entity.map };
+    case "global": {
+      const p = C.LLVMBuildBitCast(f.b, f.m.globalVariable(entity.global), f.i8p, "");
+      return { kind: "ref", type: entity.global.type, p, nullable: false, align: alignOf(entity.global.type), packet: false };
+    }
     case "type": return { kind: "type", type: entity.type };
     case "table": return { kind: "table", element: entity.element, values: entity.values };
     case "lang": throw new CompileError(expr, `'${expr.getText()}' from tsbpf cannot be used as a value here`);

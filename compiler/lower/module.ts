@@ -5,9 +5,9 @@ import { Node, SyntaxKind, type ArrowFunction, type CallExpression, type Functio
 import { C, type Ref } from "../llvm/capi.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
-import { Declarations, type MapInfo } from "../frontend/declarations.ts";
+import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { BOOL, INT_TYPES, U32, type IntT } from "../types.ts";
+import { alignOf, BOOL, INT_TYPES, U32, type IntT } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
@@ -30,6 +30,7 @@ export class ModuleLowerer {
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, Ref>();
+  private readonly globals = new Map<string, Ref>();
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
   private ctxType?: Ref;
@@ -66,6 +67,7 @@ export class ModuleLowerer {
           }
           const entity = this.decls.entityOf(d.getNameNode());
           if (entity?.kind === "map") this.mapGlobal(entity.map);
+          if (entity?.kind === "global") this.globalVariable(entity.global);
           if (entity?.kind === "program") {
             if (!statement.isExported()) throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
             this.lowerProgram(d.getName(), entity.decl as CallExpression);
@@ -115,6 +117,25 @@ export class ModuleLowerer {
     const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
+    return g;
+  }
+
+  /** The global variable in .rodata/.data/.bss for a declaration, created on first use. */
+  globalVariable(info: GlobalInfo): Ref {
+    let g = this.globals.get(info.name);
+    if (g) return g;
+    const bytes = Buffer.from(info.bytes);
+    const init = C.LLVMConstStringInContext(this.ctx, bytes, bytes.length, 1);
+    g = C.LLVMAddGlobal(this.module, C.LLVMTypeOf(init), info.name);
+    C.LLVMSetInitializer(g, init);
+    C.LLVMSetSection(g, info.section);
+    C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
+    // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
+    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
+    const t = this.di.typeOf(info.type);
+    this.di.describeGlobal(g, info.name, info.section === ".rodata" ? this.di.constVolatile(t) : t, line, alignOf(info.type) * 8);
+    this.globals.set(info.name, g);
     return g;
   }
 

@@ -26,3 +26,24 @@ export function redirect(_ifindex: number, _flags = 0): number { return inProgra
 export function printk(_format: string, ..._args: (number | bigint)[]): void { return inProgramOnly("printk"); }
 /** Atomically adds `delta` to a field of a map value (`atomicAdd(v.packets, 1n)`). */
 export function atomicAdd<T extends number | bigint>(_target: T, _delta: T): void { return inProgramOnly("atomicAdd"); }
+
+/**
+ * bpf_csum_diff: the 32-bit one's-complement sum of `to` minus that of `from`, plus `seed`
+ * (not folded). `from`/`to` are structs or arrays (in the packet or on the stack) whose sizes
+ * are multiples of 4, or null. Fold the result to 16 bits for an IP/L4 checksum.
+ */
+export function csumDiff(_from: object | null, _to: object | null, _seed = 0): number { return inProgramOnly("csumDiff"); }
+
+/** Results of fibLookup (BPF_FIB_LKUP_RET_*). */
+export enum FibResult {
+  SUCCESS = 0, BLACKHOLE = 1, UNREACHABLE = 2, PROHIBIT = 3, NOT_FWDED = 4,
+  FWD_DISABLED = 5, UNSUPP_LWT = 6, NO_NEIGH = 7, FRAG_NEEDED = 8,
+}
+/** Flags of fibLookup (BPF_FIB_LOOKUP_*). */
+export enum FibFlags { DIRECT = 1, OUTPUT = 2 }
+
+/**
+ * bpf_fib_lookup: routes the packet described by `params` (a Value<typeof FibParams>, see
+ * tsbpf/net) in the kernel's FIB; on SUCCESS fills ifindex, smac and dmac.
+ */
+export function fibLookup(_ctx: unknown, _params: object, _flags = 0): number { return inProgramOnly("fibLookup"); }

@@ -3,3 +3,4 @@ export * from "./types.ts";
 export * from "./maps.ts";
 export * from "./program.ts";
 export * from "./helpers.ts";
+export * from "./globals.ts";

@@ -3,6 +3,7 @@
 // the same declaration to the loaded map to read and write it with JavaScript values.
 // A map's name in the object is the name of the `const` that holds it.
 import { u32, type TypeDesc, type Value } from "./types.ts";
+import type { XdpContext } from "./program.ts";
 
 /** Kernel map types (enum bpf_map_type). */
 export enum MapType {
@@ -86,6 +87,11 @@ export class CpuMap extends MapDecl<typeof u32, typeof u32> {
 export class ProgArray extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.PROG_ARRAY;
   constructor(options: MapOptions) { super(u32, u32, options); }
+  /**
+   * In a program: bpf_tail_call — jumps to the program in slot `index` and never returns.
+   * If the slot is empty (or the tail-call limit is reached) execution continues after the call.
+   */
+  tailCall(_ctx: XdpContext, _index: number): void { return inProgramOnly("tailCall"); }
 }
 
 /** A ring buffer of events; maxEntries is its size in bytes (a power of two, ≥ a page). */
@@ -94,4 +100,33 @@ export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof
   constructor(readonly eventType: E, options: MapOptions) { super(u32, u32, options); }
   /** In a program: copies the event into the ring; 0 on success. */
   output(_event: Value<E>, _flags = 0): number { return inProgramOnly("output"); }
+  /**
+   * In a program: room for one event in the ring, or null if it is full. Every reserved
+   * event must be submitted or discarded on every path (the verifier checks).
+   */
+  reserve(): Value<E> | null { return inProgramOnly("reserve"); }
+  /** In a program: publishes a reserved event. */
+  submit(_event: Value<E>, _flags = 0): void { return inProgramOnly("submit"); }
+  /** In a program: gives a reserved event back unpublished. */
+  discard(_event: Value<E>, _flags = 0): void { return inProgramOnly("discard"); }
+}
+
+/**
+ * Array of maps: slot i holds a map shaped like `inner` (a map declared in the same module,
+ * used as the template). `lookup` returns the inner map, whose own `lookup` gives values.
+ */
+export class ArrayOfMaps<M extends MapDecl<any, any>> extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.ARRAY_OF_MAPS;
+  constructor(readonly inner: M, options: MapOptions) { super(u32, u32, options); }
+  /** In a program: the map in slot `key`, or null. */
+  // @ts-expect-error -- a map-in-map's lookup returns the inner map, not a value
+  lookup(_key: number): M | null { return inProgramOnly("lookup"); }
+}
+
+/** Hash of maps: like ArrayOfMaps with keys of any type. */
+export class HashOfMaps<K extends TypeDesc<any>, M extends MapDecl<any, any>> extends MapDecl<K, typeof u32> {
+  readonly type: MapType = MapType.HASH_OF_MAPS;
+  constructor(keyType: K, readonly inner: M, options: MapOptions) { super(keyType, u32, options); }
+  // @ts-expect-error -- a map-in-map's lookup returns the inner map, not a value
+  lookup(_key: Value<K>): M | null { return inProgramOnly("lookup"); }
 }

@@ -1,6 +1,6 @@
 // `tsbpf/net`: packet header views and protocol numbers. Multi-byte fields are be16/be32:
 // stored in network order, read and written as host-order numbers.
-import { struct, bytes, u8, be16, be32 } from "./types.ts";
+import { struct, bytes, array, u8, u16, u32, be16, be32 } from "./types.ts";
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -70,3 +70,16 @@ export const Arp = struct({
   htype: be16, ptype: be16, hlen: u8, plen: u8, op: be16,
   sha: bytes(6), spa: be32, tha: bytes(6), tpa: be32,
 }, { packed: true });
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/**
+ * struct bpf_fib_lookup (64 bytes), for fibLookup(). IPv4 addresses go in src[0]/dst[0];
+ * `tosFlow` holds the IPv4 TOS in its top byte, or the IPv6 flow info; `totLen` comes back as the MTU.
+ */
+export const FibParams = struct({
+  family: u8, l4Protocol: u8, sport: be16, dport: be16, totLen: u16, ifindex: u32,
+  tosFlow: be32, src: array(be32, 4), dst: array(be32, 4),
+  vlanProto: be16, vlanTci: be16, smac: bytes(6), dmac: bytes(6),
+});
