@@ -1,0 +1,436 @@
+// The LB benchmark: the TS data plane (lb/lb.ts, compiled by tsbpf) against its C twin
+// (bench/lb.c, clang-14 -O2), measured in one run, interleaved. `npm run bench` runs it
+// (bench/run.ts); test/bench/bench.test.ts runs it in a reduced mode.
+//
+// How each path is kept on its path when BPF_PROG_TEST_RUN repeats (XDP test runs
+// do not restore the packet between iterations, so iteration k+1 sees iteration k's
+// output):
+//   - established: the conntrack entry names a backend whose address is the VIP and
+//     whose MAC is the frame's destination MAC, and the frame's source MAC is that MAC
+//     too. The forward rewrite (daddr := backend addr, src := dst, dst := backend MAC,
+//     checksums patched) then maps the frame onto itself byte for byte, so every
+//     iteration sees the same frame and the same map contents and takes the same path.
+//   - reverse NAT: the rnat entry's vip_addr is the backend's own address and its
+//     client MAC is the frame's destination MAC (= source MAC): same fixed point.
+//   - non-VIP pass: PASS leaves the frame untouched.
+//   - new flow: every iteration must miss conntrack and insert, which a repeated frame
+//     cannot do (iteration 2 would hit the entry iteration 1 inserted), so it runs with
+//     repeat 1, a fresh 5-tuple per sample, many samples; each sample checks the tuple was
+//     absent before and recorded after (and the output bytes). It is compared with the
+//     XDP_TX floor at repeat 1, which carries the same fixed per-run timer overhead.
+//   BPF_F_TEST_XDP_LIVE_FRAMES is not used: in that mode XDP_TX really transmits (on
+//   the test run's loopback device), so the time would include the xmit path, and
+//   packet contents are still not restored when pages are recycled.
+// Every repeated path is first run with repeat 1 and its retval and output bytes are
+// compared with the expected ones (outputs built from scratch by bench/packets.ts, full
+// checksums); every measured sample's retval and output are checked again, and at the
+// end the per-CPU stats counters and the conntrack entry count must equal what the
+// measured iterations imply.
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadObject, type BpfObject, type Program } from "../runtime/index.ts";
+import { objectInfo } from "../runtime/sys/index.ts";
+import { buildTable, type MaglevBackend } from "../lb/maglev.ts";
+import { flowHash } from "../lb/flowhash.ts";
+import * as P from "./packets.ts";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+const M = 65537;
+const XDP_PASS = 2, XDP_TX = 3;
+const ACTION: Record<number, string> = { 0: "ABORTED", 1: "DROP", 2: "PASS", 3: "TX", 4: "REDIRECT" };
+
+export interface BenchOptions {
+  /** Interleaved samples per repeated path and implementation. */
+  samples: number;
+  /** BPF_PROG_TEST_RUN repeat for the repeated paths. */
+  repeat: number;
+  /** New-flow samples (repeat 1, one fresh flow each) per implementation. */
+  newFlows: number;
+  /** Fresh-process `tsbpf build` runs (cold) and in-process compile() runs (warm). */
+  buildRuns: number;
+  /** Maglev table builds per size. */
+  maglevRuns: number;
+  /** Print progress to stderr. */
+  verbose?: boolean;
+}
+
+export const FULL: BenchOptions = { samples: 1500, repeat: 1000, newFlows: 4000, buildRuns: 3, maglevRuns: 15 };
+export const QUICK: BenchOptions = { samples: 20, repeat: 50, newFlows: 50, buildRuns: 1, maglevRuns: 2 };
+
+export interface Row {
+  group: "ns/packet" | "code" | "build" | "maglev";
+  name: string;
+  unit: string;
+  ts?: number;
+  c?: number;
+  /** TS/C after subtracting the XDP_TX floor measured the same way (ns/packet rows). */
+  netRatio?: number;
+  note?: string;
+  /** Target on TS/C (ratio) or on the TS value (abs). */
+  target?: { kind: "ratio" | "abs"; max: number; label: string };
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface BenchResult {
+  rows: Row[];
+  checks: Check[];
+  machine: Record<string, string>;
+  options: BenchOptions;
+  command: string;
+}
+
+// ---- setup: addresses, MACs, the measured frames
+
+const LB_MAC = P.mac("02:00:00:00:00:aa");
+const CLIENT_MAC = P.mac("02:00:00:00:00:c1");
+const VIP = P.ip4("10.0.0.100");
+const VPORT = 80;
+const CLIENT = P.ip4("10.0.9.1");
+const BACKENDS = [0, 1, 2, 3].map((i) => ({ id: i, addr: P.ip4(`10.0.1.${i + 1}`), mac: P.mac(`02:00:00:00:01:${(i + 1).toString(16).padStart(2, "0")}`) }));
+/** Backend whose address is the VIP and MAC the LB's: forward rewrite is the identity. */
+const SELF_BACKEND = { id: 4, addr: VIP, mac: LB_MAC };
+
+const ESTABLISHED: P.FrameSpec = { ethSrc: LB_MAC, ethDst: LB_MAC, saddr: CLIENT, daddr: VIP, proto: P.TCP, sport: 40000, dport: VPORT, tcpFlags: P.TCP_ACK, payload: 32 };
+const NON_VIP: P.FrameSpec = { ethSrc: CLIENT_MAC, ethDst: LB_MAC, saddr: CLIENT, daddr: P.ip4("10.0.0.99"), proto: P.TCP, sport: 40002, dport: VPORT, tcpFlags: P.TCP_ACK, payload: 32 };
+/** A backend's reply; its rnat entry's vip_addr is the backend's own address: identity rewrite. */
+const REPLY: P.FrameSpec = { ethSrc: LB_MAC, ethDst: LB_MAC, saddr: BACKENDS[0]!.addr, daddr: CLIENT, proto: P.TCP, sport: VPORT, dport: 40001, tcpFlags: P.TCP_ACK, payload: 32 };
+
+function newFlowSpec(i: number): P.FrameSpec {
+  return { ethSrc: CLIENT_MAC, ethDst: LB_MAC, saddr: (P.ip4("10.1.0.0") + i) >>> 0, daddr: VIP, proto: P.TCP, sport: 1024 + (i % 60000), dport: VPORT, tcpFlags: P.TCP_SYN, payload: 32 };
+}
+
+interface Impl {
+  name: "TS" | "C";
+  obj: BpfObject;
+  prog: Program;
+  /** Forward (stats-counted) iterations run through it, and new flows inserted. */
+  forwarded: number;
+  inserted: number;
+}
+
+function configure(obj: BpfObject, table: Uint32Array): void {
+  obj.map("vips").update(P.vipKey(VIP, VPORT, P.TCP), P.vipInfo(0));
+  for (const b of [...BACKENDS, SELF_BACKEND]) obj.map("backends").update(P.u32key(b.id), P.backend(b.addr, b.mac));
+  const maglev = obj.map("maglev");
+  for (let s = 0; s < M; s++) maglev.update(P.u32key(s), P.u32key(table[s]!));
+  const e = ESTABLISHED;
+  obj.map("conntrack").update(P.flowKey(e.saddr, e.daddr, e.sport, e.dport, e.proto), P.u32key(SELF_BACKEND.id));
+  const r = REPLY;
+  obj.map("rnat").update(P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto), P.rnatValue(r.saddr, LB_MAC));
+}
+
+function statsPackets(obj: BpfObject): bigint {
+  const vs = obj.map("stats").lookupPerCpu(P.u32key(0)) ?? [];
+  return vs.reduce((n, v) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
+}
+
+function countEntries(obj: BpfObject, name: string): number {
+  const m = obj.map(name);
+  let n = 0;
+  for (let k = m.nextKey(null); k !== undefined; k = m.nextKey(k)) n++;
+  return n;
+}
+
+// ---- statistics
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+// ---- the run
+
+export async function runBench(options: BenchOptions, command = "npm run bench"): Promise<BenchResult> {
+  const log = (s: string): void => void (options.verbose && process.stderr.write(s + "\n"));
+  // Objects go to a private directory: a concurrent test run can't swap them under us.
+  const OUT = mkdtempSync(join(tmpdir(), "tsbpf-bench-"));
+  try {
+    return await measure(options, command, OUT, log);
+  } finally {
+    rmSync(OUT, { recursive: true, force: true });
+  }
+}
+
+async function measure(options: BenchOptions, command: string, OUT: string, log: (s: string) => void): Promise<BenchResult> {
+  const checks: Check[] = [];
+  const check = (name: string, ok: boolean, detail?: string) => {
+    checks.push({ name, ok, ...(ok ? {} : { detail }) });
+    if (!ok) log(`CHECK FAILED ${name}: ${detail}`);
+    return ok;
+  };
+  const rows: Row[] = [];
+
+  // -- builds: TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang.
+  log("building …");
+  const tsObj = join(OUT, "lb.o"), cObj = join(OUT, "lb_c.o"), floorObj = join(OUT, "xdp_tx.o");
+  const cold: number[] = [];
+  for (let i = 0; i < options.buildRuns; i++) {
+    const t0 = performance.now();
+    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", tsObj], { cwd: ROOT, stdio: "pipe" });
+    cold.push(performance.now() - t0);
+  }
+  const clang = (src: string, out: string) =>
+    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out], { stdio: "pipe" });
+  const clangTimes: number[] = [];
+  for (let i = 0; i < options.buildRuns; i++) {
+    const t0 = performance.now();
+    clang("bench/lb.c", cObj);
+    clangTimes.push(performance.now() - t0);
+  }
+  clang("bench/xdp_tx.c", floorObj);
+  const { compile } = await import("../compiler/index.ts");
+  const warm: number[] = [];
+  let firstInProcess = 0;
+  for (let i = 0; i <= options.buildRuns; i++) {
+    const t0 = performance.now();
+    const r = compile(join(ROOT, "lb/lb.ts"));
+    const dt = performance.now() - t0;
+    if (i === 0) firstInProcess = dt;
+    else warm.push(dt);
+    if (!r.object) throw new Error(`compile(lb/lb.ts) failed: ${JSON.stringify(r.diagnostics)}`);
+  }
+  rows.push({ group: "build", name: "build, cold (fresh `tsbpf build` process; C: `clang-14 -O2 -g -c`)", unit: "ms", ts: median(cold), c: median(clangTimes), target: { kind: "abs", max: 1000, label: "≤ 1000 ms" } });
+  rows.push({ group: "build", name: "build, warm (2nd+ `compile()` in one process)", unit: "ms", ts: median(warm), target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
+    note: `1st compile() in the process (module already imported): ${firstInProcess.toFixed(0)} ms` });
+
+  // -- load both (verifier log level 1 for "processed N insns") and the floor
+  log("loading …");
+  const table = buildTable(BACKENDS.map((b) => ({ id: b.id, key: `10.0.1.${b.id + 1}`, weight: 1 })));
+  const impls: Impl[] = [];
+  for (const [name, path] of [["TS", tsObj], ["C", cObj]] as const) {
+    const obj = await loadObject(path, { logLevel: 1 });
+    configure(obj, table);
+    impls.push({ name, obj, prog: obj.program("lb"), forwarded: 0, inserted: 0 });
+  }
+  const floorLoaded = await loadObject(floorObj, { logLevel: 1 });
+  const floor = floorLoaded.program("xdp_tx");
+  const [ts, c] = impls as [Impl, Impl];
+
+  try {
+    // -- code size and verifier work
+    const info = (p: Program) => {
+      const b = objectInfo(p.fd, 232);
+      const m = /processed (\d+) insns/.exec(p.verifierLog);
+      return { jited: b.readUInt32LE(16), xlated: b.readUInt32LE(20), verifiedInfo: b.readUInt32LE(216), processed: m ? Number(m[1]) : NaN };
+    };
+    const ti = info(ts.prog), ci = info(c.prog);
+    check("verifier log has 'processed N insns' (TS)", Number.isFinite(ti.processed), ts.prog.verifierLog.slice(-300));
+    check("verifier log has 'processed N insns' (C)", Number.isFinite(ci.processed), c.prog.verifierLog.slice(-300));
+    check("log and bpf_prog_info.verified_insns agree (TS)", ti.processed === ti.verifiedInfo, `${ti.processed} vs ${ti.verifiedInfo}`);
+    check("log and bpf_prog_info.verified_insns agree (C)", ci.processed === ci.verifiedInfo, `${ci.processed} vs ${ci.verifiedInfo}`);
+    rows.push({ group: "code", name: "ELF instructions (as loaded)", unit: "insns", ts: ts.prog.insnCount, c: c.prog.insnCount });
+    rows.push({ group: "code", name: "xlated instructions", unit: "insns", ts: ti.xlated / 8, c: ci.xlated / 8, target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" } });
+    rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated });
+    rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited });
+    rows.push({ group: "code", name: "verifier-processed instructions", unit: "insns", ts: ti.processed, c: ci.processed, target: { kind: "ratio", max: 1.0, label: "TS ≤ C" } });
+
+    // -- packet paths
+    interface Path { name: string; spec: P.FrameSpec; retval: number; expected: Uint8Array; forward: boolean }
+    const paths: Path[] = [
+      { name: "established flow (conntrack hit)", spec: ESTABLISHED, retval: XDP_TX, expected: P.frame(ESTABLISHED), forward: true },
+      { name: "non-VIP pass", spec: NON_VIP, retval: XDP_PASS, expected: P.frame(NON_VIP), forward: false },
+      { name: "reverse NAT", spec: REPLY, retval: XDP_TX, expected: P.frame(REPLY), forward: false },
+    ];
+    const statsBefore = impls.map((i) => statsPackets(i.obj));
+    const ctBefore = impls.map((i) => countEntries(i.obj, "conntrack"));
+    const rnatBefore = impls.map((i) => countEntries(i.obj, "rnat"));
+
+    const runChecked = (impl: Impl, path: Path, data: Uint8Array, repeat: number, what: string): number => {
+      const r = impl.prog.testRun({ data, repeat });
+      if (path.forward) impl.forwarded += repeat;
+      if (r.retval !== path.retval || !P.equalBytes(r.data, path.expected)) {
+        check(`${impl.name} ${path.name}: ${what}`, false, `retval ${ACTION[r.retval] ?? r.retval} (want ${ACTION[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`);
+        throw new Error(`${impl.name} ${path.name}: took another path (${what}); see checks`);
+      }
+      return r.duration;
+    };
+
+    for (const path of paths) {
+      const input = P.frame(path.spec);
+      for (const impl of impls) {
+        runChecked(impl, path, input, 1, "repeat 1");
+        check(`${impl.name} ${path.name}: repeat 1 gives ${ACTION[path.retval]} and the expected bytes`, true);
+        runChecked(impl, path, input, options.repeat, `repeat ${options.repeat}`);
+        check(`${impl.name} ${path.name}: repeat ${options.repeat} gives the same`, true);
+      }
+    }
+    const floorCheck = floor.testRun({ data: P.frame(ESTABLISHED), repeat: 1 });
+    check("XDP_TX floor returns TX, frame unchanged", floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)));
+
+    log(`measuring repeated paths: ${options.samples} samples × repeat ${options.repeat} …`);
+    const times = new Map<string, { TS: number[]; C: number[] }>(paths.map((p) => [p.name, { TS: [], C: [] }]));
+    const floorTimes: number[] = [];
+    const floorData = P.frame(ESTABLISHED);
+    const inputs = paths.map((p) => P.frame(p.spec));
+    for (let s = 0; s < options.samples; s++) {
+      const order = s % 2 === 0 ? [ts, c] : [c, ts];
+      paths.forEach((path, k) => {
+        for (const impl of order) times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
+      });
+      const f = floor.testRun({ data: floorData, repeat: options.repeat });
+      if (f.retval !== XDP_TX) throw new Error("floor did not return XDP_TX");
+      floorTimes.push(f.duration);
+    }
+
+    log(`measuring new flows: ${options.newFlows} × repeat 1 …`);
+    const newTimes = { TS: [] as number[], C: [] as number[] };
+    const floor1: number[] = [];
+    let newFlowOk = true;
+    for (let i = 0; i < options.newFlows; i++) {
+      const spec = newFlowSpec(i);
+      const bid = table[flowHash(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto) % M]!;
+      const be = BACKENDS[bid]!;
+      const path: Path = { name: "new flow", spec, retval: XDP_TX, expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }), forward: true };
+      const input = P.frame(spec);
+      const key = P.flowKey(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto);
+      for (const impl of i % 2 === 0 ? [ts, c] : [c, ts]) {
+        const ct = impl.obj.map("conntrack");
+        if (ct.lookup(key) !== undefined) newFlowOk = check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
+        newTimes[impl.name].push(runChecked(impl, path, input, 1, `flow ${i}`));
+        impl.inserted++;
+        const v = ct.lookup(key);
+        if (!v || !P.equalBytes(v, P.u32key(bid))) newFlowOk = check(`${impl.name} new flow ${i}: recorded`, false, `conntrack value ${v ? P.hex(v) : "absent"}, want backend ${bid}`) && newFlowOk;
+      }
+      floor1.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
+    }
+    check("new flow: every sample missed conntrack, gave the forwarded bytes and was recorded", newFlowOk);
+
+    // -- consistency of the map state with what was measured
+    impls.forEach((impl, k) => {
+      const dStats = statsPackets(impl.obj) - statsBefore[k]!;
+      check(`${impl.name}: stats[0].packets grew by the forwarded iterations (${impl.forwarded})`, dStats === BigInt(impl.forwarded), `grew by ${dStats}`);
+      const dCt = countEntries(impl.obj, "conntrack") - ctBefore[k]!;
+      check(`${impl.name}: conntrack grew by the new flows only (${impl.inserted})`, dCt === impl.inserted, `grew by ${dCt}`);
+      const dRnat = countEntries(impl.obj, "rnat") - rnatBefore[k]!;
+      check(`${impl.name}: rnat grew by the new flows only (${impl.inserted})`, dRnat === impl.inserted, `grew by ${dRnat}`);
+    });
+
+    const floorMed = median(floorTimes), floor1Med = median(floor1);
+    const nsRow = (name: string, t: { TS: number[]; C: number[] }, fl: number, note: string): Row => {
+      const a = median(t.TS), b = median(t.C);
+      return { group: "ns/packet", name, unit: "ns", ts: a, c: b, netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined, target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
+        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)}` };
+    };
+    for (const p of paths) rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
+    rows.push(nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`));
+    rows.push({ group: "ns/packet", name: `XDP_TX floor, repeat ${options.repeat} (bench/xdp_tx.c)`, unit: "ns", c: floorMed, note: `mean ${mean(floorTimes).toFixed(2)}` });
+    rows.push({ group: "ns/packet", name: "XDP_TX floor, repeat 1", unit: "ns", c: floor1Med, note: `mean ${mean(floor1).toFixed(2)}` });
+  } finally {
+    for (const i of impls) i.obj.close();
+    floorLoaded.close();
+  }
+
+  // -- Maglev (the same measurement as bench/maglev.ts)
+  log("maglev …");
+  for (const n of [10, 100, 1000]) {
+    const bs: MaglevBackend[] = Array.from({ length: n }, (_, i) => ({ id: i, key: `10.0.${i >> 8}.${i & 255}`, weight: 1 }));
+    for (let i = 0; i < 3; i++) buildTable(bs);
+    const t: number[] = [];
+    for (let i = 0; i < options.maglevRuns; i++) {
+      const t0 = performance.now();
+      buildTable(bs);
+      t.push(performance.now() - t0);
+    }
+    rows.push({ group: "maglev", name: `Maglev table build, ${n} backends (M = 65537)`, unit: "ms", ts: median(t), ...(n === 1000 ? { target: { kind: "abs" as const, max: 20, label: "≤ 20 ms" } } : {}) });
+  }
+
+  return { rows, checks, machine: machine(), options, command };
+}
+
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+function machine(): Record<string, string> {
+  const gitDirty = sh("git", ["-C", ROOT, "status", "--porcelain", "--", "compiler", "lb/lb.ts", "bench/lb.c", "runtime"]) !== "";
+  return {
+    cpu: cpus()[0]?.model ?? "?",
+    nproc: String(cpus().length),
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: sh("uname", ["-r"]),
+    "bpf_jit_enable": existsSync("/proc/sys/net/core/bpf_jit_enable") ? readFileSync("/proc/sys/net/core/bpf_jit_enable", "utf8").trim() : "?",
+    node: process.version,
+    clang: sh("clang-14", ["--version"]).split("\n")[0] ?? "?",
+    commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) + (gitDirty ? " (compiler/runtime/LB sources modified in the working tree)" : ""),
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  };
+}
+
+// ---- report
+
+function fmt(v: number | undefined, unit: string): string {
+  if (v === undefined) return "—";
+  if (unit === "ms") return v < 10 ? v.toFixed(2) : v.toFixed(0);
+  if (unit === "ns") return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  return String(v);
+}
+
+export function targetMet(r: Row): boolean | undefined {
+  if (!r.target) return undefined;
+  if (r.target.kind === "abs") return r.ts !== undefined && r.ts <= r.target.max;
+  if (r.ts === undefined || r.c === undefined) return undefined;
+  return r.ts / r.c <= r.target.max + 1e-9;
+}
+
+export function markdown(res: BenchResult): string {
+  const m = res.machine;
+  const o = res.options;
+  const lines: string[] = [];
+  lines.push(`Command: \`${res.command}\` — ${m.date}`);
+  lines.push("");
+  lines.push(`Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}; kernel ${m.kernel} (bpf_jit_enable=${m.bpf_jit_enable}); node ${m.node}; ${m.clang}; tsbpf ${m.commit}.`);
+  lines.push("");
+  lines.push("| | unit | TS (tsbpf) | C (clang-14 -O2) | TS/C | TS/C net of floor | target | met |");
+  lines.push("|---|---|---:|---:|---:|---:|---|---|");
+  for (const r of res.rows) {
+    const ratio = r.ts !== undefined && r.c !== undefined && r.c !== 0 ? (r.ts / r.c).toFixed(3) : "—";
+    const met = targetMet(r);
+    lines.push(`| ${r.name} | ${r.unit} | ${fmt(r.ts, r.unit)} | ${fmt(r.c, r.unit)} | ${ratio} | ${r.netRatio !== undefined ? r.netRatio.toFixed(3) : "—"} | ${r.target?.label ?? ""} | ${met === undefined ? "" : met ? "yes" : "**no**"} |`);
+  }
+  lines.push("");
+  lines.push(`ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS and C alternating sample by sample (order flipped every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`);
+  lines.push("");
+  const notes = res.rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
+  lines.push(...notes);
+  lines.push("");
+  const failed = res.checks.filter((c) => !c.ok);
+  lines.push(`Path checks: ${res.checks.length - failed.length}/${res.checks.length} passed${failed.length ? ` — FAILED: ${failed.map((f) => f.name).join("; ")}` : ""}.`);
+  lines.push("");
+  const targets = res.rows.filter((r) => r.target);
+  lines.push("Targets: " + targets.map((r) => `${r.name.split(" (")[0]} ${r.target!.label}: ${targetMet(r) ? "met" : "NOT met"}`).join("; ") + ".");
+  return lines.join("\n");
+}
+
+const BEGIN = "<!-- bench:begin (generated by `npm run bench`; edit outside these markers) -->";
+const END = "<!-- bench:end -->";
+
+/** Replace the generated block of docs/benchmarks.md, keeping everything outside it. */
+export function writeReport(md: string, path = join(ROOT, "docs/benchmarks.md")): void {
+  const block = `${BEGIN}\n${md}\n${END}`;
+  let text: string;
+  if (existsSync(path)) {
+    const old = readFileSync(path, "utf8");
+    const a = old.indexOf(BEGIN), b = old.indexOf(END);
+    text = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.trimEnd()}\n\n${block}\n`;
+  } else {
+    text = `# Benchmarks: the TS load balancer against its C twin\n\n${block}\n`;
+  }
+  writeFileSync(path, text);
+}

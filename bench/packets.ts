@@ -1,0 +1,112 @@
+// Frames for the LB benchmark, and the map entries that configure the LB, as raw bytes.
+// Checksums here are computed from scratch (not incrementally), so an expected output
+// built with these helpers independently checks the data plane's RFC 1624 updates.
+// Layouts: /work/shared/LB_ABI.md and docs/lb-state.md.
+
+export const TCP = 6;
+export const UDP = 17;
+export const TCP_ACK = 0x10;
+export const TCP_SYN = 0x02;
+
+export function ip4(a: string): number {
+  const p = a.split(".").map(Number);
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export function mac(m: string): Uint8Array {
+  return Uint8Array.from(m.split(":").map((x) => parseInt(x, 16)));
+}
+
+function be16(v: number): number[] {
+  return [(v >>> 8) & 0xff, v & 0xff];
+}
+
+function be32(v: number): number[] {
+  return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+}
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+}
+
+/** One's-complement sum of 16-bit big-endian words, folded, not inverted. */
+function sum16(bytes: ArrayLike<number>, start = 0, end = bytes.length, acc = 0): number {
+  for (let i = start; i < end; i += 2) acc += (bytes[i]! << 8) | (i + 1 < end ? bytes[i + 1]! : 0);
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
+  return acc;
+}
+
+export interface FrameSpec {
+  ethSrc: Uint8Array;
+  ethDst: Uint8Array;
+  saddr: number;
+  daddr: number;
+  proto: typeof TCP | typeof UDP;
+  sport: number;
+  dport: number;
+  tcpFlags?: number;
+  payload?: number;
+}
+
+/** Ethernet + IPv4 (IHL 5, TTL 64) + TCP (20 B) or UDP, payload of `payload` bytes, correct checksums. */
+export function frame(s: FrameSpec): Uint8Array {
+  const payload = s.payload ?? 0;
+  const l4len = (s.proto === TCP ? 20 : 8) + payload;
+  const totLen = 20 + l4len;
+  const f = new Uint8Array(14 + totLen);
+  f.set(s.ethDst, 0);
+  f.set(s.ethSrc, 6);
+  f.set([0x08, 0x00], 12);
+  f.set([0x45, 0, ...be16(totLen), ...be16(0x1234), 0x40, 0, 64, s.proto, 0, 0, ...be32(s.saddr), ...be32(s.daddr)], 14);
+  f.set(be16(~sum16(f, 14, 34) & 0xffff), 24);
+  const l4 = 34;
+  if (s.proto === TCP) {
+    f.set([...be16(s.sport), ...be16(s.dport), ...be32(1000), ...be32(0), 0x50, s.tcpFlags ?? TCP_ACK, ...be16(512), 0, 0, 0, 0], l4);
+  } else {
+    f.set([...be16(s.sport), ...be16(s.dport), ...be16(l4len), 0, 0], l4);
+  }
+  for (let i = 0; i < payload; i++) f[l4 + (s.proto === TCP ? 20 : 8) + i] = (i * 7 + 3) & 0xff;
+  const pseudo = [...be32(s.saddr), ...be32(s.daddr), 0, s.proto, ...be16(l4len)];
+  let c = ~sum16(f, l4, f.length, sum16(pseudo)) & 0xffff;
+  if (s.proto === UDP && c === 0) c = 0xffff;
+  f.set(be16(c), l4 + (s.proto === TCP ? 16 : 6));
+  return f;
+}
+
+/** The frame the LB sends for `s` after rewriting (dst or src) address and MACs. */
+export function rewritten(s: FrameSpec, change: { daddr?: number; saddr?: number; ethDst: Uint8Array }): Uint8Array {
+  return frame({ ...s, ...change, ethSrc: s.ethDst });
+}
+
+// ---- Map keys and values (LB_ABI.md, docs/lb-state.md); addresses/ports network order.
+
+export const u32key = (v: number): Uint8Array => Uint8Array.from(le32(v));
+
+export function vipKey(addr: number, port: number, proto: number): Uint8Array {
+  return Uint8Array.from([...be32(addr), ...be16(port), proto, 0]);
+}
+
+export function vipInfo(index: number, flags = 0): Uint8Array {
+  return Uint8Array.from([...le32(index), ...le32(flags)]);
+}
+
+export function backend(addr: number, m: Uint8Array): Uint8Array {
+  return Uint8Array.from([...be32(addr), ...m, 0, 0]);
+}
+
+/** conntrack key { saddr, daddr, sport, dport, proto, pad[3] }; rnat key has the same shape. */
+export function flowKey(a: number, b: number, pa: number, pb: number, proto: number): Uint8Array {
+  return Uint8Array.from([...be32(a), ...be32(b), ...be16(pa), ...be16(pb), proto, 0, 0, 0]);
+}
+
+export function rnatValue(vipAddr: number, clientMac: Uint8Array): Uint8Array {
+  return Uint8Array.from([...be32(vipAddr), ...clientMac, 0, 0]);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
