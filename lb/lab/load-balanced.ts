@@ -1,0 +1,84 @@
+// The lab with the LB in it: namespaces, backend servers (HTTP on :80 closing each
+// connection, a line server on :81 keeping connections open), the data plane attached to
+// the LB's interface, and two VIPs (:80 and :81) over every backend. Used by the demo and
+// the end-to-end tests.
+import { createInterface } from "node:readline";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
+import { startBackendServers } from "./http.ts";
+import { LoadBalancer, type VipSpec } from "../control.ts";
+import type { XdpMode } from "../../runtime/index.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const nodeTs = (file: string) => [process.execPath, "--import", "tsx", join(ROOT, "lb/lab", file)];
+
+export interface LoadBalancedLab {
+  lab: Lab;
+  lb: LoadBalancer;
+  /** VIP:80, HTTP, one connection per request. */
+  http: VipSpec;
+  /** VIP:81, the line server, long-lived connections. */
+  line: VipSpec;
+  destroy(): void;
+}
+
+/** Starts a process in a namespace; resolves with its first stdout line that `ready` accepts. */
+function start(lab: Lab, ns: string, argv: string[], ready: (line: string) => boolean) {
+  const child: ChildProcess = lab.spawn(ns, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return (async () => {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) throw new Error(`${argv.join(" ")} in ${ns} exited before it was ready`);
+      if (ready(next.value)) return { child, lines, first: next.value as string };
+    }
+  })();
+}
+
+export async function startLoadBalancedLab(opts: { object: string; backends?: number; mode?: XdpMode }): Promise<LoadBalancedLab> {
+  sweepStaleLabs();
+  const lab = await createLab({ backends: opts.backends ?? 3 });
+  let lb: LoadBalancer | undefined;
+  try {
+    await startBackendServers(lab, { port: 80 });
+    await Promise.all(lab.backends.map((b) => start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening")));
+    lb = await LoadBalancer.load(opts.object);
+    lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode: opts.mode ?? "native" });
+    const http: VipSpec = { addr: lab.vip, port: 80, proto: "tcp" };
+    const line: VipSpec = { addr: lab.vip, port: 81, proto: "tcp" };
+    for (const vip of [http, line]) {
+      lb.addVip(vip);
+      for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
+    }
+    const balancer = lb;
+    return { lab, lb, http, line, destroy: () => { balancer.close(); lab.destroy(); } };
+  } catch (e) {
+    lb?.close();
+    lab.destroy();
+    throw e;
+  }
+}
+
+export interface StickyConnections {
+  /** The backend each connection reached first. */
+  before: string[];
+  /** Asks on every connection again: the backend's name, or "error: CODE". */
+  askAgain(): Promise<string[]>;
+}
+
+/** Opens `count` long-lived connections to VIP:81 from the client and asks each who answers. */
+export async function openStickyConnections(lab: Lab, count: number): Promise<StickyConnections> {
+  const sticky = await start(lab, "client", [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)], (l) => l.startsWith("{"));
+  const before = (JSON.parse(sticky.first) as { answers: string[] }).answers;
+  return {
+    before,
+    async askAgain() {
+      sticky.child.stdin!.write("go\n");
+      const next = await sticky.lines.next();
+      if (next.done) throw new Error("sticky client exited");
+      return (JSON.parse(next.value as string) as { answers: string[] }).answers;
+    },
+  };
+}
