@@ -17,6 +17,10 @@ export function targetMachine(): Ref {
   C.LLVMInitializeBPFTarget();
   C.LLVMInitializeBPFTargetMC();
   C.LLVMInitializeBPFAsmPrinter();
+  // SimplifyCFG's sinking merges the same field load from two different packet views into one
+  // block, recomputing `data + offset` from a phi: the verifier then sees a pointer whose range
+  // was never checked. The BPF backend cannot undo it, so it is turned off (once per process).
+  C.LLVMParseCommandLineOptions(2, ["tsbpf", "-simplifycfg-sink-common=false"], null);
   const target: Ref[] = [null];
   const error: Ref[] = [null];
   if (C.LLVMGetTargetFromTriple(TRIPLE, target, error)) throw new Error(`LLVM has no BPF target: ${takeMessage(error[0])}`);

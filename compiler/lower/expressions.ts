@@ -93,6 +93,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   const local = decl && f.locals.get(decl.compilerNode);
   if (local) {
     if (local.kind === "bound") return local.val;
+    if (local.kind === "pointer") return { ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") };
     return { kind: "ref", type: local.type.kind === "bool" ? BOOL : local.type, p: local.p, nullable: false, align: 8, packet: false };
   }
   const entity = f.m.decls.entityOf(expr);
@@ -264,6 +265,18 @@ function lowerBinary(f: FunctionLowerer, expr: Node & { getLeft(): Expression; g
   const op = expr.getOperatorToken().getKind();
   const left = expr.getLeft(), right = expr.getRight();
   if (op === SyntaxKind.EqualsToken) {
+    const decl = Node.isIdentifier(left) ? left.getSymbol()?.getValueDeclaration() : undefined;
+    const local = decl && f.locals.get(decl.compilerNode);
+    if (local?.kind === "pointer") {
+      // Rebinds a reference variable: `v = map.lookup(k)` or `v = null`.
+      const v = lowerExpr(f, right, local.template.type);
+      if (v.kind !== "null" && (v.kind !== "ref" || v.packet || v.type !== local.template.type)) {
+        throw new CompileError(right, `'${left.getText()}' holds a reference to a ${describe(local.template)} map value; assign a lookup() of the same map type or null`);
+      }
+      f.at(expr);
+      C.LLVMBuildStore(f.b, v.kind === "null" ? f.nullPtr() : f.pointerOrNull(v), local.p);
+      return { kind: "void" };
+    }
     const target = lvalue(f, left);
     assignTo(f, target, right);
     return { kind: "void" };

@@ -10,7 +10,9 @@ import { describe, type Val } from "./values.ts";
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
   | { kind: "slot"; type: IntT | { kind: "bool" }; p: Ref }
-  | { kind: "bound"; val: Val };
+  | { kind: "bound"; val: Val }
+  /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
+  | { kind: "pointer"; template: Extract<Val, { kind: "ref" }>; p: Ref };
 
 interface LoopTargets { breakTo: Ref; continueTo: Ref | undefined }
 

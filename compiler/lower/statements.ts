@@ -120,6 +120,13 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
 
   if (!init && !declared) throw new CompileError(d, "give the variable a type or an initial value");
   let value = init ? lowerExpr(f, init, declared) : undefined;
+  if (!isConst && value?.kind === "ref" && value.nullable && !value.packet) {
+    // `let v = map.lookup(k)` may be reassigned (`v = map.lookup(k2)`): keep the pointer in a slot.
+    const slot = f.alloca("ptr", nameNode.getText());
+    C.LLVMBuildStore(f.b, f.pointerOrNull(value), slot);
+    f.locals.set(key, { kind: "pointer", template: { ...value, present: undefined }, p: slot });
+    return;
+  }
   if (value?.kind === "ref" && (value.type.kind === "struct" || value.type.kind === "array")) {
     if (value.nullable || !isConst || value.packet || isFreshReference(init!)) {
       // Views and map values are references: writes through them reach the packet or map.
