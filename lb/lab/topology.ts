@@ -15,13 +15,15 @@
 // XDP_TX out of a veth (native mode) only delivers frames if the peer veth has
 // a native XDP program of its own; without one they are dropped and counted as
 // tx drops on the LB's eth0. So the bridge port `br-lb` gets an XDP_PASS program
-// (docs/xdp-on-veth.md has the experiments).
+// (docs/xdp-on-veth.md has the experiments). The hosts' veths send full
+// checksums and MTU-sized segments (TX offloads off, see build()).
 //
 // Every namespace name starts with a per-lab prefix `tsbpf-<pid>-<n>` so
 // parallel and aborted runs never collide, and sweepStaleLabs() can tell
 // leftovers (their pid is gone) from live labs.
 
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildXdpPass } from "./xdp-pass.ts";
 import { installExitHooks } from "./exit-hooks.ts";
@@ -321,4 +323,14 @@ function build(lab: Lab, peerXdpObj: string | null): void {
   if (peerXdpObj) {
     sh(["ip", "-n", br, "link", "set", "dev", lb.bridgePort, "xdpdrv", "obj", peerXdpObj, "sec", "xdp"]);
   }
+}
+
+// `tsx lb/lab/topology.ts sweep`: remove what aborted runs left behind.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] !== "sweep") {
+    console.error("usage: tsx lb/lab/topology.ts sweep");
+    process.exit(2);
+  }
+  const removed = sweepStaleLabs();
+  console.log(removed.length ? `removed ${removed.join(" ")}` : "nothing to remove");
 }

@@ -4,8 +4,17 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createLab, listNamespaces, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 
+// A ping without iputils-ping (not on every machine): a TCP SYN to a closed
+// port is answered with a RST, so ECONNREFUSED proves the round trip; no
+// answer or an ICMP error (EHOSTUNREACH, ENETUNREACH) means unreachable.
+const PROBE = `
+const s = require("net").connect({ host: process.argv[1], port: 9 });
+s.setTimeout(2000, () => process.exit(3));
+s.on("connect", () => process.exit(0));
+s.on("error", (e) => process.exit(e.code === "ECONNREFUSED" ? 0 : 2));
+`;
 const ping = (lab: Lab, from: string, to: string) =>
-  lab.exec(from, ["ping", "-c", "1", "-W", "2", "-q", to], { timeoutMs: 5000 });
+  lab.exec(from, [process.execPath, "-e", PROBE, to], { timeoutMs: 5000 });
 
 describe("lab topology", () => {
   let lab: Lab;
@@ -50,6 +59,10 @@ describe("lab topology", () => {
       JSON.parse((await lab.exec(ns, ["ip", "-j", "route", "get", dst])).stdout)[0].gateway;
     expect(await via("client", lab.vip)).toBe(lab.lb.addr);
     for (const be of lab.backends) expect(await via(be.name, lab.client.addr)).toBe(lab.lb.addr);
+  });
+
+  test("client reaches a backend directly, and the backend's reply comes back through the LB", async () => {
+    await ping(lab, "client", lab.backends[1].addr);
   });
 
   test("with no XDP program on the LB, the VIP is unreachable (nothing else answers for it)", async () => {
