@@ -27,7 +27,7 @@
 // end the per-CPU stats counters and the conntrack entry count must equal what the
 // measured iterations imply.
 import { execFileSync } from "node:child_process";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -36,6 +36,7 @@ import { objectInfo } from "../runtime/sys/index.ts";
 import { buildTable, type MaglevBackend } from "../lb/maglev.ts";
 import { flowHash } from "../lb/flowhash.ts";
 import * as P from "./packets.ts";
+import { Tracer, type TraceCounts, type TraceMap } from "./trace.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const M = 65537;
@@ -66,6 +67,8 @@ export interface Row {
   unit: string;
   ts?: number;
   c?: number;
+  /** C twin built with -mcpu=v3 (tsbpf's target CPU; clang-14 defaults to v1). */
+  c3?: number;
   /** TS/C after subtracting the XDP_TX floor measured the same way (ns/packet rows). */
   netRatio?: number;
   note?: string;
@@ -107,8 +110,18 @@ function newFlowSpec(i: number): P.FrameSpec {
   return { ethSrc: CLIENT_MAC, ethDst: LB_MAC, saddr: (P.ip4("10.1.0.0") + i) >>> 0, daddr: VIP, proto: P.TCP, sport: 1024 + (i % 60000), dport: VPORT, tcpFlags: P.TCP_SYN, payload: 32 };
 }
 
+let table0Cache: Uint32Array | undefined;
+/** VIP index 0's Maglev table over BACKENDS (not SELF_BACKEND). */
+function table0(): Uint32Array {
+  return (table0Cache ??= buildTable(BACKENDS.map((b) => ({ id: b.id, key: `10.0.1.${b.id + 1}`, weight: 1 }))));
+}
+
+type ImplName = "TS" | "C" | "C3";
+const IMPLS: ImplName[] = ["TS", "C", "C3"];
+const byImpl = <T>(f: (n: ImplName) => T): Record<ImplName, T> => ({ TS: f("TS"), C: f("C"), C3: f("C3") });
+
 interface Impl {
-  name: "TS" | "C";
+  name: ImplName;
   obj: BpfObject;
   prog: Program;
   /** Forward (stats-counted) iterations run through it, and new flows inserted. */
@@ -127,6 +140,23 @@ function configure(obj: BpfObject, table: Uint32Array): void {
   obj.map("rnat").update(P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto), P.rnatValue(r.saddr, LB_MAC));
 }
 
+/** The maps of configure(), in memory, for bench/trace.ts. */
+function traceMaps(table: Uint32Array): Record<string, TraceMap> {
+  const e = ESTABLISHED, r = REPLY;
+  const le = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
+  return {
+    vips: { entries: new Map([[P.hex(P.vipKey(VIP, VPORT, P.TCP)), P.vipInfo(0)]]) },
+    backends: {
+      entries: new Map([...BACKENDS, SELF_BACKEND].map((b) => [P.hex(P.u32key(b.id)), P.backend(b.addr, b.mac)])),
+      fallback: (k) => (le(k) < 1024 ? new Uint8Array(12) : undefined),
+    },
+    maglev: { entries: new Map(), fallback: (k) => (le(k) < M ? P.u32key(table[le(k)]!) : le(k) < 16 * M ? new Uint8Array(4) : undefined) },
+    stats: { entries: new Map(), fallback: (k) => (le(k) < 16 ? new Uint8Array(16) : undefined) },
+    conntrack: { entries: new Map([[P.hex(P.flowKey(e.saddr, e.daddr, e.sport, e.dport, e.proto)), P.u32key(SELF_BACKEND.id)]]) },
+    rnat: { entries: new Map([[P.hex(P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto)), P.rnatValue(r.saddr, LB_MAC)]]) },
+  };
+}
+
 function statsPackets(obj: BpfObject): bigint {
   const vs = obj.map("stats").lookupPerCpu(P.u32key(0)) ?? [];
   return vs.reduce((n, v) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
@@ -140,6 +170,12 @@ function countEntries(obj: BpfObject, name: string): number {
 }
 
 // ---- statistics
+
+/** `xs` rotated by k: each implementation goes first in turn. */
+function rotate<T>(xs: T[], k: number): T[] {
+  const i = k % xs.length;
+  return [...xs.slice(i), ...xs.slice(0, i)];
+}
 
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -175,21 +211,22 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
 
   // -- builds: TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang.
   log("building …");
-  const tsObj = join(OUT, "lb.o"), cObj = join(OUT, "lb_c.o"), floorObj = join(OUT, "xdp_tx.o");
+  const tsObj = join(OUT, "lb.o"), cObj = join(OUT, "lb_c.o"), c3Obj = join(OUT, "lb_c_v3.o"), floorObj = join(OUT, "xdp_tx.o");
   const cold: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
     execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", tsObj], { cwd: ROOT, stdio: "pipe" });
     cold.push(performance.now() - t0);
   }
-  const clang = (src: string, out: string) =>
-    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out], { stdio: "pipe" });
+  const clang = (src: string, out: string, ...extra: string[]) =>
+    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", ...extra, "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out], { stdio: "pipe" });
   const clangTimes: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
     clang("bench/lb.c", cObj);
     clangTimes.push(performance.now() - t0);
   }
+  clang("bench/lb.c", c3Obj, "-mcpu=v3");
   clang("bench/xdp_tx.c", floorObj);
   const { compile } = await import("../compiler/index.ts");
   const warm: number[] = [];
@@ -206,18 +243,43 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
   rows.push({ group: "build", name: "build, warm (2nd+ `compile()` in one process)", unit: "ms", ts: median(warm), target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
     note: `1st compile() in the process (module already imported): ${firstInProcess.toFixed(0)} ms` });
 
+  // -- executed instructions per path (ELF code, interpreted: no timing noise)
+  const traced = new Map<string, Record<ImplName, TraceCounts>>();
+  {
+    const objs = { TS: tsObj, C: cObj, C3: c3Obj };
+    const tracers = byImpl((n) => new Tracer(readFileSync(objs[n])));
+    const fresh = newFlowSpec(1_000_000);
+    const fb = BACKENDS[table0()[flowHash(fresh.saddr, fresh.daddr, fresh.sport, fresh.dport, fresh.proto) % M]!]!;
+    const cases: Array<[string, P.FrameSpec, number, Uint8Array]> = [
+      ["established flow (conntrack hit)", ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
+      ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
+      ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
+      ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
+    ];
+    for (const [name, spec, retval, want] of cases) {
+      const out = {} as Record<ImplName, TraceCounts>;
+      for (const impl of IMPLS) {
+        const res = tracers[impl].run(P.frame(spec), traceMaps(table0()));
+        check(`${impl} ${name}: interpreted run gives ${ACTION[retval]} and the expected bytes`, res.retval === retval && P.equalBytes(res.data, want),
+          `retval ${ACTION[res.retval] ?? res.retval}, out ${P.hex(res.data)}`);
+        out[impl] = res.counts;
+      }
+      traced.set(name, out);
+    }
+  }
+
   // -- load both (verifier log level 1 for "processed N insns") and the floor
   log("loading …");
-  const table = buildTable(BACKENDS.map((b) => ({ id: b.id, key: `10.0.1.${b.id + 1}`, weight: 1 })));
+  const table = table0();
   const impls: Impl[] = [];
-  for (const [name, path] of [["TS", tsObj], ["C", cObj]] as const) {
+  for (const [name, path] of [["TS", tsObj], ["C", cObj], ["C3", c3Obj]] as const) {
     const obj = await loadObject(path, { logLevel: 1 });
     configure(obj, table);
     impls.push({ name, obj, prog: obj.program("lb"), forwarded: 0, inserted: 0 });
   }
   const floorLoaded = await loadObject(floorObj, { logLevel: 1 });
   const floor = floorLoaded.program("xdp_tx");
-  const [ts, c] = impls as [Impl, Impl];
+  const [ts, c, c3] = impls as [Impl, Impl, Impl];
 
   try {
     // -- code size and verifier work
@@ -226,16 +288,20 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       const m = /processed (\d+) insns/.exec(p.verifierLog);
       return { jited: b.readUInt32LE(16), xlated: b.readUInt32LE(20), verifiedInfo: b.readUInt32LE(216), processed: m ? Number(m[1]) : NaN };
     };
-    const ti = info(ts.prog), ci = info(c.prog);
+    const ti = info(ts.prog), ci = info(c.prog), c3i = info(c3.prog);
     check("verifier log has 'processed N insns' (TS)", Number.isFinite(ti.processed), ts.prog.verifierLog.slice(-300));
     check("verifier log has 'processed N insns' (C)", Number.isFinite(ci.processed), c.prog.verifierLog.slice(-300));
     check("log and bpf_prog_info.verified_insns agree (TS)", ti.processed === ti.verifiedInfo, `${ti.processed} vs ${ti.verifiedInfo}`);
     check("log and bpf_prog_info.verified_insns agree (C)", ci.processed === ci.verifiedInfo, `${ci.processed} vs ${ci.verifiedInfo}`);
-    rows.push({ group: "code", name: "ELF instructions (as loaded)", unit: "insns", ts: ts.prog.insnCount, c: c.prog.insnCount });
-    rows.push({ group: "code", name: "xlated instructions", unit: "insns", ts: ti.xlated / 8, c: ci.xlated / 8, target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" } });
-    rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated });
-    rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited });
-    rows.push({ group: "code", name: "verifier-processed instructions", unit: "insns", ts: ti.processed, c: ci.processed, target: { kind: "ratio", max: 1.0, label: "TS ≤ C" } });
+    rows.push({ group: "code", name: "ELF instructions (as loaded)", unit: "insns", ts: ts.prog.insnCount, c: c.prog.insnCount, c3: c3.prog.insnCount });
+    rows.push({ group: "code", name: "xlated instructions", unit: "insns", ts: ti.xlated / 8, c: ci.xlated / 8, c3: c3i.xlated / 8, target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" } });
+    rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated, c3: c3i.xlated });
+    rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited, c3: c3i.jited });
+    rows.push({ group: "code", name: "verifier-processed instructions", unit: "insns", ts: ti.processed, c: ci.processed, c3: c3i.processed, target: { kind: "ratio", max: 1.0, label: "TS ≤ C" } });
+    const brk = (k: TraceCounts) => `${k.bswap} bswap, ${k.stackLoads}+${k.stackStores} stack ld/st, ${k.loads}+${k.stores} other ld/st, ${k.alu} ALU, ${k.jmp} jumps, ${k.calls} calls`;
+    for (const [name, t] of traced) {
+      rows.push({ group: "code", name: `executed instructions: ${name}`, unit: "insns", ts: t.TS.insns, c: t.C.insns, c3: t.C3.insns, note: `TS: ${brk(t.TS)}; C: ${brk(t.C)}; C v3: ${brk(t.C3)}` });
+    }
 
     // -- packet paths
     interface Path { name: string; spec: P.FrameSpec; retval: number; expected: Uint8Array; forward: boolean }
@@ -271,12 +337,12 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     check("XDP_TX floor returns TX, frame unchanged", floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)));
 
     log(`measuring repeated paths: ${options.samples} samples × repeat ${options.repeat} …`);
-    const times = new Map<string, { TS: number[]; C: number[] }>(paths.map((p) => [p.name, { TS: [], C: [] }]));
+    const times = new Map<string, Record<ImplName, number[]>>(paths.map((p) => [p.name, byImpl(() => [])]));
     const floorTimes: number[] = [];
     const floorData = P.frame(ESTABLISHED);
     const inputs = paths.map((p) => P.frame(p.spec));
     for (let s = 0; s < options.samples; s++) {
-      const order = s % 2 === 0 ? [ts, c] : [c, ts];
+      const order = rotate(impls, s);
       paths.forEach((path, k) => {
         for (const impl of order) times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
       });
@@ -286,7 +352,7 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     }
 
     log(`measuring new flows: ${options.newFlows} × repeat 1 …`);
-    const newTimes = { TS: [] as number[], C: [] as number[] };
+    const newTimes = byImpl((): number[] => []);
     const floor1: number[] = [];
     let newFlowOk = true;
     for (let i = 0; i < options.newFlows; i++) {
@@ -296,7 +362,7 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       const path: Path = { name: "new flow", spec, retval: XDP_TX, expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }), forward: true };
       const input = P.frame(spec);
       const key = P.flowKey(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto);
-      for (const impl of i % 2 === 0 ? [ts, c] : [c, ts]) {
+      for (const impl of rotate(impls, i)) {
         const ct = impl.obj.map("conntrack");
         if (ct.lookup(key) !== undefined) newFlowOk = check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
         newTimes[impl.name].push(runChecked(impl, path, input, 1, `flow ${i}`));
@@ -319,10 +385,10 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     });
 
     const floorMed = median(floorTimes), floor1Med = median(floor1);
-    const nsRow = (name: string, t: { TS: number[]; C: number[] }, fl: number, note: string): Row => {
+    const nsRow = (name: string, t: Record<ImplName, number[]>, fl: number, note: string): Row => {
       const a = median(t.TS), b = median(t.C);
-      return { group: "ns/packet", name, unit: "ns", ts: a, c: b, netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined, target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
-        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)}` };
+      return { group: "ns/packet", name, unit: "ns", ts: a, c: b, c3: median(t.C3), netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined, target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
+        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)} / C v3 ${mean(t.C3).toFixed(2)}` };
     };
     for (const p of paths) rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
     rows.push(nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`));
@@ -366,6 +432,7 @@ function machine(): Record<string, string> {
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: sh("uname", ["-r"]),
     "bpf_jit_enable": existsSync("/proc/sys/net/core/bpf_jit_enable") ? readFileSync("/proc/sys/net/core/bpf_jit_enable", "utf8").trim() : "?",
+    load: loadavg().map((x) => x.toFixed(2)).join(" "),
     node: process.version,
     clang: sh("clang-14", ["--version"]).split("\n")[0] ?? "?",
     commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) + (gitDirty ? " (compiler/runtime/LB sources modified in the working tree)" : ""),
@@ -395,17 +462,17 @@ export function markdown(res: BenchResult): string {
   const lines: string[] = [];
   lines.push(`Command: \`${res.command}\` — ${m.date}`);
   lines.push("");
-  lines.push(`Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}; kernel ${m.kernel} (bpf_jit_enable=${m.bpf_jit_enable}); node ${m.node}; ${m.clang}; tsbpf ${m.commit}.`);
+  lines.push(`Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}; kernel ${m.kernel} (bpf_jit_enable=${m.bpf_jit_enable}); load average at the end ${m.load}; node ${m.node}; ${m.clang}; tsbpf ${m.commit}.`);
   lines.push("");
-  lines.push("| | unit | TS (tsbpf) | C (clang-14 -O2) | TS/C | TS/C net of floor | target | met |");
-  lines.push("|---|---|---:|---:|---:|---:|---|---|");
+  lines.push("| | unit | TS (tsbpf) | C (clang-14 -O2) | TS/C | TS/C net of floor | target | met | C -mcpu=v3 | TS/C v3 |");
+  lines.push("|---|---|---:|---:|---:|---:|---|---|---:|---:|");
   for (const r of res.rows) {
     const ratio = r.ts !== undefined && r.c !== undefined && r.c !== 0 ? (r.ts / r.c).toFixed(3) : "—";
     const met = targetMet(r);
-    lines.push(`| ${r.name} | ${r.unit} | ${fmt(r.ts, r.unit)} | ${fmt(r.c, r.unit)} | ${ratio} | ${r.netRatio !== undefined ? r.netRatio.toFixed(3) : "—"} | ${r.target?.label ?? ""} | ${met === undefined ? "" : met ? "yes" : "**no**"} |`);
+    lines.push(`| ${r.name} | ${r.unit} | ${fmt(r.ts, r.unit)} | ${fmt(r.c, r.unit)} | ${ratio} | ${r.netRatio !== undefined ? r.netRatio.toFixed(3) : "—"} | ${r.target?.label ?? ""} | ${met === undefined ? "" : met ? "yes" : "**no**"} | ${r.c3 === undefined ? "" : fmt(r.c3, r.unit)} | ${r.c3 && r.ts !== undefined ? (r.ts / r.c3).toFixed(3) : ""} |`);
   }
   lines.push("");
-  lines.push(`ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS and C alternating sample by sample (order flipped every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`);
+  lines.push(`ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS, C and C v3 interleaved sample by sample (which goes first rotates every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`);
   lines.push("");
   const notes = res.rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
   lines.push(...notes);
