@@ -1,6 +1,7 @@
 // tsbpf's compiler: TypeScript program → (ts-morph) → LLVM IR → default<O2> → BPF ELF object.
 import { parseProgram, typeErrors } from "./frontend/project.ts";
 import { ModuleLowerer } from "./lower/module.ts";
+import { checkStack } from "./lower/stack.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -34,6 +35,8 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
     const irBefore = options.emitLlvm ? printModule(lowerer.module) : undefined;
     verifyModule(lowerer.module);
     optimize(lowerer.module);
+    const stack = checkStack(lowerer);
+    if (stack.length) return { diagnostics: stack };
     const irAfter = options.emitLlvm ? printModule(lowerer.module) : undefined;
     return { object: emitObject(lowerer.module), diagnostics, irBefore, irAfter };
   } finally {

@@ -2,7 +2,7 @@
 // conversions (`u16(x)`), and the program's own functions.
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
-import { CompileError } from "../diagnostics.ts";
+import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import { FunctionLowerer, LLVMIntEQ, LLVMIntULE } from "./function.ts";
@@ -31,6 +31,8 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
     if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args);
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
+  const decl = callee.getSymbol()?.getValueDeclaration();
+  if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(callee); // its declaration was reported
   const entity = f.m.decls.entityOf(callee);
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
   if (entity?.kind === "lang") return langFunction(f, call, entity.name, args);
@@ -159,7 +161,16 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       return { kind: "int", type: I64, v: r };
     }
   }
-  throw new CompileError(call, `${map.className} '${map.name}' has no method '${method}'`);
+  throw new CompileError(call, `${map.className} '${map.name}' has no method '${method}'; ${mapMethods(map)}`);
+}
+
+function mapMethods(map: MapInfo): string {
+  switch (map.className) {
+    case "RingBuf": return "ring buffers have output, reserve, submit and discard";
+    case "ProgArray": return "program arrays have tailCall";
+    case "DevMap": case "CpuMap": return `${map.className === "DevMap" ? "devmaps" : "cpumaps"} have redirect, lookup, update and delete`;
+    default: return "maps have lookup, update and delete";
+  }
 }
 
 function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {

@@ -1,6 +1,6 @@
 // Expressions: literals, names, field access, arithmetic with C-like widening and
 // wrap-around at each type's width, comparisons, short-circuit logic, assignment.
-import { Node, SyntaxKind, type Expression } from "ts-morph";
+import { Node, SyntaxKind, ts, type Expression } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
@@ -97,6 +97,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
     return { kind: "ref", type: local.type.kind === "bool" ? BOOL : local.type, p: local.p, nullable: false, align: 8, packet: false };
   }
   const entity = f.m.decls.entityOf(expr);
+  if (!entity && decl && Node.isBindingElement(decl)) throw new AlreadyReported(expr); // its destructuring was reported
   if (!entity) throw new CompileError(expr, `'${expr.getText()}' is not defined in this program`);
   switch (entity.kind) {
     case "const": return { kind: "const", value: entity.value, big: isBigConst(f, expr) };
@@ -156,7 +157,7 @@ function lowerElementAccess(f: FunctionLowerer, expr: Node & { getExpression(): 
   const size = sizeOf(element);
   if (index.kind === "const") {
     if (index.value < 0n || index.value >= BigInt(object.type.length)) {
-      throw new CompileError(indexNode, `index ${index.value} is outside the array (length ${object.type.length})`);
+      throw new CompileError(indexNode, `index ${index.value} is outside the array (length ${object.type.length}); valid indexes are 0 to ${object.type.length - 1}`);
     }
     return { ...object, type: element, p: f.offset(object.p, Number(index.value) * size), nullable: false, align: Math.min(object.align, size) };
   }
@@ -397,9 +398,15 @@ function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
     case SyntaxKind.AmpersandToken: v = C.LLVMBuildAnd(B, x, y, ""); break;
     case SyntaxKind.BarToken: v = C.LLVMBuildOr(B, x, y, ""); break;
     case SyntaxKind.CaretToken: v = C.LLVMBuildXor(B, x, y, ""); break;
-    default: throw new CompileError(node, `operator '${SyntaxKind[op]}' is not supported`);
+    default: throw new CompileError(node, unsupportedOperator(op));
   }
   return { kind: "int", type, v };
+}
+
+function unsupportedOperator(op: SyntaxKind): string {
+  const text = ts.tokenToString(op as unknown as ts.SyntaxKind) ?? SyntaxKind[op];
+  if (op === SyntaxKind.AsteriskAsteriskToken) return "operator '**' is not supported (no exponentiation in BPF); multiply, or shift for powers of two (`1 << n`)";
+  return `operator '${text}' is not supported in BPF programs; use integer arithmetic, comparisons and bit operations`;
 }
 
 function foldConst(op: SyntaxKind, a: bigint, b: bigint, node: Node): bigint {
@@ -416,7 +423,7 @@ function foldConst(op: SyntaxKind, a: bigint, b: bigint, node: Node): bigint {
     case SyntaxKind.BarToken: return a | b;
     case SyntaxKind.CaretToken: return a ^ b;
   }
-  throw new CompileError(node, `operator '${SyntaxKind[op]}' is not supported on constants`);
+  throw new CompileError(node, unsupportedOperator(op));
 }
 
 function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node): Val {

@@ -65,7 +65,12 @@ export class FunctionLowerer {
   /** Code after a return in the same block is unreachable; give it a block of its own. */
   startDeadBlock() { this.positionAt(this.block("dead")); }
 
-  at(node: Node) { C.LLVMSetCurrentDebugLocation2(this.b, this.m.di.location(node, this.scope)); }
+  at(node: Node) {
+    this.lastNode = node;
+    C.LLVMSetCurrentDebugLocation2(this.b, this.m.di.location(node, this.scope));
+  }
+  /** The node being lowered, for diagnostics found after lowering (stack size). */
+  private lastNode: Node | undefined;
 
   // ---- types and constants ------------------------------------------------------------
 
@@ -81,6 +86,8 @@ export class FunctionLowerer {
 
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): Ref {
+    // Named `name.N` so that a slot LLVM could not promote is traced back to its variable.
+    name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
     const first = C.LLVMGetFirstInstruction(this.entry);
     if (first) C.LLVMPositionBuilderBefore(this.b, first); else C.LLVMPositionBuilderAtEnd(this.b, this.entry);

@@ -31,6 +31,14 @@ export class ModuleLowerer {
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, Ref>();
   private readonly globals = new Map<string, Ref>();
+  /** Stack slots by id, for the stack-size diagnostic. */
+  readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
+
+  /** Registers a stack slot; returns its LLVM name. */
+  stackSlot(name: string, size: number, node: Node | undefined): string {
+    this.stackSlots.push({ name, size, node });
+    return `${name}.s${this.stackSlots.length - 1}.`;
+  }
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
   private ctxType?: Ref;
@@ -89,6 +97,7 @@ export class ModuleLowerer {
       case SyntaxKind.EmptyStatement:
         return;
     }
+    if (s.getKind() === SyntaxKind.ClassDeclaration) throw new CompileError(s, "classes are not supported in BPF programs; describe data with struct() and behaviour with functions");
     throw new CompileError(s, `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`);
   }
 
@@ -239,7 +248,7 @@ export class ModuleLowerer {
   callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
     const fd = decl as FunctionDeclaration;
     const key = fd.compilerNode;
-    if (this.lowering.has(key)) throw new CompileError(call, `recursion is not supported in BPF programs ('${fd.getName()}' calls itself)`);
+    if (this.lowering.has(key)) throw new CompileError(call, `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`);
     const user = this.functions.get(key) ?? this.lowerFunction(fd);
     if (args.length !== user.params.length) throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {

@@ -2,7 +2,7 @@
 import { Node, SyntaxKind, type Statement, type VariableDeclaration } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { valueType, BOOL, type BType, type IntT } from "../types.ts";
+import { sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import { FunctionLowerer } from "./function.ts";
 import { fillLiteral, lowerExpr } from "./expressions.ts";
@@ -79,6 +79,8 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
       throw new CompileError(s, "exceptions are not supported in BPF programs; return an XdpAction instead");
     case SyntaxKind.FunctionDeclaration:
       throw new CompileError(s, "nested functions are not supported; declare functions at module level");
+    case SyntaxKind.LabeledStatement:
+      throw new CompileError(s, "labelled statements are not supported; use a flag variable to leave the outer loop, or move the loops into a function and return");
     case SyntaxKind.ClassDeclaration:
       throw new CompileError(s, "classes are not supported in BPF programs; use struct()");
   }
@@ -112,7 +114,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
       if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) fillLiteral(f, ref, inner);
       else f.store(ref, lowerExpr(f, init, declared), init);
     } else {
-      f.memset(slot, declared.kind === "struct" ? declared.size : 0, 8);
+      f.memset(slot, sizeOf(declared), 8);
     }
     f.locals.set(key, { kind: "bound", val: ref });
     return;
