@@ -3,6 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { compile, formatDiagnostic } from "../compiler/index.ts";
+import { exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
+import { mapCommand } from "./commands/map.ts";
+import { progCommands } from "./commands/prog.ts";
+import { xdpCommands } from "./commands/xdp.ts";
+import { lbCommand } from "./commands/lb.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -41,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     .description("compile TypeScript to eBPF/XDP and load it into the kernel")
     .exitOverride()
     .showHelpAfterError();
-  program.addCommand(buildCommand());
+  for (const command of [buildCommand(), ...progCommands(), ...xdpCommands(), mapCommand()]) program.addCommand(usageErrorsToMain(command));
+  program.addCommand(lbCommand());
+  program.addHelpText("after", exitCodesHelp());
   try {
     await program.parseAsync(argv);
   } catch (e) {

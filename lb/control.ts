@@ -1,7 +1,10 @@
 // The LB's control plane: VIPs, backends (add, remove, weight, drain), Maglev tables
 // (only changed slots are rewritten), stats. It programs the data plane's maps through
 // the runtime, typed by the same declarations lb/lb.ts compiles from.
-import { loadObject, inNetns, type BpfObject, type TypedMap, type XdpLink, type XdpMode } from "../runtime/index.ts";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { BpfMap, loadObject, inNetns, type BpfObject, type XdpLink, type XdpMode } from "../runtime/index.ts";
+import { TypedMap } from "../runtime/maps/typed.ts";
 import * as abi from "./lb.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
@@ -13,7 +16,7 @@ export interface BackendSpec { addr: string; mac: string; weight?: number }
 
 const PROTO_NUMBER: Record<Proto, number> = { tcp: 6, udp: 17 };
 
-interface BackendState { id: number; addr: string; mac: string; weight: number; drained: boolean }
+export interface BackendState { id: number; addr: string; mac: string; weight: number; drained: boolean }
 interface VipState { spec: VipSpec; index: number; backends: Map<string, BackendState>; table: Uint32Array | null }
 
 export function vipName(v: VipSpec): string { return `${v.addr}:${v.port}/${v.proto}`; }
@@ -31,43 +34,88 @@ function u32ToIpv4(v: number): string {
 export interface VipStatsReport { vip: string; index: number; packets: bigint; bytes: bigint }
 export interface BackendReport { vip: string; addr: string; id: number; weight: number; drained: boolean; slots: number; flows: number }
 
+/** The data plane's maps, typed by lb/lb.ts's declarations. */
+export interface LbMaps {
+  vips: TypedMap<Value<typeof abi.VipKey>, Value<typeof abi.VipInfo>>;
+  backends: TypedMap<number, Value<typeof abi.Backend>>;
+  maglev: TypedMap<number, number>;
+  stats: TypedMap<number, Value<typeof abi.VipStats>>;
+  conntrack: TypedMap<Value<typeof abi.CtKey>, Value<typeof abi.CtValue>>;
+}
+
+/** What the control plane knows beyond the maps: enough to rebuild every table. */
+export interface LbState {
+  vips: { spec: VipSpec; index: number; backends: BackendState[] }[];
+}
+
 export class LoadBalancer {
   private readonly vipStates = new Map<string, VipState>();
-  /** Backend ids are global (one `backends` array); a backend serving several VIPs keeps one id. */
-  private readonly idByAddr = new Map<string, number>();
+  /** Each (VIP, backend) pair has its own slot in `backends`, so that removing a backend from
+   *  one VIP empties just that slot: the data plane then re-hashes that VIP's flows only. */
+  private readonly idByMember = new Map<string, number>();
   private link?: XdpLink;
 
-  private constructor(
-    readonly object: BpfObject,
-    readonly maps: {
-      vips: TypedMap<Value<typeof abi.VipKey>, Value<typeof abi.VipInfo>>;
-      backends: TypedMap<number, Value<typeof abi.Backend>>;
-      maglev: TypedMap<number, number>;
-      stats: TypedMap<number, Value<typeof abi.VipStats>>;
-      conntrack: TypedMap<Value<typeof abi.CtKey>, Value<typeof abi.CtValue>>;
-    },
-  ) {}
+  private constructor(readonly maps: LbMaps, private readonly owned: { close(): void }[]) {}
 
   /** Loads the data plane object (built by `tsbpf build lb/lb.ts`) into the kernel. */
   static async load(objectPath: string): Promise<LoadBalancer> {
     const object = await loadObject(objectPath);
     try {
-      return new LoadBalancer(object, {
-        vips: object.typedMap(abi.vips, "vips"),
-        backends: object.typedMap(abi.backends, "backends"),
-        maglev: object.typedMap(abi.maglev, "maglev"),
-        stats: object.typedMap(abi.stats, "stats"),
-        conntrack: object.typedMap(abi.conntrack, "conntrack"),
-      });
+      return new LoadBalancer(bindMaps((name, decl) => object.typedMap(decl, name)), [object]);
     } catch (e) {
       object.close();
       throw e;
     }
   }
 
+  /** Reopens a running LB from its pinned maps (see pin()) and its saved state. */
+  static fromPinned(dir: string, state: LbState): LoadBalancer {
+    const opened: BpfMap[] = [];
+    try {
+      const maps = bindMaps((name, decl) => {
+        const map = BpfMap.fromPinned(join(dir, name));
+        opened.push(map);
+        return TypedMap.bind(map, decl);
+      });
+      const lb = new LoadBalancer(maps, opened);
+      lb.restore(state);
+      return lb;
+    } catch (e) {
+      for (const m of opened) m.close();
+      throw e;
+    }
+  }
+
+  /** Pins the maps (and the XDP link, if attached) under `dir`, so the LB outlives this process. */
+  pin(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    this.loadedObject().pinMaps(dir);
+    this.link?.pin(join(dir, "link"));
+  }
+
+  private loadedObject(): BpfObject {
+    const object = this.owned[0] as BpfObject | undefined;
+    if (!object || !("programs" in object)) throw new Error("this needs the LB loaded from its object (LoadBalancer.load)");
+    return object;
+  }
+
   /** Attaches to `dev` (inside network namespace `netns`, if given). */
   attach(dev: string, options: { netns?: string; mode?: XdpMode } = {}): void {
-    this.link = inNetns(options.netns, () => this.object.program("lb").attachXdp(dev, { mode: options.mode ?? "auto" }));
+    const program = this.loadedObject().program("lb");
+    this.link = inNetns(options.netns, () => program.attachXdp(dev, { mode: options.mode ?? "auto" }));
+  }
+
+  state(): LbState {
+    return { vips: [...this.vipStates.values()].map((v) => ({ spec: v.spec, index: v.index, backends: [...v.backends.values()] })) };
+  }
+
+  /** Takes over the state of an LB whose maps already hold it (tables are deterministic). */
+  private restore(state: LbState): void {
+    for (const v of state.vips) {
+      const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
+      for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
+      this.vipStates.set(vipName(v.spec), { spec: v.spec, index: v.index, backends, table: buildTable(maglevMembers(backends)) });
+    }
   }
 
   addVip(spec: VipSpec): number {
@@ -88,21 +136,18 @@ export class LoadBalancer {
     const state = this.vip(spec);
     this.maps.vips.delete(this.vipKey(spec));
     this.vipStates.delete(vipName(spec));
-    for (const addr of [...state.backends.keys()]) this.releaseBackend(addr);
+    for (const addr of [...state.backends.keys()]) this.releaseBackend(spec, addr);
   }
 
   addBackend(vip: VipSpec, backend: BackendSpec): number {
     const state = this.vip(vip);
     if (state.backends.has(backend.addr)) throw new Error(`backend ${backend.addr} already serves ${vipName(vip)}`);
-    let id = this.idByAddr.get(backend.addr);
-    if (id === undefined) {
-      const used = new Set(this.idByAddr.values());
-      id = 0;
-      while (used.has(id)) id++;
-      if (id >= abi.MAX_BACKENDS) throw new Error(`at most ${abi.MAX_BACKENDS} backends`);
-      this.idByAddr.set(backend.addr, id);
-      this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
-    }
+    const used = new Set(this.idByMember.values());
+    let id = 0;
+    while (used.has(id)) id++;
+    if (id >= abi.MAX_BACKENDS) throw new Error(`at most ${abi.MAX_BACKENDS} backends over all VIPs`);
+    this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
+    this.idByMember.set(memberKey(vip, backend.addr), id);
     state.backends.set(backend.addr, { id, addr: backend.addr, mac: backend.mac, weight: backend.weight ?? 1, drained: false });
     this.publishTable(state);
     return id;
@@ -113,7 +158,7 @@ export class LoadBalancer {
     const state = this.vip(vip);
     if (!state.backends.delete(addr)) throw new Error(`backend ${addr} does not serve ${vipName(vip)}`);
     this.publishTable(state);
-    this.releaseBackend(addr);
+    this.releaseBackend(vip, addr);
   }
 
   setWeight(vip: VipSpec, addr: string, weight: number): void {
@@ -161,7 +206,7 @@ export class LoadBalancer {
   close(): void {
     this.link?.close();
     this.link = undefined;
-    this.object.close();
+    for (const o of this.owned) o.close();
   }
 
   private vip(spec: VipSpec): VipState {
@@ -180,22 +225,49 @@ export class LoadBalancer {
     return { addr: ipv4ToU32(spec.addr), port: spec.port, proto: PROTO_NUMBER[spec.proto], pad: 0 };
   }
 
-  /** Empties a backend's slot once no VIP uses it (the data plane then re-hashes its flows). */
-  private releaseBackend(addr: string): void {
-    const inUse = [...this.vipStates.values()].some((v) => v.backends.has(addr));
-    const id = this.idByAddr.get(addr);
-    if (inUse || id === undefined) return;
+  /** Empties the backend's slot: the data plane re-hashes the flows it tracked for it. */
+  private releaseBackend(vip: VipSpec, addr: string): void {
+    const key = memberKey(vip, addr);
+    const id = this.idByMember.get(key);
+    if (id === undefined) return;
     this.maps.backends.update(id, { addr: 0, mac: [0, 0, 0, 0, 0, 0], pad: 0 });
-    this.idByAddr.delete(addr);
+    this.idByMember.delete(key);
   }
 
   /** Rebuilds a VIP's Maglev table and writes the slots that changed. */
   private publishTable(state: VipState): void {
-    const members: MaglevBackend[] = [...state.backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
-    const table = buildTable(members);
+    const table = buildTable(maglevMembers(state.backends));
     const base = state.index * M;
     const changed = state.table ? diffTables(state.table, table) : table.keys();
     for (const slot of changed) this.maps.maglev.update(base + slot, table[slot] ?? NO_BACKEND);
     state.table = table;
   }
+}
+
+function memberKey(vip: VipSpec, addr: string): string {
+  return `${vipName(vip)}|${addr}`;
+}
+
+function maglevMembers(backends: Map<string, BackendState>): MaglevBackend[] {
+  return [...backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
+}
+
+function bindMaps(bind: <K, V>(name: string, decl: { keyType: { size: number; encode(v: K): Uint8Array; decode(b: Uint8Array): K }; valueType: { size: number; encode(v: V): Uint8Array; decode(b: Uint8Array): V }; type: number; maxEntries: number }) => TypedMap<K, V>): LbMaps {
+  return {
+    vips: bind("vips", abi.vips),
+    backends: bind("backends", abi.backends),
+    maglev: bind("maglev", abi.maglev),
+    stats: bind("stats", abi.stats),
+    conntrack: bind("conntrack", abi.conntrack),
+  };
+}
+
+/** Parses "10.100.0.1:80/tcp". */
+export function parseVip(text: string): VipSpec {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)\/(tcp|udp)$/.exec(text);
+  if (!m) throw new Error(`bad VIP "${text}": write ADDR:PORT/tcp or ADDR:PORT/udp`);
+  ipv4ToU32(m[1]!);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new Error(`bad port in "${text}"`);
+  return { addr: m[1]!, port, proto: m[3] as Proto };
 }
