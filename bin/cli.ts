@@ -8,6 +8,7 @@ import { mapCommand } from "./commands/map.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
+import { checkCommand } from "./commands/check.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("compile TypeScript to eBPF/XDP and load it into the kernel")
     .exitOverride()
     .showHelpAfterError();
-  for (const command of [buildCommand(), ...progCommands(), ...xdpCommands(), mapCommand()]) program.addCommand(usageErrorsToMain(command));
+  for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()]) program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
   program.addHelpText("after", exitCodesHelp());
   try {

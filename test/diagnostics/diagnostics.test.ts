@@ -63,4 +63,24 @@ describe("diagnostics", () => {
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
   }, 30_000);
+
+  it("tsbpf check: the verifier's rejection at the TypeScript line, with a caret and the log tail; exit 4", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "check", "test/diagnostics/verifier/ringbuf_leak.ts"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(4);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toBe("test/diagnostics/verifier/ringbuf_leak.ts:11:3 - error: the verifier rejected program 'leaky': BPF_EXIT instruction in main prog would lead to reference leak");
+    expect(lines.slice(2, 4)).toEqual(["11 |   if (ctx.len > 100) events.submit(ev);", "   |   ^"]);
+    expect(r.stderr).toMatch(/verifier log \(last \d+ of \d+ lines\):/);
+    expect(r.stderr).toContain("Unreleased reference");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  }, 30_000);
+
+  it("tsbpf check accepts a corpus program (exit 0) and reports compile errors (exit 3)", async () => {
+    const ok = await cli("check", "test/programs/icmp_echo.ts");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/the verifier accepted 1 program: icmp_echo \(\d+ insns\)/);
+    const bad = await cli("check", "test/diagnostics/float_literal.ts");
+    expect(bad.code).toBe(EXIT.COMPILE_ERROR);
+    expect(bad.stderr.split("\n")[0]).toBe(expected("float_literal.ts")[0]);
+  }, 30_000);
 });
