@@ -6,7 +6,7 @@
 import { TsbpfError } from "../errors.ts";
 import {
   Attr, bpf, BpfCmd, closeFd, EINVAL, ENOSPC, ENOENT, ENOTSUPP, EOPNOTSUPP, getPinnedObject, kernelBuffer,
-  kernelCopy, objectInfo, pinObject, SyscallError,
+  kernelCopy, objectInfo, pinObject, SyscallError, fdById,
 } from "../sys/index.ts";
 import { perCpuStride, possibleCpus } from "./possible-cpus.ts";
 import { isPerCpuMapType, mapTypeName, MapType, UpdateFlags } from "./types.ts";
@@ -24,6 +24,8 @@ export interface MapProperties {
   /** BTF ids of key/value in the object's BTF (0 if unknown). */
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
+  id?: number;
+  btfId?: number;
 }
 
 const BATCH_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
@@ -38,6 +40,9 @@ export class BpfMap {
   readonly flags: number;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
+  /** Kernel id of the BTF object the type ids refer to (0 if none or not known). */
+  readonly btfId: number;
+  private idValue: number;
   /** Path where this map was pinned or found pinned, if any. */
   pinnedPath?: string;
   private batchUnsupported = false;
@@ -52,6 +57,25 @@ export class BpfMap {
     this.flags = props.flags;
     this.btfKeyTypeId = props.btfKeyTypeId ?? 0;
     this.btfValueTypeId = props.btfValueTypeId ?? 0;
+    this.idValue = props.id ?? 0;
+    this.btfId = props.btfId ?? 0;
+  }
+
+  /** The map's kernel id (as `bpftool map` shows it). */
+  get id(): number {
+    if (this.idValue === 0) this.idValue = objectInfo(this.fd, 88).readUInt32LE(4);
+    return this.idValue;
+  }
+
+  /** Open a map by its kernel id (as listed by `bpftool map` or a program's map ids). */
+  static fromId(id: number): BpfMap {
+    const fd = fdById(BpfCmd.MAP_GET_FD_BY_ID, id);
+    try {
+      return BpfMap.fromFd(fd);
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
   }
 
   /** Open a map pinned in bpffs; its properties come from the kernel. */
@@ -74,6 +98,7 @@ export class BpfMap {
     const nul = nameBytes.indexOf(0);
     return new BpfMap(fd, {
       type: info.readUInt32LE(0),
+      id: info.readUInt32LE(4),
       keySize: info.readUInt32LE(8),
       valueSize: info.readUInt32LE(12),
       maxEntries: info.readUInt32LE(16),
@@ -81,6 +106,7 @@ export class BpfMap {
       name: nameBytes.subarray(0, nul < 0 ? 16 : nul).toString("utf8"),
       btfKeyTypeId: info.readUInt32LE(68),
       btfValueTypeId: info.readUInt32LE(72),
+      btfId: info.readUInt32LE(64),
     });
   }
 

@@ -1,4 +1,5 @@
 export { assembleProgram, listFunctions, type AssembledProgram, type DataReference, type DataResolver, type ElfFunction, type FuncInfo, type LineInfo } from "./assemble.ts";
+export { listPrograms, openPinnedProgram, programInfo, programInfoById, type ProgramInfo } from "./info.ts";
 export { loadProgram, type LogLevel, type ProgramLoadSpec } from "./load.ts";
 export { Program } from "./program.ts";
 export { programKindForSection, type SectionProgramKind } from "./section-types.ts";

@@ -3,6 +3,7 @@ import { TsbpfError } from "../errors.ts";
 import { attachXdp, type AttachXdpOptions, type XdpLink } from "../link/xdp.ts";
 import { closeFd, pinObject } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
+import { programInfo, type ProgramInfo } from "./info.ts";
 import { sourceLocationOf, type SourceLocation } from "./source-map.ts";
 import { testRun, type TestRunInput, type TestRunResult } from "./test-run.ts";
 import { progTypeName } from "./types.ts";
@@ -31,6 +32,16 @@ export class Program {
   get fd(): number {
     if (this.fdValue < 0) throw new TsbpfError(`program "${this.name}" is closed`);
     return this.fdValue;
+  }
+
+  /** The program's kernel id (as `bpftool prog` shows it). */
+  get id(): number {
+    return this.info().id;
+  }
+
+  /** What the kernel says about this program now (id, tag, translated size, map ids). */
+  info(): ProgramInfo {
+    return programInfo(this.fd);
   }
 
   get typeName(): string {

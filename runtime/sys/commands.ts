@@ -15,6 +15,7 @@ export const BpfCmd = {
   MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15,
   BTF_LOAD: 18,
+  BTF_GET_FD_BY_ID: 19,
   MAP_FREEZE: 22,
   MAP_LOOKUP_BATCH: 24,
   LINK_CREATE: 28,

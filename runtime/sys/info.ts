@@ -30,7 +30,7 @@ export function allIds(cmd: typeof BpfCmd.PROG_GET_NEXT_ID | typeof BpfCmd.MAP_G
   }
 }
 
-/** Open an object by id (PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_GET_FD_BY_ID). */
-export function fdById(cmd: typeof BpfCmd.PROG_GET_FD_BY_ID | typeof BpfCmd.MAP_GET_FD_BY_ID | typeof BpfCmd.LINK_GET_FD_BY_ID, id: number): number {
-  return bpf(cmd, new Attr(12).u32(0, id));
+/** Open an object by id (PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_GET_FD_BY_ID, BTF_GET_FD_BY_ID). */
+export function fdById(cmd: typeof BpfCmd.PROG_GET_FD_BY_ID | typeof BpfCmd.MAP_GET_FD_BY_ID | typeof BpfCmd.LINK_GET_FD_BY_ID | typeof BpfCmd.BTF_GET_FD_BY_ID, id: number): number {
+  return bpf(cmd, new Attr(12).u32(0, id), `id ${id}`);
 }
