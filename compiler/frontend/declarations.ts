@@ -132,6 +132,9 @@ export class Declarations {
         return { kind: "global", global: { name, type, section, bytes, node: expr } };
       }
     }
+    if (Node.isArrowFunction(expr) || Node.isFunctionExpression(expr)) {
+      throw new CompileError(expr, `declare '${name}' as \`function ${name}(…) { … }\`: at module level, function expressions are only the argument of xdp(…)`);
+    }
     if (Node.isArrayLiteralExpression(expr)) {
       const values = expr.getElements().map((e) => this.constValue(e));
       return { kind: "table", element: INT_TYPES.u32!, values };
