@@ -4,7 +4,7 @@
 // this module to read and write the same maps with the same declarations.
 import {
   xdp, XdpAction, HashMap, ArrayMap, LruHashMap, PerCpuArrayMap, UpdateFlags,
-  struct, array, bytes, u8, u16, u32, u64, be16, be32, bool,
+  struct, array, bytes, u8, u16, u32, u64, be16, be32, bool, csumReplace4,
   type Value, type XdpContext,
 } from "tsbpf";
 import { Eth, Ipv4, Tcp, Udp, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, IP_MF, IP_OFFSET, TCP_RST } from "tsbpf/net";
@@ -63,16 +63,8 @@ function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u3
   return h ^ (h >>> 16);
 }
 
-// ---- RFC 1624 incremental checksum update, HC' = ~(~HC + ~m + m'), for a 32-bit field.
-
-function csumReplace4(check: u16, from: u32, to: u32): u16 {
-  let sum: u32 = u16(~check) + u16(~from) + u16(~from >>> 16) + u16(to) + (to >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  return u16(~sum);
-}
-
-/** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header). */
+/** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header),
+ *  incrementally as RFC 1624 says (csumReplace4). */
 function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: u32, to: u32): void {
   if (proto === IPPROTO_TCP) {
     const tcp = ctx.header(Tcp, l4);

@@ -5,7 +5,7 @@ import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { FunctionLowerer, LLVMIntEQ, LLVMIntULE } from "./function.ts";
+import { FunctionLowerer, LLVMIntEQ, LLVMIntULE, swapBytes } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
@@ -181,6 +181,7 @@ function contextMethod(f: FunctionLowerer, call: CallExpression, method: string,
     case "adjustMeta": {
       arity(call, args, 1);
       const delta = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
+      f.m.adjustsPacket = true;
       const id = method === "adjustHead" ? HELPER.xdp_adjust_head : method === "adjustTail" ? HELPER.xdp_adjust_tail : HELPER.xdp_adjust_meta;
       f.at(call);
       const r = helperCall(f, id, f.int(64), [f.m.contextArgument(f), delta]);
@@ -253,13 +254,35 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       arity(call, args, 1);
       const t = name.endsWith("s") ? INT_TYPES.u16! : U32;
       const v = lowerValue(f, args[0]!);
-      if (v.kind === "const") {
-        const bytes = t.bits / 8;
-        let out = 0n;
-        for (let i = 0; i < bytes; i++) out = (out << 8n) | ((BigInt.asUintN(t.bits, v.value) >> BigInt(8 * i)) & 0xffn);
-        return { kind: "const", value: out, big: false };
+      if (v.kind === "const") return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
+      return { kind: "int", type: t, v: f.toRaw(v, t, args[0]!) };
+    }
+    case "csumReplace4":
+    case "csumReplace2": {
+      // On the raw (network-order) words: the one's-complement sum of byte-swapped words is the
+      // byte-swapped sum, so the result is the new checksum as it sits in the packet.
+      arity(call, args, 3);
+      const U16 = INT_TYPES.u16!;
+      const wide = name === "csumReplace4" ? U32 : U16;
+      const check = f.toRaw(lowerValue(f, args[0]!), U16, args[0]!);
+      const from = f.toRaw(lowerValue(f, args[1]!), wide, args[1]!);
+      const to = f.toRaw(lowerValue(f, args[2]!), wide, args[2]!);
+      f.at(call);
+      const B = f.b, i32 = f.int(32);
+      const word = (v: Ref, shift: number) => {
+        const x = C.LLVMBuildZExt(B, v, i32, "");
+        return C.LLVMBuildAnd(B, shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x, f.constInt(32, 0xffffn), "");
+      };
+      const not = (v: Ref) => C.LLVMBuildNot(B, v, "");
+      let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
+      sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
+      if (wide === U32) {
+        sum = C.LLVMBuildAdd(B, sum, word(not(from), 16), "");
+        sum = C.LLVMBuildAdd(B, sum, word(to, 16), "");
       }
-      return { kind: "int", type: t, v: f.bswap(f.toInt(v, t, args[0]!).v, t.bits) };
+      for (let i = 0; i < 2; i++) sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
+      const result = C.LLVMBuildTrunc(B, not(sum), f.int(16), "csum");
+      return { kind: "int", type: U16, v: result, swapped: true };
     }
     case "printk": return printk(f, call, args);
     case "csumDiff": {

@@ -327,6 +327,17 @@ function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
       : op === SyntaxKind.GreaterThanToken ? a.value > b.value : a.value >= b.value;
     return { kind: "bool", v: C.LLVMConstInt(f.i1, r ? 1 : 0, 0) };
   }
+  // Equality needs no byte order: compare a big-endian field's raw bytes with the other side swapped.
+  const swappedSide = a.kind === "int" && a.swapped ? a : b.kind === "int" && b.swapped ? b : undefined;
+  if ((eq || ne) && swappedSide) {
+    const other = swappedSide === a ? b : a;
+    const width = swappedSide.type;
+    const fits = other.kind === "const" ? BigInt.asUintN(width.bits, other.value) === other.value : other.kind === "int" && other.type.bits === width.bits && !!other.swapped;
+    if (fits) {
+      const x = f.toRaw(swappedSide, width, node), y = f.toRaw(other, width, node);
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
+    }
+  }
   const type = commonType(f, a, b, node);
   const x = f.toInt(a, type, node).v, y = f.toInt(b, type, node).v;
   const s = type.signed;

@@ -127,10 +127,9 @@ export class FunctionLowerer {
     }
     if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
     const ty = this.int(t.bits);
-    let v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
+    const v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
     C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
-    if (t.bigEndian) v = this.bswap(v, t.bits);
-    return { kind: "int", type: valueType(t), v };
+    return { kind: "int", type: valueType(t), v, swapped: t.bigEndian && t.bits > 8 };
   }
 
   /** Writes `val` to memory of type `ref.type`: integers are converted, structs copied. */
@@ -150,8 +149,7 @@ export class FunctionLowerer {
       C.LLVMSetAlignment(C.LLVMBuildStore(this.b, v, ref.p), 1);
       return;
     }
-    let v = this.toInt(val, valueType(t), node).v;
-    if (t.bigEndian) v = this.bswap(v, t.bits);
+    const v = t.bigEndian ? this.toRaw(val, valueType(t), node) : this.toInt(val, valueType(t), node).v;
     const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
     C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
   }
@@ -181,6 +179,7 @@ export class FunctionLowerer {
 
   /** Converts to an integer of `type`: constants are typed, wider values truncated, narrower extended by their own signedness. */
   toInt(val: Val, type: IntT, node: Node): Extract<Val, { kind: "int" }> {
+    if (val.kind === "int" && val.swapped) val = { kind: "int", type: val.type, v: this.bswap(val.v, val.type.bits) };
     if (val.kind === "const") return { kind: "int", type, v: this.constInt(type, val.value) };
     if (val.kind === "bool") return { kind: "int", type, v: C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "") };
     if (val.kind === "ref" && (val.type.kind === "int" || val.type.kind === "bool")) return this.toInt(this.load(val, node), type, node);
@@ -190,6 +189,13 @@ export class FunctionLowerer {
       ? C.LLVMBuildTrunc(this.b, val.v, this.int(type.bits), "")
       : val.type.signed ? C.LLVMBuildSExt(this.b, val.v, this.int(type.bits), "") : C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "");
     return { kind: "int", type, v };
+  }
+
+  /** The byte-swapped (network-order) form of a value of `type`: no swap for a value read swapped. */
+  toRaw(val: Val, type: IntT, node: Node): Ref {
+    if (val.kind === "int" && val.swapped && val.type.bits === type.bits) return val.v;
+    if (val.kind === "const") return this.constInt(type, swapBytes(BigInt.asUintN(type.bits, val.value), type.bits));
+    return this.bswap(this.toInt(val, type, node).v, type.bits);
   }
 
   /** The truth of a value: integers are true unless 0, references unless null. */
@@ -224,4 +230,11 @@ export class FunctionLowerer {
     if (val.value < 0n) return val.value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
     return val.value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
   }
+}
+
+/** A constant with its bytes reversed (network order ↔ host order). */
+export function swapBytes(value: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((value >> BigInt(8 * i)) & 0xffn);
+  return out;
 }

@@ -30,6 +30,9 @@ export class ModuleLowerer {
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, Ref>();
+  private readonly packetPointerLoads: Ref[] = [];
+  /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
+  adjustsPacket = false;
   private readonly globals = new Map<string, Ref>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
@@ -88,6 +91,7 @@ export class ModuleLowerer {
       this.diagnostics.push(diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"));
     }
     this.emitLicense(license);
+    this.markPacketPointersInvariant();
   }
 
   private checkModuleStatement(s: Node) {
@@ -158,7 +162,20 @@ export class ModuleLowerer {
     const p = f.typedPointer(f.offset(this.contextArgument(f), offset), 32);
     const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
     C.LLVMSetAlignment(v, 4);
+    if (offset === 0 || offset === 4) this.packetPointerLoads.push(v);
     return v;
+  }
+
+  /**
+   * ctx->data and ctx->data_end change only through xdp_adjust_head/tail/meta. In a module
+   * that calls none of them, their loads are marked invariant, so LLVM reuses them across
+   * helper calls and folds a repeated bounds check (`ctx.header()` of the same view twice).
+   */
+  private markPacketPointersInvariant(): void {
+    if (this.adjustsPacket) return;
+    const kind = C.LLVMGetMDKindIDInContext(this.ctx, "invariant.load", 14);
+    const empty = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [], 0));
+    for (const load of this.packetPointerLoads) C.LLVMSetMetadata(load, kind, empty);
   }
 
   /** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */

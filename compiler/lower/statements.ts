@@ -236,7 +236,7 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const done = f.block("switch.end");
   const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
-  const sw = C.LLVMBuildSwitch(f.b, subject.v, defaultIndex >= 0 ? blocks[defaultIndex] : done, clauses.length);
+  const sw = C.LLVMBuildSwitch(f.b, f.toInt(subject, subject.type, st.getExpression()).v, defaultIndex >= 0 ? blocks[defaultIndex] : done, clauses.length);
   clauses.forEach((c, i) => {
     if (Node.isCaseClause(c)) {
       const v = f.m.decls.tryConstValue(c.getExpression());

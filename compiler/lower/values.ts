@@ -5,8 +5,13 @@ import type { BType, IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 export type Val =
-  /** An integer in a register; `type` is never big-endian (fields convert when read). */
-  | { kind: "int"; type: IntT; v: Ref }
+  /**
+   * An integer in a register; `type` is never big-endian (values are host-order numbers).
+   * `swapped`: `v` holds the value byte-swapped, as read from a big-endian field. The swap to
+   * host order is made only where a host-order operation needs it (toInt), so a field copied
+   * to another big-endian field, compared for equality or checksummed is never swapped.
+   */
+  | { kind: "int"; type: IntT; v: Ref; swapped?: boolean }
   /** An i1. */
   | { kind: "bool"; v: Ref }
   /** An integer constant with no width yet: it takes the width of what it meets. */
