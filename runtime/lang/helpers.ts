@@ -47,3 +47,25 @@ export enum FibFlags { DIRECT = 1, OUTPUT = 2 }
  * tsbpf/net) in the kernel's FIB; on SUCCESS fills ifindex, smac and dmac.
  */
 export function fibLookup(_ctx: unknown, _params: object, _flags = 0): number { return inProgramOnly("fibLookup"); }
+
+/**
+ * RFC 1624 incremental update of an Internet checksum (IPv4 header, TCP, UDP) when a 32-bit
+ * field changes from `from` to `to`: HC' = ~(~HC + ~m + m'). Returns the new checksum. All
+ * values are host-order numbers, as be16/be32 fields read; in a program the compiler works
+ * on the packet's own bytes (a one's-complement sum does not depend on byte order), so no
+ * byte swaps are spent on it.
+ */
+export function csumReplace4(check: number, from: number, to: number): number {
+  return foldComplement((~check & 0xffff) + (~from & 0xffff) + ((~from >>> 16) & 0xffff) + (to & 0xffff) + (to >>> 16));
+}
+
+/** The same for a 16-bit field (a port). */
+export function csumReplace2(check: number, from: number, to: number): number {
+  return foldComplement((~check & 0xffff) + (~from & 0xffff) + (to & 0xffff));
+}
+
+function foldComplement(sum: number): number {
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
