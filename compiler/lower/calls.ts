@@ -28,7 +28,7 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
     const method = callee.getName();
     f.at(call);
     if (receiver.kind === "ctx") return contextMethod(f, call, method, args);
-    if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args);
+    if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args, receiver.p);
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
   const decl = callee.getSymbol()?.getValueDeclaration();
@@ -86,18 +86,20 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
   return slot;
 }
 
-function mapPointer(f: FunctionLowerer, map: MapInfo): Ref {
+function mapPointerOf(f: FunctionLowerer, map: MapInfo): Ref {
   return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
 }
 
-function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, method: string, args: Node[]): Val {
+function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, method: string, args: Node[], inner?: Ref): Val {
   const i64 = f.int(64);
+  const mapPointer = (ff: FunctionLowerer, m: MapInfo) => inner ?? mapPointerOf(ff, m);
   switch (method) {
     case "lookup": {
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
       const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
+      if (map.inner) return { kind: "map", map: map.inner, p };
       return { kind: "ref", type: map.value, p, nullable: true, align: Math.max(8, alignOf(map.value)), packet: false };
     }
     case "update": {

@@ -312,7 +312,7 @@ function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
   if (a.kind === "null" || b.kind === "null") {
     const ref = a.kind === "null" ? b : a;
     if (ref.kind === "null") return { kind: "bool", v: C.LLVMConstInt(f.i1, eq ? 1 : 0, 0) };
-    if (ref.kind !== "ref" || !(eq || ne)) throw new CompileError(node, `${describe(ref)} cannot be compared with null`);
+    if (!(ref.kind === "ref" || (ref.kind === "map" && ref.p)) || !(eq || ne)) throw new CompileError(node, `${describe(ref)} cannot be compared with null`);
     const present = f.toBool(ref, node);
     return { kind: "bool", v: eq ? C.LLVMBuildNot(f.b, present, "") : present };
   }

@@ -208,6 +208,7 @@ export class FunctionLowerer {
         if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool")) return this.toBool(this.load(val, node), node);
         return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
       case "null": return C.LLVMConstInt(this.i1, 0, 0);
+      case "map": if (val.p) return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), ""); // falls through
       default: throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
   }

@@ -149,7 +149,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   }
   if (value) value = f.rvalue(value, init!);
   if (value && !["int", "bool", "const"].includes(value.kind)) {
-    if (value.kind === "ref" || value.kind === "null") {
+    if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });
       return;
     }

@@ -23,7 +23,8 @@ export type Val =
    */
   | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean; present?: Ref }
   | { kind: "null" }
-  | { kind: "map"; map: MapInfo }
+  /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
+  | { kind: "map"; map: MapInfo; p?: Ref }
   | { kind: "ctx" }
   | { kind: "type"; type: BType }
   | { kind: "table"; element: BType; values: bigint[] }
