@@ -40,6 +40,7 @@ afterAll(() => {
   // Whatever a failed test left attached goes away with the interface; pins are removed explicitly.
   pins?.cleanup();
   rmSync(`/sys/fs/bpf/tsbpf/xdp-${HOST}`, { force: true });
+  spawnSync("rmdir", ["/sys/fs/bpf/tsbpf"]); // the default link directory, if attach created it and it is empty
   spawnSync("ip", ["link", "del", HOST]);
   spawnSync("ip", ["netns", "del", NS]);
 });

@@ -72,8 +72,11 @@ async function checkParity(object: string): Promise<{ loaded: boolean; runs: num
   ensureBpffs();
   mkdirSync(PIN_ROOT, { recursive: true });
   const dir = join(PIN_ROOT, basename(object, ".o"));
+  const before = new Set(readdirSync("/sys/fs/bpf"));
   const theirs = bpftoolLoad(object, dir);
   const ours = await runtimeLoad(object);
+  // Maps declared with LIBBPF_PIN_BY_NAME get pinned in /sys/fs/bpf by both loaders: remove the new ones.
+  const byName = [...(ours.obj?.maps.values() ?? [])].map((m) => m.pinnedPath).filter((p): p is string => p !== undefined && p.startsWith("/sys/fs/bpf/") && !before.has(basename(p)));
   try {
     expect(ours.outcome.ok, `${basename(object)}: runtime ${ours.outcome.ok ? "loaded" : `refused (${ours.outcome.detail})`}, bpftool ${theirs.ok ? "loaded" : `refused:\n${theirs.detail}`}`).toBe(theirs.ok);
     if (!ours.obj || !theirs.ok) return { loaded: false, runs: 0 };
@@ -108,6 +111,7 @@ async function checkParity(object: string): Promise<{ loaded: boolean; runs: num
   } finally {
     ours.obj?.close();
     rmSync(dir, { recursive: true, force: true });
+    for (const p of byName) rmSync(p, { force: true });
   }
 }
 
