@@ -65,7 +65,7 @@ function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u3
 
 /** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header),
  *  incrementally as RFC 1624 says (csumReplace4). */
-function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: u32, to: u32): void {
+function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: be32, to: be32): void {
   if (proto === IPPROTO_TCP) {
     const tcp = ctx.header(Tcp, l4);
     if (tcp !== null) tcp.check = csumReplace4(tcp.check, from, to);
@@ -105,8 +105,8 @@ export const lb = xdp((ctx) => {
   // 5./6. TCP or UDP with a complete header, after any IP options.
   const l4: u32 = Eth.size + ihl * 4;
   const proto = ip.protocol;
-  let sport: u16 = 0;
-  let dport: u16 = 0;
+  let sport: be16 = 0;
+  let dport: be16 = 0;
   let rst: bool = false;
   if (proto === IPPROTO_TCP) {
     const tcp = ctx.header(Tcp, l4);
@@ -142,26 +142,22 @@ export const lb = xdp((ctx) => {
   // 8. The tracked backend if it is still there, else Maglev (and track the flow).
   const ctKey: Value<typeof CtKey> = { saddr: ip.saddr, daddr: ip.daddr, sport, dport, proto, pad: [0, 0, 0] };
   const tracked = conntrack.lookup(ctKey);
-  let id: u32 = MAX_BACKENDS;
-  if (tracked !== null) {
-    id = tracked.backend;
-    const be = backends.lookup(id);
-    if (be === null || be.addr === 0) id = MAX_BACKENDS; // emptied: re-hash
-  }
-  const fresh = id >= MAX_BACKENDS;
-  if (fresh) {
+  let be: Value<typeof Backend> | null = null;
+  if (tracked !== null) be = backends.lookup(tracked.backend);
+  if (be === null || be.addr === 0) {
+    // A new flow, or its backend was emptied: re-hash.
     const slot = flowHash(ip.saddr, ip.daddr, sport, dport, proto) % MAGLEV_M;
     const chosen = maglev.lookup(index * MAGLEV_M + slot);
     if (chosen === null) return XdpAction.DROP;
-    id = chosen;
-  }
-  if (id >= MAX_BACKENDS) return XdpAction.DROP;
-  const be = backends.lookup(id);
-  if (be === null || be.addr === 0) return XdpAction.DROP;
-  if (fresh && !rst) {
-    rnat.update({ clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-      { vipAddr: ip.daddr, clientMac: eth.src, pad: 0 }, UpdateFlags.ANY);
-    conntrack.update(ctKey, { backend: id }, UpdateFlags.ANY);
+    const id = chosen;
+    if (id >= MAX_BACKENDS) return XdpAction.DROP;
+    be = backends.lookup(id);
+    if (be === null || be.addr === 0) return XdpAction.DROP;
+    if (!rst) {
+      rnat.update({ clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
+        { vipAddr: ip.daddr, clientMac: eth.src, pad: 0 }, UpdateFlags.ANY);
+      conntrack.update(ctKey, { backend: id }, UpdateFlags.ANY);
+    }
   }
 
   // 9. Forward: to the backend's address and MAC, checksums patched.

@@ -479,6 +479,13 @@ function lowerConditional(f: FunctionLowerer, expr: Node & { getCondition(): Nod
     f.positionAt(bBlock); vb = f.toBool(b, expr);
     type = f.i1;
     result = (v) => ({ kind: "bool", v });
+  } else if (expected?.kind === "int" && expected.bigEndian) {
+    // Going to a big-endian field: merge the arms in network byte order.
+    const t = valueType(expected);
+    f.positionAt(aBlock); va = f.toRaw(a, t, expr);
+    f.positionAt(bBlock); vb = f.toRaw(b, t, expr);
+    type = f.int(t.bits);
+    result = (v) => ({ kind: "int", type: t, v, swapped: true });
   } else {
     const t = expected?.kind === "int" ? valueType(expected) : commonType(f, a, b, expr);
     f.positionAt(aBlock); va = f.toInt(a, t, expr).v;

@@ -7,7 +7,7 @@ import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, INT_TYPES, U32, type IntT } from "../types.ts";
+import { alignOf, BOOL, INT_TYPES, U32, valueType, type IntT } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
@@ -272,7 +272,7 @@ export class ModuleLowerer {
       const a = args[i]!;
       if (p.kind === "ctx") return this.contextArgument(f);
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
-      if (p.kind === "int") return f.toInt(lowerValue(f, a), p.type, a).v;
+      if (p.kind === "int") return p.type.bigEndian ? f.toRaw(lowerValue(f, a), valueType(p.type), a) : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = lowerExpr(f, a, p.val.type);
       if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
       return f.pointerOrNull(v);
@@ -293,7 +293,8 @@ export class ModuleLowerer {
       const t = readTypeNode(this.decls, tn);
       if (t.kind === "ctx") return { kind: "ctx" };
       if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
-      if (t.type.kind === "int") return { kind: "int", type: t.type.bigEndian ? INT_TYPES[`u${t.type.bits}`]! : t.type };
+      // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
+      if (t.type.kind === "int") return { kind: "int", type: t.type };
       if (t.type.kind === "bool") return { kind: "bool" };
       return { kind: "ref", val: { kind: "ref", type: t.type, p: null, nullable: t.nullable, align: t.type.kind === "struct" ? t.type.align : 1, packet: false } };
     });
@@ -326,7 +327,7 @@ export class ModuleLowerer {
           // Scalar parameters are variables (assignable); LLVM keeps them in registers.
           const type = param.kind === "int" ? param.type : BOOL;
           const slot = f.alloca(type, p.getName());
-          const val: Val = param.kind === "int" ? { kind: "int", type: param.type, v } : { kind: "bool", v };
+          const val: Val = param.kind === "int" ? { kind: "int", type: valueType(param.type), v, swapped: param.type.bigEndian } : { kind: "bool", v };
           f.store({ kind: "ref", type, p: slot, nullable: false, align: 8, packet: false }, val, p);
           f.locals.set(p.compilerNode, { kind: "slot", type, p: slot });
           return;

@@ -2,7 +2,7 @@
 import { Node, SyntaxKind, type Statement, type VariableDeclaration } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
+import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import { FunctionLowerer } from "./function.ts";
 import { fillLiteral, lowerExpr } from "./expressions.ts";
@@ -102,9 +102,18 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
 
   if (declared && (declared.kind === "struct" || declared.kind === "array")) {
     if (annotated!.nullable) {
-      if (!init) throw new CompileError(d, "a reference needs an initializer");
+      if (!init) throw new CompileError(d, "a reference needs an initializer (null, or a lookup()/header() result)");
       const v = lowerExpr(f, init, declared);
-      f.locals.set(key, { kind: "bound", val: v });
+      if (isConst) {
+        f.locals.set(key, { kind: "bound", val: v });
+        return;
+      }
+      // `let be: Value<typeof Backend> | null = null;` assigned later: the pointer lives in a slot.
+      if (v.kind !== "ref" && v.kind !== "null") throw new CompileError(init, `a ${typeNode!.getText()} is a reference: initialize it with null or a lookup()/header() result`);
+      const slot = f.alloca("ptr", nameNode.getText());
+      C.LLVMBuildStore(f.b, v.kind === "ref" ? f.pointerOrNull(v) : f.nullPtr(), slot);
+      const template: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: null, nullable: true, align: alignOf(declared), packet: v.kind === "ref" && v.packet };
+      f.locals.set(key, { kind: "pointer", template, p: slot });
       return;
     }
     const slot = f.alloca(declared, nameNode.getText());
@@ -142,8 +151,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: copy });
     return;
   }
-  if (value?.kind === "ref" && value.nullable) {
+  if (value?.kind === "ref" && value.nullable && init!.getType().isNullable()) {
     // lookup() of a scalar value: a reference to test for null before reading it.
+    // (Once TypeScript has narrowed it to non-null, `const id = chosen` copies the number.)
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
@@ -155,13 +165,17 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     }
     throw new CompileError(init!, `cannot store ${value.kind} in a variable`);
   }
-  const type: IntT | typeof BOOL = declared?.kind === "int" ? valueType(declared)
+  // A variable declared be16/be32/be64 keeps its value in network byte order (it is still a
+  // host-order number to the program): copying packet fields through it costs no swaps.
+  const type: IntT | typeof BOOL = declared?.kind === "int" ? declared
     : declared?.kind === "bool" ? BOOL
     : value!.kind === "bool" ? BOOL
     : value!.kind === "int" ? value!.type
     : f.defaultType(value as Extract<Val, { kind: "const" }>);
   if (isConst && value) {
-    const v = type.kind === "bool" ? { kind: "bool" as const, v: f.toBool(value, init!) } : f.toInt(value, type, init!);
+    const v: Val = type.kind === "bool" ? { kind: "bool", v: f.toBool(value, init!) }
+      : type.bigEndian ? { kind: "int", type: valueType(type), v: f.toRaw(value, valueType(type), init!), swapped: true }
+      : f.toInt(value, type, init!);
     f.locals.set(key, { kind: "bound", val: v });
     return;
   }
