@@ -2,13 +2,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { compile, formatDiagnostic } from "../compiler/index.ts";
 import { exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
+import { compileOrReport } from "./commands/compile.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -23,17 +23,9 @@ export function buildCommand(): Command {
     .argument("<file>", "program source (.ts)")
     .option("-o, --output <file>", "object file to write (default: bpf-out/<name>.o)")
     .option("--emit-llvm", "also write the optimized LLVM IR next to the object (.ll)")
-    .action((file: string, opts: { output?: string; emitLlvm?: boolean }) => {
-      if (!fs.existsSync(file)) {
-        console.error(`tsbpf: ${file}: no such file`);
-        return void (process.exitCode = EXIT.USAGE);
-      }
-      const result = compile(file, { emitLlvm: opts.emitLlvm });
-      if (!result.object) {
-        for (const d of result.diagnostics) console.error(formatDiagnostic(d));
-        console.error(`\nFound ${result.diagnostics.length} error${result.diagnostics.length === 1 ? "" : "s"}.`);
-        return void (process.exitCode = EXIT.COMPILE_ERROR);
-      }
+    .action(async (file: string, opts: { output?: string; emitLlvm?: boolean }) => {
+      const result = await compileOrReport(file, { emitLlvm: opts.emitLlvm });
+      if (!result) return;
       const out = opts.output ?? defaultOutput(file);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       fs.writeFileSync(out, result.object);

@@ -4,11 +4,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { compile, formatDiagnostic } from "../../compiler/index.ts";
 import { loadObjectSync } from "../../runtime/object.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
+import { compileOrReport } from "./compile.ts";
 
-const EXIT_USAGE = 2, EXIT_COMPILE_ERROR = 3, EXIT_VERIFIER_REJECTED = 4;
+const EXIT_VERIFIER_REJECTED = 4;
 const LOG_TAIL = 20;
 
 export function checkCommand(): Command {
@@ -16,17 +16,9 @@ export function checkCommand(): Command {
     .description("compile a TypeScript XDP program and run the kernel verifier on it (needs root or CAP_BPF)")
     .argument("<file>", "program source (.ts)")
     .option("--log-tail <lines>", "lines of the verifier log to show on rejection", String(LOG_TAIL))
-    .action((file: string, opts: { logTail: string }) => {
-      if (!fs.existsSync(file)) {
-        console.error(`tsbpf: ${file}: no such file`);
-        return void (process.exitCode = EXIT_USAGE);
-      }
-      const result = compile(file);
-      if (!result.object) {
-        for (const d of result.diagnostics) console.error(formatDiagnostic(d));
-        console.error(`\nFound ${result.diagnostics.length} error${result.diagnostics.length === 1 ? "" : "s"}.`);
-        return void (process.exitCode = EXIT_COMPILE_ERROR);
-      }
+    .action(async (file: string, opts: { logTail: string }) => {
+      const result = await compileOrReport(file);
+      if (!result) return;
       try {
         const obj = loadObjectSync(result.object, { logLevel: 0 });
         const programs = [...obj.programs.values()].map((p) => `${p.name} (${p.insnCount} insns)`);

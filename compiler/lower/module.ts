@@ -184,6 +184,11 @@ export class ModuleLowerer {
     return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
   }
 
+  private addFunctionAttribute(fn: Ref, name: string): void {
+    const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
+    C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
+  }
+
   callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
     const id = C.LLVMLookupIntrinsicID(name, name.length);
     const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
@@ -215,6 +220,8 @@ export class ModuleLowerer {
     const i32 = C.LLVMInt32TypeInContext(this.ctx);
     const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);
     const fn = C.LLVMAddFunction(this.module, name, fnType);
+    // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
+    this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetSection(fn, section);
     C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
     const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
@@ -308,9 +315,10 @@ export class ModuleLowerer {
     const ret = returns.kind === "void" ? C.LLVMVoidTypeInContext(this.ctx) : returns.kind === "bool" ? C.LLVMInt1TypeInContext(this.ctx) : C.LLVMIntTypeInContext(this.ctx, returns.bits);
     const fnType = C.LLVMFunctionType(ret, params.map(llvmParam), params.length, 0);
     const fn = C.LLVMAddFunction(this.module, name, fnType);
+    // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
+    this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetLinkage(fn, LINKAGE_INTERNAL);
-    const inline = C.LLVMGetEnumAttributeKindForName("alwaysinline", 12);
-    C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, inline, 0n));
+    this.addFunctionAttribute(fn, "alwaysinline");
     const user: UserFunction = { fn, fnType, params, returns };
     const key = fd.compilerNode;
     this.functions.set(key, user);
