@@ -139,7 +139,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     return;
   }
   if (value?.kind === "ref" && (value.type.kind === "struct" || value.type.kind === "array")) {
-    if (value.nullable || !isConst || value.packet || isFreshReference(init!)) {
+    if (value.nullable || !isConst || isFreshReference(init!)) {
       // Views and map values are references: writes through them reach the packet or map.
       f.locals.set(key, { kind: "bound", val: value });
       return;
