@@ -31,7 +31,11 @@ export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
 }
 
 /** A use of a variable whose declaration already failed: not reported again. */
-export class AlreadyReported extends CompileError {}
+export class AlreadyReported extends CompileError {
+  constructor(node: Node) {
+    super(node, "already reported");
+  }
+}
 
 /** All diagnostics of a failed compile, as one error for callers that throw. */
 export class CompileFailed extends Error {

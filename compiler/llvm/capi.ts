@@ -222,9 +222,10 @@ const PROTOTYPES = [
   "int LLVMWriteBitcodeToFile(LLVMModuleRef M, const char *Path)",
 ];
 
-let library: koffi.IKoffiLib | undefined;
+type Library = ReturnType<typeof koffi.load>;
+let library: Library | undefined;
 
-function openLibrary(): koffi.IKoffiLib {
+function openLibrary(): Library {
   if (library) return library;
   try {
     library = koffi.load(LIBRARY);
@@ -251,9 +252,9 @@ export const C: Record<string, (...args: any[]) => any> = new Proxy({} as Record
     const proto = prototypeByName.get(name);
     if (!proto) throw new Error(`LLVM C API function ${name} is not bound in compiler/llvm/capi.ts`);
     // koffi wants `unsigned int` where C allows a bare `unsigned`.
-    fn = openLibrary().func(proto.replace(/\bunsigned\b(?!\s+(int|long|char))/g, "unsigned int"));
-    bound.set(name, fn);
-    return fn;
+    const created = openLibrary().func(proto.replace(/\bunsigned\b(?!\s+(int|long|char))/g, "unsigned int")) as (...args: any[]) => any;
+    bound.set(name, created);
+    return created;
   },
 });
 
