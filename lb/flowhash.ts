@@ -6,35 +6,19 @@
 // is 80 — and the data planes convert from the packet with ntohl/ntohs first.
 // Shape: murmur3's block mix over four 32-bit words, then fmix32 finalizer.
 
+import { fmix32, mixBlock } from "./murmur.ts";
+
 /** Maglev table size; the slot is `flowHash(...) % M`. */
 export const FLOW_SLOTS = 65537;
-
-function rotl32(x: number, r: number): number {
-  return (x << r) | (x >>> (32 - r));
-}
-
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = rotl32(k, 15);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = rotl32(h, 13);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
 /** u32 hash of a flow; all arguments host order (saddr/daddr u32, ports u16, proto u8). */
 export function flowHash(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {
   let h = 0;
-  h = mix(h, saddr | 0);
-  h = mix(h, daddr | 0);
-  h = mix(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
-  h = mix(h, proto & 0xff);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  h = mixBlock(h, saddr | 0);
+  h = mixBlock(h, daddr | 0);
+  h = mixBlock(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
+  h = mixBlock(h, proto & 0xff);
+  return fmix32(h);
 }
 
 /** The Maglev slot (0..65536) the data plane looks up for this flow. */

@@ -14,6 +14,8 @@
 // on input order — backends are sorted by key first — so every LB instance
 // and every control-plane restart computes the same table.
 
+import { fmix32, mixBlock, scramble } from "./murmur.ts";
+
 /** Table size per VIP; prime, and fixed by LB_ABI.md. */
 export const M = 65537;
 
@@ -46,42 +48,16 @@ export function fnv1a32(bytes: Uint8Array): number {
 
 /** MurmurHash3 x86 32-bit. Second, independent hash (different algorithm and seed). */
 export function murmur3_32(bytes: Uint8Array, seed: number): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
   let h = seed >>> 0;
   const n = bytes.length;
   const blocks = n & ~3;
   for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = mixBlock(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   }
   let k = 0;
-  switch (n & 3) {
-    case 3:
-      k ^= bytes[blocks + 2]! << 16;
-    // falls through
-    case 2:
-      k ^= bytes[blocks + 1]! << 8;
-    // falls through
-    case 1:
-      k ^= bytes[blocks]!;
-      k = Math.imul(k, c1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, c2);
-      h ^= k;
-  }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  for (let i = n - 1; i >= blocks; i--) k = (k << 8) | bytes[i]!;
+  if (n & 3) h ^= scramble(k);
+  return fmix32(h ^ n);
 }
 
 /** Seed of the skip hash; any fixed value works, it only has to never change. */

@@ -340,20 +340,7 @@ export class Declarations {
       const a = this.tryConstValue(expr.getLeft());
       const b = this.tryConstValue(expr.getRight());
       if (a === undefined || b === undefined) return undefined;
-      switch (expr.getOperatorToken().getKind()) {
-        case SyntaxKind.PlusToken: return a + b;
-        case SyntaxKind.MinusToken: return a - b;
-        case SyntaxKind.AsteriskToken: return a * b;
-        case SyntaxKind.SlashToken: return b === 0n ? 0n : a / b;
-        case SyntaxKind.PercentToken: return b === 0n ? a : a % b;
-        case SyntaxKind.LessThanLessThanToken: return a << b;
-        case SyntaxKind.GreaterThanGreaterThanToken: return a >> b;
-        case SyntaxKind.GreaterThanGreaterThanGreaterThanToken: return a >> b;
-        case SyntaxKind.AmpersandToken: return a & b;
-        case SyntaxKind.BarToken: return a | b;
-        case SyntaxKind.CaretToken: return a ^ b;
-      }
-      return undefined;
+      return foldBinary(expr.getOperatorToken().getKind(), a, b);
     }
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
@@ -371,4 +358,23 @@ export class Declarations {
 export function stripParens(node: Node): Node {
   while (Node.isParenthesizedExpression(node) || Node.isSatisfiesExpression(node)) node = node.getExpression();
   return node;
+}
+
+/** A binary operator on constants, with BPF's division by zero (x / 0 = 0, x % 0 = x);
+ *  undefined for operators that are not integer arithmetic. */
+export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undefined {
+  switch (op) {
+    case SyntaxKind.PlusToken: return a + b;
+    case SyntaxKind.MinusToken: return a - b;
+    case SyntaxKind.AsteriskToken: return a * b;
+    case SyntaxKind.SlashToken: return b === 0n ? 0n : a / b;
+    case SyntaxKind.PercentToken: return b === 0n ? a : a % b;
+    case SyntaxKind.LessThanLessThanToken: return a << b;
+    case SyntaxKind.GreaterThanGreaterThanToken:
+    case SyntaxKind.GreaterThanGreaterThanGreaterThanToken: return a >> b;
+    case SyntaxKind.AmpersandToken: return a & b;
+    case SyntaxKind.BarToken: return a | b;
+    case SyntaxKind.CaretToken: return a ^ b;
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { Node, SyntaxKind, ts, type Expression } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
-import { stripParens } from "../frontend/declarations.ts";
+import { foldBinary, stripParens } from "../frontend/declarations.ts";
 import {
   FunctionLowerer, LLVMIntEQ, LLVMIntNE, LLVMIntSGE, LLVMIntSGT, LLVMIntSLE, LLVMIntSLT,
   LLVMIntUGE, LLVMIntUGT, LLVMIntULE, LLVMIntULT,
@@ -421,20 +421,9 @@ function unsupportedOperator(op: SyntaxKind): string {
 }
 
 function foldConst(op: SyntaxKind, a: bigint, b: bigint, node: Node): bigint {
-  switch (op) {
-    case SyntaxKind.PlusToken: return a + b;
-    case SyntaxKind.MinusToken: return a - b;
-    case SyntaxKind.AsteriskToken: return a * b;
-    case SyntaxKind.SlashToken: return b === 0n ? 0n : a / b;
-    case SyntaxKind.PercentToken: return b === 0n ? a : a % b;
-    case SyntaxKind.LessThanLessThanToken: return a << b;
-    case SyntaxKind.GreaterThanGreaterThanToken:
-    case SyntaxKind.GreaterThanGreaterThanGreaterThanToken: return a >> b;
-    case SyntaxKind.AmpersandToken: return a & b;
-    case SyntaxKind.BarToken: return a | b;
-    case SyntaxKind.CaretToken: return a ^ b;
-  }
-  throw new CompileError(node, unsupportedOperator(op));
+  const v = foldBinary(op, a, b);
+  if (v === undefined) throw new CompileError(node, unsupportedOperator(op));
+  return v;
 }
 
 function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node): Val {
