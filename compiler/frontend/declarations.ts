@@ -1,7 +1,8 @@
 // Reads module-level declarations the way the language defines them: what a name refers to
 // (a tsbpf entity, a type descriptor, a map, a constant, a function), evaluated at compile time.
 import path from "node:path";
-import { Node, SyntaxKind, type Expression, type Symbol as TsSymbol } from "ts-morph";
+import type { Expression, Symbol as TsSymbol } from "ts-morph";
+import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
 import { LANG_DIR } from "./project.ts";

@@ -2,7 +2,8 @@
 // `tsbpf` and `tsbpf/net` resolve to the declarations module in runtime/lang.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Project, ts, type SourceFile } from "ts-morph";
+import type { SourceFile, ts as TsTypes } from "ts-morph";
+import { Project, ts } from "./ts-morph.ts";
 import type { Diagnostic } from "../diagnostics.ts";
 
 /** The directory of the declarations module that programs import as `tsbpf`. */
@@ -41,17 +42,22 @@ export function parseProgram(file: string): ParsedProgram {
 /** TypeScript's own errors in the program and the files it imports (not in tsbpf itself). */
 export function typeErrors({ project }: ParsedProgram): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const d of project.getPreEmitDiagnostics()) {
-    if (d.getCategory() !== ts.DiagnosticCategory.Error) continue;
-    const sf = d.getSourceFile();
-    if (sf && sf.getFilePath().startsWith(LANG_DIR)) continue;
-    const message = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n");
+  // Only the program's own files are checked: the bodies of tsbpf's declarations module
+  // are its own business (and checking them would cost every build).
+  const own = project.getSourceFiles().filter((f) => !f.getFilePath().startsWith(LANG_DIR) && !f.isDeclarationFile());
+  const program = project.getProgram().compilerObject;
+  const global = program.getOptionsDiagnostics().concat(program.getGlobalDiagnostics());
+  const perFile = own.flatMap((f) => [...program.getSyntacticDiagnostics(f.compilerNode), ...program.getSemanticDiagnostics(f.compilerNode)]);
+  for (const d of [...global, ...perFile]) {
+    if (d.category !== ts.DiagnosticCategory.Error) continue;
+    const sf = d.file ? project.getSourceFile(d.file.fileName) : undefined;
+    const message = ts.flattenDiagnosticMessageText(d.messageText as string | TsTypes.DiagnosticMessageChain, "\n");
     if (!sf) {
-      out.push({ file: "tsbpf", line: 0, column: 0, message, tsCode: d.getCode() });
+      out.push({ file: "tsbpf", line: 0, column: 0, message, tsCode: d.code });
       continue;
     }
-    const { line, column } = sf.getLineAndColumnAtPos(d.getStart() ?? 0);
-    out.push({ file: sf.getFilePath(), line, column, message, tsCode: d.getCode() });
+    const { line, column } = sf.getLineAndColumnAtPos(d.start ?? 0);
+    out.push({ file: sf.getFilePath(), line, column, message, tsCode: d.code });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Calls: packet views (`ctx.header`), map operations, kernel helpers, integer
 // conversions (`u16(x)`), and the program's own functions.
-import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import type { CallExpression } from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";

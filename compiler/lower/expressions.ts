@@ -1,6 +1,7 @@
 // Expressions: literals, names, field access, arithmetic with C-like widening and
 // wrap-around at each type's width, comparisons, short-circuit logic, assignment.
-import { Node, SyntaxKind, ts, type Expression } from "ts-morph";
+import type { Expression, ts as TsTypes } from "ts-morph";
+import { Node, SyntaxKind, ts } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
@@ -415,7 +416,7 @@ function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
 }
 
 function unsupportedOperator(op: SyntaxKind): string {
-  const text = ts.tokenToString(op as unknown as ts.SyntaxKind) ?? SyntaxKind[op];
+  const text = ts.tokenToString(op as unknown as TsTypes.SyntaxKind) ?? SyntaxKind[op];
   if (op === SyntaxKind.AsteriskAsteriskToken) return "operator '**' is not supported (no exponentiation in BPF); multiply, or shift for powers of two (`1 << n`)";
   return `operator '${text}' is not supported in BPF programs; use integer arithmetic, comparisons and bit operations`;
 }

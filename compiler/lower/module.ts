@@ -1,7 +1,8 @@
 // Lowers a program module to an LLVM module: one function per exported `xdp(...)` program
 // (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
 // program's own functions (internal, always inlined).
-import { Node, SyntaxKind, type ArrowFunction, type CallExpression, type FunctionDeclaration, type SourceFile } from "ts-morph";
+import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";

@@ -1,5 +1,6 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
-import { Node, SyntaxKind, type Statement, type VariableDeclaration } from "ts-morph";
+import type { Statement, VariableDeclaration } from "ts-morph";
+import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
