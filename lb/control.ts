@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BpfMap, loadObject, inNetns, type BpfObject, type XdpLink, type XdpMode } from "../runtime/index.ts";
-import { TypedMap } from "../runtime/maps/typed.ts";
+import { TypedMap, type MapDescriptor } from "../runtime/maps/typed.ts";
 import * as abi from "./lb.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
@@ -252,7 +252,7 @@ function maglevMembers(backends: Map<string, BackendState>): MaglevBackend[] {
   return [...backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
 }
 
-function bindMaps(bind: <K, V>(name: string, decl: { keyType: { size: number; encode(v: K): Uint8Array; decode(b: Uint8Array): K }; valueType: { size: number; encode(v: V): Uint8Array; decode(b: Uint8Array): V }; type: number; maxEntries: number }) => TypedMap<K, V>): LbMaps {
+function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => TypedMap<K, V>): LbMaps {
   return {
     vips: bind("vips", abi.vips),
     backends: bind("backends", abi.backends),
