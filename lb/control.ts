@@ -239,7 +239,7 @@ export class LoadBalancer {
     const table = buildTable(maglevMembers(state.backends));
     const base = state.index * M;
     const changed = state.table ? diffTables(state.table, table) : table.keys();
-    for (const slot of changed) this.maps.maglev.update(base + slot, table[slot] ?? NO_BACKEND);
+    this.maps.maglev.updateBatch([...changed].map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]));
     state.table = table;
   }
 }

@@ -178,6 +178,34 @@ export class BpfMap {
     bpf(BpfCmd.MAP_UPDATE_ELEM, this.elemAttr(this.keyBuffer(key), kernelCopy(value), flags), `map "${this.name}"`);
   }
 
+  /**
+   * Writes many entries in one BPF_MAP_UPDATE_BATCH call (one update per entry where the
+   * kernel or map type has no batch operations, or with NOEXIST/EXIST). Keys and values are
+   * concatenated: `keys.length / keySize` entries.
+   */
+  updateBatch(keys: Uint8Array, values: Uint8Array, flags: number = UpdateFlags.ANY): void {
+    this.notPerCpu("updateBatch");
+    const count = keys.byteLength / this.keySize;
+    if (!Number.isInteger(count) || values.byteLength !== count * this.valueSize) {
+      throw new MapError(`map "${this.name}": batch of ${keys.byteLength} key bytes and ${values.byteLength} value bytes does not match ${this.keySize}/${this.valueSize}-byte entries`);
+    }
+    if (count === 0) return;
+    // The batch command takes no BPF_NOEXIST/BPF_EXIST (only BPF_F_LOCK): those go one by one.
+    if (flags === UpdateFlags.ANY && BATCH_TYPES.has(this.type) && !this.batchUnsupported) {
+      const attr = new Attr(56).ptr(16, kernelCopy(keys)).ptr(24, kernelCopy(values)).u32(32, count).u32(36, this.fd);
+      try {
+        bpf(BpfCmd.MAP_UPDATE_BATCH, attr, `map "${this.name}"`);
+        return;
+      } catch (e) {
+        if (!(e instanceof SyscallError) || !(e.errno === EINVAL || e.errno === ENOTSUPP || e.errno === EOPNOTSUPP) || attr.readU32(32) !== 0) throw e;
+        this.batchUnsupported = true;
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      this.update(keys.subarray(i * this.keySize, (i + 1) * this.keySize), values.subarray(i * this.valueSize, (i + 1) * this.valueSize), flags);
+    }
+  }
+
   /** Per-CPU update: one value per possible CPU, or a single value copied to every CPU. */
   updatePerCpu(key: Uint8Array, values: Uint8Array | Uint8Array[], flags: number = UpdateFlags.ANY): void {
     if (!this.isPerCpu) throw new MapError(`map "${this.name}" is ${this.typeName}, not per-CPU: use update()`);

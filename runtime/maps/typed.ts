@@ -52,6 +52,18 @@ export class TypedMap<K, V> {
     this.map.update(this.keyType.encode(key), this.valueType.encode(value), flags);
   }
 
+  /** Many entries in one syscall where the kernel has batch operations. */
+  updateBatch(entries: Iterable<[K, V]>, flags?: number): void {
+    const list = [...entries];
+    const keys = new Uint8Array(list.length * this.keyType.size);
+    const values = new Uint8Array(list.length * this.valueType.size);
+    list.forEach(([k, v], i) => {
+      keys.set(this.keyType.encode(k), i * this.keyType.size);
+      values.set(this.valueType.encode(v), i * this.valueType.size);
+    });
+    this.map.updateBatch(keys, values, flags);
+  }
+
   updatePerCpu(key: K, values: V | V[], flags?: number): void {
     const enc = Array.isArray(values) ? values.map((v) => this.valueType.encode(v)) : this.valueType.encode(values);
     this.map.updatePerCpu(this.keyType.encode(key), enc, flags);

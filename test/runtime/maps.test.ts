@@ -22,6 +22,25 @@ beforeAll(() => {
 afterAll(() => pins.cleanup());
 
 describe("element operations", () => {
+  it("updateBatch writes many entries at once, typed or as bytes, honouring flags", async () => {
+    const obj = await loadObject(hashObj);
+    try {
+      const m = obj.maps.get("proto_count")!;
+      const keys = new Uint8Array(2 * 50), values = new Uint8Array(8 * 50);
+      for (let i = 0; i < 50; i++) { keys.set([i, 1], 2 * i); values.set(u64le(i * 3), 8 * i); }
+      m.updateBatch(keys, values);
+      for (const i of [0, 17, 49]) expect(Buffer.from(m.lookup(Uint8Array.of(i, 1))!).readBigUInt64LE()).toBe(BigInt(i * 3));
+      expect(() => m.updateBatch(keys.subarray(0, 2), values.subarray(0, 8), UpdateFlags.NOEXIST)).toThrow(/EEXIST/);
+      expect(() => m.updateBatch(keys.subarray(0, 3), values.subarray(0, 8))).toThrow(MapError);
+      const typed = obj.typedMap(new HashMap(u16, u64, { maxEntries: m.maxEntries }), "proto_count");
+      typed.updateBatch([[7, 70n], [8, 80n]]);
+      expect(typed.lookup(8)).toBe(80n);
+    } finally {
+      obj.close();
+    }
+  });
+
+
   it("update flags, lookup, delete, keys, entries (batch and iteration agree)", async () => {
     const obj = await loadObject(hashObj);
     try {
