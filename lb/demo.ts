@@ -1,13 +1,13 @@
 // `npm run demo`: builds lb/lb.ts, runs it in a lab of network namespaces (a client, the
-// LB, three backends on a bridge), sends real HTTP through the VIP, prints where it went and
-// the LB's stats, then removes a backend and shows that only that backend's flows moved.
+// LB, three backends on a bridge), sends real HTTP and UDP through the VIP, prints where it
+// went and the LB's stats, then removes a backend and shows that only its flows moved.
 // Everything it creates is removed on exit, failure or Ctrl-C.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Lab } from "./lab/topology.ts";
 import { runLoad, type LoadReport } from "./lab/http.ts";
-import { openStickyConnections, startLoadBalancedLab } from "./lab/load-balanced.ts";
+import { openStickyConnections, runUdp, startLoadBalancedLab } from "./lab/load-balanced.ts";
 import type { LoadBalancer } from "./control.ts";
 
 const ROOT = join(fileURLToPath(import.meta.url), "../..");
@@ -42,12 +42,15 @@ async function main() {
   console.log("building lb/lb.ts …");
   execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", join(ROOT, "bpf-out/lb.o")], { stdio: "inherit" });
 
-  const { lab, lb, http, line } = await startLoadBalancedLab({ object: join(ROOT, "bpf-out/lb.o"), backends: 3 });
+  const { lab, lb, http, line, udp: udpVip } = await startLoadBalancedLab({ object: join(ROOT, "bpf-out/lb.o"), backends: 3 });
   try {
     console.log(`lab ${lab.prefix}: client ${lab.client.addr}, LB ${lab.lb.addr}, backends ${lab.backends.map((b) => `${b.name}=${b.addr}`).join(" ")}, VIP ${lab.vip}`);
-    console.log(`LB attached to ${lab.lb.ifname} in ${lab.lb.ns} (native XDP); VIPs ${lab.vip}:80 and :81 → ${lab.backends.length} backends`);
+    console.log(`LB attached to ${lab.lb.ifname} in ${lab.lb.ns} (native XDP); VIPs ${lab.vip}:80/tcp, :81/tcp, :53/udp → ${lab.backends.length} backends`);
     const names = lab.backends.map((b) => b.name);
     printLoad(`${REQUESTS} HTTP requests to ${lab.vip}:80, one TCP connection each`, await runLoad(lab, { requests: REQUESTS, concurrency: 16 }), names);
+    const udp = await runUdp(lab, 300);
+    console.log(`\n300 UDP datagrams to ${lab.vip}:53, each from a socket connected to the VIP: ${udp.ok} answered, ${udp.failed} lost`);
+    console.log(table([["backend", "answers"], ...names.map((n) => [n, udp.byBackend[n] ?? 0])]));
     printLb(lb, lab);
 
     // Long-lived flows, then a backend goes away.
@@ -55,7 +58,8 @@ async function main() {
     const removed = lab.backends[1]!;
     lb.removeBackend(http, removed.addr);
     lb.removeBackend(line, removed.addr);
-    console.log(`\nremoved ${removed.name} (${removed.addr}) from both VIPs`);
+    lb.removeBackend(udpVip, removed.addr);
+    console.log(`\nremoved ${removed.name} (${removed.addr}) from every VIP`);
     const phase1 = sticky.before;
     const phase2 = { answers: await sticky.askAgain() };
     const moves: Record<string, number> = {};

@@ -1,7 +1,7 @@
 // The lab with the LB in it: namespaces, backend servers (HTTP on :80 closing each
 // connection, a line server on :81 keeping connections open), the data plane attached to
-// the LB's interface, and two VIPs (:80 and :81) over every backend. Used by the demo and
-// the end-to-end tests.
+// the LB's interface, and three VIPs (:80 and :81 TCP, :53 UDP, whose servers answer with
+// their name) over every backend. Used by the demo and the end-to-end tests.
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,8 @@ export interface LoadBalancedLab {
   http: VipSpec;
   /** VIP:81, the line server, long-lived connections. */
   line: VipSpec;
+  /** VIP:53/udp, a datagram echo of the backend's name. */
+  udp: VipSpec;
   destroy(): void;
 }
 
@@ -43,22 +45,34 @@ export async function startLoadBalancedLab(opts: { object: string; backends?: nu
   let lb: LoadBalancer | undefined;
   try {
     await startBackendServers(lab, { port: 80 });
-    await Promise.all(lab.backends.map((b) => start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening")));
+    await Promise.all(lab.backends.flatMap((b) => [
+      start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening"),
+      start(lab, b.name, [...nodeTs("udp-echo.ts"), b.name, "53"], (l) => l === "listening"),
+    ]));
     lb = await LoadBalancer.load(opts.object);
     lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode: opts.mode ?? "native" });
     const http: VipSpec = { addr: lab.vip, port: 80, proto: "tcp" };
     const line: VipSpec = { addr: lab.vip, port: 81, proto: "tcp" };
-    for (const vip of [http, line]) {
+    const udp: VipSpec = { addr: lab.vip, port: 53, proto: "udp" };
+    for (const vip of [http, line, udp]) {
       lb.addVip(vip);
       for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
     }
     const balancer = lb;
-    return { lab, lb, http, line, destroy: () => { balancer.close(); lab.destroy(); } };
+    return { lab, lb, http, line, udp, destroy: () => { balancer.close(); lab.destroy(); } };
   } catch (e) {
     lb?.close();
     lab.destroy();
     throw e;
   }
+}
+
+export interface UdpReport { ok: number; failed: number; byBackend: Record<string, number>; errors: Record<string, number> }
+
+/** Sends `count` datagrams to VIP:53, each from a new socket connected to the VIP. */
+export async function runUdp(lab: Lab, count: number): Promise<UdpReport> {
+  const { stdout } = await lab.exec("client", [...nodeTs("udp-client.ts"), lab.vip, "53", String(count)], { timeoutMs: 60_000, cwd: ROOT });
+  return JSON.parse(stdout) as UdpReport;
 }
 
 export interface StickyConnections {

@@ -4,7 +4,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { runLoad } from "../../lb/lab/http.ts";
-import { openStickyConnections, startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
+import { openStickyConnections, runUdp, startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
 
 describe("LB end to end (native XDP on veth, 3 backends)", () => {
@@ -37,6 +37,15 @@ describe("LB end to end (native XDP on veth, 3 backends)", () => {
     const flows = env.lb.backends().filter((b) => b.vip.endsWith(":80/tcp")).reduce((a, b) => a + b.flows, 0);
     expect(flows).toBeLessThanOrEqual(1000);
     expect(flows).toBeGreaterThanOrEqual(900);
+  }, 120_000);
+
+  it("carries UDP both ways: replies come from the VIP with valid checksums (connected sockets accept nothing else)", async () => {
+    const report = await runUdp(env.lab, 300);
+    expect(report.errors).toEqual({});
+    expect(report.ok).toBe(300);
+    for (const b of env.lab.backends) expect(report.byBackend[b.name] ?? 0).toBeGreaterThanOrEqual(300 / 3 * 0.6);
+    const udp = env.lb.stats().find((s) => s.vip.endsWith("/udp"))!;
+    expect(udp.packets).toBe(300n);
   }, 120_000);
 
   it("keeps each flow on its backend, and after a backend is removed moves only that backend's flows", async () => {

@@ -1,0 +1,16 @@
+// UDP server, run inside a backend's namespace:
+//   node --import tsx lb/lab/udp-echo.ts <name> <port>
+// Answers every datagram with "<name>". Prints "listening" once bound.
+import { createSocket } from "node:dgram";
+
+const [name, portArg] = process.argv.slice(2);
+const port = Number(portArg ?? 53);
+if (!name || !Number.isInteger(port)) {
+  console.error("usage: udp-echo.ts <name> <port>");
+  process.exit(2);
+}
+const socket = createSocket("udp4");
+socket.on("message", (_msg, from) => socket.send(name, from.port, from.address));
+socket.bind(port, "0.0.0.0", () => console.log("listening"));
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
