@@ -1,4 +1,4 @@
-// Parity with libbpf: every corpus object (bpf-out/programs/*.o, built by test/programs) and every C
+// Parity with libbpf: every corpus program (test/programs/*.ts, compiled here) and every C
 // fixture loads with the runtime exactly when `bpftool prog loadall` loads it, and test runs agree
 // with `bpftool prog run` on the same packets (action and output bytes).
 import { execFileSync } from "node:child_process";
@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadObject, TsbpfError, type BpfObject } from "../../runtime/index.ts";
 import { arpFrame, bpftool, bpftoolRun, ensureBpffs, ROOT, udpFrame } from "../runtime/helpers.ts";
 import { CLI_OUT, hex, icmpEcho } from "./helpers.ts";
+import { buildCorpusObject, corpusNames } from "../programs/harness.ts";
 
-const CORPUS = join(ROOT, "bpf-out/programs");
 const PIN_ROOT = `/sys/fs/bpf/tsbpf-parity-${process.pid}`;
 
 /** C programs kept in test/ (fixtures, lab programs, the corpus's C twins), compiled with clang-14. */
@@ -28,9 +28,9 @@ function cObjects(): string[] {
   });
 }
 
+/** The TS corpus (test/programs), compiled here so this test never depends on file order. */
 function corpusObjects(): string[] {
-  if (!existsSync(CORPUS)) return [];
-  return readdirSync(CORPUS).filter((f) => f.endsWith(".o")).sort().map((f) => join(CORPUS, f));
+  return corpusNames().map((name) => buildCorpusObject(name).path);
 }
 
 /** Frames that exercise the usual parsing paths (and a minimal one). */
@@ -130,11 +130,11 @@ describe("C programs compiled by clang-14 (always run)", () => {
   });
 });
 
-describe("TS corpus (bpf-out/programs/*.o, written by test/programs)", () => {
+describe("TS corpus (test/programs/*.ts, compiled by tsbpf)", () => {
   const objects = corpusObjects();
 
-  it.skipIf(objects.length > 0)("corpus is empty: run `npx vitest run test/programs` first to build bpf-out/programs", () => {
-    console.warn(`parity: no objects in ${CORPUS}; the TS corpus part is skipped (the C part still ran)`);
+  it("the corpus is all there", () => {
+    expect(objects.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(objects.map((o) => [basename(o), o]))("%s: runtime and bpftool agree (load, test runs)", async (_name, object) => {

@@ -1,7 +1,7 @@
 // Shared setup for the corpus: compile a program in process, load it with the runtime and
 // with bpftool (libbpf), and helpers to run packets and read maps.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { compile, formatDiagnostic } from "../../compiler/index.ts";
@@ -20,18 +20,31 @@ export interface Corpus {
   close(): void;
 }
 
-/** Compiles test/programs/<name>.ts, loads it with bpftool (loadall) and with the runtime. */
-export async function setup(name: string, options: LoadOptions = {}): Promise<Corpus> {
-  const source = join(PROGRAMS, `${name}.ts`);
-  const result = compile(source);
+/** The corpus: every program in test/programs (the files declaring an `xdp(…)` program; not the tests and their helpers). */
+export function corpusNames(): string[] {
+  return readdirSync(PROGRAMS)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && /^export const \w+ = xdp\(/m.test(readFileSync(join(PROGRAMS, f), "utf8")))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/** Compiles test/programs/<name>.ts to bpf-out/programs/<name>.o. */
+export function buildCorpusObject(name: string): { path: string; object: Uint8Array } {
+  const result = compile(join(PROGRAMS, `${name}.ts`));
   if (!result.object) throw new Error(`${name}.ts did not compile:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
   const dir = join(ROOT, "bpf-out/programs");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.o`);
   writeFileSync(path, result.object);
+  return { path, object: result.object };
+}
+
+/** Compiles test/programs/<name>.ts, loads it with bpftool (loadall) and with the runtime. */
+export async function setup(name: string, options: LoadOptions = {}): Promise<Corpus> {
+  const { path, object } = buildCorpusObject(name);
   const bpftool = bpftoolLoadAll(path, name);
-  const obj = await loadObject(result.object, options);
-  return { obj, object: result.object, path, bpftool, close: () => obj.close() };
+  const obj = await loadObject(object, options);
+  return { obj, object, path, bpftool, close: () => obj.close() };
 }
 
 export function bpftoolLoadAll(path: string, tag: string): { ok: boolean; log: string } {
