@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BpfMap, listXdpLinks, loadObject, TypedMap, XdpLink, type BpfObject } from "../../runtime/index.ts";
 import { counts, Counter } from "../../examples/count.ts";
 import { EXIT } from "../../bin/commands/common.ts";
-import { bpffsDir } from "../runtime/helpers.ts";
+import { bpffsDir, vethToNamespace } from "../runtime/helpers.ts";
 import { buildCount, tsbpf, tsbpfJson, tsbpfProcess } from "./helpers.ts";
 
 const tag = `${process.pid % 100000}`;
@@ -22,17 +22,11 @@ const ping = (n: number) => spawnSync("ip", ["netns", "exec", NS, "ping", "-c", 
 
 let count = "";
 let pins: { dir: string; cleanup: () => void };
+let removeVeth: (() => void) | undefined;
 
 beforeAll(() => {
   count = buildCount();
-  spawnSync("ip", ["netns", "del", NS]);
-  spawnSync("ip", ["link", "del", HOST]);
-  ip("netns", "add", NS);
-  ip("link", "add", HOST, "type", "veth", "peer", "name", PEER, "netns", NS);
-  ip("addr", "add", "10.215.0.1/24", "dev", HOST);
-  ip("link", "set", HOST, "up");
-  ip("-n", NS, "addr", "add", "10.215.0.2/24", "dev", PEER);
-  ip("-n", NS, "link", "set", PEER, "up");
+  removeVeth = vethToNamespace(NS, HOST, PEER, "10.215.0.1/24", "10.215.0.2/24");
   pins = bpffsDir("cli-attach");
 });
 
@@ -41,8 +35,7 @@ afterAll(() => {
   pins?.cleanup();
   rmSync(`/sys/fs/bpf/tsbpf/xdp-${HOST}`, { force: true });
   spawnSync("rmdir", ["/sys/fs/bpf/tsbpf"]); // the default link directory, if attach created it and it is empty
-  spawnSync("ip", ["link", "del", HOST]);
-  spawnSync("ip", ["netns", "del", NS]);
+  removeVeth?.();
 });
 
 describe.each(["generic", "native"] as const)("%s mode", (mode) => {

@@ -90,3 +90,24 @@ export function u64le(n: bigint | number): Uint8Array {
   b.writeBigUInt64LE(BigInt(n));
   return b;
 }
+
+/**
+ * A veth pair with `host` in this (root) namespace and `peer` in a new namespace `ns`,
+ * addressed and up. Anything left by an earlier run with the same names is removed first.
+ */
+export function vethToNamespace(ns: string, host: string, peer: string, hostCidr: string, peerCidr: string): () => void {
+  const ip = (...args: string[]) => execFileSync("ip", args);
+  const cleanup = () => {
+    spawnSync("ip", ["link", "del", host]);
+    spawnSync("ip", ["netns", "del", ns]);
+  };
+  cleanup();
+  ip("netns", "add", ns);
+  ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
+  ip("addr", "add", hostCidr, "dev", host);
+  ip("link", "set", host, "up");
+  ip("-n", ns, "addr", "add", peerCidr, "dev", peer);
+  ip("-n", ns, "link", "set", peer, "up");
+  ip("-n", ns, "link", "set", "lo", "up");
+  return cleanup;
+}

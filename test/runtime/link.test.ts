@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InterfaceError, listXdpLinks, loadObject, openFdCount, XdpLink, type BpfObject } from "../../runtime/index.ts";
-import { bpffsDir, compileC } from "./helpers.ts";
+import { bpffsDir, compileC, vethToNamespace } from "./helpers.ts";
 
 const tag = `${process.pid % 100000}`;
 const NS = `tsbpfrt-${tag}`;
@@ -24,17 +24,10 @@ const xdpShown = (iface: string) => {
 let obj: BpfObject;
 let pins: { dir: string; cleanup: () => void };
 let hostIndex = 0;
+let removeVeth: (() => void) | undefined;
 
 beforeAll(async () => {
-  spawnSync("ip", ["netns", "del", NS]);
-  spawnSync("ip", ["link", "del", HOST_IF]);
-  ip("netns", "add", NS);
-  ip("link", "add", HOST_IF, "type", "veth", "peer", "name", PEER_IF, "netns", NS);
-  ip("addr", "add", "10.213.0.1/24", "dev", HOST_IF);
-  ip("link", "set", HOST_IF, "up");
-  inNs("ip", "addr", "add", "10.213.0.2/24", "dev", PEER_IF);
-  inNs("ip", "link", "set", PEER_IF, "up");
-  inNs("ip", "link", "set", "lo", "up");
+  removeVeth = vethToNamespace(NS, HOST_IF, PEER_IF, "10.213.0.1/24", "10.213.0.2/24");
   hostIndex = Number(/^(\d+):/.exec(execFileSync("ip", ["-o", "link", "show", HOST_IF], { encoding: "utf8" }))![1]);
   pins = bpffsDir("link");
   obj = await loadObject(compileC("hash_count"));
@@ -43,8 +36,7 @@ beforeAll(async () => {
 afterAll(() => {
   obj?.close();
   pins?.cleanup();
-  spawnSync("ip", ["link", "del", HOST_IF]);
-  spawnSync("ip", ["netns", "del", NS]);
+  removeVeth?.();
 });
 
 describe("XDP links", () => {
