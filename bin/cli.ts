@@ -23,9 +23,16 @@ export function buildCommand(): Command {
     .argument("<file>", "program source (.ts)")
     .option("-o, --output <file>", "object file to write (default: bpf-out/<name>.o)")
     .option("--emit-llvm", "also write the optimized LLVM IR next to the object (.ll)")
-    .action(async (file: string, opts: { output?: string; emitLlvm?: boolean }) => {
+    .option("--timings", "print the time each compiler phase took")
+    .action(async (file: string, opts: { output?: string; emitLlvm?: boolean; timings?: boolean }) => {
+      const started = performance.now();
       const result = await compileOrReport(file, { emitLlvm: opts.emitLlvm });
       if (!result) return;
+      if (opts.timings) {
+        const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
+        for (const [name, ms] of Object.entries(result.timings)) console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
+        console.log(`${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`);
+      }
       const out = opts.output ?? defaultOutput(file);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       fs.writeFileSync(out, result.object);

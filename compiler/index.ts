@@ -21,24 +21,39 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
   irBefore?: string;
   irAfter?: string;
+  /** Milliseconds spent in each phase (`tsbpf build --timings`). */
+  timings: Record<string, number>;
 }
 
 export function compile(file: string, options: CompileOptions = {}): CompileResult {
+  const timings: Record<string, number> = {};
+  let last = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - last;
+    last = now;
+  };
   const parsed = parseProgram(file);
+  phase("parse");
   const diagnostics: Diagnostic[] = options.skipTypeCheck ? [] : typeErrors(parsed);
+  phase("type check");
   const lowerer = new ModuleLowerer(parsed.source);
   try {
     lowerer.lowerModule();
     diagnostics.push(...lowerer.diagnostics);
     lowerer.di.finalize();
-    if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics) };
+    phase("lower to LLVM IR");
+    if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics), timings };
     const irBefore = options.emitLlvm ? printModule(lowerer.module) : undefined;
     verifyModule(lowerer.module);
     optimize(lowerer.module);
+    phase("optimize (default<O2>)");
     const stack = checkStack(lowerer);
-    if (stack.length) return { diagnostics: stack };
+    if (stack.length) return { diagnostics: stack, timings };
     const irAfter = options.emitLlvm ? printModule(lowerer.module) : undefined;
-    return { object: emitObject(lowerer.module), diagnostics, irBefore, irAfter };
+    const object = emitObject(lowerer.module);
+    phase("BPF code generation");
+    return { object, diagnostics, irBefore, irAfter, timings };
   } finally {
     C.LLVMDisposeModule(lowerer.module);
     C.LLVMContextDispose(lowerer.ctx);
