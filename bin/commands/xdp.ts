@@ -8,13 +8,13 @@ import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
 import type { BpfObject } from "../../runtime/object.ts";
-import { BpfCmd, closeFd, fdById, getPinnedObject, ifNameToIndex, SyscallError } from "../../runtime/sys/index.ts";
+import { BpfCmd, closeFd, fdById, getPinnedObject, ifNameToIndex, inNetns, SyscallError } from "../../runtime/sys/index.ts";
 import { action, CliError, EXIT, interfaceNames, loadObjectFile, toJson } from "./common.ts";
 import { bpffsMounts, ensurePinDir, isOnBpffs, pinObjectTo, xdpAttachments } from "./prog.ts";
 
 /** Where `attach` pins a link when no --pin is given. */
 export const DEFAULT_LINK_DIR = "/sys/fs/bpf/tsbpf";
-export const defaultLinkPin = (ifname: string) => path.join(DEFAULT_LINK_DIR, `xdp-${ifname}`);
+export const defaultLinkPin = (ifname: string, netns?: string) => path.join(DEFAULT_LINK_DIR, netns ? `xdp-${netns}-${ifname}` : `xdp-${ifname}`);
 
 function attachWithMode(progFd: number, ifname: string, mode: XdpMode): { link: XdpLink; mode: "native" | "generic" | "auto"; note?: string } {
   if (mode === "native") {
@@ -81,22 +81,24 @@ export function attachCommand(): Command {
   return new Command("attach")
     .description("attach an XDP program to an interface through a BPF link, pinned so it stays after tsbpf exits")
     .argument("<object>", "BPF ELF object (.o), or an XDP program pinned in bpffs (e.g. by tsbpf load --pin)")
-    .requiredOption("--dev <interface>", "network interface (in this network namespace)")
+    .requiredOption("--dev <interface>", "network interface (in this network namespace, or in --netns)")
+    .option("--netns <name>", "network namespace of the interface (as in `ip netns`)")
     .option("--prog <name>", "program to attach (needed when the object has several XDP programs)")
     .addOption(new Option("--mode <mode>", "native (driver), generic (skb), or auto: native, falling back to generic").choices(["native", "generic", "auto"]).default("auto"))
     .option("--pin <path>", `bpffs path for the link (default ${DEFAULT_LINK_DIR}/xdp-<interface>)`)
     .option("--pin-maps <dir>", "also pin the object's programs and maps under this bpffs directory (read them with tsbpf map dump DIR/NAME)")
     .option("-j, --json", "machine-readable output")
     .addHelpText("after", "\nDetach with: tsbpf detach --dev IF  (or --pin PATH). Maps stay reachable by id (tsbpf map dump id N).\n\nExit codes: 0 ok, 2 usage, 4 verifier rejected, 5 no privilege, 6 no such interface,\n8 something already attached (or the pin exists), 9 mode not supported by the driver.")
-    .action(action(async (file: string, opts: { dev: string; prog?: string; mode: XdpMode; pin?: string; pinMaps?: string; json?: boolean }) => {
-      const ifindex = ifNameToIndex(opts.dev); // a missing interface fails before anything is loaded
-      const pinPath = opts.pin ?? defaultLinkPin(opts.dev);
+    .action(action(async (file: string, opts: { dev: string; netns?: string; prog?: string; mode: XdpMode; pin?: string; pinMaps?: string; json?: boolean }) => {
+      // Interface names and indexes belong to a network namespace: resolve and attach in it.
+      const ifindex = inNetns(opts.netns, () => ifNameToIndex(opts.dev)); // a missing interface fails before anything is loaded
+      const pinPath = opts.pin ?? defaultLinkPin(opts.dev, opts.netns);
       ensurePinDir(path.dirname(pinPath));
       if (fs.existsSync(pinPath)) throw new CliError(`${pinPath} already exists (a link pinned by an earlier attach?); detach it first (tsbpf detach --pin ${pinPath}) or choose --pin`, EXIT.BUSY);
       if (opts.pinMaps) ensurePinDir(opts.pinMaps);
       const target = await openAttachTarget(file, opts);
       try {
-        const { link, mode, note } = attachWithMode(target.fd, opts.dev, opts.mode);
+        const { link, mode, note } = inNetns(opts.netns, () => attachWithMode(target.fd, opts.dev, opts.mode));
         try {
           link.pin(pinPath);
         } catch (e) {
@@ -110,10 +112,10 @@ export function attachCommand(): Command {
         const maps = target.obj
           ? [...target.obj.maps].map(([name, m]) => ({ name, id: m.id, ...(pins?.get(`map:${name}`) ? { pinned: pins.get(`map:${name}`) } : {}) }))
           : progInfo.mapIds.map((id) => ({ name: mapNameById(id), id }));
-        const result = { interface: opts.dev, ifindex, mode, link_id: info.id, link_pin: pinPath, prog_id: progInfo.id, prog: target.name, maps, ...(note ? { note } : {}) };
+        const result = { interface: opts.dev, ...(opts.netns ? { netns: opts.netns } : {}), ifindex, mode, link_id: info.id, link_pin: pinPath, prog_id: progInfo.id, prog: target.name, maps, ...(note ? { note } : {}) };
         if (opts.json) return void console.log(toJson(result, 2));
         if (note) console.log(`note: ${note}`);
-        console.log(`attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev} (ifindex ${ifindex}) in ${mode} mode`);
+        console.log(`attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""} (ifindex ${ifindex}) in ${mode} mode`);
         console.log(`link id ${info.id}, pinned at ${pinPath}`);
         if (maps.length) console.log(`maps: ${maps.map((m) => `${m.name} (id ${m.id}${"pinned" in m ? `, ${m.pinned}` : ""})`).join(", ")}`);
       } finally {
@@ -167,11 +169,19 @@ export function detachCommand(): Command {
   return new Command("detach")
     .description("detach the XDP program from an interface (its BPF link), and remove the link's pin")
     .option("--dev <interface>", "interface to detach from")
+    .option("--netns <name>", "with --dev: the interface is in this network namespace (detaches the link tsbpf attach --netns pinned)")
     .option("--pin <path>", "pinned link to detach (as printed by tsbpf attach)")
     .option("-j, --json", "machine-readable output")
     .addHelpText("after", "\nExit codes: 0 ok, 2 usage, 5 no privilege, 6 no such interface / nothing attached / no such pin.")
-    .action(action((opts: { dev?: string; pin?: string; json?: boolean }) => {
+    .action(action((opts: { dev?: string; netns?: string; pin?: string; json?: boolean }) => {
       if (!opts.dev === !opts.pin) throw new CliError("say what to detach: --dev INTERFACE or --pin PATH (one of them)");
+      // Link info carries an ifindex but no namespace, and indexes repeat across namespaces:
+      // in another namespace, the link is found by the pin `attach --netns` made.
+      if (opts.netns) {
+        if (!opts.dev) throw new CliError("--netns goes with --dev");
+        opts = { ...opts, pin: defaultLinkPin(opts.dev, opts.netns) };
+        if (!fs.existsSync(opts.pin!)) throw new CliError(`no link pinned at ${opts.pin} (attached with tsbpf attach --netns ${opts.netns}?)`, EXIT.NOT_FOUND);
+      }
       const detached: Array<{ link_id: number; prog_id: number; ifindex: number; unpinned: string[] }> = [];
       if (opts.pin) {
         if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
@@ -204,7 +214,7 @@ export function detachCommand(): Command {
       if (opts.json) return void console.log(toJson(detached, 2));
       const names = interfaceNames();
       for (const d of detached) {
-        console.log(`detached link ${d.link_id} (prog id ${d.prog_id}) from ${opts.dev ?? names.get(d.ifindex) ?? `ifindex ${d.ifindex}`}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`);
+        console.log(`detached link ${d.link_id} (prog id ${d.prog_id}) from ${opts.dev ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}` : names.get(d.ifindex) ?? `ifindex ${d.ifindex}`}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`);
       }
     }));
 }

@@ -140,3 +140,28 @@ describe("attach an object file (auto mode, default link pin, maps pinned)", () 
     expect(xdpOn(HOST)).toBeUndefined();
   });
 });
+
+describe("attach --netns: an interface inside another network namespace", () => {
+  const mapsDir = () => join(pins.dir, "netns-maps");
+  const pin = `/sys/fs/bpf/tsbpf/xdp-${NS}-${PEER}`;
+
+  it("attaches to the peer end inside the namespace, counts the replies it receives, detaches by --dev --netns", async () => {
+    // In the root namespace the peer's name means nothing (and may even exist as another interface).
+    const outside = await tsbpf("attach", count, "--dev", PEER, "--mode", "generic");
+    expect(outside.status).toBe(EXIT.NOT_FOUND);
+    const r = await tsbpf("attach", count, "--dev", PEER, "--netns", NS, "--mode", "generic", "--pin-maps", mapsDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`to ${PEER} in ${NS} \\(ifindex \\d+\\) in generic mode`));
+    expect(existsSync(pin)).toBe(true);
+    expect(/xdpgeneric/.test(execFileSync("ip", ["-n", NS, "link", "show", PEER], { encoding: "utf8" }))).toBe(true);
+    expect(ping(3).status).toBe(0); // echo replies arrive on the peer end
+    const dumped = await tsbpfJson<Array<{ key: number; value: { packets: number } }>>("map", "dump", join(mapsDir(), "counts"));
+    expect(dumped.find((e) => e.key === IPV4)!.value.packets).toBeGreaterThanOrEqual(3);
+    const d = await tsbpf("detach", "--dev", PEER, "--netns", NS);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(new RegExp(`from ${PEER} in ${NS}; removed ${pin}`));
+    expect(/xdp/.test(execFileSync("ip", ["-n", NS, "link", "show", PEER], { encoding: "utf8" }))).toBe(false);
+    const again = await tsbpf("detach", "--dev", PEER, "--netns", NS);
+    expect(again.status).toBe(EXIT.NOT_FOUND);
+  });
+});
