@@ -339,7 +339,14 @@ function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
     }
   }
-  const type = commonType(f, a, b, node);
+  let type = commonType(f, a, b, node);
+  // A literal too large for the other operand's type is compared in 64 bits (`u32 < 0x100000000`
+  // is always true, not `< 0`). Negative literals with unsigned operands still take their type.
+  const literal = a.kind === "const" ? a.value : b.kind === "const" ? b.value : undefined;
+  if (literal !== undefined && type.bits < 64 && (literal >= 0n || type.signed)
+    && (type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal)) !== literal) {
+    type = type.signed ? INT_TYPES.i64! : INT_TYPES.u64!;
+  }
   const x = f.toInt(a, type, node).v, y = f.toInt(b, type, node).v;
   const s = type.signed;
   const pred = eq ? LLVMIntEQ : ne ? LLVMIntNE
@@ -365,7 +372,12 @@ function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT {
   }
   const t = ta ?? tb;
   if (t) return arithmeticType(t, t);
-  return f.defaultType(a as Extract<Val, { kind: "const" }>);
+  // Two constants (the arms of `c ? 1 : 0x100000000`): a type that holds both.
+  const ca = a as Extract<Val, { kind: "const" }>, cb = b as Extract<Val, { kind: "const" }>;
+  const da = f.defaultType(ca), db = f.defaultType(cb);
+  if (da.signed === db.signed) return da.bits >= db.bits ? da : db;
+  const signed = f.defaultType({ kind: "const", value: -1n, big: ca.big || cb.big });
+  return ca.value <= 0x7fffffffn && cb.value <= 0x7fffffffn ? signed : INT_TYPES.i64!;
 }
 
 const isBigType = (t: IntT) => t.bits === 64;

@@ -252,11 +252,17 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
   const sw = C.LLVMBuildSwitch(f.b, f.toInt(subject, subject.type, st.getExpression()).v, defaultIndex >= 0 ? blocks[defaultIndex] : done, clauses.length);
+  const seen = new Set<bigint>();
   clauses.forEach((c, i) => {
     if (Node.isCaseClause(c)) {
       const v = f.m.decls.tryConstValue(c.getExpression());
       if (v === undefined) throw new CompileError(c.getExpression(), "case labels must be constants");
-      C.LLVMAddCase(sw, f.constInt(subject.type, v), blocks[i]);
+      // As in JavaScript (===): a label outside the subject's range never matches (`case 256` on
+      // a u8, `case 255` on an i8), and of two equal labels the first wins.
+      const t = subject.type;
+      if ((t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v)) !== v || seen.has(v)) return;
+      seen.add(v);
+      C.LLVMAddCase(sw, f.constInt(t, v), blocks[i]);
     }
   });
   const outer = f.loops[f.loops.length - 1];

@@ -121,3 +121,16 @@ describe("sample_printk", () => {
     }
   });
 });
+
+describe("literal_ranges", () => {
+  let c: Corpus;
+  beforeAll(async () => { c = await setup("literal_ranges"); });
+  afterAll(() => c?.close());
+  it("compares, switches and merges literals that do not fit the other operand's type by their value", () => {
+    expectLoaded(c, "literal_ranges");
+    const input = Buffer.from([1, 0xff, 1, 0, 0xff, 0xff, 0xff, 0xff]); // a=1 s8=-1 one=1 d=0xffffffff
+    expect(run(c, "literal_ranges", bytes([...eth(0x88b5, []), ...input])).ret).toBe(XDP.PASS);
+    const got = Array.from({ length: 7 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
+    expect(got).toEqual([1n, 1n, 0n, 2n, 2n, 0x100000000n, 0xffffffffffffffffn]);
+  });
+});
