@@ -281,14 +281,14 @@ function lowerBinary(f: FunctionLowerer, expr: Node & { getLeft(): Expression; g
     }
     const target = lvalue(f, left);
     assignTo(f, target, right);
-    return { kind: "void" };
+    return assigned(f, target, expr);
   }
   const compound = ARITHMETIC[op];
   if (compound !== undefined) {
     const target = lvalue(f, left);
     const result = arithmetic(f, compound, f.rvalue(target, left), lowerValue(f, right), expr);
     f.store(target, result, expr);
-    return { kind: "void" };
+    return assigned(f, target, expr);
   }
   if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) return shortCircuit(f, op, left, right);
   if (op === SyntaxKind.QuestionQuestionToken) throw new CompileError(expr, "`??` is not supported; test for null with an if");
@@ -302,6 +302,12 @@ function lowerBinary(f: FunctionLowerer, expr: Node & { getLeft(): Expression; g
   const cmp = comparison(f, op, a, b, expr);
   if (cmp) return cmp;
   return arithmetic(f, op, a, b, expr);
+}
+
+/** The value of an assignment expression (`a = b = 0`, `f(x += 1)`): the target as stored, like `++x`. */
+function assigned(f: FunctionLowerer, target: RefVal, node: Node): Val {
+  if (target.type.kind === "struct" || target.type.kind === "array") return target;
+  return f.load(target, node);
 }
 
 function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val | undefined {

@@ -245,7 +245,8 @@ function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
 }
 
 function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; getCaseBlock(): Node }): void {
-  const subject = f.rvalue(lowerExpr(f, st.getExpression()), st.getExpression());
+  let subject = f.rvalue(lowerExpr(f, st.getExpression()), st.getExpression());
+  if (subject.kind === "const") subject = f.toInt(subject, f.defaultType(subject), st.getExpression());
   if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");

@@ -134,3 +134,17 @@ describe("literal_ranges", () => {
     expect(got).toEqual([1n, 1n, 0n, 2n, 2n, 0x100000000n, 0xffffffffffffffffn]);
   });
 });
+
+describe("assign_value", () => {
+  let c: Corpus;
+  beforeAll(async () => { c = await setup("assign_value"); });
+  afterAll(() => c?.close());
+  it("gives assignments the value stored", () => {
+    expectLoaded(c, "assign_value");
+    const r = run(c, "assign_value", bytes([...eth(0x88b5, []), 1, 2, 0x12, 0x34]));
+    expect(r.ret).toBe(XDP.PASS);
+    expect([...r.data.subarray(14, 18)]).toEqual([0, 5, 0x12, 0x35]);
+    const got = Array.from({ length: 5 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
+    expect(got).toEqual([5n, 0n, 7n, 0x1235n, 1n]);
+  });
+});
