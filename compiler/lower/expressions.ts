@@ -290,7 +290,7 @@ function lowerBinary(f: FunctionLowerer, expr: Node & { getLeft(): Expression; g
     f.store(target, result, expr);
     return assigned(f, target, expr);
   }
-  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) return shortCircuit(f, op, left, right);
+  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken) return shortCircuit(f, op, left, right, expr);
   if (op === SyntaxKind.QuestionQuestionToken) throw new CompileError(expr, "`??` is not supported; test for null with an if");
   if (op === SyntaxKind.CommaToken) throw new CompileError(expr, "the comma operator is not supported");
   // Compared with null, a reference to a scalar (a map value) is tested, not loaded.
@@ -445,8 +445,13 @@ function foldConst(op: SyntaxKind, a: bigint, b: bigint, node: Node): bigint {
   return v;
 }
 
-function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node): Val {
-  const a = f.toBool(lowerExpr(f, left), left);
+function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node, expr: Node): Val {
+  const t = expr.getType();
+  const numeric = t.isNumber() || t.isBigInt() || t.isNumberLiteral() || t.isBigIntLiteral()
+    || (t.isUnion() && t.getUnionTypes().every((u) => u.isNumber() || u.isBigInt() || u.isNumberLiteral() || u.isBigIntLiteral()));
+  const value = lowerExpr(f, left);
+  if (numeric) return integerShortCircuit(f, op, f.rvalue(value, left), left, right, expr);
+  const a = f.toBool(value, left);
   const from = f.current;
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
   const done = f.block("logic.done");
@@ -461,6 +466,28 @@ function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Nod
   const short = C.LLVMConstInt(f.i1, op === SyntaxKind.AmpersandAmpersandToken ? 0 : 1, 0);
   C.LLVMAddIncoming(phi, [short, b], [from, rhsEnd], 2);
   return { kind: "bool", v: phi };
+}
+
+/** `a && b`, `a || b` on integers: the value of the operand that decides, as in JavaScript (`7 && 5` is 5). */
+function integerShortCircuit(f: FunctionLowerer, op: SyntaxKind, a: Val, left: Node, right: Node, expr: Node): Val {
+  const from = f.current;
+  const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
+  const done = f.block("logic.done");
+  f.positionAt(rhs);
+  const b = lowerValue(f, right);
+  const type = commonType(f, a, b, expr);
+  const vb = f.toInt(b, type, right).v;
+  const rhsEnd = f.current;
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(from);
+  const va = f.toInt(a, type, left).v;
+  const truth = f.toBool(a, left);
+  if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, truth, rhs, done);
+  else C.LLVMBuildCondBr(f.b, truth, done, rhs);
+  f.positionAt(done);
+  const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "");
+  C.LLVMAddIncoming(phi, [va, vb], [from, rhsEnd], 2);
+  return { kind: "int", type, v: phi };
 }
 
 function lowerConditional(f: FunctionLowerer, expr: Node & { getCondition(): Node; getWhenTrue(): Node; getWhenFalse(): Node }, expected?: BType): Val {

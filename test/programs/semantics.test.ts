@@ -148,3 +148,15 @@ describe("assign_value", () => {
     expect(got).toEqual([5n, 0n, 7n, 0x1235n, 1n]);
   });
 });
+
+describe("logic_values", () => {
+  let c: Corpus;
+  beforeAll(async () => { c = await setup("logic_values"); });
+  afterAll(() => c?.close());
+  it("gives && and || on integers the deciding operand", () => {
+    expectLoaded(c, "logic_values");
+    expect(run(c, "logic_values", bytes([...eth(0x88b5, []), 5, 7, 0, 0])).ret).toBe(XDP.PASS);
+    const got = Array.from({ length: 4 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
+    expect(got).toEqual([7n, 7n, 0n, 0n]);
+  });
+});
