@@ -42,7 +42,6 @@ export const conntrack = new LruHashMap(CtKey, CtValue, { maxEntries: FLOW_ENTRI
 export const rnat = new LruHashMap(RnatKey, RnatValue, { maxEntries: FLOW_ENTRIES });
 
 type EthView = Value<typeof Eth>;
-type Ipv4View = Value<typeof Ipv4>;
 
 // ---- The flow hash: murmur3's mixing over the 5-tuple, host order (= lb/flowhash.ts).
 

@@ -1,7 +1,7 @@
 // Calls: packet views (`ctx.header`), map operations, kernel helpers, integer
 // conversions (`u16(x)`), and the program's own functions.
 import type { CallExpression } from "ts-morph";
-import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { Node } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
@@ -352,6 +352,5 @@ function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
   f.at(call);
   helperCall(f, HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
-  void SyntaxKind;
   return { kind: "void" };
 }

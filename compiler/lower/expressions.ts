@@ -151,7 +151,7 @@ function lowerElementAccess(f: FunctionLowerer, expr: Node & { getExpression(): 
       if (v === undefined) throw new CompileError(indexNode, `index ${index.value} is outside the table (length ${object.values.length})`);
       return { kind: "const", value: v, big: false };
     }
-    return tableLookup(f, object, f.toInt(index, INT_TYPES.u32!, indexNode), indexNode);
+    return tableLookup(f, object, f.toInt(index, INT_TYPES.u32!, indexNode));
   }
   if (object.kind !== "ref" || object.type.kind !== "array") throw new CompileError(expr, `${describe(object)} cannot be indexed`);
   const element = object.type.element;
@@ -171,7 +171,7 @@ function lowerElementAccess(f: FunctionLowerer, expr: Node & { getExpression(): 
 }
 
 /** A computed index into a module-level constant table, lowered as a switch (LLVM makes it a lookup). */
-function tableLookup(f: FunctionLowerer, table: Extract<Val, { kind: "table" }>, index: Extract<Val, { kind: "int" }>, node: Node): Val {
+function tableLookup(f: FunctionLowerer, table: Extract<Val, { kind: "table" }>, index: Extract<Val, { kind: "int" }>): Val {
   const type = table.element as IntT;
   const done = f.block("table.done");
   const fallback = f.block("table.out");
@@ -190,7 +190,6 @@ function tableLookup(f: FunctionLowerer, table: Extract<Val, { kind: "table" }>,
   f.positionAt(done);
   const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "table");
   C.LLVMAddIncoming(phi, incoming.map((x) => x[0]), incoming.map((x) => x[1]), incoming.length);
-  void node;
   return { kind: "int", type, v: phi };
 }
 
@@ -365,17 +364,12 @@ function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: No
 
 /** The type two operands are brought to before an operation. */
 function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT {
-  const ta = a.kind === "int" ? a.type : a.kind === "const" ? undefined : undefined;
+  const ta = a.kind === "int" ? a.type : undefined;
   const tb = b.kind === "int" ? b.type : undefined;
   for (const v of [a, b]) {
     if (v.kind !== "int" && v.kind !== "const") throw new CompileError(node, `expected an integer, got ${describe(v)}`);
   }
-  if (ta && tb) {
-    if ((ta.bits === 64) !== (tb.bits === 64) && isBigType(ta) !== isBigType(tb)) {
-      // TypeScript already rejects number/bigint mixes; this is a safety net.
-    }
-    return arithmeticType(ta, tb);
-  }
+  if (ta && tb) return arithmeticType(ta, tb);
   const t = ta ?? tb;
   if (t) return arithmeticType(t, t);
   // Two constants (the arms of `c ? 1 : 0x100000000`): a type that holds both.
@@ -386,7 +380,6 @@ function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT {
   return ca.value <= 0x7fffffffn && cb.value <= 0x7fffffffn ? signed : INT_TYPES.i64!;
 }
 
-const isBigType = (t: IntT) => t.bits === 64;
 
 function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val {
   if (a.kind === "const" && b.kind === "const") return { kind: "const", value: foldConst(op, a.value, b.value, node), big: a.big || b.big };

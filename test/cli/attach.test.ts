@@ -16,7 +16,6 @@ const HOST = `cl${tag}h`; // root namespace: programs attach here
 const PEER = `cl${tag}p`; // inside NS: pings come from here
 const IPV4 = 0; // Class.IPV4 in examples/count.ts
 
-const ip = (...args: string[]) => execFileSync("ip", args);
 const xdpOn = (iface: string): string | undefined => /prog\/xdp(?:generic|drv)? id \d+|xdp(generic|drv)?\/id:\d+/.exec(execFileSync("ip", ["link", "show", iface], { encoding: "utf8" }))?.[0];
 const ping = (n: number) => spawnSync("ip", ["netns", "exec", NS, "ping", "-c", String(n), "-i", "0.2", "-W", "1", "10.215.0.1"], { encoding: "utf8" });
 

@@ -3,14 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { compile } from "../../compiler/index.ts";
 import { loadObject, type BpfObject } from "../../runtime/index.ts";
 import { Counter } from "../../examples/count.ts";
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
 
 const SOURCE = join(ROOT, "examples/count.ts");
 const OBJECT = join(ROOT, "bpf-out/count.o");
-const XDP_DROP = 1, XDP_PASS = 2;
+const XDP_PASS = 2;
 
 function frame(etherType: number, length = 60): Uint8Array {
   const f = new Uint8Array(length);

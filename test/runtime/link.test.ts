@@ -14,8 +14,6 @@ const NS = `tsbpfrt-${tag}`;
 const HOST_IF = `rt${tag}h`; // in our (root) namespace: programs attach here
 const PEER_IF = `rt${tag}p`; // inside NS: traffic comes from here
 
-const ip = (...args: string[]) => execFileSync("ip", args);
-const inNs = (...args: string[]) => execFileSync("ip", ["netns", "exec", NS, ...args]);
 const xdpShown = (iface: string) => {
   const out = execFileSync("ip", ["link", "show", iface], { encoding: "utf8" });
   return /xdp(generic|drv)?/.test(out) && /prog\/xdp id \d+/.test(out);
