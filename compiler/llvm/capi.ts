@@ -34,6 +34,7 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMBuildAShr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBasicBlockAsValue(LLVMBasicBlockRef BB)",
   "LLVMMetadataRef LLVMMDNodeInContext2(LLVMContextRef C, LLVMMetadataRef *MDs, size_t Count)",
+  "LLVMMetadataRef LLVMMDStringInContext2(LLVMContextRef C, const char *Str, size_t SLen)",
   "LLVMValueRef LLVMMetadataAsValue(LLVMContextRef C, LLVMMetadataRef MD)",
   "void LLVMSetMetadata(LLVMValueRef Val, unsigned KindID, LLVMValueRef Node)",
   "LLVMValueRef LLVMBuildAdd(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",

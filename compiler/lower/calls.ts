@@ -83,7 +83,7 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
   if (type.kind !== "int" && type.kind !== "bool") throw new CompileError(node, `expected a ${type.kind}, got ${describe(v)}`);
   // Scalars go through a stack slot: helpers read keys from memory.
   const slot = f.alloca(type, "tmp");
-  f.store({ kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false }, f.rvalue(v, node), node);
+  f.store({ kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false, memory: "stack" }, f.rvalue(v, node), node);
   return slot;
 }
 
@@ -101,7 +101,7 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       f.at(call);
       const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
       if (map.inner) return { kind: "map", map: map.inner, p };
-      return { kind: "ref", type: map.value, p, nullable: true, align: Math.max(8, alignOf(map.value)), packet: false };
+      return { kind: "ref", type: map.value, p, nullable: true, align: Math.max(8, alignOf(map.value)), packet: false, memory: "map" };
     }
     case "update": {
       arity(call, args, 2, 3);
@@ -216,7 +216,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   if (offset.kind === "const") {
     // A constant offset needs no branch here: the program's own null test becomes the check.
     const { p, present } = inBounds(f.constInt(64, offset.value));
-    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true };
+    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true, memory: "packet" };
   }
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
   const off = f.toInt(offset, U64, args[1]!).v;
@@ -231,7 +231,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   C.LLVMAddIncoming(pPhi, [p, f.nullPtr()], [checkEnd, from], 2);
   const okPhi = C.LLVMBuildPhi(f.b, f.i1, "present");
   C.LLVMAddIncoming(okPhi, [present, C.LLVMConstInt(f.i1, 0, 0)], [checkEnd, from], 2);
-  return { kind: "ref", type, p: pPhi, present: okPhi, nullable: true, align: type.align, packet: true };
+  return { kind: "ref", type, p: pPhi, present: okPhi, nullable: true, align: type.align, packet: true, memory: "packet" };
 }
 
 function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {

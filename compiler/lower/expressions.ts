@@ -49,7 +49,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
       if (!expected || (expected.kind !== "struct" && expected.kind !== "array")) {
         throw new CompileError(expr, "this literal needs a known struct or array type: annotate the variable (`const k: Value<typeof Key> = {…}`)");
       }
-      const slot: RefVal = { kind: "ref", type: expected, p: f.alloca(expected, "lit"), nullable: false, align: 8, packet: false };
+      const slot: RefVal = { kind: "ref", type: expected, p: f.alloca(expected, "lit"), nullable: false, align: 8, packet: false, memory: "stack" };
       fillLiteral(f, slot, expr);
       return slot;
     }
@@ -95,7 +95,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (local) {
     if (local.kind === "bound") return local.val;
     if (local.kind === "pointer") return { ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") };
-    return { kind: "ref", type: local.type.kind === "bool" ? BOOL : local.type, p: local.p, nullable: false, align: 8, packet: false };
+    return { kind: "ref", type: local.type.kind === "bool" ? BOOL : local.type, p: local.p, nullable: false, align: 8, packet: false, memory: "stack" };
   }
   const entity = f.m.decls.entityOf(expr);
   if (!entity && decl && Node.isBindingElement(decl)) throw new AlreadyReported(expr); // its destructuring was reported
@@ -501,7 +501,8 @@ function lowerConditional(f: FunctionLowerer, expr: Node & { getCondition(): Nod
     f.positionAt(aBlock); va = a.kind === "ref" ? f.pointerOrNull(a) : f.nullPtr();
     f.positionAt(bBlock); vb = b.kind === "ref" ? f.pointerOrNull(b) : f.nullPtr();
     type = f.i8p;
-    result = (v) => ({ ...ref, present: undefined, p: v, nullable: a.kind === "null" || b.kind === "null" || (a.kind === "ref" && a.nullable) || (b.kind === "ref" && b.nullable) });
+    const memory = a.kind === "ref" && b.kind === "ref" && a.memory === b.memory ? a.memory : a.kind === "null" || b.kind === "null" ? ref.memory : undefined;
+    result = (v) => ({ ...ref, memory, present: undefined, p: v, nullable: a.kind === "null" || b.kind === "null" || (a.kind === "ref" && a.nullable) || (b.kind === "ref" && b.nullable) });
   } else if (a.kind === "bool" || b.kind === "bool") {
     f.positionAt(aBlock); va = f.toBool(a, expr);
     f.positionAt(bBlock); vb = f.toBool(b, expr);

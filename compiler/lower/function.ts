@@ -129,6 +129,7 @@ export class FunctionLowerer {
     const ty = this.int(t.bits);
     const v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
     C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
+    this.m.tagMemory(v, ref.memory);
     return { kind: "int", type: valueType(t), v, swapped: t.bigEndian && t.bits > 8 };
   }
 
@@ -152,6 +153,7 @@ export class FunctionLowerer {
     const v = t.bigEndian ? this.toRaw(val, valueType(t), node) : this.toInt(val, valueType(t), node).v;
     const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
     C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
+    this.m.tagMemory(st, ref.memory);
   }
 
   memcpy(dst: Ref, src: Ref, size: number, align: number) {
@@ -172,7 +174,7 @@ export class FunctionLowerer {
     const f = ref.type.fields.find((x) => x.name === name);
     if (!f) throw new CompileError(node, `struct ${ref.type.name} has no field '${name}'`);
     const align = ref.type.packed ? 1 : Math.min(ref.align, alignOf(f.type));
-    return { kind: "ref", type: f.type, p: this.offset(ref.p, f.offset), nullable: false, align, packet: ref.packet };
+    return { kind: "ref", type: f.type, p: this.offset(ref.p, f.offset), nullable: false, align, packet: ref.packet, memory: ref.memory };
   }
 
   // ---- conversions --------------------------------------------------------------------

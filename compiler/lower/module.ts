@@ -13,7 +13,7 @@ import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "./typenodes.ts";
-import type { Val } from "./values.ts";
+import type { Memory, Val } from "./values.ts";
 
 const LINKAGE_EXTERNAL = 0, LINKAGE_INTERNAL = 8;
 
@@ -32,6 +32,9 @@ export class ModuleLowerer {
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, Ref>();
   private readonly packetPointerLoads: Ref[] = [];
+  private readonly tbaaTags = new Map<Memory, Ref>();
+  private tbaaRoot: Ref | undefined;
+  private tbaaKind: number | undefined;
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
   private readonly globals = new Map<string, Ref>();
@@ -183,6 +186,25 @@ export class ModuleLowerer {
   contextPointer(f: FunctionLowerer, offset: 0 | 4): Ref {
     const v = C.LLVMBuildZExt(f.b, this.contextField(f, offset), f.int(64), "");
     return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
+  }
+
+  /**
+   * Tells LLVM which memory an access touches (type-based alias analysis with one type per
+   * kind of memory): packet, map values and the stack never overlap, so a store to the packet
+   * does not make LLVM reload a map value it already has in a register.
+   */
+  tagMemory(access: Ref, memory: Memory | undefined): void {
+    if (!memory) return;
+    let tag = this.tbaaTags.get(memory);
+    if (!tag) {
+      const md = (s: string) => C.LLVMMDStringInContext2(this.ctx, s, s.length);
+      const zero = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt64TypeInContext(this.ctx), 0, 0));
+      this.tbaaRoot ??= C.LLVMMDNodeInContext2(this.ctx, [md("tsbpf memory")], 1);
+      const type = C.LLVMMDNodeInContext2(this.ctx, [md(memory), this.tbaaRoot, zero], 3);
+      tag = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [type, type, zero], 3));
+      this.tbaaTags.set(memory, tag);
+    }
+    C.LLVMSetMetadata(access, this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4), tag);
   }
 
   private addFunctionAttribute(fn: Ref, name: string): void {
@@ -337,7 +359,7 @@ export class ModuleLowerer {
           const type = param.kind === "int" ? param.type : BOOL;
           const slot = f.alloca(type, p.getName());
           const val: Val = param.kind === "int" ? { kind: "int", type: valueType(param.type), v, swapped: param.type.bigEndian } : { kind: "bool", v };
-          f.store({ kind: "ref", type, p: slot, nullable: false, align: 8, packet: false }, val, p);
+          f.store({ kind: "ref", type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" }, val, p);
           f.locals.set(p.compilerNode, { kind: "slot", type, p: slot });
           return;
         }

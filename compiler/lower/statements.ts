@@ -118,7 +118,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
       return;
     }
     const slot = f.alloca(declared, nameNode.getText());
-    const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: slot, nullable: false, align: 8, packet: false };
+    const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
     if (init) {
       const inner = stripParens(init);
       if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) fillLiteral(f, ref, inner);
@@ -147,7 +147,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     }
     // A struct-valued field copied into a variable keeps its value when the field changes.
     const slot = f.alloca(value.type, nameNode.getText());
-    const copy: Extract<Val, { kind: "ref" }> = { kind: "ref", type: value.type, p: slot, nullable: false, align: 8, packet: false };
+    const copy: Extract<Val, { kind: "ref" }> = { kind: "ref", type: value.type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
     f.store(copy, value, init!);
     f.locals.set(key, { kind: "bound", val: copy });
     return;
@@ -181,7 +181,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     return;
   }
   const slot = f.alloca(type, nameNode.getText());
-  const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type, p: slot, nullable: false, align: 8, packet: false };
+  const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
   f.store(ref, value ?? { kind: "const", value: 0n, big: false }, init ?? d);
   f.locals.set(key, { kind: "slot", type, p: slot });
 }

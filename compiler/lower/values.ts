@@ -4,6 +4,13 @@ import type { Ref } from "../llvm/capi.ts";
 import type { BType, IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
+/**
+ * Which memory a reference points into, where it is known for certain. Packet, map values
+ * and the stack never overlap, and LLVM is told so (TBAA), so a store to the packet does not
+ * force a reload of a map value. Unknown (undefined) is always safe.
+ */
+export type Memory = "packet" | "map" | "stack";
+
 export type Val =
   /**
    * An integer in a register; `type` is never big-endian (values are host-order numbers).
@@ -21,7 +28,7 @@ export type Val =
    * `p` is an i8*; `nullable` for header() and lookup() results not yet checked.
    * Packet views carry `present` (an i1) instead of a null `p`: the bounds check itself.
    */
-  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean; present?: Ref }
+  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean; present?: Ref; memory?: Memory }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
   | { kind: "map"; map: MapInfo; p?: Ref }
