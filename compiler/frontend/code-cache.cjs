@@ -41,7 +41,10 @@ exports.saveCodeCache = function saveCodeCache() {
   for (const { script, cacheFile } of pending.splice(0)) {
     try {
       fs.mkdirSync(CACHE_DIR, { recursive: true });
-      fs.writeFileSync(cacheFile, script.createCachedData());
+      // Written aside and renamed, so a build running at the same time never reads half a file.
+      const partial = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(partial, script.createCachedData());
+      fs.renameSync(partial, cacheFile);
     } catch { /* a read-only install just stays uncached */ }
   }
 };
