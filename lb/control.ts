@@ -121,10 +121,7 @@ export class LoadBalancer {
   addVip(spec: VipSpec): number {
     const name = vipName(spec);
     if (this.vipStates.has(name)) throw new Error(`VIP ${name} exists`);
-    const used = new Set([...this.vipStates.values()].map((v) => v.index));
-    let index = 0;
-    while (used.has(index)) index++;
-    if (index >= abi.MAX_VIPS) throw new Error(`at most ${abi.MAX_VIPS} VIPs`);
+    const index = lowestFree([...this.vipStates.values()].map((v) => v.index), abi.MAX_VIPS, "VIPs");
     const state: VipState = { spec, index, backends: new Map(), table: null };
     this.vipStates.set(name, state);
     this.publishTable(state);
@@ -142,10 +139,7 @@ export class LoadBalancer {
   addBackend(vip: VipSpec, backend: BackendSpec): number {
     const state = this.vip(vip);
     if (state.backends.has(backend.addr)) throw new Error(`backend ${backend.addr} already serves ${vipName(vip)}`);
-    const used = new Set(this.idByMember.values());
-    let id = 0;
-    while (used.has(id)) id++;
-    if (id >= abi.MAX_BACKENDS) throw new Error(`at most ${abi.MAX_BACKENDS} backends over all VIPs`);
+    const id = lowestFree(this.idByMember.values(), abi.MAX_BACKENDS, "backends over all VIPs");
     this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
     this.idByMember.set(memberKey(vip, backend.addr), id);
     state.backends.set(backend.addr, { id, addr: backend.addr, mac: backend.mac, weight: backend.weight ?? 1, drained: false });
@@ -242,6 +236,15 @@ export class LoadBalancer {
     this.maps.maglev.updateBatch([...changed].map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]));
     state.table = table;
   }
+}
+
+/** The smallest number in 0..limit-1 not in `used` (VIP indexes, backend ids). */
+function lowestFree(used: Iterable<number>, limit: number, what: string): number {
+  const taken = new Set(used);
+  let n = 0;
+  while (taken.has(n)) n++;
+  if (n >= limit) throw new Error(`at most ${limit} ${what}`);
+  return n;
 }
 
 function memberKey(vip: VipSpec, addr: string): string {
