@@ -24,16 +24,19 @@ export function inNetns<T>(name: string | undefined, fn: () => T): T {
   const path = `/var/run/netns/${name}`;
   if (!existsSync(path)) throw new InterfaceError(`network namespace "${name}" does not exist (ip netns list)`);
   const home = openSync("/proc/thread-self/ns/net", "r");
-  const target = openSync(path, "r");
   try {
-    enter(target, `"${name}"`);
+    const target = openSync(path, "r");
+    try {
+      enter(target, `"${name}"`);
+    } finally {
+      closeSync(target);
+    }
     try {
       return fn();
     } finally {
       enter(home, "(original)");
     }
   } finally {
-    closeSync(target);
     closeSync(home);
   }
 }
