@@ -13,14 +13,22 @@ const ROOT = resolve(import.meta.dirname, "..");
 const PROGRAMS = ["drop_udp_port", "count_proto", "swap_mac_tx", "icmp_echo", "ipv6_exthdr"];
 const BUDGET = 1.1;
 
-interface Row { name: string; ts: number; c: number; tsXlated: number; cXlated: number }
+interface Row {
+  name: string;
+  ts: number;
+  c: number;
+  tsXlated: number;
+  cXlated: number;
+}
 
 /** Instructions as loaded (after relocation) and as translated by the verifier (bpftool's xlated). */
 async function counts(object: Uint8Array, program: string): Promise<{ loaded: number; xlated: number }> {
   const obj = await loadObject(object);
   try {
     const p = obj.program(program);
-    const info = JSON.parse(execFileSync("bpftool", ["prog", "show", "id", String(progId(p.fd)), "--json"], { encoding: "utf8" }));
+    const info = JSON.parse(
+      execFileSync("bpftool", ["prog", "show", "id", String(progId(p.fd)), "--json"], { encoding: "utf8" }),
+    );
     return { loaded: p.insnCount, xlated: info.bytes_xlated / 8 };
   } finally {
     obj.close();
@@ -42,7 +50,17 @@ export async function compareCorpus(): Promise<Row[]> {
     const r = compile(join(ROOT, "test/programs", `${name}.ts`));
     if (!r.object) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
     const cObject = join(out, `${name}.o`);
-    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, "test/programs/c", `${name}.c`), "-o", cObject]);
+    execFileSync("clang-14", [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      join(ROOT, "test/programs/c", `${name}.c`),
+      "-o",
+      cObject,
+    ]);
     const ts = await counts(r.object, name);
     const c = await counts(readFileSync(cObject), name);
     rows.push({ name, ts: ts.loaded, c: c.loaded, tsXlated: ts.xlated, cXlated: c.xlated });
@@ -54,7 +72,10 @@ function table(rows: Row[]): string {
   const lines = [
     "| program | tsbpf insns | clang insns | ratio | tsbpf xlated | clang xlated | xlated ratio |",
     "|---|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.name} | ${r.ts} | ${r.c} | ${(r.ts / r.c).toFixed(2)} | ${r.tsXlated} | ${r.cXlated} | ${(r.tsXlated / r.cXlated).toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.ts} | ${r.c} | ${(r.ts / r.c).toFixed(2)} | ${r.tsXlated} | ${r.cXlated} | ${(r.tsXlated / r.cXlated).toFixed(2)} |`,
+    ),
   ];
   return lines.join("\n");
 }

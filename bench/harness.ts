@@ -40,7 +40,8 @@ import { Tracer, type TraceCounts, type TraceMap } from "./trace.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const M = 65537;
-const XDP_PASS = 2, XDP_TX = 3;
+const XDP_PASS = 2,
+  XDP_TX = 3;
 const ACTION: Record<number, string> = { 0: "ABORTED", 1: "DROP", 2: "PASS", 3: "TX", 4: "REDIRECT" };
 
 export interface BenchOptions {
@@ -97,17 +98,61 @@ const CLIENT_MAC = P.mac("02:00:00:00:00:c1");
 const VIP = P.ip4("10.0.0.100");
 const VPORT = 80;
 const CLIENT = P.ip4("10.0.9.1");
-const BACKENDS = [0, 1, 2, 3].map((i) => ({ id: i, addr: P.ip4(`10.0.1.${i + 1}`), mac: P.mac(`02:00:00:00:01:${(i + 1).toString(16).padStart(2, "0")}`) }));
+const BACKENDS = [0, 1, 2, 3].map((i) => ({
+  id: i,
+  addr: P.ip4(`10.0.1.${i + 1}`),
+  mac: P.mac(`02:00:00:00:01:${(i + 1).toString(16).padStart(2, "0")}`),
+}));
 /** Backend whose address is the VIP and MAC the LB's: forward rewrite is the identity. */
 const SELF_BACKEND = { id: 4, addr: VIP, mac: LB_MAC };
 
-const ESTABLISHED: P.FrameSpec = { ethSrc: LB_MAC, ethDst: LB_MAC, saddr: CLIENT, daddr: VIP, proto: P.TCP, sport: 40000, dport: VPORT, tcpFlags: P.TCP_ACK, payload: 32 };
-const NON_VIP: P.FrameSpec = { ethSrc: CLIENT_MAC, ethDst: LB_MAC, saddr: CLIENT, daddr: P.ip4("10.0.0.99"), proto: P.TCP, sport: 40002, dport: VPORT, tcpFlags: P.TCP_ACK, payload: 32 };
+const ESTABLISHED: P.FrameSpec = {
+  ethSrc: LB_MAC,
+  ethDst: LB_MAC,
+  saddr: CLIENT,
+  daddr: VIP,
+  proto: P.TCP,
+  sport: 40000,
+  dport: VPORT,
+  tcpFlags: P.TCP_ACK,
+  payload: 32,
+};
+const NON_VIP: P.FrameSpec = {
+  ethSrc: CLIENT_MAC,
+  ethDst: LB_MAC,
+  saddr: CLIENT,
+  daddr: P.ip4("10.0.0.99"),
+  proto: P.TCP,
+  sport: 40002,
+  dport: VPORT,
+  tcpFlags: P.TCP_ACK,
+  payload: 32,
+};
 /** A backend's reply; its rnat entry's vip_addr is the backend's own address: identity rewrite. */
-const REPLY: P.FrameSpec = { ethSrc: LB_MAC, ethDst: LB_MAC, saddr: BACKENDS[0]!.addr, daddr: CLIENT, proto: P.TCP, sport: VPORT, dport: 40001, tcpFlags: P.TCP_ACK, payload: 32 };
+const REPLY: P.FrameSpec = {
+  ethSrc: LB_MAC,
+  ethDst: LB_MAC,
+  saddr: BACKENDS[0]!.addr,
+  daddr: CLIENT,
+  proto: P.TCP,
+  sport: VPORT,
+  dport: 40001,
+  tcpFlags: P.TCP_ACK,
+  payload: 32,
+};
 
 function newFlowSpec(i: number): P.FrameSpec {
-  return { ethSrc: CLIENT_MAC, ethDst: LB_MAC, saddr: (P.ip4("10.1.0.0") + i) >>> 0, daddr: VIP, proto: P.TCP, sport: 1024 + (i % 60000), dport: VPORT, tcpFlags: P.TCP_SYN, payload: 32 };
+  return {
+    ethSrc: CLIENT_MAC,
+    ethDst: LB_MAC,
+    saddr: (P.ip4("10.1.0.0") + i) >>> 0,
+    daddr: VIP,
+    proto: P.TCP,
+    sport: 1024 + (i % 60000),
+    dport: VPORT,
+    tcpFlags: P.TCP_SYN,
+    payload: 32,
+  };
 }
 
 let table0Cache: Uint32Array | undefined;
@@ -142,7 +187,8 @@ function configure(obj: BpfObject, table: Uint32Array): void {
 
 /** The maps of configure(), in memory, for bench/trace.ts. */
 function traceMaps(table: Uint32Array): Record<string, TraceMap> {
-  const e = ESTABLISHED, r = REPLY;
+  const e = ESTABLISHED,
+    r = REPLY;
   const le = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
   return {
     vips: { entries: new Map([[P.hex(P.vipKey(VIP, VPORT, P.TCP)), P.vipInfo(0)]]) },
@@ -150,10 +196,17 @@ function traceMaps(table: Uint32Array): Record<string, TraceMap> {
       entries: new Map([...BACKENDS, SELF_BACKEND].map((b) => [P.hex(P.u32key(b.id)), P.backend(b.addr, b.mac)])),
       fallback: (k) => (le(k) < 1024 ? new Uint8Array(12) : undefined),
     },
-    maglev: { entries: new Map(), fallback: (k) => (le(k) < M ? P.u32key(table[le(k)]!) : le(k) < 16 * M ? new Uint8Array(4) : undefined) },
+    maglev: {
+      entries: new Map(),
+      fallback: (k) => (le(k) < M ? P.u32key(table[le(k)]!) : le(k) < 16 * M ? new Uint8Array(4) : undefined),
+    },
     stats: { entries: new Map(), fallback: (k) => (le(k) < 16 ? new Uint8Array(16) : undefined) },
-    conntrack: { entries: new Map([[P.hex(P.flowKey(e.saddr, e.daddr, e.sport, e.dport, e.proto)), P.u32key(SELF_BACKEND.id)]]) },
-    rnat: { entries: new Map([[P.hex(P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto)), P.rnatValue(r.saddr, LB_MAC)]]) },
+    conntrack: {
+      entries: new Map([[P.hex(P.flowKey(e.saddr, e.daddr, e.sport, e.dport, e.proto)), P.u32key(SELF_BACKEND.id)]]),
+    },
+    rnat: {
+      entries: new Map([[P.hex(P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto)), P.rnatValue(r.saddr, LB_MAC)]]),
+    },
   };
 }
 
@@ -200,7 +253,12 @@ export async function runBench(options: BenchOptions, command = "npm run bench")
   }
 }
 
-async function measure(options: BenchOptions, command: string, OUT: string, log: (s: string) => void): Promise<BenchResult> {
+async function measure(
+  options: BenchOptions,
+  command: string,
+  OUT: string,
+  log: (s: string) => void,
+): Promise<BenchResult> {
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail?: string) => {
     checks.push({ name, ok, ...(ok ? {} : { detail }) });
@@ -211,15 +269,25 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
 
   // -- builds: TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang.
   log("building …");
-  const tsObj = join(OUT, "lb.o"), cObj = join(OUT, "lb_c.o"), c3Obj = join(OUT, "lb_c_v3.o"), floorObj = join(OUT, "xdp_tx.o");
+  const tsObj = join(OUT, "lb.o"),
+    cObj = join(OUT, "lb_c.o"),
+    c3Obj = join(OUT, "lb_c_v3.o"),
+    floorObj = join(OUT, "xdp_tx.o");
   const cold: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
-    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", tsObj], { cwd: ROOT, stdio: "pipe" });
+    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", tsObj], {
+      cwd: ROOT,
+      stdio: "pipe",
+    });
     cold.push(performance.now() - t0);
   }
   const clang = (src: string, out: string, ...extra: string[]) =>
-    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", ...extra, "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out], { stdio: "pipe" });
+    execFileSync(
+      "clang-14",
+      ["-O2", "-g", "-target", "bpf", ...extra, "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out],
+      { stdio: "pipe" },
+    );
   const clangTimes: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
@@ -239,9 +307,22 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     else warm.push(dt);
     if (!r.object) throw new Error(`compile(lb/lb.ts) failed: ${JSON.stringify(r.diagnostics)}`);
   }
-  rows.push({ group: "build", name: "build, cold (fresh `tsbpf build` process; C: `clang-14 -O2 -g -c`)", unit: "ms", ts: median(cold), c: median(clangTimes), target: { kind: "abs", max: 1000, label: "≤ 1000 ms" } });
-  rows.push({ group: "build", name: "build, warm (2nd+ `compile()` in one process)", unit: "ms", ts: median(warm), target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
-    note: `1st compile() in the process (module already imported): ${firstInProcess.toFixed(0)} ms` });
+  rows.push({
+    group: "build",
+    name: "build, cold (fresh `tsbpf build` process; C: `clang-14 -O2 -g -c`)",
+    unit: "ms",
+    ts: median(cold),
+    c: median(clangTimes),
+    target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
+  });
+  rows.push({
+    group: "build",
+    name: "build, warm (2nd+ `compile()` in one process)",
+    unit: "ms",
+    ts: median(warm),
+    target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
+    note: `1st compile() in the process (module already imported): ${firstInProcess.toFixed(0)} ms`,
+  });
 
   // -- executed instructions per path (ELF code, interpreted: no timing noise)
   const traced = new Map<string, Record<ImplName, TraceCounts>>();
@@ -260,8 +341,11 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       const out = {} as Record<ImplName, TraceCounts>;
       for (const impl of IMPLS) {
         const res = tracers[impl].run(P.frame(spec), traceMaps(table0()));
-        check(`${impl} ${name}: interpreted run gives ${ACTION[retval]} and the expected bytes`, res.retval === retval && P.equalBytes(res.data, want),
-          `retval ${ACTION[res.retval] ?? res.retval}, out ${P.hex(res.data)}`);
+        check(
+          `${impl} ${name}: interpreted run gives ${ACTION[retval]} and the expected bytes`,
+          res.retval === retval && P.equalBytes(res.data, want),
+          `retval ${ACTION[res.retval] ?? res.retval}, out ${P.hex(res.data)}`,
+        );
         out[impl] = res.counts;
       }
       traced.set(name, out);
@@ -272,7 +356,11 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
   log("loading …");
   const table = table0();
   const impls: Impl[] = [];
-  for (const [name, path] of [["TS", tsObj], ["C", cObj], ["C3", c3Obj]] as const) {
+  for (const [name, path] of [
+    ["TS", tsObj],
+    ["C", cObj],
+    ["C3", c3Obj],
+  ] as const) {
     const obj = await loadObject(path, { logLevel: 1 });
     configure(obj, table);
     impls.push({ name, obj, prog: obj.program("lb"), forwarded: 0, inserted: 0 });
@@ -286,27 +374,86 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     const info = (p: Program) => {
       const b = objectInfo(p.fd, 232);
       const m = /processed (\d+) insns/.exec(p.verifierLog);
-      return { jited: b.readUInt32LE(16), xlated: b.readUInt32LE(20), verifiedInfo: b.readUInt32LE(216), processed: m ? Number(m[1]) : NaN };
+      return {
+        jited: b.readUInt32LE(16),
+        xlated: b.readUInt32LE(20),
+        verifiedInfo: b.readUInt32LE(216),
+        processed: m ? Number(m[1]) : NaN,
+      };
     };
-    const ti = info(ts.prog), ci = info(c.prog), c3i = info(c3.prog);
+    const ti = info(ts.prog),
+      ci = info(c.prog),
+      c3i = info(c3.prog);
     check("verifier log has 'processed N insns' (TS)", Number.isFinite(ti.processed), ts.prog.verifierLog.slice(-300));
     check("verifier log has 'processed N insns' (C)", Number.isFinite(ci.processed), c.prog.verifierLog.slice(-300));
-    check("log and bpf_prog_info.verified_insns agree (TS)", ti.processed === ti.verifiedInfo, `${ti.processed} vs ${ti.verifiedInfo}`);
-    check("log and bpf_prog_info.verified_insns agree (C)", ci.processed === ci.verifiedInfo, `${ci.processed} vs ${ci.verifiedInfo}`);
-    rows.push({ group: "code", name: "ELF instructions (as loaded)", unit: "insns", ts: ts.prog.insnCount, c: c.prog.insnCount, c3: c3.prog.insnCount });
-    rows.push({ group: "code", name: "xlated instructions", unit: "insns", ts: ti.xlated / 8, c: ci.xlated / 8, c3: c3i.xlated / 8, target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" } });
+    check(
+      "log and bpf_prog_info.verified_insns agree (TS)",
+      ti.processed === ti.verifiedInfo,
+      `${ti.processed} vs ${ti.verifiedInfo}`,
+    );
+    check(
+      "log and bpf_prog_info.verified_insns agree (C)",
+      ci.processed === ci.verifiedInfo,
+      `${ci.processed} vs ${ci.verifiedInfo}`,
+    );
+    rows.push({
+      group: "code",
+      name: "ELF instructions (as loaded)",
+      unit: "insns",
+      ts: ts.prog.insnCount,
+      c: c.prog.insnCount,
+      c3: c3.prog.insnCount,
+    });
+    rows.push({
+      group: "code",
+      name: "xlated instructions",
+      unit: "insns",
+      ts: ti.xlated / 8,
+      c: ci.xlated / 8,
+      c3: c3i.xlated / 8,
+      target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" },
+    });
     rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated, c3: c3i.xlated });
     rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited, c3: c3i.jited });
-    rows.push({ group: "code", name: "verifier-processed instructions", unit: "insns", ts: ti.processed, c: ci.processed, c3: c3i.processed, target: { kind: "ratio", max: 1.0, label: "TS ≤ C" } });
-    const brk = (k: TraceCounts) => `${k.bswap} bswap, ${k.stackLoads}+${k.stackStores} stack ld/st, ${k.loads}+${k.stores} other ld/st, ${k.alu} ALU, ${k.jmp} jumps, ${k.calls} calls`;
+    rows.push({
+      group: "code",
+      name: "verifier-processed instructions",
+      unit: "insns",
+      ts: ti.processed,
+      c: ci.processed,
+      c3: c3i.processed,
+      target: { kind: "ratio", max: 1.0, label: "TS ≤ C" },
+    });
+    const brk = (k: TraceCounts) =>
+      `${k.bswap} bswap, ${k.stackLoads}+${k.stackStores} stack ld/st, ${k.loads}+${k.stores} other ld/st, ${k.alu} ALU, ${k.jmp} jumps, ${k.calls} calls`;
     for (const [name, t] of traced) {
-      rows.push({ group: "code", name: `executed instructions: ${name}`, unit: "insns", ts: t.TS.insns, c: t.C.insns, c3: t.C3.insns, note: `TS: ${brk(t.TS)}; C: ${brk(t.C)}; C v3: ${brk(t.C3)}` });
+      rows.push({
+        group: "code",
+        name: `executed instructions: ${name}`,
+        unit: "insns",
+        ts: t.TS.insns,
+        c: t.C.insns,
+        c3: t.C3.insns,
+        note: `TS: ${brk(t.TS)}; C: ${brk(t.C)}; C v3: ${brk(t.C3)}`,
+      });
     }
 
     // -- packet paths
-    interface Path { name: string; spec: P.FrameSpec; retval: number; expected: Uint8Array; forward: boolean }
+    interface Path {
+      name: string;
+      spec: P.FrameSpec;
+      retval: number;
+      expected: Uint8Array;
+      forward: boolean;
+    }
     const paths: Path[] = [
-      { name: "established flow (conntrack hit)", spec: ESTABLISHED, retval: XDP_TX, expected: P.frame(ESTABLISHED), forward: true },
+      {
+        name: "established flow (conntrack hit)",
+        spec: ESTABLISHED,
+        retval: XDP_TX,
+        expected: P.frame(ESTABLISHED),
+        forward: true,
+      },
       { name: "non-VIP pass", spec: NON_VIP, retval: XDP_PASS, expected: P.frame(NON_VIP), forward: false },
       { name: "reverse NAT", spec: REPLY, retval: XDP_TX, expected: P.frame(REPLY), forward: false },
     ];
@@ -318,7 +465,11 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       const r = impl.prog.testRun({ data, repeat });
       if (path.forward) impl.forwarded += repeat;
       if (r.retval !== path.retval || !P.equalBytes(r.data, path.expected)) {
-        check(`${impl.name} ${path.name}: ${what}`, false, `retval ${ACTION[r.retval] ?? r.retval} (want ${ACTION[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`);
+        check(
+          `${impl.name} ${path.name}: ${what}`,
+          false,
+          `retval ${ACTION[r.retval] ?? r.retval} (want ${ACTION[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`,
+        );
         throw new Error(`${impl.name} ${path.name}: took another path (${what}); see checks`);
       }
       return r.duration;
@@ -334,7 +485,10 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       }
     }
     const floorCheck = floor.testRun({ data: P.frame(ESTABLISHED), repeat: 1 });
-    check("XDP_TX floor returns TX, frame unchanged", floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)));
+    check(
+      "XDP_TX floor returns TX, frame unchanged",
+      floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)),
+    );
 
     log(`measuring repeated paths: ${options.samples} samples × repeat ${options.repeat} …`);
     const times = new Map<string, Record<ImplName, number[]>>(paths.map((p) => [p.name, byImpl(() => [])]));
@@ -344,7 +498,8 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     for (let s = 0; s < options.samples; s++) {
       const order = rotate(impls, s);
       paths.forEach((path, k) => {
-        for (const impl of order) times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
+        for (const impl of order)
+          times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
       });
       const f = floor.testRun({ data: floorData, repeat: options.repeat });
       if (f.retval !== XDP_TX) throw new Error("floor did not return XDP_TX");
@@ -359,16 +514,30 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       const spec = newFlowSpec(i);
       const bid = table[flowHash(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto) % M]!;
       const be = BACKENDS[bid]!;
-      const path: Path = { name: "new flow", spec, retval: XDP_TX, expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }), forward: true };
+      const path: Path = {
+        name: "new flow",
+        spec,
+        retval: XDP_TX,
+        expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }),
+        forward: true,
+      };
       const input = P.frame(spec);
       const key = P.flowKey(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto);
       for (const impl of rotate(impls, i)) {
         const ct = impl.obj.map("conntrack");
-        if (ct.lookup(key) !== undefined) newFlowOk = check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
+        if (ct.lookup(key) !== undefined)
+          newFlowOk =
+            check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
         newTimes[impl.name].push(runChecked(impl, path, input, 1, `flow ${i}`));
         impl.inserted++;
         const v = ct.lookup(key);
-        if (!v || !P.equalBytes(v, P.u32key(bid))) newFlowOk = check(`${impl.name} new flow ${i}: recorded`, false, `conntrack value ${v ? P.hex(v) : "absent"}, want backend ${bid}`) && newFlowOk;
+        if (!v || !P.equalBytes(v, P.u32key(bid)))
+          newFlowOk =
+            check(
+              `${impl.name} new flow ${i}: recorded`,
+              false,
+              `conntrack value ${v ? P.hex(v) : "absent"}, want backend ${bid}`,
+            ) && newFlowOk;
       }
       floor1.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
     }
@@ -377,23 +546,61 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
     // -- consistency of the map state with what was measured
     impls.forEach((impl, k) => {
       const dStats = statsPackets(impl.obj) - statsBefore[k]!;
-      check(`${impl.name}: stats[0].packets grew by the forwarded iterations (${impl.forwarded})`, dStats === BigInt(impl.forwarded), `grew by ${dStats}`);
+      check(
+        `${impl.name}: stats[0].packets grew by the forwarded iterations (${impl.forwarded})`,
+        dStats === BigInt(impl.forwarded),
+        `grew by ${dStats}`,
+      );
       const dCt = countEntries(impl.obj, "conntrack") - ctBefore[k]!;
-      check(`${impl.name}: conntrack grew by the new flows only (${impl.inserted})`, dCt === impl.inserted, `grew by ${dCt}`);
+      check(
+        `${impl.name}: conntrack grew by the new flows only (${impl.inserted})`,
+        dCt === impl.inserted,
+        `grew by ${dCt}`,
+      );
       const dRnat = countEntries(impl.obj, "rnat") - rnatBefore[k]!;
-      check(`${impl.name}: rnat grew by the new flows only (${impl.inserted})`, dRnat === impl.inserted, `grew by ${dRnat}`);
+      check(
+        `${impl.name}: rnat grew by the new flows only (${impl.inserted})`,
+        dRnat === impl.inserted,
+        `grew by ${dRnat}`,
+      );
     });
 
-    const floorMed = median(floorTimes), floor1Med = median(floor1);
+    const floorMed = median(floorTimes),
+      floor1Med = median(floor1);
     const nsRow = (name: string, t: Record<ImplName, number[]>, fl: number, note: string): Row => {
-      const a = median(t.TS), b = median(t.C);
-      return { group: "ns/packet", name, unit: "ns", ts: a, c: b, c3: median(t.C3), netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined, target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
-        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)} / C v3 ${mean(t.C3).toFixed(2)}` };
+      const a = median(t.TS),
+        b = median(t.C);
+      return {
+        group: "ns/packet",
+        name,
+        unit: "ns",
+        ts: a,
+        c: b,
+        c3: median(t.C3),
+        netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined,
+        target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
+        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)} / C v3 ${mean(t.C3).toFixed(2)}`,
+      };
     };
-    for (const p of paths) rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
-    rows.push(nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`));
-    rows.push({ group: "ns/packet", name: `XDP_TX floor, repeat ${options.repeat} (bench/xdp_tx.c)`, unit: "ns", c: floorMed, note: `mean ${mean(floorTimes).toFixed(2)}` });
-    rows.push({ group: "ns/packet", name: "XDP_TX floor, repeat 1", unit: "ns", c: floor1Med, note: `mean ${mean(floor1).toFixed(2)}` });
+    for (const p of paths)
+      rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
+    rows.push(
+      nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`),
+    );
+    rows.push({
+      group: "ns/packet",
+      name: `XDP_TX floor, repeat ${options.repeat} (bench/xdp_tx.c)`,
+      unit: "ns",
+      c: floorMed,
+      note: `mean ${mean(floorTimes).toFixed(2)}`,
+    });
+    rows.push({
+      group: "ns/packet",
+      name: "XDP_TX floor, repeat 1",
+      unit: "ns",
+      c: floor1Med,
+      note: `mean ${mean(floor1).toFixed(2)}`,
+    });
   } finally {
     for (const i of impls) i.obj.close();
     floorLoaded.close();
@@ -402,7 +609,11 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
   // -- Maglev (the same measurement as bench/maglev.ts)
   log("maglev …");
   for (const n of [10, 100, 1000]) {
-    const bs: MaglevBackend[] = Array.from({ length: n }, (_, i) => ({ id: i, key: `10.0.${i >> 8}.${i & 255}`, weight: 1 }));
+    const bs: MaglevBackend[] = Array.from({ length: n }, (_, i) => ({
+      id: i,
+      key: `10.0.${i >> 8}.${i & 255}`,
+      weight: 1,
+    }));
     for (let i = 0; i < 3; i++) buildTable(bs);
     const t: number[] = [];
     for (let i = 0; i < options.maglevRuns; i++) {
@@ -410,7 +621,13 @@ async function measure(options: BenchOptions, command: string, OUT: string, log:
       buildTable(bs);
       t.push(performance.now() - t0);
     }
-    rows.push({ group: "maglev", name: `Maglev table build, ${n} backends (M = 65537)`, unit: "ms", ts: median(t), ...(n === 1000 ? { target: { kind: "abs" as const, max: 20, label: "≤ 20 ms" } } : {}) });
+    rows.push({
+      group: "maglev",
+      name: `Maglev table build, ${n} backends (M = 65537)`,
+      unit: "ms",
+      ts: median(t),
+      ...(n === 1000 ? { target: { kind: "abs" as const, max: 20, label: "≤ 20 ms" } } : {}),
+    });
   }
 
   return { rows, checks, machine: machine(), options, command };
@@ -425,17 +642,24 @@ function sh(cmd: string, args: string[]): string {
 }
 
 function machine(): Record<string, string> {
-  const gitDirty = sh("git", ["-C", ROOT, "status", "--porcelain", "--", "compiler", "lb/lb.ts", "bench/lb.c", "runtime"]) !== "";
+  const gitDirty =
+    sh("git", ["-C", ROOT, "status", "--porcelain", "--", "compiler", "lb/lb.ts", "bench/lb.c", "runtime"]) !== "";
   return {
     cpu: cpus()[0]?.model ?? "?",
     nproc: String(cpus().length),
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: sh("uname", ["-r"]),
-    "bpf_jit_enable": existsSync("/proc/sys/net/core/bpf_jit_enable") ? readFileSync("/proc/sys/net/core/bpf_jit_enable", "utf8").trim() : "?",
-    load: loadavg().map((x) => x.toFixed(2)).join(" "),
+    bpf_jit_enable: existsSync("/proc/sys/net/core/bpf_jit_enable")
+      ? readFileSync("/proc/sys/net/core/bpf_jit_enable", "utf8").trim()
+      : "?",
+    load: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" "),
     node: process.version,
     clang: sh("clang-14", ["--version"]).split("\n")[0] ?? "?",
-    commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) + (gitDirty ? " (compiler/runtime/LB sources modified in the working tree)" : ""),
+    commit:
+      sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]) +
+      (gitDirty ? " (compiler/runtime/LB sources modified in the working tree)" : ""),
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
   };
 }
@@ -462,26 +686,42 @@ export function markdown(res: BenchResult): string {
   const lines: string[] = [];
   lines.push(`Command: \`${res.command}\` — ${m.date}`);
   lines.push("");
-  lines.push(`Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}; kernel ${m.kernel} (bpf_jit_enable=${m.bpf_jit_enable}); load average at the end ${m.load}; node ${m.node}; ${m.clang}; tsbpf ${m.commit}.`);
+  lines.push(
+    `Machine: ${m.cpu}, ${m.nproc} CPUs, ${m.memory}; kernel ${m.kernel} (bpf_jit_enable=${m.bpf_jit_enable}); load average at the end ${m.load}; node ${m.node}; ${m.clang}; tsbpf ${m.commit}.`,
+  );
   lines.push("");
-  lines.push("| | unit | TS (tsbpf) | C (clang-14 -O2) | TS/C | TS/C net of floor | target | met | C -mcpu=v3 | TS/C v3 |");
+  lines.push(
+    "| | unit | TS (tsbpf) | C (clang-14 -O2) | TS/C | TS/C net of floor | target | met | C -mcpu=v3 | TS/C v3 |",
+  );
   lines.push("|---|---|---:|---:|---:|---:|---|---|---:|---:|");
   for (const r of res.rows) {
     const ratio = r.ts !== undefined && r.c !== undefined && r.c !== 0 ? (r.ts / r.c).toFixed(3) : "—";
     const met = targetMet(r);
-    lines.push(`| ${r.name} | ${r.unit} | ${fmt(r.ts, r.unit)} | ${fmt(r.c, r.unit)} | ${ratio} | ${r.netRatio !== undefined ? r.netRatio.toFixed(3) : "—"} | ${r.target?.label ?? ""} | ${met === undefined ? "" : met ? "yes" : "**no**"} | ${r.c3 === undefined ? "" : fmt(r.c3, r.unit)} | ${r.c3 && r.ts !== undefined ? (r.ts / r.c3).toFixed(3) : ""} |`);
+    lines.push(
+      `| ${r.name} | ${r.unit} | ${fmt(r.ts, r.unit)} | ${fmt(r.c, r.unit)} | ${ratio} | ${r.netRatio !== undefined ? r.netRatio.toFixed(3) : "—"} | ${r.target?.label ?? ""} | ${met === undefined ? "" : met ? "yes" : "**no**"} | ${r.c3 === undefined ? "" : fmt(r.c3, r.unit)} | ${r.c3 && r.ts !== undefined ? (r.ts / r.c3).toFixed(3) : ""} |`,
+    );
   }
   lines.push("");
-  lines.push(`ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS, C and C v3 interleaved sample by sample (which goes first rotates every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`);
+  lines.push(
+    `ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS, C and C v3 interleaved sample by sample (which goes first rotates every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`,
+  );
   lines.push("");
   const notes = res.rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
   lines.push(...notes);
   lines.push("");
   const failed = res.checks.filter((c) => !c.ok);
-  lines.push(`Path checks: ${res.checks.length - failed.length}/${res.checks.length} passed${failed.length ? ` — FAILED: ${failed.map((f) => f.name).join("; ")}` : ""}.`);
+  lines.push(
+    `Path checks: ${res.checks.length - failed.length}/${res.checks.length} passed${failed.length ? ` — FAILED: ${failed.map((f) => f.name).join("; ")}` : ""}.`,
+  );
   lines.push("");
   const targets = res.rows.filter((r) => r.target);
-  lines.push("Targets: " + targets.map((r) => `${r.name.split(" (")[0]} ${r.target!.label}: ${targetMet(r) ? "met" : "NOT met"}`).join("; ") + ".");
+  lines.push(
+    "Targets: " +
+      targets
+        .map((r) => `${r.name.split(" (")[0]} ${r.target!.label}: ${targetMet(r) ? "met" : "NOT met"}`)
+        .join("; ") +
+      ".",
+  );
   return lines.join("\n");
 }
 
@@ -494,7 +734,8 @@ export function writeReport(md: string, path = join(ROOT, "docs/benchmarks.md"))
   let text: string;
   if (existsSync(path)) {
     const old = readFileSync(path, "utf8");
-    const a = old.indexOf(BEGIN), b = old.indexOf(END);
+    const a = old.indexOf(BEGIN),
+      b = old.indexOf(END);
     text = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.trimEnd()}\n\n${block}\n`;
   } else {
     text = `# Benchmarks: the TS load balancer against its C twin\n\n${block}\n`;

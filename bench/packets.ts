@@ -57,11 +57,29 @@ export function frame(s: FrameSpec): Uint8Array {
   f.set(s.ethDst, 0);
   f.set(s.ethSrc, 6);
   f.set([0x08, 0x00], 12);
-  f.set([0x45, 0, ...be16(totLen), ...be16(0x1234), 0x40, 0, 64, s.proto, 0, 0, ...be32(s.saddr), ...be32(s.daddr)], 14);
+  f.set(
+    [0x45, 0, ...be16(totLen), ...be16(0x1234), 0x40, 0, 64, s.proto, 0, 0, ...be32(s.saddr), ...be32(s.daddr)],
+    14,
+  );
   f.set(be16(~sum16(f, 14, 34) & 0xffff), 24);
   const l4 = 34;
   if (s.proto === TCP) {
-    f.set([...be16(s.sport), ...be16(s.dport), ...be32(1000), ...be32(0), 0x50, s.tcpFlags ?? TCP_ACK, ...be16(512), 0, 0, 0, 0], l4);
+    f.set(
+      [
+        ...be16(s.sport),
+        ...be16(s.dport),
+        ...be32(1000),
+        ...be32(0),
+        0x50,
+        s.tcpFlags ?? TCP_ACK,
+        ...be16(512),
+        0,
+        0,
+        0,
+        0,
+      ],
+      l4,
+    );
   } else {
     f.set([...be16(s.sport), ...be16(s.dport), ...be16(l4len), 0, 0], l4);
   }

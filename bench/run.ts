@@ -6,7 +6,10 @@
 import { FULL, QUICK, markdown, runBench, targetMet, writeReport } from "./harness.ts";
 
 const quick = process.argv.includes("--quick");
-const res = await runBench({ ...(quick ? QUICK : FULL), verbose: true }, quick ? "npm run bench -- --quick" : "npm run bench");
+const res = await runBench(
+  { ...(quick ? QUICK : FULL), verbose: true },
+  quick ? "npm run bench -- --quick" : "npm run bench",
+);
 const md = markdown(res);
 console.log(md);
 if (!quick) {
@@ -14,7 +17,8 @@ if (!quick) {
   console.log("\nwrote docs/benchmarks.md");
 }
 const failed = res.checks.filter((c) => !c.ok);
-for (const r of res.rows.filter((r) => r.target)) console.log(`${targetMet(r) ? "MET    " : "NOT MET"}  ${r.name}: ${r.target!.label}`);
+for (const r of res.rows.filter((r) => r.target))
+  console.log(`${targetMet(r) ? "MET    " : "NOT MET"}  ${r.name}: ${r.target!.label}`);
 if (failed.length) {
   console.error(`${failed.length} path check(s) failed:\n${failed.map((f) => `  ${f.name}: ${f.detail}`).join("\n")}`);
   process.exitCode = 1;

@@ -36,9 +36,15 @@ export interface TraceResult {
 
 const M64 = (1n << 64n) - 1n;
 const M32 = 0xffffffffn;
-const PKT = 0x1000_0000n, CTX = 0x0800_0000n, STACK = 0x2000_0000n, VALUES = 0x3000_0000n;
+const PKT = 0x1000_0000n,
+  CTX = 0x0800_0000n,
+  STACK = 0x2000_0000n,
+  VALUES = 0x3000_0000n;
 
-interface Region { base: bigint; bytes: Uint8Array }
+interface Region {
+  base: bigint;
+  bytes: Uint8Array;
+}
 
 function hexOf(b: Uint8Array): string {
   return Buffer.from(b).toString("hex");
@@ -77,7 +83,11 @@ export class Tracer {
     const cv = new DataView(ctx.buffer);
     cv.setUint32(0, Number(PKT), true);
     cv.setUint32(4, Number(PKT) + pkt.length, true);
-    const regions: Region[] = [{ base: PKT, bytes: pkt }, { base: CTX, bytes: ctx }, { base: STACK, bytes: new Uint8Array(512) }];
+    const regions: Region[] = [
+      { base: PKT, bytes: pkt },
+      { base: CTX, bytes: ctx },
+      { base: STACK, bytes: new Uint8Array(512) },
+    ];
     const valueAddr = new Map<Uint8Array, bigint>();
     let nextValue = VALUES;
     const pointerTo = (v: Uint8Array): bigint => {
@@ -92,7 +102,8 @@ export class Tracer {
     };
     const locate = (addr: bigint, size: number): [Uint8Array, number] => {
       for (const r of regions) {
-        if (addr >= r.base && addr + BigInt(size) <= r.base + BigInt(r.bytes.length)) return [r.bytes, Number(addr - r.base)];
+        if (addr >= r.base && addr + BigInt(size) <= r.base + BigInt(r.bytes.length))
+          return [r.bytes, Number(addr - r.base)];
       }
       throw new Error(`trace: access of ${size} B at 0x${addr.toString(16)} outside every region`);
     };
@@ -111,26 +122,46 @@ export class Tracer {
       return b.slice(o, o + n);
     };
     const mapKeySize: Record<string, number> = { vips: 8, backends: 4, maglev: 4, stats: 4, conntrack: 16, rnat: 16 };
-    const mapValueSize: Record<string, number> = { vips: 8, backends: 12, maglev: 4, stats: 16, conntrack: 4, rnat: 12 };
+    const mapValueSize: Record<string, number> = {
+      vips: 8,
+      backends: 12,
+      maglev: 4,
+      stats: 16,
+      conntrack: 4,
+      rnat: 12,
+    };
 
     const r = new Array<bigint>(11).fill(0n);
     r[1] = CTX;
     r[10] = STACK + 512n;
-    const c: TraceCounts = { insns: 0, alu: 0, bswap: 0, jmp: 0, stackLoads: 0, stackStores: 0, loads: 0, stores: 0, calls: 0, ldImm64: 0 };
+    const c: TraceCounts = {
+      insns: 0,
+      alu: 0,
+      bswap: 0,
+      jmp: 0,
+      stackLoads: 0,
+      stackStores: 0,
+      loads: 0,
+      stores: 0,
+      calls: 0,
+      ldImm64: 0,
+    };
     const SIZE = [4, 2, 1, 8];
     let pc = 0;
     for (let steps = 0; steps < 100_000; steps++) {
       const at = pc * 8;
       const op = this.insns.getUint8(at);
       const regs = this.insns.getUint8(at + 1);
-      const dst = regs & 0xf, src = regs >> 4;
+      const dst = regs & 0xf,
+        src = regs >> 4;
       const off = this.insns.getInt16(at + 2, true);
       const imm = this.insns.getInt32(at + 4, true);
       const cls = op & 7;
       c.insns++;
       pc++;
       switch (cls) {
-        case 0: { // ld_imm64 (map reference)
+        case 0: {
+          // ld_imm64 (map reference)
           c.ldImm64++;
           const name = this.mapAt.get(pc - 1);
           if (name === undefined) {
@@ -143,19 +174,26 @@ export class Tracer {
           pc++;
           break;
         }
-        case 1: { // LDX
+        case 1: {
+          // LDX
           const size = SIZE[(op >> 3) & 3]!;
-          if (src === 10) c.stackLoads++; else c.loads++;
+          if (src === 10) c.stackLoads++;
+          else c.loads++;
           r[dst] = load((r[src]! + BigInt(off)) & M64, size);
           break;
         }
-        case 2: case 3: { // ST, STX
+        case 2:
+        case 3: {
+          // ST, STX
           const size = SIZE[(op >> 3) & 3]!;
-          if (dst === 10) c.stackStores++; else c.stores++;
+          if (dst === 10) c.stackStores++;
+          else c.stores++;
           store((r[dst]! + BigInt(off)) & M64, size, cls === 2 ? BigInt(imm) : r[src]!);
           break;
         }
-        case 4: case 7: { // ALU, ALU64
+        case 4:
+        case 7: {
+          // ALU, ALU64
           c.alu++;
           const is64 = cls === 7;
           const code = op & 0xf0;
@@ -171,25 +209,54 @@ export class Tracer {
           const bits = is64 ? 64n : 32n;
           let v: bigint;
           switch (code) {
-            case 0x00: v = a + b; break;
-            case 0x10: v = a - b; break;
-            case 0x20: v = a * b; break;
-            case 0x30: v = b === 0n ? 0n : a / b; break;
-            case 0x40: v = a | b; break;
-            case 0x50: v = a & b; break;
-            case 0x60: v = a << (b & (bits - 1n)); break;
-            case 0x70: v = a >> (b & (bits - 1n)); break;
-            case 0x80: v = -a; break;
-            case 0x90: v = b === 0n ? a : a % b; break;
-            case 0xa0: v = a ^ b; break;
-            case 0xb0: v = b; break;
-            case 0xc0: v = (is64 ? s64(a) : sext32(a)) >> (b & (bits - 1n)); break;
-            default: throw new Error(`trace: ALU op 0x${op.toString(16)}`);
+            case 0x00:
+              v = a + b;
+              break;
+            case 0x10:
+              v = a - b;
+              break;
+            case 0x20:
+              v = a * b;
+              break;
+            case 0x30:
+              v = b === 0n ? 0n : a / b;
+              break;
+            case 0x40:
+              v = a | b;
+              break;
+            case 0x50:
+              v = a & b;
+              break;
+            case 0x60:
+              v = a << (b & (bits - 1n));
+              break;
+            case 0x70:
+              v = a >> (b & (bits - 1n));
+              break;
+            case 0x80:
+              v = -a;
+              break;
+            case 0x90:
+              v = b === 0n ? a : a % b;
+              break;
+            case 0xa0:
+              v = a ^ b;
+              break;
+            case 0xb0:
+              v = b;
+              break;
+            case 0xc0:
+              v = (is64 ? s64(a) : sext32(a)) >> (b & (bits - 1n));
+              break;
+            default:
+              throw new Error(`trace: ALU op 0x${op.toString(16)}`);
           }
           r[dst] = v & mask;
           break;
         }
-        case 5: case 6: { // JMP, JMP32
+        case 5:
+        case 6: {
+          // JMP, JMP32
           const code = op & 0xf0;
           if (code === 0x90) return { retval: Number(r[0]! & M32), data: pkt, counts: c };
           if (code === 0x80) {
@@ -201,39 +268,70 @@ export class Tracer {
               let v = m.entries.get(hexOf(key));
               if (!v && m.fallback) {
                 const f = m.fallback(key);
-                if (f) { v = f; m.entries.set(hexOf(key), f); }
+                if (f) {
+                  v = f;
+                  m.entries.set(hexOf(key), f);
+                }
               }
               r[0] = v ? pointerTo(v) : 0n;
             } else if (imm === 2) {
               const val = bytesAt(r[3]!, mapValueSize[name]!);
               const old = m.entries.get(hexOf(key));
-              if (old) old.set(val); else m.entries.set(hexOf(key), val);
+              if (old) old.set(val);
+              else m.entries.set(hexOf(key), val);
               r[0] = 0n;
             } else throw new Error(`trace: helper ${imm}`);
             for (const k of [1, 2, 3, 4, 5]) r[k] = 0xdeadn; // clobbered
             break;
           }
           c.jmp++;
-          if (code === 0x00) { pc += off; break; }
+          if (code === 0x00) {
+            pc += off;
+            break;
+          }
           const is32 = cls === 6;
           const mask = is32 ? M32 : M64;
           const a = r[dst]! & mask;
           const b = (op & 0x08 ? r[src]! : BigInt.asUintN(64, BigInt(imm))) & mask;
-          const sa = is32 ? sext32(a) : s64(a), sb = is32 ? sext32(b) : s64(b);
+          const sa = is32 ? sext32(a) : s64(a),
+            sb = is32 ? sext32(b) : s64(b);
           let t: boolean;
           switch (code) {
-            case 0x10: t = a === b; break;
-            case 0x20: t = a > b; break;
-            case 0x30: t = a >= b; break;
-            case 0x40: t = (a & b) !== 0n; break;
-            case 0x50: t = a !== b; break;
-            case 0x60: t = sa > sb; break;
-            case 0x70: t = sa >= sb; break;
-            case 0xa0: t = a < b; break;
-            case 0xb0: t = a <= b; break;
-            case 0xc0: t = sa < sb; break;
-            case 0xd0: t = sa <= sb; break;
-            default: throw new Error(`trace: JMP op 0x${op.toString(16)}`);
+            case 0x10:
+              t = a === b;
+              break;
+            case 0x20:
+              t = a > b;
+              break;
+            case 0x30:
+              t = a >= b;
+              break;
+            case 0x40:
+              t = (a & b) !== 0n;
+              break;
+            case 0x50:
+              t = a !== b;
+              break;
+            case 0x60:
+              t = sa > sb;
+              break;
+            case 0x70:
+              t = sa >= sb;
+              break;
+            case 0xa0:
+              t = a < b;
+              break;
+            case 0xb0:
+              t = a <= b;
+              break;
+            case 0xc0:
+              t = sa < sb;
+              break;
+            case 0xd0:
+              t = sa <= sb;
+              break;
+            default:
+              throw new Error(`trace: JMP op 0x${op.toString(16)}`);
           }
           if (t) pc += off;
           break;

@@ -30,8 +30,11 @@ export function buildCommand(): Command {
       if (!result) return;
       if (opts.timings) {
         const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
-        for (const [name, ms] of Object.entries(result.timings)) console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
-        console.log(`${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`);
+        for (const [name, ms] of Object.entries(result.timings))
+          console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
+        console.log(
+          `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
+        );
       }
       const out = opts.output ?? defaultOutput(file);
       fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -46,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
     .description("compile TypeScript to eBPF/XDP and load it into the kernel")
     .exitOverride()
     .showHelpAfterError();
-  for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()]) program.addCommand(usageErrorsToMain(command));
+  for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()])
+    program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
   program.addHelpText("after", exitCodesHelp());
   try {

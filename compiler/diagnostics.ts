@@ -13,7 +13,10 @@ export interface Diagnostic {
 
 /** Thrown while lowering a construct the subset does not support; caught per statement. */
 export class CompileError extends Error {
-  constructor(readonly node: Node, message: string) {
+  constructor(
+    readonly node: Node,
+    message: string,
+  ) {
     super(message);
   }
 }

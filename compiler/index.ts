@@ -63,6 +63,11 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return ds
-    .filter((d) => { const k = `${d.file}:${d.line}:${d.column}:${d.message}`; if (seen.has(k)) return false; seen.add(k); return true; })
+    .filter((d) => {
+      const k = `${d.file}:${d.line}:${d.column}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }

@@ -2,40 +2,88 @@
 // runtime/lang/types.ts lays out the same declarations for userspace; test/compiler checks
 // that both agree with the BTF LLVM emits.
 
-export interface IntT { kind: "int"; name: string; bits: 8 | 16 | 32 | 64; signed: boolean; bigEndian: boolean }
-export interface BoolT { kind: "bool" }
-export interface ArrayT { kind: "array"; element: BType; length: number }
-export interface FieldT { name: string; type: BType; offset: number }
-export interface StructT { kind: "struct"; name: string; fields: FieldT[]; size: number; align: number; packed: boolean }
+export interface IntT {
+  kind: "int";
+  name: string;
+  bits: 8 | 16 | 32 | 64;
+  signed: boolean;
+  bigEndian: boolean;
+}
+export interface BoolT {
+  kind: "bool";
+}
+export interface ArrayT {
+  kind: "array";
+  element: BType;
+  length: number;
+}
+export interface FieldT {
+  name: string;
+  type: BType;
+  offset: number;
+}
+export interface StructT {
+  kind: "struct";
+  name: string;
+  fields: FieldT[];
+  size: number;
+  align: number;
+  packed: boolean;
+}
 export type BType = IntT | BoolT | ArrayT | StructT;
 
-const int = (name: string, bits: IntT["bits"], signed: boolean, bigEndian = false): IntT =>
-  ({ kind: "int", name, bits, signed, bigEndian });
+const int = (name: string, bits: IntT["bits"], signed: boolean, bigEndian = false): IntT => ({
+  kind: "int",
+  name,
+  bits,
+  signed,
+  bigEndian,
+});
 
 /** The integer types of the language, by their names in `tsbpf`. */
 export const INT_TYPES: Record<string, IntT> = {
-  u8: int("u8", 8, false), u16: int("u16", 16, false), u32: int("u32", 32, false), u64: int("u64", 64, false),
-  i8: int("i8", 8, true), i16: int("i16", 16, true), i32: int("i32", 32, true), i64: int("i64", 64, true),
-  be16: int("be16", 16, false, true), be32: int("be32", 32, false, true), be64: int("be64", 64, false, true),
+  u8: int("u8", 8, false),
+  u16: int("u16", 16, false),
+  u32: int("u32", 32, false),
+  u64: int("u64", 64, false),
+  i8: int("i8", 8, true),
+  i16: int("i16", 16, true),
+  i32: int("i32", 32, true),
+  i64: int("i64", 64, true),
+  be16: int("be16", 16, false, true),
+  be32: int("be32", 32, false, true),
+  be64: int("be64", 64, false, true),
 };
-export const U8 = INT_TYPES.u8!, U32 = INT_TYPES.u32!, U64 = INT_TYPES.u64!, I32 = INT_TYPES.i32!, I64 = INT_TYPES.i64!;
+export const U8 = INT_TYPES.u8!,
+  U32 = INT_TYPES.u32!,
+  U64 = INT_TYPES.u64!,
+  I32 = INT_TYPES.i32!,
+  I64 = INT_TYPES.i64!;
 export const BOOL: BoolT = { kind: "bool" };
 
 export function sizeOf(t: BType): number {
   switch (t.kind) {
-    case "int": return t.bits / 8;
-    case "bool": return 1;
-    case "array": return sizeOf(t.element) * t.length;
-    case "struct": return t.size;
+    case "int":
+      return t.bits / 8;
+    case "bool":
+      return 1;
+    case "array":
+      return sizeOf(t.element) * t.length;
+    case "struct":
+      return t.size;
   }
 }
 
 export function alignOf(t: BType): number {
   switch (t.kind) {
-    case "int": return t.bits / 8;
-    case "bool": return 1;
-    case "array": return alignOf(t.element);
-    case "struct": return t.align;
+    case "int":
+      return t.bits / 8;
+    case "bool":
+      return 1;
+    case "array":
+      return alignOf(t.element);
+    case "struct":
+      return t.align;
   }
 }
 
@@ -61,10 +109,14 @@ export function valueType(t: IntT): IntT {
 
 export function typeName(t: BType): string {
   switch (t.kind) {
-    case "int": return t.name;
-    case "bool": return "bool";
-    case "array": return `${typeName(t.element)}[${t.length}]`;
-    case "struct": return t.name;
+    case "int":
+      return t.name;
+    case "bool":
+      return "bool";
+    case "array":
+      return `${typeName(t.element)}[${t.length}]`;
+    case "struct":
+      return t.name;
   }
 }
 

@@ -11,15 +11,36 @@ import { ipv4ToU32 } from "./flowhash.ts";
 import type { Value } from "../runtime/lang/index.ts";
 
 export type Proto = "tcp" | "udp";
-export interface VipSpec { addr: string; port: number; proto: Proto }
-export interface BackendSpec { addr: string; mac: string; weight?: number }
+export interface VipSpec {
+  addr: string;
+  port: number;
+  proto: Proto;
+}
+export interface BackendSpec {
+  addr: string;
+  mac: string;
+  weight?: number;
+}
 
 const PROTO_NUMBER: Record<Proto, number> = { tcp: 6, udp: 17 };
 
-export interface BackendState { id: number; addr: string; mac: string; weight: number; drained: boolean }
-interface VipState { spec: VipSpec; index: number; backends: Map<string, BackendState>; table: Uint32Array | null }
+export interface BackendState {
+  id: number;
+  addr: string;
+  mac: string;
+  weight: number;
+  drained: boolean;
+}
+interface VipState {
+  spec: VipSpec;
+  index: number;
+  backends: Map<string, BackendState>;
+  table: Uint32Array | null;
+}
 
-export function vipName(v: VipSpec): string { return `${v.addr}:${v.port}/${v.proto}`; }
+export function vipName(v: VipSpec): string {
+  return `${v.addr}:${v.port}/${v.proto}`;
+}
 
 export function parseMac(mac: string): number[] {
   const parts = mac.split(":").map((h) => parseInt(h, 16));
@@ -31,8 +52,21 @@ function u32ToIpv4(v: number): string {
   return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff].join(".");
 }
 
-export interface VipStatsReport { vip: string; index: number; packets: bigint; bytes: bigint }
-export interface BackendReport { vip: string; addr: string; id: number; weight: number; drained: boolean; slots: number; flows: number }
+export interface VipStatsReport {
+  vip: string;
+  index: number;
+  packets: bigint;
+  bytes: bigint;
+}
+export interface BackendReport {
+  vip: string;
+  addr: string;
+  id: number;
+  weight: number;
+  drained: boolean;
+  slots: number;
+  flows: number;
+}
 
 /** The data plane's maps, typed by lb/lb.ts's declarations. */
 export interface LbMaps {
@@ -55,13 +89,19 @@ export class LoadBalancer {
   private readonly idByMember = new Map<string, number>();
   private link?: XdpLink;
 
-  private constructor(readonly maps: LbMaps, private readonly owned: { close(): void }[]) {}
+  private constructor(
+    readonly maps: LbMaps,
+    private readonly owned: { close(): void }[],
+  ) {}
 
   /** Loads the data plane object (built by `tsbpf build lb/lb.ts`) into the kernel. */
   static async load(objectPath: string): Promise<LoadBalancer> {
     const object = await loadObject(objectPath);
     try {
-      return new LoadBalancer(bindMaps((name, decl) => object.typedMap(decl, name)), [object]);
+      return new LoadBalancer(
+        bindMaps((name, decl) => object.typedMap(decl, name)),
+        [object],
+      );
     } catch (e) {
       object.close();
       throw e;
@@ -95,7 +135,8 @@ export class LoadBalancer {
 
   private loadedObject(): BpfObject {
     const object = this.owned[0] as BpfObject | undefined;
-    if (!object || !("programs" in object)) throw new Error("this needs the LB loaded from its object (LoadBalancer.load)");
+    if (!object || !("programs" in object))
+      throw new Error("this needs the LB loaded from its object (LoadBalancer.load)");
     return object;
   }
 
@@ -106,7 +147,13 @@ export class LoadBalancer {
   }
 
   state(): LbState {
-    return { vips: [...this.vipStates.values()].map((v) => ({ spec: v.spec, index: v.index, backends: [...v.backends.values()] })) };
+    return {
+      vips: [...this.vipStates.values()].map((v) => ({
+        spec: v.spec,
+        index: v.index,
+        backends: [...v.backends.values()],
+      })),
+    };
   }
 
   /** Takes over the state of an LB whose maps already hold it (tables are deterministic). */
@@ -114,14 +161,23 @@ export class LoadBalancer {
     for (const v of state.vips) {
       const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
       for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
-      this.vipStates.set(vipName(v.spec), { spec: v.spec, index: v.index, backends, table: buildTable(maglevMembers(backends)) });
+      this.vipStates.set(vipName(v.spec), {
+        spec: v.spec,
+        index: v.index,
+        backends,
+        table: buildTable(maglevMembers(backends)),
+      });
     }
   }
 
   addVip(spec: VipSpec): number {
     const name = vipName(spec);
     if (this.vipStates.has(name)) throw new Error(`VIP ${name} exists`);
-    const index = lowestFree([...this.vipStates.values()].map((v) => v.index), abi.MAX_VIPS, "VIPs");
+    const index = lowestFree(
+      [...this.vipStates.values()].map((v) => v.index),
+      abi.MAX_VIPS,
+      "VIPs",
+    );
     const state: VipState = { spec, index, backends: new Map(), table: null };
     this.vipStates.set(name, state);
     this.publishTable(state);
@@ -142,7 +198,13 @@ export class LoadBalancer {
     const id = lowestFree(this.idByMember.values(), abi.MAX_BACKENDS, "backends over all VIPs");
     this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
     this.idByMember.set(memberKey(vip, backend.addr), id);
-    state.backends.set(backend.addr, { id, addr: backend.addr, mac: backend.mac, weight: backend.weight ?? 1, drained: false });
+    state.backends.set(backend.addr, {
+      id,
+      addr: backend.addr,
+      mac: backend.mac,
+      weight: backend.weight ?? 1,
+      drained: false,
+    });
     this.publishTable(state);
     return id;
   }
@@ -171,7 +233,8 @@ export class LoadBalancer {
     return [...this.vipStates.values()].map((v) => {
       const perCpu = this.maps.stats.lookupPerCpu(v.index) ?? [];
       return {
-        vip: vipName(v.spec), index: v.index,
+        vip: vipName(v.spec),
+        index: v.index,
         packets: perCpu.reduce((a, s) => a + s.packets, 0n),
         bytes: perCpu.reduce((a, s) => a + s.bytes, 0n),
       };
@@ -191,7 +254,15 @@ export class LoadBalancer {
       for (const id of v.table ?? []) slots.set(id, (slots.get(id) ?? 0) + 1);
       for (const b of v.backends.values()) {
         const flowKey = `${v.spec.addr}:${v.spec.port}/${PROTO_NUMBER[v.spec.proto]}#${b.id}`;
-        out.push({ vip: vipName(v.spec), addr: b.addr, id: b.id, weight: b.weight, drained: b.drained, slots: slots.get(b.id) ?? 0, flows: flows.get(flowKey) ?? 0 });
+        out.push({
+          vip: vipName(v.spec),
+          addr: b.addr,
+          id: b.id,
+          weight: b.weight,
+          drained: b.drained,
+          slots: slots.get(b.id) ?? 0,
+          flows: flows.get(flowKey) ?? 0,
+        });
       }
     }
     return out;
@@ -233,7 +304,9 @@ export class LoadBalancer {
     const table = buildTable(maglevMembers(state.backends));
     const base = state.index * M;
     const changed = state.table ? diffTables(state.table, table) : table.keys();
-    this.maps.maglev.updateBatch([...changed].map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]));
+    this.maps.maglev.updateBatch(
+      [...changed].map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]),
+    );
     state.table = table;
   }
 }

@@ -35,21 +35,46 @@ function printLb(lb: LoadBalancer, lab: Lab) {
   console.log("\nLB stats (per VIP, summed over CPUs):");
   console.log(table([["vip", "packets", "bytes"], ...lb.stats().map((s) => [s.vip, s.packets, s.bytes])]));
   console.log("\nbackends (Maglev slots of 65537, tracked flows):");
-  console.log(table([["vip", "backend", "addr", "slots", "flows"], ...lb.backends().map((b) => [b.vip, nameOf.get(b.addr) ?? "?", b.addr, b.slots, b.flows])]));
+  console.log(
+    table([
+      ["vip", "backend", "addr", "slots", "flows"],
+      ...lb.backends().map((b) => [b.vip, nameOf.get(b.addr) ?? "?", b.addr, b.slots, b.flows]),
+    ]),
+  );
 }
 
 async function main() {
   console.log("building lb/lb.ts …");
-  execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", join(ROOT, "bpf-out/lb.o")], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", join(ROOT, "bpf-out/lb.o")],
+    { stdio: "inherit" },
+  );
 
-  const { lab, lb, http, line, udp: udpVip } = await startLoadBalancedLab({ object: join(ROOT, "bpf-out/lb.o"), backends: 3 });
+  const {
+    lab,
+    lb,
+    http,
+    line,
+    udp: udpVip,
+  } = await startLoadBalancedLab({ object: join(ROOT, "bpf-out/lb.o"), backends: 3 });
   try {
-    console.log(`lab ${lab.prefix}: client ${lab.client.addr}, LB ${lab.lb.addr}, backends ${lab.backends.map((b) => `${b.name}=${b.addr}`).join(" ")}, VIP ${lab.vip}`);
-    console.log(`LB attached to ${lab.lb.ifname} in ${lab.lb.ns} (native XDP); VIPs ${lab.vip}:80/tcp, :81/tcp, :53/udp → ${lab.backends.length} backends`);
+    console.log(
+      `lab ${lab.prefix}: client ${lab.client.addr}, LB ${lab.lb.addr}, backends ${lab.backends.map((b) => `${b.name}=${b.addr}`).join(" ")}, VIP ${lab.vip}`,
+    );
+    console.log(
+      `LB attached to ${lab.lb.ifname} in ${lab.lb.ns} (native XDP); VIPs ${lab.vip}:80/tcp, :81/tcp, :53/udp → ${lab.backends.length} backends`,
+    );
     const names = lab.backends.map((b) => b.name);
-    printLoad(`${REQUESTS} HTTP requests to ${lab.vip}:80, one TCP connection each`, await runLoad(lab, { requests: REQUESTS, concurrency: 16 }), names);
+    printLoad(
+      `${REQUESTS} HTTP requests to ${lab.vip}:80, one TCP connection each`,
+      await runLoad(lab, { requests: REQUESTS, concurrency: 16 }),
+      names,
+    );
     const udp = await runUdp(lab, 300);
-    console.log(`\n300 UDP datagrams to ${lab.vip}:53, each from a socket connected to the VIP: ${udp.ok} answered, ${udp.failed} lost`);
+    console.log(
+      `\n300 UDP datagrams to ${lab.vip}:53, each from a socket connected to the VIP: ${udp.ok} answered, ${udp.failed} lost`,
+    );
     console.log(table([["backend", "answers"], ...names.map((n) => [n, udp.byBackend[n] ?? 0])]));
     printLb(lb, lab);
 
@@ -70,7 +95,11 @@ async function main() {
     });
     console.log(`${STICKY_CONNECTIONS} open connections to ${lab.vip}:81, asked again after the removal:`);
     console.log(table([["connection was on → now", "count"], ...Object.entries(moves).sort()]));
-    printLoad(`${Math.round(REQUESTS / 2)} new HTTP requests after removing ${removed.name}`, await runLoad(lab, { requests: Math.round(REQUESTS / 2), concurrency: 16 }), names);
+    printLoad(
+      `${Math.round(REQUESTS / 2)} new HTTP requests after removing ${removed.name}`,
+      await runLoad(lab, { requests: Math.round(REQUESTS / 2), concurrency: 16 }),
+      names,
+    );
     printLb(lb, lab);
   } finally {
     lb.close();

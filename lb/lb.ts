@@ -3,9 +3,26 @@
 // steps); flow state layouts: docs/lb-state.md. The control plane (lb/control.ts) imports
 // this module to read and write the same maps with the same declarations.
 import {
-  xdp, XdpAction, HashMap, ArrayMap, LruHashMap, PerCpuArrayMap, UpdateFlags,
-  struct, array, bytes, u8, u16, u32, u64, be16, be32, bool, csumReplace4,
-  type Value, type XdpContext,
+  xdp,
+  XdpAction,
+  HashMap,
+  ArrayMap,
+  LruHashMap,
+  PerCpuArrayMap,
+  UpdateFlags,
+  struct,
+  array,
+  bytes,
+  u8,
+  u16,
+  u32,
+  u64,
+  be16,
+  be32,
+  type bool,
+  csumReplace4,
+  type Value,
+  type XdpContext,
 } from "tsbpf";
 import { Eth, Ipv4, Tcp, Udp, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, IP_MF, IP_OFFSET, TCP_RST } from "tsbpf/net";
 
@@ -35,7 +52,14 @@ export const stats = new PerCpuArrayMap(VipStats, { maxEntries: MAX_VIPS });
 
 export const CtKey = struct({ saddr: be32, daddr: be32, sport: be16, dport: be16, proto: u8, pad: array(u8, 3) });
 export const CtValue = struct({ backend: u32 });
-export const RnatKey = struct({ clientAddr: be32, backendAddr: be32, clientPort: be16, vipPort: be16, proto: u8, pad: array(u8, 3) });
+export const RnatKey = struct({
+  clientAddr: be32,
+  backendAddr: be32,
+  clientPort: be16,
+  vipPort: be16,
+  proto: u8,
+  pad: array(u8, 3),
+});
 export const RnatValue = struct({ vipAddr: be32, clientMac: bytes(6), pad: u16 });
 
 export const conntrack = new LruHashMap(CtKey, CtValue, { maxEntries: FLOW_ENTRIES });
@@ -125,7 +149,14 @@ export const lb = xdp((ctx) => {
   // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10).
   const vip = vips.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
   if (vip === null) {
-    const back = rnat.lookup({ clientAddr: ip.daddr, backendAddr: ip.saddr, clientPort: dport, vipPort: sport, proto, pad: [0, 0, 0] });
+    const back = rnat.lookup({
+      clientAddr: ip.daddr,
+      backendAddr: ip.saddr,
+      clientPort: dport,
+      vipPort: sport,
+      proto,
+      pad: [0, 0, 0],
+    });
     if (back === null) return XdpAction.PASS;
     eth.src = eth.dst;
     eth.dst = back.clientMac;
@@ -153,8 +184,11 @@ export const lb = xdp((ctx) => {
     be = backends.lookup(id);
     if (be === null || be.addr === 0) return XdpAction.DROP;
     if (!rst) {
-      rnat.update({ clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-        { vipAddr: ip.daddr, clientMac: eth.src, pad: 0 }, UpdateFlags.ANY);
+      rnat.update(
+        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
+        { vipAddr: ip.daddr, clientMac: eth.src, pad: 0 },
+        UpdateFlags.ANY,
+      );
       conntrack.update(ctKey, { backend: id }, UpdateFlags.ANY);
     }
   }

@@ -2,11 +2,56 @@
 export { BpfObject, loadObject, loadObjectSync, type LoadOptions } from "./object.ts";
 export { ObjectError, TsbpfError } from "./errors.ts";
 export { ElfError, parseElf } from "./elf/index.ts";
-export { Btf, BtfError, BtfLoadError, decodeBtfValue, encodeBtfValue, formatBtfValue, kernelBtf, parseBtf, parseBtfExt, type BtfValue, type MapDefinition } from "./btf/index.ts";
-export { BpfMap, MapError, MapType, mapTypeName, possibleCpus, TypedMap, UpdateFlags, type Codec, type MapDescriptor } from "./maps/index.ts";
 export {
-  formatSourceLocation, listPrograms, openPinnedProgram, Program, programInfo, programInfoById, type ProgramInfo, ProgType, progTypeName, VerifierError, XdpAction,
-  type LogLevel, type SourceLocation, type TestRunInput, type TestRunResult,
+  Btf,
+  BtfError,
+  BtfLoadError,
+  decodeBtfValue,
+  encodeBtfValue,
+  formatBtfValue,
+  kernelBtf,
+  parseBtf,
+  parseBtfExt,
+  type BtfValue,
+  type MapDefinition,
+} from "./btf/index.ts";
+export {
+  BpfMap,
+  MapError,
+  MapType,
+  mapTypeName,
+  possibleCpus,
+  TypedMap,
+  UpdateFlags,
+  type Codec,
+  type MapDescriptor,
+} from "./maps/index.ts";
+export {
+  formatSourceLocation,
+  listPrograms,
+  openPinnedProgram,
+  Program,
+  programInfo,
+  programInfoById,
+  type ProgramInfo,
+  ProgType,
+  progTypeName,
+  VerifierError,
+  XdpAction,
+  type LogLevel,
+  type SourceLocation,
+  type TestRunInput,
+  type TestRunResult,
 } from "./program/index.ts";
 export { ifNameToIndex, inNetns, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
-export { attachXdp, LinkError, linkInfo, listXdpLinks, unpinLink, XdpLink, type AttachXdpOptions, type LinkInfo, type XdpMode } from "./link/index.ts";
+export {
+  attachXdp,
+  LinkError,
+  linkInfo,
+  listXdpLinks,
+  unpinLink,
+  XdpLink,
+  type AttachXdpOptions,
+  type LinkInfo,
+  type XdpMode,
+} from "./link/index.ts";

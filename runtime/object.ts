@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ObjectError, TsbpfError } from "./errors.ts";
 import { parseElf } from "./elf/parse.ts";
 import { SHF, STT, type ElfFile, type ElfSection, type ElfSymbol } from "./elf/types.ts";
-import { Btf, parseBtf } from "./btf/parse.ts";
+import { type Btf, parseBtf } from "./btf/parse.ts";
 import { parseBtfExt, type BtfExt } from "./btf/ext.ts";
 import { fixupBtfForKernel } from "./btf/fixup.ts";
 import { BtfLoadError, loadBtf } from "./btf/load.ts";
@@ -55,13 +55,17 @@ export class BpfObject {
 
   program(name: string): Program {
     const p = this.programs.get(name);
-    if (p === undefined) throw new ObjectError(`no program "${name}" in object (programs: ${[...this.programs.keys()].join(", ") || "none"})`);
+    if (p === undefined)
+      throw new ObjectError(
+        `no program "${name}" in object (programs: ${[...this.programs.keys()].join(", ") || "none"})`,
+      );
     return p;
   }
 
   map(name: string): BpfMap {
     const m = this.maps.get(name);
-    if (m === undefined) throw new ObjectError(`no map "${name}" in object (maps: ${[...this.maps.keys()].join(", ") || "none"})`);
+    if (m === undefined)
+      throw new ObjectError(`no map "${name}" in object (maps: ${[...this.maps.keys()].join(", ") || "none"})`);
     return m;
   }
 
@@ -74,9 +78,12 @@ export class BpfObject {
   dumpMap(name: string): Array<{ key: BtfValue; value: BtfValue }> {
     const map = this.map(name);
     const btf = this.btf;
-    const decode = (typeId: number, bytes: Uint8Array): BtfValue => (btf && typeId ? decodeBtfValue(btf, typeId, bytes) : Array.from(bytes));
+    const decode = (typeId: number, bytes: Uint8Array): BtfValue =>
+      btf && typeId ? decodeBtfValue(btf, typeId, bytes) : Array.from(bytes);
     if (map.isPerCpu) {
-      return map.entriesPerCpu().map(([k, vs]) => ({ key: decode(map.btfKeyTypeId, k), value: vs.map((v) => decode(map.btfValueTypeId, v)) }));
+      return map
+        .entriesPerCpu()
+        .map(([k, vs]) => ({ key: decode(map.btfKeyTypeId, k), value: vs.map((v) => decode(map.btfValueTypeId, v)) }));
     }
     return map.entries().map(([k, v]) => ({ key: decode(map.btfKeyTypeId, k), value: decode(map.btfValueTypeId, v) }));
   }
@@ -115,9 +122,13 @@ export function loadObjectSync(pathOrBytes: string | Uint8Array, options: LoadOp
   const extSection = elf.sectionByName(".BTF.ext");
   const btfExt = btf && extSection ? parseBtfExt(extSection.data, btf) : undefined;
   const kernelBtf = btf ? fixupBtfForKernel(btf, elf) : undefined;
-  if (elf.sectionByName("maps")) throw new ObjectError('legacy "maps" section is not supported; declare maps in ".maps" with BTF (libbpf ≥ 1.0 style)');
+  if (elf.sectionByName("maps"))
+    throw new ObjectError(
+      'legacy "maps" section is not supported; declare maps in ".maps" with BTF (libbpf ≥ 1.0 style)',
+    );
   const mapDefs = btf ? findMapDefinitions(btf) : [];
-  if (!btf && elf.sectionByName(".maps")) throw new ObjectError('".maps" section without .BTF: BTF-defined maps need debug info (compile with -g)');
+  if (!btf && elf.sectionByName(".maps"))
+    throw new ObjectError('".maps" section without .BTF: BTF-defined maps need debug info (compile with -g)');
 
   raiseMemlockLimit();
   const obj = new BpfObject(elf, btf, btfExt, readLicense(elf));
@@ -187,7 +198,16 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
       spec.btfValueTypeId = 0;
     }
     const fd = createMap(spec);
-    return new BpfMap(fd, { name: def.name, type: def.type, keySize: def.keySize, valueSize: def.valueSize, maxEntries: def.maxEntries, flags: def.mapFlags, btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId });
+    return new BpfMap(fd, {
+      name: def.name,
+      type: def.type,
+      keySize: def.keySize,
+      valueSize: def.valueSize,
+      maxEntries: def.maxEntries,
+      flags: def.mapFlags,
+      btfKeyTypeId: spec.btfKeyTypeId,
+      btfValueTypeId: spec.btfValueTypeId,
+    });
   } finally {
     closeFd(innerFd);
   }
@@ -195,7 +215,12 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
 
 function definitionSpec(def: MapDefinition, btfFd: number) {
   // Without a loaded BTF (or for maps whose value is a map/prog fd) type ids are meaningless to the kernel.
-  const withBtf = btfFd >= 0 && def.type !== MapType.PROG_ARRAY && def.type !== MapType.DEVMAP && def.type !== MapType.CPUMAP && def.type !== MapType.XSKMAP;
+  const withBtf =
+    btfFd >= 0 &&
+    def.type !== MapType.PROG_ARRAY &&
+    def.type !== MapType.DEVMAP &&
+    def.type !== MapType.CPUMAP &&
+    def.type !== MapType.XSKMAP;
   return {
     name: def.name,
     type: def.type,
@@ -226,7 +251,10 @@ function checkCompatible(map: BpfMap, def: MapDefinition, path: string): void {
   if (map.keySize !== def.keySize) diffs.push(`key size ${map.keySize} ≠ ${def.keySize}`);
   if (map.valueSize !== def.valueSize) diffs.push(`value size ${map.valueSize} ≠ ${def.valueSize}`);
   if (map.maxEntries !== def.maxEntries) diffs.push(`max_entries ${map.maxEntries} ≠ ${def.maxEntries}`);
-  if (diffs.length) throw new ObjectError(`map "${def.name}" pinned at ${path} does not match the object's definition: ${diffs.join(", ")}`);
+  if (diffs.length)
+    throw new ObjectError(
+      `map "${def.name}" pinned at ${path} does not match the object's definition: ${diffs.join(", ")}`,
+    );
 }
 
 /** `.rel.maps` entries fill the `values` array of a map-in-map with references to other maps. */
@@ -235,12 +263,21 @@ function fillMapInMapValues(obj: BpfObject, elf: ElfFile, defs: MapDefinition[])
   if (!mapsSection) return;
   for (const r of elf.relocations.get(mapsSection.index) ?? []) {
     // `values` is a flexible array at the end of the definition: the initializer extends past the struct's BTF size.
-    const outer = defs.find((d) => d.inner && d.valuesOffset !== undefined && r.offset >= d.offset + d.valuesOffset && r.offset < d.offset + d.valuesOffset + 8 * d.maxEntries);
-    if (!outer || outer.valuesOffset === undefined) throw new ObjectError(`.maps relocation at ${r.offset} does not fall in a map-in-map "values" array`);
+    const outer = defs.find(
+      (d) =>
+        d.inner &&
+        d.valuesOffset !== undefined &&
+        r.offset >= d.offset + d.valuesOffset &&
+        r.offset < d.offset + d.valuesOffset + 8 * d.maxEntries,
+    );
+    if (!outer || outer.valuesOffset === undefined)
+      throw new ObjectError(`.maps relocation at ${r.offset} does not fall in a map-in-map "values" array`);
     const slot = (r.offset - outer.offset - outer.valuesOffset) / 8;
-    if (!Number.isInteger(slot)) throw new ObjectError(`.maps relocation at ${r.offset} is not on a "values" slot of map "${outer.name}"`);
+    if (!Number.isInteger(slot))
+      throw new ObjectError(`.maps relocation at ${r.offset} is not on a "values" slot of map "${outer.name}"`);
     const innerDef = defs.find((d) => d.offset === r.symbol.value && r.symbol.shndx === mapsSection.index);
-    if (!innerDef) throw new ObjectError(`map "${outer.name}" values[${slot}] refers to "${r.symbol.name}", which is not a map`);
+    if (!innerDef)
+      throw new ObjectError(`map "${outer.name}" values[${slot}] refers to "${r.symbol.name}", which is not a map`);
     const key = Buffer.alloc(4);
     key.writeUInt32LE(slot);
     const value = Buffer.alloc(4);
@@ -257,26 +294,47 @@ function createGlobalData(obj: BpfObject, elf: ElfFile, rodata: Record<string, U
   const pending = new Set(Object.keys(rodata));
   for (const section of elf.sections) {
     const kind = globalDataKind(section.name);
-    if (kind === undefined || (section.flags & SHF.ALLOC) === 0 || section.flags & SHF.EXECINSTR || section.size === 0) continue;
-    if (section.size > MAX_GLOBAL_DATA) throw new ObjectError(`section ${section.name} is ${section.size} bytes; global data is limited to ${MAX_GLOBAL_DATA} bytes`);
+    if (kind === undefined || (section.flags & SHF.ALLOC) === 0 || section.flags & SHF.EXECINSTR || section.size === 0)
+      continue;
+    if (section.size > MAX_GLOBAL_DATA)
+      throw new ObjectError(
+        `section ${section.name} is ${section.size} bytes; global data is limited to ${MAX_GLOBAL_DATA} bytes`,
+      );
     const contents = kind === "bss" ? new Uint8Array(section.size) : Uint8Array.from(section.data);
     if (kind === "rodata") applyRodataOverrides(obj.btf, elf, section, contents, rodata, pending);
     const datasec = obj.btf?.find(section.name, BtfKind.DATASEC);
-    const map = createGlobalDataMap({ sectionName: section.name, kind, contents, btfFd: obj.btfFd >= 0 && datasec ? obj.btfFd : undefined, datasecTypeId: datasec?.id });
+    const map = createGlobalDataMap({
+      sectionName: section.name,
+      kind,
+      contents,
+      btfFd: obj.btfFd >= 0 && datasec ? obj.btfFd : undefined,
+      datasecTypeId: datasec?.id,
+    });
     obj.maps.set(section.name, map);
     bySection.set(section.index, map);
   }
-  if (pending.size) throw new ObjectError(`rodata override for unknown variable(s): ${[...pending].join(", ")} (not in any .rodata section)`);
+  if (pending.size)
+    throw new ObjectError(
+      `rodata override for unknown variable(s): ${[...pending].join(", ")} (not in any .rodata section)`,
+    );
   return bySection;
 }
 
-function applyRodataOverrides(btf: Btf | undefined, elf: ElfFile, section: ElfSection, contents: Uint8Array, rodata: Record<string, Uint8Array>, pending: Set<string>): void {
+function applyRodataOverrides(
+  btf: Btf | undefined,
+  elf: ElfFile,
+  section: ElfSection,
+  contents: Uint8Array,
+  rodata: Record<string, Uint8Array>,
+  pending: Set<string>,
+): void {
   for (const [name, bytes] of Object.entries(rodata)) {
     const sym = elf.symbols.find((s) => s.shndx === section.index && s.name === name && s.type === STT.OBJECT);
     if (!sym) continue;
     // Symbol size is authoritative; BTF (if any) agrees after fixup.
     const size = sym.size || (btf ? btfVarSize(btf, section.name, name) : 0);
-    if (bytes.byteLength !== size) throw new ObjectError(`rodata override "${name}": ${bytes.byteLength} bytes given, variable is ${size} bytes`);
+    if (bytes.byteLength !== size)
+      throw new ObjectError(`rodata override "${name}": ${bytes.byteLength} bytes given, variable is ${size} bytes`);
     contents.set(bytes, sym.value);
     pending.delete(name);
   }
@@ -288,13 +346,22 @@ function btfVarSize(btf: Btf, section: string, name: string): number {
   return v?.size ?? 0;
 }
 
-function loadPrograms(obj: BpfObject, elf: ElfFile, mapDefs: MapDefinition[], dataMaps: Map<number, BpfMap>, options: LoadOptions): void {
+function loadPrograms(
+  obj: BpfObject,
+  elf: ElfFile,
+  mapDefs: MapDefinition[],
+  dataMaps: Map<number, BpfMap>,
+  options: LoadOptions,
+): void {
   const functions = listFunctions(elf);
   const entries = functions.filter((f) => f.global && f.section.name !== ".text");
   const wanted = options.programs ? new Set(options.programs) : undefined;
   if (wanted) {
     const missing = [...wanted].filter((n) => !entries.some((f) => f.name === n));
-    if (missing.length) throw new ObjectError(`no program(s) ${missing.join(", ")} in object (programs: ${entries.map((f) => f.name).join(", ")})`);
+    if (missing.length)
+      throw new ObjectError(
+        `no program(s) ${missing.join(", ")} in object (programs: ${entries.map((f) => f.name).join(", ")})`,
+      );
   }
   const mapsSection = elf.sectionByName(".maps");
 
@@ -302,22 +369,33 @@ function loadPrograms(obj: BpfObject, elf: ElfFile, mapDefs: MapDefinition[], da
     if (section === mapsSection) {
       const at = sym.value + (sym.type === STT.SECTION ? imm : 0);
       const def = mapDefs.find((d) => d.offset === at);
-      if (!def) throw new ObjectError(`reference to "${sym.name || section.name}" at .maps+${at}, which is not the start of a map definition`);
+      if (!def)
+        throw new ObjectError(
+          `reference to "${sym.name || section.name}" at .maps+${at}, which is not the start of a map definition`,
+        );
       return { kind: "map", fd: obj.map(def.name).fd };
     }
     const dataMap = dataMaps.get(section.index);
     if (dataMap) {
       const offset = sym.value + imm;
-      if (offset < 0 || offset >= section.size) throw new ObjectError(`reference to "${sym.name || section.name}"+${imm} outside ${section.name} (${section.size} bytes)`);
+      if (offset < 0 || offset >= section.size)
+        throw new ObjectError(
+          `reference to "${sym.name || section.name}"+${imm} outside ${section.name} (${section.size} bytes)`,
+        );
       return { kind: "value", fd: dataMap.fd, offset };
     }
-    throw new ObjectError(`reference to "${sym.name}" in section ${section.name}, which is neither a map nor global data`);
+    throw new ObjectError(
+      `reference to "${sym.name}" in section ${section.name}, which is neither a map nor global data`,
+    );
   };
 
   for (const entry of entries) {
     if (wanted && !wanted.has(entry.name)) continue;
     const kind = programKindForSection(entry.section.name);
-    if (!kind) throw new ObjectError(`program "${entry.name}" is in section "${entry.section.name}", which is not a known program type (xdp, xdp.frags, xdp/…, tc, socket)`);
+    if (!kind)
+      throw new ObjectError(
+        `program "${entry.name}" is in section "${entry.section.name}", which is not a known program type (xdp, xdp.frags, xdp/…, tc, socket)`,
+      );
     if (obj.programs.has(entry.name)) throw new ObjectError(`two programs named "${entry.name}"`);
     const assembled = assembleProgram(elf, functions, entry, resolveData, obj.btfFd >= 0 ? obj.btfExt : undefined);
     const { fd, log } = loadProgram({
@@ -332,7 +410,19 @@ function loadPrograms(obj: BpfObject, elf: ElfFile, mapDefs: MapDefinition[], da
       lineInfo: assembled.lineInfo,
       logLevel: options.logLevel ?? 0,
     });
-    obj.programs.set(entry.name, new Program(fd, entry.name, entry.section.name, kind.type, kind.expectedAttachType, log, assembled.insns.length / 8, assembled.lineInfo));
+    obj.programs.set(
+      entry.name,
+      new Program(
+        fd,
+        entry.name,
+        entry.section.name,
+        kind.type,
+        kind.expectedAttachType,
+        log,
+        assembled.insns.length / 8,
+        assembled.lineInfo,
+      ),
+    );
   }
 }
 

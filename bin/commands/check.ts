@@ -23,7 +23,9 @@ export function checkCommand(): Command {
         const obj = loadObjectSync(result.object, { logLevel: 0 });
         const programs = [...obj.programs.values()].map((p) => `${p.name} (${p.insnCount} insns)`);
         obj.close();
-        console.log(`${file}: the verifier accepted ${programs.length} program${programs.length === 1 ? "" : "s"}: ${programs.join(", ")}`);
+        console.log(
+          `${file}: the verifier accepted ${programs.length} program${programs.length === 1 ? "" : "s"}: ${programs.join(", ")}`,
+        );
       } catch (e) {
         if (!(e instanceof VerifierError)) throw e;
         console.error(formatRejection(file, e, Number(opts.logTail) || LOG_TAIL));
@@ -50,7 +52,11 @@ function lastLoggedLine(log: string, file: string): { line: number; col: number;
 /** `file:line:col - error: …`, the source line with a caret under the column, and the log's tail. */
 export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL): string {
   const out: string[] = [];
-  const reason = e.reason.split("\n").filter((l) => l.trim()).at(-1) ?? "(no reason in the log)";
+  const reason =
+    e.reason
+      .split("\n")
+      .filter((l) => l.trim())
+      .at(-1) ?? "(no reason in the log)";
   const where = e.source && e.source.line > 0 ? e.source : lastLoggedLine(e.log, file);
   const rel = path.relative(process.cwd(), file) || file;
   if (where && where.line > 0) {
@@ -58,11 +64,19 @@ export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL)
     const lines = fs.readFileSync(file, "utf8").split("\n");
     const text = lines[where.line - 1] ?? where.text;
     const gutter = String(where.line);
-    out.push("", `${gutter} | ${text}`, `${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, (where.col || 1) - 1))}^`);
+    out.push(
+      "",
+      `${gutter} | ${text}`,
+      `${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, (where.col || 1) - 1))}^`,
+    );
   } else {
     out.push(`${rel} - error: the verifier rejected program '${e.program}': ${reason}`);
   }
   const log = e.log.trimEnd().split("\n");
-  out.push("", `verifier log (last ${Math.min(tail, log.length)} of ${log.length} lines):`, ...log.slice(-tail).map((l) => `  ${l}`));
+  out.push(
+    "",
+    `verifier log (last ${Math.min(tail, log.length)} of ${log.length} lines):`,
+    ...log.slice(-tail).map((l) => `  ${l}`),
+  );
   return out.join("\n");
 }

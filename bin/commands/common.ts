@@ -39,7 +39,10 @@ export const EXIT = {
 
 /** A user-facing error with its own exit code (bad argument, nothing attached, …). */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.USAGE) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+  ) {
     super(message);
   }
 }
@@ -53,13 +56,22 @@ export function exitCodeOf(e: unknown): number {
   if (e instanceof MapError) return EXIT.USAGE;
   if (e instanceof SyscallError) {
     switch (e.code) {
-      case "EPERM": return EXIT.NO_PERMISSION;
-      case "EACCES": return EXIT.NO_PERMISSION;
-      case "ENOENT": return EXIT.NOT_FOUND;
-      case "ENODEV": return EXIT.NOT_FOUND;
-      case "EBUSY": case "EEXIST": return EXIT.BUSY;
-      case "EOPNOTSUPP": case "ENOTSUPP": return EXIT.UNSUPPORTED;
-      default: return e.op.startsWith("BPF_BTF_LOAD") ? EXIT.BAD_OBJECT : EXIT.FAILURE;
+      case "EPERM":
+        return EXIT.NO_PERMISSION;
+      case "EACCES":
+        return EXIT.NO_PERMISSION;
+      case "ENOENT":
+        return EXIT.NOT_FOUND;
+      case "ENODEV":
+        return EXIT.NOT_FOUND;
+      case "EBUSY":
+      case "EEXIST":
+        return EXIT.BUSY;
+      case "EOPNOTSUPP":
+      case "ENOTSUPP":
+        return EXIT.UNSUPPORTED;
+      default:
+        return e.op.startsWith("BPF_BTF_LOAD") ? EXIT.BAD_OBJECT : EXIT.FAILURE;
     }
   }
   return EXIT.FAILURE;
@@ -133,10 +145,16 @@ export function action<A extends unknown[]>(fn: (...args: A) => void | Promise<v
 
 /** Parse hex bytes: "0a0b0c", "0x0a0b", "0a 0b 0c", "0a:0b:0c". */
 export function parseHex(text: string, what = "hex"): Uint8Array {
-  const s = text.trim().replace(/^0x/i, "").replace(/[\s:_-]+/g, "");
+  const s = text
+    .trim()
+    .replace(/^0x/i, "")
+    .replace(/[\s:_-]+/g, "");
   if (s.length === 0) throw new CliError(`${what}: empty (expected hex bytes like "0a 0b 0c" or "0a0b0c")`);
   const bad = /[^0-9a-fA-F]/.exec(s);
-  if (bad) throw new CliError(`${what}: "${bad[0]}" is not a hex digit (in "${text.length > 60 ? `${text.slice(0, 60)}…` : text}")`);
+  if (bad)
+    throw new CliError(
+      `${what}: "${bad[0]}" is not a hex digit (in "${text.length > 60 ? `${text.slice(0, 60)}…` : text}")`,
+    );
   if (s.length % 2) throw new CliError(`${what}: odd number of hex digits (${s.length}); each byte is two digits`);
   return Uint8Array.from(Buffer.from(s, "hex"));
 }
@@ -155,20 +173,31 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 export function parsePositiveInt(text: string, what: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw new CliError(`${what}: expected a positive integer, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+    throw new CliError(`${what}: expected a positive integer, got "${text}"`);
   return Number(text);
 }
 
 /** Load an object file given on the command line (missing file → usage error, not a stack trace). */
 export async function loadObjectFile(file: string, options: LoadOptions = {}): Promise<BpfObject> {
   if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`, EXIT.USAGE);
-  if (fs.statSync(file).isDirectory()) throw new CliError(`${file}: is a directory, expected a BPF ELF object (.o)`, EXIT.USAGE);
+  if (fs.statSync(file).isDirectory())
+    throw new CliError(`${file}: is a directory, expected a BPF ELF object (.o)`, EXIT.USAGE);
   return loadObject(file, options);
 }
 
 /** JSON with bigints as numbers (or decimal strings beyond 2^53). */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v), indent);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) =>
+      typeof v === "bigint"
+        ? v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(v)
+          : v.toString()
+        : v,
+    indent,
+  );
 }
 
 /** Interface names by index, from /sys/class/net (this network namespace). */
@@ -191,7 +220,14 @@ export function interfaceNames(): Map<number, string> {
 /** Table with left-aligned columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** The exit-code table, for `tsbpf --help`. */
@@ -208,7 +244,9 @@ export function exitCodesHelp(): string {
     BUSY: "already there: an XDP program on the interface, or a pin at the path",
     UNSUPPORTED: "the kernel or driver lacks the feature (e.g. native XDP)",
   };
-  return `\nExit codes:\n${Object.entries(EXIT).map(([name, code]) => `  ${String(code).padStart(2)}  ${doc[name as keyof typeof EXIT]}`).join("\n")}`;
+  return `\nExit codes:\n${Object.entries(EXIT)
+    .map(([name, code]) => `  ${String(code).padStart(2)}  ${doc[name as keyof typeof EXIT]}`)
+    .join("\n")}`;
 }
 
 /**

@@ -3,10 +3,14 @@
 import fs from "node:fs";
 import type { CompileOptions, CompileResult } from "../../compiler/index.ts";
 
-const EXIT_USAGE = 2, EXIT_COMPILE_ERROR = 3;
+const EXIT_USAGE = 2,
+  EXIT_COMPILE_ERROR = 3;
 
 /** The compiled object, or undefined after printing why not (and setting the exit code). */
-export async function compileOrReport(file: string, options: CompileOptions = {}): Promise<CompileResult & { object: Uint8Array } | undefined> {
+export async function compileOrReport(
+  file: string,
+  options: CompileOptions = {},
+): Promise<(CompileResult & { object: Uint8Array }) | undefined> {
   if (!fs.existsSync(file)) {
     console.error(`tsbpf: ${file}: no such file`);
     process.exitCode = EXIT_USAGE;

@@ -22,22 +22,28 @@ export function parsePcap(bytes: Uint8Array, name = "pcap"): PcapPacket[] {
   if (buf.length < 24) throw bad(`${buf.length} bytes, too short for a pcap file header (24 bytes)`);
   const le = buf.readUInt32LE(0);
   const be = buf.readUInt32BE(0);
-  if (le === PCAPNG) throw bad("pcapng format is not supported; convert it: tcpdump -r IN -w OUT.pcap (or editcap -F pcap)");
+  if (le === PCAPNG)
+    throw bad("pcapng format is not supported; convert it: tcpdump -r IN -w OUT.pcap (or editcap -F pcap)");
   const little = le === MAGIC_US || le === MAGIC_NS;
-  if (!little && be !== MAGIC_US && be !== MAGIC_NS) throw bad(`not a pcap file (magic 0x${be.toString(16).padStart(8, "0")})`);
+  if (!little && be !== MAGIC_US && be !== MAGIC_NS)
+    throw bad(`not a pcap file (magic 0x${be.toString(16).padStart(8, "0")})`);
   const nanos = (little ? le : be) === MAGIC_NS;
   const u32 = (off: number) => (little ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
   const linkType = u32(20) & 0x0fffffff; // upper bits: FCS info
-  if (linkType !== LINKTYPE_ETHERNET) throw bad(`link type ${linkType} is not Ethernet (1); XDP programs see Ethernet frames`);
+  if (linkType !== LINKTYPE_ETHERNET)
+    throw bad(`link type ${linkType} is not Ethernet (1); XDP programs see Ethernet frames`);
   const snaplen = u32(16);
   const packets: PcapPacket[] = [];
   for (let off = 24; off < buf.length; ) {
     const index = packets.length + 1;
-    if (off + 16 > buf.length) throw bad(`packet ${index} at byte ${off}: record header truncated (${buf.length - off} of 16 bytes)`);
+    if (off + 16 > buf.length)
+      throw bad(`packet ${index} at byte ${off}: record header truncated (${buf.length - off} of 16 bytes)`);
     const incl = u32(off + 8);
     const orig = u32(off + 12);
-    if (incl > Math.max(snaplen, 262144)) throw bad(`packet ${index} at byte ${off}: captured length ${incl} exceeds the snapshot length ${snaplen}`);
-    if (off + 16 + incl > buf.length) throw bad(`packet ${index} at byte ${off}: ${incl} bytes announced, ${buf.length - off - 16} left in the file`);
+    if (incl > Math.max(snaplen, 262144))
+      throw bad(`packet ${index} at byte ${off}: captured length ${incl} exceeds the snapshot length ${snaplen}`);
+    if (off + 16 + incl > buf.length)
+      throw bad(`packet ${index} at byte ${off}: ${incl} bytes announced, ${buf.length - off - 16} left in the file`);
     packets.push({
       index,
       data: Uint8Array.from(buf.subarray(off + 16, off + 16 + incl)),

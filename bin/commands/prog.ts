@@ -11,7 +11,18 @@ import { ProgType, progTypeName, XdpAction } from "../../runtime/program/types.t
 import { listXdpLinks } from "../../runtime/link/list.ts";
 import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
 import { mapTypeName } from "../../runtime/maps/types.ts";
-import { action, CliError, EXIT, hex, interfaceNames, loadObjectFile, parseHex, parsePositiveInt, table, toJson } from "./common.ts";
+import {
+  action,
+  CliError,
+  EXIT,
+  hex,
+  interfaceNames,
+  loadObjectFile,
+  parseHex,
+  parsePositiveInt,
+  table,
+  toJson,
+} from "./common.ts";
 import { readPcap } from "./pcap.ts";
 
 // ---------------------------------------------------------------- bpffs helpers
@@ -19,7 +30,13 @@ import { readPcap } from "./pcap.ts";
 /** Mount points of bpffs, longest first. */
 export function bpffsMounts(): string[] {
   try {
-    return fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")).filter((f) => f[2] === "bpf").map((f) => f[1]!).sort((a, b) => b.length - a.length);
+    return fs
+      .readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .map((l) => l.split(" "))
+      .filter((f) => f[2] === "bpf")
+      .map((f) => f[1]!)
+      .sort((a, b) => b.length - a.length);
   } catch {
     return [];
   }
@@ -44,7 +61,10 @@ export function ensurePinDir(dir: string): void {
 
 // ---------------------------------------------------------------- load
 
-interface Pinned { path: string; kind: "program" | "map" }
+interface Pinned {
+  path: string;
+  kind: "program" | "map";
+}
 
 function pinFileName(mapName: string, taken: Set<string>): string {
   // Global data maps are named after their section (".rodata"): pin them without the dot unless a map has that name.
@@ -79,30 +99,78 @@ export function pinObjectTo(obj: BpfObject, dir: string): Map<string, string> {
 }
 
 function mapRow(name: string, m: BpfMap, pin?: string): Record<string, unknown> {
-  return { id: m.id, name, type: mapTypeName(m.type).toLowerCase(), key_size: m.keySize, value_size: m.valueSize, max_entries: m.maxEntries, ...(pin ? { pinned: pin } : {}) };
+  return {
+    id: m.id,
+    name,
+    type: mapTypeName(m.type).toLowerCase(),
+    key_size: m.keySize,
+    value_size: m.valueSize,
+    max_entries: m.maxEntries,
+    ...(pin ? { pinned: pin } : {}),
+  };
 }
 
 export function describeObject(obj: BpfObject, pins = new Map<string, string>()) {
   const programs = [...obj.programs].map(([name, p]) => {
     const info = p.info();
-    return { id: info.id, name, type: progTypeName(p.type).toLowerCase(), section: p.section, insns: p.insnCount, xlated_insns: info.insnCount, tag: info.tag, map_ids: info.mapIds, ...(pins.get(`prog:${name}`) ? { pinned: pins.get(`prog:${name}`) } : {}) };
+    return {
+      id: info.id,
+      name,
+      type: progTypeName(p.type).toLowerCase(),
+      section: p.section,
+      insns: p.insnCount,
+      xlated_insns: info.insnCount,
+      tag: info.tag,
+      map_ids: info.mapIds,
+      ...(pins.get(`prog:${name}`) ? { pinned: pins.get(`prog:${name}`) } : {}),
+    };
   });
   const maps = [...obj.maps].map(([name, m]) => mapRow(name, m, pins.get(`map:${name}`)));
   return { programs, maps, ...(obj.btfLoadError ? { btf_load_error: obj.btfLoadError.message } : {}) };
 }
 
 function printObject(file: string, d: ReturnType<typeof describeObject>, pinned: boolean): void {
-  console.log(`loaded ${file}: ${d.programs.length} program${d.programs.length === 1 ? "" : "s"}, ${d.maps.length} map${d.maps.length === 1 ? "" : "s"}`);
-  if (d.btf_load_error) console.log(`note: the kernel refused the object's BTF, loaded without it: ${d.btf_load_error}`);
+  console.log(
+    `loaded ${file}: ${d.programs.length} program${d.programs.length === 1 ? "" : "s"}, ${d.maps.length} map${d.maps.length === 1 ? "" : "s"}`,
+  );
+  if (d.btf_load_error)
+    console.log(`note: the kernel refused the object's BTF, loaded without it: ${d.btf_load_error}`);
   if (d.programs.length) {
     console.log("programs:");
-    console.log(table([["  id", "name", "type", "insns", "tag", "maps", ...(pinned ? ["pinned"] : [])], ...d.programs.map((p) => [`  ${p.id}`, p.name, p.type, String(p.insns), p.tag, p.map_ids.join(",") || "-", ...(pinned ? [p.pinned ?? ""] : [])])]));
+    console.log(
+      table([
+        ["  id", "name", "type", "insns", "tag", "maps", ...(pinned ? ["pinned"] : [])],
+        ...d.programs.map((p) => [
+          `  ${p.id}`,
+          p.name,
+          p.type,
+          String(p.insns),
+          p.tag,
+          p.map_ids.join(",") || "-",
+          ...(pinned ? [p.pinned ?? ""] : []),
+        ]),
+      ]),
+    );
   }
   if (d.maps.length) {
     console.log("maps:");
-    console.log(table([["  id", "name", "type", "key", "value", "max_entries", ...(pinned ? ["pinned"] : [])], ...d.maps.map((m) => [`  ${m.id}`, String(m.name), String(m.type), `${m.key_size}B`, `${m.value_size}B`, String(m.max_entries), ...(pinned ? [String(m.pinned ?? "")] : [])])]));
+    console.log(
+      table([
+        ["  id", "name", "type", "key", "value", "max_entries", ...(pinned ? ["pinned"] : [])],
+        ...d.maps.map((m) => [
+          `  ${m.id}`,
+          String(m.name),
+          String(m.type),
+          `${m.key_size}B`,
+          `${m.value_size}B`,
+          String(m.max_entries),
+          ...(pinned ? [String(m.pinned ?? "")] : []),
+        ]),
+      ]),
+    );
   }
-  if (!pinned) console.log("(not pinned: the programs and maps are unloaded when tsbpf exits; use --pin DIR to keep them)");
+  if (!pinned)
+    console.log("(not pinned: the programs and maps are unloaded when tsbpf exits; use --pin DIR to keep them)");
 }
 
 export function loadCommand(): Command {
@@ -111,29 +179,48 @@ export function loadCommand(): Command {
     .argument("<object>", "BPF ELF object (.o), e.g. from tsbpf build")
     .option("--pin <dir>", "pin every program and map under this bpffs directory so they outlive tsbpf")
     .option("--prog <name...>", "load only these programs (default: all)")
-    .addOption(new Option("--log-level <n>", "verifier log level; with 1 or 2 the log is printed").choices(["0", "1", "2"]).default("0"))
+    .addOption(
+      new Option("--log-level <n>", "verifier log level; with 1 or 2 the log is printed")
+        .choices(["0", "1", "2"])
+        .default("0"),
+    )
     .option("-j, --json", "machine-readable output")
-    .addHelpText("after", "\nExamples:\n  tsbpf load bpf-out/count.o\n  tsbpf load bpf-out/count.o --pin /sys/fs/bpf/count\n\nExit codes: 0 ok, 2 usage, 4 verifier rejected, 5 no privilege, 7 malformed object, 8 pin exists.")
-    .action(action(async (file: string, opts: { pin?: string; prog?: string[]; logLevel: string; json?: boolean }) => {
-      if (opts.pin) ensurePinDir(opts.pin);
-      const obj = await loadObjectFile(file, { logLevel: Number(opts.logLevel) as 0 | 1 | 2, programs: opts.prog });
-      try {
-        const pins = opts.pin ? pinObjectTo(obj, opts.pin) : undefined;
-        const d = describeObject(obj, pins);
-        if (opts.json) console.log(toJson({ object: file, ...d }, 2));
-        else printObject(file, d, pins !== undefined);
-        if (Number(opts.logLevel) > 0 && !opts.json) {
-          for (const [name, p] of obj.programs) console.log(`\nverifier log of ${name}:\n${p.verifierLog.trimEnd()}`);
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tsbpf load bpf-out/count.o\n  tsbpf load bpf-out/count.o --pin /sys/fs/bpf/count\n\nExit codes: 0 ok, 2 usage, 4 verifier rejected, 5 no privilege, 7 malformed object, 8 pin exists.",
+    )
+    .action(
+      action(async (file: string, opts: { pin?: string; prog?: string[]; logLevel: string; json?: boolean }) => {
+        if (opts.pin) ensurePinDir(opts.pin);
+        const obj = await loadObjectFile(file, { logLevel: Number(opts.logLevel) as 0 | 1 | 2, programs: opts.prog });
+        try {
+          const pins = opts.pin ? pinObjectTo(obj, opts.pin) : undefined;
+          const d = describeObject(obj, pins);
+          if (opts.json) console.log(toJson({ object: file, ...d }, 2));
+          else printObject(file, d, pins !== undefined);
+          if (Number(opts.logLevel) > 0 && !opts.json) {
+            for (const [name, p] of obj.programs) console.log(`\nverifier log of ${name}:\n${p.verifierLog.trimEnd()}`);
+          }
+        } finally {
+          obj.close();
         }
-      } finally {
-        obj.close();
-      }
-    }));
+      }),
+    );
 }
 
 // ---------------------------------------------------------------- run
 
-const TC_ACTIONS: Record<number, string> = { [-1]: "TC_ACT_UNSPEC", 0: "TC_ACT_OK", 1: "TC_ACT_RECLASSIFY", 2: "TC_ACT_SHOT", 3: "TC_ACT_PIPE", 4: "TC_ACT_STOLEN", 5: "TC_ACT_QUEUED", 6: "TC_ACT_REPEAT", 7: "TC_ACT_REDIRECT" };
+const TC_ACTIONS: Record<number, string> = {
+  [-1]: "TC_ACT_UNSPEC",
+  0: "TC_ACT_OK",
+  1: "TC_ACT_RECLASSIFY",
+  2: "TC_ACT_SHOT",
+  3: "TC_ACT_PIPE",
+  4: "TC_ACT_STOLEN",
+  5: "TC_ACT_QUEUED",
+  6: "TC_ACT_REPEAT",
+  7: "TC_ACT_REDIRECT",
+};
 
 /** The name of a program's return value: XDP_PASS, TC_ACT_SHOT, … */
 export function actionName(progType: number, retval: number): string {
@@ -141,13 +228,19 @@ export function actionName(progType: number, retval: number): string {
     const name = Object.entries(XdpAction).find(([, v]) => v === retval)?.[0];
     return name ? `XDP_${name}` : `unknown XDP action ${retval}`;
   }
-  if (progType === ProgType.SCHED_CLS || progType === ProgType.SCHED_ACT) return TC_ACTIONS[retval | 0] ?? `retval ${retval}`;
+  if (progType === ProgType.SCHED_CLS || progType === ProgType.SCHED_ACT)
+    return TC_ACTIONS[retval | 0] ?? `retval ${retval}`;
   return `retval ${retval}`;
 }
 
 const ETH_HLEN = 14;
 
-interface RunTarget { fd: number; name: string; type: number; close(): void }
+interface RunTarget {
+  fd: number;
+  name: string;
+  type: number;
+  close(): void;
+}
 
 async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
   if (isOnBpffs(file)) {
@@ -165,7 +258,9 @@ async function openRunTarget(file: string, progName: string | undefined): Promis
   const names = [...obj.programs.keys()];
   if (!progName && names.length !== 1) {
     obj.close();
-    throw new CliError(`${file} has ${names.length} programs (${names.join(", ") || "none"}): choose one with --prog NAME`);
+    throw new CliError(
+      `${file} has ${names.length} programs (${names.join(", ") || "none"}): choose one with --prog NAME`,
+    );
   }
   const prog = obj.program(progName ?? names[0]!);
   return { fd: prog.fd, name: prog.name, type: prog.type, close: () => obj.close() };
@@ -180,40 +275,82 @@ export function runCommand(): Command {
     .option("--pcap <file>", "input packets from a classic libpcap file (Ethernet link type)")
     .option("--repeat <n>", "run each packet n times (the duration printed is the average)", "1")
     .option("-j, --json", "machine-readable output")
-    .addHelpText("after", "\nOutput: per packet a line `ACTION (retval)  N bytes  T ns`, then the output packet as hex\n(the same format --packet accepts).\n\nExamples:\n  tsbpf run bpf-out/count.o --packet 020000000002020000000001080045000014000000004011000000000000000000000000\n  tsbpf run bpf-out/count.o --pcap trace.pcap --repeat 1000\n\nExit codes: 0 ok, 2 usage (bad hex, short packet), 4 verifier rejected, 5 no privilege, 7 malformed object.")
-    .action(action(async (file: string, opts: { prog?: string; packet?: string[]; pcap?: string; repeat: string; json?: boolean }) => {
-      if (!opts.packet === !opts.pcap) throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
-      const repeat = parsePositiveInt(opts.repeat, "--repeat");
-      const packets = opts.packet
-        ? opts.packet.map((h, i) => ({ index: i + 1, data: parseHex(h, opts.packet!.length > 1 ? `--packet #${i + 1}` : "--packet") }))
-        : readPcap(opts.pcap!);
-      if (packets.length === 0) throw new CliError(`${opts.pcap}: no packets`);
-      const target = await openRunTarget(file, opts.prog);
-      try {
-        if (target.type === ProgType.XDP) {
-          const short = packets.find((p) => p.data.length < ETH_HLEN);
-          if (short) throw new CliError(`packet ${short.index} is ${short.data.length} bytes; an XDP test run needs at least ${ETH_HLEN} (an Ethernet header)`);
-        }
-        const results: Array<{ index: number; r: TestRunResult; inLength: number }> = [];
-        for (const p of packets) results.push({ index: p.index, inLength: p.data.length, r: testRun(target.fd, { data: p.data, repeat }, `test run of "${target.name}" on packet ${p.index}`) });
-        if (opts.json) {
-          console.log(toJson(results.map(({ index, r, inLength }) => ({ packet: index, retval: r.retval, action: actionName(target.type, r.retval), in_bytes: inLength, out_bytes: r.data.length, duration_ns: r.duration, data: hex(r.data, "") })), 2));
-          return;
-        }
-        const many = results.length > 1;
-        for (const { index, r } of results) {
-          console.log(`${many ? `#${index} ` : ""}${actionName(target.type, r.retval)} (${r.retval})  ${r.data.length} bytes  ${r.duration} ns${repeat > 1 ? ` (average of ${repeat} runs)` : ""}`);
-          console.log(hex(r.data, ""));
-        }
-      } finally {
-        target.close();
-      }
-    }));
+    .addHelpText(
+      "after",
+      "\nOutput: per packet a line `ACTION (retval)  N bytes  T ns`, then the output packet as hex\n(the same format --packet accepts).\n\nExamples:\n  tsbpf run bpf-out/count.o --packet 020000000002020000000001080045000014000000004011000000000000000000000000\n  tsbpf run bpf-out/count.o --pcap trace.pcap --repeat 1000\n\nExit codes: 0 ok, 2 usage (bad hex, short packet), 4 verifier rejected, 5 no privilege, 7 malformed object.",
+    )
+    .action(
+      action(
+        async (
+          file: string,
+          opts: { prog?: string; packet?: string[]; pcap?: string; repeat: string; json?: boolean },
+        ) => {
+          if (!opts.packet === !opts.pcap)
+            throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
+          const repeat = parsePositiveInt(opts.repeat, "--repeat");
+          const packets = opts.packet
+            ? opts.packet.map((h, i) => ({
+                index: i + 1,
+                data: parseHex(h, opts.packet!.length > 1 ? `--packet #${i + 1}` : "--packet"),
+              }))
+            : readPcap(opts.pcap!);
+          if (packets.length === 0) throw new CliError(`${opts.pcap}: no packets`);
+          const target = await openRunTarget(file, opts.prog);
+          try {
+            if (target.type === ProgType.XDP) {
+              const short = packets.find((p) => p.data.length < ETH_HLEN);
+              if (short)
+                throw new CliError(
+                  `packet ${short.index} is ${short.data.length} bytes; an XDP test run needs at least ${ETH_HLEN} (an Ethernet header)`,
+                );
+            }
+            const results: Array<{ index: number; r: TestRunResult; inLength: number }> = [];
+            for (const p of packets)
+              results.push({
+                index: p.index,
+                inLength: p.data.length,
+                r: testRun(target.fd, { data: p.data, repeat }, `test run of "${target.name}" on packet ${p.index}`),
+              });
+            if (opts.json) {
+              console.log(
+                toJson(
+                  results.map(({ index, r, inLength }) => ({
+                    packet: index,
+                    retval: r.retval,
+                    action: actionName(target.type, r.retval),
+                    in_bytes: inLength,
+                    out_bytes: r.data.length,
+                    duration_ns: r.duration,
+                    data: hex(r.data, ""),
+                  })),
+                  2,
+                ),
+              );
+              return;
+            }
+            const many = results.length > 1;
+            for (const { index, r } of results) {
+              console.log(
+                `${many ? `#${index} ` : ""}${actionName(target.type, r.retval)} (${r.retval})  ${r.data.length} bytes  ${r.duration} ns${repeat > 1 ? ` (average of ${repeat} runs)` : ""}`,
+              );
+              console.log(hex(r.data, ""));
+            }
+          } finally {
+            target.close();
+          }
+        },
+      ),
+    );
 }
 
 // ---------------------------------------------------------------- prog list
 
-export interface XdpAttachment { ifindex: number; ifname: string; mode: "native" | "generic" | "offload" | "unknown"; link_id?: number }
+export interface XdpAttachment {
+  ifindex: number;
+  ifname: string;
+  mode: "native" | "generic" | "offload" | "unknown";
+  link_id?: number;
+}
 
 const IP_XDP_MODES: Record<number, XdpAttachment["mode"]> = { 1: "native", 2: "generic", 3: "offload" };
 
@@ -238,11 +375,16 @@ export function xdpAttachments(): Map<number, XdpAttachment[]> {
   const ipOut = spawnSync("ip", ["-j", "link", "show"], { encoding: "utf8" });
   if (ipOut.status === 0) {
     try {
-      for (const dev of JSON.parse(ipOut.stdout) as Array<{ ifindex: number; ifname: string; xdp?: { mode: number; prog?: { id: number }; attached?: Array<{ mode: number; prog: { id: number } }> } }>) {
+      for (const dev of JSON.parse(ipOut.stdout) as Array<{
+        ifindex: number;
+        ifname: string;
+        xdp?: { mode: number; prog?: { id: number }; attached?: Array<{ mode: number; prog: { id: number } }> };
+      }>) {
         const x = dev.xdp;
         if (!x) continue;
         const progs = x.attached ?? (x.prog ? [{ mode: x.mode, prog: x.prog }] : []);
-        for (const a of progs) add(a.prog.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: IP_XDP_MODES[a.mode] ?? "unknown" });
+        for (const a of progs)
+          add(a.prog.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: IP_XDP_MODES[a.mode] ?? "unknown" });
       }
     } catch {
       // unexpected ip output: links only
@@ -260,21 +402,54 @@ export function progCommand(): Command {
   prog
     .command("list")
     .alias("show")
-    .description("list loaded programs: ids, names, types, instruction counts (after the verifier's rewrites), maps, where attached")
+    .description(
+      "list loaded programs: ids, names, types, instruction counts (after the verifier's rewrites), maps, where attached",
+    )
     .option("--type <type>", "only programs of this type (xdp, sched_cls, socket_filter, …)")
     .option("--attached", "only programs attached to an interface (XDP)")
     .option("-j, --json", "machine-readable output")
-    .addHelpText("after", "\nAttachments are XDP ones in this network namespace: through BPF links (with link id)\nor through netlink (ip link set … xdp). Exit codes: 0 ok, 5 no privilege.")
-    .action(action((opts: { type?: string; attached?: boolean; json?: boolean }) => {
-      const attached = xdpAttachments();
-      let progs: ProgramInfo[] = listPrograms();
-      if (opts.type) progs = progs.filter((p) => progTypeName(p.type).toLowerCase() === opts.type!.toLowerCase() || String(p.type) === opts.type);
-      if (opts.attached) progs = progs.filter((p) => attached.has(p.id));
-      const rows = progs.map((p) => ({ id: p.id, name: p.name, type: progTypeName(p.type).toLowerCase().replace(/^prog type /, "type "), tag: p.tag, xlated_insns: p.insnCount, map_ids: p.mapIds, attached: attached.get(p.id) ?? [] }));
-      if (opts.json) return void console.log(toJson(rows, 2));
-      if (rows.length === 0) return void console.log("no programs");
-      console.log(table([["id", "name", "type", "xlated", "tag", "maps", "attached"], ...rows.map((r) => [String(r.id), r.name || "-", r.type, String(r.xlated_insns), r.tag, r.map_ids.join(",") || "-", r.attached.map(formatAttachment).join(", ") || "-"])]));
-    }));
+    .addHelpText(
+      "after",
+      "\nAttachments are XDP ones in this network namespace: through BPF links (with link id)\nor through netlink (ip link set … xdp). Exit codes: 0 ok, 5 no privilege.",
+    )
+    .action(
+      action((opts: { type?: string; attached?: boolean; json?: boolean }) => {
+        const attached = xdpAttachments();
+        let progs: ProgramInfo[] = listPrograms();
+        if (opts.type)
+          progs = progs.filter(
+            (p) => progTypeName(p.type).toLowerCase() === opts.type!.toLowerCase() || String(p.type) === opts.type,
+          );
+        if (opts.attached) progs = progs.filter((p) => attached.has(p.id));
+        const rows = progs.map((p) => ({
+          id: p.id,
+          name: p.name,
+          type: progTypeName(p.type)
+            .toLowerCase()
+            .replace(/^prog type /, "type "),
+          tag: p.tag,
+          xlated_insns: p.insnCount,
+          map_ids: p.mapIds,
+          attached: attached.get(p.id) ?? [],
+        }));
+        if (opts.json) return void console.log(toJson(rows, 2));
+        if (rows.length === 0) return void console.log("no programs");
+        console.log(
+          table([
+            ["id", "name", "type", "xlated", "tag", "maps", "attached"],
+            ...rows.map((r) => [
+              String(r.id),
+              r.name || "-",
+              r.type,
+              String(r.xlated_insns),
+              r.tag,
+              r.map_ids.join(",") || "-",
+              r.attached.map(formatAttachment).join(", ") || "-",
+            ]),
+          ]),
+        );
+      }),
+    );
   return prog;
 }
 

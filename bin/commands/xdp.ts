@@ -8,21 +8,37 @@ import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
 import type { BpfObject } from "../../runtime/object.ts";
-import { BpfCmd, closeFd, fdById, getPinnedObject, ifNameToIndex, inNetns, SyscallError } from "../../runtime/sys/index.ts";
+import {
+  BpfCmd,
+  closeFd,
+  fdById,
+  getPinnedObject,
+  ifNameToIndex,
+  inNetns,
+  SyscallError,
+} from "../../runtime/sys/index.ts";
 import { action, CliError, EXIT, interfaceNames, loadObjectFile, toJson } from "./common.ts";
 import { bpffsMounts, ensurePinDir, isOnBpffs, pinObjectTo, xdpAttachments } from "./prog.ts";
 
 /** Where `attach` pins a link when no --pin is given. */
 export const DEFAULT_LINK_DIR = "/sys/fs/bpf/tsbpf";
-export const defaultLinkPin = (ifname: string, netns?: string) => path.join(DEFAULT_LINK_DIR, netns ? `xdp-${netns}-${ifname}` : `xdp-${ifname}`);
+export const defaultLinkPin = (ifname: string, netns?: string) =>
+  path.join(DEFAULT_LINK_DIR, netns ? `xdp-${netns}-${ifname}` : `xdp-${ifname}`);
 
-function attachWithMode(progFd: number, ifname: string, mode: XdpMode): { link: XdpLink; mode: "native" | "generic" | "auto"; note?: string } {
+function attachWithMode(
+  progFd: number,
+  ifname: string,
+  mode: XdpMode,
+): { link: XdpLink; mode: "native" | "generic" | "auto"; note?: string } {
   if (mode === "native") {
     try {
       return { link: attachXdp(progFd, ifname, { mode }), mode };
     } catch (e) {
       if (e instanceof SyscallError && (e.code === "EOPNOTSUPP" || e.code === "ENOTSUPP")) {
-        throw new CliError(`the driver of ${ifname} does not support native XDP (${e.code}); use --mode generic, or --mode auto to fall back`, EXIT.UNSUPPORTED);
+        throw new CliError(
+          `the driver of ${ifname} does not support native XDP (${e.code}); use --mode generic, or --mode auto to fall back`,
+          EXIT.UNSUPPORTED,
+        );
       }
       throw e;
     }
@@ -38,17 +54,24 @@ function attachWithMode(progFd: number, ifname: string, mode: XdpMode): { link: 
   }
 }
 
-interface AttachTarget { fd: number; name: string; obj?: BpfObject; close(): void }
+interface AttachTarget {
+  fd: number;
+  name: string;
+  obj?: BpfObject;
+  close(): void;
+}
 
 /** The XDP program to attach: from an object file (loaded now), or already loaded and pinned in bpffs. */
 async function openAttachTarget(file: string, opts: { prog?: string; pinMaps?: string }): Promise<AttachTarget> {
   if (isOnBpffs(file)) {
-    if (opts.prog || opts.pinMaps) throw new CliError(`--prog and --pin-maps are for object files; ${file} is a pinned program`);
+    if (opts.prog || opts.pinMaps)
+      throw new CliError(`--prog and --pin-maps are for object files; ${file} is a pinned program`);
     if (!fs.existsSync(file)) throw new CliError(`${file}: no such pinned program`, EXIT.NOT_FOUND);
     const fd = getPinnedObject(file);
     try {
       const info = programInfo(fd);
-      if (info.type !== ProgType.XDP) throw new CliError(`${file} is a ${progTypeName(info.type).toLowerCase()} program, not XDP`);
+      if (info.type !== ProgType.XDP)
+        throw new CliError(`${file} is a ${progTypeName(info.type).toLowerCase()} program, not XDP`);
       return { fd, name: info.name, close: () => closeFd(fd) };
     } catch (e) {
       closeFd(fd);
@@ -62,7 +85,10 @@ async function openAttachTarget(file: string, opts: { prog?: string; pinMaps?: s
     return new CliError(message);
   };
   if (opts.prog && xdpProgs[0]?.name !== opts.prog) throw fail(`program "${opts.prog}" is not an XDP program`);
-  if (xdpProgs.length !== 1) throw fail(`${file} has ${xdpProgs.length} XDP programs (${xdpProgs.map((p) => p.name).join(", ") || "none"}): choose one with --prog NAME`);
+  if (xdpProgs.length !== 1)
+    throw fail(
+      `${file} has ${xdpProgs.length} XDP programs (${xdpProgs.map((p) => p.name).join(", ") || "none"}): choose one with --prog NAME`,
+    );
   return { fd: xdpProgs[0]!.fd, name: xdpProgs[0]!.name, obj, close: () => obj.close() };
 }
 
@@ -84,44 +110,93 @@ export function attachCommand(): Command {
     .requiredOption("--dev <interface>", "network interface (in this network namespace, or in --netns)")
     .option("--netns <name>", "network namespace of the interface (as in `ip netns`)")
     .option("--prog <name>", "program to attach (needed when the object has several XDP programs)")
-    .addOption(new Option("--mode <mode>", "native (driver), generic (skb), or auto: native, falling back to generic").choices(["native", "generic", "auto"]).default("auto"))
+    .addOption(
+      new Option("--mode <mode>", "native (driver), generic (skb), or auto: native, falling back to generic")
+        .choices(["native", "generic", "auto"])
+        .default("auto"),
+    )
     .option("--pin <path>", `bpffs path for the link (default ${DEFAULT_LINK_DIR}/xdp-<interface>)`)
-    .option("--pin-maps <dir>", "also pin the object's programs and maps under this bpffs directory (read them with tsbpf map dump DIR/NAME)")
+    .option(
+      "--pin-maps <dir>",
+      "also pin the object's programs and maps under this bpffs directory (read them with tsbpf map dump DIR/NAME)",
+    )
     .option("-j, --json", "machine-readable output")
-    .addHelpText("after", "\nDetach with: tsbpf detach --dev IF  (or --pin PATH). Maps stay reachable by id (tsbpf map dump id N).\n\nExit codes: 0 ok, 2 usage, 4 verifier rejected, 5 no privilege, 6 no such interface,\n8 something already attached (or the pin exists), 9 mode not supported by the driver.")
-    .action(action(async (file: string, opts: { dev: string; netns?: string; prog?: string; mode: XdpMode; pin?: string; pinMaps?: string; json?: boolean }) => {
-      // Interface names and indexes belong to a network namespace: resolve and attach in it.
-      const ifindex = inNetns(opts.netns, () => ifNameToIndex(opts.dev)); // a missing interface fails before anything is loaded
-      const pinPath = opts.pin ?? defaultLinkPin(opts.dev, opts.netns);
-      ensurePinDir(path.dirname(pinPath));
-      if (fs.existsSync(pinPath)) throw new CliError(`${pinPath} already exists (a link pinned by an earlier attach?); detach it first (tsbpf detach --pin ${pinPath}) or choose --pin`, EXIT.BUSY);
-      if (opts.pinMaps) ensurePinDir(opts.pinMaps);
-      const target = await openAttachTarget(file, opts);
-      try {
-        const { link, mode, note } = inNetns(opts.netns, () => attachWithMode(target.fd, opts.dev, opts.mode));
-        try {
-          link.pin(pinPath);
-        } catch (e) {
-          link.close(); // not pinned: closing the only reference detaches
-          throw e;
-        }
-        const info = linkInfo(link.fd);
-        link.close(); // the pin keeps it attached
-        const progInfo = programInfo(target.fd);
-        const pins = target.obj && opts.pinMaps ? pinObjectTo(target.obj, opts.pinMaps) : undefined;
-        const maps = target.obj
-          ? [...target.obj.maps].map(([name, m]) => ({ name, id: m.id, ...(pins?.get(`map:${name}`) ? { pinned: pins.get(`map:${name}`) } : {}) }))
-          : progInfo.mapIds.map((id) => ({ name: mapNameById(id), id }));
-        const result = { interface: opts.dev, ...(opts.netns ? { netns: opts.netns } : {}), ifindex, mode, link_id: info.id, link_pin: pinPath, prog_id: progInfo.id, prog: target.name, maps, ...(note ? { note } : {}) };
-        if (opts.json) return void console.log(toJson(result, 2));
-        if (note) console.log(`note: ${note}`);
-        console.log(`attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""} (ifindex ${ifindex}) in ${mode} mode`);
-        console.log(`link id ${info.id}, pinned at ${pinPath}`);
-        if (maps.length) console.log(`maps: ${maps.map((m) => `${m.name} (id ${m.id}${"pinned" in m ? `, ${m.pinned}` : ""})`).join(", ")}`);
-      } finally {
-        target.close();
-      }
-    }));
+    .addHelpText(
+      "after",
+      "\nDetach with: tsbpf detach --dev IF  (or --pin PATH). Maps stay reachable by id (tsbpf map dump id N).\n\nExit codes: 0 ok, 2 usage, 4 verifier rejected, 5 no privilege, 6 no such interface,\n8 something already attached (or the pin exists), 9 mode not supported by the driver.",
+    )
+    .action(
+      action(
+        async (
+          file: string,
+          opts: {
+            dev: string;
+            netns?: string;
+            prog?: string;
+            mode: XdpMode;
+            pin?: string;
+            pinMaps?: string;
+            json?: boolean;
+          },
+        ) => {
+          // Interface names and indexes belong to a network namespace: resolve and attach in it.
+          const ifindex = inNetns(opts.netns, () => ifNameToIndex(opts.dev)); // a missing interface fails before anything is loaded
+          const pinPath = opts.pin ?? defaultLinkPin(opts.dev, opts.netns);
+          ensurePinDir(path.dirname(pinPath));
+          if (fs.existsSync(pinPath))
+            throw new CliError(
+              `${pinPath} already exists (a link pinned by an earlier attach?); detach it first (tsbpf detach --pin ${pinPath}) or choose --pin`,
+              EXIT.BUSY,
+            );
+          if (opts.pinMaps) ensurePinDir(opts.pinMaps);
+          const target = await openAttachTarget(file, opts);
+          try {
+            const { link, mode, note } = inNetns(opts.netns, () => attachWithMode(target.fd, opts.dev, opts.mode));
+            try {
+              link.pin(pinPath);
+            } catch (e) {
+              link.close(); // not pinned: closing the only reference detaches
+              throw e;
+            }
+            const info = linkInfo(link.fd);
+            link.close(); // the pin keeps it attached
+            const progInfo = programInfo(target.fd);
+            const pins = target.obj && opts.pinMaps ? pinObjectTo(target.obj, opts.pinMaps) : undefined;
+            const maps = target.obj
+              ? [...target.obj.maps].map(([name, m]) => ({
+                  name,
+                  id: m.id,
+                  ...(pins?.get(`map:${name}`) ? { pinned: pins.get(`map:${name}`) } : {}),
+                }))
+              : progInfo.mapIds.map((id) => ({ name: mapNameById(id), id }));
+            const result = {
+              interface: opts.dev,
+              ...(opts.netns ? { netns: opts.netns } : {}),
+              ifindex,
+              mode,
+              link_id: info.id,
+              link_pin: pinPath,
+              prog_id: progInfo.id,
+              prog: target.name,
+              maps,
+              ...(note ? { note } : {}),
+            };
+            if (opts.json) return void console.log(toJson(result, 2));
+            if (note) console.log(`note: ${note}`);
+            console.log(
+              `attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""} (ifindex ${ifindex}) in ${mode} mode`,
+            );
+            console.log(`link id ${info.id}, pinned at ${pinPath}`);
+            if (maps.length)
+              console.log(
+                `maps: ${maps.map((m) => `${m.name} (id ${m.id}${"pinned" in m ? `, ${m.pinned}` : ""})`).join(", ")}`,
+              );
+          } finally {
+            target.close();
+          }
+        },
+      ),
+    );
 }
 
 /** What a bpffs file holds: "link", "map", "prog" (from the anon inode behind an fd to it). */
@@ -152,7 +227,8 @@ function findLinkPins(linkId: number): string[] {
         let fd = -1;
         try {
           fd = getPinnedObject(p);
-          if (/^anon_inode:bpf[-_]link$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`)) && linkInfo(fd).id === linkId) found.push(p);
+          if (/^anon_inode:bpf[-_]link$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`)) && linkInfo(fd).id === linkId)
+            found.push(p);
         } catch {
           // not ours to read, or not a BPF object
         } finally {
@@ -169,54 +245,73 @@ export function detachCommand(): Command {
   return new Command("detach")
     .description("detach the XDP program from an interface (its BPF link), and remove the link's pin")
     .option("--dev <interface>", "interface to detach from")
-    .option("--netns <name>", "with --dev: the interface is in this network namespace (detaches the link tsbpf attach --netns pinned)")
+    .option(
+      "--netns <name>",
+      "with --dev: the interface is in this network namespace (detaches the link tsbpf attach --netns pinned)",
+    )
     .option("--pin <path>", "pinned link to detach (as printed by tsbpf attach)")
     .option("-j, --json", "machine-readable output")
-    .addHelpText("after", "\nExit codes: 0 ok, 2 usage, 5 no privilege, 6 no such interface / nothing attached / no such pin.")
-    .action(action((opts: { dev?: string; netns?: string; pin?: string; json?: boolean }) => {
-      if (!opts.dev === !opts.pin) throw new CliError("say what to detach: --dev INTERFACE or --pin PATH (one of them)");
-      // Link info carries an ifindex but no namespace, and indexes repeat across namespaces:
-      // in another namespace, the link is found by the pin `attach --netns` made.
-      if (opts.netns) {
-        if (!opts.dev) throw new CliError("--netns goes with --dev");
-        opts = { ...opts, pin: defaultLinkPin(opts.dev, opts.netns) };
-        if (!fs.existsSync(opts.pin!)) throw new CliError(`no link pinned at ${opts.pin} (attached with tsbpf attach --netns ${opts.netns}?)`, EXIT.NOT_FOUND);
-      }
-      const detached: Array<{ link_id: number; prog_id: number; ifindex: number; unpinned: string[] }> = [];
-      if (opts.pin) {
-        if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
-        const kind = pinnedKind(opts.pin);
-        if (kind !== "link") throw new CliError(`${opts.pin} is a pinned ${kind}, not a link`);
-        const link = XdpLink.fromPinned(opts.pin);
-        const info = linkInfo(link.fd);
-        if (info.ifindex === 0) {
-          // Already detached (e.g. the interface went away): only the pin is left.
-          link.close();
-          fs.rmSync(opts.pin, { force: true });
-        } else link.detach(); // also removes the pin
-        detached.push({ link_id: info.id, prog_id: info.progId, ifindex: info.ifindex, unpinned: [opts.pin] });
-      } else {
-        const ifindex = ifNameToIndex(opts.dev!);
-        const links = listXdpLinks(ifindex);
-        if (links.length === 0) {
-          const other = [...xdpAttachments().values()].flat().find((a) => a.ifindex === ifindex);
-          if (other) throw new CliError(`the XDP program on ${opts.dev} is attached without a BPF link (netlink); remove it with: ip link set dev ${opts.dev} xdp off`, EXIT.NOT_FOUND);
-          throw new CliError(`nothing is attached to ${opts.dev}`, EXIT.NOT_FOUND);
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 2 usage, 5 no privilege, 6 no such interface / nothing attached / no such pin.",
+    )
+    .action(
+      action((opts: { dev?: string; netns?: string; pin?: string; json?: boolean }) => {
+        if (!opts.dev === !opts.pin)
+          throw new CliError("say what to detach: --dev INTERFACE or --pin PATH (one of them)");
+        // Link info carries an ifindex but no namespace, and indexes repeat across namespaces:
+        // in another namespace, the link is found by the pin `attach --netns` made.
+        if (opts.netns) {
+          if (!opts.dev) throw new CliError("--netns goes with --dev");
+          opts = { ...opts, pin: defaultLinkPin(opts.dev, opts.netns) };
+          if (!fs.existsSync(opts.pin!))
+            throw new CliError(
+              `no link pinned at ${opts.pin} (attached with tsbpf attach --netns ${opts.netns}?)`,
+              EXIT.NOT_FOUND,
+            );
         }
-        for (const l of links) {
-          const pins = findLinkPins(l.id);
-          const link = new XdpLink(fdById(BpfCmd.LINK_GET_FD_BY_ID, l.id), l.ifindex);
-          link.detach();
-          for (const p of pins) fs.rmSync(p, { force: true });
-          detached.push({ link_id: l.id, prog_id: l.progId, ifindex: l.ifindex, unpinned: pins });
+        const detached: Array<{ link_id: number; prog_id: number; ifindex: number; unpinned: string[] }> = [];
+        if (opts.pin) {
+          if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
+          const kind = pinnedKind(opts.pin);
+          if (kind !== "link") throw new CliError(`${opts.pin} is a pinned ${kind}, not a link`);
+          const link = XdpLink.fromPinned(opts.pin);
+          const info = linkInfo(link.fd);
+          if (info.ifindex === 0) {
+            // Already detached (e.g. the interface went away): only the pin is left.
+            link.close();
+            fs.rmSync(opts.pin, { force: true });
+          } else link.detach(); // also removes the pin
+          detached.push({ link_id: info.id, prog_id: info.progId, ifindex: info.ifindex, unpinned: [opts.pin] });
+        } else {
+          const ifindex = ifNameToIndex(opts.dev!);
+          const links = listXdpLinks(ifindex);
+          if (links.length === 0) {
+            const other = [...xdpAttachments().values()].flat().find((a) => a.ifindex === ifindex);
+            if (other)
+              throw new CliError(
+                `the XDP program on ${opts.dev} is attached without a BPF link (netlink); remove it with: ip link set dev ${opts.dev} xdp off`,
+                EXIT.NOT_FOUND,
+              );
+            throw new CliError(`nothing is attached to ${opts.dev}`, EXIT.NOT_FOUND);
+          }
+          for (const l of links) {
+            const pins = findLinkPins(l.id);
+            const link = new XdpLink(fdById(BpfCmd.LINK_GET_FD_BY_ID, l.id), l.ifindex);
+            link.detach();
+            for (const p of pins) fs.rmSync(p, { force: true });
+            detached.push({ link_id: l.id, prog_id: l.progId, ifindex: l.ifindex, unpinned: pins });
+          }
         }
-      }
-      if (opts.json) return void console.log(toJson(detached, 2));
-      const names = interfaceNames();
-      for (const d of detached) {
-        console.log(`detached link ${d.link_id} (prog id ${d.prog_id}) from ${opts.dev ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}` : names.get(d.ifindex) ?? `ifindex ${d.ifindex}`}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`);
-      }
-    }));
+        if (opts.json) return void console.log(toJson(detached, 2));
+        const names = interfaceNames();
+        for (const d of detached) {
+          console.log(
+            `detached link ${d.link_id} (prog id ${d.prog_id}) from ${opts.dev ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}` : (names.get(d.ifindex) ?? `ifindex ${d.ifindex}`)}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`,
+          );
+        }
+      }),
+    );
 }
 
 export function xdpCommands(): Command[] {

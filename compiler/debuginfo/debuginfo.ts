@@ -8,8 +8,14 @@ import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 // DWARF constants (LLVMDWARFTypeEncoding and tags).
-const DW_ATE_boolean = 0x02, DW_ATE_signed = 0x05, DW_ATE_unsigned = 0x07, DW_ATE_signed_char = 0x06, DW_ATE_unsigned_char = 0x08;
-const LANG_C = 1, EMISSION_FULL = 1, FLAG_BEHAVIOR_WARNING = 1;
+const DW_ATE_boolean = 0x02,
+  DW_ATE_signed = 0x05,
+  DW_ATE_unsigned = 0x07,
+  DW_ATE_signed_char = 0x06,
+  DW_ATE_unsigned_char = 0x08;
+const LANG_C = 1,
+  EMISSION_FULL = 1,
+  FLAG_BEHAVIOR_WARNING = 1;
 
 export class DebugInfo {
   readonly builder: Ref;
@@ -18,15 +24,36 @@ export class DebugInfo {
   private readonly types = new Map<string, Ref>();
   private readonly dbgKind: number;
 
-  constructor(private readonly ctx: Ref, private readonly module: Ref, sourcePath: string) {
+  constructor(
+    private readonly ctx: Ref,
+    private readonly module: Ref,
+    sourcePath: string,
+  ) {
     this.builder = C.LLVMCreateDIBuilder(module);
     const name = path.basename(sourcePath);
     const dir = path.dirname(path.resolve(sourcePath));
     this.file = C.LLVMDIBuilderCreateFile(this.builder, name, name.length, dir, dir.length);
     const producer = "tsbpf";
     this.unit = C.LLVMDIBuilderCreateCompileUnit(
-      this.builder, LANG_C, this.file, producer, producer.length, 1, "", 0, 0, "", 0,
-      EMISSION_FULL, 0, 0, 0, "", 0, "", 0,
+      this.builder,
+      LANG_C,
+      this.file,
+      producer,
+      producer.length,
+      1,
+      "",
+      0,
+      0,
+      "",
+      0,
+      EMISSION_FULL,
+      0,
+      0,
+      0,
+      "",
+      0,
+      "",
+      0,
     );
     this.addFlag("Dwarf Version", 5);
     this.addFlag("Debug Info Version", 3);
@@ -49,19 +76,44 @@ export class DebugInfo {
   }
 
   /** `int`, for map definitions and program return types, as libbpf expects. */
-  get int(): Ref { return this.basic("int", 32, DW_ATE_signed); }
+  get int(): Ref {
+    return this.basic("int", 32, DW_ATE_signed);
+  }
 
   private intType(t: IntT): Ref {
     const key = `int:${t.name}`;
     let d = this.types.get(key);
     if (d) return d;
-    const cName = t.bits === 8 ? (t.signed ? "signed char" : "unsigned char")
-      : t.bits === 16 ? (t.signed ? "short" : "unsigned short")
-      : t.bits === 32 ? (t.signed ? "int" : "unsigned int")
-      : (t.signed ? "long long" : "unsigned long long");
-    const enc = t.bits === 8 ? (t.signed ? DW_ATE_signed_char : DW_ATE_unsigned_char) : t.signed ? DW_ATE_signed : DW_ATE_unsigned;
+    const cName =
+      t.bits === 8
+        ? t.signed
+          ? "signed char"
+          : "unsigned char"
+        : t.bits === 16
+          ? t.signed
+            ? "short"
+            : "unsigned short"
+          : t.bits === 32
+            ? t.signed
+              ? "int"
+              : "unsigned int"
+            : t.signed
+              ? "long long"
+              : "unsigned long long";
+    const enc =
+      t.bits === 8
+        ? t.signed
+          ? DW_ATE_signed_char
+          : DW_ATE_unsigned_char
+        : t.signed
+          ? DW_ATE_signed
+          : DW_ATE_unsigned;
     const base = this.basic(cName, t.bits, enc);
-    const name = t.bigEndian ? `__${t.name}` : t.name === "u8" || t.name === "u16" || t.name === "u32" || t.name === "u64" ? `__${t.name}` : t.name;
+    const name = t.bigEndian
+      ? `__${t.name}`
+      : t.name === "u8" || t.name === "u16" || t.name === "u32" || t.name === "u64"
+        ? `__${t.name}`
+        : t.name;
     d = C.LLVMDIBuilderCreateTypedef(this.builder, base, name, name.length, this.file, 0, this.unit, 0);
     this.types.set(key, d);
     return d;
@@ -69,20 +121,48 @@ export class DebugInfo {
 
   typeOf(t: BType): Ref {
     switch (t.kind) {
-      case "int": return this.intType(t);
-      case "bool": return this.basic("_Bool", 8, DW_ATE_boolean);
-      case "array": return this.arrayOf(this.typeOf(t.element), t.length, sizeOf(t) * 8, alignOf(t) * 8);
+      case "int":
+        return this.intType(t);
+      case "bool":
+        return this.basic("_Bool", 8, DW_ATE_boolean);
+      case "array":
+        return this.arrayOf(this.typeOf(t.element), t.length, sizeOf(t) * 8, alignOf(t) * 8);
       case "struct": {
         const key = `struct:${t.name}:${t.size}:${t.fields.map((f) => f.name).join(",")}`;
         let d = this.types.get(key);
         if (d) return d;
-        const members = t.fields.map((f) => C.LLVMDIBuilderCreateMemberType(
-          this.builder, this.unit, f.name, f.name.length, this.file, 0,
-          sizeOf(f.type) * 8, alignOf(f.type) * 8, f.offset * 8, 0, this.typeOf(f.type),
-        ));
+        const members = t.fields.map((f) =>
+          C.LLVMDIBuilderCreateMemberType(
+            this.builder,
+            this.unit,
+            f.name,
+            f.name.length,
+            this.file,
+            0,
+            sizeOf(f.type) * 8,
+            alignOf(f.type) * 8,
+            f.offset * 8,
+            0,
+            this.typeOf(f.type),
+          ),
+        );
         d = C.LLVMDIBuilderCreateStructType(
-          this.builder, this.unit, t.name, t.name.length, this.file, 0, t.size * 8, t.align * 8, 0,
-          null, members, members.length, 0, null, "", 0,
+          this.builder,
+          this.unit,
+          t.name,
+          t.name.length,
+          this.file,
+          0,
+          t.size * 8,
+          t.align * 8,
+          0,
+          null,
+          members,
+          members.length,
+          0,
+          null,
+          "",
+          0,
         );
         this.types.set(key, d);
         return d;
@@ -97,8 +177,13 @@ export class DebugInfo {
 
   /** `const volatile T`, as C declares configuration that the loader may change. */
   constVolatile(t: Ref): Ref {
-    const DW_TAG_const_type = 0x26, DW_TAG_volatile_type = 0x35;
-    return C.LLVMDIBuilderCreateQualifiedType(this.builder, DW_TAG_const_type, C.LLVMDIBuilderCreateQualifiedType(this.builder, DW_TAG_volatile_type, t));
+    const DW_TAG_const_type = 0x26,
+      DW_TAG_volatile_type = 0x35;
+    return C.LLVMDIBuilderCreateQualifiedType(
+      this.builder,
+      DW_TAG_const_type,
+      C.LLVMDIBuilderCreateQualifiedType(this.builder, DW_TAG_volatile_type, t),
+    );
   }
 
   pointerTo(t: Ref): Ref {
@@ -108,12 +193,36 @@ export class DebugInfo {
   /** libbpf's `__uint(name, N)`: a member `int (*name)[N]`. */
   private uintMember(name: string, value: number, offsetBits: number): Ref {
     const arr = this.arrayOf(this.int, value, value * 32, 32);
-    return C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, name, name.length, this.file, 0, 64, 64, offsetBits, 0, this.pointerTo(arr));
+    return C.LLVMDIBuilderCreateMemberType(
+      this.builder,
+      this.unit,
+      name,
+      name.length,
+      this.file,
+      0,
+      64,
+      64,
+      offsetBits,
+      0,
+      this.pointerTo(arr),
+    );
   }
 
   /** libbpf's `__type(name, T)`: a member `T *name`. */
   private typeMember(name: string, t: BType, offsetBits: number): Ref {
-    return C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, name, name.length, this.file, 0, 64, 64, offsetBits, 0, this.pointerTo(this.typeOf(t)));
+    return C.LLVMDIBuilderCreateMemberType(
+      this.builder,
+      this.unit,
+      name,
+      name.length,
+      this.file,
+      0,
+      64,
+      64,
+      offsetBits,
+      0,
+      this.pointerTo(this.typeOf(t)),
+    );
   }
 
   /** The BTF-defined map: an anonymous struct of `type`, `key`, `value`, `max_entries`, `map_flags`. */
@@ -140,10 +249,27 @@ export class DebugInfo {
       // `values` is a flexible array (no size), last.
       const inner = this.mapType(map.inner).type;
       const values = this.arrayOf(this.pointerTo(inner), -1, 0, 64);
-      add((o) => C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, "values", 6, this.file, 0, 0, 64, o, 0, values));
+      add((o) =>
+        C.LLVMDIBuilderCreateMemberType(this.builder, this.unit, "values", 6, this.file, 0, 0, 64, o, 0, values),
+      );
     }
     const type = C.LLVMDIBuilderCreateStructType(
-      this.builder, this.unit, "", 0, this.file, 0, sizeBits, 64, 0, null, members, members.length, 0, null, "", 0,
+      this.builder,
+      this.unit,
+      "",
+      0,
+      this.file,
+      0,
+      sizeBits,
+      64,
+      0,
+      null,
+      members,
+      members.length,
+      0,
+      null,
+      "",
+      0,
     );
     return { type, members: sizeBits / 64 };
   }
@@ -152,7 +278,19 @@ export class DebugInfo {
   describeGlobal(global: Ref, name: string, type: Ref, line: number, alignBits: number): void {
     const expr = C.LLVMDIBuilderCreateExpression(this.builder, null, 0);
     const gve = C.LLVMDIBuilderCreateGlobalVariableExpression(
-      this.builder, this.unit, name, name.length, "", 0, this.file, line, type, 0, expr, null, alignBits,
+      this.builder,
+      this.unit,
+      name,
+      name.length,
+      "",
+      0,
+      this.file,
+      line,
+      type,
+      0,
+      expr,
+      null,
+      alignBits,
     );
     C.LLVMGlobalSetMetadata(global, this.dbgKind, gve);
   }
@@ -162,17 +300,53 @@ export class DebugInfo {
   }
 
   /** A DISubprogram for a function; returns its scope for locations. */
-  subprogram(fn: Ref, name: string, line: number, ret: Ref | null, params: { name: string; type: Ref }[], localToUnit: boolean): Ref {
-    const sig = C.LLVMDIBuilderCreateSubroutineType(this.builder, this.file, [ret, ...params.map((p) => p.type)], params.length + 1, 0);
+  subprogram(
+    fn: Ref,
+    name: string,
+    line: number,
+    ret: Ref | null,
+    params: { name: string; type: Ref }[],
+    localToUnit: boolean,
+  ): Ref {
+    const sig = C.LLVMDIBuilderCreateSubroutineType(
+      this.builder,
+      this.file,
+      [ret, ...params.map((p) => p.type)],
+      params.length + 1,
+      0,
+    );
     const FLAG_PROTOTYPED = 1 << 8;
     const sp = C.LLVMDIBuilderCreateFunction(
-      this.builder, this.file, name, name.length, name, name.length, this.file, line, sig,
-      localToUnit ? 1 : 0, 1, line, FLAG_PROTOTYPED, 1,
+      this.builder,
+      this.file,
+      name,
+      name.length,
+      name,
+      name.length,
+      this.file,
+      line,
+      sig,
+      localToUnit ? 1 : 0,
+      1,
+      line,
+      FLAG_PROTOTYPED,
+      1,
     );
     C.LLVMSetSubprogram(fn, sp);
     // Named parameters: the kernel rejects BTF for a global function with anonymous arguments.
     params.forEach((p, i) => {
-      C.LLVMDIBuilderCreateParameterVariable(this.builder, sp, p.name, p.name.length, i + 1, this.file, line, p.type, 1, 0);
+      C.LLVMDIBuilderCreateParameterVariable(
+        this.builder,
+        sp,
+        p.name,
+        p.name.length,
+        i + 1,
+        this.file,
+        line,
+        p.type,
+        1,
+        0,
+      );
     });
     return sp;
   }

@@ -24,7 +24,11 @@ Module.prototype._compile = function compileWithCache(content, filename) {
   if (!CACHED_FILES.test(filename)) return originalCompile.call(this, content, filename);
   const cacheFile = cacheFileFor(filename, content);
   let cachedData;
-  try { cachedData = fs.readFileSync(cacheFile); } catch { /* first run */ }
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    /* first run */
+  }
   const script = new vm.Script(Module.wrap(content), { filename, cachedData, importModuleDynamically: undefined });
   if (!cachedData || script.cachedDataRejected) pending.push({ script, cacheFile });
   const wrapper = script.runInThisContext({ displayErrors: true });
@@ -45,6 +49,8 @@ exports.saveCodeCache = function saveCodeCache() {
       const partial = `${cacheFile}.${process.pid}`;
       fs.writeFileSync(partial, script.createCachedData());
       fs.renameSync(partial, cacheFile);
-    } catch { /* a read-only install just stays uncached */ }
+    } catch {
+      /* a read-only install just stays uncached */
+    }
   }
 };

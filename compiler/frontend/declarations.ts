@@ -10,8 +10,18 @@ import { readTypeNode } from "../lower/typenodes.ts";
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
-  HashMap: 1, ArrayMap: 2, ProgArray: 3, PerCpuHashMap: 5, PerCpuArrayMap: 6,
-  LruHashMap: 9, LruPerCpuHashMap: 10, ArrayOfMaps: 12, HashOfMaps: 13, DevMap: 14, CpuMap: 16, RingBuf: 27,
+  HashMap: 1,
+  ArrayMap: 2,
+  ProgArray: 3,
+  PerCpuHashMap: 5,
+  PerCpuArrayMap: 6,
+  LruHashMap: 9,
+  LruPerCpuHashMap: 10,
+  ArrayOfMaps: 12,
+  HashOfMaps: 13,
+  DevMap: 14,
+  CpuMap: 16,
+  RingBuf: 27,
 };
 
 export interface MapInfo {
@@ -124,7 +134,12 @@ export class Declarations {
       if (callee?.kind === "lang" && (callee.name === "rodata" || callee.name === "global")) {
         const args = expr.getArguments();
         if (args.length < 1 || (callee.name === "rodata" && args.length !== 2)) {
-          throw new CompileError(expr, callee.name === "rodata" ? "rodata() takes a type and its value: rodata(u32, 80)" : "global() takes a type and an optional initial value: global(Stats)");
+          throw new CompileError(
+            expr,
+            callee.name === "rodata"
+              ? "rodata() takes a type and its value: rodata(u32, 80)"
+              : "global() takes a type and an optional initial value: global(Stats)",
+          );
         }
         const type = this.typeOf(args[0]!);
         const bytes = args[1] ? this.encode(type, args[1]) : new Uint8Array(sizeOfType(type));
@@ -134,7 +149,10 @@ export class Declarations {
       }
     }
     if (Node.isArrowFunction(expr) || Node.isFunctionExpression(expr)) {
-      throw new CompileError(expr, `declare '${name}' as \`function ${name}(…) { … }\`: at module level, function expressions are only the argument of xdp(…)`);
+      throw new CompileError(
+        expr,
+        `declare '${name}' as \`function ${name}(…) { … }\`: at module level, function expressions are only the argument of xdp(…)`,
+      );
     }
     if (Node.isArrayLiteralExpression(expr)) {
       const values = expr.getElements().map((e) => this.constValue(e));
@@ -164,7 +182,8 @@ export class Declarations {
       }
       if (callee?.kind === "lang" && callee.name === "struct" && args.length >= 1) {
         const fields = stripParens(args[0]!);
-        if (!Node.isObjectLiteralExpression(fields)) throw new CompileError(fields, "struct() takes an object literal of field types");
+        if (!Node.isObjectLiteralExpression(fields))
+          throw new CompileError(fields, "struct() takes an object literal of field types");
         const members = fields.getProperties().map((p) => {
           if (!Node.isPropertyAssignment(p)) throw new CompileError(p, "each struct field is `name: type`");
           return { name: p.getName(), type: this.typeOf(p.getInitializerOrThrow()) };
@@ -190,22 +209,31 @@ export class Declarations {
   }
 
   /** `let name: T = value` at module level: a mutable scalar global. */
-  private mutableGlobal(decl: Node & { getTypeNode(): Node | undefined }, name: string, init: Expression | undefined): Entity {
+  private mutableGlobal(
+    decl: Node & { getTypeNode(): Node | undefined },
+    name: string,
+    init: Expression | undefined,
+  ): Entity {
     const typeNode = decl.getTypeNode();
     let type: BType;
     if (typeNode) {
       const t = readTypeNode(this, typeNode as never);
-      if (t.kind !== "data") throw new CompileError(typeNode, "a global holds data: give it an integer type, bool, or Value<typeof S>");
+      if (t.kind !== "data")
+        throw new CompileError(typeNode, "a global holds data: give it an integer type, bool, or Value<typeof S>");
       type = t.type;
     } else if (init) {
       const v = this.tryConstValue(init);
-      if (v === undefined) throw new CompileError(init, "a module-level `let` needs a type annotation or a constant initial value");
+      if (v === undefined)
+        throw new CompileError(init, "a module-level `let` needs a type annotation or a constant initial value");
       type = Node.isBigIntLiteral(stripParens(init)) ? INT_TYPES.u64! : INT_TYPES.u32!;
     } else {
       throw new CompileError(decl, `give the global '${name}' a type: \`let ${name}: u32 = 0\``);
     }
     const bytes = init ? this.encode(type, init) : new Uint8Array(sizeOfType(type));
-    return { kind: "global", global: { name, type, section: bytes.every((b) => b === 0) ? ".bss" : ".data", bytes, node: decl } };
+    return {
+      kind: "global",
+      global: { name, type, section: bytes.every((b) => b === 0) ? ".bss" : ".data", bytes, node: decl },
+    };
   }
 
   /** The bytes of a constant value of `type`: an integer, a struct literal or an array literal. */
@@ -228,13 +256,16 @@ export class Declarations {
       return;
     }
     if (type.kind === "array") {
-      if (!Node.isArrayLiteralExpression(expr)) throw new CompileError(expr, `expected an array literal of ${type.length} elements`);
+      if (!Node.isArrayLiteralExpression(expr))
+        throw new CompileError(expr, `expected an array literal of ${type.length} elements`);
       const elements = expr.getElements();
-      if (elements.length !== type.length) throw new CompileError(expr, `expected ${type.length} elements, got ${elements.length}`);
+      if (elements.length !== type.length)
+        throw new CompileError(expr, `expected ${type.length} elements, got ${elements.length}`);
       elements.forEach((e, i) => this.encodeInto(type.element, e, view, offset + i * sizeOfType(type.element)));
       return;
     }
-    if (!Node.isObjectLiteralExpression(expr)) throw new CompileError(expr, `expected a struct literal of ${type.name}`);
+    if (!Node.isObjectLiteralExpression(expr))
+      throw new CompileError(expr, `expected a struct literal of ${type.name}`);
     const given = new Set<string>();
     for (const p of expr.getProperties()) {
       if (!Node.isPropertyAssignment(p)) throw new CompileError(p, "struct literals take `field: value` entries");
@@ -244,7 +275,11 @@ export class Declarations {
       this.encodeInto(field.type, p.getInitializerOrThrow(), view, offset + field.offset);
     }
     const missing = type.fields.filter((f) => !given.has(f.name));
-    if (missing.length) throw new CompileError(expr, `missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m.name}'`).join(", ")} of struct ${type.name}`);
+    if (missing.length)
+      throw new CompileError(
+        expr,
+        `missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m.name}'`).join(", ")} of struct ${type.name}`,
+      );
   }
 
   private mapInfo(expr: Node & { getExpression(): Node; getArguments(): Node[] }, name: string): MapInfo {
@@ -255,11 +290,15 @@ export class Declarations {
     const className = callee.name;
     const args = expr.getArguments();
     const U32 = INT_TYPES.u32!;
-    let key: BType = U32, value: BType = U32, event: BType | undefined, inner: MapInfo | undefined;
+    let key: BType = U32,
+      value: BType = U32,
+      event: BType | undefined,
+      inner: MapInfo | undefined;
     let optionsArg: Node | undefined;
     const innerMap = (arg: Node | undefined) => {
       const e = arg && this.entityOf(arg);
-      if (e?.kind !== "map") throw new CompileError(arg ?? expr, "the inner map template must be a map declared at module level");
+      if (e?.kind !== "map")
+        throw new CompileError(arg ?? expr, "the inner map template must be a map declared at module level");
       if (e.map.inner) throw new CompileError(arg!, "maps of maps of maps are not supported");
       return e.map;
     };
@@ -294,10 +333,19 @@ export class Declarations {
       return this.constValue(p.getInitializerOrThrow());
     };
     const maxEntries = option("maxEntries");
-    if (maxEntries === undefined || maxEntries <= 0n) throw new CompileError(options, "maps need a positive maxEntries");
+    if (maxEntries === undefined || maxEntries <= 0n)
+      throw new CompileError(options, "maps need a positive maxEntries");
     return {
-      name, className, type: MAP_CLASSES[className]!, key, value, event, inner,
-      maxEntries: Number(maxEntries), flags: Number(option("flags") ?? 0n), node: expr,
+      name,
+      className,
+      type: MAP_CLASSES[className]!,
+      key,
+      value,
+      event,
+      inner,
+      maxEntries: Number(maxEntries),
+      flags: Number(option("flags") ?? 0n),
+      node: expr,
     };
   }
 
@@ -331,9 +379,12 @@ export class Declarations {
       const v = this.tryConstValue(expr.getOperand());
       if (v === undefined) return undefined;
       switch (expr.getOperatorToken()) {
-        case SyntaxKind.MinusToken: return -v;
-        case SyntaxKind.PlusToken: return v;
-        case SyntaxKind.TildeToken: return ~v;
+        case SyntaxKind.MinusToken:
+          return -v;
+        case SyntaxKind.PlusToken:
+          return v;
+        case SyntaxKind.TildeToken:
+          return ~v;
       }
       return undefined;
     }
@@ -355,7 +406,6 @@ export class Declarations {
   }
 }
 
-
 export function stripParens(node: Node): Node {
   while (Node.isParenthesizedExpression(node) || Node.isSatisfiesExpression(node)) node = node.getExpression();
   return node;
@@ -365,17 +415,27 @@ export function stripParens(node: Node): Node {
  *  undefined for operators that are not integer arithmetic. */
 export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undefined {
   switch (op) {
-    case SyntaxKind.PlusToken: return a + b;
-    case SyntaxKind.MinusToken: return a - b;
-    case SyntaxKind.AsteriskToken: return a * b;
-    case SyntaxKind.SlashToken: return b === 0n ? 0n : a / b;
-    case SyntaxKind.PercentToken: return b === 0n ? a : a % b;
-    case SyntaxKind.LessThanLessThanToken: return a << b;
+    case SyntaxKind.PlusToken:
+      return a + b;
+    case SyntaxKind.MinusToken:
+      return a - b;
+    case SyntaxKind.AsteriskToken:
+      return a * b;
+    case SyntaxKind.SlashToken:
+      return b === 0n ? 0n : a / b;
+    case SyntaxKind.PercentToken:
+      return b === 0n ? a : a % b;
+    case SyntaxKind.LessThanLessThanToken:
+      return a << b;
     case SyntaxKind.GreaterThanGreaterThanToken:
-    case SyntaxKind.GreaterThanGreaterThanGreaterThanToken: return a >> b;
-    case SyntaxKind.AmpersandToken: return a & b;
-    case SyntaxKind.BarToken: return a | b;
-    case SyntaxKind.CaretToken: return a ^ b;
+    case SyntaxKind.GreaterThanGreaterThanGreaterThanToken:
+      return a >> b;
+    case SyntaxKind.AmpersandToken:
+      return a & b;
+    case SyntaxKind.BarToken:
+      return a | b;
+    case SyntaxKind.CaretToken:
+      return a ^ b;
   }
   return undefined;
 }

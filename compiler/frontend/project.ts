@@ -26,7 +26,14 @@ export function parseProgram(file: string): ParsedProgram {
       skipLibCheck: true,
       // A BPF program has no runtime library: it is checked against the core of the
       // standard one (and BigInt), which is also much quicker to load than all of ES2022.
-      lib: ["lib.es5.d.ts", "lib.es2015.core.d.ts", "lib.es2015.symbol.d.ts", "lib.es2015.iterable.d.ts", "lib.es2017.object.d.ts", "lib.es2020.bigint.d.ts"],
+      lib: [
+        "lib.es5.d.ts",
+        "lib.es2015.core.d.ts",
+        "lib.es2015.symbol.d.ts",
+        "lib.es2015.iterable.d.ts",
+        "lib.es2017.object.d.ts",
+        "lib.es2020.bigint.d.ts",
+      ],
       types: [],
       paths: {
         tsbpf: [path.join(LANG_DIR, "index.ts")],
@@ -47,7 +54,10 @@ export function typeErrors({ project }: ParsedProgram): Diagnostic[] {
   const own = project.getSourceFiles().filter((f) => !f.getFilePath().startsWith(LANG_DIR) && !f.isDeclarationFile());
   const program = project.getProgram().compilerObject;
   const global = program.getOptionsDiagnostics().concat(program.getGlobalDiagnostics());
-  const perFile = own.flatMap((f) => [...program.getSyntacticDiagnostics(f.compilerNode), ...program.getSemanticDiagnostics(f.compilerNode)]);
+  const perFile = own.flatMap((f) => [
+    ...program.getSyntacticDiagnostics(f.compilerNode),
+    ...program.getSemanticDiagnostics(f.compilerNode),
+  ]);
   for (const d of [...global, ...perFile]) {
     if (d.category !== ts.DiagnosticCategory.Error) continue;
     const sf = d.file ? project.getSourceFile(d.file.fileName) : undefined;

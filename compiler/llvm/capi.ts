@@ -8,16 +8,41 @@ const LIBRARY = "libLLVM-14.so.1";
 export type Ref = unknown;
 
 const OPAQUE_REFS = [
-  "LLVMContextRef", "LLVMModuleRef", "LLVMTypeRef", "LLVMValueRef", "LLVMBasicBlockRef",
-  "LLVMMetadataRef", "LLVMBuilderRef", "LLVMDIBuilderRef", "LLVMAttributeRef", "LLVMUseRef",
-  "LLVMTargetRef", "LLVMTargetMachineRef", "LLVMTargetDataRef", "LLVMMemoryBufferRef",
-  "LLVMPassBuilderOptionsRef", "LLVMErrorRef",
+  "LLVMContextRef",
+  "LLVMModuleRef",
+  "LLVMTypeRef",
+  "LLVMValueRef",
+  "LLVMBasicBlockRef",
+  "LLVMMetadataRef",
+  "LLVMBuilderRef",
+  "LLVMDIBuilderRef",
+  "LLVMAttributeRef",
+  "LLVMUseRef",
+  "LLVMTargetRef",
+  "LLVMTargetMachineRef",
+  "LLVMTargetDataRef",
+  "LLVMMemoryBufferRef",
+  "LLVMPassBuilderOptionsRef",
+  "LLVMErrorRef",
 ];
 const INT_ALIASES = [
-  "LLVMBool", "LLVMDIFlags", "LLVMDWARFTypeEncoding", "LLVMDWARFSourceLanguage",
-  "LLVMDWARFEmissionKind", "LLVMIntPredicate", "LLVMLinkage", "LLVMVisibility",
-  "LLVMAtomicOrdering", "LLVMAtomicRMWBinOp", "LLVMCodeGenFileType", "LLVMCodeGenOptLevel",
-  "LLVMCodeModel", "LLVMRelocMode", "LLVMModuleFlagBehavior", "LLVMTypeKind", "LLVMVerifierFailureAction",
+  "LLVMBool",
+  "LLVMDIFlags",
+  "LLVMDWARFTypeEncoding",
+  "LLVMDWARFSourceLanguage",
+  "LLVMDWARFEmissionKind",
+  "LLVMIntPredicate",
+  "LLVMLinkage",
+  "LLVMVisibility",
+  "LLVMAtomicOrdering",
+  "LLVMAtomicRMWBinOp",
+  "LLVMCodeGenFileType",
+  "LLVMCodeGenOptLevel",
+  "LLVMCodeModel",
+  "LLVMRelocMode",
+  "LLVMModuleFlagBehavior",
+  "LLVMTypeKind",
+  "LLVMVerifierFailureAction",
 ];
 const UNSIGNED_ALIASES = ["LLVMAttributeIndex"];
 
@@ -248,12 +273,14 @@ const bound = new Map<string, (...args: any[]) => any>();
 /** The C API. Functions are bound on first use, so importing the compiler costs nothing. */
 export const C: Record<string, (...args: any[]) => any> = new Proxy({} as Record<string, (...args: any[]) => any>, {
   get(_target, name: string) {
-    let fn = bound.get(name);
+    const fn = bound.get(name);
     if (fn) return fn;
     const proto = prototypeByName.get(name);
     if (!proto) throw new Error(`LLVM C API function ${name} is not bound in compiler/llvm/capi.ts`);
     // koffi wants `unsigned int` where C allows a bare `unsigned`.
-    const created = openLibrary().func(proto.replace(/\bunsigned\b(?!\s+(int|long|char))/g, "unsigned int")) as (...args: any[]) => any;
+    const created = openLibrary().func(proto.replace(/\bunsigned\b(?!\s+(int|long|char))/g, "unsigned int")) as (
+      ...args: any[]
+    ) => any;
     bound.set(name, created);
     return created;
   },

@@ -6,7 +6,10 @@ export const TRIPLE = "bpfel";
 export const CPU = "v3";
 
 // LLVMCodeGenOptLevel, LLVMRelocMode, LLVMCodeModel, LLVMCodeGenFileType.
-const OPT_DEFAULT = 2, RELOC_DEFAULT = 0, CODE_MODEL_DEFAULT = 0, OBJECT_FILE = 1;
+const OPT_DEFAULT = 2,
+  RELOC_DEFAULT = 0,
+  CODE_MODEL_DEFAULT = 0,
+  OBJECT_FILE = 1;
 
 let machine: Ref | undefined;
 
@@ -23,7 +26,8 @@ export function targetMachine(): Ref {
   C.LLVMParseCommandLineOptions(2, ["tsbpf", "-simplifycfg-sink-common=false"], null);
   const target: Ref[] = [null];
   const error: Ref[] = [null];
-  if (C.LLVMGetTargetFromTriple(TRIPLE, target, error)) throw new Error(`LLVM has no BPF target: ${takeMessage(error[0])}`);
+  if (C.LLVMGetTargetFromTriple(TRIPLE, target, error))
+    throw new Error(`LLVM has no BPF target: ${takeMessage(error[0])}`);
   machine = C.LLVMCreateTargetMachine(target[0], TRIPLE, CPU, "", OPT_DEFAULT, RELOC_DEFAULT, CODE_MODEL_DEFAULT);
   return machine;
 }

@@ -6,20 +6,37 @@ import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { FunctionLowerer, LLVMIntEQ, LLVMIntULE, swapBytes } from "./function.ts";
+import { type FunctionLowerer, LLVMIntEQ, LLVMIntULE, swapBytes } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 /** Kernel helper ids (enum bpf_func_id). */
 export const HELPER = {
-  map_lookup_elem: 1, map_update_elem: 2, map_delete_elem: 3, ktime_get_ns: 5, trace_printk: 6,
-  get_prandom_u32: 7, get_smp_processor_id: 8, redirect: 23, xdp_adjust_head: 44, redirect_map: 51,
-  tail_call: 12, csum_diff: 28, xdp_adjust_meta: 54, fib_lookup: 69, xdp_adjust_tail: 65,
-  ringbuf_output: 130, ringbuf_reserve: 131, ringbuf_submit: 132, ringbuf_discard: 133,
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  ktime_get_ns: 5,
+  trace_printk: 6,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  redirect: 23,
+  xdp_adjust_head: 44,
+  redirect_map: 51,
+  tail_call: 12,
+  csum_diff: 28,
+  xdp_adjust_meta: 54,
+  fib_lookup: 69,
+  xdp_adjust_tail: 65,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
 } as const;
 
-const U32 = INT_TYPES.u32!, U64 = INT_TYPES.u64!, I64 = INT_TYPES.i64!;
+const U32 = INT_TYPES.u32!,
+  U64 = INT_TYPES.u64!,
+  I64 = INT_TYPES.i64!;
 
 export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   const callee = stripParens(call.getExpression());
@@ -43,7 +60,10 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
 
 function arity(call: CallExpression, args: Node[], min: number, max = min) {
   if (args.length < min || args.length > max) {
-    throw new CompileError(call, `expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${args.length}`);
+    throw new CompileError(
+      call,
+      `expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${args.length}`,
+    );
   }
 }
 
@@ -77,13 +97,19 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
   }
   const v = lowerExpr(f, node, type);
   if (v.kind === "ref" && (type.kind === "struct" || type.kind === "array")) {
-    if (sizeOf(v.type) !== sizeOf(type)) throw new CompileError(node, `expected ${sizeOf(type)} bytes, got ${describe(v)} (${sizeOf(v.type)} bytes)`);
+    if (sizeOf(v.type) !== sizeOf(type))
+      throw new CompileError(node, `expected ${sizeOf(type)} bytes, got ${describe(v)} (${sizeOf(v.type)} bytes)`);
     return v.p;
   }
-  if (type.kind !== "int" && type.kind !== "bool") throw new CompileError(node, `expected a ${type.kind}, got ${describe(v)}`);
+  if (type.kind !== "int" && type.kind !== "bool")
+    throw new CompileError(node, `expected a ${type.kind}, got ${describe(v)}`);
   // Scalars go through a stack slot: helpers read keys from memory.
   const slot = f.alloca(type, "tmp");
-  f.store({ kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false, memory: "stack" }, f.rvalue(v, node), node);
+  f.store(
+    { kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false, memory: "stack" },
+    f.rvalue(v, node),
+    node,
+  );
   return slot;
 }
 
@@ -91,7 +117,14 @@ function mapPointerOf(f: FunctionLowerer, map: MapInfo): Ref {
   return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
 }
 
-function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, method: string, args: Node[], inner?: Ref): Val {
+function mapMethod(
+  f: FunctionLowerer,
+  call: CallExpression,
+  map: MapInfo,
+  method: string,
+  args: Node[],
+  inner?: Ref,
+): Val {
   const i64 = f.int(64);
   const mapPointer = (ff: FunctionLowerer, m: MapInfo) => inner ?? mapPointerOf(ff, m);
   switch (method) {
@@ -101,7 +134,15 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       f.at(call);
       const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
       if (map.inner) return { kind: "map", map: map.inner, p };
-      return { kind: "ref", type: map.value, p, nullable: true, align: Math.max(8, alignOf(map.value)), packet: false, memory: "map" };
+      return {
+        kind: "ref",
+        type: map.value,
+        p,
+        nullable: true,
+        align: Math.max(8, alignOf(map.value)),
+        packet: false,
+        memory: "map",
+      };
     }
     case "update": {
       arity(call, args, 2, 3);
@@ -131,7 +172,8 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       if (map.className !== "ProgArray") break;
       arity(call, args, 2);
       const ctx = lowerExpr(f, args[0]!);
-      if (ctx.kind !== "ctx") throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
+      if (ctx.kind !== "ctx")
+        throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
       const index = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
       f.at(call);
       helperCall(f, HELPER.tail_call, i64, [f.m.contextArgument(f), mapPointer(f, map), index]);
@@ -140,7 +182,11 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
     case "reserve": {
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 0);
-      const p = helperCall(f, HELPER.ringbuf_reserve, f.i8p, [mapPointer(f, map), f.constInt(64, BigInt(sizeOf(map.event))), f.constInt(64, 0n)]);
+      const p = helperCall(f, HELPER.ringbuf_reserve, f.i8p, [
+        mapPointer(f, map),
+        f.constInt(64, BigInt(sizeOf(map.event))),
+        f.constInt(64, 0n),
+      ]);
       return { kind: "ref", type: map.event, p, nullable: true, align: 8, packet: false };
     }
     case "submit":
@@ -148,10 +194,16 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 1, 2);
       const ev = lowerExpr(f, args[0]!);
-      if (ev.kind !== "ref" || ev.packet) throw new CompileError(args[0]!, `${method}() takes an event returned by ${map.name}.reserve()`);
+      if (ev.kind !== "ref" || ev.packet)
+        throw new CompileError(args[0]!, `${method}() takes an event returned by ${map.name}.reserve()`);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      helperCall(f, method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard, C.LLVMVoidTypeInContext(f.m.ctx), [ev.p, flags]);
+      helperCall(
+        f,
+        method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard,
+        C.LLVMVoidTypeInContext(f.m.ctx),
+        [ev.p, flags],
+      );
       return { kind: "void" };
     }
     case "output": {
@@ -160,7 +212,12 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
       const data = addressOf(f, args[0]!, map.event);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.ringbuf_output, i64, [mapPointer(f, map), data, f.constInt(64, BigInt(sizeOf(map.event))), flags]);
+      const r = helperCall(f, HELPER.ringbuf_output, i64, [
+        mapPointer(f, map),
+        data,
+        f.constInt(64, BigInt(sizeOf(map.event))),
+        flags,
+      ]);
       return { kind: "int", type: I64, v: r };
     }
   }
@@ -169,23 +226,34 @@ function mapMethod(f: FunctionLowerer, call: CallExpression, map: MapInfo, metho
 
 function mapMethods(map: MapInfo): string {
   switch (map.className) {
-    case "RingBuf": return "ring buffers have output, reserve, submit and discard";
-    case "ProgArray": return "program arrays have tailCall";
-    case "DevMap": case "CpuMap": return `${map.className === "DevMap" ? "devmaps" : "cpumaps"} have redirect, lookup, update and delete`;
-    default: return "maps have lookup, update and delete";
+    case "RingBuf":
+      return "ring buffers have output, reserve, submit and discard";
+    case "ProgArray":
+      return "program arrays have tailCall";
+    case "DevMap":
+    case "CpuMap":
+      return `${map.className === "DevMap" ? "devmaps" : "cpumaps"} have redirect, lookup, update and delete`;
+    default:
+      return "maps have lookup, update and delete";
   }
 }
 
 function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
   switch (method) {
-    case "header": return header(f, call, args);
+    case "header":
+      return header(f, call, args);
     case "adjustHead":
     case "adjustTail":
     case "adjustMeta": {
       arity(call, args, 1);
       const delta = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
       f.m.adjustsPacket = true;
-      const id = method === "adjustHead" ? HELPER.xdp_adjust_head : method === "adjustTail" ? HELPER.xdp_adjust_tail : HELPER.xdp_adjust_meta;
+      const id =
+        method === "adjustHead"
+          ? HELPER.xdp_adjust_head
+          : method === "adjustTail"
+            ? HELPER.xdp_adjust_tail
+            : HELPER.xdp_adjust_meta;
       f.at(call);
       const r = helperCall(f, id, f.int(64), [f.m.contextArgument(f), delta]);
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, r, f.constInt(64, 0n), "") };
@@ -202,7 +270,8 @@ function contextMethod(f: FunctionLowerer, call: CallExpression, method: string,
 function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   arity(call, args, 2);
   const view = lowerExpr(f, args[0]!);
-  if (view.kind !== "type" || view.type.kind !== "struct") throw new CompileError(args[0]!, "ctx.header() takes a struct type as its view, e.g. Eth");
+  if (view.kind !== "type" || view.type.kind !== "struct")
+    throw new CompileError(args[0]!, "ctx.header() takes a struct type as its view, e.g. Eth");
   const type = view.type;
   const offset = lowerValue(f, args[1]!);
   f.at(call);
@@ -220,7 +289,9 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   }
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
   const off = f.toInt(offset, U64, args[1]!).v;
-  const from = f.current, check = f.block("hdr.off"), done = f.block("hdr.done");
+  const from = f.current,
+    check = f.block("hdr.off"),
+    done = f.block("hdr.done");
   C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, done);
   f.positionAt(check);
   const { p, present } = inBounds(off);
@@ -231,7 +302,16 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   C.LLVMAddIncoming(pPhi, [p, f.nullPtr()], [checkEnd, from], 2);
   const okPhi = C.LLVMBuildPhi(f.b, f.i1, "present");
   C.LLVMAddIncoming(okPhi, [present, C.LLVMConstInt(f.i1, 0, 0)], [checkEnd, from], 2);
-  return { kind: "ref", type, p: pPhi, present: okPhi, nullable: true, align: type.align, packet: true, memory: "packet" };
+  return {
+    kind: "ref",
+    type,
+    p: pPhi,
+    present: okPhi,
+    nullable: true,
+    align: type.align,
+    packet: true,
+    memory: "packet",
+  };
 }
 
 function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
@@ -242,10 +322,18 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       return { kind: "int", type: U64, v: helperCall(f, HELPER.ktime_get_ns, i64, []) };
     case "getPrandomU32":
       arity(call, args, 0);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_prandom_u32, i64, []), f.int(32), "") };
+      return {
+        kind: "int",
+        type: U32,
+        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_prandom_u32, i64, []), f.int(32), ""),
+      };
     case "getSmpProcessorId":
       arity(call, args, 0);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_smp_processor_id, i64, []), f.int(32), "") };
+      return {
+        kind: "int",
+        type: U32,
+        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_smp_processor_id, i64, []), f.int(32), ""),
+      };
     case "redirect": {
       arity(call, args, 1, 2);
       const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
@@ -253,11 +341,15 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       const r = helperCall(f, HELPER.redirect, i64, [ifindex, flags]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
-    case "htons": case "ntohs": case "htonl": case "ntohl": {
+    case "htons":
+    case "ntohs":
+    case "htonl":
+    case "ntohl": {
       arity(call, args, 1);
       const t = name.endsWith("s") ? INT_TYPES.u16! : U32;
       const v = lowerValue(f, args[0]!);
-      if (v.kind === "const") return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
+      if (v.kind === "const")
+        return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
       return { kind: "int", type: t, v: f.toRaw(v, t, args[0]!) };
     }
     case "csumReplace4":
@@ -271,10 +363,16 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       const from = f.toRaw(lowerValue(f, args[1]!), wide, args[1]!);
       const to = f.toRaw(lowerValue(f, args[2]!), wide, args[2]!);
       f.at(call);
-      const B = f.b, i32 = f.int(32);
+      const B = f.b,
+        i32 = f.int(32);
       const word = (v: Ref, shift: number) => {
         const x = C.LLVMBuildZExt(B, v, i32, "");
-        return C.LLVMBuildAnd(B, shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x, f.constInt(32, 0xffffn), "");
+        return C.LLVMBuildAnd(
+          B,
+          shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x,
+          f.constInt(32, 0xffffn),
+          "",
+        );
       };
       const not = (v: Ref) => C.LLVMBuildNot(B, v, "");
       let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
@@ -283,34 +381,50 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
         sum = C.LLVMBuildAdd(B, sum, word(not(from), 16), "");
         sum = C.LLVMBuildAdd(B, sum, word(to, 16), "");
       }
-      for (let i = 0; i < 2; i++) sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
+      for (let i = 0; i < 2; i++)
+        sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
       const result = C.LLVMBuildTrunc(B, not(sum), f.int(16), "csum");
       return { kind: "int", type: U16, v: result, swapped: true };
     }
-    case "printk": return printk(f, call, args);
+    case "printk":
+      return printk(f, call, args);
     case "csumDiff": {
       arity(call, args, 2, 3);
       const side = (a: Node): [Ref, number] => {
         const v = lowerExpr(f, a);
         if (v.kind === "null") return [f.nullPtr(), 0];
         if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
-          throw new CompileError(a, `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`);
+          throw new CompileError(
+            a,
+            `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`,
+          );
         }
         const size = sizeOf(v.type);
-        if (size % 4 !== 0 || size > 512) throw new CompileError(a, `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`);
+        if (size % 4 !== 0 || size > 512)
+          throw new CompileError(
+            a,
+            `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`,
+          );
         return [f.pointerOrNull(v), size];
       };
       const [from, fromSize] = side(args[0]!);
       const [to, toSize] = side(args[1]!);
       const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.csum_diff, i64, [from, f.constInt(32, BigInt(fromSize)), to, f.constInt(32, BigInt(toSize)), seed]);
+      const r = helperCall(f, HELPER.csum_diff, i64, [
+        from,
+        f.constInt(32, BigInt(fromSize)),
+        to,
+        f.constInt(32, BigInt(toSize)),
+        seed,
+      ]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "fibLookup": {
       arity(call, args, 2, 3);
       const ctx = lowerExpr(f, args[0]!);
-      if (ctx.kind !== "ctx") throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
+      if (ctx.kind !== "ctx")
+        throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
       const params = lowerExpr(f, args[1]!);
       if (params.kind !== "ref" || params.type.kind !== "struct" || params.type.size !== 64) {
         throw new CompileError(args[1]!, "fibLookup() takes a Value<typeof FibParams> (64 bytes, from tsbpf/net)");
@@ -327,7 +441,8 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
         throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
       }
       const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      const ADD = 1, SEQ_CST = 7;
+      const ADD = 1,
+        SEQ_CST = 7;
       f.at(call);
       C.LLVMBuildAtomicRMW(f.b, ADD, f.typedPointer(target.p, target.type.bits), delta, SEQ_CST, 0);
       return { kind: "void" };

@@ -14,10 +14,21 @@ export type Local =
   /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
   | { kind: "pointer"; template: Extract<Val, { kind: "ref" }>; p: Ref };
 
-interface LoopTargets { breakTo: Ref; continueTo: Ref | undefined }
+interface LoopTargets {
+  breakTo: Ref;
+  continueTo: Ref | undefined;
+}
 
-export const LLVMIntEQ = 32, LLVMIntNE = 33, LLVMIntUGT = 34, LLVMIntUGE = 35, LLVMIntULT = 36,
-  LLVMIntULE = 37, LLVMIntSGT = 38, LLVMIntSGE = 39, LLVMIntSLT = 40, LLVMIntSLE = 41;
+export const LLVMIntEQ = 32,
+  LLVMIntNE = 33,
+  LLVMIntUGT = 34,
+  LLVMIntUGE = 35,
+  LLVMIntULT = 36,
+  LLVMIntULE = 37,
+  LLVMIntSGT = 38,
+  LLVMIntSGE = 39,
+  LLVMIntSLT = 40,
+  LLVMIntSLE = 41;
 
 export class FunctionLowerer {
   readonly b: Ref;
@@ -41,15 +52,25 @@ export class FunctionLowerer {
     C.LLVMPositionBuilderAtEnd(this.b, this.entry);
   }
 
-  dispose() { C.LLVMDisposeBuilder(this.b); }
+  dispose() {
+    C.LLVMDisposeBuilder(this.b);
+  }
 
   // ---- blocks -------------------------------------------------------------------------
 
-  block(name: string): Ref { return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name); }
-  positionAt(block: Ref) { C.LLVMPositionBuilderAtEnd(this.b, block); }
-  get current(): Ref { return C.LLVMGetInsertBlock(this.b); }
+  block(name: string): Ref {
+    return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name);
+  }
+  positionAt(block: Ref) {
+    C.LLVMPositionBuilderAtEnd(this.b, block);
+  }
+  get current(): Ref {
+    return C.LLVMGetInsertBlock(this.b);
+  }
   /** True when the current block already ends (after return, break, continue). */
-  get terminated(): boolean { return !!C.LLVMGetBasicBlockTerminator(this.current); }
+  get terminated(): boolean {
+    return !!C.LLVMGetBasicBlockTerminator(this.current);
+  }
   /** True when nothing branches to the current block (code after a switch whose every case returns). */
   get unreachable(): boolean {
     const block = this.current;
@@ -61,9 +82,13 @@ export class FunctionLowerer {
     if (this.unreachable) C.LLVMBuildUnreachable(this.b);
     else fallback();
   }
-  br(to: Ref) { if (!this.terminated) C.LLVMBuildBr(this.b, to); }
+  br(to: Ref) {
+    if (!this.terminated) C.LLVMBuildBr(this.b, to);
+  }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
-  startDeadBlock() { this.positionAt(this.block("dead")); }
+  startDeadBlock() {
+    this.positionAt(this.block("dead"));
+  }
 
   at(node: Node) {
     this.lastNode = node;
@@ -74,15 +99,23 @@ export class FunctionLowerer {
 
   // ---- types and constants ------------------------------------------------------------
 
-  int(bits: number): Ref { return C.LLVMIntTypeInContext(this.m.ctx, bits); }
-  get i1(): Ref { return this.int(1); }
-  get i8p(): Ref { return C.LLVMPointerType(this.int(8), 0); }
+  int(bits: number): Ref {
+    return C.LLVMIntTypeInContext(this.m.ctx, bits);
+  }
+  get i1(): Ref {
+    return this.int(1);
+  }
+  get i8p(): Ref {
+    return C.LLVMPointerType(this.int(8), 0);
+  }
   constInt(t: IntT | number, value: bigint): Ref {
     const bits = typeof t === "number" ? t : t.bits;
     const masked = BigInt.asUintN(bits, value);
     return C.LLVMConstInt(this.int(bits), masked, 0);
   }
-  nullPtr(): Ref { return C.LLVMConstPointerNull(this.i8p); }
+  nullPtr(): Ref {
+    return C.LLVMConstPointerNull(this.i8p);
+  }
 
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): Ref {
@@ -90,7 +123,8 @@ export class FunctionLowerer {
     name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
     const first = C.LLVMGetFirstInstruction(this.entry);
-    if (first) C.LLVMPositionBuilderBefore(this.b, first); else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
+    if (first) C.LLVMPositionBuilderBefore(this.b, first);
+    else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
     let slot: Ref;
     if (type === "ptr") {
       slot = C.LLVMBuildAlloca(this.b, this.i8p, name);
@@ -139,7 +173,10 @@ export class FunctionLowerer {
     if (t.kind === "struct" || t.kind === "array") {
       if (val.kind !== "ref") throw new CompileError(node, `cannot assign ${describe(val)} to ${describe(ref)}`);
       if (sizeOf(val.type) !== sizeOf(t) || val.type.kind !== t.kind) {
-        throw new CompileError(node, `cannot assign ${describe(val)} (${sizeOf(val.type)} bytes) to ${describe(ref)} (${sizeOf(t)} bytes)`);
+        throw new CompileError(
+          node,
+          `cannot assign ${describe(val)} (${sizeOf(val.type)} bytes) to ${describe(ref)} (${sizeOf(t)} bytes)`,
+        );
       }
       this.memcpy(ref.p, val.p, sizeOf(t), Math.min(ref.align, val.align));
       return;
@@ -174,7 +211,15 @@ export class FunctionLowerer {
     const f = ref.type.fields.find((x) => x.name === name);
     if (!f) throw new CompileError(node, `struct ${ref.type.name} has no field '${name}'`);
     const align = ref.type.packed ? 1 : Math.min(ref.align, alignOf(f.type));
-    return { kind: "ref", type: f.type, p: this.offset(ref.p, f.offset), nullable: false, align, packet: ref.packet, memory: ref.memory };
+    return {
+      kind: "ref",
+      type: f.type,
+      p: this.offset(ref.p, f.offset),
+      nullable: false,
+      align,
+      packet: ref.packet,
+      memory: ref.memory,
+    };
   }
 
   // ---- conversions --------------------------------------------------------------------
@@ -184,12 +229,16 @@ export class FunctionLowerer {
     if (val.kind === "int" && val.swapped) val = { kind: "int", type: val.type, v: this.bswap(val.v, val.type.bits) };
     if (val.kind === "const") return { kind: "int", type, v: this.constInt(type, val.value) };
     if (val.kind === "bool") return { kind: "int", type, v: C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "") };
-    if (val.kind === "ref" && (val.type.kind === "int" || val.type.kind === "bool")) return this.toInt(this.load(val, node), type, node);
+    if (val.kind === "ref" && (val.type.kind === "int" || val.type.kind === "bool"))
+      return this.toInt(this.load(val, node), type, node);
     if (val.kind !== "int") throw new CompileError(node, `expected an integer, got ${describe(val)}`);
     if (val.type.bits === type.bits) return { kind: "int", type, v: val.v };
-    const v = val.type.bits > type.bits
-      ? C.LLVMBuildTrunc(this.b, val.v, this.int(type.bits), "")
-      : val.type.signed ? C.LLVMBuildSExt(this.b, val.v, this.int(type.bits), "") : C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "");
+    const v =
+      val.type.bits > type.bits
+        ? C.LLVMBuildTrunc(this.b, val.v, this.int(type.bits), "")
+        : val.type.signed
+          ? C.LLVMBuildSExt(this.b, val.v, this.int(type.bits), "")
+          : C.LLVMBuildZExt(this.b, val.v, this.int(type.bits), "");
     return { kind: "int", type, v };
   }
 
@@ -203,15 +252,22 @@ export class FunctionLowerer {
   /** The truth of a value: integers are true unless 0, references unless null. */
   toBool(val: Val, node: Node): Ref {
     switch (val.kind) {
-      case "bool": return val.v;
-      case "const": return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
-      case "int": return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
+      case "bool":
+        return val.v;
+      case "const":
+        return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
+      case "int":
+        return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
-        if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool")) return this.toBool(this.load(val, node), node);
+        if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool"))
+          return this.toBool(this.load(val, node), node);
         return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
-      case "null": return C.LLVMConstInt(this.i1, 0, 0);
-      case "map": if (val.p) return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), ""); // falls through
-      default: throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
+      case "null":
+        return C.LLVMConstInt(this.i1, 0, 0);
+      case "map":
+        if (val.p) return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), ""); // falls through
+      default:
+        throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
   }
 

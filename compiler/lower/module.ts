@@ -15,12 +15,18 @@ import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "./typenodes.ts";
 import type { Memory, Val } from "./values.ts";
 
-const LINKAGE_EXTERNAL = 0, LINKAGE_INTERNAL = 8;
+const LINKAGE_EXTERNAL = 0,
+  LINKAGE_INTERNAL = 8;
 
 interface UserFunction {
   fn: Ref;
   fnType: Ref;
-  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: Extract<Val, { kind: "ref" }> } | { kind: "ctx" })[];
+  params: (
+    | { kind: "int"; type: IntT }
+    | { kind: "bool" }
+    | { kind: "ref"; val: Extract<Val, { kind: "ref" }> }
+    | { kind: "ctx" }
+  )[];
   returns: IntT | { kind: "bool" } | { kind: "void" };
 }
 
@@ -63,7 +69,12 @@ export class ModuleLowerer {
   }
 
   private guard(fn: () => void) {
-    try { fn(); } catch (e) { if (e instanceof CompileError) this.report(e); else throw e; }
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof CompileError) this.report(e);
+      else throw e;
+    }
   }
 
   /** Lowers every program and map the module declares. */
@@ -76,7 +87,8 @@ export class ModuleLowerer {
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
             const init = d.getInitializer();
-            if (!init || !Node.isStringLiteral(init)) throw new CompileError(d, "license must be a string literal, e.g. \"GPL\"");
+            if (!init || !Node.isStringLiteral(init))
+              throw new CompileError(d, 'license must be a string literal, e.g. "GPL"');
             license = init.getLiteralText();
             continue;
           }
@@ -84,7 +96,8 @@ export class ModuleLowerer {
           if (entity?.kind === "map") this.mapGlobal(entity.map);
           if (entity?.kind === "global") this.globalVariable(entity.global);
           if (entity?.kind === "program") {
-            if (!statement.isExported()) throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
+            if (!statement.isExported())
+              throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
             this.lowerProgram(d.getName(), entity.decl as CallExpression);
             programs++;
           }
@@ -92,7 +105,9 @@ export class ModuleLowerer {
       });
     }
     if (programs === 0 && this.diagnostics.length === 0) {
-      this.diagnostics.push(diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"));
+      this.diagnostics.push(
+        diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"),
+      );
     }
     this.emitLicense(license);
     this.markPacketPointersInvariant();
@@ -100,13 +115,24 @@ export class ModuleLowerer {
 
   private checkModuleStatement(s: Node) {
     switch (s.getKind()) {
-      case SyntaxKind.ImportDeclaration: case SyntaxKind.ExportDeclaration: case SyntaxKind.FunctionDeclaration:
-      case SyntaxKind.EnumDeclaration: case SyntaxKind.TypeAliasDeclaration: case SyntaxKind.InterfaceDeclaration:
+      case SyntaxKind.ImportDeclaration:
+      case SyntaxKind.ExportDeclaration:
+      case SyntaxKind.FunctionDeclaration:
+      case SyntaxKind.EnumDeclaration:
+      case SyntaxKind.TypeAliasDeclaration:
+      case SyntaxKind.InterfaceDeclaration:
       case SyntaxKind.EmptyStatement:
         return;
     }
-    if (s.getKind() === SyntaxKind.ClassDeclaration) throw new CompileError(s, "classes are not supported in BPF programs; describe data with struct() and behaviour with functions");
-    throw new CompileError(s, `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`);
+    if (s.getKind() === SyntaxKind.ClassDeclaration)
+      throw new CompileError(
+        s,
+        "classes are not supported in BPF programs; describe data with struct() and behaviour with functions",
+      );
+    throw new CompileError(
+      s,
+      `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`,
+    );
   }
 
   private emitLicense(text: string) {
@@ -151,7 +177,13 @@ export class ModuleLowerer {
     C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
     const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
     const t = this.di.typeOf(info.type);
-    this.di.describeGlobal(g, info.name, info.section === ".rodata" ? this.di.constVolatile(t) : t, line, alignOf(info.type) * 8);
+    this.di.describeGlobal(
+      g,
+      info.name,
+      info.section === ".rodata" ? this.di.constVolatile(t) : t,
+      line,
+      alignOf(info.type) * 8,
+    );
     this.globals.set(info.name, g);
     return g;
   }
@@ -204,7 +236,7 @@ export class ModuleLowerer {
       tag = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [type, type, zero], 3));
       this.tbaaTags.set(memory, tag);
     }
-    C.LLVMSetMetadata(access, this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4), tag);
+    C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
   }
 
   private addFunctionAttribute(fn: Ref, name: string): void {
@@ -215,7 +247,12 @@ export class ModuleLowerer {
   callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
     const id = C.LLVMLookupIntrinsicID(name, name.length);
     const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
-    const fnType = C.LLVMFunctionType(type, args.map((a) => C.LLVMTypeOf(a)), args.length, 0);
+    const fnType = C.LLVMFunctionType(
+      type,
+      args.map((a) => C.LLVMTypeOf(a)),
+      args.length,
+      0,
+    );
     return C.LLVMBuildCall2(builder, fnType, fn, args, args.length, "");
   }
 
@@ -223,8 +260,39 @@ export class ModuleLowerer {
     if (this.ctxType) return this.ctxType;
     const u32 = this.di.typeOf(U32);
     const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
-    const members = names.map((n, i) => C.LLVMDIBuilderCreateMemberType(this.di.builder, this.di.unit, n, n.length, this.di.file, 0, 32, 32, i * 32, 0, u32));
-    const st = C.LLVMDIBuilderCreateStructType(this.di.builder, this.di.unit, "xdp_md", 6, this.di.file, 0, 192, 32, 0, null, members, members.length, 0, null, "", 0);
+    const members = names.map((n, i) =>
+      C.LLVMDIBuilderCreateMemberType(
+        this.di.builder,
+        this.di.unit,
+        n,
+        n.length,
+        this.di.file,
+        0,
+        32,
+        32,
+        i * 32,
+        0,
+        u32,
+      ),
+    );
+    const st = C.LLVMDIBuilderCreateStructType(
+      this.di.builder,
+      this.di.unit,
+      "xdp_md",
+      6,
+      this.di.file,
+      0,
+      192,
+      32,
+      0,
+      null,
+      members,
+      members.length,
+      0,
+      null,
+      "",
+      0,
+    );
     this.ctxType = this.di.pointerTo(st);
     return this.ctxType;
   }
@@ -248,7 +316,14 @@ export class ModuleLowerer {
     C.LLVMSetSection(fn, section);
     C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
     const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
-    const scope = this.di.subprogram(fn, name, this.lineOf(arrow), this.di.int, [{ name: ctxName, type: this.xdpMdDebugType() }], false);
+    const scope = this.di.subprogram(
+      fn,
+      name,
+      this.lineOf(arrow),
+      this.di.int,
+      [{ name: ctxName, type: this.xdpMdDebugType() }],
+      false,
+    );
     const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
     try {
       const params = (arrow as ArrowFunction).getParameters();
@@ -257,7 +332,10 @@ export class ModuleLowerer {
       if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx" } });
       this.lowerBody(f, arrow as ArrowFunction);
       // Falling off the end passes the packet (never XDP_ABORTED by accident).
-      f.finish(() => { f.at(arrow); C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0)); });
+      f.finish(() => {
+        f.at(arrow);
+        C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0));
+      });
     } finally {
       f.dispose();
     }
@@ -266,7 +344,8 @@ export class ModuleLowerer {
   private programSection(call: CallExpression): string {
     const options = call.getArguments()[1];
     if (!options) return "xdp";
-    if (!Node.isObjectLiteralExpression(options)) throw new CompileError(options, "program options must be an object literal");
+    if (!Node.isObjectLiteralExpression(options))
+      throw new CompileError(options, "program options must be an object literal");
     const section = options.getProperty("section");
     if (!section) return "xdp";
     const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
@@ -295,14 +374,22 @@ export class ModuleLowerer {
   callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
     const fd = decl as FunctionDeclaration;
     const key = fd.compilerNode;
-    if (this.lowering.has(key)) throw new CompileError(call, `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`);
+    if (this.lowering.has(key))
+      throw new CompileError(
+        call,
+        `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
+      );
     const user = this.functions.get(key) ?? this.lowerFunction(fd);
-    if (args.length !== user.params.length) throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
+    if (args.length !== user.params.length)
+      throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
       if (p.kind === "ctx") return this.contextArgument(f);
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
-      if (p.kind === "int") return p.type.bigEndian ? f.toRaw(lowerValue(f, a), valueType(p.type), a) : f.toInt(lowerValue(f, a), p.type, a).v;
+      if (p.kind === "int")
+        return p.type.bigEndian
+          ? f.toRaw(lowerValue(f, a), valueType(p.type), a)
+          : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = lowerExpr(f, a, p.val.type);
       if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
       return f.pointerOrNull(v);
@@ -319,23 +406,48 @@ export class ModuleLowerer {
     const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
     const params: UserFunction["params"] = fd.getParameters().map((p) => {
       const tn = p.getTypeNode();
-      if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
+      if (!tn)
+        throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
       const t = readTypeNode(this.decls, tn);
       if (t.kind === "ctx") return { kind: "ctx" };
       if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
       // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
       if (t.type.kind === "int") return { kind: "int", type: t.type };
       if (t.type.kind === "bool") return { kind: "bool" };
-      return { kind: "ref", val: { kind: "ref", type: t.type, p: null, nullable: t.nullable, align: t.type.kind === "struct" ? t.type.align : 1, packet: false } };
+      return {
+        kind: "ref",
+        val: {
+          kind: "ref",
+          type: t.type,
+          p: null,
+          nullable: t.nullable,
+          align: t.type.kind === "struct" ? t.type.align : 1,
+          packet: false,
+        },
+      };
     });
     const rtn = fd.getReturnTypeNode();
     const rt = rtn ? readTypeNode(this.decls, rtn) : { kind: "void" as const };
     if (rt.kind === "ctx" || (rt.kind === "data" && rt.type.kind !== "int" && rt.type.kind !== "bool")) {
-      throw new CompileError(rtn!, "functions return integers, bools or nothing; pass a struct reference to fill instead");
+      throw new CompileError(
+        rtn!,
+        "functions return integers, bools or nothing; pass a struct reference to fill instead",
+      );
     }
-    const returns: UserFunction["returns"] = rt.kind === "void" ? { kind: "void" } : rt.type.kind === "bool" ? { kind: "bool" } : rt.type as IntT;
-    const llvmParam = (p: UserFunction["params"][number]) => p.kind === "int" ? C.LLVMIntTypeInContext(this.ctx, p.type.bits) : p.kind === "bool" ? C.LLVMInt1TypeInContext(this.ctx) : i8p;
-    const ret = returns.kind === "void" ? C.LLVMVoidTypeInContext(this.ctx) : returns.kind === "bool" ? C.LLVMInt1TypeInContext(this.ctx) : C.LLVMIntTypeInContext(this.ctx, returns.bits);
+    const returns: UserFunction["returns"] =
+      rt.kind === "void" ? { kind: "void" } : rt.type.kind === "bool" ? { kind: "bool" } : (rt.type as IntT);
+    const llvmParam = (p: UserFunction["params"][number]) =>
+      p.kind === "int"
+        ? C.LLVMIntTypeInContext(this.ctx, p.type.bits)
+        : p.kind === "bool"
+          ? C.LLVMInt1TypeInContext(this.ctx)
+          : i8p;
+    const ret =
+      returns.kind === "void"
+        ? C.LLVMVoidTypeInContext(this.ctx)
+        : returns.kind === "bool"
+          ? C.LLVMInt1TypeInContext(this.ctx)
+          : C.LLVMIntTypeInContext(this.ctx, returns.bits);
     const fnType = C.LLVMFunctionType(ret, params.map(llvmParam), params.length, 0);
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
@@ -358,7 +470,10 @@ export class ModuleLowerer {
           // Scalar parameters are variables (assignable); LLVM keeps them in registers.
           const type = param.kind === "int" ? param.type : BOOL;
           const slot = f.alloca(type, p.getName());
-          const val: Val = param.kind === "int" ? { kind: "int", type: valueType(param.type), v, swapped: param.type.bigEndian } : { kind: "bool", v };
+          const val: Val =
+            param.kind === "int"
+              ? { kind: "int", type: valueType(param.type), v, swapped: param.type.bigEndian }
+              : { kind: "bool", v };
           f.store({ kind: "ref", type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" }, val, p);
           f.locals.set(p.compilerNode, { kind: "slot", type, p: slot });
           return;
@@ -370,7 +485,10 @@ export class ModuleLowerer {
       f.finish(() => {
         f.at(fd);
         if (returns.kind === "void") C.LLVMBuildRetVoid(f.b);
-        else { this.report(new CompileError(fd, `'${name}' can end without returning a value`)); C.LLVMBuildUnreachable(f.b); }
+        else {
+          this.report(new CompileError(fd, `'${name}' can end without returning a value`));
+          C.LLVMBuildUnreachable(f.b);
+        }
       });
     } finally {
       this.lowering.delete(key);

@@ -28,9 +28,13 @@ export function checkStack(m: ModuleLowerer): Diagnostic[] {
     if (total <= STACK_LIMIT) continue;
     slots.sort((a, b) => b.size - a.size);
     const where = slots.find((s) => s.node)?.node;
-    const biggest = slots.slice(0, 3).map((s) => `'${s.name}' (${s.size} bytes${s.node ? `, line ${s.node.getStartLineNumber()}` : ""})`).join(", ");
+    const biggest = slots
+      .slice(0, 3)
+      .map((s) => `'${s.name}' (${s.size} bytes${s.node ? `, line ${s.node.getStartLineNumber()}` : ""})`)
+      .join(", ");
     const fnName = String(C.LLVMGetValueName2(fn, [0]) ?? "");
-    const message = `program '${fnName}' needs ${total} bytes of stack, over BPF's ${STACK_LIMIT}-byte limit; biggest locals: ${biggest}. ` +
+    const message =
+      `program '${fnName}' needs ${total} bytes of stack, over BPF's ${STACK_LIMIT}-byte limit; biggest locals: ${biggest}. ` +
       "Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)";
     if (where) out.push(diagnosticAt(where, message));
     else out.push({ file: "", line: 0, column: 0, message });

@@ -5,7 +5,7 @@ import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { FunctionLowerer } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { fillLiteral, lowerExpr } from "./expressions.ts";
 import { readTypeNode } from "./typenodes.ts";
 import type { Val } from "./values.ts";
@@ -32,16 +32,21 @@ function lowerBlock(f: FunctionLowerer, node: Node) {
 
 function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
   switch (s.getKind()) {
-    case SyntaxKind.Block: return lowerBlock(f, s);
-    case SyntaxKind.EmptyStatement: return;
-    case SyntaxKind.ExpressionStatement: lowerExpr(f, s.asKindOrThrow(SyntaxKind.ExpressionStatement).getExpression()); return;
+    case SyntaxKind.Block:
+      return lowerBlock(f, s);
+    case SyntaxKind.EmptyStatement:
+      return;
+    case SyntaxKind.ExpressionStatement:
+      lowerExpr(f, s.asKindOrThrow(SyntaxKind.ExpressionStatement).getExpression());
+      return;
     case SyntaxKind.VariableStatement:
       for (const d of s.asKindOrThrow(SyntaxKind.VariableStatement).getDeclarations()) declare(f, d);
       return;
     case SyntaxKind.IfStatement: {
       const st = s.asKindOrThrow(SyntaxKind.IfStatement);
       const cond = f.toBool(lowerExpr(f, st.getExpression()), st.getExpression());
-      const then = f.block("if.then"), done = f.block("if.end");
+      const then = f.block("if.then"),
+        done = f.block("if.end");
       const elseNode = st.getElseStatement();
       const otherwise = elseNode ? f.block("if.else") : done;
       C.LLVMBuildCondBr(f.b, cond, then, otherwise);
@@ -56,32 +61,49 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
       f.positionAt(done);
       return;
     }
-    case SyntaxKind.ReturnStatement: return lowerReturn(f, s, s.asKindOrThrow(SyntaxKind.ReturnStatement).getExpression());
-    case SyntaxKind.ForStatement: return lowerFor(f, s.asKindOrThrow(SyntaxKind.ForStatement));
+    case SyntaxKind.ReturnStatement:
+      return lowerReturn(f, s, s.asKindOrThrow(SyntaxKind.ReturnStatement).getExpression());
+    case SyntaxKind.ForStatement:
+      return lowerFor(f, s.asKindOrThrow(SyntaxKind.ForStatement));
     case SyntaxKind.BreakStatement:
     case SyntaxKind.ContinueStatement: {
-      if ((s as { getLabel?: () => unknown }).getLabel?.()) throw new CompileError(s, "labelled break/continue is not supported");
+      if ((s as { getLabel?: () => unknown }).getLabel?.())
+        throw new CompileError(s, "labelled break/continue is not supported");
       const loop = f.loops[f.loops.length - 1];
-      if (!loop) throw new CompileError(s, `${s.getKind() === SyntaxKind.BreakStatement ? "break" : "continue"} outside a loop or switch`);
+      if (!loop)
+        throw new CompileError(
+          s,
+          `${s.getKind() === SyntaxKind.BreakStatement ? "break" : "continue"} outside a loop or switch`,
+        );
       const to = s.getKind() === SyntaxKind.BreakStatement ? loop.breakTo : loop.continueTo;
       if (!to) throw new CompileError(s, "continue inside a switch needs an enclosing loop");
       C.LLVMBuildBr(f.b, to);
       return;
     }
-    case SyntaxKind.SwitchStatement: return lowerSwitch(f, s.asKindOrThrow(SyntaxKind.SwitchStatement));
+    case SyntaxKind.SwitchStatement:
+      return lowerSwitch(f, s.asKindOrThrow(SyntaxKind.SwitchStatement));
     case SyntaxKind.WhileStatement:
     case SyntaxKind.DoStatement:
-      throw new CompileError(s, "while loops may not terminate, which the verifier rejects; write `for (let i = 0; i < N; i++)` with a constant N");
+      throw new CompileError(
+        s,
+        "while loops may not terminate, which the verifier rejects; write `for (let i = 0; i < N; i++)` with a constant N",
+      );
     case SyntaxKind.ForOfStatement:
     case SyntaxKind.ForInStatement:
-      throw new CompileError(s, "for-of/for-in are not supported; write `for (let i = 0; i < N; i++)` with a constant N");
+      throw new CompileError(
+        s,
+        "for-of/for-in are not supported; write `for (let i = 0; i < N; i++)` with a constant N",
+      );
     case SyntaxKind.ThrowStatement:
     case SyntaxKind.TryStatement:
       throw new CompileError(s, "exceptions are not supported in BPF programs; return an XdpAction instead");
     case SyntaxKind.FunctionDeclaration:
       throw new CompileError(s, "nested functions are not supported; declare functions at module level");
     case SyntaxKind.LabeledStatement:
-      throw new CompileError(s, "labelled statements are not supported; use a flag variable to leave the outer loop, or move the loops into a function and return");
+      throw new CompileError(
+        s,
+        "labelled statements are not supported; use a flag variable to leave the outer loop, or move the loops into a function and return",
+      );
     case SyntaxKind.ClassDeclaration:
       throw new CompileError(s, "classes are not supported in BPF programs; use struct()");
   }
@@ -92,11 +114,13 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
  *  references from header() and lookup() are bound; struct values are copied. */
 function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   const nameNode = d.getNameNode();
-  if (!Node.isIdentifier(nameNode)) throw new CompileError(nameNode, "destructuring is not supported; declare one variable at a time");
+  if (!Node.isIdentifier(nameNode))
+    throw new CompileError(nameNode, "destructuring is not supported; declare one variable at a time");
   const isConst = d.getVariableStatement()?.getDeclarationKind() === "const";
   const typeNode = d.getTypeNode();
   const annotated = typeNode ? readTypeNode(f.m.decls, typeNode) : undefined;
-  if (annotated && annotated.kind !== "data") throw new CompileError(typeNode!, "variables hold data, not the context or void");
+  if (annotated && annotated.kind !== "data")
+    throw new CompileError(typeNode!, "variables hold data, not the context or void");
   const init = d.getInitializer();
   const key = d.compilerNode;
   const declared: BType | undefined = annotated?.type;
@@ -110,15 +134,34 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         return;
       }
       // `let be: Value<typeof Backend> | null = null;` assigned later: the pointer lives in a slot.
-      if (v.kind !== "ref" && v.kind !== "null") throw new CompileError(init, `a ${typeNode!.getText()} is a reference: initialize it with null or a lookup()/header() result`);
+      if (v.kind !== "ref" && v.kind !== "null")
+        throw new CompileError(
+          init,
+          `a ${typeNode!.getText()} is a reference: initialize it with null or a lookup()/header() result`,
+        );
       const slot = f.alloca("ptr", nameNode.getText());
       C.LLVMBuildStore(f.b, v.kind === "ref" ? f.pointerOrNull(v) : f.nullPtr(), slot);
-      const template: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: null, nullable: true, align: alignOf(declared), packet: v.kind === "ref" && v.packet };
+      const template: Extract<Val, { kind: "ref" }> = {
+        kind: "ref",
+        type: declared,
+        p: null,
+        nullable: true,
+        align: alignOf(declared),
+        packet: v.kind === "ref" && v.packet,
+      };
       f.locals.set(key, { kind: "pointer", template, p: slot });
       return;
     }
     const slot = f.alloca(declared, nameNode.getText());
-    const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type: declared, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
+    const ref: Extract<Val, { kind: "ref" }> = {
+      kind: "ref",
+      type: declared,
+      p: slot,
+      nullable: false,
+      align: 8,
+      packet: false,
+      memory: "stack",
+    };
     if (init) {
       const inner = stripParens(init);
       if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) fillLiteral(f, ref, inner);
@@ -147,7 +190,15 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     }
     // A struct-valued field copied into a variable keeps its value when the field changes.
     const slot = f.alloca(value.type, nameNode.getText());
-    const copy: Extract<Val, { kind: "ref" }> = { kind: "ref", type: value.type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
+    const copy: Extract<Val, { kind: "ref" }> = {
+      kind: "ref",
+      type: value.type,
+      p: slot,
+      nullable: false,
+      align: 8,
+      packet: false,
+      memory: "stack",
+    };
     f.store(copy, value, init!);
     f.locals.set(key, { kind: "bound", val: copy });
     return;
@@ -168,20 +219,36 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   }
   // A variable declared be16/be32/be64 keeps its value in network byte order (it is still a
   // host-order number to the program): copying packet fields through it costs no swaps.
-  const type: IntT | typeof BOOL = declared?.kind === "int" ? declared
-    : declared?.kind === "bool" ? BOOL
-    : value!.kind === "bool" ? BOOL
-    : value!.kind === "int" ? value!.type
-    : f.defaultType(value as Extract<Val, { kind: "const" }>);
+  const type: IntT | typeof BOOL =
+    declared?.kind === "int"
+      ? declared
+      : declared?.kind === "bool"
+        ? BOOL
+        : value!.kind === "bool"
+          ? BOOL
+          : value!.kind === "int"
+            ? value!.type
+            : f.defaultType(value as Extract<Val, { kind: "const" }>);
   if (isConst && value) {
-    const v: Val = type.kind === "bool" ? { kind: "bool", v: f.toBool(value, init!) }
-      : type.bigEndian ? { kind: "int", type: valueType(type), v: f.toRaw(value, valueType(type), init!), swapped: true }
-      : f.toInt(value, type, init!);
+    const v: Val =
+      type.kind === "bool"
+        ? { kind: "bool", v: f.toBool(value, init!) }
+        : type.bigEndian
+          ? { kind: "int", type: valueType(type), v: f.toRaw(value, valueType(type), init!), swapped: true }
+          : f.toInt(value, type, init!);
     f.locals.set(key, { kind: "bound", val: v });
     return;
   }
   const slot = f.alloca(type, nameNode.getText());
-  const ref: Extract<Val, { kind: "ref" }> = { kind: "ref", type, p: slot, nullable: false, align: 8, packet: false, memory: "stack" };
+  const ref: Extract<Val, { kind: "ref" }> = {
+    kind: "ref",
+    type,
+    p: slot,
+    nullable: false,
+    align: 8,
+    packet: false,
+    memory: "stack",
+  };
   f.store(ref, value ?? { kind: "const", value: 0n, big: false }, init ?? d);
   f.locals.set(key, { kind: "slot", type, p: slot });
 }
@@ -207,17 +274,31 @@ function lowerReturn(f: FunctionLowerer, statement: Node, expr: Node | undefined
 }
 
 /** `for (init; cond; step)`: the condition must compare with a constant, so the loop is bounded. */
-function lowerFor(f: FunctionLowerer, st: Node & { getInitializer(): Node | undefined; getCondition(): Node | undefined; getIncrementor(): Node | undefined; getStatement(): Node }): void {
+function lowerFor(
+  f: FunctionLowerer,
+  st: Node & {
+    getInitializer(): Node | undefined;
+    getCondition(): Node | undefined;
+    getIncrementor(): Node | undefined;
+    getStatement(): Node;
+  },
+): void {
   const cond = st.getCondition();
   if (!cond || !isBoundedCondition(f, cond)) {
-    throw new CompileError(cond ?? st, "a for loop needs a condition comparing its counter with a constant (e.g. `i < 8`), so the verifier can see it ends");
+    throw new CompileError(
+      cond ?? st,
+      "a for loop needs a condition comparing its counter with a constant (e.g. `i < 8`), so the verifier can see it ends",
+    );
   }
   const init = st.getInitializer();
   if (init) {
     if (Node.isVariableDeclarationList(init)) for (const d of init.getDeclarations()) declare(f, d);
     else lowerExpr(f, init);
   }
-  const head = f.block("for.cond"), body = f.block("for.body"), step = f.block("for.step"), done = f.block("for.end");
+  const head = f.block("for.cond"),
+    body = f.block("for.body"),
+    step = f.block("for.step"),
+    done = f.block("for.end");
   f.br(head);
   f.positionAt(head);
   C.LLVMBuildCondBr(f.b, f.toBool(lowerExpr(f, cond), cond), body, done);
@@ -237,9 +318,19 @@ function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
   const c = stripParens(cond);
   if (Node.isBinaryExpression(c)) {
     const op = c.getOperatorToken().getKind();
-    if (op === SyntaxKind.AmpersandAmpersandToken) return isBoundedCondition(f, c.getLeft()) || isBoundedCondition(f, c.getRight());
-    const relational = [SyntaxKind.LessThanToken, SyntaxKind.LessThanEqualsToken, SyntaxKind.GreaterThanToken, SyntaxKind.GreaterThanEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken].includes(op);
-    return relational && (f.m.decls.tryConstValue(c.getRight()) !== undefined || f.m.decls.tryConstValue(c.getLeft()) !== undefined);
+    if (op === SyntaxKind.AmpersandAmpersandToken)
+      return isBoundedCondition(f, c.getLeft()) || isBoundedCondition(f, c.getRight());
+    const relational = [
+      SyntaxKind.LessThanToken,
+      SyntaxKind.LessThanEqualsToken,
+      SyntaxKind.GreaterThanToken,
+      SyntaxKind.GreaterThanEqualsToken,
+      SyntaxKind.ExclamationEqualsEqualsToken,
+    ].includes(op);
+    return (
+      relational &&
+      (f.m.decls.tryConstValue(c.getRight()) !== undefined || f.m.decls.tryConstValue(c.getLeft()) !== undefined)
+    );
   }
   return false;
 }
@@ -252,7 +343,12 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const done = f.block("switch.end");
   const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
-  const sw = C.LLVMBuildSwitch(f.b, f.toInt(subject, subject.type, st.getExpression()).v, defaultIndex >= 0 ? blocks[defaultIndex] : done, clauses.length);
+  const sw = C.LLVMBuildSwitch(
+    f.b,
+    f.toInt(subject, subject.type, st.getExpression()).v,
+    defaultIndex >= 0 ? blocks[defaultIndex] : done,
+    clauses.length,
+  );
   const seen = new Set<bigint>();
   clauses.forEach((c, i) => {
     if (Node.isCaseClause(c)) {

@@ -6,10 +6,7 @@ import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, type BType } from "../types.ts";
 import { isLangFile, resolveSymbol, type Declarations } from "../frontend/declarations.ts";
 
-export type AnnotatedType =
-  | { kind: "data"; type: BType; nullable: boolean }
-  | { kind: "ctx" }
-  | { kind: "void" };
+export type AnnotatedType = { kind: "data"; type: BType; nullable: boolean } | { kind: "ctx" } | { kind: "void" };
 
 export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType {
   if (node.getKind() === SyntaxKind.BooleanKeyword) return { kind: "data", type: BOOL, nullable: false };
@@ -45,5 +42,8 @@ export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType
     }
     if (decl && Node.isTypeAliasDeclaration(decl)) return readTypeNode(decls, decl.getTypeNodeOrThrow());
   }
-  throw new CompileError(node, `type '${node.getText()}' is not a BPF type; use u8…u64, i8…i64, bool, or Value<typeof SomeStruct>`);
+  throw new CompileError(
+    node,
+    `type '${node.getText()}' is not a BPF type; use u8…u64, i8…i64, bool, or Value<typeof SomeStruct>`,
+  );
 }

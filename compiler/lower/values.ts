@@ -28,7 +28,16 @@ export type Val =
    * `p` is an i8*; `nullable` for header() and lookup() results not yet checked.
    * Packet views carry `present` (an i1) instead of a null `p`: the bounds check itself.
    */
-  | { kind: "ref"; type: BType; p: Ref; nullable: boolean; align: number; packet: boolean; present?: Ref; memory?: Memory }
+  | {
+      kind: "ref";
+      type: BType;
+      p: Ref;
+      nullable: boolean;
+      align: number;
+      packet: boolean;
+      present?: Ref;
+      memory?: Memory;
+    }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
   | { kind: "map"; map: MapInfo; p?: Ref }
@@ -39,15 +48,25 @@ export type Val =
 
 export function describe(v: Val): string {
   switch (v.kind) {
-    case "int": return v.type.name;
-    case "bool": return "bool";
-    case "const": return "integer constant";
-    case "ref": return v.type.kind === "struct" ? `struct ${v.type.name}` : v.type.kind;
-    case "null": return "null";
-    case "map": return `map ${v.map.name}`;
-    case "ctx": return "the XDP context";
-    case "type": return "a type";
-    case "table": return "a constant table";
-    case "void": return "void";
+    case "int":
+      return v.type.name;
+    case "bool":
+      return "bool";
+    case "const":
+      return "integer constant";
+    case "ref":
+      return v.type.kind === "struct" ? `struct ${v.type.name}` : v.type.kind;
+    case "null":
+      return "null";
+    case "map":
+      return `map ${v.map.name}`;
+    case "ctx":
+      return "the XDP context";
+    case "type":
+      return "a type";
+    case "table":
+      return "a constant table";
+    case "void":
+      return "void";
   }
 }

@@ -37,12 +37,17 @@ function getOnce(o: LoadOptions): Promise<string> {
         res.setEncoding("utf8");
         res.on("data", (d: string) => (body += d));
         res.on("end", () =>
-          res.statusCode === 200 ? resolve(body.trim()) : reject(Object.assign(new Error(), { code: `HTTP ${res.statusCode}` })),
+          res.statusCode === 200
+            ? resolve(body.trim())
+            : reject(Object.assign(new Error(), { code: `HTTP ${res.statusCode}` })),
         );
         res.on("error", reject);
       },
     );
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })), o.timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })),
+      o.timeoutMs,
+    );
     req.on("close", () => clearTimeout(timer));
     req.on("error", reject);
     req.end();

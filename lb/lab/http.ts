@@ -24,7 +24,10 @@ export interface Backends {
 }
 
 /** Start one HTTP server per backend on `port` and wait until all listen. */
-export async function startBackendServers(lab: Lab, opts: { port?: number; timeoutMs?: number } = {}): Promise<Backends> {
+export async function startBackendServers(
+  lab: Lab,
+  opts: { port?: number; timeoutMs?: number } = {},
+): Promise<Backends> {
   const port = opts.port ?? 80;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const children: ChildProcess[] = [];
@@ -93,10 +96,9 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     timeoutMs: run.timeoutMs ?? 3000,
     deadlineMs: run.deadlineMs ?? 60_000,
   };
-  const { stdout } = await lab.exec(
-    "client",
-    [...nodeTs("http-load.ts"), JSON.stringify(opts)],
-    { timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000, cwd: repoRoot },
-  );
+  const { stdout } = await lab.exec("client", [...nodeTs("http-load.ts"), JSON.stringify(opts)], {
+    timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000,
+    cwd: repoRoot,
+  });
   return JSON.parse(stdout) as LoadReport;
 }

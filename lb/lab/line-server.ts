@@ -13,7 +13,9 @@ if (!name || !Number.isInteger(port)) {
 }
 const server = createServer((socket) => {
   socket.setEncoding("utf8");
-  socket.on("data", (d: string) => { for (let i = 0; i < d.split("\n").length - 1; i++) socket.write(`${name}\n`); });
+  socket.on("data", (d: string) => {
+    for (let i = 0; i < d.split("\n").length - 1; i++) socket.write(`${name}\n`);
+  });
   socket.on("error", () => socket.destroy());
 });
 server.listen(port, "0.0.0.0", () => console.log("listening"));

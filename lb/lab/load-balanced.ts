@@ -39,16 +39,22 @@ function start(lab: Lab, ns: string, argv: string[], ready: (line: string) => bo
   })();
 }
 
-export async function startLoadBalancedLab(opts: { object: string; backends?: number; mode?: XdpMode }): Promise<LoadBalancedLab> {
+export async function startLoadBalancedLab(opts: {
+  object: string;
+  backends?: number;
+  mode?: XdpMode;
+}): Promise<LoadBalancedLab> {
   sweepStaleLabs();
   const lab = await createLab({ backends: opts.backends ?? 3 });
   let lb: LoadBalancer | undefined;
   try {
     await startBackendServers(lab, { port: 80 });
-    await Promise.all(lab.backends.flatMap((b) => [
-      start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening"),
-      start(lab, b.name, [...nodeTs("udp-echo.ts"), b.name, "53"], (l) => l === "listening"),
-    ]));
+    await Promise.all(
+      lab.backends.flatMap((b) => [
+        start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening"),
+        start(lab, b.name, [...nodeTs("udp-echo.ts"), b.name, "53"], (l) => l === "listening"),
+      ]),
+    );
     lb = await LoadBalancer.load(opts.object);
     lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode: opts.mode ?? "native" });
     const http: VipSpec = { addr: lab.vip, port: 80, proto: "tcp" };
@@ -59,7 +65,17 @@ export async function startLoadBalancedLab(opts: { object: string; backends?: nu
       for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
     }
     const balancer = lb;
-    return { lab, lb, http, line, udp, destroy: () => { balancer.close(); lab.destroy(); } };
+    return {
+      lab,
+      lb,
+      http,
+      line,
+      udp,
+      destroy: () => {
+        balancer.close();
+        lab.destroy();
+      },
+    };
   } catch (e) {
     lb?.close();
     lab.destroy();
@@ -67,11 +83,19 @@ export async function startLoadBalancedLab(opts: { object: string; backends?: nu
   }
 }
 
-export interface UdpReport { ok: number; failed: number; byBackend: Record<string, number>; errors: Record<string, number> }
+export interface UdpReport {
+  ok: number;
+  failed: number;
+  byBackend: Record<string, number>;
+  errors: Record<string, number>;
+}
 
 /** Sends `count` datagrams to VIP:53, each from a new socket connected to the VIP. */
 export async function runUdp(lab: Lab, count: number): Promise<UdpReport> {
-  const { stdout } = await lab.exec("client", [...nodeTs("udp-client.ts"), lab.vip, "53", String(count)], { timeoutMs: 60_000, cwd: ROOT });
+  const { stdout } = await lab.exec("client", [...nodeTs("udp-client.ts"), lab.vip, "53", String(count)], {
+    timeoutMs: 60_000,
+    cwd: ROOT,
+  });
   return JSON.parse(stdout) as UdpReport;
 }
 
@@ -84,7 +108,9 @@ export interface StickyConnections {
 
 /** Opens `count` long-lived connections to VIP:81 from the client and asks each who answers. */
 export async function openStickyConnections(lab: Lab, count: number): Promise<StickyConnections> {
-  const sticky = await start(lab, "client", [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)], (l) => l.startsWith("{"));
+  const sticky = await start(lab, "client", [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)], (l) =>
+    l.startsWith("{"),
+  );
   const before = (JSON.parse(sticky.first) as { answers: string[] }).answers;
   return {
     before,

@@ -8,12 +8,19 @@ import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 
 const [host, portArg, countArg] = process.argv.slice(2);
-const port = Number(portArg), count = Number(countArg);
+const port = Number(portArg),
+  count = Number(countArg);
 const TIMEOUT_MS = 3000;
 
 function ask(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
-    const done = (answer: string) => { clearTimeout(timer); socket.off("data", onData); socket.off("error", onError); socket.off("close", onClose); resolve(answer); };
+    const done = (answer: string) => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      resolve(answer);
+    };
     const onData = (d: Buffer) => done(d.toString().trim());
     const onError = (e: NodeJS.ErrnoException) => done(`error: ${e.code ?? e.message}`);
     const onClose = () => done("error: closed");
@@ -25,12 +32,18 @@ function ask(socket: Socket): Promise<string> {
   });
 }
 
-const sockets = await Promise.all(Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
-  const s = connect({ host, port });
-  s.setNoDelay(true);
-  s.once("connect", () => resolve(s));
-  s.once("error", () => resolve(s));
-})));
+const sockets = await Promise.all(
+  Array.from(
+    { length: count },
+    () =>
+      new Promise<Socket>((resolve) => {
+        const s = connect({ host, port });
+        s.setNoDelay(true);
+        s.once("connect", () => resolve(s));
+        s.once("error", () => resolve(s));
+      }),
+  ),
+);
 console.log(JSON.stringify({ phase: 1, answers: await Promise.all(sockets.map(ask)) }));
 // Every further line on stdin asks again on the same connections; end of stdin ends.
 let phase = 1;

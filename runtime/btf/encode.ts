@@ -43,7 +43,8 @@ function writeInt(out: Uint8Array, offset: number, size: number, v: bigint): voi
 function checkRange(v: bigint, bits: number, signed: boolean, where: string): void {
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
-  if (v < min || v > max) throw new BtfError(at(where, `${v} does not fit in ${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`));
+  if (v < min || v > max)
+    throw new BtfError(at(where, `${v} does not fit in ${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`));
 }
 
 /** OR `bits` bits of `v` into the little-endian bytes at `offset`, starting at bit `bitOffset`. */
@@ -54,7 +55,15 @@ function writeBits(out: Uint8Array, offset: number, bitOffset: number, bits: num
   }
 }
 
-function encode(btf: Btf, typeId: number, value: unknown, out: Uint8Array, offset: number, where: string, depth: number): void {
+function encode(
+  btf: Btf,
+  typeId: number,
+  value: unknown,
+  out: Uint8Array,
+  offset: number,
+  where: string,
+  depth: number,
+): void {
   if (depth > MAX_DEPTH) throw new BtfError(at(where, "type nesting too deep"));
   const t = btf.skipQualifiers(typeId);
   switch (t.kind) {
@@ -70,7 +79,12 @@ function encode(btf: Btf, typeId: number, value: unknown, out: Uint8Array, offse
     case BtfKind.ENUM64: {
       const named = typeof value === "string" ? t.values.find((e) => e.name === value) : undefined;
       if (typeof value === "string" && !named && !/^-?(0x[0-9a-f]+|\d+)$/i.test(value)) {
-        throw new BtfError(at(where, `"${value}" is not an enumerator of ${btf.describe(t.id)} (${t.values.map((e) => e.name).join(", ")})`));
+        throw new BtfError(
+          at(
+            where,
+            `"${value}" is not an enumerator of ${btf.describe(t.id)} (${t.values.map((e) => e.name).join(", ")})`,
+          ),
+        );
       }
       const v = named ? named.value : toBigInt(value, where);
       checkRange(v, t.size * 8, t.signed || v < 0n, where);
@@ -93,13 +107,18 @@ function encode(btf: Btf, typeId: number, value: unknown, out: Uint8Array, offse
       const elemSize = btf.sizeOf(t.elemType);
       if (typeof value === "string" && elem.kind === BtfKind.INT && elem.size === 1) {
         const bytes = Buffer.from(value, "latin1");
-        if (bytes.length > t.nelems) throw new BtfError(at(where, `string of ${bytes.length} bytes does not fit in char[${t.nelems}]`));
+        if (bytes.length > t.nelems)
+          throw new BtfError(at(where, `string of ${bytes.length} bytes does not fit in char[${t.nelems}]`));
         out.set(bytes, offset);
         return;
       }
-      if (!Array.isArray(value)) throw new BtfError(at(where, `expected an array for ${btf.describe(t.id)}, got ${JSON.stringify(value)}`));
-      if (value.length > t.nelems) throw new BtfError(at(where, `${value.length} elements given, ${btf.describe(t.id)} has ${t.nelems}`));
-      value.forEach((v, i) => encode(btf, t.elemType, v, out, offset + i * elemSize, `${where || "value"}[${i}]`, depth + 1));
+      if (!Array.isArray(value))
+        throw new BtfError(at(where, `expected an array for ${btf.describe(t.id)}, got ${JSON.stringify(value)}`));
+      if (value.length > t.nelems)
+        throw new BtfError(at(where, `${value.length} elements given, ${btf.describe(t.id)} has ${t.nelems}`));
+      value.forEach((v, i) =>
+        encode(btf, t.elemType, v, out, offset + i * elemSize, `${where || "value"}[${i}]`, depth + 1),
+      );
       return;
     }
     case BtfKind.STRUCT:
@@ -115,7 +134,11 @@ function encode(btf: Btf, typeId: number, value: unknown, out: Uint8Array, offse
           const inner = btf.skipQualifiers(m.type);
           if (inner.kind === BtfKind.STRUCT || inner.kind === BtfKind.UNION) {
             const sub: Record<string, unknown> = {};
-            for (const im of inner.members) if (im.name in given) { sub[im.name] = given[im.name]; known.add(im.name); }
+            for (const im of inner.members)
+              if (im.name in given) {
+                sub[im.name] = given[im.name];
+                known.add(im.name);
+              }
             encode(btf, m.type, sub, out, offset + m.bitOffset / 8, where, depth + 1);
           }
           continue;
@@ -134,11 +157,18 @@ function encode(btf: Btf, typeId: number, value: unknown, out: Uint8Array, offse
         }
       }
       const unknown = Object.keys(given).filter((k) => !known.has(k));
-      if (unknown.length) throw new BtfError(at(where, `${btf.describe(t.id)} has no member${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (members: ${[...known].join(", ")})`));
+      if (unknown.length)
+        throw new BtfError(
+          at(
+            where,
+            `${btf.describe(t.id)} has no member${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (members: ${[...known].join(", ")})`,
+          ),
+        );
       return;
     }
     case BtfKind.DATASEC: {
-      if (value === null || typeof value !== "object" || Array.isArray(value)) throw new BtfError(at(where, `expected an object of ${t.name} variables`));
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        throw new BtfError(at(where, `expected an object of ${t.name} variables`));
       const given = value as Record<string, unknown>;
       for (const v of t.vars) {
         const name = btf.type(v.type).name;

@@ -36,9 +36,11 @@ export interface BtfExt {
 const EXT_HEADER_MIN = 24;
 
 export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
-  const fail = (what: string, offset?: number) => new BtfError(`malformed .BTF.ext: ${what}${offset !== undefined ? ` (offset ${offset})` : ""}`);
+  const fail = (what: string, offset?: number) =>
+    new BtfError(`malformed .BTF.ext: ${what}${offset !== undefined ? ` (offset ${offset})` : ""}`);
   const r = new ByteReader(bytes, fail);
-  if (bytes.byteLength < EXT_HEADER_MIN) throw fail(`${bytes.byteLength} bytes, shorter than the ${EXT_HEADER_MIN}-byte header`);
+  if (bytes.byteLength < EXT_HEADER_MIN)
+    throw fail(`${bytes.byteLength} bytes, shorter than the ${EXT_HEADER_MIN}-byte header`);
   if (r.u16(0) !== 0xeb9f) throw fail(`bad magic 0x${r.u16(0).toString(16)}`, 0);
   if (r.u8(2) !== 1) throw fail(`version ${r.u8(2)}, expected 1`, 2);
   const hdrLen = r.u32(4);
@@ -100,7 +102,10 @@ function readSections(
 ): number {
   if (r.length === 0) return minRecSize;
   const recSize = r.u32(0, `${what} record size`);
-  if (recSize < minRecSize || recSize % 4 !== 0 || recSize > 1024) throw new BtfError(`malformed .BTF.ext: ${what} record size ${recSize} invalid (at least ${minRecSize}, multiple of 4)`);
+  if (recSize < minRecSize || recSize % 4 !== 0 || recSize > 1024)
+    throw new BtfError(
+      `malformed .BTF.ext: ${what} record size ${recSize} invalid (at least ${minRecSize}, multiple of 4)`,
+    );
   let off = 4;
   while (off < r.length) {
     const section = str(r.u32(off, `${what} section name`), `${what} section name`);

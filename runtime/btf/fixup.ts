@@ -34,10 +34,17 @@ export function fixupBtfForKernel(btf: Btf, elf: ElfFile): Uint8Array {
     t.size = section.size;
     for (const v of t.vars) {
       const variable = btf.type(v.type);
-      if (variable.kind !== BtfKind.VAR) throw new BtfError(`DATASEC "${t.name}" entry refers to type #${v.type}, a non-variable`);
-      const sym = elf.symbols.find((s) => s.shndx === section.index && s.name === variable.name && (s.type === STT.OBJECT || s.type === STT.NOTYPE));
+      if (variable.kind !== BtfKind.VAR)
+        throw new BtfError(`DATASEC "${t.name}" entry refers to type #${v.type}, a non-variable`);
+      const sym = elf.symbols.find(
+        (s) =>
+          s.shndx === section.index && s.name === variable.name && (s.type === STT.OBJECT || s.type === STT.NOTYPE),
+      );
       if (sym === undefined) throw new BtfError(`DATASEC "${t.name}": no ELF symbol for variable "${variable.name}"`);
-      if (sym.value + v.size > section.size) throw new BtfError(`DATASEC "${t.name}": variable "${variable.name}" (${v.size} bytes at ${sym.value}) outside the ${section.size}-byte section`);
+      if (sym.value + v.size > section.size)
+        throw new BtfError(
+          `DATASEC "${t.name}": variable "${variable.name}" (${v.size} bytes at ${sym.value}) outside the ${section.size}-byte section`,
+        );
       v.offset = sym.value;
       if (sym.visibility === STV.HIDDEN || sym.visibility === STV.INTERNAL) {
         variable.linkage = BtfVarLinkage.STATIC;

@@ -14,7 +14,8 @@ const MAX_DEPTH = 32;
 
 export function decodeBtfValue(btf: Btf, typeId: number, bytes: Uint8Array): BtfValue {
   const size = btf.sizeOf(typeId);
-  if (bytes.byteLength < size) throw new BtfError(`cannot decode ${btf.describe(typeId)}: need ${size} bytes, got ${bytes.byteLength}`);
+  if (bytes.byteLength < size)
+    throw new BtfError(`cannot decode ${btf.describe(typeId)}: need ${size} bytes, got ${bytes.byteLength}`);
   return decode(btf, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, 0);
 }
 
@@ -57,7 +58,9 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
         const end = bytes.indexOf(0);
         return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("latin1");
       }
-      return Array.from({ length: t.nelems }, (_, i) => decode(btf, t.elemType, view, offset + i * elemSize, depth + 1));
+      return Array.from({ length: t.nelems }, (_, i) =>
+        decode(btf, t.elemType, view, offset + i * elemSize, depth + 1),
+      );
     }
     case BtfKind.STRUCT:
     case BtfKind.UNION: {
@@ -72,7 +75,8 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
         } else {
           const value = decode(btf, m.type, view, offset + m.bitOffset / 8, depth + 1);
           // Anonymous nested structs/unions flatten into the parent, as in C.
-          if (m.name === "" && value !== null && typeof value === "object" && !Array.isArray(value)) Object.assign(out, value);
+          if (m.name === "" && value !== null && typeof value === "object" && !Array.isArray(value))
+            Object.assign(out, value);
           else out[key] = value;
         }
       });
@@ -92,5 +96,7 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
 
 /** One-line rendering of a decoded value (bigints as plain numbers). */
 export function formatBtfValue(value: BtfValue): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "bigint" ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v,
+  );
 }

@@ -34,7 +34,16 @@ export interface MapDefinition {
   valuesOffset?: number;
 }
 
-const INTEGER_MEMBERS = ["type", "max_entries", "map_flags", "key_size", "value_size", "pinning", "numa_node", "map_extra"] as const;
+const INTEGER_MEMBERS = [
+  "type",
+  "max_entries",
+  "map_flags",
+  "key_size",
+  "value_size",
+  "pinning",
+  "numa_node",
+  "map_extra",
+] as const;
 
 export function findMapDefinitions(btf: Btf): MapDefinition[] {
   const datasec = btf.find(".maps", BtfKind.DATASEC);
@@ -48,7 +57,8 @@ export function findMapDefinitions(btf: Btf): MapDefinition[] {
 function parseDefinition(btf: Btf, name: string, typeId: number, offset: number): MapDefinition {
   const where = `map "${name}"`;
   const def = btf.skipQualifiers(typeId);
-  if (def.kind !== BtfKind.STRUCT) throw new BtfError(`${where}: definition in .maps must be a struct, found ${btf.describe(typeId)}`);
+  if (def.kind !== BtfKind.STRUCT)
+    throw new BtfError(`${where}: definition in .maps must be a struct, found ${btf.describe(typeId)}`);
 
   const ints: Partial<Record<(typeof INTEGER_MEMBERS)[number], number>> = {};
   let keyTypeId = 0;
@@ -61,16 +71,21 @@ function parseDefinition(btf: Btf, name: string, typeId: number, offset: number)
       ints[m.name as (typeof INTEGER_MEMBERS)[number]] = encodedInteger(btf, m, where);
     } else if (m.name === "key" || m.name === "value") {
       const ptr = btf.skipQualifiers(m.type);
-      if (ptr.kind !== BtfKind.PTR) throw new BtfError(`${where}: member "${m.name}" must be a pointer to the ${m.name} type (__type(${m.name}, T))`);
+      if (ptr.kind !== BtfKind.PTR)
+        throw new BtfError(
+          `${where}: member "${m.name}" must be a pointer to the ${m.name} type (__type(${m.name}, T))`,
+        );
       if (m.name === "key") keyTypeId = ptr.type;
       else valueTypeId = ptr.type;
     } else if (m.name === "values") {
       const arr = btf.skipQualifiers(m.type);
-      if (arr.kind !== BtfKind.ARRAY) throw new BtfError(`${where}: member "values" must be an array (__array(values, …))`);
+      if (arr.kind !== BtfKind.ARRAY)
+        throw new BtfError(`${where}: member "values" must be an array (__array(values, …))`);
       const ptr = btf.skipQualifiers(arr.elemType);
       if (ptr.kind !== BtfKind.PTR) throw new BtfError(`${where}: "values" elements must be pointers`);
       const target = btf.skipQualifiers(ptr.type);
-      if (target.kind !== BtfKind.STRUCT) throw new BtfError(`${where}: "values" of a program array are not supported; only map-in-map`);
+      if (target.kind !== BtfKind.STRUCT)
+        throw new BtfError(`${where}: "values" of a program array are not supported; only map-in-map`);
       inner = parseDefinition(btf, `${name}.inner`, ptr.type, 0);
       valuesOffset = m.bitOffset / 8;
     } else {
@@ -108,15 +123,18 @@ function parseDefinition(btf: Btf, name: string, typeId: number, offset: number)
 /** `int (*name)[N]` → N. */
 function encodedInteger(btf: Btf, m: BtfMember, where: string): number {
   const ptr = btf.skipQualifiers(m.type);
-  if (ptr.kind !== BtfKind.PTR) throw new BtfError(`${where}: member "${m.name}" must be __uint(${m.name}, N), i.e. int (*${m.name})[N]`);
+  if (ptr.kind !== BtfKind.PTR)
+    throw new BtfError(`${where}: member "${m.name}" must be __uint(${m.name}, N), i.e. int (*${m.name})[N]`);
   const arr = btf.skipQualifiers(ptr.type);
-  if (arr.kind !== BtfKind.ARRAY) throw new BtfError(`${where}: member "${m.name}" must point to an array whose length is the value`);
+  if (arr.kind !== BtfKind.ARRAY)
+    throw new BtfError(`${where}: member "${m.name}" must point to an array whose length is the value`);
   return arr.nelems;
 }
 
 function sizeFrom(btf: Btf, where: string, what: string, typeId: number, explicit: number | undefined): number {
   if (typeId === 0) return explicit ?? 0;
   const size = btf.sizeOf(typeId);
-  if (explicit !== undefined && explicit !== size) throw new BtfError(`${where}: ${what}_size ${explicit} disagrees with sizeof(${btf.describe(typeId)}) = ${size}`);
+  if (explicit !== undefined && explicit !== size)
+    throw new BtfError(`${where}: ${what}_size ${explicit} disagrees with sizeof(${btf.describe(typeId)}) = ${size}`);
   return size;
 }

@@ -59,7 +59,14 @@ export class Btf {
     let t = this.type(id);
     for (let depth = 0; ; depth++) {
       if (depth > MAX_RESOLVE_DEPTH) throw new BtfError(`type #${id}: qualifier chain too long (loop?)`);
-      if (t.kind === BtfKind.TYPEDEF || t.kind === BtfKind.CONST || t.kind === BtfKind.VOLATILE || t.kind === BtfKind.RESTRICT || t.kind === BtfKind.TYPE_TAG) t = this.type(t.type);
+      if (
+        t.kind === BtfKind.TYPEDEF ||
+        t.kind === BtfKind.CONST ||
+        t.kind === BtfKind.VOLATILE ||
+        t.kind === BtfKind.RESTRICT ||
+        t.kind === BtfKind.TYPE_TAG
+      )
+        t = this.type(t.type);
       else return t;
     }
   }
@@ -99,23 +106,36 @@ export class Btf {
     if (depth > MAX_RESOLVE_DEPTH) return "…";
     const t = this.type(id);
     switch (t.kind) {
-      case BtfKind.STRUCT: return `struct ${t.name || "(anon)"}`;
-      case BtfKind.UNION: return `union ${t.name || "(anon)"}`;
-      case BtfKind.ENUM: case BtfKind.ENUM64: return `enum ${t.name || "(anon)"}`;
-      case BtfKind.PTR: return `${this.describe(t.type, depth + 1)} *`;
-      case BtfKind.ARRAY: return `${this.describe(t.elemType, depth + 1)}[${t.nelems}]`;
-      case BtfKind.CONST: return `const ${this.describe(t.type, depth + 1)}`;
-      case BtfKind.VOLATILE: return `volatile ${this.describe(t.type, depth + 1)}`;
-      default: return t.name || btfKindName(t.kind).toLowerCase();
+      case BtfKind.STRUCT:
+        return `struct ${t.name || "(anon)"}`;
+      case BtfKind.UNION:
+        return `union ${t.name || "(anon)"}`;
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+        return `enum ${t.name || "(anon)"}`;
+      case BtfKind.PTR:
+        return `${this.describe(t.type, depth + 1)} *`;
+      case BtfKind.ARRAY:
+        return `${this.describe(t.elemType, depth + 1)}[${t.nelems}]`;
+      case BtfKind.CONST:
+        return `const ${this.describe(t.type, depth + 1)}`;
+      case BtfKind.VOLATILE:
+        return `volatile ${this.describe(t.type, depth + 1)}`;
+      default:
+        return t.name || btfKindName(t.kind).toLowerCase();
     }
   }
 }
 
 export function parseBtf(bytes: Uint8Array): Btf {
   const r = new ByteReader(bytes, (what, offset) => new BtfError(`malformed .BTF: ${what} (offset ${offset})`));
-  if (bytes.byteLength < HEADER_MIN) throw new BtfError(`malformed .BTF: ${bytes.byteLength} bytes, shorter than the ${HEADER_MIN}-byte header`);
+  if (bytes.byteLength < HEADER_MIN)
+    throw new BtfError(`malformed .BTF: ${bytes.byteLength} bytes, shorter than the ${HEADER_MIN}-byte header`);
   const magic = r.u16(0);
-  if (magic !== BTF_MAGIC) throw new BtfError(`malformed .BTF: bad magic 0x${magic.toString(16)} (expected 0xeb9f; big-endian BTF is not supported)`);
+  if (magic !== BTF_MAGIC)
+    throw new BtfError(
+      `malformed .BTF: bad magic 0x${magic.toString(16)} (expected 0xeb9f; big-endian BTF is not supported)`,
+    );
   const header: BtfHeader = {
     version: r.u8(2),
     flags: r.u8(3),
@@ -126,21 +146,39 @@ export function parseBtf(bytes: Uint8Array): Btf {
     strLen: r.u32(20),
   };
   if (header.version !== 1) throw new BtfError(`malformed .BTF: version ${header.version}, expected 1`);
-  if (header.hdrLen < HEADER_MIN || header.hdrLen > bytes.byteLength) throw new BtfError(`malformed .BTF: header length ${header.hdrLen} out of range`);
+  if (header.hdrLen < HEADER_MIN || header.hdrLen > bytes.byteLength)
+    throw new BtfError(`malformed .BTF: header length ${header.hdrLen} out of range`);
   const typeStart = header.hdrLen + header.typeOff;
   const strStart = header.hdrLen + header.strOff;
   const inRange = (start: number, len: number) => start + len <= bytes.byteLength;
-  if (!inRange(typeStart, header.typeLen)) throw new BtfError(`malformed .BTF: type section (${header.typeLen} bytes at ${typeStart}) past end of ${bytes.byteLength}-byte section`);
-  if (!inRange(strStart, header.strLen)) throw new BtfError(`malformed .BTF: string section (${header.strLen} bytes at ${strStart}) past end of ${bytes.byteLength}-byte section`);
-  if (header.typeOff % 4 !== 0) throw new BtfError(`malformed .BTF: type section offset ${header.typeOff} not 4-byte aligned`);
+  if (!inRange(typeStart, header.typeLen))
+    throw new BtfError(
+      `malformed .BTF: type section (${header.typeLen} bytes at ${typeStart}) past end of ${bytes.byteLength}-byte section`,
+    );
+  if (!inRange(strStart, header.strLen))
+    throw new BtfError(
+      `malformed .BTF: string section (${header.strLen} bytes at ${strStart}) past end of ${bytes.byteLength}-byte section`,
+    );
+  if (header.typeOff % 4 !== 0)
+    throw new BtfError(`malformed .BTF: type section offset ${header.typeOff} not 4-byte aligned`);
   const overlap = typeStart < strStart + header.strLen && strStart < typeStart + header.typeLen;
-  if (overlap && header.typeLen > 0 && header.strLen > 0) throw new BtfError("malformed .BTF: type and string sections overlap");
+  if (overlap && header.typeLen > 0 && header.strLen > 0)
+    throw new BtfError("malformed .BTF: type and string sections overlap");
   const strBytes = bytes.subarray(strStart, strStart + header.strLen);
   if (strBytes.byteLength === 0 || strBytes[0] !== 0 || strBytes[strBytes.byteLength - 1] !== 0) {
     throw new BtfError("malformed .BTF: string section must start and end with a NUL byte");
   }
-  const strings = new ByteReader(strBytes, (what, offset) => new BtfError(`malformed .BTF: ${what} (string offset ${offset})`));
-  const types = parseTypes(new ByteReader(bytes.subarray(typeStart, typeStart + header.typeLen), (what, offset) => new BtfError(`malformed .BTF: ${what} (type section offset ${offset})`)), strings);
+  const strings = new ByteReader(
+    strBytes,
+    (what, offset) => new BtfError(`malformed .BTF: ${what} (string offset ${offset})`),
+  );
+  const types = parseTypes(
+    new ByteReader(
+      bytes.subarray(typeStart, typeStart + header.typeLen),
+      (what, offset) => new BtfError(`malformed .BTF: ${what} (type section offset ${offset})`),
+    ),
+    strings,
+  );
   return new Btf(bytes, header, types, strings);
 }
 
@@ -157,24 +195,43 @@ function parseTypes(r: ByteReader, strings: ByteReader): BtfType[] {
     off += 12;
     const vlen = info & 0xffff;
     const kind = (info >>> 24) & 0x1f;
-    const kindFlag = (info >>> 31) !== 0;
+    const kindFlag = info >>> 31 !== 0;
     const common = { id, name, recordOffset: at };
     const ctx = `type #${id} (${btfKindName(kind)})`;
     switch (kind) {
       case BtfKind.INT: {
         const data = r.u32(off, `${ctx} int data`);
         off += 4;
-        types.push({ ...common, kind, size: sizeOrType, encoding: (data >>> 24) & 0xf, bitOffset: (data >>> 16) & 0xff, bits: data & 0xff });
+        types.push({
+          ...common,
+          kind,
+          size: sizeOrType,
+          encoding: (data >>> 24) & 0xf,
+          bitOffset: (data >>> 16) & 0xff,
+          bits: data & 0xff,
+        });
         break;
       }
-      case BtfKind.PTR: case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT: case BtfKind.TYPE_TAG:
+      case BtfKind.PTR:
+      case BtfKind.TYPEDEF:
+      case BtfKind.VOLATILE:
+      case BtfKind.CONST:
+      case BtfKind.RESTRICT:
+      case BtfKind.TYPE_TAG:
         types.push({ ...common, kind, type: sizeOrType });
         break;
       case BtfKind.ARRAY:
-        types.push({ ...common, kind, elemType: r.u32(off, `${ctx} elem type`), indexType: r.u32(off + 4, `${ctx} index type`), nelems: r.u32(off + 8, `${ctx} nelems`) });
+        types.push({
+          ...common,
+          kind,
+          elemType: r.u32(off, `${ctx} elem type`),
+          indexType: r.u32(off + 4, `${ctx} index type`),
+          nelems: r.u32(off + 8, `${ctx} nelems`),
+        });
         off += 12;
         break;
-      case BtfKind.STRUCT: case BtfKind.UNION: {
+      case BtfKind.STRUCT:
+      case BtfKind.UNION: {
         r.check(off, vlen * 12, `${ctx} members`);
         const members = [];
         for (let i = 0; i < vlen; i++, off += 12) {
@@ -218,7 +275,8 @@ function parseTypes(r: ByteReader, strings: ByteReader): BtfType[] {
       case BtfKind.FUNC_PROTO: {
         r.check(off, vlen * 8, `${ctx} params`);
         const params = [];
-        for (let i = 0; i < vlen; i++, off += 8) params.push({ name: str(r.u32(off), `${ctx} param ${i} name`), type: r.u32(off + 4) });
+        for (let i = 0; i < vlen; i++, off += 8)
+          params.push({ name: str(r.u32(off), `${ctx} param ${i} name`), type: r.u32(off + 4) });
         types.push({ ...common, kind, returnType: sizeOrType, params });
         break;
       }
@@ -229,7 +287,8 @@ function parseTypes(r: ByteReader, strings: ByteReader): BtfType[] {
       case BtfKind.DATASEC: {
         r.check(off, vlen * 12, `${ctx} variables`);
         const vars = [];
-        for (let i = 0; i < vlen; i++, off += 12) vars.push({ type: r.u32(off), offset: r.u32(off + 4), size: r.u32(off + 8) });
+        for (let i = 0; i < vlen; i++, off += 12)
+          vars.push({ type: r.u32(off), offset: r.u32(off + 4), size: r.u32(off + 8) });
         types.push({ ...common, kind, size: sizeOrType, vars });
         break;
       }
@@ -252,19 +311,30 @@ function parseTypes(r: ByteReader, strings: ByteReader): BtfType[] {
 function validateReferences(types: BtfType[]): void {
   const n = types.length;
   const check = (t: BtfType, ref: number, what: string) => {
-    if (ref >= n) throw new BtfError(`malformed .BTF: type #${t.id} (${btfKindName(t.kind)}) ${what} refers to type #${ref}, but there are only ${n - 1} types`);
+    if (ref >= n)
+      throw new BtfError(
+        `malformed .BTF: type #${t.id} (${btfKindName(t.kind)}) ${what} refers to type #${ref}, but there are only ${n - 1} types`,
+      );
   };
   for (const t of types) {
     switch (t.kind) {
-      case BtfKind.PTR: case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT:
-      case BtfKind.TYPE_TAG: case BtfKind.FUNC: case BtfKind.VAR: case BtfKind.DECL_TAG:
+      case BtfKind.PTR:
+      case BtfKind.TYPEDEF:
+      case BtfKind.VOLATILE:
+      case BtfKind.CONST:
+      case BtfKind.RESTRICT:
+      case BtfKind.TYPE_TAG:
+      case BtfKind.FUNC:
+      case BtfKind.VAR:
+      case BtfKind.DECL_TAG:
         check(t, t.type, "type");
         break;
       case BtfKind.ARRAY:
         check(t, t.elemType, "element type");
         check(t, t.indexType, "index type");
         break;
-      case BtfKind.STRUCT: case BtfKind.UNION:
+      case BtfKind.STRUCT:
+      case BtfKind.UNION:
         t.members.forEach((m, i) => check(t, m.type, `member ${i}`));
         break;
       case BtfKind.FUNC_PROTO:

@@ -6,7 +6,16 @@
  */
 import { ElfError } from "./errors.ts";
 import { ByteReader } from "./reader.ts";
-import { EM_BPF, SHN_LORESERVE, SHN_UNDEF, SHT, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol } from "./types.ts";
+import {
+  EM_BPF,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  SHT,
+  type ElfFile,
+  type ElfRelocation,
+  type ElfSection,
+  type ElfSymbol,
+} from "./types.ts";
 
 const EHDR_SIZE = 64;
 const SHDR_SIZE = 64;
@@ -19,8 +28,10 @@ export function parseElf(input: Uint8Array): ElfFile {
   const bytes = input;
   const file = new ByteReader(bytes, (what, offset) => new ElfError(what, { offset }));
 
-  if (bytes.byteLength < EHDR_SIZE) throw new ElfError(`file is ${bytes.byteLength} bytes, shorter than the 64-byte ELF header`, { offset: 0 });
-  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) throw new ElfError("bad magic, not an ELF file", { offset: 0 });
+  if (bytes.byteLength < EHDR_SIZE)
+    throw new ElfError(`file is ${bytes.byteLength} bytes, shorter than the 64-byte ELF header`, { offset: 0 });
+  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46)
+    throw new ElfError("bad magic, not an ELF file", { offset: 0 });
   if (bytes[4] !== 2) throw new ElfError(`EI_CLASS ${bytes[4]}: only ELF64 is supported`, { offset: 4 });
   if (bytes[5] !== 1) throw new ElfError(`EI_DATA ${bytes[5]}: only little-endian is supported`, { offset: 5 });
 
@@ -44,7 +55,10 @@ export function parseElf(input: Uint8Array): ElfFile {
   }
   if (shnum < 1 || shnum > MAX_SECTIONS) throw new ElfError(`e_shnum ${shnum} out of range`, { offset: 60 });
   if (shoff + shnum * SHDR_SIZE > bytes.byteLength) {
-    throw new ElfError(`section header table (${shnum} × ${SHDR_SIZE} bytes at 0x${shoff.toString(16)}) extends past end of file (${bytes.byteLength} bytes)`, { offset: 40 });
+    throw new ElfError(
+      `section header table (${shnum} × ${SHDR_SIZE} bytes at 0x${shoff.toString(16)}) extends past end of file (${bytes.byteLength} bytes)`,
+      { offset: 40 },
+    );
   }
   if (shstrndx >= shnum) throw new ElfError(`e_shstrndx ${shstrndx} ≥ e_shnum ${shnum}`, { offset: 62 });
 
@@ -59,7 +73,10 @@ export function parseElf(input: Uint8Array): ElfFile {
     let data: Uint8Array = new Uint8Array(0);
     if (i !== 0 && type !== SHT.NOBITS && type !== SHT.NULL) {
       if (offset + size > bytes.byteLength) {
-        throw new ElfError(`contents (${size} bytes at 0x${offset.toString(16)}) extend past end of file (${bytes.byteLength} bytes)`, { offset: h + 24, section: `#${i}` });
+        throw new ElfError(
+          `contents (${size} bytes at 0x${offset.toString(16)}) extend past end of file (${bytes.byteLength} bytes)`,
+          { offset: h + 24, section: `#${i}` },
+        );
       }
       data = bytes.subarray(offset, offset + size);
     }
@@ -80,8 +97,15 @@ export function parseElf(input: Uint8Array): ElfFile {
 
   // Pass 2: names from the section header string table.
   const shstr = sections[shstrndx]!;
-  if (shstr.type !== SHT.STRTAB) throw new ElfError(`e_shstrndx ${shstrndx} is not a string table (sh_type ${shstr.type})`, { offset: 62, section: `#${shstrndx}` });
-  const shstrReader = new ByteReader(shstr.data, (what, off) => new ElfError(what, { offset: shstr.offset + off, section: `#${shstrndx} (section names)` }));
+  if (shstr.type !== SHT.STRTAB)
+    throw new ElfError(`e_shstrndx ${shstrndx} is not a string table (sh_type ${shstr.type})`, {
+      offset: 62,
+      section: `#${shstrndx}`,
+    });
+  const shstrReader = new ByteReader(
+    shstr.data,
+    (what, off) => new ElfError(what, { offset: shstr.offset + off, section: `#${shstrndx} (section names)` }),
+  );
   for (const s of sections) {
     if (s.index === 0) continue;
     const nameOff = file.u32(shoff + s.index * SHDR_SIZE, "sh_name");
@@ -103,17 +127,26 @@ function sectionLabel(s: ElfSection): string {
 function parseSymbols(sections: ElfSection[]): ElfSymbol[] {
   const symtabs = sections.filter((s) => s.type === SHT.SYMTAB);
   if (symtabs.length === 0) return [];
-  if (symtabs.length > 1) throw new ElfError(`${symtabs.length} symbol tables, expected one`, { section: sectionLabel(symtabs[1]!) });
+  if (symtabs.length > 1)
+    throw new ElfError(`${symtabs.length} symbol tables, expected one`, { section: sectionLabel(symtabs[1]!) });
   const symtab = symtabs[0]!;
   const label = sectionLabel(symtab);
-  if (symtab.entsize !== SYM_SIZE) throw new ElfError(`symbol table entry size ${symtab.entsize}, expected ${SYM_SIZE}`, { section: label });
-  if (symtab.size % SYM_SIZE !== 0) throw new ElfError(`symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`, { section: label });
+  if (symtab.entsize !== SYM_SIZE)
+    throw new ElfError(`symbol table entry size ${symtab.entsize}, expected ${SYM_SIZE}`, { section: label });
+  if (symtab.size % SYM_SIZE !== 0)
+    throw new ElfError(`symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`, { section: label });
   if (symtab.link === 0 || symtab.link >= sections.length || sections[symtab.link]!.type !== SHT.STRTAB) {
     throw new ElfError(`symbol table sh_link ${symtab.link} does not name a string table`, { section: label });
   }
   const strtab = sections[symtab.link]!;
-  const strs = new ByteReader(strtab.data, (what, off) => new ElfError(what, { offset: strtab.offset + off, section: sectionLabel(strtab) }));
-  const r = new ByteReader(symtab.data, (what, off) => new ElfError(what, { offset: symtab.offset + off, section: label }));
+  const strs = new ByteReader(
+    strtab.data,
+    (what, off) => new ElfError(what, { offset: strtab.offset + off, section: sectionLabel(strtab) }),
+  );
+  const r = new ByteReader(
+    symtab.data,
+    (what, off) => new ElfError(what, { offset: symtab.offset + off, section: label }),
+  );
 
   const symbols: ElfSymbol[] = [];
   for (let i = 0; i < symtab.size / SYM_SIZE; i++) {
@@ -121,7 +154,10 @@ function parseSymbols(sections: ElfSection[]): ElfSymbol[] {
     const info = r.u8(o + 4);
     const shndx = r.u16(o + 6);
     if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= sections.length) {
-      throw new ElfError(`symbol #${i} st_shndx ${shndx} ≥ ${sections.length} sections`, { offset: symtab.offset + o + 6, section: label });
+      throw new ElfError(`symbol #${i} st_shndx ${shndx} ≥ ${sections.length} sections`, {
+        offset: symtab.offset + o + 6,
+        section: label,
+      });
     }
     symbols.push({
       index: i,
@@ -143,11 +179,13 @@ function parseRelocations(sections: ElfSection[], symbols: ElfSymbol[]): Map<num
     if (rs.type !== SHT.REL && rs.type !== SHT.RELA) continue;
     const label = sectionLabel(rs);
     const entSize = rs.type === SHT.REL ? REL_SIZE : RELA_SIZE;
-    if (rs.size % entSize !== 0) throw new ElfError(`relocation section size ${rs.size} is not a multiple of ${entSize}`, { section: label });
+    if (rs.size % entSize !== 0)
+      throw new ElfError(`relocation section size ${rs.size} is not a multiple of ${entSize}`, { section: label });
     if (rs.link >= sections.length || sections[rs.link]!.type !== SHT.SYMTAB) {
       throw new ElfError(`relocation section sh_link ${rs.link} does not name the symbol table`, { section: label });
     }
-    if (rs.info === 0 || rs.info >= sections.length) throw new ElfError(`relocation section sh_info ${rs.info} is not a valid target section`, { section: label });
+    if (rs.info === 0 || rs.info >= sections.length)
+      throw new ElfError(`relocation section sh_info ${rs.info} is not a valid target section`, { section: label });
     const target = sections[rs.info]!;
     const r = new ByteReader(rs.data, (what, off) => new ElfError(what, { offset: rs.offset + off, section: label }));
     const list = out.get(target.index) ?? [];
@@ -158,11 +196,17 @@ function parseRelocations(sections: ElfSection[], symbols: ElfSymbol[]): Map<num
       const symIndex = Number(info >> 32n);
       const type = Number(info & 0xffffffffn);
       if (symIndex >= symbols.length) {
-        throw new ElfError(`relocation #${i} names symbol #${symIndex}, but the symbol table has ${symbols.length}`, { offset: rs.offset + o + 8, section: label });
+        throw new ElfError(`relocation #${i} names symbol #${symIndex}, but the symbol table has ${symbols.length}`, {
+          offset: rs.offset + o + 8,
+          section: label,
+        });
       }
       // Relocations patch an 8-byte instruction (or a 4/8-byte data word): the whole word must fit the target.
       if (target.type !== SHT.NOBITS && offset + 4 > target.size) {
-        throw new ElfError(`relocation #${i} r_offset ${offset} outside target section ${sectionLabel(target)} (${target.size} bytes)`, { offset: rs.offset + o, section: label });
+        throw new ElfError(
+          `relocation #${i} r_offset ${offset} outside target section ${sectionLabel(target)} (${target.size} bytes)`,
+          { offset: rs.offset + o, section: label },
+        );
       }
       list.push({ offset, type, symbol: symbols[symIndex]!, addend: rs.type === SHT.RELA ? r.u64(o + 16) : 0n });
     }

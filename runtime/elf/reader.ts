@@ -21,7 +21,13 @@ export class ByteReader {
 
   /** Throw unless [offset, offset+size) lies inside the range. */
   check(offset: number, size: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0 || offset + size > this.bytes.byteLength) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(size) ||
+      offset < 0 ||
+      size < 0 ||
+      offset + size > this.bytes.byteLength
+    ) {
       throw this.fail(`${what}: ${size} bytes at ${offset} exceed ${this.bytes.byteLength}-byte range`, offset);
     }
   }

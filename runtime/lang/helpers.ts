@@ -9,44 +9,78 @@ const swap16 = (x: number) => ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
 const swap32 = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 
 /** Host to network order, 16 bits. Fields typed be16 convert on their own; use these for raw values. */
-export function htons(x: number): number { return swap16(x); }
-export function ntohs(x: number): number { return swap16(x); }
-export function htonl(x: number): number { return swap32(x); }
-export function ntohl(x: number): number { return swap32(x); }
+export function htons(x: number): number {
+  return swap16(x);
+}
+export function ntohs(x: number): number {
+  return swap16(x);
+}
+export function htonl(x: number): number {
+  return swap32(x);
+}
+export function ntohl(x: number): number {
+  return swap32(x);
+}
 
 /** bpf_ktime_get_ns: monotonic nanoseconds. */
-export function ktimeGetNs(): bigint { return inProgramOnly("ktimeGetNs"); }
+export function ktimeGetNs(): bigint {
+  return inProgramOnly("ktimeGetNs");
+}
 /** bpf_get_prandom_u32. */
-export function getPrandomU32(): number { return inProgramOnly("getPrandomU32"); }
+export function getPrandomU32(): number {
+  return inProgramOnly("getPrandomU32");
+}
 /** bpf_get_smp_processor_id. */
-export function getSmpProcessorId(): number { return inProgramOnly("getSmpProcessorId"); }
+export function getSmpProcessorId(): number {
+  return inProgramOnly("getSmpProcessorId");
+}
 /** bpf_redirect: send the packet out of interface `ifindex`; returns XDP_REDIRECT or XDP_ABORTED. */
-export function redirect(_ifindex: number, _flags = 0): number { return inProgramOnly("redirect"); }
+export function redirect(_ifindex: number, _flags = 0): number {
+  return inProgramOnly("redirect");
+}
 /** bpf_trace_printk with a literal format (up to 3 arguments); output in /sys/kernel/tracing/trace_pipe. */
-export function printk(_format: string, ..._args: (number | bigint)[]): void { return inProgramOnly("printk"); }
+export function printk(_format: string, ..._args: (number | bigint)[]): void {
+  return inProgramOnly("printk");
+}
 /** Atomically adds `delta` to a field of a map value (`atomicAdd(v.packets, 1n)`). */
-export function atomicAdd<T extends number | bigint>(_target: T, _delta: T): void { return inProgramOnly("atomicAdd"); }
+export function atomicAdd<T extends number | bigint>(_target: T, _delta: T): void {
+  return inProgramOnly("atomicAdd");
+}
 
 /**
  * bpf_csum_diff: the 32-bit one's-complement sum of `to` minus that of `from`, plus `seed`
  * (not folded). `from`/`to` are structs or arrays (in the packet or on the stack) whose sizes
  * are multiples of 4, or null. Fold the result to 16 bits for an IP/L4 checksum.
  */
-export function csumDiff(_from: object | null, _to: object | null, _seed = 0): number { return inProgramOnly("csumDiff"); }
+export function csumDiff(_from: object | null, _to: object | null, _seed = 0): number {
+  return inProgramOnly("csumDiff");
+}
 
 /** Results of fibLookup (BPF_FIB_LKUP_RET_*). */
 export enum FibResult {
-  SUCCESS = 0, BLACKHOLE = 1, UNREACHABLE = 2, PROHIBIT = 3, NOT_FWDED = 4,
-  FWD_DISABLED = 5, UNSUPP_LWT = 6, NO_NEIGH = 7, FRAG_NEEDED = 8,
+  SUCCESS = 0,
+  BLACKHOLE = 1,
+  UNREACHABLE = 2,
+  PROHIBIT = 3,
+  NOT_FWDED = 4,
+  FWD_DISABLED = 5,
+  UNSUPP_LWT = 6,
+  NO_NEIGH = 7,
+  FRAG_NEEDED = 8,
 }
 /** Flags of fibLookup (BPF_FIB_LOOKUP_*). */
-export enum FibFlags { DIRECT = 1, OUTPUT = 2 }
+export enum FibFlags {
+  DIRECT = 1,
+  OUTPUT = 2,
+}
 
 /**
  * bpf_fib_lookup: routes the packet described by `params` (a Value<typeof FibParams>, see
  * tsbpf/net) in the kernel's FIB; on SUCCESS fills ifindex, smac and dmac.
  */
-export function fibLookup(_ctx: unknown, _params: object, _flags = 0): number { return inProgramOnly("fibLookup"); }
+export function fibLookup(_ctx: unknown, _params: object, _flags = 0): number {
+  return inProgramOnly("fibLookup");
+}
 
 /**
  * RFC 1624 incremental update of an Internet checksum (IPv4 header, TCP, UDP) when a 32-bit

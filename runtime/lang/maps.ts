@@ -7,13 +7,26 @@ import type { XdpContext } from "./program.ts";
 
 /** Kernel map types (enum bpf_map_type). */
 export enum MapType {
-  HASH = 1, ARRAY = 2, PROG_ARRAY = 3, PERCPU_HASH = 5, PERCPU_ARRAY = 6,
-  LRU_HASH = 9, LRU_PERCPU_HASH = 10, ARRAY_OF_MAPS = 12, HASH_OF_MAPS = 13,
-  DEVMAP = 14, CPUMAP = 16, RINGBUF = 27,
+  HASH = 1,
+  ARRAY = 2,
+  PROG_ARRAY = 3,
+  PERCPU_HASH = 5,
+  PERCPU_ARRAY = 6,
+  LRU_HASH = 9,
+  LRU_PERCPU_HASH = 10,
+  ARRAY_OF_MAPS = 12,
+  HASH_OF_MAPS = 13,
+  DEVMAP = 14,
+  CPUMAP = 16,
+  RINGBUF = 27,
 }
 
 /** Flags of `update` (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
-export enum UpdateFlags { ANY = 0, NOEXIST = 1, EXIST = 2 }
+export enum UpdateFlags {
+  ANY = 0,
+  NOEXIST = 1,
+  EXIST = 2,
+}
 
 export interface MapOptions {
   maxEntries: number;
@@ -30,7 +43,11 @@ export abstract class MapDecl<K extends TypeDesc<any>, V extends TypeDesc<any>> 
   abstract readonly type: MapType;
   readonly maxEntries: number;
   readonly flags: number;
-  constructor(readonly keyType: K, readonly valueType: V, options: MapOptions) {
+  constructor(
+    readonly keyType: K,
+    readonly valueType: V,
+    options: MapOptions,
+  ) {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries <= 0) {
       throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`);
     }
@@ -38,11 +55,17 @@ export abstract class MapDecl<K extends TypeDesc<any>, V extends TypeDesc<any>> 
     this.flags = options.flags ?? 0;
   }
   /** In a program: a reference to the value (writes through it change the map), or null. */
-  lookup(_key: Value<K>): Value<V> | null { return inProgramOnly("lookup"); }
+  lookup(_key: Value<K>): Value<V> | null {
+    return inProgramOnly("lookup");
+  }
   /** In a program: 0 on success, a negative errno otherwise. */
-  update(_key: Value<K>, _value: Value<V>, _flags: UpdateFlags = UpdateFlags.ANY): number { return inProgramOnly("update"); }
+  update(_key: Value<K>, _value: Value<V>, _flags: UpdateFlags = UpdateFlags.ANY): number {
+    return inProgramOnly("update");
+  }
   /** In a program: 0 on success, a negative errno otherwise. */
-  delete(_key: Value<K>): number { return inProgramOnly("delete"); }
+  delete(_key: Value<K>): number {
+    return inProgramOnly("delete");
+  }
 }
 
 export class HashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
@@ -62,53 +85,82 @@ export class LruPerCpuHashMap<K extends TypeDesc<any>, V extends TypeDesc<any>> 
 /** Arrays are indexed by a u32 and preallocated: lookup of an index < maxEntries never fails. */
 export class ArrayMap<V extends TypeDesc<any>> extends MapDecl<typeof u32, V> {
   readonly type: MapType = MapType.ARRAY;
-  constructor(valueType: V, options: MapOptions) { super(u32, valueType, options); }
+  constructor(valueType: V, options: MapOptions) {
+    super(u32, valueType, options);
+  }
 }
 export class PerCpuArrayMap<V extends TypeDesc<any>> extends MapDecl<typeof u32, V> {
   readonly type: MapType = MapType.PERCPU_ARRAY;
-  constructor(valueType: V, options: MapOptions) { super(u32, valueType, options); }
+  constructor(valueType: V, options: MapOptions) {
+    super(u32, valueType, options);
+  }
 }
 
 /** Interfaces to redirect to: key u32 slot, value u32 ifindex. */
 export class DevMap extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.DEVMAP;
-  constructor(options: MapOptions) { super(u32, u32, options); }
+  constructor(options: MapOptions) {
+    super(u32, u32, options);
+  }
   /** In a program: XDP_REDIRECT if the slot is set, else the action in the low bits of flags. */
-  redirect(_key: number, _flags = 0): number { return inProgramOnly("redirect"); }
+  redirect(_key: number, _flags = 0): number {
+    return inProgramOnly("redirect");
+  }
 }
 /** CPUs to redirect to: key u32 CPU, value u32 queue size. */
 export class CpuMap extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.CPUMAP;
-  constructor(options: MapOptions) { super(u32, u32, options); }
-  redirect(_key: number, _flags = 0): number { return inProgramOnly("redirect"); }
+  constructor(options: MapOptions) {
+    super(u32, u32, options);
+  }
+  redirect(_key: number, _flags = 0): number {
+    return inProgramOnly("redirect");
+  }
 }
 
 /** Programs for tail calls: key u32 slot, value a program fd (set from userspace). */
 export class ProgArray extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.PROG_ARRAY;
-  constructor(options: MapOptions) { super(u32, u32, options); }
+  constructor(options: MapOptions) {
+    super(u32, u32, options);
+  }
   /**
    * In a program: bpf_tail_call — jumps to the program in slot `index` and never returns.
    * If the slot is empty (or the tail-call limit is reached) execution continues after the call.
    */
-  tailCall(_ctx: XdpContext, _index: number): void { return inProgramOnly("tailCall"); }
+  tailCall(_ctx: XdpContext, _index: number): void {
+    return inProgramOnly("tailCall");
+  }
 }
 
 /** A ring buffer of events; maxEntries is its size in bytes (a power of two, ≥ a page). */
 export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.RINGBUF;
-  constructor(readonly eventType: E, options: MapOptions) { super(u32, u32, options); }
+  constructor(
+    readonly eventType: E,
+    options: MapOptions,
+  ) {
+    super(u32, u32, options);
+  }
   /** In a program: copies the event into the ring; 0 on success. */
-  output(_event: Value<E>, _flags = 0): number { return inProgramOnly("output"); }
+  output(_event: Value<E>, _flags = 0): number {
+    return inProgramOnly("output");
+  }
   /**
    * In a program: room for one event in the ring, or null if it is full. Every reserved
    * event must be submitted or discarded on every path (the verifier checks).
    */
-  reserve(): Value<E> | null { return inProgramOnly("reserve"); }
+  reserve(): Value<E> | null {
+    return inProgramOnly("reserve");
+  }
   /** In a program: publishes a reserved event. */
-  submit(_event: Value<E>, _flags = 0): void { return inProgramOnly("submit"); }
+  submit(_event: Value<E>, _flags = 0): void {
+    return inProgramOnly("submit");
+  }
   /** In a program: gives a reserved event back unpublished. */
-  discard(_event: Value<E>, _flags = 0): void { return inProgramOnly("discard"); }
+  discard(_event: Value<E>, _flags = 0): void {
+    return inProgramOnly("discard");
+  }
 }
 
 /**
@@ -117,16 +169,31 @@ export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof
  */
 export class ArrayOfMaps<M extends MapDecl<any, any>> extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.ARRAY_OF_MAPS;
-  constructor(readonly inner: M, options: MapOptions) { super(u32, u32, options); }
+  constructor(
+    readonly inner: M,
+    options: MapOptions,
+  ) {
+    super(u32, u32, options);
+  }
   /** In a program: the map in slot `key`, or null. */
   // @ts-expect-error -- a map-in-map's lookup returns the inner map, not a value
-  lookup(_key: number): M | null { return inProgramOnly("lookup"); }
+  lookup(_key: number): M | null {
+    return inProgramOnly("lookup");
+  }
 }
 
 /** Hash of maps: like ArrayOfMaps with keys of any type. */
 export class HashOfMaps<K extends TypeDesc<any>, M extends MapDecl<any, any>> extends MapDecl<K, typeof u32> {
   readonly type: MapType = MapType.HASH_OF_MAPS;
-  constructor(keyType: K, readonly inner: M, options: MapOptions) { super(keyType, u32, options); }
+  constructor(
+    keyType: K,
+    readonly inner: M,
+    options: MapOptions,
+  ) {
+    super(keyType, u32, options);
+  }
   // @ts-expect-error -- a map-in-map's lookup returns the inner map, not a value
-  lookup(_key: Value<K>): M | null { return inProgramOnly("lookup"); }
+  lookup(_key: Value<K>): M | null {
+    return inProgramOnly("lookup");
+  }
 }

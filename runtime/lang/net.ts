@@ -35,13 +35,25 @@ export const Vlan = struct({ tci: be16, proto: be16 });
 
 /** verIhl: version in the high nibble, header length in 32-bit words in the low nibble. */
 export const Ipv4 = struct({
-  verIhl: u8, tos: u8, totLen: be16, id: be16, fragOff: be16,
-  ttl: u8, protocol: u8, check: be16, saddr: be32, daddr: be32,
+  verIhl: u8,
+  tos: u8,
+  totLen: be16,
+  id: be16,
+  fragOff: be16,
+  ttl: u8,
+  protocol: u8,
+  check: be16,
+  saddr: be32,
+  daddr: be32,
 });
 
 export const Ipv6 = struct({
-  verTcFlow: be32, payloadLen: be16, nexthdr: u8, hopLimit: u8,
-  saddr: bytes(16), daddr: bytes(16),
+  verTcFlow: be32,
+  payloadLen: be16,
+  nexthdr: u8,
+  hopLimit: u8,
+  saddr: bytes(16),
+  daddr: bytes(16),
 });
 
 /** Hop-by-hop, routing and destination options: length in 8-byte units, not counting the first 8. */
@@ -50,8 +62,15 @@ export const Ipv6FragHdr = struct({ nexthdr: u8, reserved: u8, fragOff: be16, id
 
 /** doffRes: data offset in 32-bit words in the high nibble. */
 export const Tcp = struct({
-  source: be16, dest: be16, seq: be32, ackSeq: be32,
-  doffRes: u8, flags: u8, window: be16, check: be16, urgPtr: be16,
+  source: be16,
+  dest: be16,
+  seq: be32,
+  ackSeq: be32,
+  doffRes: u8,
+  flags: u8,
+  window: be16,
+  check: be16,
+  urgPtr: be16,
 });
 
 export const Udp = struct({ source: be16, dest: be16, len: be16, check: be16 });
@@ -66,10 +85,20 @@ export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
 
 /** ARP for IPv4 over Ethernet; packed because the sender address is not 4-byte aligned. */
-export const Arp = struct({
-  htype: be16, ptype: be16, hlen: u8, plen: u8, op: be16,
-  sha: bytes(6), spa: be32, tha: bytes(6), tpa: be32,
-}, { packed: true });
+export const Arp = struct(
+  {
+    htype: be16,
+    ptype: be16,
+    hlen: u8,
+    plen: u8,
+    op: be16,
+    sha: bytes(6),
+    spa: be32,
+    tha: bytes(6),
+    tpa: be32,
+  },
+  { packed: true },
+);
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
@@ -79,7 +108,17 @@ export const AF_INET6 = 10;
  * `tosFlow` holds the IPv4 TOS in its top byte, or the IPv6 flow info; `totLen` comes back as the MTU.
  */
 export const FibParams = struct({
-  family: u8, l4Protocol: u8, sport: be16, dport: be16, totLen: u16, ifindex: u32,
-  tosFlow: be32, src: array(be32, 4), dst: array(be32, 4),
-  vlanProto: be16, vlanTci: be16, smac: bytes(6), dmac: bytes(6),
+  family: u8,
+  l4Protocol: u8,
+  sport: be16,
+  dport: be16,
+  totLen: u16,
+  ifindex: u32,
+  tosFlow: be32,
+  src: array(be32, 4),
+  dst: array(be32, 4),
+  vlanProto: be16,
+  vlanTci: be16,
+  smac: bytes(6),
+  dmac: bytes(6),
 });

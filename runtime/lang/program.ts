@@ -3,7 +3,13 @@
 import type { Fields, StructDesc, StructValue } from "./types.ts";
 
 /** Verdicts (enum xdp_action). */
-export enum XdpAction { ABORTED = 0, DROP = 1, PASS = 2, TX = 3, REDIRECT = 4 }
+export enum XdpAction {
+  ABORTED = 0,
+  DROP = 1,
+  PASS = 2,
+  TX = 3,
+  REDIRECT = 4,
+}
 
 /** The packet and its metadata, as a program sees them. */
 export interface XdpContext {

@@ -66,7 +66,10 @@ export interface IntDesc<V extends number | bigint> extends TypeDesc<V> {
 }
 
 function intDesc<V extends number | bigint>(
-  name: string, bits: 8 | 16 | 32 | 64, signed: boolean, bigEndian: boolean,
+  name: string,
+  bits: 8 | 16 | 32 | 64,
+  signed: boolean,
+  bigEndian: boolean,
 ): IntDesc<V> {
   const wrap = (value: number | bigint): V => {
     const big = BigInt.asIntN(64, typeof value === "bigint" ? value : BigInt(Math.trunc(value)));
@@ -76,22 +79,39 @@ function intDesc<V extends number | bigint>(
   const size = bits / 8;
   const little = !bigEndian;
   const desc = Object.assign(wrap, {
-    kind: "int" as const, bits, signed, bigEndian, size, align: size,
+    kind: "int" as const,
+    bits,
+    signed,
+    bigEndian,
+    size,
+    align: size,
     write(view: DataView, offset: number, value: V) {
       const v = wrap(value);
       switch (bits) {
-        case 8: signed ? view.setInt8(offset, v as number) : view.setUint8(offset, v as number); break;
-        case 16: signed ? view.setInt16(offset, v as number, little) : view.setUint16(offset, v as number, little); break;
-        case 32: signed ? view.setInt32(offset, v as number, little) : view.setUint32(offset, v as number, little); break;
-        case 64: signed ? view.setBigInt64(offset, v as bigint, little) : view.setBigUint64(offset, v as bigint, little); break;
+        case 8:
+          signed ? view.setInt8(offset, v as number) : view.setUint8(offset, v as number);
+          break;
+        case 16:
+          signed ? view.setInt16(offset, v as number, little) : view.setUint16(offset, v as number, little);
+          break;
+        case 32:
+          signed ? view.setInt32(offset, v as number, little) : view.setUint32(offset, v as number, little);
+          break;
+        case 64:
+          signed ? view.setBigInt64(offset, v as bigint, little) : view.setBigUint64(offset, v as bigint, little);
+          break;
       }
     },
     read(view: DataView, offset: number): V {
       switch (bits) {
-        case 8: return (signed ? view.getInt8(offset) : view.getUint8(offset)) as V;
-        case 16: return (signed ? view.getInt16(offset, little) : view.getUint16(offset, little)) as V;
-        case 32: return (signed ? view.getInt32(offset, little) : view.getUint32(offset, little)) as V;
-        default: return (signed ? view.getBigInt64(offset, little) : view.getBigUint64(offset, little)) as V;
+        case 8:
+          return (signed ? view.getInt8(offset) : view.getUint8(offset)) as V;
+        case 16:
+          return (signed ? view.getInt16(offset, little) : view.getUint16(offset, little)) as V;
+        case 32:
+          return (signed ? view.getInt32(offset, little) : view.getUint32(offset, little)) as V;
+        default:
+          return (signed ? view.getBigInt64(offset, little) : view.getBigUint64(offset, little)) as V;
       }
     },
     zero: () => wrap(0),
@@ -118,9 +138,15 @@ class BoolDesc extends Desc<boolean> {
   readonly kind = "bool" as const;
   readonly size = 1;
   readonly align = 1;
-  write(view: DataView, offset: number, value: boolean) { view.setUint8(offset, value ? 1 : 0); }
-  read(view: DataView, offset: number) { return view.getUint8(offset) !== 0; }
-  zero() { return false; }
+  write(view: DataView, offset: number, value: boolean) {
+    view.setUint8(offset, value ? 1 : 0);
+  }
+  read(view: DataView, offset: number) {
+    return view.getUint8(offset) !== 0;
+  }
+  zero() {
+    return false;
+  }
 }
 export const bool: TypeDesc<boolean> = new BoolDesc();
 
@@ -128,9 +154,13 @@ export class ArrayDesc<E extends TypeDesc<any>> extends Desc<Value<E>[]> {
   readonly kind = "array" as const;
   readonly size: number;
   readonly align: number;
-  constructor(readonly element: E, readonly length: number) {
+  constructor(
+    readonly element: E,
+    readonly length: number,
+  ) {
     super();
-    if (!Number.isInteger(length) || length <= 0) throw new RangeError(`array length must be a positive integer, got ${length}`);
+    if (!Number.isInteger(length) || length <= 0)
+      throw new RangeError(`array length must be a positive integer, got ${length}`);
     this.size = element.size * length;
     this.align = element.align;
   }
@@ -141,7 +171,9 @@ export class ArrayDesc<E extends TypeDesc<any>> extends Desc<Value<E>[]> {
   read(view: DataView, offset: number): Value<E>[] {
     return Array.from({ length: this.length }, (_, i) => this.element.read(view, offset + i * this.element.size));
   }
-  zero(): Value<E>[] { return Array.from({ length: this.length }, () => this.element.zero()); }
+  zero(): Value<E>[] {
+    return Array.from({ length: this.length }, () => this.element.zero());
+  }
 }
 
 /** A fixed-size array: `array(u32, 4)`. */
@@ -168,7 +200,10 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   readonly size: number;
   readonly align: number;
   readonly layout: readonly FieldLayout[];
-  constructor(readonly fields: F, readonly packed: boolean) {
+  constructor(
+    readonly fields: F,
+    readonly packed: boolean,
+  ) {
     super();
     // Natural C alignment: each field at a multiple of its alignment, size rounded up
     // to the largest alignment. Packed structs have neither padding nor alignment.

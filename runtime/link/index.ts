@@ -1,2 +1,12 @@
 export { listXdpLinks } from "./list.ts";
-export { attachXdp, LinkError, linkInfo, unpinLink, XdpFlags, XdpLink, type AttachXdpOptions, type LinkInfo, type XdpMode } from "./xdp.ts";
+export {
+  attachXdp,
+  LinkError,
+  linkInfo,
+  unpinLink,
+  XdpFlags,
+  XdpLink,
+  type AttachXdpOptions,
+  type LinkInfo,
+  type XdpMode,
+} from "./xdp.ts";

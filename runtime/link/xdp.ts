@@ -22,7 +22,10 @@ export class XdpLink {
   private fdValue: number;
   pinnedPath?: string;
 
-  constructor(fd: number, readonly ifindex: number) {
+  constructor(
+    fd: number,
+    readonly ifindex: number,
+  ) {
     this.fdValue = fd;
   }
 
@@ -93,7 +96,11 @@ export function attachXdp(progFd: number, iface: string | number, options: Attac
   const ifindex = typeof iface === "number" ? iface : ifNameToIndex(iface);
   const mode = options.mode ?? "auto";
   const attr = new Attr(64).u32(0, progFd).u32(4, ifindex).u32(8, AttachType.XDP).u32(12, modeFlags(mode));
-  const fd = bpf(BpfCmd.LINK_CREATE, attr, `XDP attach to ${typeof iface === "string" ? iface : `ifindex ${iface}`} (${mode} mode)`);
+  const fd = bpf(
+    BpfCmd.LINK_CREATE,
+    attr,
+    `XDP attach to ${typeof iface === "string" ? iface : `ifindex ${iface}`} (${mode} mode)`,
+  );
   return new XdpLink(fd, ifindex);
 }
 
@@ -107,5 +114,10 @@ export interface LinkInfo {
 
 export function linkInfo(fd: number): LinkInfo {
   const info = objectInfo(fd, 48); // struct bpf_link_info
-  return { type: info.readUInt32LE(0), id: info.readUInt32LE(4), progId: info.readUInt32LE(8), ifindex: info.readUInt32LE(16) };
+  return {
+    type: info.readUInt32LE(0),
+    id: info.readUInt32LE(4),
+    progId: info.readUInt32LE(8),
+    ifindex: info.readUInt32LE(16),
+  };
 }

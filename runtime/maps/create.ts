@@ -36,7 +36,10 @@ export function createMap(spec: MapCreateSpec): number {
     .inlineName(28, OBJ_NAME_LEN, kernelObjectName(spec.name))
     .u64(64, spec.mapExtra ?? 0n);
   if (spec.btfFd !== undefined && spec.btfFd >= 0 && (spec.btfKeyTypeId || spec.btfValueTypeId)) {
-    attr.u32(48, spec.btfFd).u32(52, spec.btfKeyTypeId ?? 0).u32(56, spec.btfValueTypeId ?? 0);
+    attr
+      .u32(48, spec.btfFd)
+      .u32(52, spec.btfKeyTypeId ?? 0)
+      .u32(56, spec.btfValueTypeId ?? 0);
   }
   return bpf(BpfCmd.MAP_CREATE, attr, `map "${spec.name}"`);
 }

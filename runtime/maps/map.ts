@@ -5,8 +5,22 @@
  */
 import { TsbpfError } from "../errors.ts";
 import {
-  Attr, bpf, BpfCmd, closeFd, EINVAL, ENOSPC, ENOENT, ENOTSUPP, EOPNOTSUPP, getPinnedObject, kernelBuffer,
-  kernelCopy, objectInfo, pinObject, SyscallError, fdById,
+  Attr,
+  bpf,
+  BpfCmd,
+  closeFd,
+  EINVAL,
+  ENOSPC,
+  ENOENT,
+  ENOTSUPP,
+  EOPNOTSUPP,
+  getPinnedObject,
+  kernelBuffer,
+  kernelCopy,
+  objectInfo,
+  pinObject,
+  SyscallError,
+  fdById,
 } from "../sys/index.ts";
 import { perCpuStride, possibleCpus } from "./possible-cpus.ts";
 import { isPerCpuMapType, mapTypeName, MapType, UpdateFlags } from "./types.ts";
@@ -28,7 +42,14 @@ export interface MapProperties {
   btfId?: number;
 }
 
-const BATCH_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.ARRAY, MapType.PERCPU_ARRAY]);
+const BATCH_TYPES: ReadonlySet<number> = new Set([
+  MapType.HASH,
+  MapType.PERCPU_HASH,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH,
+  MapType.ARRAY,
+  MapType.PERCPU_ARRAY,
+]);
 
 export class BpfMap {
   private fdValue: number;
@@ -129,7 +150,8 @@ export class BpfMap {
   }
 
   private keyBuffer(key: Uint8Array): Buffer {
-    if (key.byteLength !== this.keySize) throw new MapError(`map "${this.name}": key is ${key.byteLength} bytes, expected ${this.keySize}`);
+    if (key.byteLength !== this.keySize)
+      throw new MapError(`map "${this.name}": key is ${key.byteLength} bytes, expected ${this.keySize}`);
     return kernelCopy(key);
   }
 
@@ -168,13 +190,16 @@ export class BpfMap {
 
   private splitPerCpu(raw: Uint8Array, base: number): Uint8Array[] {
     const stride = perCpuStride(this.valueSize);
-    return Array.from({ length: possibleCpus() }, (_, cpu) => Uint8Array.from(raw.subarray(base + cpu * stride, base + cpu * stride + this.valueSize)));
+    return Array.from({ length: possibleCpus() }, (_, cpu) =>
+      Uint8Array.from(raw.subarray(base + cpu * stride, base + cpu * stride + this.valueSize)),
+    );
   }
 
   /** Insert or replace (flags: UpdateFlags.ANY / NOEXIST / EXIST). */
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
     this.notPerCpu("update");
-    if (value.byteLength !== this.valueSize) throw new MapError(`map "${this.name}": value is ${value.byteLength} bytes, expected ${this.valueSize}`);
+    if (value.byteLength !== this.valueSize)
+      throw new MapError(`map "${this.name}": value is ${value.byteLength} bytes, expected ${this.valueSize}`);
     bpf(BpfCmd.MAP_UPDATE_ELEM, this.elemAttr(this.keyBuffer(key), kernelCopy(value), flags), `map "${this.name}"`);
   }
 
@@ -187,7 +212,9 @@ export class BpfMap {
     this.notPerCpu("updateBatch");
     const count = keys.byteLength / this.keySize;
     if (!Number.isInteger(count) || values.byteLength !== count * this.valueSize) {
-      throw new MapError(`map "${this.name}": batch of ${keys.byteLength} key bytes and ${values.byteLength} value bytes does not match ${this.keySize}/${this.valueSize}-byte entries`);
+      throw new MapError(
+        `map "${this.name}": batch of ${keys.byteLength} key bytes and ${values.byteLength} value bytes does not match ${this.keySize}/${this.valueSize}-byte entries`,
+      );
     }
     if (count === 0) return;
     // The batch command takes no BPF_NOEXIST/BPF_EXIST (only BPF_F_LOCK): those go one by one.
@@ -197,12 +224,21 @@ export class BpfMap {
         bpf(BpfCmd.MAP_UPDATE_BATCH, attr, `map "${this.name}"`);
         return;
       } catch (e) {
-        if (!(e instanceof SyscallError) || !(e.errno === EINVAL || e.errno === ENOTSUPP || e.errno === EOPNOTSUPP) || attr.readU32(32) !== 0) throw e;
+        if (
+          !(e instanceof SyscallError) ||
+          !(e.errno === EINVAL || e.errno === ENOTSUPP || e.errno === EOPNOTSUPP) ||
+          attr.readU32(32) !== 0
+        )
+          throw e;
         this.batchUnsupported = true;
       }
     }
     for (let i = 0; i < count; i++) {
-      this.update(keys.subarray(i * this.keySize, (i + 1) * this.keySize), values.subarray(i * this.valueSize, (i + 1) * this.valueSize), flags);
+      this.update(
+        keys.subarray(i * this.keySize, (i + 1) * this.keySize),
+        values.subarray(i * this.valueSize, (i + 1) * this.valueSize),
+        flags,
+      );
     }
   }
 
@@ -211,11 +247,15 @@ export class BpfMap {
     if (!this.isPerCpu) throw new MapError(`map "${this.name}" is ${this.typeName}, not per-CPU: use update()`);
     const cpus = possibleCpus();
     const list = Array.isArray(values) ? values : Array.from({ length: cpus }, () => values);
-    if (list.length !== cpus) throw new MapError(`map "${this.name}": ${list.length} per-CPU values given, ${cpus} possible CPUs`);
+    if (list.length !== cpus)
+      throw new MapError(`map "${this.name}": ${list.length} per-CPU values given, ${cpus} possible CPUs`);
     const stride = perCpuStride(this.valueSize);
     const buf = kernelBuffer(stride * cpus);
     list.forEach((v, cpu) => {
-      if (v.byteLength !== this.valueSize) throw new MapError(`map "${this.name}": value for CPU ${cpu} is ${v.byteLength} bytes, expected ${this.valueSize}`);
+      if (v.byteLength !== this.valueSize)
+        throw new MapError(
+          `map "${this.name}": value for CPU ${cpu} is ${v.byteLength} bytes, expected ${this.valueSize}`,
+        );
       buf.set(v, cpu * stride);
     });
     bpf(BpfCmd.MAP_UPDATE_ELEM, this.elemAttr(this.keyBuffer(key), buf, flags), `map "${this.name}"`);
@@ -236,7 +276,11 @@ export class BpfMap {
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
     const next = kernelBuffer(this.keySize);
     try {
-      bpf(BpfCmd.MAP_GET_NEXT_KEY, this.elemAttr(key === null ? null : this.keyBuffer(key), next), `map "${this.name}"`);
+      bpf(
+        BpfCmd.MAP_GET_NEXT_KEY,
+        this.elemAttr(key === null ? null : this.keyBuffer(key), next),
+        `map "${this.name}"`,
+      );
     } catch (e) {
       if (e instanceof SyscallError && e.errno === ENOENT) return undefined;
       throw e;
@@ -295,21 +339,35 @@ export class BpfMap {
     const out: Array<[Uint8Array, Uint8Array]> = [];
     for (;;) {
       const outBatch = kernelBuffer(cursorSize);
-      const attr = new Attr(56).ptr(0, inBatch).ptr(8, outBatch).ptr(16, keys).ptr(24, values).u32(32, count).u32(36, this.fd);
+      const attr = new Attr(56)
+        .ptr(0, inBatch)
+        .ptr(8, outBatch)
+        .ptr(16, keys)
+        .ptr(24, values)
+        .u32(32, count)
+        .u32(36, this.fd);
       let done = false;
       try {
         bpf(BpfCmd.MAP_LOOKUP_BATCH, attr, `map "${this.name}"`);
       } catch (e) {
         if (!(e instanceof SyscallError)) throw e;
         if (e.errno === ENOENT) done = true;
-        else if ((e.errno === EINVAL || e.errno === ENOTSUPP || e.errno === EOPNOTSUPP) && out.length === 0 && inBatch === null) return undefined;
+        else if (
+          (e.errno === EINVAL || e.errno === ENOTSUPP || e.errno === EOPNOTSUPP) &&
+          out.length === 0 &&
+          inBatch === null
+        )
+          return undefined;
         // A hash bucket holds more entries than fit in one batch: start over with bigger batches.
         else if (e.errno === ENOSPC && count < (this.maxEntries || 1 << 20)) return this.lookupBatch(count * 4);
         else throw e;
       }
       const got = attr.readU32(32);
       for (let i = 0; i < got; i++) {
-        out.push([Uint8Array.from(keys.subarray(i * this.keySize, (i + 1) * this.keySize)), Uint8Array.from(values.subarray(i * valueBytes, (i + 1) * valueBytes))]);
+        out.push([
+          Uint8Array.from(keys.subarray(i * this.keySize, (i + 1) * this.keySize)),
+          Uint8Array.from(values.subarray(i * valueBytes, (i + 1) * valueBytes)),
+        ]);
       }
       if (done) return out;
       inBatch = outBatch;

@@ -11,7 +11,16 @@ import { ObjectError } from "../errors.ts";
 import type { BtfExt, LineInfoRecord } from "../btf/ext.ts";
 import type { ElfFile, ElfRelocation, ElfSection, ElfSymbol } from "../elf/types.ts";
 import { SHF, SHN_LORESERVE, SHN_UNDEF, STT } from "../elf/types.ts";
-import { INSN_SIZE, Instructions, OP_CALL, OP_LD_IMM64, PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from "./insn.ts";
+import {
+  INSN_SIZE,
+  Instructions,
+  OP_CALL,
+  OP_LD_IMM64,
+  PSEUDO_CALL,
+  PSEUDO_FUNC,
+  PSEUDO_MAP_FD,
+  PSEUDO_MAP_VALUE,
+} from "./insn.ts";
 
 /** A function symbol in an executable section. */
 export interface ElfFunction {
@@ -27,9 +36,14 @@ export interface ElfFunction {
 export type DataReference = { kind: "map"; fd: number } | { kind: "value"; fd: number; offset: number };
 export type DataResolver = (symbol: ElfSymbol, section: ElfSection, insnImm: number) => DataReference;
 
-export interface FuncInfo { insnOff: number; typeId: number }
+export interface FuncInfo {
+  insnOff: number;
+  typeId: number;
+}
 /** Line info rebased to instruction indexes of the final program. */
-export interface LineInfo extends Omit<LineInfoRecord, "insnOff"> { insnOff: number }
+export interface LineInfo extends Omit<LineInfoRecord, "insnOff"> {
+  insnOff: number;
+}
 
 export interface AssembledProgram {
   insns: Buffer;
@@ -46,15 +60,28 @@ export function listFunctions(elf: ElfFile): ElfFunction[] {
     if (sym.type !== STT.FUNC || sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) continue;
     const section = elf.sections[sym.shndx]!;
     if ((section.flags & SHF.EXECINSTR) === 0) continue;
-    if (sym.value % INSN_SIZE !== 0 || sym.size % INSN_SIZE !== 0 || sym.size === 0 || sym.value + sym.size > section.size) {
-      throw new ObjectError(`function "${sym.name}" (${sym.size} bytes at ${sym.value}) does not fit section ${section.name} (${section.size} bytes) in whole instructions`);
+    if (
+      sym.value % INSN_SIZE !== 0 ||
+      sym.size % INSN_SIZE !== 0 ||
+      sym.size === 0 ||
+      sym.value + sym.size > section.size
+    ) {
+      throw new ObjectError(
+        `function "${sym.name}" (${sym.size} bytes at ${sym.value}) does not fit section ${section.name} (${section.size} bytes) in whole instructions`,
+      );
     }
     out.push({ name: sym.name, section, start: sym.value, end: sym.value + sym.size, global: sym.bind !== 0 });
   }
   return out;
 }
 
-export function assembleProgram(elf: ElfFile, functions: ElfFunction[], entry: ElfFunction, resolveData: DataResolver, ext?: BtfExt): AssembledProgram {
+export function assembleProgram(
+  elf: ElfFile,
+  functions: ElfFunction[],
+  entry: ElfFunction,
+  resolveData: DataResolver,
+  ext?: BtfExt,
+): AssembledProgram {
   const placed = new Map<ElfFunction, number>();
   const layout: Array<{ fn: ElfFunction; base: number }> = [];
   const chunks: Buffer[] = [];
@@ -64,7 +91,8 @@ export function assembleProgram(elf: ElfFile, functions: ElfFunction[], entry: E
   const functionAt = (section: ElfSection, byteOff: number, from: string): ElfFunction => {
     const fn = functions.find((f) => f.section === section && f.start <= byteOff && byteOff < f.end);
     if (fn === undefined) throw new ObjectError(`${from}: no function at offset ${byteOff} of section ${section.name}`);
-    if ((byteOff - fn.start) % INSN_SIZE !== 0) throw new ObjectError(`${from}: target offset ${byteOff} is not on an instruction boundary`);
+    if ((byteOff - fn.start) % INSN_SIZE !== 0)
+      throw new ObjectError(`${from}: target offset ${byteOff} is not on an instruction boundary`);
     return fn;
   };
 
@@ -80,7 +108,8 @@ export function assembleProgram(elf: ElfFile, functions: ElfFunction[], entry: E
     const relocs = new Map<number, ElfRelocation>();
     for (const r of elf.relocations.get(fn.section.index) ?? []) {
       if (r.offset >= fn.start && r.offset < fn.end) {
-        if ((r.offset - fn.start) % INSN_SIZE !== 0) throw new ObjectError(`relocation at ${fn.section.name}+${r.offset} is not on an instruction boundary`);
+        if ((r.offset - fn.start) % INSN_SIZE !== 0)
+          throw new ObjectError(`relocation at ${fn.section.name}+${r.offset} is not on an instruction boundary`);
         relocs.set((r.offset - fn.start) / INSN_SIZE, r);
       }
     }
@@ -90,14 +119,27 @@ export function assembleProgram(elf: ElfFile, functions: ElfFunction[], entry: E
       const code = insns.code(i);
       if (code === OP_LD_IMM64) {
         if (i + 1 >= insns.count) throw new ObjectError(`${where}: ld_imm64 is missing its second half`);
-        if (reloc !== undefined) applyLoadReloc(elf, insns, i, reloc, where, resolveData, (target, off) => calls.push({ at: base + i, target, targetOff: off }), functionAt);
+        if (reloc !== undefined)
+          applyLoadReloc(
+            elf,
+            insns,
+            i,
+            reloc,
+            where,
+            resolveData,
+            (target, off) => calls.push({ at: base + i, target, targetOff: off }),
+            functionAt,
+          );
         i++; // second slot of ld_imm64
       } else if (code === OP_CALL && insns.src(i) === PSEUDO_CALL) {
         let section = fn.section;
         let targetOff: number;
         if (reloc !== undefined) {
           const sym = reloc.symbol;
-          if (sym.shndx === SHN_UNDEF) throw new ObjectError(`${where}: call to undefined function "${sym.name}" (kfuncs and externs are not supported)`);
+          if (sym.shndx === SHN_UNDEF)
+            throw new ObjectError(
+              `${where}: call to undefined function "${sym.name}" (kfuncs and externs are not supported)`,
+            );
           if (sym.shndx >= SHN_LORESERVE) throw new ObjectError(`${where}: call target "${sym.name}" has no section`);
           section = elf.sections[sym.shndx]!;
           // As libbpf: the callee is at symbol value + (imm + 1) instructions.
@@ -108,7 +150,9 @@ export function assembleProgram(elf: ElfFile, functions: ElfFunction[], entry: E
         const target = functionAt(section, targetOff, where);
         calls.push({ at: base + i, target, targetOff });
       } else if (reloc !== undefined) {
-        throw new ObjectError(`${where}: relocation against "${reloc.symbol.name}" on an instruction that is neither ld_imm64 nor a call (opcode 0x${code.toString(16)})`);
+        throw new ObjectError(
+          `${where}: relocation against "${reloc.symbol.name}" on an instruction that is neither ld_imm64 nor a call (opcode 0x${code.toString(16)})`,
+        );
       }
     }
   };
@@ -139,7 +183,8 @@ function applyLoadReloc(
   functionAt: (section: ElfSection, off: number, from: string) => ElfFunction,
 ): void {
   const sym = reloc.symbol;
-  if (sym.shndx === SHN_UNDEF) throw new ObjectError(`${where}: reference to undefined symbol "${sym.name}" (extern variables are not supported)`);
+  if (sym.shndx === SHN_UNDEF)
+    throw new ObjectError(`${where}: reference to undefined symbol "${sym.name}" (extern variables are not supported)`);
   if (sym.shndx >= SHN_LORESERVE) throw new ObjectError(`${where}: reference to "${sym.name}" with no section`);
   const section = elf.sections[sym.shndx]!;
   if (section.flags & SHF.EXECINSTR) {
@@ -162,17 +207,22 @@ function applyLoadReloc(
   }
 }
 
-function rebaseDebugInfo(layout: Array<{ fn: ElfFunction; base: number }>, ext: BtfExt | undefined): { funcInfo: FuncInfo[]; lineInfo: LineInfo[] } {
+function rebaseDebugInfo(
+  layout: Array<{ fn: ElfFunction; base: number }>,
+  ext: BtfExt | undefined,
+): { funcInfo: FuncInfo[]; lineInfo: LineInfo[] } {
   const funcInfo: FuncInfo[] = [];
   const lineInfo: LineInfo[] = [];
   if (ext === undefined) return { funcInfo, lineInfo };
   for (const { fn, base } of layout) {
     const rebase = (off: number) => {
-      if ((off - fn.start) % INSN_SIZE !== 0) throw new ObjectError(`.BTF.ext record at ${fn.section.name}+${off} is not on an instruction boundary`);
+      if ((off - fn.start) % INSN_SIZE !== 0)
+        throw new ObjectError(`.BTF.ext record at ${fn.section.name}+${off} is not on an instruction boundary`);
       return base + (off - fn.start) / INSN_SIZE;
     };
     for (const rec of ext.funcInfo.get(fn.section.name) ?? []) {
-      if (rec.insnOff >= fn.start && rec.insnOff < fn.end) funcInfo.push({ insnOff: rebase(rec.insnOff), typeId: rec.typeId });
+      if (rec.insnOff >= fn.start && rec.insnOff < fn.end)
+        funcInfo.push({ insnOff: rebase(rec.insnOff), typeId: rec.typeId });
     }
     for (const rec of ext.lineInfo.get(fn.section.name) ?? []) {
       if (rec.insnOff >= fn.start && rec.insnOff < fn.end) lineInfo.push({ ...rec, insnOff: rebase(rec.insnOff) });

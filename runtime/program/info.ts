@@ -1,6 +1,17 @@
 /** What the kernel says about a loaded program (BPF_OBJ_GET_INFO_BY_FD on a program fd), and listing programs. */
 import { addressOf } from "../sys/libc.ts";
-import { Attr, allIds, bpf, BpfCmd, closeFd, ENOENT, fdById, getPinnedObject, kernelBuffer, SyscallError } from "../sys/index.ts";
+import {
+  Attr,
+  allIds,
+  bpf,
+  BpfCmd,
+  closeFd,
+  ENOENT,
+  fdById,
+  getPinnedObject,
+  kernelBuffer,
+  SyscallError,
+} from "../sys/index.ts";
 
 export interface ProgramInfo {
   id: number;

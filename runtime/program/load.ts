@@ -80,7 +80,8 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
       size = Math.min(MAX_LOG, Math.max(size * 4, r.trueSize + 1));
       continue;
     }
-    if (errno === EACCES || errno === EINVAL || errno === ENOSPC) throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
+    if (errno === EACCES || errno === EINVAL || errno === ENOSPC)
+      throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
     throw r.error;
   }
 }
@@ -105,4 +106,3 @@ function encodeLineInfo(records: LineInfo[]): Buffer {
   });
   return buf;
 }
-

@@ -14,10 +14,12 @@ export function programKindForSection(section: string): SectionProgramKind | und
   const [head = "", sub] = splitOnce(section, "/");
   if (head === "xdp" || head === "xdp.frags") {
     const flags = head === "xdp.frags" ? ProgLoadFlags.XDP_HAS_FRAGS : 0;
-    const expectedAttachType = sub === "devmap" ? AttachType.XDP_DEVMAP : sub === "cpumap" ? AttachType.XDP_CPUMAP : AttachType.XDP;
+    const expectedAttachType =
+      sub === "devmap" ? AttachType.XDP_DEVMAP : sub === "cpumap" ? AttachType.XDP_CPUMAP : AttachType.XDP;
     return { type: ProgType.XDP, expectedAttachType, flags };
   }
-  if (head === "tc" || head === "classifier") return { type: ProgType.SCHED_CLS, expectedAttachType: AttachType.NONE, flags: 0 };
+  if (head === "tc" || head === "classifier")
+    return { type: ProgType.SCHED_CLS, expectedAttachType: AttachType.NONE, flags: 0 };
   if (head === "action") return { type: ProgType.SCHED_ACT, expectedAttachType: AttachType.NONE, flags: 0 };
   if (head === "socket") return { type: ProgType.SOCKET_FILTER, expectedAttachType: AttachType.NONE, flags: 0 };
   return undefined;

@@ -1,7 +1,13 @@
 /** The kernel verifier rejected a program; carries the full log and where in the source it stopped. */
 import { SyscallError } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
-import { failingInstruction, formatSourceLocation, sourceLocationOf, verifierReason, type SourceLocation } from "./source-map.ts";
+import {
+  failingInstruction,
+  formatSourceLocation,
+  sourceLocationOf,
+  verifierReason,
+  type SourceLocation,
+} from "./source-map.ts";
 
 export class VerifierError extends SyscallError {
   readonly program: string;

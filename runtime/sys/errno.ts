@@ -9,7 +9,8 @@ for (const [name, num] of Object.entries(errnoByName)) {
 // Kernel-internal codes that leak out of bpf() but are not in libc's table.
 nameByNumber.set(524, "ENOTSUPP");
 // Aliases where the kernel's name is the clearer one (libc lists ENOTSUP/EDEADLOCK first).
-for (const name of ["EOPNOTSUPP", "EAGAIN", "EDEADLK"]) if (errnoByName[name] !== undefined) nameByNumber.set(errnoByName[name]!, name);
+for (const name of ["EOPNOTSUPP", "EAGAIN", "EDEADLK"])
+  if (errnoByName[name] !== undefined) nameByNumber.set(errnoByName[name]!, name);
 
 export function errnoName(errno: number): string {
   return nameByNumber.get(errno) ?? `errno ${errno}`;

@@ -14,7 +14,9 @@ export function objectInfo(fd: number, size: number): Buffer {
 }
 
 /** All ids of one object kind, via *_GET_NEXT_ID (PROG_GET_NEXT_ID, MAP_GET_NEXT_ID, LINK_GET_NEXT_ID). */
-export function allIds(cmd: typeof BpfCmd.PROG_GET_NEXT_ID | typeof BpfCmd.MAP_GET_NEXT_ID | typeof BpfCmd.LINK_GET_NEXT_ID): number[] {
+export function allIds(
+  cmd: typeof BpfCmd.PROG_GET_NEXT_ID | typeof BpfCmd.MAP_GET_NEXT_ID | typeof BpfCmd.LINK_GET_NEXT_ID,
+): number[] {
   const ids: number[] = [];
   let id = 0;
   for (;;) {
@@ -31,6 +33,13 @@ export function allIds(cmd: typeof BpfCmd.PROG_GET_NEXT_ID | typeof BpfCmd.MAP_G
 }
 
 /** Open an object by id (PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_GET_FD_BY_ID, BTF_GET_FD_BY_ID). */
-export function fdById(cmd: typeof BpfCmd.PROG_GET_FD_BY_ID | typeof BpfCmd.MAP_GET_FD_BY_ID | typeof BpfCmd.LINK_GET_FD_BY_ID | typeof BpfCmd.BTF_GET_FD_BY_ID, id: number): number {
+export function fdById(
+  cmd:
+    | typeof BpfCmd.PROG_GET_FD_BY_ID
+    | typeof BpfCmd.MAP_GET_FD_BY_ID
+    | typeof BpfCmd.LINK_GET_FD_BY_ID
+    | typeof BpfCmd.BTF_GET_FD_BY_ID,
+  id: number,
+): number {
   return bpf(cmd, new Attr(12).u32(0, id), `id ${id}`);
 }

@@ -6,7 +6,8 @@ import { lastErrno, rawIfNameToIndex } from "./libc.ts";
 export class InterfaceError extends TsbpfError {}
 
 export function ifNameToIndex(name: string): number {
-  if (name.length === 0 || name.length >= 16) throw new InterfaceError(`invalid interface name "${name}" (1..15 characters)`);
+  if (name.length === 0 || name.length >= 16)
+    throw new InterfaceError(`invalid interface name "${name}" (1..15 characters)`);
   const index = rawIfNameToIndex(name);
   if (index === 0) {
     const errno = lastErrno();

@@ -14,7 +14,9 @@ const CLONE_NEWNET = 0x40000000;
 function enter(fd: number, what: string): void {
   if (rawSetns(fd, CLONE_NEWNET) !== 0) {
     const errno = lastErrno();
-    throw new InterfaceError(`cannot enter network namespace ${what}: ${errnoName(errno)}${errno === 1 ? " (needs root or CAP_SYS_ADMIN)" : ""}`);
+    throw new InterfaceError(
+      `cannot enter network namespace ${what}: ${errnoName(errno)}${errno === 1 ? " (needs root or CAP_SYS_ADMIN)" : ""}`,
+    );
   }
 }
 

@@ -35,14 +35,25 @@ describe("bench harness (reduced)", () => {
     expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
     for (const path of ["established flow", "non-VIP pass", "reverse NAT"]) {
       for (const impl of ["TS", "C"]) {
-        expect(res.checks.some((c) => c.ok && c.name.startsWith(`${impl} ${path}`) && c.name.includes("repeat 1 gives"))).toBe(true);
-        expect(res.checks.some((c) => c.ok && c.name.startsWith(`${impl} ${path}`) && c.name.includes(`repeat ${QUICK.repeat} gives the same`))).toBe(true);
+        expect(
+          res.checks.some((c) => c.ok && c.name.startsWith(`${impl} ${path}`) && c.name.includes("repeat 1 gives")),
+        ).toBe(true);
+        expect(
+          res.checks.some(
+            (c) =>
+              c.ok && c.name.startsWith(`${impl} ${path}`) && c.name.includes(`repeat ${QUICK.repeat} gives the same`),
+          ),
+        ).toBe(true);
       }
     }
     expect(res.checks.some((c) => c.ok && c.name.startsWith("new flow: every sample missed conntrack"))).toBe(true);
     for (const impl of ["TS", "C"]) {
       expect(res.checks.some((c) => c.ok && c.name.startsWith(`${impl}: stats[0].packets grew`))).toBe(true);
-      expect(res.checks.some((c) => c.ok && c.name.startsWith(`${impl}: conntrack grew by the new flows only (${QUICK.newFlows})`))).toBe(true);
+      expect(
+        res.checks.some(
+          (c) => c.ok && c.name.startsWith(`${impl}: conntrack grew by the new flows only (${QUICK.newFlows})`),
+        ),
+      ).toBe(true);
     }
   }, 300_000);
 
@@ -52,10 +63,12 @@ describe("bench harness (reduced)", () => {
       const row = res.rows.find((r) => r.name.startsWith(name));
       expect(row, name).toBeDefined();
       expect(row!.ts !== undefined || row!.c !== undefined, name).toBe(true);
-      for (const v of [row!.ts, row!.c]) if (v !== undefined) expect(Number.isFinite(v) && v > 0, `${name}: ${v}`).toBe(true);
+      for (const v of [row!.ts, row!.c])
+        if (v !== undefined) expect(Number.isFinite(v) && v > 0, `${name}: ${v}`).toBe(true);
     }
     for (const row of res.rows.filter((r) => r.group === "ns/packet" || r.group === "code")) {
-      if (!row.name.startsWith("XDP_TX floor")) expect(row.ts !== undefined && row.c !== undefined, row.name).toBe(true);
+      if (!row.name.startsWith("XDP_TX floor"))
+        expect(row.ts !== undefined && row.c !== undefined, row.name).toBe(true);
     }
     const md = markdown(res);
     for (const name of ROWS) expect(md).toContain(name);

@@ -16,8 +16,14 @@ const HOST = `cl${tag}h`; // root namespace: programs attach here
 const PEER = `cl${tag}p`; // inside NS: pings come from here
 const IPV4 = 0; // Class.IPV4 in examples/count.ts
 
-const xdpOn = (iface: string): string | undefined => /prog\/xdp(?:generic|drv)? id \d+|xdp(generic|drv)?\/id:\d+/.exec(execFileSync("ip", ["link", "show", iface], { encoding: "utf8" }))?.[0];
-const ping = (n: number) => spawnSync("ip", ["netns", "exec", NS, "ping", "-c", String(n), "-i", "0.2", "-W", "1", "10.215.0.1"], { encoding: "utf8" });
+const xdpOn = (iface: string): string | undefined =>
+  /prog\/xdp(?:generic|drv)? id \d+|xdp(generic|drv)?\/id:\d+/.exec(
+    execFileSync("ip", ["link", "show", iface], { encoding: "utf8" }),
+  )?.[0];
+const ping = (n: number) =>
+  spawnSync("ip", ["netns", "exec", NS, "ping", "-c", String(n), "-i", "0.2", "-W", "1", "10.215.0.1"], {
+    encoding: "utf8",
+  });
 
 let count = "";
 let pins: { dir: string; cleanup: () => void };
@@ -55,7 +61,9 @@ describe.each(["generic", "native"] as const)("%s mode", (mode) => {
   it(`attach --mode ${mode}: the link is pinned and survives tsbpf's exit`, () => {
     const r = tsbpfProcess("attach", progPin(), "--dev", HOST, "--mode", mode, "--pin", linkPin());
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^attached count \\(prog id \\d+\\) to ${HOST} \\(ifindex \\d+\\) in ${mode} mode$`, "m"));
+    expect(r.stdout).toMatch(
+      new RegExp(`^attached count \\(prog id \\d+\\) to ${HOST} \\(ifindex \\d+\\) in ${mode} mode$`, "m"),
+    );
     expect(r.stdout).toMatch(/^link id \d+, pinned at /m);
     expect(existsSync(linkPin())).toBe(true);
     expect(xdpOn(HOST)).toBeDefined();
@@ -63,7 +71,9 @@ describe.each(["generic", "native"] as const)("%s mode", (mode) => {
 
   it("prog list shows where it is attached, in which mode, through which link", async () => {
     const id = obj.program("count").id;
-    const list = await tsbpfJson<Array<{ id: number; attached: Array<{ ifname: string; mode: string; link_id?: number }> }>>("prog", "list", "--attached");
+    const list = await tsbpfJson<
+      Array<{ id: number; attached: Array<{ ifname: string; mode: string; link_id?: number }> }>
+    >("prog", "list", "--attached");
     const mine = list.find((p) => p.id === id);
     expect(mine?.attached).toEqual([expect.objectContaining({ ifname: HOST, mode })]);
     const link = XdpLink.fromPinned(linkPin());
@@ -90,7 +100,9 @@ describe.each(["generic", "native"] as const)("%s mode", (mode) => {
   it("detach --dev removes the program and the link's pin; a second detach finds nothing", async () => {
     const r = await tsbpf("detach", "--dev", HOST);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^detached link \\d+ \\(prog id \\d+\\) from ${HOST}; removed ${linkPin()}$`, "m"));
+    expect(r.stdout).toMatch(
+      new RegExp(`^detached link \\d+ \\(prog id \\d+\\) from ${HOST}; removed ${linkPin()}$`, "m"),
+    );
     expect(existsSync(linkPin())).toBe(false);
     expect(xdpOn(HOST)).toBeUndefined();
     const packets = obj.typedMap(counts, "counts").lookup(IPV4)!.packets;
@@ -122,7 +134,11 @@ describe("attach an object file (auto mode, default link pin, maps pinned)", () 
 
   it("traffic shows in tsbpf map dump and through a typed view of the pinned map", async () => {
     expect(ping(2).status).toBe(0);
-    const dump = await tsbpfJson<Array<{ key: number; value: { packets: number } }>>("map", "dump", join(mapsDir(), "counts"));
+    const dump = await tsbpfJson<Array<{ key: number; value: { packets: number } }>>(
+      "map",
+      "dump",
+      join(mapsDir(), "counts"),
+    );
     expect(dump.find((e) => e.key === IPV4)!.value.packets).toBeGreaterThanOrEqual(2);
     const pinned = BpfMap.fromPinned(join(mapsDir(), "counts"));
     try {
@@ -154,7 +170,11 @@ describe("attach --netns: an interface inside another network namespace", () => 
     expect(existsSync(pin)).toBe(true);
     expect(/xdpgeneric/.test(execFileSync("ip", ["-n", NS, "link", "show", PEER], { encoding: "utf8" }))).toBe(true);
     expect(ping(3).status).toBe(0); // echo replies arrive on the peer end
-    const dumped = await tsbpfJson<Array<{ key: number; value: { packets: number } }>>("map", "dump", join(mapsDir(), "counts"));
+    const dumped = await tsbpfJson<Array<{ key: number; value: { packets: number } }>>(
+      "map",
+      "dump",
+      join(mapsDir(), "counts"),
+    );
     expect(dumped.find((e) => e.key === IPV4)!.value.packets).toBeGreaterThanOrEqual(3);
     const d = await tsbpf("detach", "--dev", PEER, "--netns", NS);
     expect(d.status, d.stderr).toBe(0);

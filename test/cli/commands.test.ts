@@ -22,10 +22,33 @@ function frame(etherType: number, len = 60): Uint8Array {
   return f;
 }
 
-interface RunJson { packet: number; retval: number; action: string; out_bytes: number; data: string; duration_ns: number }
+interface RunJson {
+  packet: number;
+  retval: number;
+  action: string;
+  out_bytes: number;
+  data: string;
+  duration_ns: number;
+}
 interface LoadJson {
-  programs: Array<{ id: number; name: string; type: string; insns: number; tag: string; map_ids: number[]; pinned?: string }>;
-  maps: Array<{ id: number; name: string; type: string; key_size: number; value_size: number; max_entries: number; pinned?: string }>;
+  programs: Array<{
+    id: number;
+    name: string;
+    type: string;
+    insns: number;
+    tag: string;
+    map_ids: number[];
+    pinned?: string;
+  }>;
+  maps: Array<{
+    id: number;
+    name: string;
+    type: string;
+    key_size: number;
+    value_size: number;
+    max_entries: number;
+    pinned?: string;
+  }>;
 }
 
 beforeAll(() => {
@@ -41,7 +64,20 @@ afterAll(() => {
 
 describe("help and exit codes", async () => {
   it("every command has --help", async () => {
-    for (const cmd of [["load"], ["run"], ["attach"], ["detach"], ["prog", "list"], ["map", "list"], ["map", "dump"], ["map", "get"], ["map", "update"], ["map", "delete"], ["map"], ["prog"]]) {
+    for (const cmd of [
+      ["load"],
+      ["run"],
+      ["attach"],
+      ["detach"],
+      ["prog", "list"],
+      ["map", "list"],
+      ["map", "dump"],
+      ["map", "get"],
+      ["map", "update"],
+      ["map", "delete"],
+      ["map"],
+      ["prog"],
+    ]) {
       const r = await tsbpf(...cmd, "--help");
       expect(r.status, cmd.join(" ")).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: tsbpf ${cmd.join(" ")}`));
@@ -71,7 +107,9 @@ describe("tsbpf load", async () => {
     expect(d.programs).toHaveLength(1);
     expect(d.programs[0]).toMatchObject({ name: "count", type: "xdp" });
     expect(d.programs[0]!.insns).toBeGreaterThan(10);
-    expect(d.maps).toEqual([expect.objectContaining({ name: "counts", type: "array", key_size: 4, value_size: 16, max_entries: 4 })]);
+    expect(d.maps).toEqual([
+      expect.objectContaining({ name: "counts", type: "array", key_size: 4, value_size: 16, max_entries: 4 }),
+    ]);
     expect(d.programs[0]!.map_ids).toEqual([d.maps[0]!.id]);
     expect(bpftool("prog", "show", "id", String(d.programs[0]!.id)).ok).toBe(false);
   });
@@ -79,7 +117,10 @@ describe("tsbpf load", async () => {
   it("--pin DIR pins programs and maps so they outlive tsbpf; bpftool sees the same ids", async () => {
     const d = await tsbpfJson<LoadJson>("load", count, "--pin", PIN);
     expect(readdirSync(PIN).sort()).toEqual(["count", "counts"]);
-    const shown = JSON.parse(bpftool("prog", "show", "pinned", join(PIN, "count"), "-j").stdout) as { id: number; map_ids: number[] };
+    const shown = JSON.parse(bpftool("prog", "show", "pinned", join(PIN, "count"), "-j").stdout) as {
+      id: number;
+      map_ids: number[];
+    };
     expect(shown.id).toBe(d.programs[0]!.id);
     expect(shown.map_ids).toEqual([d.maps[0]!.id]);
     // A second load into the same directory refuses to overwrite the pins.
@@ -108,7 +149,12 @@ describe("tsbpf run", async () => {
     expect(lines[0]).toMatch(/^XDP_PASS \(2\) {2}60 bytes {2}\d+ ns$/);
     expect(lines[1]).toBe(hex(input));
     // Spaces, colons and 0x are accepted too.
-    const spaced = await tsbpf("run", count, "--packet", `0x${Buffer.from(input).toString("hex").match(/../g)!.join(" ")}`);
+    const spaced = await tsbpf(
+      "run",
+      count,
+      "--packet",
+      `0x${Buffer.from(input).toString("hex").match(/../g)!.join(" ")}`,
+    );
     expect(spaced.stdout).toBe(r.stdout.replace(/\d+ ns/, spaced.stdout.match(/\d+ ns/)![0]));
   });
 
@@ -125,11 +171,19 @@ describe("tsbpf run", async () => {
       const loaded = bpftool("prog", "loadall", c.object, dir);
       expect(loaded.ok, loaded.stderr).toBe(true);
       const pinned = join(dir, c.prog ?? readdirSync(dir)[0]!);
-      const ours = await tsbpfJson<RunJson[]>("run", c.object, ...(c.prog ? ["--prog", c.prog] : []), ...c.packets.flatMap((p) => ["--packet", hex(p)]));
+      const ours = await tsbpfJson<RunJson[]>(
+        "run",
+        c.object,
+        ...(c.prog ? ["--prog", c.prog] : []),
+        ...c.packets.flatMap((p) => ["--packet", hex(p)]),
+      );
       expect(ours).toHaveLength(c.packets.length);
       for (const [i, p] of c.packets.entries()) {
         const theirs = bpftoolRun(pinned, p);
-        expect({ retval: ours[i]!.retval, data: ours[i]!.data }, `${c.object} packet ${i + 1}`).toEqual({ retval: theirs.retval, data: hex(theirs.data) });
+        expect({ retval: ours[i]!.retval, data: ours[i]!.data }, `${c.object} packet ${i + 1}`).toEqual({
+          retval: theirs.retval,
+          data: hex(theirs.data),
+        });
       }
       rmSync(dir, { recursive: true, force: true });
     }
@@ -197,13 +251,21 @@ describe("pinned objects: run, prog list, map dump|get|update|delete", async () 
     const theirs = bpftoolRun(join(PIN, "count"), input);
     expect({ retval: ours!.retval, data: ours!.data }).toEqual({ retval: theirs.retval, data: hex(theirs.data) });
     // 3 runs by tsbpf + 1 by bpftool, all IPv6 (class 1).
-    const got = await tsbpfJson<{ key: number; value: { packets: number; bytes: number } }>("map", "get", join(PIN, "counts"), "--key-json", "1");
+    const got = await tsbpfJson<{ key: number; value: { packets: number; bytes: number } }>(
+      "map",
+      "get",
+      join(PIN, "counts"),
+      "--key-json",
+      "1",
+    );
     expect(got.value).toEqual({ packets: 4, bytes: 280 });
   });
 
   it("prog list shows the pinned program with its id, type, map ids (and --type filters)", async () => {
     const id = (JSON.parse(bpftool("prog", "show", "pinned", join(PIN, "count"), "-j").stdout) as { id: number }).id;
-    const list = await tsbpfJson<Array<{ id: number; name: string; type: string; xlated_insns: number; map_ids: number[]; attached: unknown[] }>>("prog", "list", "--type", "xdp");
+    const list = await tsbpfJson<
+      Array<{ id: number; name: string; type: string; xlated_insns: number; map_ids: number[]; attached: unknown[] }>
+    >("prog", "list", "--type", "xdp");
     const mine = list.find((p) => p.id === id);
     expect(mine).toMatchObject({ name: "count", type: "xdp", attached: [] });
     expect(mine!.xlated_insns).toBeGreaterThan(10);
@@ -224,7 +286,10 @@ describe("pinned objects: run, prog list, map dump|get|update|delete", async () 
     const byId = await tsbpfJson<unknown[]>("map", "dump", "id", String(id));
     expect(byId).toEqual(await tsbpfJson<unknown[]>("map", "dump", counts));
     // and bpftool agrees on the bytes
-    const theirs = JSON.parse(bpftool("map", "dump", "pinned", counts, "-j").stdout) as Array<{ key: string[]; value: string[] }>;
+    const theirs = JSON.parse(bpftool("map", "dump", "pinned", counts, "-j").stdout) as Array<{
+      key: string[];
+      value: string[];
+    }>;
     const ours = byId as Array<{ key_hex: string; value_hex: string }>;
     expect(ours.map((e) => e.value_hex)).toEqual(theirs.map((e) => e.value.map((b) => b.replace(/^0x/, "")).join(" ")));
   });
@@ -234,9 +299,16 @@ describe("pinned objects: run, prog list, map dump|get|update|delete", async () 
     const u = await tsbpf("map", "update", counts, "--key-json", "3", "--value-json", '{"packets": 7, "bytes": 700}');
     expect(u.status, u.stderr).toBe(0);
     expect(u.stdout).toMatch(/key: 3 {2}value: \{"packets":7,"bytes":700\}/);
-    expect((await tsbpf("map", "get", counts, "--key", "03000000")).stdout.trim()).toBe('key: 3  value: {"packets":7,"bytes":700}');
-    expect((await tsbpf("map", "update", counts, "--key", "03 00 00 00", "--value", "0100000000000000 0200000000000000")).status).toBe(0);
-    expect((await tsbpf("map", "get", counts, "--key-json", "3", "--hex")).stdout.trim()).toBe("key: 03 00 00 00  value: 01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00");
+    expect((await tsbpf("map", "get", counts, "--key", "03000000")).stdout.trim()).toBe(
+      'key: 3  value: {"packets":7,"bytes":700}',
+    );
+    expect(
+      (await tsbpf("map", "update", counts, "--key", "03 00 00 00", "--value", "0100000000000000 0200000000000000"))
+        .status,
+    ).toBe(0);
+    expect((await tsbpf("map", "get", counts, "--key-json", "3", "--hex")).stdout.trim()).toBe(
+      "key: 03 00 00 00  value: 01 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00",
+    );
   });
 
   it("map errors: wrong sizes, unknown members, missing keys, arrays cannot delete", async () => {
@@ -272,8 +344,12 @@ describe("pinned objects: run, prog list, map dump|get|update|delete", async () 
     expect((await tsbpf("run", join(dir, "count_proto"), "--packet", hex(udpFrame(64)))).status).toBe(0);
     const dump = await tsbpfJson<Array<{ key_hex: string; value: number | bigint }>>("map", "dump", m);
     expect(dump).toEqual([expect.objectContaining({ key_hex: "08 00", value: 1 })]);
-    expect((await tsbpf("map", "update", m, "--key", "86dd", "--value-json", "41", "--flags", "noexist")).status).toBe(0);
-    expect((await tsbpf("map", "update", m, "--key", "86dd", "--value-json", "42", "--flags", "noexist")).status).toBe(EXIT.BUSY);
+    expect((await tsbpf("map", "update", m, "--key", "86dd", "--value-json", "41", "--flags", "noexist")).status).toBe(
+      0,
+    );
+    expect((await tsbpf("map", "update", m, "--key", "86dd", "--value-json", "42", "--flags", "noexist")).status).toBe(
+      EXIT.BUSY,
+    );
     expect((await tsbpf("map", "get", m, "--key", "86dd")).stdout).toMatch(/value: 41$/m);
     expect((await tsbpf("map", "delete", m, "--key", "86dd")).status).toBe(0);
     expect((await tsbpf("map", "delete", m, "--key", "86dd")).status).toBe(EXIT.NOT_FOUND);
@@ -282,7 +358,11 @@ describe("pinned objects: run, prog list, map dump|get|update|delete", async () 
     await tsbpfJson("load", compileC("percpu_stats"), "--pin", pdir);
     const prog = readdirSync(pdir).find((n) => n !== "stats")!;
     await tsbpf("run", join(pdir, prog), "--packet", hex(udpFrame(64)), "--repeat", "5");
-    const stats = await tsbpfJson<Array<{ values_hex: string[]; values?: unknown[] }>>("map", "dump", join(pdir, "stats"));
+    const stats = await tsbpfJson<Array<{ values_hex: string[]; values?: unknown[] }>>(
+      "map",
+      "dump",
+      join(pdir, "stats"),
+    );
     expect(stats.length).toBeGreaterThan(0);
     expect(stats[0]!.values_hex.length).toBeGreaterThanOrEqual(1);
     expect((await tsbpf("map", "dump", join(pdir, "stats"))).stdout).toMatch(/^ {2}cpu0: /m);

@@ -28,7 +28,11 @@ function expectClean(r: CliResult, code: number, message: RegExp): void {
 
 describe("as a separate process (what a script sees)", () => {
   it("missing interface: names it, exit NOT_FOUND, nothing loaded", () => {
-    expectClean(tsbpfProcess("attach", count, "--dev", "nosuchif0"), EXIT.NOT_FOUND, /no network interface named "nosuchif0"/);
+    expectClean(
+      tsbpfProcess("attach", count, "--dev", "nosuchif0"),
+      EXIT.NOT_FOUND,
+      /no network interface named "nosuchif0"/,
+    );
   });
 
   it("verifier rejection: the verifier's words, the C source line with a caret, the log tail; exit VERIFIER_REJECTED", () => {
@@ -55,11 +59,25 @@ describe("as a separate process (what a script sees)", () => {
       const obj = join(home, "count.o");
       writeFileSync(obj, readFileSync(count));
       chmodSync(obj, 0o644);
-      const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", process.execPath, join(ROOT, "bin/tsbpf.js"), "load", obj], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, HOME: home },
-      });
+      const r = spawnSync(
+        "setpriv",
+        [
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--inh-caps=-all",
+          "--bounding-set=-all",
+          process.execPath,
+          join(ROOT, "bin/tsbpf.js"),
+          "load",
+          obj,
+        ],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, HOME: home },
+        },
+      );
       expectClean({ status: r.status, stdout: r.stdout, stderr: r.stderr }, EXIT.NO_PERMISSION, /EPERM/);
       expect(r.stderr).toMatch(/root, or grant CAP_BPF and CAP_NET_ADMIN/);
     } finally {
@@ -87,13 +105,29 @@ describe("in process (same code path, faster)", () => {
     expectClean(await tsbpf("run", count, "--packet", "0a0"), EXIT.USAGE, /odd number of hex digits \(3\)/);
     expectClean(await tsbpf("run", count, "--packet", ""), EXIT.USAGE, /--packet: empty/);
     expectClean(await tsbpf("run", count, "--packet", "0a"), EXIT.USAGE, /1 bytes; an XDP test run needs at least 14/);
-    expectClean(await tsbpf("map", "get", "/sys/fs/bpf", "--key", "00"), EXIT.USAGE, /\/sys\/fs\/bpf is a directory, not a pinned map/);
+    expectClean(
+      await tsbpf("map", "get", "/sys/fs/bpf", "--key", "00"),
+      EXIT.USAGE,
+      /\/sys\/fs\/bpf is a directory, not a pinned map/,
+    );
     const pin = `/sys/fs/bpf/tsbpf-cli-err-${process.pid}`;
     try {
       expect((await tsbpf("load", count, "--pin", pin)).status).toBe(0);
-      expectClean(await tsbpf("map", "get", `${pin}/counts`, "--key", "xyz"), EXIT.USAGE, /--key: "x" is not a hex digit/);
-      expectClean(await tsbpf("map", "update", `${pin}/counts`, "--key-json", "{", "--value", "00"), EXIT.USAGE, /--key-json: not valid JSON/);
-      expectClean(await tsbpf("map", "update", `${pin}/counts`, "--key", "00000000", "--value", "0g"), EXIT.USAGE, /--value: "g" is not a hex digit/);
+      expectClean(
+        await tsbpf("map", "get", `${pin}/counts`, "--key", "xyz"),
+        EXIT.USAGE,
+        /--key: "x" is not a hex digit/,
+      );
+      expectClean(
+        await tsbpf("map", "update", `${pin}/counts`, "--key-json", "{", "--value", "00"),
+        EXIT.USAGE,
+        /--key-json: not valid JSON/,
+      );
+      expectClean(
+        await tsbpf("map", "update", `${pin}/counts`, "--key", "00000000", "--value", "0g"),
+        EXIT.USAGE,
+        /--value: "g" is not a hex digit/,
+      );
     } finally {
       rmSync(pin, { recursive: true, force: true });
     }
@@ -122,9 +156,17 @@ describe("in process (same code path, faster)", () => {
 
   it("missing files, programs, pins and ids are NOT_FOUND or USAGE with the name in the message", async () => {
     expectClean(await tsbpf("load", join(tmp, "nope.o")), EXIT.USAGE, /nope\.o: no such file/);
-    expectClean(await tsbpf("run", count, "--prog", "nope", "--packet", ETH), EXIT.NOT_FOUND, /no program\(s\) nope in object \(programs: count\)/);
+    expectClean(
+      await tsbpf("run", count, "--prog", "nope", "--packet", ETH),
+      EXIT.NOT_FOUND,
+      /no program\(s\) nope in object \(programs: count\)/,
+    );
     expectClean(await tsbpf("detach", "--dev", "nosuchif0"), EXIT.NOT_FOUND, /no network interface named "nosuchif0"/);
-    expectClean(await tsbpf("detach", "--pin", "/sys/fs/bpf/tsbpf-no-such-link"), EXIT.NOT_FOUND, /no such pinned link/);
+    expectClean(
+      await tsbpf("detach", "--pin", "/sys/fs/bpf/tsbpf-no-such-link"),
+      EXIT.NOT_FOUND,
+      /no such pinned link/,
+    );
     expectClean(await tsbpf("map", "dump", "id", "4000000000"), EXIT.NOT_FOUND, /no map with id 4000000000/);
     expectClean(await tsbpf("map", "dump", "4000000000"), EXIT.USAGE, /for a map id write: id 4000000000/);
     expectClean(await tsbpf("run", count, "--pcap", join(tmp, "none.pcap")), EXIT.USAGE, /none\.pcap: no such file/);
@@ -132,7 +174,11 @@ describe("in process (same code path, faster)", () => {
 
   it("argument combinations and values", async () => {
     expectClean(await tsbpf("run", count), EXIT.USAGE, /--packet HEX or --pcap FILE/);
-    expectClean(await tsbpf("run", count, "--packet", ETH, "--repeat", "0"), EXIT.USAGE, /--repeat: expected a positive integer/);
+    expectClean(
+      await tsbpf("run", count, "--packet", ETH, "--repeat", "0"),
+      EXIT.USAGE,
+      /--repeat: expected a positive integer/,
+    );
     expectClean(await tsbpf("detach"), EXIT.USAGE, /--dev INTERFACE or --pin PATH/);
     expectClean(await tsbpf("load", count, "--pin", tmp), EXIT.USAGE, /is not on a BPF filesystem/);
     expect((await tsbpf("attach", count, "--dev", "lo", "--mode", "sideways")).status).toBe(EXIT.USAGE);
@@ -149,12 +195,20 @@ describe("in process (same code path, faster)", () => {
     expectClean(await tsbpf("run", count, "--pcap", rawFile), EXIT.USAGE, /link type 101 is not Ethernet/);
     const cut = join(tmp, "cut.pcap");
     writeFileSync(cut, writePcap([Buffer.from(ETH, "hex")]).subarray(0, 24 + 16 + 4));
-    expectClean(await tsbpf("run", count, "--pcap", cut), EXIT.USAGE, /packet 1 at byte 24: 16 bytes announced, 4 left/);
+    expectClean(
+      await tsbpf("run", count, "--pcap", cut),
+      EXIT.USAGE,
+      /packet 1 at byte 24: 16 bytes announced, 4 left/,
+    );
   });
 
   it("native XDP where the driver cannot: UNSUPPORTED, with the way out", async () => {
     // Loopback has no native XDP; nothing is attached afterwards.
-    expectClean(await tsbpf("attach", count, "--dev", "lo", "--mode", "native", "--pin", "/sys/fs/bpf/tsbpf-cli-lo-test"), EXIT.UNSUPPORTED, /does not support native XDP .*--mode generic/);
+    expectClean(
+      await tsbpf("attach", count, "--dev", "lo", "--mode", "native", "--pin", "/sys/fs/bpf/tsbpf-cli-lo-test"),
+      EXIT.UNSUPPORTED,
+      /does not support native XDP .*--mode generic/,
+    );
     expectClean(await tsbpf("detach", "--dev", "lo"), EXIT.NOT_FOUND, /nothing is attached to lo/);
   });
 });

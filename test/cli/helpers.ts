@@ -19,7 +19,11 @@ export interface CliResult {
 
 /** `node bin/tsbpf.js ARGS` in a child process: exactly what a user runs (≈2 s each: node + tsx + the compiler's imports). */
 export function tsbpfProcess(...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [TSBPF, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TSBPF_DEBUG: "" } });
+  const r = spawnSync(process.execPath, [TSBPF, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, TSBPF_DEBUG: "" },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,8 +39,12 @@ export async function tsbpf(...args: string[]): Promise<CliResult> {
   const fmt = (a: unknown[]) => `${a.map((x) => (typeof x === "string" ? x : String(x))).join(" ")}\n`;
   console.log = (...a: unknown[]) => void out.push(fmt(a));
   console.error = (...a: unknown[]) => void err.push(fmt(a));
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    out.push(String(chunk)), true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    err.push(String(chunk)), true
+  )) as typeof process.stderr.write;
   const fds = openFdCount();
   let status: number;
   try {
@@ -70,7 +78,17 @@ export function buildCount(): string {
 export function compileFixture(rel: string): string {
   mkdirSync(CLI_OUT, { recursive: true });
   const out = join(CLI_OUT, `${rel.replace(/\//g, "_")}.o`);
-  execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, "test/c", `${rel}.c`), "-o", out]);
+  execFileSync("clang-14", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    "-I/usr/include/x86_64-linux-gnu",
+    "-c",
+    join(ROOT, "test/c", `${rel}.c`),
+    "-o",
+    out,
+  ]);
   return out;
 }
 

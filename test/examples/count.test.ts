@@ -49,7 +49,12 @@ describe("examples/count.ts", () => {
     const prog = obj.program("count");
     const counts = obj.map("counts");
     const sent = [
-      [0x0800, 60, 0], [0x0800, 98, 0], [0x86dd, 78, 1], [0x0806, 42, 2], [0x88cc, 64, 3], [0x8100, 64, 3],
+      [0x0800, 60, 0],
+      [0x0800, 98, 0],
+      [0x86dd, 78, 1],
+      [0x0806, 42, 2],
+      [0x88cc, 64, 3],
+      [0x8100, 64, 3],
     ] as const;
     for (const [type, len] of sent) {
       const r = prog.testRun({ data: frame(type, len) });
@@ -92,7 +97,9 @@ describe("examples/count.ts", () => {
       expect(r.status, r.stderr.slice(-2000)).toBe(0);
       const lines = readFileSync(SOURCE, "utf8").split("\n");
       const dropLine = lines.findIndex((l) => l.includes("return XdpAction.DROP")) + 1;
-      expect(r.stdout + r.stderr).toMatch(new RegExp(`; if \\(eth === null\\) return XdpAction\\.DROP; @ count\\.ts:${dropLine}`));
+      expect(r.stdout + r.stderr).toMatch(
+        new RegExp(`; if \\(eth === null\\) return XdpAction\\.DROP; @ count\\.ts:${dropLine}`),
+      );
     } finally {
       rmSync(pin, { force: true });
     }

@@ -70,7 +70,9 @@ describe("lab topology", () => {
   });
 
   test("the LB's bridge port carries the XDP_PASS program that native XDP_TX needs", () => {
-    const [link] = JSON.parse(execFileSync("ip", ["-n", lab.bridgeNs, "-j", "link", "show", lab.lb.bridgePort], { encoding: "utf8" }));
+    const [link] = JSON.parse(
+      execFileSync("ip", ["-n", lab.bridgeNs, "-j", "link", "show", lab.lb.bridgePort], { encoding: "utf8" }),
+    );
     expect(link.xdp?.mode).toBe(1); // XDP_ATTACHED_DRV
   });
 

@@ -24,7 +24,13 @@ function attachDnat(lab: Lab, mode: "xdpdrv" | "xdpgeneric"): void {
   const mapIds: number[] = JSON.parse(sh("bpftool", "-j", "prog", "show", "id", String(link.xdp.prog.id))).map_ids;
   const cfg = mapIds.find((id) => JSON.parse(sh("bpftool", "-j", "map", "show", "id", String(id))).name === "dnat_cfg");
   // struct cfg { vip, backend, backend_mac[6], port (network order) }
-  const value = [...lab.vip.split("."), ...be.addr.split("."), ...be.mac.split(":").map((h) => String(parseInt(h, 16))), "0", "80"];
+  const value = [
+    ...lab.vip.split("."),
+    ...be.addr.split("."),
+    ...be.mac.split(":").map((h) => String(parseInt(h, 16))),
+    "0",
+    "80",
+  ];
   sh("bpftool", "map", "update", "id", String(cfg), "key", "0", "0", "0", "0", "value", ...value);
 }
 

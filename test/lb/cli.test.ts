@@ -16,7 +16,11 @@ const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-test-${process.pid}`;
 function trackedFlows(): Map<string, number> {
   const lb = openRunningLb(PIN_DIR);
   try {
-    return new Map(lb.maps.conntrack.entries().map(([k, v]) => [`${k.saddr}:${k.sport}>${k.daddr}:${k.dport}/${k.proto}`, v.backend]));
+    return new Map(
+      lb.maps.conntrack
+        .entries()
+        .map(([k, v]) => [`${k.saddr}:${k.sport}>${k.daddr}:${k.dport}/${k.proto}`, v.backend]),
+    );
   } finally {
     lb.close();
   }
@@ -41,15 +45,32 @@ describe("tsbpf lb (CLI and control plane)", () => {
   let vip80: string, vip81: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", "bpf-out/lb.o"], { cwd: ROOT });
+    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", "bpf-out/lb.o"], {
+      cwd: ROOT,
+    });
     lab = await createLab({ backends: 3 });
     await startBackendServers(lab, { port: 80 });
-    for (const b of lab.backends) lab.spawn(b.name, [process.execPath, "--import", "tsx", join(ROOT, "lb/lab/line-server.ts"), b.name, "81"], { cwd: ROOT, stdio: ["pipe", "ignore", "inherit"] });
+    for (const b of lab.backends)
+      lab.spawn(b.name, [process.execPath, "--import", "tsx", join(ROOT, "lb/lab/line-server.ts"), b.name, "81"], {
+        cwd: ROOT,
+        stdio: ["pipe", "ignore", "inherit"],
+      });
     vip80 = `${lab.vip}:80/tcp`;
     vip81 = `${lab.vip}:81/tcp`;
     const config = join(mkdtempSync(join(tmpdir(), "tsbpf-lb-")), "lb.json");
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
-    writeFileSync(config, JSON.stringify({ dev: lab.lb.ifname, netns: lab.lb.ns, mode: "native", vips: [{ vip: vip80, backends }, { vip: vip81, backends }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dev: lab.lb.ifname,
+        netns: lab.lb.ns,
+        mode: "native",
+        vips: [
+          { vip: vip80, backends },
+          { vip: vip81, backends },
+        ],
+      }),
+    );
     const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR);
     expect(r.out).toContain("LB attached");
     expect(r.status).toBe(0);
@@ -75,7 +96,8 @@ describe("tsbpf lb (CLI and control plane)", () => {
     const drained = sticky.before[0]!;
     const addr = lab.hosts[drained]!.addr;
     const trackedBefore = trackedFlows();
-    for (const v of [vip80, vip81]) expect(tsbpf("lb", "backend", "drain", v, addr, "--pin-dir", PIN_DIR).status).toBe(0);
+    for (const v of [vip80, vip81])
+      expect(tsbpf("lb", "backend", "drain", v, addr, "--pin-dir", PIN_DIR).status).toBe(0);
     expect(await sticky.askAgain()).toEqual(sticky.before);
     const report = await runLoad(lab, { requests: 200, concurrency: 16 });
     expect(report.errors).toEqual({});
@@ -83,18 +105,25 @@ describe("tsbpf lb (CLI and control plane)", () => {
     // connection's source port is that tracked flow again: the only flows the drained backend
     // may get are ones it was tracked for before the drain.
     const drainedId = backendId(addr);
-    for (const [flow, id] of trackedFlows()) if (id === drainedId) expect(trackedBefore.get(flow), flow).toBe(drainedId);
+    for (const [flow, id] of trackedFlows())
+      if (id === drainedId) expect(trackedBefore.get(flow), flow).toBe(drainedId);
     expect(report.byBackend[drained] ?? 0).toBeLessThanOrEqual(report.ok * 0.1);
     const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
-    expect(stats).toMatch(new RegExp(`${vip80.replace(/[./]/g, "\\$&")}\\s+${addr.replace(/\./g, "\\.")}\\s+\\d+\\s+1\\s+drained\\s+0\\s`));
+    expect(stats).toMatch(
+      new RegExp(`${vip80.replace(/[./]/g, "\\$&")}\\s+${addr.replace(/\./g, "\\.")}\\s+\\d+\\s+1\\s+drained\\s+0\\s`),
+    );
   }, 120_000);
 
   it("weights shift new flows in proportion", async () => {
     const [a, b, c] = lab.backends;
     // Undo the drain by removing and re-adding with weights 3:1:0-ish.
     for (const host of [a!, b!, c!]) tsbpf("lb", "backend", "remove", vip80, host.addr, "--pin-dir", PIN_DIR);
-    expect(tsbpf("lb", "backend", "add", vip80, a!.addr, "--mac", a!.mac, "--weight", "3", "--pin-dir", PIN_DIR).status).toBe(0);
-    expect(tsbpf("lb", "backend", "add", vip80, b!.addr, "--mac", b!.mac, "--weight", "1", "--pin-dir", PIN_DIR).status).toBe(0);
+    expect(
+      tsbpf("lb", "backend", "add", vip80, a!.addr, "--mac", a!.mac, "--weight", "3", "--pin-dir", PIN_DIR).status,
+    ).toBe(0);
+    expect(
+      tsbpf("lb", "backend", "add", vip80, b!.addr, "--mac", b!.mac, "--weight", "1", "--pin-dir", PIN_DIR).status,
+    ).toBe(0);
     const report = await runLoad(lab, { requests: 400, concurrency: 16 });
     expect(report.errors).toEqual({});
     const share = (report.byBackend[a!.name] ?? 0) / report.ok;

@@ -11,7 +11,10 @@ import { ROOT } from "../runtime/helpers.ts";
 
 function conformance(object: string): string {
   const r = spawnSync("/usr/bin/python3", [join(ROOT, "test/lb/conformance.py")], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, LB_OBJ: object }, timeout: 120_000,
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, LB_OBJ: object },
+    timeout: 120_000,
   });
   return `${r.stdout}${r.stderr}`;
 }
@@ -29,7 +32,17 @@ describe("LB packet conformance (LB_ABI.md)", () => {
 
   it("bench/lb.c, compiled by clang-14, behaves the same", () => {
     const object = join(ROOT, "bpf-out/lb_c.o");
-    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, "bench/lb.c"), "-o", object]);
+    execFileSync("clang-14", [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      join(ROOT, "bench/lb.c"),
+      "-o",
+      object,
+    ]);
     const out = conformance(object);
     expect(out).toMatch(/\b(\d{3,}) checks passed, 0 failed/);
   });

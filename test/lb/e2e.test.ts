@@ -4,7 +4,12 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { runLoad } from "../../lb/lab/http.ts";
-import { openStickyConnections, runUdp, startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
+import {
+  openStickyConnections,
+  runUdp,
+  startLoadBalancedLab,
+  type LoadBalancedLab,
+} from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
 
 describe("LB end to end (native XDP on veth, 3 backends)", () => {
@@ -34,7 +39,10 @@ describe("LB end to end (native XDP on veth, 3 backends)", () => {
     // At least SYN, ACK+request, ACK, FIN per connection went through the forward path.
     expect(http!.packets).toBeGreaterThanOrEqual(4000n);
     // One tracked flow per connection, except where the client reused a source port (same 5-tuple).
-    const flows = env.lb.backends().filter((b) => b.vip.endsWith(":80/tcp")).reduce((a, b) => a + b.flows, 0);
+    const flows = env.lb
+      .backends()
+      .filter((b) => b.vip.endsWith(":80/tcp"))
+      .reduce((a, b) => a + b.flows, 0);
     expect(flows).toBeLessThanOrEqual(1000);
     expect(flows).toBeGreaterThanOrEqual(900);
   }, 120_000);
@@ -43,7 +51,7 @@ describe("LB end to end (native XDP on veth, 3 backends)", () => {
     const report = await runUdp(env.lab, 300);
     expect(report.errors).toEqual({});
     expect(report.ok).toBe(300);
-    for (const b of env.lab.backends) expect(report.byBackend[b.name] ?? 0).toBeGreaterThanOrEqual(300 / 3 * 0.6);
+    for (const b of env.lab.backends) expect(report.byBackend[b.name] ?? 0).toBeGreaterThanOrEqual((300 / 3) * 0.6);
     const udp = env.lb.stats().find((s) => s.vip.endsWith("/udp"))!;
     expect(udp.packets).toBe(300n);
   }, 120_000);
@@ -59,7 +67,8 @@ describe("LB end to end (native XDP on veth, 3 backends)", () => {
     env.lb.removeBackend(env.line, removed.addr);
     const after = await sticky.askAgain();
     sticky.before.forEach((was, i) => {
-      if (was === removed.name) expect(after[i]).toMatch(/^error: /); // re-hashed to a backend that resets it
+      if (was === removed.name)
+        expect(after[i]).toMatch(/^error: /); // re-hashed to a backend that resets it
       else expect(after[i]).toBe(was);
     });
     expect(sticky.before).toContain(removed.name);

@@ -130,8 +130,18 @@ describe("buildTable", () => {
     expect(() => buildTable([{ id: 1024, key: "a", weight: 1 }])).toThrow(/id 1024/);
     expect(() => buildTable([{ id: 1, key: "a", weight: -1 }])).toThrow(/weight -1/);
     expect(() => buildTable([{ id: 1, key: "a", weight: NaN }])).toThrow(/weight NaN/);
-    expect(() => buildTable([{ id: 1, key: "a", weight: 1 }, { id: 1, key: "b", weight: 1 }])).toThrow(/id 1 appears twice/);
-    expect(() => buildTable([{ id: 1, key: "a", weight: 1 }, { id: 2, key: "a", weight: 1 }])).toThrow(/key "a" appears twice/);
+    expect(() =>
+      buildTable([
+        { id: 1, key: "a", weight: 1 },
+        { id: 1, key: "b", weight: 1 },
+      ]),
+    ).toThrow(/id 1 appears twice/);
+    expect(() =>
+      buildTable([
+        { id: 1, key: "a", weight: 1 },
+        { id: 2, key: "a", weight: 1 },
+      ]),
+    ).toThrow(/key "a" appears twice/);
   });
 
   it("builds 1000 backends fast", () => {

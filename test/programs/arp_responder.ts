@@ -6,7 +6,8 @@ import { Eth, Arp, ETH_P_ARP } from "tsbpf/net";
 const Mac = bytes(6);
 export const Identity = struct({ ip: u32, mac: bytes(6) });
 export const me = rodata(Identity, { ip: 0x0a000001, mac: [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee] });
-const ARP_REQUEST = 1, ARP_REPLY = 2;
+const ARP_REQUEST = 1,
+  ARP_REPLY = 2;
 
 export const arp_responder = xdp((ctx) => {
   const eth = ctx.header(Eth, 0);

@@ -5,7 +5,9 @@ import { bytes, checksum, eth, icmpEcho, ipv4, udp, tcp, ETH_IP, ETH_ARP, MAC_A,
 
 describe("pass_all", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("pass_all"); });
+  beforeAll(async () => {
+    c = await setup("pass_all");
+  });
   afterAll(() => c?.close());
   it("loads and passes everything unchanged", () => {
     expectLoaded(c, "pass_all");
@@ -18,11 +20,14 @@ describe("pass_all", () => {
 
 describe("drop_udp_port", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("drop_udp_port"); });
+  beforeAll(async () => {
+    c = await setup("drop_udp_port");
+  });
   afterAll(() => c?.close());
   it("drops UDP to port 9 only, also behind IPv4 options", () => {
     expectLoaded(c, "drop_udp_port");
-    const frame = (dport: number, options: number[] = []) => bytes(eth(ETH_IP, ipv4({ proto: 17, options }, udp(1234, dport, [1, 2, 3, 4]))));
+    const frame = (dport: number, options: number[] = []) =>
+      bytes(eth(ETH_IP, ipv4({ proto: 17, options }, udp(1234, dport, [1, 2, 3, 4]))));
     expect(run(c, "drop_udp_port", frame(9)).ret).toBe(XDP.DROP);
     expect(run(c, "drop_udp_port", frame(9, [1, 1, 1, 1, 1, 1, 1, 0])).ret).toBe(XDP.DROP);
     expect(run(c, "drop_udp_port", frame(53)).ret).toBe(XDP.PASS);
@@ -36,7 +41,9 @@ describe("drop_udp_port", () => {
 
 describe("count_proto", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("count_proto"); });
+  beforeAll(async () => {
+    c = await setup("count_proto");
+  });
   afterAll(() => c?.close());
   it("counts packets and bytes per IP protocol", () => {
     expectLoaded(c, "count_proto");
@@ -50,7 +57,10 @@ describe("count_proto", () => {
     expect(run(c, "count_proto", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
     expect(run(c, "count_proto", bytes(eth(ETH_IP, [0x45, 0, 0]))).ret).toBe(XDP.DROP);
     const m = c.obj.map("proto_stats");
-    const stat = (proto: number) => { const v = m.lookup(key32(proto)); return [u64At(v, 0), u64At(v, 8)]; };
+    const stat = (proto: number) => {
+      const v = m.lookup(key32(proto));
+      return [u64At(v, 0), u64At(v, 8)];
+    };
     expect(stat(17)).toEqual([2n, BigInt(sent[0]!.length + sent[1]!.length)]);
     expect(stat(6)).toEqual([1n, BigInt(sent[2]!.length)]);
     expect(stat(1)).toEqual([1n, BigInt(sent[3]!.length)]);
@@ -60,7 +70,9 @@ describe("count_proto", () => {
 
 describe("swap_mac_tx", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("swap_mac_tx"); });
+  beforeAll(async () => {
+    c = await setup("swap_mac_tx");
+  });
   afterAll(() => c?.close());
   it("swaps the MAC addresses and transmits", () => {
     expectLoaded(c, "swap_mac_tx");
@@ -73,15 +85,27 @@ describe("swap_mac_tx", () => {
 
 describe("icmp_echo", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("icmp_echo"); });
+  beforeAll(async () => {
+    c = await setup("icmp_echo");
+  });
   afterAll(() => c?.close());
   it("answers echo requests with a valid checksum", () => {
     expectLoaded(c, "icmp_echo");
     const data = Array.from({ length: 37 }, (_, i) => (i * 7 + 3) & 0xff);
-    const req = eth(ETH_IP, ipv4({ proto: 1, src: "192.168.1.10", dst: "192.168.1.1" }, icmpEcho(8, 0x4242, 7, data)), MAC_B, MAC_A);
+    const req = eth(
+      ETH_IP,
+      ipv4({ proto: 1, src: "192.168.1.10", dst: "192.168.1.1" }, icmpEcho(8, 0x4242, 7, data)),
+      MAC_B,
+      MAC_A,
+    );
     const r = run(c, "icmp_echo", bytes(req));
     expect(r.ret).toBe(XDP.TX);
-    const expected = eth(ETH_IP, ipv4({ proto: 1, src: "192.168.1.1", dst: "192.168.1.10" }, icmpEcho(0, 0x4242, 7, data)), MAC_A, MAC_B);
+    const expected = eth(
+      ETH_IP,
+      ipv4({ proto: 1, src: "192.168.1.1", dst: "192.168.1.10" }, icmpEcho(0, 0x4242, 7, data)),
+      MAC_A,
+      MAC_B,
+    );
     expect(r.data).toEqual(Buffer.from(expected));
     // Independent check: the reply's ICMP and IP checksums verify to zero.
     expect(checksum(r.data.subarray(34))).toBe(0);

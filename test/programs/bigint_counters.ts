@@ -2,7 +2,16 @@
 // i64 difference, 64-bit shifts and masks, and timestamps from bpf_ktime_get_ns.
 import { xdp, XdpAction, ArrayMap, struct, u32, u64, i64, ktimeGetNs } from "tsbpf";
 
-export const Acc = struct({ packets: u64, bytes: u64, avg: u64, maxLen: u64, delta: i64, mixed: u64, firstNs: u64, lastNs: u64 });
+export const Acc = struct({
+  packets: u64,
+  bytes: u64,
+  avg: u64,
+  maxLen: u64,
+  delta: i64,
+  mixed: u64,
+  firstNs: u64,
+  lastNs: u64,
+});
 export const acc = new ArrayMap(Acc, { maxEntries: 1 });
 
 export const bigint_counters = xdp((ctx) => {

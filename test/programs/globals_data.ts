@@ -1,12 +1,12 @@
 // Mutable globals: module-level `let` scalars and global() structs and arrays, in .data/.bss.
 import { xdp, XdpAction, global, struct, array, u32, u64, atomicAdd } from "tsbpf";
 
-let packets: u64 = 0n;          // .bss
-let lastLen: u32 = 0;           // .bss
-let generation: u32 = 7;        // .data
+let packets: u64 = 0n; // .bss
+let lastLen: u32 = 0; // .bss
+let generation: u32 = 7; // .data
 export const Totals = struct({ bytes: u64, small: u32, large: u32 });
-export const totals = global(Totals);                                  // .bss
-export const sizeHist = global(array(u64, 4), [0n, 0n, 0n, 100n]);     // .data
+export const totals = global(Totals); // .bss
+export const sizeHist = global(array(u64, 4), [0n, 0n, 0n, 100n]); // .data
 
 export const globals_data = xdp((ctx) => {
   packets += 1n;

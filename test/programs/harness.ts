@@ -23,7 +23,12 @@ export interface Corpus {
 /** The corpus: every program in test/programs (the files declaring an `xdp(…)` program; not the tests and their helpers). */
 export function corpusNames(): string[] {
   return readdirSync(PROGRAMS)
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && /^export const \w+ = xdp\(/m.test(readFileSync(join(PROGRAMS, f), "utf8")))
+    .filter(
+      (f) =>
+        f.endsWith(".ts") &&
+        !f.endsWith(".test.ts") &&
+        /^export const \w+ = xdp\(/m.test(readFileSync(join(PROGRAMS, f), "utf8")),
+    )
     .map((f) => f.slice(0, -3))
     .sort();
 }
@@ -31,7 +36,8 @@ export function corpusNames(): string[] {
 /** Compiles test/programs/<name>.ts to bpf-out/programs/<name>.o. */
 export function buildCorpusObject(name: string): { path: string; object: Uint8Array } {
   const result = compile(join(PROGRAMS, `${name}.ts`));
-  if (!result.object) throw new Error(`${name}.ts did not compile:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
+  if (!result.object)
+    throw new Error(`${name}.ts did not compile:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
   const dir = join(ROOT, "bpf-out/programs");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.o`);
@@ -70,6 +76,10 @@ export function run(c: Corpus, program: string, packet: Uint8Array) {
   return { ret: r.retval, data: Buffer.from(r.data) };
 }
 
-export const key32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+export const key32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
 export const u32At = (b: Uint8Array | undefined, off = 0) => Buffer.from(b!).readUInt32LE(off);
 export const u64At = (b: Uint8Array | undefined, off = 0) => Buffer.from(b!).readBigUInt64LE(off);

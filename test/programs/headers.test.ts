@@ -1,23 +1,70 @@
 // Corpus batch 3: IPv6 extension headers, VLAN pop/push (xdp_adjust_head), IPv4 options loop, redirects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
-import { bytes, eth, ipv4, ipv6, udp, tcp, vlan, pad, icmpEcho, ETH_IP, ETH_IPV6, ETH_ARP, ETH_VLAN, MAC_A, MAC_B } from "./packets.ts";
+import {
+  bytes,
+  eth,
+  ipv4,
+  ipv6,
+  udp,
+  tcp,
+  vlan,
+  pad,
+  icmpEcho,
+  ETH_IP,
+  ETH_IPV6,
+  ETH_ARP,
+  ETH_VLAN,
+  MAC_A,
+  MAC_B,
+} from "./packets.ts";
 
 describe("ipv6_exthdr", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("ipv6_exthdr"); });
+  beforeAll(async () => {
+    c = await setup("ipv6_exthdr");
+  });
   afterAll(() => c?.close());
-  const seen = () => { const v = c.obj.map("last_seen").lookup(key32(0)); return [u32At(v, 0), u32At(v, 4), u32At(v, 8)]; };
+  const seen = () => {
+    const v = c.obj.map("last_seen").lookup(key32(0));
+    return [u32At(v, 0), u32At(v, 4), u32At(v, 8)];
+  };
   it("finds UDP behind hop-by-hop, routing, fragment and destination options", () => {
     expectLoaded(c, "ipv6_exthdr");
     const u = udp(5, 9, [1, 2, 3, 4]);
     expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(17, u)))).ret).toBe(XDP.DROP);
     expect(seen()).toEqual([54, 0, 9]);
     // hop-by-hop (8 bytes) → routing (24 bytes: hdrlen 2) → fragment (8) → dstopts (16: hdrlen 1) → UDP
-    const ext = [43, 0, 1, 4, 0, 0, 0, 0,
-      44, 2, 0, 0, 0, 0, 0, 0, ...Array(16).fill(0),
-      60, 0, 0, 0, 0, 0, 0, 1,
-      17, 1, ...Array(14).fill(0)];
+    const ext = [
+      43,
+      0,
+      1,
+      4,
+      0,
+      0,
+      0,
+      0,
+      44,
+      2,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...Array(16).fill(0),
+      60,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      17,
+      1,
+      ...Array(14).fill(0),
+    ];
     const r = run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [...ext, ...udp(5, 53, [7])]))));
     expect(r.ret).toBe(XDP.PASS);
     expect(seen()).toEqual([54 + 56, 4, 53]);
@@ -34,7 +81,9 @@ describe("ipv6_exthdr", () => {
 
 describe("vlan_pop", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("vlan_pop"); });
+  beforeAll(async () => {
+    c = await setup("vlan_pop");
+  });
   afterAll(() => c?.close());
   it("removes the tag, keeps the payload, counts per VLAN", () => {
     expectLoaded(c, "vlan_pop");
@@ -45,7 +94,8 @@ describe("vlan_pop", () => {
       expect(r.ret).toBe(XDP.PASS);
       expect(r.data).toEqual(Buffer.from(eth(ETH_IP, inner)));
     }
-    const k = Buffer.alloc(2); k.writeUInt16LE(42);
+    const k = Buffer.alloc(2);
+    k.writeUInt16LE(42);
     expect(u64At(c.obj.map("per_vlan").lookup(k))).toBe(2n);
     const plain = bytes(eth(ETH_IP, inner));
     expect(run(c, "vlan_pop", plain).data).toEqual(Buffer.from(plain));
@@ -54,7 +104,9 @@ describe("vlan_pop", () => {
 
 describe("vlan_push", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("vlan_push"); });
+  beforeAll(async () => {
+    c = await setup("vlan_push");
+  });
   afterAll(() => c?.close());
   it("inserts a tag with the configured id and priority", () => {
     expectLoaded(c, "vlan_push");
@@ -69,14 +121,22 @@ describe("vlan_push", () => {
 
 describe("ipv4_options", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("ipv4_options"); });
+  beforeAll(async () => {
+    c = await setup("ipv4_options");
+  });
   afterAll(() => c?.close());
-  const count = (kind: number) => c.obj.map("option_counts").lookupPerCpu(key32(kind))!.reduce((a, v) => a + u64At(v), 0n);
+  const count = (kind: number) =>
+    c.obj
+      .map("option_counts")
+      .lookupPerCpu(key32(kind))!
+      .reduce((a, v) => a + u64At(v), 0n);
   it("walks NOPs, router alert and timestamps; drops source routing and malformed options", () => {
     expectLoaded(c, "ipv4_options");
     const frame = (options: number[]) => bytes(eth(ETH_IP, ipv4({ proto: 17, options }, udp(1, 2, [1]))));
     // NOP, NOP, router alert (148, len 4), timestamp (68, len 8), END
-    expect(run(c, "ipv4_options", frame([1, 1, 148, 4, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0, 0]))).toMatchObject({ ret: XDP.PASS });
+    expect(run(c, "ipv4_options", frame([1, 1, 148, 4, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0, 0]))).toMatchObject({
+      ret: XDP.PASS,
+    });
     expect([count(1), count(148), count(68), count(0)]).toEqual([2n, 1n, 1n, 0n]);
     expect(run(c, "ipv4_options", frame([1, 131, 7, 4, 10, 0, 0, 1])).ret).toBe(XDP.DROP); // LSRR
     expect(run(c, "ipv4_options", frame([137, 3, 4, 0])).ret).toBe(XDP.DROP); // SSRR
@@ -90,20 +150,24 @@ describe("ipv4_options", () => {
 
 describe("devmap_redirect", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("devmap_redirect"); });
+  beforeAll(async () => {
+    c = await setup("devmap_redirect");
+  });
   afterAll(() => c?.close());
   it("redirects through devmap slots, bpf_redirect and the cpumap", () => {
     expectLoaded(c, "devmap_redirect");
     const u = (dport: number) => bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, dport, []))));
     expect(run(c, "devmap_redirect", u(2)).ret).toBe(XDP.PASS); // empty slot: fallback action
-    const ifindex = Buffer.alloc(4); ifindex.writeUInt32LE(1); // lo
+    const ifindex = Buffer.alloc(4);
+    ifindex.writeUInt32LE(1); // lo
     c.obj.map("tx_ports").update(key32(0), ifindex);
     expect(run(c, "devmap_redirect", u(2)).ret).toBe(XDP.REDIRECT);
     expect(run(c, "devmap_redirect", u(3)).ret).toBe(XDP.PASS);
     expect(run(c, "devmap_redirect", bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 2, 2))))).ret).toBe(XDP.REDIRECT);
     const icmp = bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(8, 1, 1, []))));
     expect(run(c, "devmap_redirect", icmp).ret).toBe(XDP.DROP); // cpumap slot empty
-    const qsize = Buffer.alloc(8); qsize.writeUInt32LE(192);
+    const qsize = Buffer.alloc(8);
+    qsize.writeUInt32LE(192);
     c.obj.map("cpus").update(key32(0), qsize.subarray(0, 4));
     expect(run(c, "devmap_redirect", icmp).ret).toBe(XDP.REDIRECT);
     expect(run(c, "devmap_redirect", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);

@@ -1,6 +1,6 @@
 // ICMPv6 echo responder: swaps MACs and the 16-byte IPv6 addresses, sets the type to echo reply
 // and updates the checksum incrementally (the pseudo-header sum is unchanged by the swap).
-import { xdp, XdpAction, bytes, u16, u32, type Value } from "tsbpf";
+import { xdp, XdpAction, bytes, u16, type u32, type Value } from "tsbpf";
 import { Eth, Ipv6, Icmpv6, ETH_P_IPV6, IPPROTO_ICMPV6, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY } from "tsbpf/net";
 
 const Mac = bytes(6);

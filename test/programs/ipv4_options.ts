@@ -1,11 +1,14 @@
 // A bounded loop over IPv4 options: counts each option type, and drops packets that carry
 // source-routing options (loose 131, strict 137), as routers commonly do.
-import { xdp, XdpAction, PerCpuArrayMap, struct, u8, u32, u64 } from "tsbpf";
+import { xdp, XdpAction, PerCpuArrayMap, struct, u8, type u32, u64 } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP } from "tsbpf/net";
 
 const OptKind = struct({ kind: u8 });
 const OptTlv = struct({ kind: u8, len: u8 });
-const IPOPT_END = 0, IPOPT_NOOP = 1, IPOPT_LSRR = 131, IPOPT_SSRR = 137;
+const IPOPT_END = 0,
+  IPOPT_NOOP = 1,
+  IPOPT_LSRR = 131,
+  IPOPT_SSRR = 137;
 const MAX_OPTIONS = 40; // 40 bytes of options at most
 
 export const option_counts = new PerCpuArrayMap(u64, { maxEntries: 256 });

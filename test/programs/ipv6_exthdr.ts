@@ -3,8 +3,17 @@
 // where the transport header was found.
 import { xdp, XdpAction, ArrayMap, struct, u32 } from "tsbpf";
 import {
-  Eth, Ipv6, Ipv6OptHdr, Ipv6FragHdr, Udp, ETH_P_IPV6, IPPROTO_UDP,
-  IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT,
+  Eth,
+  Ipv6,
+  Ipv6OptHdr,
+  Ipv6FragHdr,
+  Udp,
+  ETH_P_IPV6,
+  IPPROTO_UDP,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_DSTOPTS,
+  IPPROTO_FRAGMENT,
 } from "tsbpf/net";
 
 const MAX_EXT_HEADERS = 6;

@@ -8,7 +8,9 @@ import { Acc } from "./bigint_counters.ts";
 
 describe("switch_verdict", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("switch_verdict"); });
+  beforeAll(async () => {
+    c = await setup("switch_verdict");
+  });
   afterAll(() => c?.close());
   it("follows cases, fall-through and defaults", () => {
     expectLoaded(c, "switch_verdict");
@@ -27,13 +29,19 @@ describe("switch_verdict", () => {
 
 describe("ternary_classify", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("ternary_classify"); });
+  beforeAll(async () => {
+    c = await setup("ternary_classify");
+  });
   afterAll(() => c?.close());
   it("marks DSCP by port and keeps the IPv4 checksum valid", () => {
     expectLoaded(c, "ternary_classify");
     const cases: [number[], number][] = [
-      [udp(1, 5060, [1]), 46], [udp(1, 20000, []), 46], [tcp(1, 443, 2), 34], [udp(1, 53, []), 0],
-      [tcp(1, 8080, 2), 8], [udp(1, 32768, []), 8],
+      [udp(1, 5060, [1]), 46],
+      [udp(1, 20000, []), 46],
+      [tcp(1, 443, 2), 34],
+      [udp(1, 53, []), 0],
+      [tcp(1, 8080, 2), 8],
+      [udp(1, 32768, []), 8],
     ];
     for (const [l4, dscp] of cases) {
       const proto = l4.length >= 20 && l4[12] === 0x50 ? 6 : 17;
@@ -50,17 +58,35 @@ describe("ternary_classify", () => {
 
 describe("nested_structs", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("nested_structs"); });
+  beforeAll(async () => {
+    c = await setup("nested_structs");
+  });
   afterAll(() => c?.close());
   it("tracks flows keyed by nested structs and recognizes replies", () => {
     expectLoaded(c, "nested_structs");
-    const fwd = (len: number, ttl = 64) => bytes(eth(ETH_IP, ipv4({ proto: 17, src: "10.1.1.1", dst: "10.2.2.2", ttl }, udp(1111, 2222, Array(len).fill(0)))));
+    const fwd = (len: number, ttl = 64) =>
+      bytes(
+        eth(ETH_IP, ipv4({ proto: 17, src: "10.1.1.1", dst: "10.2.2.2", ttl }, udp(1111, 2222, Array(len).fill(0)))),
+      );
     expect(run(c, "nested_structs", fwd(0)).ret).toBe(XDP.PASS);
     expect(run(c, "nested_structs", fwd(10, 33)).ret).toBe(XDP.PASS);
-    const key = { src: { addr: 0x0a010101, port: 1111, pad: 0 }, dst: { addr: 0x0a020202, port: 2222, pad: 0 }, proto: 17, pad: [0, 0, 0] };
+    const key = {
+      src: { addr: 0x0a010101, port: 1111, pad: 0 },
+      dst: { addr: 0x0a020202, port: 2222, pad: 0 },
+      proto: 17,
+      pad: [0, 0, 0],
+    };
     const stats = FlowStats.decode(c.obj.map("flows").lookup(FlowKey.encode(key))!);
-    const l0 = fwd(0).length, l1 = fwd(10).length;
-    expect(stats).toEqual({ packets: 2n, bytes: BigInt(l0 + l1), firstLen: l0, lastTtl: 33, pad: [0, 0, 0], lens: [l0, l1, 0, 0] });
+    const l0 = fwd(0).length,
+      l1 = fwd(10).length;
+    expect(stats).toEqual({
+      packets: 2n,
+      bytes: BigInt(l0 + l1),
+      firstLen: l0,
+      lastTtl: 33,
+      pad: [0, 0, 0],
+      lens: [l0, l1, 0, 0],
+    });
     const back = bytes(eth(ETH_IP, ipv4({ proto: 17, src: "10.2.2.2", dst: "10.1.1.1" }, udp(2222, 1111, []))));
     expect(run(c, "nested_structs", back).ret).toBe(XDP.PASS); // first packet of the reverse flow: created
     expect(run(c, "nested_structs", back).ret).toBe(XDP.TX); // second: the forward flow exists
@@ -69,7 +95,9 @@ describe("nested_structs", () => {
 
 describe("local_funcs", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("local_funcs"); });
+  beforeAll(async () => {
+    c = await setup("local_funcs");
+  });
   afterAll(() => c?.close());
   it("accounts connections through helper functions", () => {
     expectLoaded(c, "local_funcs");
@@ -86,18 +114,25 @@ describe("local_funcs", () => {
 
 describe("bigint_counters", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("bigint_counters"); });
+  beforeAll(async () => {
+    c = await setup("bigint_counters");
+  });
   afterAll(() => c?.close());
   it("computes 64-bit statistics like BigInt does", () => {
     expectLoaded(c, "bigint_counters");
     const lens = [60, 1000, 64, 1500, 90];
-    let packets = 0n, total = 0n, max = 0n, delta = 0n;
+    let packets = 0n,
+      total = 0n,
+      max = 0n,
+      delta = 0n;
     for (const len of lens) {
       packets++;
       total += BigInt(len);
       delta = BigInt(len) - max;
       if (BigInt(len) > max) max = BigInt(len);
-      expect(run(c, "bigint_counters", bytes(pad(eth(ETH_ARP, []), len))).ret).toBe(packets % 3n === 0n ? XDP.DROP : XDP.PASS);
+      expect(run(c, "bigint_counters", bytes(pad(eth(ETH_ARP, []), len))).ret).toBe(
+        packets % 3n === 0n ? XDP.DROP : XDP.PASS,
+      );
     }
     const a = Acc.decode(c.obj.map("acc").lookup(key32(0))!);
     const mixed = BigInt.asUintN(64, ((total << 40n) | (packets & 0xffn)) ^ 0xffff000000000000n);

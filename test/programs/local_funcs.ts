@@ -1,6 +1,18 @@
 // Local functions taking the context, packet views, map values and struct references; early
 // returns inside them; a function that fills a struct through a reference.
-import { xdp, XdpAction, LruHashMap, struct, u8, u16, u32, u64, bool, type Value, type XdpContext } from "tsbpf";
+import {
+  xdp,
+  XdpAction,
+  LruHashMap,
+  struct,
+  type u8,
+  u16,
+  u32,
+  u64,
+  type bool,
+  type Value,
+  type XdpContext,
+} from "tsbpf";
 import { Eth, Ipv4, Tcp, Udp, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, TCP_SYN, TCP_ACK } from "tsbpf/net";
 
 export const Ports = struct({ source: u16, dest: u16 });

@@ -1,5 +1,5 @@
 // `&&` and `||` on integers give the deciding operand's value, as in JavaScript (`7 && 5` is 5).
-import { xdp, XdpAction, ArrayMap, struct, u8, u32, u64 } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, struct, u8, type u32, u64 } from "tsbpf";
 
 export const Input = struct({ a: u8, b: u8, z: u8, pad: u8 });
 export const results = new ArrayMap(u64, { maxEntries: 4 });

@@ -5,7 +5,9 @@ import { bytes, eth, ipv4, udp, ETH_IP } from "./packets.ts";
 
 describe("array_of_maps", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("array_of_maps"); });
+  beforeAll(async () => {
+    c = await setup("array_of_maps");
+  });
   afterAll(() => c?.close());
   it("looks up the verdict in the inner map of the slot", () => {
     expectLoaded(c, "array_of_maps");

@@ -3,10 +3,21 @@
 import koffi from "koffi";
 
 const libc = koffi.load("libc.so.6");
-const mmap = libc.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)") as (a: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+const mmap = libc.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)") as (
+  a: null,
+  len: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  off: number,
+) => unknown;
 const munmap = libc.func("int munmap(void *addr, size_t len)") as (p: unknown, len: number) => number;
-const PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, PAGE = 4096;
-const BUSY = 0x80000000, DISCARD = 0x40000000;
+const PROT_READ = 1,
+  PROT_WRITE = 2,
+  MAP_SHARED = 1,
+  PAGE = 4096;
+const BUSY = 0x80000000,
+  DISCARD = 0x40000000;
 
 /** Consumes every committed record of the ring buffer `fd` (data size `size`). */
 export function drainRingBuf(fd: number, size: number): Uint8Array[] {

@@ -2,37 +2,65 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
-import { bytes, checksum, eth, ipv4, ipv6, udp, pad, ip4, ip6, icmpv6Echo, ETH_IP, ETH_IPV6, ETH_ARP, MAC_A, MAC_B } from "./packets.ts";
+import {
+  bytes,
+  checksum,
+  eth,
+  ipv4,
+  ipv6,
+  udp,
+  pad,
+  ip4,
+  ip6,
+  icmpv6Echo,
+  ETH_IP,
+  ETH_IPV6,
+  ETH_ARP,
+  MAC_A,
+  MAC_B,
+} from "./packets.ts";
 import { Input } from "./int_semantics.ts";
 
 describe("int_semantics", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("int_semantics"); });
+  beforeAll(async () => {
+    c = await setup("int_semantics");
+  });
   afterAll(() => c?.close());
   it("follows the documented integer rules", () => {
     expectLoaded(c, "int_semantics");
-    const input = { a: 200, b: 100, n: 33, pad: 0, w: 65535, w2: 0x1000, d: 0xfffffff0, z: 0, big: 0x1_0000_0000_0000n };
+    const input = {
+      a: 200,
+      b: 100,
+      n: 33,
+      pad: 0,
+      w: 65535,
+      w2: 0x1000,
+      d: 0xfffffff0,
+      z: 0,
+      big: 0x1_0000_0000_0000n,
+    };
     const r = run(c, "int_semantics", bytes([...eth(0x88b5, []), ...Input.encode(input)]));
     expect(r.ret).toBe(XDP.PASS);
     const got = Array.from({ length: 16 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     const M64 = (x: bigint) => BigInt.asUintN(64, x);
     const want = [
-      BigInt((200 + 100) & 0xff),                 // 0: u8 wraps
-      BigInt((200 - 100) >>> 0),                  // 1
-      M64(BigInt(200 << 24 >> 24)),               // 2: i8(200) = -56, sign-extended
-      0n,                                         // 3: x / 0
-      0xfffffff0n,                                // 4: x % 0
-      2n,                                         // 5: 1 << (33 & 31)
-      1n,                                         // 6: 200 - 200 = 0 < 0? no… see below
-      0n,                                         // 7
-      0n,                                         // 8: u16 65535 + 1
-      BigInt(~0xfffffff0 >>> 0),                  // 9
-      M64(BigInt(0xfffffff0 | 0) >> 2n),          // 10: i32(-16) >> 2 = -4
+      BigInt((200 + 100) & 0xff), // 0: u8 wraps
+      BigInt((200 - 100) >>> 0), // 1
+      M64(BigInt((200 << 24) >> 24)), // 2: i8(200) = -56, sign-extended
+      0n, // 3: x / 0
+      0xfffffff0n, // 4: x % 0
+      2n, // 5: 1 << (33 & 31)
+      1n, // 6: 200 - 200 = 0 < 0? no… see below
+      0n, // 7
+      0n, // 8: u16 65535 + 1
+      BigInt(~0xfffffff0 >>> 0), // 9
+      M64(BigInt(0xfffffff0 | 0) >> 2n), // 10: i32(-16) >> 2 = -4
       BigInt(Math.imul(Math.imul(0x1000, 0x1000), 0x1000) >>> 0), // 11: wraps at 32 bits
-      0x1_0000_0000_0000n + 0xfffffff0n,          // 12
-      0x1_0000_0000_0000n >> 33n,                 // 13: 64-bit shift count 33 (masked by 63)
-      1n,                                         // 14: i8(100) < i8(200) = 100 < -56? no → 0
-      0xfff0n,                                    // 15: u16 truncation
+      0x1_0000_0000_0000n + 0xfffffff0n, // 12
+      0x1_0000_0000_0000n >> 33n, // 13: 64-bit shift count 33 (masked by 63)
+      1n, // 14: i8(100) < i8(200) = 100 < -56? no → 0
+      0xfff0n, // 15: u16 truncation
     ];
     want[6] = BigInt(200 - 200 < 0);
     want[14] = BigInt(100 < -56);
@@ -49,23 +77,35 @@ function flowHash(saddr: number, daddr: number, sport: number, dport: number, pr
   const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
   const mix = (h: number, v: number) => (Math.imul(rotl((h ^ v) >>> 0, 13), 5) + 0xe6546b64) >>> 0;
   let h = 0x9747b28c;
-  h = mix(h, saddr); h = mix(h, daddr); h = mix(h, ((sport << 16) | dport) >>> 0);
+  h = mix(h, saddr);
+  h = mix(h, daddr);
+  h = mix(h, ((sport << 16) | dport) >>> 0);
   h = (h ^ proto) >>> 0;
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
   return h >>> 0;
 }
 
 describe("flow_hash", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("flow_hash"); });
+  beforeAll(async () => {
+    c = await setup("flow_hash");
+  });
   afterAll(() => c?.close());
   it("computes the same hash and backend as a JavaScript model", () => {
     expectLoaded(c, "flow_hash");
-    const flows: [string, string, number, number][] = [["10.0.0.1", "10.0.0.2", 1234, 80], ["192.168.1.77", "8.8.8.8", 65535, 53], ["1.1.1.1", "2.2.2.2", 0, 1]];
+    const flows: [string, string, number, number][] = [
+      ["10.0.0.1", "10.0.0.2", 1234, 80],
+      ["192.168.1.77", "8.8.8.8", 65535, 53],
+      ["1.1.1.1", "2.2.2.2", 0, 1],
+    ];
     for (const [s, d, sp, dp] of flows) {
-      expect(run(c, "flow_hash", bytes(eth(ETH_IP, ipv4({ proto: 17, src: s, dst: d }, udp(sp, dp, []))))).ret).toBe(XDP.PASS);
+      expect(run(c, "flow_hash", bytes(eth(ETH_IP, ipv4({ proto: 17, src: s, dst: d }, udp(sp, dp, []))))).ret).toBe(
+        XDP.PASS,
+      );
       const v = c.obj.map("picks").lookup(key32(0));
       const h = flowHash(Buffer.from(ip4(s)).readUInt32BE(0), Buffer.from(ip4(d)).readUInt32BE(0), sp, dp, 17);
       expect([u32At(v, 0), u32At(v, 4)]).toEqual([h, h % 7]);
@@ -75,15 +115,27 @@ describe("flow_hash", () => {
 
 describe("icmpv6_echo", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("icmpv6_echo"); });
+  beforeAll(async () => {
+    c = await setup("icmpv6_echo");
+  });
   afterAll(() => c?.close());
   it("answers echo requests with a valid ICMPv6 checksum", () => {
     expectLoaded(c, "icmpv6_echo");
     const data = Array.from({ length: 19 }, (_, i) => i + 1);
-    const req = eth(ETH_IPV6, ipv6(58, icmpv6Echo(128, 0x77, 3, data, "fd00::10", "fd00::1"), "fd00::10", "fd00::1", 12), MAC_B, MAC_A);
+    const req = eth(
+      ETH_IPV6,
+      ipv6(58, icmpv6Echo(128, 0x77, 3, data, "fd00::10", "fd00::1"), "fd00::10", "fd00::1", 12),
+      MAC_B,
+      MAC_A,
+    );
     const r = run(c, "icmpv6_echo", bytes(req));
     expect(r.ret).toBe(XDP.TX);
-    const reply = eth(ETH_IPV6, ipv6(58, icmpv6Echo(129, 0x77, 3, data, "fd00::1", "fd00::10"), "fd00::1", "fd00::10", 64), MAC_A, MAC_B);
+    const reply = eth(
+      ETH_IPV6,
+      ipv6(58, icmpv6Echo(129, 0x77, 3, data, "fd00::1", "fd00::10"), "fd00::1", "fd00::10", 64),
+      MAC_A,
+      MAC_B,
+    );
     expect(r.data).toEqual(Buffer.from(reply));
     const m = r.data.subarray(54);
     expect(checksum([...ip6("fd00::1"), ...ip6("fd00::10"), 0, 0, 0, m.length, 0, 0, 0, 58, ...m])).toBe(0);
@@ -93,14 +145,20 @@ describe("icmpv6_echo", () => {
 
 describe("fib_route", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("fib_route"); });
+  beforeAll(async () => {
+    c = await setup("fib_route");
+  });
   afterAll(() => c?.close());
   it("asks the kernel's FIB and records its answer", () => {
     expectLoaded(c, "fib_route");
     // Test runs arrive on lo: with forwarding off there the kernel answers FWD_DISABLED (5),
     // otherwise a local destination is NOT_FWDED (4). Either way the packet passes.
     const forwarding = readFileSync("/proc/sys/net/ipv4/conf/lo/forwarding", "utf8").trim() === "1";
-    const r = run(c, "fib_route", bytes(eth(ETH_IP, ipv4({ proto: 17, src: "127.0.0.2", dst: "127.0.0.1" }, udp(1, 2, [])))));
+    const r = run(
+      c,
+      "fib_route",
+      bytes(eth(ETH_IP, ipv4({ proto: 17, src: "127.0.0.2", dst: "127.0.0.1" }, udp(1, 2, [])))),
+    );
     expect(r.ret).toBe(XDP.PASS);
     const v = c.obj.map("answers").lookup(key32(0));
     expect(Buffer.from(v!).readInt32LE(0)).toBe(forwarding ? 4 : 5);
@@ -110,21 +168,30 @@ describe("fib_route", () => {
 
 describe("sample_printk", () => {
   it("samples every packet at 100% and none at 0%", async () => {
-    for (const [rate, want] of [[100, 3], [0, 0]] as const) {
-      const r = Buffer.alloc(4); r.writeUInt32LE(rate);
+    for (const [rate, want] of [
+      [100, 3],
+      [0, 0],
+    ] as const) {
+      const r = Buffer.alloc(4);
+      r.writeUInt32LE(rate);
       const c = await setup("sample_printk", { rodata: { ratePercent: r } });
       try {
         expectLoaded(c, "sample_printk");
-        for (let i = 0; i < 3; i++) expect(run(c, "sample_printk", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+        for (let i = 0; i < 3; i++)
+          expect(run(c, "sample_printk", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
         expect(c.obj.globals(".bss")).toEqual({ sampled: want, seen: 3 });
-      } finally { c.close(); }
+      } finally {
+        c.close();
+      }
     }
   });
 });
 
 describe("literal_ranges", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("literal_ranges"); });
+  beforeAll(async () => {
+    c = await setup("literal_ranges");
+  });
   afterAll(() => c?.close());
   it("compares, switches and merges literals that do not fit the other operand's type by their value", () => {
     expectLoaded(c, "literal_ranges");
@@ -137,7 +204,9 @@ describe("literal_ranges", () => {
 
 describe("assign_value", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("assign_value"); });
+  beforeAll(async () => {
+    c = await setup("assign_value");
+  });
   afterAll(() => c?.close());
   it("gives assignments the value stored", () => {
     expectLoaded(c, "assign_value");
@@ -151,7 +220,9 @@ describe("assign_value", () => {
 
 describe("logic_values", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("logic_values"); });
+  beforeAll(async () => {
+    c = await setup("logic_values");
+  });
   afterAll(() => c?.close());
   it("gives && and || on integers the deciding operand", () => {
     expectLoaded(c, "logic_values");

@@ -14,25 +14,43 @@ describe("rodata_config", () => {
       expectLoaded(c, "rodata_config");
       expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XDP.DROP);
       expect(run(c, "rodata_config", udpFrame(54)).ret).toBe(XDP.PASS);
-      expect(c.obj.globals(".rodata")).toMatchObject({ config: { port: 53, enabled: true, verdict: XDP.DROP }, fallback: XDP.PASS });
-    } finally { c.close(); }
+      expect(c.obj.globals(".rodata")).toMatchObject({
+        config: { port: 53, enabled: true, verdict: XDP.DROP },
+        fallback: XDP.PASS,
+      });
+    } finally {
+      c.close();
+    }
   });
   it("takes configuration replaced by the loader before load", async () => {
-    const fallback = Buffer.alloc(4); fallback.writeUInt32LE(XDP.ABORTED);
-    const c = await setup("rodata_config", { rodata: { config: Config.encode({ port: 7777, enabled: true, verdict: XDP.TX }), fallback } });
+    const fallback = Buffer.alloc(4);
+    fallback.writeUInt32LE(XDP.ABORTED);
+    const c = await setup("rodata_config", {
+      rodata: { config: Config.encode({ port: 7777, enabled: true, verdict: XDP.TX }), fallback },
+    });
     try {
       expect(run(c, "rodata_config", udpFrame(7777)).ret).toBe(XDP.TX);
       expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XDP.ABORTED);
       expect(run(c, "rodata_config", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.ABORTED);
-    } finally { c.close(); }
-    const off = await setup("rodata_config", { rodata: { config: Config.encode({ port: 53, enabled: false, verdict: XDP.TX }) } });
-    try { expect(run(off, "rodata_config", udpFrame(53)).ret).toBe(XDP.PASS); } finally { off.close(); }
+    } finally {
+      c.close();
+    }
+    const off = await setup("rodata_config", {
+      rodata: { config: Config.encode({ port: 53, enabled: false, verdict: XDP.TX }) },
+    });
+    try {
+      expect(run(off, "rodata_config", udpFrame(53)).ret).toBe(XDP.PASS);
+    } finally {
+      off.close();
+    }
   });
 });
 
 describe("globals_data", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("globals_data"); });
+  beforeAll(async () => {
+    c = await setup("globals_data");
+  });
   afterAll(() => c?.close());
   it("updates .data and .bss variables", () => {
     expectLoaded(c, "globals_data");
@@ -51,7 +69,9 @@ describe("globals_data", () => {
 
 describe("tail_call", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("tail_call"); });
+  beforeAll(async () => {
+    c = await setup("tail_call");
+  });
   afterAll(() => c?.close());
   it("falls through while the program array is empty, jumps once it is filled", () => {
     expectLoaded(c, "dispatch", "handle_ipv4", "handle_ipv6");
@@ -74,7 +94,9 @@ describe("tail_call", () => {
 
 describe("ringbuf_events", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("ringbuf_events"); });
+  beforeAll(async () => {
+    c = await setup("ringbuf_events");
+  });
   afterAll(() => c?.close());
   it("publishes reserved events and output() copies, drops discarded ones", () => {
     expectLoaded(c, "ringbuf_events");
@@ -97,7 +119,9 @@ describe("ringbuf_events", () => {
 
 describe("percpu_count", () => {
   let c: Corpus;
-  beforeAll(async () => { c = await setup("percpu_count"); });
+  beforeAll(async () => {
+    c = await setup("percpu_count");
+  });
   afterAll(() => c?.close());
   it("counts in per-CPU slots whose sum is the total", () => {
     expectLoaded(c, "percpu_count");
@@ -109,8 +133,16 @@ describe("percpu_count", () => {
     expect(sum(8)).toBe(BigInt(42 + 60 + frames[2]!.length));
     const busy = per.filter((v) => u64At(v, 0) > 0n);
     for (const v of busy) expect(u64At(v, 16)).toBe(BigInt(per.indexOf(v)));
-    const key = (t: number) => { const b = Buffer.alloc(2); b.writeUInt16LE(t); return b; };
-    const count = (t: number) => c.obj.map("by_type").lookupPerCpu(key(t))!.reduce((a, v) => a + u64At(v), 0n);
+    const key = (t: number) => {
+      const b = Buffer.alloc(2);
+      b.writeUInt16LE(t);
+      return b;
+    };
+    const count = (t: number) =>
+      c.obj
+        .map("by_type")
+        .lookupPerCpu(key(t))!
+        .reduce((a, v) => a + u64At(v), 0n);
     expect(count(ETH_ARP)).toBe(2n);
     expect(count(ETH_IP)).toBe(1n);
     void u32At;

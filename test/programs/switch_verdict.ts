@@ -1,8 +1,15 @@
 // switch with fall-through, default and break; a const enum of verdict reasons recorded in a map.
-import { xdp, XdpAction, ArrayMap, u32, u64, atomicAdd } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, type u32, u64, atomicAdd } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP, ETH_P_IPV6, ETH_P_ARP } from "tsbpf/net";
 
-export const enum Reason { V4_TCP_UDP = 0, V4_ICMP = 1, V4_OTHER = 2, V6 = 3, ARP = 4, OTHER = 5 }
+export const enum Reason {
+  V4_TCP_UDP = 0,
+  V4_ICMP = 1,
+  V4_OTHER = 2,
+  V6 = 3,
+  ARP = 4,
+  OTHER = 5,
+}
 export const reasons = new ArrayMap(u64, { maxEntries: 6 });
 
 function note(reason: u32): void {

@@ -3,7 +3,10 @@
 import { xdp, XdpAction, ProgArray, ArrayMap, u64, atomicAdd } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP, ETH_P_IPV6 } from "tsbpf/net";
 
-export const enum Slot { IPV4 = 0, IPV6 = 1 }
+export const enum Slot {
+  IPV4 = 0,
+  IPV6 = 1,
+}
 export const jumps = new ProgArray({ maxEntries: 4 });
 export const misses = new ArrayMap(u64, { maxEntries: 1 });
 

@@ -7,7 +7,9 @@ const Kind = struct({ kind: u8 });
 const Mss = struct({ kind: u8, len: u8, value: be16 });
 const Len = struct({ kind: u8, len: u8 });
 const MIN_MSS = 536;
-const TCPOPT_EOL = 0, TCPOPT_NOP = 1, TCPOPT_MSS = 2;
+const TCPOPT_EOL = 0,
+  TCPOPT_NOP = 1,
+  TCPOPT_MSS = 2;
 
 export const Seen = struct({ mss: u32, syns: u32 });
 export const seen = new ArrayMap(Seen, { maxEntries: 1 });
@@ -19,7 +21,10 @@ function findMss(ctx: XdpContext, start: u32, end: u32): u32 {
     const k = ctx.header(Kind, off);
     if (k === null) return 0;
     if (k.kind === TCPOPT_EOL) return 0;
-    if (k.kind === TCPOPT_NOP) { off += 1; continue; }
+    if (k.kind === TCPOPT_NOP) {
+      off += 1;
+      continue;
+    }
     if (k.kind === TCPOPT_MSS) {
       const mss = ctx.header(Mss, off);
       return mss === null ? 0 : mss.value;
@@ -42,6 +47,9 @@ export const tcp_syn_filter = xdp((ctx) => {
   if ((tcp.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return XdpAction.PASS;
   const mss = findMss(ctx, l4 + Tcp.size, l4 + (tcp.doffRes >> 4) * 4);
   const s = seen.lookup(0);
-  if (s !== null) { s.mss = mss; s.syns += 1; }
+  if (s !== null) {
+    s.mss = mss;
+    s.syns += 1;
+  }
   return mss >= MIN_MSS ? XdpAction.PASS : XdpAction.DROP;
 });

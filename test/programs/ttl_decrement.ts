@@ -1,6 +1,6 @@
 // Router fast path: decrements the IPv4 TTL with an incremental checksum update (RFC 1624),
 // swaps MACs and transmits; expiring packets are dropped and counted.
-import { xdp, XdpAction, ArrayMap, bytes, u16, u32, u64, atomicAdd, type Value } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, bytes, u16, type u32, u64, atomicAdd, type Value } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP } from "tsbpf/net";
 
 const Mac = bytes(6);

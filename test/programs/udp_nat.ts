@@ -36,7 +36,8 @@ export const udp_nat = xdp((ctx) => {
   if (udp === null) return XdpAction.PASS;
   const t = nat.lookup(udp.dest);
   if (t === null) return XdpAction.PASS;
-  const oldAddr = ip.daddr, oldPort = udp.dest;
+  const oldAddr = ip.daddr,
+    oldPort = udp.dest;
   // IPv4 header: checksum over the rewritten header, via csum_diff of the old and new words.
   const before: Value<typeof Words> = { w: htonl(oldAddr) };
   const after: Value<typeof Words> = { w: htonl(t.addr) };

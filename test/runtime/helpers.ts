@@ -12,7 +12,17 @@ export const OUT_DIR = join(ROOT, "bpf-out/c");
 export function compileC(name: string): string {
   mkdirSync(OUT_DIR, { recursive: true });
   const out = join(OUT_DIR, `${name}.o`);
-  execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(C_DIR, `${name}.c`), "-o", out]);
+  execFileSync("clang-14", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    "-I/usr/include/x86_64-linux-gnu",
+    "-c",
+    join(C_DIR, `${name}.c`),
+    "-o",
+    out,
+  ]);
   return out;
 }
 
@@ -46,7 +56,10 @@ export function bpftoolRun(pinned: string, packet: Uint8Array): { retval: number
     if (!r.ok) throw new Error(`bpftool prog run failed: ${r.stderr}`);
     const m = /Return value: (\d+)/.exec(r.stdout + r.stderr);
     if (!m) throw new Error(`unexpected bpftool output: ${r.stdout}${r.stderr}`);
-    return { retval: Number(m[1]), data: existsSync(outFile) ? new Uint8Array(readFileSync(outFile)) : new Uint8Array(0) };
+    return {
+      retval: Number(m[1]),
+      data: existsSync(outFile) ? new Uint8Array(readFileSync(outFile)) : new Uint8Array(0),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -95,7 +108,13 @@ export function u64le(n: bigint | number): Uint8Array {
  * A veth pair with `host` in this (root) namespace and `peer` in a new namespace `ns`,
  * addressed and up. Anything left by an earlier run with the same names is removed first.
  */
-export function vethToNamespace(ns: string, host: string, peer: string, hostCidr: string, peerCidr: string): () => void {
+export function vethToNamespace(
+  ns: string,
+  host: string,
+  peer: string,
+  hostCidr: string,
+  peerCidr: string,
+): () => void {
   const ip = (...args: string[]) => execFileSync("ip", args);
   const cleanup = () => {
     spawnSync("ip", ["link", "del", host]);

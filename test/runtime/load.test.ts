@@ -58,7 +58,10 @@ describe("runtime and bpftool agree", () => {
             const ours = prog.testRun({ data: packet });
             const theirs = bpftoolRun(join(pins.dir, name, progName), packet);
             expect({ label, retval: ours.retval }).toEqual({ label, retval: theirs.retval });
-            expect(Buffer.from(ours.data).equals(Buffer.from(theirs.data)), `${progName} on ${label}: output bytes`).toBe(true);
+            expect(
+              Buffer.from(ours.data).equals(Buffer.from(theirs.data)),
+              `${progName} on ${label}: output bytes`,
+            ).toBe(true);
           }
         }
       } finally {
@@ -78,12 +81,22 @@ describe("programs and maps", () => {
       for (let i = 0; i < 3; i++) expect(prog.testRun({ data: udpFrame() }).retval).toBe(XdpAction.PASS);
       expect(prog.testRun({ data: arpFrame() }).retval).toBe(XdpAction.PASS);
       const map = obj.maps.get("proto_count")!;
-      expect({ type: map.type, keySize: map.keySize, valueSize: map.valueSize, maxEntries: map.maxEntries }).toEqual({ type: 1, keySize: 2, valueSize: 8, maxEntries: 64 });
+      expect({ type: map.type, keySize: map.keySize, valueSize: map.valueSize, maxEntries: map.maxEntries }).toEqual({
+        type: 1,
+        keySize: 2,
+        valueSize: 8,
+        maxEntries: 64,
+      });
       const ipv4 = Uint8Array.of(0x08, 0x00);
       expect(Buffer.from(map.lookup(ipv4)!).readBigUInt64LE()).toBe(3n);
       expect(Buffer.from(map.lookup(Uint8Array.of(0x08, 0x06))!).readBigUInt64LE()).toBe(1n);
       expect([...map.keys()].length).toBe(2);
-      expect(obj.dumpMap("proto_count")).toEqual(expect.arrayContaining([{ key: 8, value: 3n }, { key: 0x608, value: 1n }]));
+      expect(obj.dumpMap("proto_count")).toEqual(
+        expect.arrayContaining([
+          { key: 8, value: 3n },
+          { key: 0x608, value: 1n },
+        ]),
+      );
     } finally {
       obj.close();
     }
@@ -103,7 +116,9 @@ describe("programs and maps", () => {
     } finally {
       obj.close();
     }
-    const dropper = await loadObject(objects.global_data!, { rodata: { verdict: u32le(XdpAction.DROP), mark_byte: Uint8Array.of(0x5a) } });
+    const dropper = await loadObject(objects.global_data!, {
+      rodata: { verdict: u32le(XdpAction.DROP), mark_byte: Uint8Array.of(0x5a) },
+    });
     try {
       const out = dropper.programs.get("configured")!.testRun({ data: udpFrame() });
       expect(out.retval).toBe(XdpAction.DROP);
@@ -111,7 +126,9 @@ describe("programs and maps", () => {
     } finally {
       dropper.close();
     }
-    await expect(loadObject(objects.global_data!, { rodata: { verdict: Uint8Array.of(1) } })).rejects.toThrow(/4 bytes|verdict/);
+    await expect(loadObject(objects.global_data!, { rodata: { verdict: Uint8Array.of(1) } })).rejects.toThrow(
+      /4 bytes|verdict/,
+    );
     await expect(loadObject(objects.global_data!, { rodata: { nope: Uint8Array.of(1) } })).rejects.toThrow(/nope/);
   });
 
@@ -208,16 +225,33 @@ describe("privileges", () => {
     try {
       chmodSync(dir, 0o755);
       const script = join(dir, "eperm.mts");
-      writeFileSync(script, `import { loadObject } from ${JSON.stringify(join(ROOT, "runtime/index.ts"))};
+      writeFileSync(
+        script,
+        `import { loadObject } from ${JSON.stringify(join(ROOT, "runtime/index.ts"))};
 try { await loadObject(${JSON.stringify(objects.hash_count)}); console.log("LOADED"); }
 catch (e) { console.log(e.constructor.name + ": " + e.message); }
-`);
+`,
+      );
       chmodSync(script, 0o644);
-      const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", process.execPath, "--import", "tsx", script], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, HOME: dir },
-      });
+      const r = spawnSync(
+        "setpriv",
+        [
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--inh-caps=-all",
+          "--bounding-set=-all",
+          process.execPath,
+          "--import",
+          "tsx",
+          script,
+        ],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, HOME: dir },
+        },
+      );
       expect(r.stdout).toMatch(/EPERM/);
       expect(r.stdout).toMatch(/root, or grant CAP_BPF and CAP_NET_ADMIN/);
     } finally {

@@ -58,7 +58,18 @@ function cases(base: Base): Case[] {
   add("e_shstrndx names a PROGBITS section", patch(bytes, 62, 2, sec("xdp").index));
 
   // Section headers of the sections the loader uses.
-  const important = ["xdp", ".rodata", ".data", ".maps", "license", ".BTF", ".BTF.ext", ".relxdp", ".symtab", ".strtab"].filter((n) => elf.sectionByName(n));
+  const important = [
+    "xdp",
+    ".rodata",
+    ".data",
+    ".maps",
+    "license",
+    ".BTF",
+    ".BTF.ext",
+    ".relxdp",
+    ".symtab",
+    ".strtab",
+  ].filter((n) => elf.sectionByName(n));
   for (const n of important) {
     const s = sec(n);
     add(`${n}: sh_offset past end`, patch(bytes, sh(s.index) + 24, 8, N + 8));
@@ -102,7 +113,8 @@ function cases(base: Base): Case[] {
     add(`symbol ${sym.name}: st_name outside string table`, patch(bytes, at, 4, 0xfffffff));
     add(`symbol ${sym.name}: st_shndx 500`, patch(bytes, at + 6, 2, 500));
     add(`symbol ${sym.name}: st_value past its section`, patch(bytes, at + 8, 8, elf.sections[sym.shndx]!.size + 64));
-    if (sym.type === 2) add(`function ${sym.name}: st_size not whole instructions`, patch(bytes, at + 16, 8, sym.size - 3));
+    if (sym.type === 2)
+      add(`function ${sym.name}: st_size not whole instructions`, patch(bytes, at + 16, 8, sym.size - 3));
   }
 
   // BTF header and type records.
@@ -126,8 +138,10 @@ function cases(base: Base): Case[] {
     const info = Buffer.from(bytes).readUInt32LE(at + 4);
     add(`BTF type #${t.id}: unknown kind 31`, patch(bytes, at + 4, 4, (info & 0xe0ffffff) | (31 << 24)));
     add(`BTF type #${t.id}: name_off outside strings`, patch(bytes, at, 4, 0xfffffff));
-    if ("members" in t || "vars" in t || "params" in t) add(`BTF type #${t.id}: vlen 0xffff`, patch(bytes, at + 4, 4, (info & 0xffff0000) | 0xffff));
-    if (t.kind === 2 || t.kind === 8 || t.kind === 14 || t.kind === 12) add(`BTF type #${t.id}: refers to type 0x7fffffff`, patch(bytes, at + 8, 4, 0x7fffffff));
+    if ("members" in t || "vars" in t || "params" in t)
+      add(`BTF type #${t.id}: vlen 0xffff`, patch(bytes, at + 4, 4, (info & 0xffff0000) | 0xffff));
+    if (t.kind === 2 || t.kind === 8 || t.kind === 14 || t.kind === 12)
+      add(`BTF type #${t.id}: refers to type 0x7fffffff`, patch(bytes, at + 8, 4, 0x7fffffff));
   }
 
   // BTF.ext.
@@ -155,7 +169,8 @@ const bases: Base[] = [];
 let fdsBefore = 0;
 
 beforeAll(() => {
-  for (const name of ["global_data", "two_progs", "bpf2bpf"]) bases.push({ name, bytes: new Uint8Array(readFileSync(compileC(name))) });
+  for (const name of ["global_data", "two_progs", "bpf2bpf"])
+    bases.push({ name, bytes: new Uint8Array(readFileSync(compileC(name))) });
   fdsBefore = openFdCount();
 });
 
@@ -185,7 +200,8 @@ describe("malformed ELF objects", () => {
           (await loadObject(bytes)).close();
           loaded.push(label);
         } catch (e) {
-          if (!(e instanceof TsbpfError) || e.message.length === 0) unclean.push(`${label}: ${(e as Error)?.constructor?.name} ${(e as Error)?.message}`);
+          if (!(e instanceof TsbpfError) || e.message.length === 0)
+            unclean.push(`${label}: ${(e as Error)?.constructor?.name} ${(e as Error)?.message}`);
         }
       }
       expect(unclean).toEqual([]);

@@ -3,7 +3,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArrayMap, HashMap, PerCpuArrayMap, struct, u16, u32, u64 } from "../../runtime/lang/index.ts";
-import { BpfMap, loadObject, MapError, openFdCount, SyscallError, UpdateFlags, XdpAction } from "../../runtime/index.ts";
+import {
+  BpfMap,
+  loadObject,
+  MapError,
+  openFdCount,
+  SyscallError,
+  UpdateFlags,
+  XdpAction,
+} from "../../runtime/index.ts";
 import { bpffsDir, compileC, u32le, u64le, udpFrame } from "./helpers.ts";
 
 let hashObj: string;
@@ -26,20 +34,27 @@ describe("element operations", () => {
     const obj = await loadObject(hashObj);
     try {
       const m = obj.maps.get("proto_count")!;
-      const keys = new Uint8Array(2 * 50), values = new Uint8Array(8 * 50);
-      for (let i = 0; i < 50; i++) { keys.set([i, 1], 2 * i); values.set(u64le(i * 3), 8 * i); }
+      const keys = new Uint8Array(2 * 50),
+        values = new Uint8Array(8 * 50);
+      for (let i = 0; i < 50; i++) {
+        keys.set([i, 1], 2 * i);
+        values.set(u64le(i * 3), 8 * i);
+      }
       m.updateBatch(keys, values);
-      for (const i of [0, 17, 49]) expect(Buffer.from(m.lookup(Uint8Array.of(i, 1))!).readBigUInt64LE()).toBe(BigInt(i * 3));
+      for (const i of [0, 17, 49])
+        expect(Buffer.from(m.lookup(Uint8Array.of(i, 1))!).readBigUInt64LE()).toBe(BigInt(i * 3));
       expect(() => m.updateBatch(keys.subarray(0, 2), values.subarray(0, 8), UpdateFlags.NOEXIST)).toThrow(/EEXIST/);
       expect(() => m.updateBatch(keys.subarray(0, 3), values.subarray(0, 8))).toThrow(MapError);
       const typed = obj.typedMap(new HashMap(u16, u64, { maxEntries: m.maxEntries }), "proto_count");
-      typed.updateBatch([[7, 70n], [8, 80n]]);
+      typed.updateBatch([
+        [7, 70n],
+        [8, 80n],
+      ]);
       expect(typed.lookup(8)).toBe(80n);
     } finally {
       obj.close();
     }
   });
-
 
   it("update flags, lookup, delete, keys, entries (batch and iteration agree)", async () => {
     const obj = await loadObject(hashObj);
@@ -58,7 +73,9 @@ describe("element operations", () => {
 
       const batch = m.lookupBatch(4)!;
       expect(batch).toHaveLength(39);
-      const viaIteration = [...m.keys()].map((k) => [Buffer.from(k).toString("hex"), Buffer.from(m.lookup(k)!).toString("hex")]).sort();
+      const viaIteration = [...m.keys()]
+        .map((k) => [Buffer.from(k).toString("hex"), Buffer.from(m.lookup(k)!).toString("hex")])
+        .sort();
       const viaBatch = batch.map(([k, v]) => [Buffer.from(k).toString("hex"), Buffer.from(v).toString("hex")]).sort();
       expect(viaBatch).toEqual(viaIteration);
       expect(m.entries()).toHaveLength(39);
@@ -139,7 +156,12 @@ describe("typed maps (runtime/lang descriptors)", () => {
       obj.programs.get("count_proto")!.testRun({ data: udpFrame() });
       expect(typed.lookup(0x0008)).toBe(1n);
       typed.update(0x1234, 99n);
-      expect(new Map(typed.entries())).toEqual(new Map([[0x0008, 1n], [0x1234, 99n]]));
+      expect(new Map(typed.entries())).toEqual(
+        new Map([
+          [0x0008, 1n],
+          [0x1234, 99n],
+        ]),
+      );
       expect(typed.delete(0x1234)).toBe(true);
       expect(() => obj.typedMap(new HashMap(u32, u64, { maxEntries: 64 }), "proto_count")).toThrow(/key size 4 ≠ 2/);
     } finally {
