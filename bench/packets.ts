@@ -117,8 +117,20 @@ export function flowKey(a: number, b: number, pa: number, pb: number, proto: num
   return Uint8Array.from([...be32(a), ...be32(b), ...be16(pa), ...be16(pb), proto, 0, 0, 0]);
 }
 
-export function rnatValue(vipAddr: number, clientMac: Uint8Array): Uint8Array {
-  return Uint8Array.from([...be32(vipAddr), ...clientMac, 0, 0]);
+export function rnatValue(vipAddr: number, clientMac: Uint8Array, backendId = 0): Uint8Array {
+  return Uint8Array.from([...be32(vipAddr), ...clientMac, backendId & 0xff, backendId >>> 8]);
+}
+
+export const CT_ESTABLISHED = 1;
+
+/** conntrack value { backend, backendAddr, seen (ktime ns), state, pad[7] }. */
+export function ctValue(backendId: number, backendAddr: number, seen: bigint, state: number): Uint8Array {
+  const v = new Uint8Array(24);
+  v.set(le32(backendId), 0);
+  v.set(be32(backendAddr), 4);
+  new DataView(v.buffer).setBigUint64(8, seen, true);
+  v[16] = state;
+  return v;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

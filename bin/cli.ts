@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()])
     program.addCommand(usageErrorsToMain(command));
-  program.addCommand(lbCommand());
+  program.addCommand(usageErrorsToMain(lbCommand()));
   program.addHelpText("after", exitCodesHelp());
   try {
     await program.parseAsync(argv);
