@@ -12,7 +12,7 @@ import { alignOf, BOOL, INT_TYPES, U32, valueType, type IntT } from "../types.ts
 import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { readTypeNode } from "../frontend/typenodes.ts";
 import type { Memory, Val } from "./values.ts";
 
 const LINKAGE_EXTERNAL = 0,

@@ -7,7 +7,7 @@ import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../type
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { fillLiteral, lowerExpr } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { readTypeNode } from "../frontend/typenodes.ts";
 import type { Val } from "./values.ts";
 
 /** Lowers a statement; an error in it is reported and lowering goes on with the next one. */
