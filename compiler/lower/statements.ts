@@ -6,7 +6,8 @@ import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
-import { fillLiteral, lowerExpr } from "./expressions.ts";
+import { lowerExpr } from "./expressions.ts";
+import { fillLiteral } from "./assignment.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { Val } from "./values.ts";
 
