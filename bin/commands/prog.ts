@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Command, Option } from "commander";
-import type { BpfObject } from "../../runtime/object.ts";
+import type { BpfObject } from "../../runtime/object/index.ts";
 import type { BpfMap } from "../../runtime/maps/map.ts";
 import { listPrograms, programInfo, type ProgramInfo } from "../../runtime/program/info.ts";
 import { testRun, type TestRunResult } from "../../runtime/program/test-run.ts";
