@@ -1,0 +1,32 @@
+// Regression tests for programs that compiled to wrong results, were rejected by the verifier
+// although valid, or crashed the compiler (issue 10). Each runs in the kernel with packets and
+// is compared with what docs/language.md (and JavaScript) say.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setup, expectLoaded, run, key32, u64At, XDP, type Corpus } from "./harness.ts";
+import { bytes, eth, ipv4, udp, ETH_IP } from "./packets.ts";
+
+/** Runs `program` on an Ethernet frame (type 0x88b5) carrying `payload`; returns results[0..n). */
+function results(c: Corpus, program: string, payload: number[], n: number): bigint[] {
+  expect(run(c, program, bytes([...eth(0x88b5, []), ...payload])).ret).toBe(XDP.PASS);
+  return Array.from({ length: n }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
+}
+
+/** Loads test/programs/<name>.ts for the tests of one describe block. */
+function corpus(name: string): () => Corpus {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup(name);
+  });
+  afterAll(() => c?.close());
+  return () => c;
+}
+
+const M64 = (x: bigint) => BigInt.asUintN(64, x);
+
+describe("const_shifts", () => {
+  const c = corpus("const_shifts");
+  it("folds shifts of constants with the run-time count masking; >>> is unsigned", () => {
+    expectLoaded(c(), "const_shifts");
+    expect(results(c(), "const_shifts", [33, 0], 8)).toEqual([2n, 57n, 70n, 2n, 2n, 0xfffffff0n, 66n, 0xffffffffn]);
+  });
+});
