@@ -30,3 +30,11 @@ describe("const_shifts", () => {
     expect(results(c(), "const_shifts", [33, 0], 8)).toEqual([2n, 57n, 70n, 2n, 2n, 0xfffffff0n, 66n, 0xffffffffn]);
   });
 });
+
+describe("eval_order", () => {
+  const c = corpus("eval_order");
+  it("reads the left operand before the right one assigns to it", () => {
+    expectLoaded(c(), "eval_order");
+    expect(results(c(), "eval_order", [9, 3], 7)).toEqual([14n, 9n, 1n, 0n, 90n, 0n, 10n]);
+  });
+});
