@@ -38,3 +38,19 @@ describe("eval_order", () => {
     expect(results(c(), "eval_order", [9, 3], 7)).toEqual([14n, 9n, 1n, 0n, 90n, 0n, 10n]);
   });
 });
+
+describe("switch_equality", () => {
+  const c = corpus("switch_equality");
+  it("matches a case label exactly when === is true", () => {
+    expectLoaded(c(), "switch_equality");
+    // d = 0xffffffff, w = 0xffff, b = 0xff
+    expect(results(c(), "switch_equality", [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0], 6)).toEqual([
+      1n,
+      1n,
+      0n,
+      2n,
+      1n,
+      2n,
+    ]);
+  });
+});
