@@ -54,3 +54,11 @@ describe("switch_equality", () => {
     ]);
   });
 });
+
+describe("mixed_logic", () => {
+  const c = corpus("mixed_logic");
+  it("&& and || with an integer and a boolean operand", () => {
+    expectLoaded(c(), "mixed_logic");
+    expect(results(c(), "mixed_logic", [5, 7, 0, 0], 7)).toEqual([1n, 1n, 1n, 0n, 0n, 0n, 1n]);
+  });
+});
