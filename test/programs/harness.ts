@@ -9,7 +9,6 @@ import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/inde
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
 
 export const PROGRAMS = join(ROOT, "test/programs");
-export const XDP = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 
 export interface Corpus {
   obj: BpfObject;
