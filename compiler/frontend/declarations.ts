@@ -7,7 +7,7 @@ import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
 import { MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
-import { readTypeNode } from "../lower/typenodes.ts";
+import { readTypeNode } from "./typenodes.ts";
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
