@@ -9,6 +9,8 @@ import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/inde
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
 
 export const PROGRAMS = join(ROOT, "test/programs");
+/** XDP verdicts under the short name older corpus tests use: the declarations module's enum, not a copy. */
+export { XdpAction as XDP } from "../../runtime/index.ts";
 
 export interface Corpus {
   obj: BpfObject;
