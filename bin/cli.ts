@@ -10,6 +10,7 @@ import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
 import { decodeCommand } from "./commands/decode.ts";
+import { disasmCommand } from "./commands/disasm.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     ...xdpCommands(),
     mapCommand(),
     decodeCommand(),
+    disasmCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
