@@ -313,7 +313,11 @@ export class ModuleLowerer {
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
-      if (p.kind === "ctx") return contextArgument(f);
+      if (p.kind === "ctx") {
+        if (lowerExpr(f, a).kind !== "ctx")
+          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        return contextArgument(f);
+      }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
       if (p.kind === "int")
         return p.type.bigEndian
