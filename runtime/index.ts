@@ -65,3 +65,18 @@ export {
   type LinkInfo,
   type XdpMode,
 } from "./link/index.ts";
+export {
+  decodePacket,
+  type DecodedPacket,
+  type DecodeIssue,
+  type DecodeOptions,
+  type Field as DecodedField,
+  type Flow,
+  formatPacket,
+  formatSummary,
+  ISSUES as DECODE_ISSUES,
+  issueCatalog,
+  type Layer as DecodedLayer,
+  summarize,
+  type CaptureSummary,
+} from "./decode/index.ts";
