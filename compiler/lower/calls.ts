@@ -3,38 +3,16 @@
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
-import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import { type FunctionLowerer, swapBytes } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
+import { HELPER } from "./irbuilder.ts";
 import { contextArgument, contextMethod } from "./xdp.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
-
-/** Kernel helper ids (enum bpf_func_id). */
-export const HELPER = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  trace_printk: 6,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  redirect: 23,
-  xdp_adjust_head: 44,
-  redirect_map: 51,
-  tail_call: 12,
-  csum_diff: 28,
-  xdp_adjust_meta: 54,
-  fib_lookup: 69,
-  xdp_adjust_tail: 65,
-  ringbuf_output: 130,
-  ringbuf_reserve: 131,
-  ringbuf_submit: 132,
-  ringbuf_discard: 133,
-} as const;
 
 const U32 = INT_TYPES.u32!,
   U64 = INT_TYPES.u64!,
@@ -79,14 +57,6 @@ function convert(f: FunctionLowerer, call: CallExpression, type: IntT, args: Nod
     return { kind: "int", type: t, v: f.constInt(t, wrapped) };
   }
   return f.toInt(v, t, call);
-}
-
-/** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
-export function helperCall(f: FunctionLowerer, id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
-  const argTypes = args.map((a) => C.LLVMTypeOf(a));
-  const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
-  const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(f.int(64), id, 0), C.LLVMPointerType(fnType, 0));
-  return C.LLVMBuildCall2(f.b, fnType, fnPtr, args, args.length, "");
 }
 
 /** A pointer to `value` for helpers that take keys and values by address. */
@@ -134,7 +104,7 @@ function mapMethod(
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
-      const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
+      const p = f.helperCall(HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
       if (map.inner) return { kind: "map", map: map.inner, p };
       return {
         kind: "ref",
@@ -152,14 +122,14 @@ function mapMethod(
       const value = addressOf(f, args[1]!, map.value);
       const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U64, args[2]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.map_update_elem, i64, [mapPointer(f, map), key, value, flags]);
+      const r = f.helperCall(HELPER.map_update_elem, i64, [mapPointer(f, map), key, value, flags]);
       return { kind: "int", type: I64, v: r };
     }
     case "delete": {
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
-      return { kind: "int", type: I64, v: helperCall(f, HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
+      return { kind: "int", type: I64, v: f.helperCall(HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
     }
     case "redirect": {
       if (map.className !== "DevMap" && map.className !== "CpuMap") break;
@@ -167,7 +137,7 @@ function mapMethod(
       const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
+      const r = f.helperCall(HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "tailCall": {
@@ -178,13 +148,13 @@ function mapMethod(
         throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
       const index = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
       f.at(call);
-      helperCall(f, HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
+      f.helperCall(HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
       return { kind: "void" };
     }
     case "reserve": {
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 0);
-      const p = helperCall(f, HELPER.ringbuf_reserve, f.i8p, [
+      const p = f.helperCall(HELPER.ringbuf_reserve, f.i8p, [
         mapPointer(f, map),
         f.constInt(64, BigInt(sizeOf(map.event))),
         f.constInt(64, 0n),
@@ -200,8 +170,7 @@ function mapMethod(
         throw new CompileError(args[0]!, `${method}() takes an event returned by ${map.name}.reserve()`);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      helperCall(
-        f,
+      f.helperCall(
         method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard,
         C.LLVMVoidTypeInContext(f.m.ctx),
         [ev.p, flags],
@@ -214,7 +183,7 @@ function mapMethod(
       const data = addressOf(f, args[0]!, map.event);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.ringbuf_output, i64, [
+      const r = f.helperCall(HELPER.ringbuf_output, i64, [
         mapPointer(f, map),
         data,
         f.constInt(64, BigInt(sizeOf(map.event))),
@@ -245,26 +214,26 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
   switch (name) {
     case "ktimeGetNs":
       arity(call, args, 0);
-      return { kind: "int", type: U64, v: helperCall(f, HELPER.ktime_get_ns, i64, []) };
+      return { kind: "int", type: U64, v: f.helperCall(HELPER.ktime_get_ns, i64, []) };
     case "getPrandomU32":
       arity(call, args, 0);
       return {
         kind: "int",
         type: U32,
-        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_prandom_u32, i64, []), f.int(32), ""),
+        v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_prandom_u32, i64, []), f.int(32), ""),
       };
     case "getSmpProcessorId":
       arity(call, args, 0);
       return {
         kind: "int",
         type: U32,
-        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_smp_processor_id, i64, []), f.int(32), ""),
+        v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_smp_processor_id, i64, []), f.int(32), ""),
       };
     case "redirect": {
       arity(call, args, 1, 2);
       const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
-      const r = helperCall(f, HELPER.redirect, i64, [ifindex, flags]);
+      const r = f.helperCall(HELPER.redirect, i64, [ifindex, flags]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "htons":
@@ -337,7 +306,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       const [to, toSize] = side(args[1]!);
       const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.csum_diff, i64, [
+      const r = f.helperCall(HELPER.csum_diff, i64, [
         from,
         f.constInt(32, BigInt(fromSize)),
         to,
@@ -357,7 +326,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       }
       const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.fib_lookup, i64, [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
+      const r = f.helperCall(HELPER.fib_lookup, i64, [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
       return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "atomicAdd": {
@@ -397,6 +366,6 @@ function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   }
   const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
   f.at(call);
-  helperCall(f, HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
+  f.helperCall(HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
   return { kind: "void" };
 }
