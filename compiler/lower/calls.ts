@@ -2,14 +2,14 @@
 // own functions. Methods of the XDP context (`ctx.header()`…) are in xdp.ts.
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
-import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { type FunctionLowerer, swapBytes } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
+import { callIntrinsic } from "./intrinsics.ts";
 import { HELPER } from "./irbuilder.ts";
 import { contextArgument, contextMethod } from "./xdp.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
@@ -33,7 +33,7 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(callee); // its declaration was reported
   const entity = f.m.decls.entityOf(callee);
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
-  if (entity?.kind === "lang") return langFunction(f, call, entity.name, args);
+  if (entity?.kind === "lang") return callIntrinsic(f, call, entity.name, args);
   if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
   throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
 }
@@ -207,165 +207,4 @@ function mapMethods(map: MapInfo): string {
     default:
       return "maps have lookup, update and delete";
   }
-}
-
-function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
-  const i64 = f.int(64);
-  switch (name) {
-    case "ktimeGetNs":
-      arity(call, args, 0);
-      return { kind: "int", type: U64, v: f.helperCall(HELPER.ktime_get_ns, i64, []) };
-    case "getPrandomU32":
-      arity(call, args, 0);
-      return {
-        kind: "int",
-        type: U32,
-        v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_prandom_u32, i64, []), f.int(32), ""),
-      };
-    case "getSmpProcessorId":
-      arity(call, args, 0);
-      return {
-        kind: "int",
-        type: U32,
-        v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_smp_processor_id, i64, []), f.int(32), ""),
-      };
-    case "redirect": {
-      arity(call, args, 1, 2);
-      const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
-      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
-      const r = f.helperCall(HELPER.redirect, i64, [ifindex, flags]);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "htons":
-    case "ntohs":
-    case "htonl":
-    case "ntohl": {
-      arity(call, args, 1);
-      const t = name.endsWith("s") ? INT_TYPES.u16! : U32;
-      const v = lowerValue(f, args[0]!);
-      if (v.kind === "const")
-        return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
-      return { kind: "int", type: t, v: f.toRaw(v, t, args[0]!) };
-    }
-    case "csumReplace4":
-    case "csumReplace2": {
-      // On the raw (network-order) words: the one's-complement sum of byte-swapped words is the
-      // byte-swapped sum, so the result is the new checksum as it sits in the packet.
-      arity(call, args, 3);
-      const U16 = INT_TYPES.u16!;
-      const wide = name === "csumReplace4" ? U32 : U16;
-      const check = f.toRaw(lowerValue(f, args[0]!), U16, args[0]!);
-      const from = f.toRaw(lowerValue(f, args[1]!), wide, args[1]!);
-      const to = f.toRaw(lowerValue(f, args[2]!), wide, args[2]!);
-      f.at(call);
-      const B = f.b,
-        i32 = f.int(32);
-      const word = (v: ValueRef, shift: number) => {
-        const x = C.LLVMBuildZExt(B, v, i32, "");
-        return C.LLVMBuildAnd(
-          B,
-          shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x,
-          f.constInt(32, 0xffffn),
-          "",
-        );
-      };
-      const not = (v: ValueRef) => C.LLVMBuildNot(B, v, "");
-      let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
-      sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
-      if (wide === U32) {
-        sum = C.LLVMBuildAdd(B, sum, word(not(from), 16), "");
-        sum = C.LLVMBuildAdd(B, sum, word(to, 16), "");
-      }
-      for (let i = 0; i < 2; i++)
-        sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
-      const result = C.LLVMBuildTrunc(B, not(sum), f.int(16), "csum");
-      return { kind: "int", type: U16, v: result, swapped: true };
-    }
-    case "printk":
-      return printk(f, call, args);
-    case "csumDiff": {
-      arity(call, args, 2, 3);
-      const side = (a: Node): [ValueRef, number] => {
-        const v = lowerExpr(f, a);
-        if (v.kind === "null") return [f.nullPtr(), 0];
-        if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
-          throw new CompileError(
-            a,
-            `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`,
-          );
-        }
-        const size = sizeOf(v.type);
-        if (size % 4 !== 0 || size > 512)
-          throw new CompileError(
-            a,
-            `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`,
-          );
-        return [f.pointerOrNull(v), size];
-      };
-      const [from, fromSize] = side(args[0]!);
-      const [to, toSize] = side(args[1]!);
-      const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
-      f.at(call);
-      const r = f.helperCall(HELPER.csum_diff, i64, [
-        from,
-        f.constInt(32, BigInt(fromSize)),
-        to,
-        f.constInt(32, BigInt(toSize)),
-        seed,
-      ]);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "fibLookup": {
-      arity(call, args, 2, 3);
-      const ctx = lowerExpr(f, args[0]!);
-      if (ctx.kind !== "ctx")
-        throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
-      const params = lowerExpr(f, args[1]!);
-      if (params.kind !== "ref" || params.type.kind !== "struct" || params.type.size !== 64) {
-        throw new CompileError(args[1]!, "fibLookup() takes a Value<typeof FibParams> (64 bytes, from tsbpf/net)");
-      }
-      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
-      f.at(call);
-      const r = f.helperCall(HELPER.fib_lookup, i64, [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
-      return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "atomicAdd": {
-      arity(call, args, 2);
-      const target = lowerExpr(f, args[0]!);
-      if (target.kind !== "ref" || target.type.kind !== "int" || target.type.bits < 32 || target.type.bigEndian) {
-        throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
-      }
-      const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      f.at(call);
-      C.LLVMBuildAtomicRMW(
-        f.b,
-        AtomicRMWBinOp.Add,
-        f.typedPointer(target.p, target.type.bits),
-        delta,
-        AtomicOrdering.SequentiallyConsistent,
-        0,
-      );
-      return { kind: "void" };
-    }
-  }
-  throw new CompileError(call, `'${name}' cannot be called in a BPF program`);
-}
-
-/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
-function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
-  if (args.length < 1 || args.length > 4) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
-  const fmtNode = stripParens(args[0]!);
-  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
-    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
-  }
-  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
-  const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
-  const slot = f.alloca(type, "fmt");
-  for (let i = 0; i < text.length; i++) {
-    C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
-  }
-  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
-  f.at(call);
-  f.helperCall(HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
-  return { kind: "void" };
 }
