@@ -5,7 +5,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } f
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
-import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
@@ -69,12 +69,11 @@ export class ModuleLowerer {
     this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
-  private guard(fn: () => void) {
+  private guard(statement: Node, fn: () => void) {
     try {
       fn();
     } catch (e) {
-      if (e instanceof CompileError) this.report(e);
-      else throw e;
+      this.report(e instanceof CompileError ? e : internalError(statement, e));
     }
   }
 
@@ -83,7 +82,7 @@ export class ModuleLowerer {
     let programs = 0;
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
-      this.guard(() => {
+      this.guard(statement, () => {
         if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
@@ -288,7 +287,7 @@ export class ModuleLowerer {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
       // Expression body: `(ctx) => XdpAction.PASS`.
-      this.guard(() => {
+      this.guard(body, () => {
         const v = f.rvalue(lowerExpr(f, body), body);
         f.at(body);
         if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);

@@ -2,7 +2,7 @@
 import type { Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
-import { AlreadyReported, CompileError } from "../diagnostics.ts";
+import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
@@ -18,8 +18,8 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
   try {
     f.at(s);
     lowerStatementOrThrow(f, s);
-  } catch (e) {
-    if (!(e instanceof CompileError)) throw e;
+  } catch (thrown) {
+    const e = thrown instanceof CompileError ? thrown : internalError(s, thrown);
     if (!(e instanceof AlreadyReported)) f.m.report(e);
     if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) f.poisoned.add(d.compilerNode);
     // The block may be left half-built: continue in a fresh one.

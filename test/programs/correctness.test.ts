@@ -62,3 +62,11 @@ describe("mixed_logic", () => {
     expect(results(c(), "mixed_logic", [5, 7, 0, 0], 7)).toEqual([1n, 1n, 1n, 0n, 0n, 0n, 1n]);
   });
 });
+
+describe("numeric_separators", () => {
+  const c = corpus("numeric_separators");
+  it("reads number and bigint literals with separators", () => {
+    expectLoaded(c(), "numeric_separators");
+    expect(results(c(), "numeric_separators", [3, 0], 3)).toEqual([3_000_000_000n, 0xffffffffn, 0x1_0000_000an]);
+  });
+});
