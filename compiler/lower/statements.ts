@@ -3,7 +3,7 @@ import type { Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
-import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
+import { alignOf, arithmeticType, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr } from "./expressions.ts";
@@ -221,6 +221,8 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   }
   // A variable declared be16/be32/be64 keeps its value in network byte order (it is still a
   // host-order number to the program): copying packet fields through it costs no swaps.
+  // An unannotated `let` is a `number` as in TypeScript: it takes its value's type widened as
+  // in arithmetic (`let v = x.a` from a u8 field is a u32 that does not wrap at 8 bits).
   const type: IntT | typeof BOOL =
     declared?.kind === "int"
       ? declared
@@ -229,7 +231,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         : value!.kind === "bool"
           ? BOOL
           : value!.kind === "int"
-            ? value!.type
+            ? isConst
+              ? value!.type
+              : arithmeticType(value!.type, value!.type)
             : f.defaultType(value as Extract<Val, { kind: "const" }>);
   if (isConst && value) {
     const v: Val =
