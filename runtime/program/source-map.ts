@@ -28,8 +28,8 @@ export function failingInstruction(log: string): number | undefined {
 
 /**
  * Where the verifier was when it stopped: the line of the failing instruction, or, when that
- * one has no line (line 0: code LLVM shares between lines), of the last instruction before it
- * in the log that has one.
+ * one has no line (line 0: code LLVM shares between lines), the line (column 0: no column) of
+ * the last instruction before it in the log that has one.
  */
 export function stoppedAt(log: string, lineInfo: readonly LineInfo[]): SourceLocation | undefined {
   const lines = log.split("\n");
@@ -39,7 +39,7 @@ export function stoppedAt(log: string, lineInfo: readonly LineInfo[]): SourceLoc
     if (!m) continue;
     const loc = sourceLocationOf(Number(m[1]), lineInfo);
     first ??= loc;
-    if (loc && loc.line > 0) return loc;
+    if (loc && loc.line > 0) return loc === first ? loc : { ...loc, col: 0 }; // the line, not a column in it
   }
   return first;
 }
