@@ -31,18 +31,19 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadObject, type BpfObject, type Program } from "../runtime/index.ts";
+import { loadObject, XdpAction, type BpfObject, type Program } from "../runtime/index.ts";
 import { objectInfo } from "../runtime/sys/index.ts";
-import { buildTable, type MaglevBackend } from "../lb/maglev.ts";
+import { MAGLEV_M as M } from "../lb/lb.ts";
+import { buildTable } from "../lb/maglev.ts";
 import { flowHash } from "../lb/flowhash.ts";
+import { MAGLEV_BACKEND_COUNTS, timeMaglevBuild } from "./maglev.ts";
 import * as P from "./packets.ts";
+import { mean, median } from "./stats.ts";
 import { Tracer, type TraceCounts, type TraceMap } from "./trace.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
-const M = 65537;
-const XDP_PASS = 2,
-  XDP_TX = 3;
-const ACTION: Record<number, string> = { 0: "ABORTED", 1: "DROP", 2: "PASS", 3: "TX", 4: "REDIRECT" };
+const XDP_PASS = XdpAction.PASS,
+  XDP_TX = XdpAction.TX;
 
 export interface BenchOptions {
   /** Interleaved samples per repeated path and implementation. */
@@ -230,16 +231,6 @@ function rotate<T>(xs: T[], k: number): T[] {
   return [...xs.slice(i), ...xs.slice(0, i)];
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
 // ---- the run
 
 export async function runBench(options: BenchOptions, command = "npm run bench"): Promise<BenchResult> {
@@ -342,9 +333,9 @@ async function measure(
       for (const impl of IMPLS) {
         const res = tracers[impl].run(P.frame(spec), traceMaps(table0()));
         check(
-          `${impl} ${name}: interpreted run gives ${ACTION[retval]} and the expected bytes`,
+          `${impl} ${name}: interpreted run gives ${XdpAction[retval]} and the expected bytes`,
           res.retval === retval && P.equalBytes(res.data, want),
-          `retval ${ACTION[res.retval] ?? res.retval}, out ${P.hex(res.data)}`,
+          `retval ${XdpAction[res.retval] ?? res.retval}, out ${P.hex(res.data)}`,
         );
         out[impl] = res.counts;
       }
@@ -468,7 +459,7 @@ async function measure(
         check(
           `${impl.name} ${path.name}: ${what}`,
           false,
-          `retval ${ACTION[r.retval] ?? r.retval} (want ${ACTION[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`,
+          `retval ${XdpAction[r.retval] ?? r.retval} (want ${XdpAction[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`,
         );
         throw new Error(`${impl.name} ${path.name}: took another path (${what}); see checks`);
       }
@@ -479,7 +470,7 @@ async function measure(
       const input = P.frame(path.spec);
       for (const impl of impls) {
         runChecked(impl, path, input, 1, "repeat 1");
-        check(`${impl.name} ${path.name}: repeat 1 gives ${ACTION[path.retval]} and the expected bytes`, true);
+        check(`${impl.name} ${path.name}: repeat 1 gives ${XdpAction[path.retval]} and the expected bytes`, true);
         runChecked(impl, path, input, options.repeat, `repeat ${options.repeat}`);
         check(`${impl.name} ${path.name}: repeat ${options.repeat} gives the same`, true);
       }
@@ -606,26 +597,14 @@ async function measure(
     floorLoaded.close();
   }
 
-  // -- Maglev (the same measurement as bench/maglev.ts)
+  // -- Maglev (bench/maglev.ts)
   log("maglev …");
-  for (const n of [10, 100, 1000]) {
-    const bs: MaglevBackend[] = Array.from({ length: n }, (_, i) => ({
-      id: i,
-      key: `10.0.${i >> 8}.${i & 255}`,
-      weight: 1,
-    }));
-    for (let i = 0; i < 3; i++) buildTable(bs);
-    const t: number[] = [];
-    for (let i = 0; i < options.maglevRuns; i++) {
-      const t0 = performance.now();
-      buildTable(bs);
-      t.push(performance.now() - t0);
-    }
+  for (const n of MAGLEV_BACKEND_COUNTS) {
     rows.push({
       group: "maglev",
-      name: `Maglev table build, ${n} backends (M = 65537)`,
+      name: `Maglev table build, ${n} backends (M = ${M})`,
       unit: "ms",
-      ts: median(t),
+      ts: median(timeMaglevBuild(n, options.maglevRuns)),
       ...(n === 1000 ? { target: { kind: "abs" as const, max: 20, label: "≤ 20 ms" } } : {}),
     });
   }

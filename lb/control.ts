@@ -3,8 +3,16 @@
 // the runtime, typed by the same declarations lb/lb.ts compiles from.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { BpfMap, loadObject, inNetns, type BpfObject, type XdpLink, type XdpMode } from "../runtime/index.ts";
-import { TypedMap, type MapDescriptor } from "../runtime/maps/typed.ts";
+import {
+  BpfMap,
+  loadObject,
+  inNetns,
+  TypedMap,
+  type BpfObject,
+  type MapDescriptor,
+  type XdpLink,
+  type XdpMode,
+} from "../runtime/index.ts";
 import * as abi from "./lb.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";

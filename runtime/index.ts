@@ -80,3 +80,16 @@ export {
   summarize,
   type CaptureSummary,
 } from "./decode/index.ts";
+export {
+  annotateIr,
+  disassemble,
+  formatInstruction,
+  formatListing,
+  helperName,
+  type Listing,
+  type ListingLine,
+  type ProgramCode,
+  programCodeOf,
+  readInstruction,
+  xlatedCode,
+} from "./disasm/index.ts";
