@@ -11,6 +11,7 @@ import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
+import { benchCommand } from "./commands/bench.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     mapCommand(),
     decodeCommand(),
     disasmCommand(),
+    benchCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
