@@ -4,7 +4,7 @@
 // with the installed bin, load the object from plain node (runtime and compiler exports), then
 // `tsbpf init` a project and run its `npm install && npm test`. npm installs only from the
 // registry (npm's cache makes repeated runs quick) and the tarball.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
