@@ -10,6 +10,7 @@ import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
+import { decodeCommand } from "./commands/decode.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     ...progCommands(),
     ...xdpCommands(),
     mapCommand(),
+    decodeCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
