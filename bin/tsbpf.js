@@ -6,6 +6,15 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 
+// A reader that stopped reading (`tsbpf map dump … | head -1`) ends the command quietly, as a
+// closed pipe ends a C tool; Node would otherwise die of an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const require = createRequire(import.meta.url);
 const { saveCodeCache } = require("../compiler/frontend/code-cache.cjs");
 const source = new URL("./cli.ts", import.meta.url);
