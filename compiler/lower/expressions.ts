@@ -281,11 +281,12 @@ function lowerBinary(
   if (op === SyntaxKind.QuestionQuestionToken)
     throw new CompileError(expr, "`??` is not supported; test for null with an if");
   if (op === SyntaxKind.CommaToken) throw new CompileError(expr, "the comma operator is not supported");
-  // Compared with null, a reference to a scalar (a map value) is tested, not loaded.
-  const rawA = lowerExpr(f, left),
-    rawB = lowerExpr(f, right);
-  const withNull = rawA.kind === "null" || rawB.kind === "null";
+  // Compared with null, a reference to a scalar (a map value) is tested, not loaded. Otherwise
+  // the left operand is read before the right one runs, which may assign to it (`v + (v = 5)`).
+  const rawA = lowerExpr(f, left);
+  const withNull = rawA.kind === "null" || stripParens(right).getKind() === SyntaxKind.NullKeyword;
   const a = withNull ? rawA : f.rvalue(rawA, left);
+  const rawB = lowerExpr(f, right);
   const b = withNull ? rawB : f.rvalue(rawB, right);
   f.at(expr);
   const cmp = comparison(f, op, a, b, expr);
