@@ -411,7 +411,7 @@ export function formatAttachment(a: XdpAttachment): string {
       ? a.ifname
       : a.netns === "?"
         ? `${a.ifname} in another network namespace`
-        : `${a.ifname} in netns ${a.netns}`;
+        : `${a.ifname} in ${a.netns}`;
   return `xdp ${where}${a.mode !== "unknown" ? ` ${a.mode}` : ""}${a.link_id !== undefined ? ` (link ${a.link_id})` : ""}`;
 }
 

@@ -77,8 +77,8 @@ export function locateXdp(progId: number, ifindex: number, here: XdpDevice[] = x
   return undefined;
 }
 
-/** `eth0`, `eth0 in netns lb`, or `ifindex 3 in another network namespace`. */
+/** `eth0`, `eth0 in lb` (a named namespace), or `ifindex 3 in another network namespace`. */
 export function describeLocation(ifindex: number, where: XdpLocation | undefined): string {
   if (!where) return `ifindex ${ifindex} in another network namespace`;
-  return where.netns ? `${where.ifname} in netns ${where.netns}` : where.ifname;
+  return where.netns ? `${where.ifname} in ${where.netns}` : where.ifname;
 }

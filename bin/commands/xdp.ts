@@ -286,7 +286,7 @@ export function detachCommand(): Command {
           const link = XdpLink.fromPinned(opts.pin);
           const info = linkInfo(link.fd);
           const where = opts.dev
-            ? `${opts.dev}${opts.netns ? ` in netns ${opts.netns}` : ""}`
+            ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}`
             : describeLocation(info.ifindex, locateXdp(info.progId, info.ifindex));
           if (info.ifindex === 0) {
             // Already detached (e.g. the interface went away): only the pin is left.

@@ -43,10 +43,10 @@ it("names the interface and its namespace in prog list --attached and detach --p
     { ifindex: 1, ifname: "lo", netns: NS, mode: "generic", link_id: expect.any(Number) },
   ]);
   const text = await tsbpf("prog", "list", "--attached");
-  expect(text.stdout).toMatch(new RegExp(`^${mine!.id} .* xdp lo in netns ${NS} generic \\(link \\d+\\)$`, "m"));
+  expect(text.stdout).toMatch(new RegExp(`^${mine!.id} .* xdp lo in ${NS} generic \\(link \\d+\\)$`, "m"));
 
   const detach = await tsbpf("detach", "--pin", linkPin());
   expect(detach.stdout).toMatch(
-    new RegExp(`^detached link \\d+ \\(prog id ${mine!.id}\\) from lo in netns ${NS}; removed ${linkPin()}$`, "m"),
+    new RegExp(`^detached link \\d+ \\(prog id ${mine!.id}\\) from lo in ${NS}; removed ${linkPin()}$`, "m"),
   );
 });
