@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
+import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
@@ -11,9 +11,10 @@ import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
 import { decodeCommand } from "./commands/decode.ts";
+import { disasmCommand } from "./commands/disasm.ts";
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
+/** Exit codes scripts can rely on (defined with the commands that return them). */
+export { EXIT };
 
 function defaultOutput(input: string): string {
   return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
@@ -59,9 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     ...xdpCommands(),
     mapCommand(),
     decodeCommand(),
+    disasmCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
-  program.addCommand(lbCommand());
+  program.addCommand(usageErrorsToMain(lbCommand()));
   program.addHelpText("after", exitCodesHelp());
   try {
     await program.parseAsync(argv);

@@ -13,8 +13,8 @@ import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
 import { ObjectError } from "../../runtime/errors.ts";
 
 /**
- * Exit codes scripts can rely on. 0–4 are the ones bin/cli.ts defines for every command (EXIT there);
- * the runtime commands add 5–9.
+ * Exit codes scripts can rely on: 0–4 for every command (bin/cli.ts re-exports them), 5–9 from
+ * the runtime commands.
  */
 export const EXIT = {
   OK: 0,
