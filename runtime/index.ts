@@ -53,7 +53,15 @@ export {
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
-export { ifNameToIndex, inNetns, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
+export {
+  ifNameToIndex,
+  inNetns,
+  InterfaceError,
+  lockFile,
+  openFdCount,
+  SyscallError,
+  type FileLock,
+} from "./sys/index.ts";
 export {
   attachXdp,
   LinkError,

@@ -1,7 +1,7 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
 import type { Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
@@ -10,7 +10,7 @@ import { lowerExpr } from "./expressions.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral } from "./comparison.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import type { Val } from "./values.ts";
+import type { RefTemplate, Val } from "./values.ts";
 
 /** Lowers a statement; an error in it is reported and lowering goes on with the next one. */
 export function lowerStatement(f: FunctionLowerer, s: Statement): void {
@@ -143,10 +143,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         );
       const slot = f.alloca("ptr", nameNode.getText());
       C.LLVMBuildStore(f.b, v.kind === "ref" ? f.pointerOrNull(v) : f.nullPtr(), slot);
-      const template: Extract<Val, { kind: "ref" }> = {
+      const template: RefTemplate = {
         kind: "ref",
         type: declared,
-        p: null,
         nullable: true,
         align: alignOf(declared),
         packet: v.kind === "ref" && v.packet,
@@ -343,7 +342,9 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");
-  const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
+  const blocks: BasicBlockRef[] = clauses.map((c) =>
+    f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"),
+  );
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
   const sw = C.LLVMBuildSwitch(
     f.b,
