@@ -36,6 +36,12 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     }
     return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(f, expr) };
   }
+  // `a?.b` has no meaning here yet (no undefined value): rejected rather than compiled as `a.b`.
+  if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken)
+    throw new CompileError(
+      expr,
+      "optional chaining (`?.`) is not supported: test for null with an if (`const v = m.lookup(k); if (v === null) …`)",
+    );
   switch (expr.getKind()) {
     case SyntaxKind.NullKeyword:
       return { kind: "null" };

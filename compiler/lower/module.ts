@@ -5,7 +5,7 @@ import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } f
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
-import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
@@ -54,12 +54,11 @@ export class ModuleLowerer extends IRModule {
     this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
-  private guard(fn: () => void) {
+  private guard(statement: Node, fn: () => void) {
     try {
       fn();
     } catch (e) {
-      if (e instanceof CompileError) this.report(e);
-      else throw e;
+      this.report(e instanceof CompileError ? e : internalError(statement, e));
     }
   }
 
@@ -68,7 +67,7 @@ export class ModuleLowerer extends IRModule {
     let programs = 0;
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
-      this.guard(() => {
+      this.guard(statement, () => {
         if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
@@ -242,7 +241,7 @@ export class ModuleLowerer extends IRModule {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
       // Expression body: `(ctx) => XdpAction.PASS`.
-      this.guard(() => {
+      this.guard(body, () => {
         const v = f.rvalue(lowerExpr(f, body), body);
         f.at(body);
         if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);
