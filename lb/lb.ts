@@ -1,5 +1,5 @@
 // The XDP layer-4 load balancer's data plane, in tsbpf's TypeScript subset.
-// Maps and per-packet behaviour: ../shared/LB_ABI.md (the numbered steps below are its
+// Maps and per-packet behaviour: docs/lb-abi.md (the numbered steps below are its
 // steps); flow state layouts: docs/lb-state.md. The control plane (lb/control.ts) imports
 // this module to read and write the same maps with the same declarations.
 import {
