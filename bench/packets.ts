@@ -4,7 +4,7 @@
 // Layouts: /work/shared/LB_ABI.md and docs/lb-state.md.
 
 import { u32 } from "../runtime/lang/types.ts";
-import { Backend, CtKey, RnatValue, VipInfo, VipKey } from "../lb/lb.ts";
+import { Backend, CtKey, CtValue, RnatValue, VipInfo, VipKey } from "../lb/lb.ts";
 
 export const TCP = 6;
 export const UDP = 17;
@@ -117,8 +117,15 @@ export function flowKey(a: number, b: number, pa: number, pb: number, proto: num
   return CtKey.encode({ saddr: a, daddr: b, sport: pa, dport: pb, proto, pad: [0, 0, 0] });
 }
 
-export function rnatValue(vipAddr: number, clientMac: Uint8Array): Uint8Array {
-  return RnatValue.encode({ vipAddr, clientMac: [...clientMac], pad: 0 });
+export function rnatValue(vipAddr: number, clientMac: Uint8Array, backend = 0): Uint8Array {
+  return RnatValue.encode({ vipAddr, clientMac: [...clientMac], backend });
+}
+
+export const CT_ESTABLISHED = 1;
+
+/** conntrack value { backend, backendAddr, seen (ktime ns), state, pad[7] }. */
+export function ctValue(backend: number, backendAddr: number, seen: bigint, state: number): Uint8Array {
+  return CtValue.encode({ backend, backendAddr, seen, state, pad: [0, 0, 0, 0, 0, 0, 0] });
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

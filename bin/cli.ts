@@ -9,8 +9,10 @@ import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
+import { initCommand } from "./commands/init.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
+import { benchCommand } from "./commands/bench.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -54,14 +56,16 @@ export async function main(argv: string[]): Promise<number> {
   for (const command of [
     buildCommand(),
     checkCommand(),
+    initCommand(),
     ...progCommands(),
     ...xdpCommands(),
     mapCommand(),
     decodeCommand(),
     disasmCommand(),
+    benchCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
-  program.addCommand(lbCommand());
+  program.addCommand(usageErrorsToMain(lbCommand()));
   program.addHelpText("after", exitCodesHelp());
   try {
     await program.parseAsync(argv);

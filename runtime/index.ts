@@ -53,7 +53,15 @@ export {
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
-export { ifNameToIndex, inNetns, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
+export {
+  ifNameToIndex,
+  inNetns,
+  InterfaceError,
+  lockFile,
+  openFdCount,
+  SyscallError,
+  type FileLock,
+} from "./sys/index.ts";
 export {
   attachXdp,
   LinkError,
@@ -93,3 +101,5 @@ export {
   readInstruction,
   xlatedCode,
 } from "./disasm/index.ts";
+export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";

@@ -200,23 +200,6 @@ export function toJson(value: unknown, indent?: number): string {
   );
 }
 
-/** Interface names by index, from /sys/class/net (this network namespace). */
-export function interfaceNames(): Map<number, string> {
-  const out = new Map<number, string>();
-  try {
-    for (const name of fs.readdirSync("/sys/class/net")) {
-      try {
-        out.set(Number(fs.readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim()), name);
-      } catch {
-        // vanished meanwhile
-      }
-    }
-  } catch {
-    // no sysfs: indexes only
-  }
-  return out;
-}
-
 /** Table with left-aligned columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));

@@ -368,9 +368,9 @@ export class Declarations {
       if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
         throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
       }
-      return BigInt(expr.getLiteralValue());
+      return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
-    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1));
+    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n
     if (expr.getKind() === SyntaxKind.TrueKeyword) return 1n;
     if (expr.getKind() === SyntaxKind.FalseKeyword) return 0n;
     if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr)) return this.tryConstValue(expr.getExpression());

@@ -2,7 +2,8 @@
 // own functions. Methods of the XDP context (`ctx.header()`…) are in xdp.ts.
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
@@ -81,7 +82,7 @@ function convert(f: FunctionLowerer, call: CallExpression, type: IntT, args: Nod
 }
 
 /** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
-export function helperCall(f: FunctionLowerer, id: number, ret: Ref, args: Ref[]): Ref {
+export function helperCall(f: FunctionLowerer, id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
   const argTypes = args.map((a) => C.LLVMTypeOf(a));
   const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
   const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(f.int(64), id, 0), C.LLVMPointerType(fnType, 0));
@@ -89,7 +90,7 @@ export function helperCall(f: FunctionLowerer, id: number, ret: Ref, args: Ref[]
 }
 
 /** A pointer to `value` for helpers that take keys and values by address. */
-function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
+function addressOf(f: FunctionLowerer, node: Node, type: BType): ValueRef {
   const inner = stripParens(node);
   if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) {
     const v = lowerExpr(f, node, type);
@@ -114,7 +115,7 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
   return slot;
 }
 
-function mapPointerOf(f: FunctionLowerer, map: MapInfo): Ref {
+function mapPointerOf(f: FunctionLowerer, map: MapInfo): ValueRef {
   return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
 }
 
@@ -124,7 +125,7 @@ function mapMethod(
   map: MapInfo,
   method: string,
   args: Node[],
-  inner?: Ref,
+  inner?: ValueRef,
 ): Val {
   const i64 = f.int(64);
   const mapPointer = (ff: FunctionLowerer, m: MapInfo) => inner ?? mapPointerOf(ff, m);
@@ -290,7 +291,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       f.at(call);
       const B = f.b,
         i32 = f.int(32);
-      const word = (v: Ref, shift: number) => {
+      const word = (v: ValueRef, shift: number) => {
         const x = C.LLVMBuildZExt(B, v, i32, "");
         return C.LLVMBuildAnd(
           B,
@@ -299,7 +300,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
           "",
         );
       };
-      const not = (v: Ref) => C.LLVMBuildNot(B, v, "");
+      const not = (v: ValueRef) => C.LLVMBuildNot(B, v, "");
       let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
       sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
       if (wide === U32) {
@@ -315,7 +316,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       return printk(f, call, args);
     case "csumDiff": {
       arity(call, args, 2, 3);
-      const side = (a: Node): [Ref, number] => {
+      const side = (a: Node): [ValueRef, number] => {
         const v = lowerExpr(f, a);
         if (v.kind === "null") return [f.nullPtr(), 0];
         if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
@@ -366,10 +367,15 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
         throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
       }
       const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      const ADD = 1,
-        SEQ_CST = 7;
       f.at(call);
-      C.LLVMBuildAtomicRMW(f.b, ADD, f.typedPointer(target.p, target.type.bits), delta, SEQ_CST, 0);
+      C.LLVMBuildAtomicRMW(
+        f.b,
+        AtomicRMWBinOp.Add,
+        f.typedPointer(target.p, target.type.bits),
+        delta,
+        AtomicOrdering.SequentiallyConsistent,
+        0,
+      );
       return { kind: "void" };
     }
   }

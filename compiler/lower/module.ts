@@ -3,9 +3,18 @@
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { Linkage } from "../llvm/enums.ts";
+import {
+  C,
+  type BuilderRef,
+  type ContextRef,
+  type MetadataRef,
+  type ModuleRef,
+  type TypeRef,
+  type ValueRef,
+} from "../llvm/capi.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
-import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
@@ -13,39 +22,31 @@ import { FunctionLowerer } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import type { Memory, Val } from "./values.ts";
+import type { Memory, RefTemplate, Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
-const LINKAGE_EXTERNAL = 0,
-  LINKAGE_INTERNAL = 8;
-
 interface UserFunction {
-  fn: Ref;
-  fnType: Ref;
-  params: (
-    | { kind: "int"; type: IntT }
-    | { kind: "bool" }
-    | { kind: "ref"; val: Extract<Val, { kind: "ref" }> }
-    | { kind: "ctx" }
-  )[];
+  fn: ValueRef;
+  fnType: TypeRef;
+  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
   returns: IntT | { kind: "bool" } | { kind: "void" };
 }
 
 export class ModuleLowerer {
-  readonly ctx: Ref;
-  readonly module: Ref;
+  readonly ctx: ContextRef;
+  readonly module: ModuleRef;
   readonly di: DebugInfo;
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
-  private readonly maps = new Map<string, Ref>();
+  private readonly maps = new Map<string, ValueRef>();
   /** Loads of ctx->data and ctx->data_end (see markPacketPointersInvariant in xdp.ts). */
-  readonly packetPointerLoads: Ref[] = [];
-  private readonly tbaaTags = new Map<Memory, Ref>();
-  private tbaaRoot: Ref | undefined;
+  readonly packetPointerLoads: ValueRef[] = [];
+  private readonly tbaaTags = new Map<Memory, ValueRef>();
+  private tbaaRoot: MetadataRef | undefined;
   private tbaaKind: number | undefined;
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
-  private readonly globals = new Map<string, Ref>();
+  private readonly globals = new Map<string, ValueRef>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
 
@@ -69,12 +70,11 @@ export class ModuleLowerer {
     this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
-  private guard(fn: () => void) {
+  private guard(statement: Node, fn: () => void) {
     try {
       fn();
     } catch (e) {
-      if (e instanceof CompileError) this.report(e);
-      else throw e;
+      this.report(e instanceof CompileError ? e : internalError(statement, e));
     }
   }
 
@@ -83,7 +83,7 @@ export class ModuleLowerer {
     let programs = 0;
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
-      this.guard(() => {
+      this.guard(statement, () => {
         if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
@@ -147,7 +147,7 @@ export class ModuleLowerer {
   }
 
   /** The `.maps` global for a map declaration, created on first use. */
-  mapGlobal(map: MapInfo): Ref {
+  mapGlobal(map: MapInfo): ValueRef {
     let g = this.maps.get(map.name);
     if (g) return g;
     const { type, members } = this.di.mapType(map);
@@ -157,7 +157,7 @@ export class ModuleLowerer {
     C.LLVMSetInitializer(g, C.LLVMConstNull(structType));
     C.LLVMSetSection(g, ".maps");
     C.LLVMSetAlignment(g, 8);
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
@@ -165,7 +165,7 @@ export class ModuleLowerer {
   }
 
   /** The global variable in .rodata/.data/.bss for a declaration, created on first use. */
-  globalVariable(info: GlobalInfo): Ref {
+  globalVariable(info: GlobalInfo): ValueRef {
     let g = this.globals.get(info.name);
     if (g) return g;
     const bytes = Buffer.from(info.bytes);
@@ -175,7 +175,7 @@ export class ModuleLowerer {
     C.LLVMSetSection(g, info.section);
     C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
     // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
     const t = this.di.typeOf(info.type);
     this.di.describeGlobal(
@@ -194,7 +194,7 @@ export class ModuleLowerer {
    * kind of memory): packet, map values and the stack never overlap, so a store to the packet
    * does not make LLVM reload a map value it already has in a register.
    */
-  tagMemory(access: Ref, memory: Memory | undefined): void {
+  tagMemory(access: ValueRef, memory: Memory | undefined): void {
     if (!memory) return;
     let tag = this.tbaaTags.get(memory);
     if (!tag) {
@@ -208,12 +208,12 @@ export class ModuleLowerer {
     C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
   }
 
-  private addFunctionAttribute(fn: Ref, name: string): void {
+  private addFunctionAttribute(fn: ValueRef, name: string): void {
     const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
     C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
   }
 
-  callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
+  callIntrinsic(builder: BuilderRef, name: string, type: TypeRef, args: ValueRef[]): ValueRef {
     const id = C.LLVMLookupIntrinsicID(name, name.length);
     const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
     const fnType = C.LLVMFunctionType(
@@ -242,7 +242,7 @@ export class ModuleLowerer {
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetSection(fn, section);
-    C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.External);
     const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
     const scope = this.di.subprogram(
       fn,
@@ -288,7 +288,7 @@ export class ModuleLowerer {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
       // Expression body: `(ctx) => XdpAction.PASS`.
-      this.guard(() => {
+      this.guard(body, () => {
         const v = f.rvalue(lowerExpr(f, body), body);
         f.at(body);
         if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);
@@ -312,7 +312,11 @@ export class ModuleLowerer {
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
-      if (p.kind === "ctx") return contextArgument(f);
+      if (p.kind === "ctx") {
+        if (lowerExpr(f, a).kind !== "ctx")
+          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        return contextArgument(f);
+      }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
       if (p.kind === "int")
         return p.type.bigEndian
@@ -347,7 +351,6 @@ export class ModuleLowerer {
         val: {
           kind: "ref",
           type: t.type,
-          p: null,
           nullable: t.nullable,
           align: t.type.kind === "struct" ? t.type.align : 1,
           packet: false,
@@ -380,7 +383,7 @@ export class ModuleLowerer {
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
-    C.LLVMSetLinkage(fn, LINKAGE_INTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.Internal);
     this.addFunctionAttribute(fn, "alwaysinline");
     const user: UserFunction = { fn, fnType, params, returns };
     const key = fd.compilerNode;
