@@ -4,9 +4,18 @@ import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { arithmeticType, sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { type FunctionLowerer, LLVMIntEQ, LLVMIntULE, swapBytes } from "./function.ts";
+import {
+  type FunctionLowerer,
+  LLVMIntEQ,
+  LLVMIntSGT,
+  LLVMIntSLT,
+  LLVMIntUGT,
+  LLVMIntULE,
+  LLVMIntULT,
+  swapBytes,
+} from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
@@ -42,11 +51,16 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   const callee = stripParens(call.getExpression());
   const args = call.getArguments();
   if (Node.isPropertyAccessExpression(callee)) {
-    const receiver = lowerExpr(f, callee.getExpression());
     const method = callee.getName();
+    if (f.m.decls.entityOf(callee.getExpression())?.kind === "builtin") return builtinCall(f, call, callee, args);
+    const receiver = lowerExpr(f, callee.getExpression());
     f.at(call);
     if (receiver.kind === "ctx") return contextMethod(f, call, method, args);
     if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args, receiver.p);
+    if (receiver.kind === "type" && method === "zero") {
+      arity(call, args, 0);
+      return zeroValue(f, receiver.type);
+    }
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
   const decl = callee.getSymbol()?.getValueDeclaration();
@@ -56,6 +70,63 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   if (entity?.kind === "lang") return langFunction(f, call, entity.name, args);
   if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
   throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
+}
+
+/** The functions of JavaScript's standard library a program may call: Math.imul, Math.min, Math.max on integers. */
+function builtinCall(f: FunctionLowerer, call: CallExpression, callee: Node & { getText(): string; getName(): string }, args: Node[]): Val {
+  const name = callee.getText();
+  if (name === "Math.imul") {
+    arity(call, args, 2);
+    // Wrap-around multiplication at 32 bits; signed only if both operands are (u32 × u32 is a u32).
+    const a = lowerValue(f, args[0]!),
+      b = lowerValue(f, args[1]!);
+    const signed = [a, b].every((v) => (v.kind === "int" ? v.type.signed : v.kind === "const" && v.value < 0n));
+    const type = signed ? INT_TYPES.i32! : U32;
+    if (a.kind === "const" && b.kind === "const")
+      return { kind: "const", value: BigInt.asIntN(32, a.value * b.value), big: false };
+    const x = f.toInt(a, type, args[0]!).v,
+      y = f.toInt(b, type, args[1]!).v;
+    f.at(call);
+    return { kind: "int", type, v: C.LLVMBuildMul(f.b, x, y, "") };
+  }
+  if (name === "Math.min" || name === "Math.max") {
+    if (args.length === 0) throw new CompileError(call, `${name}() needs at least one argument`);
+    let acc = lowerValue(f, args[0]!);
+    for (const a of args.slice(1)) {
+      const next = lowerValue(f, a);
+      f.at(call);
+      acc = minMax(f, name === "Math.min", acc, next, a);
+    }
+    return acc;
+  }
+  throw new CompileError(
+    callee,
+    `${name} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
+  );
+}
+
+/** The smaller or larger of two integers, compared as the subset compares (signed only if both are). */
+function minMax(f: FunctionLowerer, min: boolean, a: Val, b: Val, node: Node): Val {
+  if (a.kind === "const" && b.kind === "const")
+    return (min ? a.value <= b.value : a.value >= b.value) ? a : b;
+  for (const v of [a, b]) if (v.kind !== "int" && v.kind !== "const") throw new CompileError(node, `expected an integer, got ${describe(v)}`);
+  const ta = a.kind === "int" ? a.type : undefined,
+    tb = b.kind === "int" ? b.type : undefined;
+  const type = ta && tb ? arithmeticType(ta, tb) : arithmeticType((ta ?? tb)!, (ta ?? tb)!);
+  const x = f.toInt(a, type, node).v,
+    y = f.toInt(b, type, node).v;
+  const pred = min ? (type.signed ? LLVMIntSLT : LLVMIntULT) : type.signed ? LLVMIntSGT : LLVMIntUGT;
+  const pick = C.LLVMBuildICmp(f.b, pred, x, y, "");
+  return { kind: "int", type, v: C.LLVMBuildSelect(f.b, pick, x, y, min ? "min" : "max") };
+}
+
+/** A zero-filled value of `type` on the stack: `zero(S)`, `S.zero()`. */
+function zeroValue(f: FunctionLowerer, type: BType): Val {
+  if (type.kind === "int") return { kind: "int", type: valueType(type), v: f.constInt(type, 0n) };
+  if (type.kind === "bool") return { kind: "bool", v: C.LLVMConstInt(f.i1, 0, 0) };
+  const p = f.alloca(type, "zero");
+  f.memset(p, sizeOf(type), 8);
+  return { kind: "ref", type, p, nullable: false, align: 8, packet: false, memory: "stack" };
 }
 
 function arity(call: CallExpression, args: Node[], min: number, max = min) {
@@ -256,6 +327,7 @@ function contextMethod(f: FunctionLowerer, call: CallExpression, method: string,
             : HELPER.xdp_adjust_meta;
       f.at(call);
       const r = helperCall(f, id, f.int(64), [f.m.contextArgument(f), delta]);
+      f.packetMoved({ call, method });
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, r, f.constInt(64, 0n), "") };
     }
   }
@@ -285,7 +357,17 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   if (offset.kind === "const") {
     // A constant offset needs no branch here: the program's own null test becomes the check.
     const { p, present } = inBounds(f.constInt(64, offset.value));
-    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true, memory: "packet" };
+    return {
+      kind: "ref",
+      type,
+      p,
+      present,
+      nullable: true,
+      align: type.align,
+      packet: true,
+      memory: "packet",
+      takenAt: f.packetState(),
+    };
   }
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
   const off = f.toInt(offset, U64, args[1]!).v;
@@ -311,6 +393,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     align: type.align,
     packet: true,
     memory: "packet",
+    takenAt: f.packetState(),
   };
 }
 
@@ -388,6 +471,12 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
     }
     case "printk":
       return printk(f, call, args);
+    case "zero": {
+      arity(call, args, 1);
+      const t = lowerExpr(f, args[0]!);
+      if (t.kind !== "type") throw new CompileError(args[0]!, "zero() takes a type: zero(S), zero(u32), zero(array(u8, 16))");
+      return zeroValue(f, t.type);
+    }
     case "csumDiff": {
       arity(call, args, 2, 3);
       const side = (a: Node): [Ref, number] => {
@@ -451,21 +540,82 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
   throw new CompileError(call, `'${name}' cannot be called in a BPF program`);
 }
 
-/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
+/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. Its conversions are
+ *  checked against the arguments: their number, `%pI4`/`%pI6` take a field of the packet or a map
+ *  value (an address in memory), 64-bit values need `%ll…`. */
 function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
-  if (args.length < 1 || args.length > 4) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
+  if (args.length < 1) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
+  if (args.length > 4) throw new CompileError(call, `printk() takes a format and up to 3 arguments, got ${args.length - 1}`);
   const fmtNode = stripParens(args[0]!);
-  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
-    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
+  let format: string;
+  if (Node.isStringLiteral(fmtNode) || Node.isNoSubstitutionTemplateLiteral(fmtNode)) format = fmtNode.getLiteralText();
+  else {
+    const entity = f.m.decls.entityOf(fmtNode);
+    if (entity?.kind !== "string")
+      throw new CompileError(args[0]!, "printk() needs a string literal (or a module-level string constant) as its format");
+    format = entity.value;
   }
-  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
+  const conversions = printkConversions(format, args[0]!);
+  const given = args.length - 1;
+  if (conversions.length !== given) {
+    const c = conversions.length;
+    throw new CompileError(
+      call,
+      `the format ${JSON.stringify(format)} has ${c} conversion${c === 1 ? "" : "s"} but ${given} argument${given === 1 ? " follows" : "s follow"} it`,
+    );
+  }
+  const values = args.slice(1).map((a, i) => {
+    const conv = conversions[i]!;
+    if (conv.address) {
+      const v = lowerExpr(f, a);
+      if (v.kind !== "ref" || sizeOf(v.type) !== conv.address)
+        throw new CompileError(
+          a,
+          `%${conv.text} prints an IPv${conv.address === 4 ? 4 : 6} address from memory: pass a ${conv.address}-byte field such as ip.saddr, not ${describe(v.kind === "ref" ? f.rvalue(v, a) : v)}`,
+        );
+      return C.LLVMBuildPtrToInt(f.b, f.pointerOrNull(v), f.int(64), "");
+    }
+    const v = lowerValue(f, a);
+    if (v.kind === "int" && v.type.bits === 64 && !conv.long)
+      throw new CompileError(a, `%${conv.text} prints 32 bits but this argument is ${v.type.name}; write %ll${conv.text.slice(-1)}`);
+    return f.toInt(v, U64, a).v;
+  });
+  const text = Buffer.from(format + "\0", "utf8");
   const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
   const slot = f.alloca(type, "fmt");
   for (let i = 0; i < text.length; i++) {
     C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
   }
-  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
   f.at(call);
   helperCall(f, HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
   return { kind: "void" };
+}
+
+/** The conversions of a bpf_trace_printk format, as the kernel reads them (bpf_bprintf_prepare). */
+function printkConversions(format: string, node: Node): { text: string; long: boolean; address?: 4 | 16 }[] {
+  const out: { text: string; long: boolean; address?: 4 | 16 }[] = [];
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== "%") continue;
+    if (format[i + 1] === "%") {
+      i++;
+      continue;
+    }
+    const m = /^(?:[-+ #0]*\d*)(ll|l)?([diuxXc]|p[iI][46]|[pP]?[a-zA-Z]?)/.exec(format.slice(i + 1));
+    const spec = m?.[0] ?? "";
+    const body = (m?.[1] ?? "") + (m?.[2] ?? "");
+    if (/^p[iI][46]$/.test(m?.[2] ?? "")) {
+      out.push({ text: m![2]!, long: true, address: m![2]!.endsWith("4") ? 4 : 16 });
+    } else if (m && /^[diuxXc]$/.test(m[2] ?? "")) {
+      out.push({ text: body, long: !!m[1] });
+    } else if (m?.[2] === "s") {
+      throw new CompileError(node, "%s is not supported: strings are not values in BPF programs; print numbers with %d, %u or %x");
+    } else {
+      throw new CompileError(
+        node,
+        `'%${spec || format[i + 1] || ""}' is not a printk conversion tsbpf supports; use %d %i %u %x %c (with l or ll for 64 bits), %pI4 or %pI6`,
+      );
+    }
+    i += spec.length;
+  }
+  return out;
 }
