@@ -6,7 +6,7 @@ import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
 import { LANG_DIR } from "./project.ts";
-import { readTypeNode } from "../lower/typenodes.ts";
+import { readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */

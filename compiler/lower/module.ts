@@ -12,7 +12,7 @@ import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType,
 import { FunctionLowerer, type Returns } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { readTypeNode } from "../frontend/typenodes.ts";
 import { describe, type Memory, type PacketMove, type Val } from "./values.ts";
 
 const LINKAGE_EXTERNAL = 0,

@@ -6,8 +6,9 @@ import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
-import { fillLiteral, lowerExpr } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { lowerExpr } from "./expressions.ts";
+import { fillLiteral } from "./assignment.ts";
+import { readTypeNode } from "../frontend/typenodes.ts";
 import type { Val } from "./values.ts";
 
 /** Lowers a statement; an error in it is reported and lowering goes on with the next one. */

@@ -1,0 +1,112 @@
+// Comparisons: with null (a reference test), of bools, of constants (folded), of big-endian
+// fields (raw bytes, no swap), and of integers brought to one type.
+import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { C } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { INT_TYPES } from "../types.ts";
+import {
+  type FunctionLowerer,
+  LLVMIntEQ,
+  LLVMIntNE,
+  LLVMIntSGE,
+  LLVMIntSGT,
+  LLVMIntSLE,
+  LLVMIntSLT,
+  LLVMIntUGE,
+  LLVMIntUGT,
+  LLVMIntULE,
+  LLVMIntULT,
+} from "./function.ts";
+import { describe, type Val } from "./values.ts";
+import { commonType } from "./arithmetic.ts";
+
+export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val | undefined {
+  const eq = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
+  const ne = op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken;
+  const ordered = [
+    SyntaxKind.LessThanToken,
+    SyntaxKind.LessThanEqualsToken,
+    SyntaxKind.GreaterThanToken,
+    SyntaxKind.GreaterThanEqualsToken,
+  ].includes(op);
+  if (!eq && !ne && !ordered) return undefined;
+  // References compare with null.
+  if (a.kind === "null" || b.kind === "null") {
+    const ref = a.kind === "null" ? b : a;
+    if (ref.kind === "null") return { kind: "bool", v: C.LLVMConstInt(f.i1, eq ? 1 : 0, 0) };
+    if (!(ref.kind === "ref" || (ref.kind === "map" && ref.p)) || !(eq || ne))
+      throw new CompileError(node, `${describe(ref)} cannot be compared with null`);
+    const present = f.toBool(ref, node);
+    return { kind: "bool", v: eq ? C.LLVMBuildNot(f.b, present, "") : present };
+  }
+  if (a.kind === "bool" || b.kind === "bool") {
+    if (!(eq || ne)) throw new CompileError(node, "booleans can only be compared with === or !==");
+    const x = f.toBool(a, node),
+      y = f.toBool(b, node);
+    return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
+  }
+  if (a.kind === "const" && b.kind === "const") {
+    const r = eq
+      ? a.value === b.value
+      : ne
+        ? a.value !== b.value
+        : op === SyntaxKind.LessThanToken
+          ? a.value < b.value
+          : op === SyntaxKind.LessThanEqualsToken
+            ? a.value <= b.value
+            : op === SyntaxKind.GreaterThanToken
+              ? a.value > b.value
+              : a.value >= b.value;
+    return { kind: "bool", v: C.LLVMConstInt(f.i1, r ? 1 : 0, 0) };
+  }
+  // Equality needs no byte order: compare a big-endian field's raw bytes with the other side swapped.
+  const swappedSide = a.kind === "int" && a.swapped ? a : b.kind === "int" && b.swapped ? b : undefined;
+  if ((eq || ne) && swappedSide) {
+    const other = swappedSide === a ? b : a;
+    const width = swappedSide.type;
+    const fits =
+      other.kind === "const"
+        ? BigInt.asUintN(width.bits, other.value) === other.value
+        : other.kind === "int" && other.type.bits === width.bits && !!other.swapped;
+    if (fits) {
+      const x = f.toRaw(swappedSide, width, node),
+        y = f.toRaw(other, width, node);
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
+    }
+  }
+  let type = commonType(f, a, b, node);
+  // A literal too large for the other operand's type is compared in 64 bits (`u32 < 0x100000000`
+  // is always true, not `< 0`). Negative literals with unsigned operands still take their type.
+  const literal = a.kind === "const" ? a.value : b.kind === "const" ? b.value : undefined;
+  if (
+    literal !== undefined &&
+    type.bits < 64 &&
+    (literal >= 0n || type.signed) &&
+    (type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal)) !== literal
+  ) {
+    type = type.signed ? INT_TYPES.i64! : INT_TYPES.u64!;
+  }
+  const x = f.toInt(a, type, node).v,
+    y = f.toInt(b, type, node).v;
+  const s = type.signed;
+  const pred = eq
+    ? LLVMIntEQ
+    : ne
+      ? LLVMIntNE
+      : op === SyntaxKind.LessThanToken
+        ? s
+          ? LLVMIntSLT
+          : LLVMIntULT
+        : op === SyntaxKind.LessThanEqualsToken
+          ? s
+            ? LLVMIntSLE
+            : LLVMIntULE
+          : op === SyntaxKind.GreaterThanToken
+            ? s
+              ? LLVMIntSGT
+              : LLVMIntUGT
+            : s
+              ? LLVMIntSGE
+              : LLVMIntUGE;
+  return { kind: "bool", v: C.LLVMBuildICmp(f.b, pred, x, y, "") };
+}
