@@ -73,7 +73,12 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
 }
 
 /** The functions of JavaScript's standard library a program may call: Math.imul, Math.min, Math.max on integers. */
-function builtinCall(f: FunctionLowerer, call: CallExpression, callee: Node & { getText(): string; getName(): string }, args: Node[]): Val {
+function builtinCall(
+  f: FunctionLowerer,
+  call: CallExpression,
+  callee: Node & { getText(): string; getName(): string },
+  args: Node[],
+): Val {
   const name = callee.getText();
   if (name === "Math.imul") {
     arity(call, args, 2);
@@ -107,9 +112,9 @@ function builtinCall(f: FunctionLowerer, call: CallExpression, callee: Node & { 
 
 /** The smaller or larger of two integers, compared as the subset compares (signed only if both are). */
 function minMax(f: FunctionLowerer, min: boolean, a: Val, b: Val, node: Node): Val {
-  if (a.kind === "const" && b.kind === "const")
-    return (min ? a.value <= b.value : a.value >= b.value) ? a : b;
-  for (const v of [a, b]) if (v.kind !== "int" && v.kind !== "const") throw new CompileError(node, `expected an integer, got ${describe(v)}`);
+  if (a.kind === "const" && b.kind === "const") return (min ? a.value <= b.value : a.value >= b.value) ? a : b;
+  for (const v of [a, b])
+    if (v.kind !== "int" && v.kind !== "const") throw new CompileError(node, `expected an integer, got ${describe(v)}`);
   const ta = a.kind === "int" ? a.type : undefined,
     tb = b.kind === "int" ? b.type : undefined;
   const type = ta && tb ? arithmeticType(ta, tb) : arithmeticType((ta ?? tb)!, (ta ?? tb)!);
@@ -474,7 +479,8 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
     case "zero": {
       arity(call, args, 1);
       const t = lowerExpr(f, args[0]!);
-      if (t.kind !== "type") throw new CompileError(args[0]!, "zero() takes a type: zero(S), zero(u32), zero(array(u8, 16))");
+      if (t.kind !== "type")
+        throw new CompileError(args[0]!, "zero() takes a type: zero(S), zero(u32), zero(array(u8, 16))");
       return zeroValue(f, t.type);
     }
     case "csumDiff": {
@@ -545,14 +551,18 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
  *  value (an address in memory), 64-bit values need `%ll…`. */
 function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   if (args.length < 1) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
-  if (args.length > 4) throw new CompileError(call, `printk() takes a format and up to 3 arguments, got ${args.length - 1}`);
+  if (args.length > 4)
+    throw new CompileError(call, `printk() takes a format and up to 3 arguments, got ${args.length - 1}`);
   const fmtNode = stripParens(args[0]!);
   let format: string;
   if (Node.isStringLiteral(fmtNode) || Node.isNoSubstitutionTemplateLiteral(fmtNode)) format = fmtNode.getLiteralText();
   else {
     const entity = f.m.decls.entityOf(fmtNode);
     if (entity?.kind !== "string")
-      throw new CompileError(args[0]!, "printk() needs a string literal (or a module-level string constant) as its format");
+      throw new CompileError(
+        args[0]!,
+        "printk() needs a string literal (or a module-level string constant) as its format",
+      );
     format = entity.value;
   }
   const conversions = printkConversions(format, args[0]!);
@@ -577,7 +587,10 @@ function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     }
     const v = lowerValue(f, a);
     if (v.kind === "int" && v.type.bits === 64 && !conv.long)
-      throw new CompileError(a, `%${conv.text} prints 32 bits but this argument is ${v.type.name}; write %ll${conv.text.slice(-1)}`);
+      throw new CompileError(
+        a,
+        `%${conv.text} prints 32 bits but this argument is ${v.type.name}; write %ll${conv.text.slice(-1)}`,
+      );
     return f.toInt(v, U64, a).v;
   });
   const text = Buffer.from(format + "\0", "utf8");
@@ -608,7 +621,10 @@ function printkConversions(format: string, node: Node): { text: string; long: bo
     } else if (m && /^[diuxXc]$/.test(m[2] ?? "")) {
       out.push({ text: body, long: !!m[1] });
     } else if (m?.[2] === "s") {
-      throw new CompileError(node, "%s is not supported: strings are not values in BPF programs; print numbers with %d, %u or %x");
+      throw new CompileError(
+        node,
+        "%s is not supported: strings are not values in BPF programs; print numbers with %d, %u or %x",
+      );
     } else {
       throw new CompileError(
         node,

@@ -117,9 +117,9 @@ export class FunctionLowerer {
 
   /** Throws if `view` (named `name` at `node`) may have been taken before a packet move on the way here. */
   checkView(view: Val, name: string, node: Node) {
-    if (view.kind !== "ref" || !view.packet) return;
+    if (view.kind !== "ref" || !view.packet || !view.takenAt) return;
     for (const move of this.packetMoves) {
-      if (view.takenAt?.has(move)) continue;
+      if (view.takenAt.has(move)) continue;
       const line = move.call.getStartLineNumber();
       const where = move.via ? ` (in '${move.via.name}', called on line ${move.via.call.getStartLineNumber()})` : "";
       throw new CompileError(
@@ -151,7 +151,10 @@ export class FunctionLowerer {
   }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
   startDeadBlock() {
+    // Keeps the packet moves so far: after an error, lowering goes on as if the statement had run.
+    const moves = this.packetMoves;
     this.positionAt(this.block("dead"));
+    this.packetMoves = moves;
   }
 
   at(node: Node) {

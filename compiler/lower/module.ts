@@ -76,6 +76,7 @@ export class ModuleLowerer {
     try {
       fn();
     } catch (e) {
+      if (e instanceof AlreadyReported) return;
       if (e instanceof CompileError) this.report(e);
       else throw e;
     }
@@ -399,7 +400,10 @@ export class ModuleLowerer {
       f.at(expr);
       if (v.kind === "null") {
         if (!r.nullable)
-          throw new CompileError(expr, `this function returns a ${typeName(r.type)}, not null; declare it \`… | null\``);
+          throw new CompileError(
+            expr,
+            `this function returns a ${typeName(r.type)}, not null; declare it \`… | null\``,
+          );
         f.returned.push({ kind: "null" });
         C.LLVMBuildRet(f.b, f.nullPtr());
         return;
@@ -576,7 +580,9 @@ export class ModuleLowerer {
     return user;
   }
 
-  private readParameter(p: Node & { getTypeNode(): TypeNode | undefined; getName(): string }): UserFunction["params"][number] {
+  private readParameter(
+    p: Node & { getTypeNode(): TypeNode | undefined; getName(): string },
+  ): UserFunction["params"][number] {
     const tn = p.getTypeNode();
     if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
     const t = readTypeNode(this.decls, tn);
@@ -603,7 +609,8 @@ export class ModuleLowerer {
     const rtn = fd.getReturnTypeNode();
     if (!rtn) return { kind: "void" };
     const rt = readTypeNode(this.decls, rtn);
-    if (rt.kind === "ctx") throw new CompileError(rtn, "functions cannot return the context; return integers, bools, structs or views");
+    if (rt.kind === "ctx")
+      throw new CompileError(rtn, "functions cannot return the context; return integers, bools, structs or views");
     if (rt.kind === "void") return { kind: "void" };
     if (rt.type.kind === "bool") return { kind: "bool" };
     if (rt.type.kind === "int") return rt.type;

@@ -1,6 +1,7 @@
-// expect: 13:5 - error: 'eth' was taken before ctx.adjustHead() on line 12, which moves the packet; take the header again with ctx.header(Eth, …) after it
-// expect: 21:3 - error: 'ip' was taken before ctx.adjustTail() on line 20, which moves the packet; take the header again with ctx.header(Ipv4, …) after it
-// expect: 23:3 - error: 'eth' was taken before ctx.adjustMeta() on line 6 (in 'shrink', called on line 22), which moves the packet; take the header again with ctx.header(Eth, …) after it
+// expect: 17:5 - error: 'eth' was taken before ctx.adjustHead() on line 16, which moves the packet; take the header again with ctx.header(Eth, …) after it
+// expect: 26:3 - error: 'ip' was taken before ctx.adjustTail() on line 25, which moves the packet; take the header again with ctx.header(Ipv4, …) after it
+// expect: 27:3 - error: 'eth' was taken before ctx.adjustHead() on line 16, which moves the packet; take the header again with ctx.header(Eth, …) after it
+// expect: 32:3 - error: 'again' was taken before ctx.adjustMeta() on line 9 (in 'shrink', called on line 31), which moves the packet; take the header again with ctx.header(Eth, …) after it
 import { xdp, XdpAction, u8, type XdpContext } from "tsbpf";
 import { Eth, Ipv4, ETH_P_8021Q } from "tsbpf/net";
 
@@ -23,7 +24,11 @@ export const p = xdp((ctx) => {
   }
   ctx.adjustTail(-4);
   ip.ttl = 1;
-  shrink(ctx);
   eth.proto = 1;
+  const again = ctx.header(Eth, 0);
+  if (again === null) return XdpAction.DROP;
+  again.proto = 2; // taken after every move so far: valid
+  shrink(ctx);
+  again.proto = 3;
   return XdpAction.PASS;
 });

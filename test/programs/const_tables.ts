@@ -1,7 +1,7 @@
 // Module-level constant arrays as loop bounds (`TABLE.length`) and as `for…of` ranges:
 // blocked ports are dropped, allowed ones counted, and a weighted sum of the address bytes
 // is recorded for each passed packet.
-import { xdp, XdpAction, ArrayMap, u32, type Value } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, u32 } from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 const BLOCKED_PORTS = [23, 2323, 445, 139];

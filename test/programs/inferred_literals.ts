@@ -1,7 +1,7 @@
 // Object literals whose struct type follows from their use, as TypeScript infers it: a key
 // built in a variable without a type annotation and passed to lookup()/update(), a literal
 // passed to a function taking a struct, and one assigned to a struct-typed variable.
-import { xdp, XdpAction, HashMap, struct, u8, u16, u64, be16, be32, type Value } from "tsbpf";
+import { xdp, XdpAction, HashMap, struct, u8, u64, be16, be32, type Value } from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 export const VipKey = struct({ addr: be32, port: be16, proto: u8, pad: u8 });

@@ -1,6 +1,6 @@
 // Math.imul, Math.min and Math.max on integers: a multiplicative hash of the source address,
 // and the TTL and length clamped into ranges. Results go to a map the test reads.
-import { xdp, XdpAction, ArrayMap, struct, u32, i32, type Value } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, struct, u32, i32 } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP } from "tsbpf/net";
 
 export const Results = struct({ hash: u32, ttlFloor: u32, lenCap: u32, signedMin: i32, three: u32 });

@@ -2,7 +2,22 @@
 // C programs factor parsing and backend choice: the returned view keeps its bounds proof, and
 // the caller's `=== null` test is what the verifier needs. A UDP service NAT: the service
 // (daddr, dport, proto) picks a backend, whose address and port replace the destination.
-import { xdp, XdpAction, HashMap, ArrayMap, struct, u8, u16, u32, u64, be16, be32, csumReplace4, type Value, type XdpContext } from "tsbpf";
+import {
+  xdp,
+  XdpAction,
+  HashMap,
+  ArrayMap,
+  struct,
+  u8,
+  u16,
+  u32,
+  u64,
+  be16,
+  be32,
+  csumReplace4,
+  type Value,
+  type XdpContext,
+} from "tsbpf";
 import { Eth, Vlan, Ipv4, Udp, ETH_P_IP, ETH_P_8021Q, IPPROTO_UDP } from "tsbpf/net";
 
 export const Service = struct({ addr: be32, port: be16, proto: u8, pad: u8 });

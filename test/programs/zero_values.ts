@@ -1,7 +1,22 @@
 // Zeroed values and literals that leave out padding: zero(S) and S.zero() give zero-filled
 // locals, and struct literals may omit fields named pad…, which are zero. Each UDP packet is
 // counted under a key built without its padding; a scratch copy of the ports is kept too.
-import { xdp, XdpAction, HashMap, ArrayMap, struct, array, zero, u8, u16, u32, u64, be16, be32, type Value } from "tsbpf";
+import {
+  xdp,
+  XdpAction,
+  HashMap,
+  ArrayMap,
+  struct,
+  array,
+  zero,
+  u8,
+  u16,
+  u32,
+  u64,
+  be16,
+  be32,
+  type Value,
+} from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 export const FlowKey = struct({ saddr: be32, sport: be16, proto: u8, pad: u8, dport: be16, pad2: u16 });
