@@ -9,6 +9,7 @@ import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
+import { decodeCommand } from "./commands/decode.ts";
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
@@ -49,7 +50,14 @@ export async function main(argv: string[]): Promise<number> {
     .description("compile TypeScript to eBPF/XDP and load it into the kernel")
     .exitOverride()
     .showHelpAfterError();
-  for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()])
+  for (const command of [
+    buildCommand(),
+    checkCommand(),
+    ...progCommands(),
+    ...xdpCommands(),
+    mapCommand(),
+    decodeCommand(),
+  ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(lbCommand());
   program.addHelpText("after", exitCodesHelp());

@@ -1,5 +1,15 @@
 /** tsbpf runtime: load BPF ELF objects into the kernel from Node.js. */
-export { BpfObject, loadObject, loadObjectSync, type LoadOptions } from "./object.ts";
+export {
+  BpfObject,
+  loadObject,
+  loadObjectSync,
+  parseObject,
+  type DataSectionSpec,
+  type LoadOptions,
+  type MapSpec,
+  type ObjectSpec,
+  type ProgramSpec,
+} from "./object/index.ts";
 export { ObjectError, TsbpfError } from "./errors.ts";
 export { ElfError, parseElf } from "./elf/index.ts";
 export {
@@ -55,3 +65,18 @@ export {
   type LinkInfo,
   type XdpMode,
 } from "./link/index.ts";
+export {
+  decodePacket,
+  type DecodedPacket,
+  type DecodeIssue,
+  type DecodeOptions,
+  type Field as DecodedField,
+  type Flow,
+  formatPacket,
+  formatSummary,
+  ISSUES as DECODE_ISSUES,
+  issueCatalog,
+  type Layer as DecodedLayer,
+  summarize,
+  type CaptureSummary,
+} from "./decode/index.ts";

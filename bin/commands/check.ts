@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { loadObjectSync } from "../../runtime/object.ts";
+import { loadObjectSync } from "../../runtime/object/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import { compileOrReport } from "./compile.ts";
 

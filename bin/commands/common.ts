@@ -5,7 +5,7 @@ import path from "node:path";
 import { BtfError } from "../../runtime/btf/errors.ts";
 import { ElfError } from "../../runtime/elf/errors.ts";
 import { TsbpfError } from "../../runtime/errors.ts";
-import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object.ts";
+import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object/index.ts";
 import { MapError } from "../../runtime/maps/map.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import type { SourceLocation } from "../../runtime/program/source-map.ts";

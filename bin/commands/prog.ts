@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Command, Option } from "commander";
-import type { BpfObject } from "../../runtime/object.ts";
+import type { BpfObject } from "../../runtime/object/index.ts";
 import type { BpfMap } from "../../runtime/maps/map.ts";
 import { listPrograms, programInfo, type ProgramInfo } from "../../runtime/program/info.ts";
 import { testRun, type TestRunResult } from "../../runtime/program/test-run.ts";
@@ -23,7 +23,7 @@ import {
   table,
   toJson,
 } from "./common.ts";
-import { readPcap } from "./pcap.ts";
+import { readPcap, writePcap } from "./pcap.ts";
 
 // ---------------------------------------------------------------- bpffs helpers
 
@@ -272,7 +272,11 @@ export function runCommand(): Command {
     .argument("<object>", "BPF ELF object (.o), or a program pinned in bpffs (then its maps are the live ones)")
     .option("--prog <name>", "program to run (needed when the object has several)")
     .option("--packet <hex...>", 'input packet(s) as hex ("02 00 00 …", "020000…" or "0x0200…"); repeatable')
-    .option("--pcap <file>", "input packets from a classic libpcap file (Ethernet link type)")
+    .option("--pcap <file>", "input packets from a capture file (pcap or pcapng, Ethernet link type)")
+    .option(
+      "--out <file>",
+      "write the packets the program lets out (every action but DROP/ABORTED/SHOT) to a pcap file",
+    )
     .option("--repeat <n>", "run each packet n times (the duration printed is the average)", "1")
     .option("-j, --json", "machine-readable output")
     .addHelpText(
@@ -283,7 +287,7 @@ export function runCommand(): Command {
       action(
         async (
           file: string,
-          opts: { prog?: string; packet?: string[]; pcap?: string; repeat: string; json?: boolean },
+          opts: { prog?: string; packet?: string[]; pcap?: string; out?: string; repeat: string; json?: boolean },
         ) => {
           if (!opts.packet === !opts.pcap)
             throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
@@ -311,6 +315,13 @@ export function runCommand(): Command {
                 inLength: p.data.length,
                 r: testRun(target.fd, { data: p.data, repeat }, `test run of "${target.name}" on packet ${p.index}`),
               });
+            const written = opts.out
+              ? writeOutput(
+                  opts.out,
+                  target.type,
+                  results.map((x) => x.r),
+                )
+              : undefined;
             if (opts.json) {
               console.log(
                 toJson(
@@ -335,12 +346,31 @@ export function runCommand(): Command {
               );
               console.log(hex(r.data, ""));
             }
+            if (written) console.log(written);
           } finally {
             target.close();
           }
         },
       ),
     );
+}
+
+/** Whether a return value lets the packet out (anything but a drop), for `run --out`. */
+function isDrop(progType: number, retval: number): boolean {
+  if (progType === ProgType.XDP) return retval === XdpAction.DROP || retval === XdpAction.ABORTED;
+  if (progType === ProgType.SCHED_CLS || progType === ProgType.SCHED_ACT) return retval === 2; // TC_ACT_SHOT
+  return false;
+}
+
+/** Write the output packets of a run to a pcap file; the sentence saying what was written. */
+function writeOutput(file: string, progType: number, results: TestRunResult[]): string {
+  const kept = results.filter((r) => !isDrop(progType, r.retval));
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, writePcap(kept.map((r) => r.data)));
+  fs.renameSync(tmp, file); // never a half-written capture
+  const dropped = results.length - kept.length;
+  return `wrote ${file}: ${kept.length} packet${kept.length === 1 ? "" : "s"}${dropped ? ` (${dropped} dropped, not written)` : ""}`;
 }
 
 // ---------------------------------------------------------------- prog list

@@ -7,7 +7,7 @@ import { listXdpLinks } from "../../runtime/link/list.ts";
 import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
-import type { BpfObject } from "../../runtime/object.ts";
+import type { BpfObject } from "../../runtime/object/index.ts";
 import {
   BpfCmd,
   closeFd,

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
-import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
+import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
 import { LANG_DIR } from "./project.ts";
 import { readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
@@ -412,7 +412,8 @@ export class Declarations {
       const a = this.tryConstValue(expr.getLeft());
       const b = this.tryConstValue(expr.getRight());
       if (a === undefined || b === undefined) return undefined;
-      return foldBinary(expr.getOperatorToken().getKind(), a, b);
+      const t = expr.getLeft().getType();
+      return foldBinary(expr.getOperatorToken().getKind(), a, b, t.isBigInt() || t.isBigIntLiteral());
     }
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
@@ -435,9 +436,10 @@ export function stripParens(node: Node): Node {
   return node;
 }
 
-/** A binary operator on constants, with BPF's division by zero (x / 0 = 0, x % 0 = x);
- *  undefined for operators that are not integer arithmetic. */
-export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undefined {
+/** A binary operator on constants, with BPF's division by zero (x / 0 = 0, x % 0 = x) and the
+ *  same shifts as at run time (`big`: the left operand is a bigint); undefined for operators
+ *  that are not integer arithmetic. */
+export function foldBinary(op: SyntaxKind, a: bigint, b: bigint, big: boolean): bigint | undefined {
   switch (op) {
     case SyntaxKind.PlusToken:
       return a + b;
@@ -450,10 +452,9 @@ export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undef
     case SyntaxKind.PercentToken:
       return b === 0n ? a : a % b;
     case SyntaxKind.LessThanLessThanToken:
-      return a << b;
     case SyntaxKind.GreaterThanGreaterThanToken:
     case SyntaxKind.GreaterThanGreaterThanGreaterThanToken:
-      return a >> b;
+      return foldShift(op, a, b, literalType(a, big));
     case SyntaxKind.AmpersandToken:
       return a & b;
     case SyntaxKind.BarToken:
@@ -462,4 +463,14 @@ export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undef
       return a ^ b;
   }
   return undefined;
+}
+
+/** A shift has the type of its left operand (a literal's default type), the count is taken
+ *  modulo that width, and the result wraps at it: `1 << 33` is 2, `-1 >>> 28` is 15. */
+function foldShift(op: SyntaxKind, a: bigint, b: bigint, type: IntT): bigint {
+  const count = b & BigInt(type.bits - 1);
+  const wrap = (v: bigint) => (type.signed ? BigInt.asIntN(type.bits, v) : BigInt.asUintN(type.bits, v));
+  if (op === SyntaxKind.LessThanLessThanToken) return wrap(a << count);
+  if (op === SyntaxKind.GreaterThanGreaterThanToken) return wrap(a) >> count;
+  return BigInt.asUintN(type.bits, a) >> count; // >>> is logical and its result unsigned
 }

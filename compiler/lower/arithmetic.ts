@@ -31,7 +31,7 @@ export function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT
 
 export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val {
   if (a.kind === "const" && b.kind === "const")
-    return { kind: "const", value: foldConst(op, a.value, b.value, node), big: a.big || b.big };
+    return { kind: "const", value: foldConst(op, a, b, node), big: a.big || b.big };
   const shift =
     op === SyntaxKind.LessThanLessThanToken ||
     op === SyntaxKind.GreaterThanGreaterThanToken ||
@@ -86,6 +86,9 @@ export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
           : op === SyntaxKind.GreaterThanGreaterThanToken && type.signed
             ? C.LLVMBuildAShr(B, x, y, "")
             : C.LLVMBuildLShr(B, x, y, "");
+      // `>>>` is a logical shift: its result is unsigned, as in JavaScript (`-1 >>> 0` is 2³²−1).
+      if (op === SyntaxKind.GreaterThanGreaterThanGreaterThanToken)
+        return { kind: "int", type: INT_TYPES[`u${type.bits}`]!, v };
       break;
     }
     case SyntaxKind.AmpersandToken:
@@ -110,8 +113,13 @@ function unsupportedOperator(op: SyntaxKind): string {
   return `operator '${text}' is not supported in BPF programs; use integer arithmetic, comparisons and bit operations`;
 }
 
-function foldConst(op: SyntaxKind, a: bigint, b: bigint, node: Node): bigint {
-  const v = foldBinary(op, a, b);
+function foldConst(
+  op: SyntaxKind,
+  a: Extract<Val, { kind: "const" }>,
+  b: Extract<Val, { kind: "const" }>,
+  node: Node,
+): bigint {
+  const v = foldBinary(op, a.value, b.value, a.big);
   if (v === undefined) throw new CompileError(node, unsupportedOperator(op));
   return v;
 }

@@ -1,23 +1,15 @@
-// Calls: packet views (`ctx.header`), map operations, kernel helpers, integer
-// conversions (`u16(x)`), and the program's own functions.
+// Calls: map operations, kernel helpers, integer conversions (`u16(x)`), and the program's
+// own functions. Methods of the XDP context (`ctx.header()`…) are in xdp.ts.
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { C, type Ref } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { arithmeticType, sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import {
-  type FunctionLowerer,
-  LLVMIntEQ,
-  LLVMIntSGT,
-  LLVMIntSLT,
-  LLVMIntUGT,
-  LLVMIntULE,
-  LLVMIntULT,
-  swapBytes,
-} from "./function.ts";
+import { type FunctionLowerer, LLVMIntSGT, LLVMIntSLT, LLVMIntUGT, LLVMIntULT, swapBytes } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
+import { contextArgument, contextMethod } from "./xdp.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 /** Kernel helper ids (enum bpf_func_id). */
@@ -134,7 +126,7 @@ function zeroValue(f: FunctionLowerer, type: BType): Val {
   return { kind: "ref", type, p, nullable: false, align: 8, packet: false, memory: "stack" };
 }
 
-function arity(call: CallExpression, args: Node[], min: number, max = min) {
+export function arity(call: CallExpression, args: Node[], min: number, max = min) {
   if (args.length < min || args.length > max) {
     throw new CompileError(
       call,
@@ -252,7 +244,7 @@ function mapMethod(
         throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
       const index = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
       f.at(call);
-      helperCall(f, HELPER.tail_call, i64, [f.m.contextArgument(f), mapPointer(f, map), index]);
+      helperCall(f, HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
       return { kind: "void" };
     }
     case "reserve": {
@@ -312,94 +304,6 @@ function mapMethods(map: MapInfo): string {
     default:
       return "maps have lookup, update and delete";
   }
-}
-
-function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
-  switch (method) {
-    case "header":
-      return header(f, call, args);
-    case "adjustHead":
-    case "adjustTail":
-    case "adjustMeta": {
-      arity(call, args, 1);
-      const delta = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
-      f.m.adjustsPacket = true;
-      const id =
-        method === "adjustHead"
-          ? HELPER.xdp_adjust_head
-          : method === "adjustTail"
-            ? HELPER.xdp_adjust_tail
-            : HELPER.xdp_adjust_meta;
-      f.at(call);
-      const r = helperCall(f, id, f.int(64), [f.m.contextArgument(f), delta]);
-      f.packetMoved({ call, method });
-      return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, r, f.constInt(64, 0n), "") };
-    }
-  }
-  throw new CompileError(call, `the XDP context has no method '${method}'`);
-}
-
-/**
- * `ctx.header(View, offset)`: a pointer into the packet if `offset + size` is within it,
- * else null. The check is the shape the verifier tracks: `data + off + size <= data_end`.
- * A computed offset is first bounded (< 4096) so the verifier knows its range.
- */
-function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
-  arity(call, args, 2);
-  const view = lowerExpr(f, args[0]!);
-  if (view.kind !== "type" || view.type.kind !== "struct")
-    throw new CompileError(args[0]!, "ctx.header() takes a struct type as its view, e.g. Eth");
-  const type = view.type;
-  const offset = lowerValue(f, args[1]!);
-  f.at(call);
-  const data = f.m.contextPointer(f, 0);
-  const end = f.m.contextPointer(f, 4);
-  const inBounds = (off: Ref) => {
-    const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
-    const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
-    return { p, present: C.LLVMBuildICmp(f.b, LLVMIntULE, last, end, "") };
-  };
-  if (offset.kind === "const") {
-    // A constant offset needs no branch here: the program's own null test becomes the check.
-    const { p, present } = inBounds(f.constInt(64, offset.value));
-    return {
-      kind: "ref",
-      type,
-      p,
-      present,
-      nullable: true,
-      align: type.align,
-      packet: true,
-      memory: "packet",
-      takenAt: f.packetState(),
-    };
-  }
-  // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
-  const off = f.toInt(offset, U64, args[1]!).v;
-  const from = f.current,
-    check = f.block("hdr.off"),
-    done = f.block("hdr.done");
-  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, done);
-  f.positionAt(check);
-  const { p, present } = inBounds(off);
-  const checkEnd = f.current;
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(done);
-  const pPhi = C.LLVMBuildPhi(f.b, f.i8p, "view");
-  C.LLVMAddIncoming(pPhi, [p, f.nullPtr()], [checkEnd, from], 2);
-  const okPhi = C.LLVMBuildPhi(f.b, f.i1, "present");
-  C.LLVMAddIncoming(okPhi, [present, C.LLVMConstInt(f.i1, 0, 0)], [checkEnd, from], 2);
-  return {
-    kind: "ref",
-    type,
-    p: pPhi,
-    present: okPhi,
-    nullable: true,
-    align: type.align,
-    packet: true,
-    memory: "packet",
-    takenAt: f.packetState(),
-  };
 }
 
 function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
@@ -526,7 +430,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       }
       const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.fib_lookup, i64, [f.m.contextArgument(f), params.p, f.constInt(32, 64n), flags]);
+      const r = helperCall(f, HELPER.fib_lookup, i64, [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
       return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "atomicAdd": {

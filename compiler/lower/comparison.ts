@@ -3,7 +3,7 @@
 import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { INT_TYPES } from "../types.ts";
+import { arithmeticType, INT_TYPES, type IntT } from "../types.ts";
 import {
   type FunctionLowerer,
   LLVMIntEQ,
@@ -75,17 +75,8 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
     }
   }
   let type = commonType(f, a, b, node);
-  // A literal too large for the other operand's type is compared in 64 bits (`u32 < 0x100000000`
-  // is always true, not `< 0`). Negative literals with unsigned operands still take their type.
   const literal = a.kind === "const" ? a.value : b.kind === "const" ? b.value : undefined;
-  if (
-    literal !== undefined &&
-    type.bits < 64 &&
-    (literal >= 0n || type.signed) &&
-    (type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal)) !== literal
-  ) {
-    type = type.signed ? INT_TYPES.i64! : INT_TYPES.u64!;
-  }
+  if (literal !== undefined) type = literalComparisonType(type, literal);
   const x = f.toInt(a, type, node).v,
     y = f.toInt(b, type, node).v;
   const s = type.signed;
@@ -109,4 +100,27 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
               ? LLVMIntSGE
               : LLVMIntUGE;
   return { kind: "bool", v: C.LLVMBuildICmp(f.b, pred, x, y, "") };
+}
+
+/**
+ * The type a comparison with a literal is made in, given the operands' common type: a literal
+ * too large for it is compared in 64 bits (`u32 < 0x100000000` is always true, not `< 0`); a
+ * negative literal against an unsigned operand takes its type, wrapping (`x === -1`).
+ */
+export function literalComparisonType(type: IntT, literal: bigint): IntT {
+  const fits = (type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal)) === literal;
+  if (type.bits < 64 && (literal >= 0n || type.signed) && !fits) return type.signed ? INT_TYPES.i64! : INT_TYPES.u64!;
+  return type;
+}
+
+/**
+ * The value of type `t` for which `x === literal` is true, or undefined if none is: what a
+ * `case literal:` of a `switch (x)` matches, so that switch and === follow one rule.
+ */
+export function equalLiteral(t: IntT, literal: bigint): bigint | undefined {
+  const type = literalComparisonType(arithmeticType(t, t), literal);
+  const wrap = (u: IntT, v: bigint) => (u.signed ? BigInt.asIntN(u.bits, v) : BigInt.asUintN(u.bits, v));
+  const compared = wrap(type, literal); // the literal as the comparison sees it
+  const x = wrap(t, compared); // the only value of t that can extend to it
+  return wrap(type, x) === compared ? x : undefined;
 }

@@ -10,6 +10,7 @@ import { stripParens } from "../frontend/declarations.ts";
 import { type FunctionLowerer, LLVMIntULE } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
+import { contextProperty } from "./xdp.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
 import { arithmetic } from "./arithmetic.ts";
@@ -182,9 +183,6 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   }
 }
 
-/** Offsets of struct xdp_md fields that programs read through the context. */
-const CTX_FIELDS: Record<string, number> = { ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 };
-
 function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression(): Expression; getName(): string }): Val {
   if (f.m.decls.entityOf(expr.getExpression())?.kind === "builtin")
     throw new CompileError(
@@ -193,22 +191,7 @@ function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression():
     );
   const object = lowerExpr(f, expr.getExpression());
   const name = expr.getName();
-  if (object.kind === "ctx") {
-    if (name === "len") {
-      const data = f.m.contextPointer(f, 0);
-      const end = f.m.contextPointer(f, 4);
-      const diff = C.LLVMBuildSub(
-        f.b,
-        C.LLVMBuildPtrToInt(f.b, end, f.int(64), ""),
-        C.LLVMBuildPtrToInt(f.b, data, f.int(64), ""),
-        "len",
-      );
-      return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), "") };
-    }
-    const offset = CTX_FIELDS[name];
-    if (offset === undefined) throw new CompileError(expr, `the XDP context has no property '${name}'`);
-    return { kind: "int", type: INT_TYPES.u32!, v: f.m.contextField(f, offset) };
-  }
+  if (object.kind === "ctx") return contextProperty(f, expr, name);
   if (object.kind === "type" && name === "size")
     return { kind: "const", value: BigInt(sizeOf(object.type)), big: false };
   if (object.kind === "table" && name === "length")
@@ -316,11 +299,12 @@ function lowerBinary(
   if (op === SyntaxKind.QuestionQuestionToken)
     throw new CompileError(expr, "`??` is not supported; test for null with an if");
   if (op === SyntaxKind.CommaToken) throw new CompileError(expr, "the comma operator is not supported");
-  // Compared with null, a reference to a scalar (a map value) is tested, not loaded.
-  const rawA = lowerExpr(f, left),
-    rawB = lowerExpr(f, right);
-  const withNull = rawA.kind === "null" || rawB.kind === "null";
+  // Compared with null, a reference to a scalar (a map value) is tested, not loaded. Otherwise
+  // the left operand is read before the right one runs, which may assign to it (`v + (v = 5)`).
+  const rawA = lowerExpr(f, left);
+  const withNull = rawA.kind === "null" || stripParens(right).getKind() === SyntaxKind.NullKeyword;
   const a = withNull ? rawA : f.rvalue(rawA, left);
+  const rawB = lowerExpr(f, right);
   const b = withNull ? rawB : f.rvalue(rawB, right);
   f.at(expr);
   const cmp = comparison(f, op, a, b, expr);

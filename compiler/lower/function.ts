@@ -3,7 +3,7 @@
 import type { Node } from "ts-morph";
 import { C, type Ref } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, sizeOf, typeName, valueType, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { describe, type Memory, type PacketMove, type PacketState, type Val } from "./values.ts";
 
@@ -353,9 +353,7 @@ export class FunctionLowerer {
 
   /** The default type of an integer constant that meets nothing else: u32, or u64 for bigint literals. */
   defaultType(val: Extract<Val, { kind: "const" }>): IntT {
-    if (val.big) return val.value < 0n ? INT_TYPES.i64! : INT_TYPES.u64!;
-    if (val.value < 0n) return val.value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
-    return val.value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
+    return literalType(val.value, val.big);
   }
 }
 

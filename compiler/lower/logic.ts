@@ -17,6 +17,13 @@ export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, rig
     (t.isUnion() &&
       t.getUnionTypes().every((u) => u.isNumber() || u.isBigInt() || u.isNumberLiteral() || u.isBigIntLiteral()));
   const value = lowerExpr(f, left);
+  // A constant left operand decides at compile time, as it would at run time (`1 || x.a > 3`
+  // is 1, which TypeScript types `1`): the value is the left operand or the right one, and a
+  // right operand that would not run is not compiled.
+  if (value.kind === "const" || (value.kind === "bool" && C.LLVMIsConstant(value.v))) {
+    const truthy = value.kind === "const" ? value.value !== 0n : Number(C.LLVMConstIntGetZExtValue(value.v)) !== 0;
+    return truthy === (op === SyntaxKind.AmpersandAmpersandToken) ? lowerExpr(f, right) : value;
+  }
   if (numeric) return integerShortCircuit(f, op, f.rvalue(value, left), left, right, expr);
   const a = f.toBool(value, left);
   const from = f.current;

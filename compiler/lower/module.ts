@@ -14,6 +14,7 @@ import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import { describe, type Memory, type PacketMove, type Val } from "./values.ts";
+import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
 const LINKAGE_EXTERNAL = 0,
   LINKAGE_INTERNAL = 8;
@@ -41,7 +42,8 @@ export class ModuleLowerer {
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, Ref>();
-  private readonly packetPointerLoads: Ref[] = [];
+  /** Loads of ctx->data and ctx->data_end (see markPacketPointersInvariant in xdp.ts). */
+  readonly packetPointerLoads: Ref[] = [];
   private readonly tbaaTags = new Map<Memory, Ref>();
   private tbaaRoot: Ref | undefined;
   private tbaaKind: number | undefined;
@@ -58,7 +60,6 @@ export class ModuleLowerer {
   }
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
-  private ctxType?: Ref;
 
   constructor(private readonly source: SourceFile) {
     this.ctx = C.LLVMContextCreate();
@@ -121,7 +122,7 @@ export class ModuleLowerer {
       );
     }
     this.emitLicense(license);
-    this.markPacketPointersInvariant();
+    markPacketPointersInvariant(this);
   }
 
   private checkModuleStatement(s: Node) {
@@ -199,38 +200,6 @@ export class ModuleLowerer {
     return g;
   }
 
-  /** The program's first argument (struct xdp_md *), as an i8*. */
-  contextArgument(f: FunctionLowerer): Ref {
-    return f.contextArg;
-  }
-
-  /** Loads a u32 field of struct xdp_md. */
-  contextField(f: FunctionLowerer, offset: number): Ref {
-    const p = f.typedPointer(f.offset(this.contextArgument(f), offset), 32);
-    const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
-    C.LLVMSetAlignment(v, 4);
-    if (offset === 0 || offset === 4) this.packetPointerLoads.push(v);
-    return v;
-  }
-
-  /**
-   * ctx->data and ctx->data_end change only through xdp_adjust_head/tail/meta. In a module
-   * that calls none of them, their loads are marked invariant, so LLVM reuses them across
-   * helper calls and folds a repeated bounds check (`ctx.header()` of the same view twice).
-   */
-  private markPacketPointersInvariant(): void {
-    if (this.adjustsPacket) return;
-    const kind = C.LLVMGetMDKindIDInContext(this.ctx, "invariant.load", 14);
-    const empty = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [], 0));
-    for (const load of this.packetPointerLoads) C.LLVMSetMetadata(load, kind, empty);
-  }
-
-  /** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */
-  contextPointer(f: FunctionLowerer, offset: 0 | 4): Ref {
-    const v = C.LLVMBuildZExt(f.b, this.contextField(f, offset), f.int(64), "");
-    return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
-  }
-
   /**
    * Tells LLVM which memory an access touches (type-based alias analysis with one type per
    * kind of memory): packet, map values and the stack never overlap, so a store to the packet
@@ -267,47 +236,6 @@ export class ModuleLowerer {
     return C.LLVMBuildCall2(builder, fnType, fn, args, args.length, "");
   }
 
-  private xdpMdDebugType(): Ref {
-    if (this.ctxType) return this.ctxType;
-    const u32 = this.di.typeOf(U32);
-    const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
-    const members = names.map((n, i) =>
-      C.LLVMDIBuilderCreateMemberType(
-        this.di.builder,
-        this.di.unit,
-        n,
-        n.length,
-        this.di.file,
-        0,
-        32,
-        32,
-        i * 32,
-        0,
-        u32,
-      ),
-    );
-    const st = C.LLVMDIBuilderCreateStructType(
-      this.di.builder,
-      this.di.unit,
-      "xdp_md",
-      6,
-      this.di.file,
-      0,
-      192,
-      32,
-      0,
-      null,
-      members,
-      members.length,
-      0,
-      null,
-      "",
-      0,
-    );
-    this.ctxType = this.di.pointerTo(st);
-    return this.ctxType;
-  }
-
   private lineOf(node: Node): number {
     return node.getSourceFile().getLineAndColumnAtPos(node.getStart()).line;
   }
@@ -332,7 +260,7 @@ export class ModuleLowerer {
       name,
       this.lineOf(arrow),
       this.di.int,
-      [{ name: ctxName, type: this.xdpMdDebugType() }],
+      [{ name: ctxName, type: xdpMdDebugType(this) }],
       false,
     );
     const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
@@ -438,7 +366,7 @@ export class ModuleLowerer {
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
-      if (p.kind === "ctx") return this.contextArgument(f);
+      if (p.kind === "ctx") return contextArgument(f);
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
       if (p.kind === "int")
         return p.type.bigEndian

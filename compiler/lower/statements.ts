@@ -11,6 +11,7 @@ import { typeFromUses } from "./literal-types.ts";
 import { LLVMIntULT } from "./function.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
+import { equalLiteral } from "./comparison.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { Val } from "./values.ts";
 
@@ -405,12 +406,13 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
     if (Node.isCaseClause(c)) {
       const v = f.m.decls.tryConstValue(c.getExpression());
       if (v === undefined) throw new CompileError(c.getExpression(), "case labels must be constants");
-      // As in JavaScript (===): a label outside the subject's range never matches (`case 256` on
-      // a u8, `case 255` on an i8), and of two equal labels the first wins.
-      const t = subject.type;
-      if ((t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v)) !== v || seen.has(v)) return;
-      seen.add(v);
-      C.LLVMAddCase(sw, f.constInt(t, v), blocks[i]);
+      // A label matches when `subject === label` (docs/language.md): never for a label outside
+      // the subject's range (`case 256` on a u8), `case -1` for a u32 holding 0xffffffff; of two
+      // labels matching the same value the first wins.
+      const match = equalLiteral(subject.type, v);
+      if (match === undefined || seen.has(match)) return;
+      seen.add(match);
+      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]);
     }
   });
   const outer = f.loops[f.loops.length - 1];

@@ -1,10 +1,12 @@
 export {
   assembleProgram,
+  bindReferences,
   listFunctions,
   type AssembledProgram,
   type DataReference,
   type DataResolver,
   type ElfFunction,
+  type ProgramReference,
   type FuncInfo,
   type LineInfo,
 } from "./assemble.ts";
