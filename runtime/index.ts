@@ -53,7 +53,15 @@ export {
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
-export { ifNameToIndex, inNetns, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
+export {
+  ifNameToIndex,
+  inNetns,
+  InterfaceError,
+  lockFile,
+  openFdCount,
+  SyscallError,
+  type FileLock,
+} from "./sys/index.ts";
 export {
   attachXdp,
   LinkError,
@@ -80,3 +88,18 @@ export {
   summarize,
   type CaptureSummary,
 } from "./decode/index.ts";
+export {
+  annotateIr,
+  disassemble,
+  formatInstruction,
+  formatListing,
+  helperName,
+  type Listing,
+  type ListingLine,
+  type ProgramCode,
+  programCodeOf,
+  readInstruction,
+  xlatedCode,
+} from "./disasm/index.ts";
+export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";

@@ -13,8 +13,8 @@ import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
 import { ObjectError } from "../../runtime/errors.ts";
 
 /**
- * Exit codes scripts can rely on. 0–4 are the ones bin/cli.ts defines for every command (EXIT there);
- * the runtime commands add 5–9.
+ * Exit codes scripts can rely on: 0–4 for every command (bin/cli.ts re-exports them), 5–9 from
+ * the runtime commands.
  */
 export const EXIT = {
   OK: 0,
@@ -198,23 +198,6 @@ export function toJson(value: unknown, indent?: number): string {
         : v,
     indent,
   );
-}
-
-/** Interface names by index, from /sys/class/net (this network namespace). */
-export function interfaceNames(): Map<number, string> {
-  const out = new Map<number, string>();
-  try {
-    for (const name of fs.readdirSync("/sys/class/net")) {
-      try {
-        out.set(Number(fs.readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim()), name);
-      } catch {
-        // vanished meanwhile
-      }
-    }
-  } catch {
-    // no sysfs: indexes only
-  }
-  return out;
 }
 
 /** Table with left-aligned columns. */

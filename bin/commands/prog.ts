@@ -1,7 +1,6 @@
 // tsbpf load | run | prog list: loading objects, test runs, and what programs the kernel holds.
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { Command, Option } from "commander";
 import type { BpfObject } from "../../runtime/object/index.ts";
 import type { BpfMap } from "../../runtime/maps/map.ts";
@@ -11,19 +10,9 @@ import { ProgType, progTypeName, XdpAction } from "../../runtime/program/types.t
 import { listXdpLinks } from "../../runtime/link/list.ts";
 import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
 import { mapTypeName } from "../../runtime/maps/types.ts";
-import {
-  action,
-  CliError,
-  EXIT,
-  hex,
-  interfaceNames,
-  loadObjectFile,
-  parseHex,
-  parsePositiveInt,
-  table,
-  toJson,
-} from "./common.ts";
+import { action, CliError, EXIT, hex, loadObjectFile, parseHex, parsePositiveInt, table, toJson } from "./common.ts";
 import { readPcap, writePcap } from "./pcap.ts";
+import { locateXdp, xdpDevices, type XdpMode } from "./xdp-devices.ts";
 
 // ---------------------------------------------------------------- bpffs helpers
 
@@ -242,7 +231,7 @@ interface RunTarget {
   close(): void;
 }
 
-async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
+export async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
   if (isOnBpffs(file)) {
     if (progName) throw new CliError(`--prog is for object files; ${file} is a pinned program`);
     const fd = getPinnedObject(file);
@@ -377,20 +366,24 @@ function writeOutput(file: string, progType: number, results: TestRunResult[]): 
 
 export interface XdpAttachment {
   ifindex: number;
+  /** The interface's name in its network namespace (`ifindex N` when that namespace has no name). */
   ifname: string;
-  mode: "native" | "generic" | "offload" | "unknown";
+  /** Absent: this network namespace; "?" for one `ip netns` does not name. */
+  netns?: string;
+  mode: XdpMode;
   link_id?: number;
 }
 
-const IP_XDP_MODES: Record<number, XdpAttachment["mode"]> = { 1: "native", 2: "generic", 3: "offload" };
-
-/** XDP attachments in this network namespace: BPF links (bpf syscall), plus the mode and netlink attachments from `ip -j link`. */
+/**
+ * XDP attachments: BPF links (bpf syscall), wherever their interface is (xdp-devices.ts), plus
+ * the mode and the netlink attachments of this network namespace from `ip -j link`.
+ */
 export function xdpAttachments(): Map<number, XdpAttachment[]> {
-  const names = interfaceNames();
+  const here = xdpDevices();
   const out = new Map<number, XdpAttachment[]>();
   const add = (progId: number, a: XdpAttachment) => {
     const list = out.get(progId) ?? [];
-    const same = list.find((x) => x.ifindex === a.ifindex);
+    const same = list.find((x) => x.ifindex === a.ifindex && x.netns === a.netns);
     if (same) {
       if (same.mode === "unknown") same.mode = a.mode;
       same.link_id ??= a.link_id;
@@ -398,33 +391,28 @@ export function xdpAttachments(): Map<number, XdpAttachment[]> {
     out.set(progId, list);
   };
   for (const l of listXdpLinks()) {
-    // Links in other network namespaces have ifindexes that mean nothing here.
-    if (!names.has(l.ifindex)) continue;
-    add(l.progId, { ifindex: l.ifindex, ifname: names.get(l.ifindex)!, mode: "unknown", link_id: l.id });
+    const where = locateXdp(l.progId, l.ifindex, here);
+    add(l.progId, {
+      ifindex: l.ifindex,
+      ifname: where?.ifname ?? `ifindex ${l.ifindex}`,
+      ...(where ? (where.netns ? { netns: where.netns } : {}) : { netns: "?" }),
+      mode: where?.mode ?? "unknown",
+      link_id: l.id,
+    });
   }
-  const ipOut = spawnSync("ip", ["-j", "link", "show"], { encoding: "utf8" });
-  if (ipOut.status === 0) {
-    try {
-      for (const dev of JSON.parse(ipOut.stdout) as Array<{
-        ifindex: number;
-        ifname: string;
-        xdp?: { mode: number; prog?: { id: number }; attached?: Array<{ mode: number; prog: { id: number } }> };
-      }>) {
-        const x = dev.xdp;
-        if (!x) continue;
-        const progs = x.attached ?? (x.prog ? [{ mode: x.mode, prog: x.prog }] : []);
-        for (const a of progs)
-          add(a.prog.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: IP_XDP_MODES[a.mode] ?? "unknown" });
-      }
-    } catch {
-      // unexpected ip output: links only
-    }
-  }
+  for (const dev of here)
+    for (const p of dev.progs) add(p.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: p.mode });
   return out;
 }
 
 export function formatAttachment(a: XdpAttachment): string {
-  return `xdp ${a.ifname}${a.mode !== "unknown" ? ` ${a.mode}` : ""}${a.link_id !== undefined ? ` (link ${a.link_id})` : ""}`;
+  const where =
+    a.netns === undefined
+      ? a.ifname
+      : a.netns === "?"
+        ? `${a.ifname} in another network namespace`
+        : `${a.ifname} in ${a.netns}`;
+  return `xdp ${where}${a.mode !== "unknown" ? ` ${a.mode}` : ""}${a.link_id !== undefined ? ` (link ${a.link_id})` : ""}`;
 }
 
 export function progCommand(): Command {
@@ -440,7 +428,7 @@ export function progCommand(): Command {
     .option("-j, --json", "machine-readable output")
     .addHelpText(
       "after",
-      "\nAttachments are XDP ones in this network namespace: through BPF links (with link id)\nor through netlink (ip link set … xdp). Exit codes: 0 ok, 5 no privilege.",
+      "\nAttachments are XDP ones: through BPF links (with link id; an interface in another network\nnamespace is named with it) or through netlink in this namespace (ip link set … xdp).\nExit codes: 0 ok, 5 no privilege.",
     )
     .action(
       action((opts: { type?: string; attached?: boolean; json?: boolean }) => {

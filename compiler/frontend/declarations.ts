@@ -5,24 +5,25 @@ import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
-import { LANG_DIR } from "./project.ts";
+import { MapType } from "../../runtime/lang/maps.ts";
+import { isLangFile, LANG_FILES } from "./project.ts";
 import { readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
-  HashMap: 1,
-  ArrayMap: 2,
-  ProgArray: 3,
-  PerCpuHashMap: 5,
-  PerCpuArrayMap: 6,
-  LruHashMap: 9,
-  LruPerCpuHashMap: 10,
-  ArrayOfMaps: 12,
-  HashOfMaps: 13,
-  DevMap: 14,
-  CpuMap: 16,
-  RingBuf: 27,
+  HashMap: MapType.HASH,
+  ArrayMap: MapType.ARRAY,
+  ProgArray: MapType.PROG_ARRAY,
+  PerCpuHashMap: MapType.PERCPU_HASH,
+  PerCpuArrayMap: MapType.PERCPU_ARRAY,
+  LruHashMap: MapType.LRU_HASH,
+  LruPerCpuHashMap: MapType.LRU_PERCPU_HASH,
+  ArrayOfMaps: MapType.ARRAY_OF_MAPS,
+  HashOfMaps: MapType.HASH_OF_MAPS,
+  DevMap: MapType.DEVMAP,
+  CpuMap: MapType.CPUMAP,
+  RingBuf: MapType.RINGBUF,
 };
 
 export interface MapInfo {
@@ -72,9 +73,7 @@ export function resolveSymbol(symbol: TsSymbol | undefined): TsSymbol | undefine
   return aliased ?? symbol;
 }
 
-export function isLangFile(file: string): boolean {
-  return path.dirname(file) === LANG_DIR;
-}
+export { isLangFile };
 
 /** TypeScript's own declarations of the JavaScript standard library (lib.es5.d.ts …). */
 function isTypeScriptLib(file: string): boolean {
@@ -118,7 +117,7 @@ export class Declarations {
       // net.ts views and constants are ordinary declarations, read like the user's own.
       if (INT_TYPES[name]) return { kind: "type", type: INT_TYPES[name]! };
       if (name === "bool") return { kind: "type", type: BOOL };
-      if (!path.basename(file).startsWith("net")) return { kind: "lang", name };
+      if (LANG_FILES.intrinsic.includes(path.resolve(file))) return { kind: "lang", name };
     }
     if (Node.isFunctionDeclaration(decl)) return { kind: "function", decl };
     if (Node.isVariableDeclaration(decl)) {

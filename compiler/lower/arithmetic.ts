@@ -2,11 +2,12 @@
 // constants fold at compile time.
 import type { ts as TsTypes } from "ts-morph";
 import { type Node, SyntaxKind, ts } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { arithmeticType, INT_TYPES, type IntT } from "../types.ts";
 import { foldBinary } from "../frontend/declarations.ts";
-import { type FunctionLowerer, LLVMIntEQ } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 
 /** The type two operands are brought to before an operation. */
@@ -45,7 +46,7 @@ export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
   const x = f.toInt(a, type, node).v;
   let y = f.toInt(b, type, node).v;
   const B = f.b;
-  let v: Ref;
+  let v: ValueRef;
   switch (op) {
     case SyntaxKind.PlusToken:
       v = C.LLVMBuildAdd(B, x, y, "");
@@ -69,7 +70,7 @@ export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
         break;
       }
       // As in BPF: x / 0 is 0 and x % 0 is x. Avoids undefined behaviour in LLVM.
-      const zero = C.LLVMBuildICmp(B, LLVMIntEQ, y, f.constInt(type, 0n), "");
+      const zero = C.LLVMBuildICmp(B, IntPredicate.EQ, y, f.constInt(type, 0n), "");
       const safe = C.LLVMBuildSelect(B, zero, f.constInt(type, 1n), y, "");
       const q = div ? C.LLVMBuildUDiv(B, x, safe, "") : C.LLVMBuildURem(B, x, safe, "");
       v = C.LLVMBuildSelect(B, zero, div ? f.constInt(type, 0n) : x, q, "");

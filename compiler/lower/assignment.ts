@@ -132,7 +132,7 @@ export function lowerAssignment(
       if (v.kind !== "null" && (v.kind !== "ref" || v.packet || v.type !== local.template.type)) {
         throw new CompileError(
           right,
-          `'${left.getText()}' holds a reference to a ${describe(local.template)} map value; assign a lookup() of the same map type or null`,
+          `'${left.getText()}' holds a reference to a ${describe({ ...local.template, p: local.p })} map value; assign a lookup() of the same map type or null`,
         );
       }
       f.at(expr);

@@ -2,11 +2,12 @@
 // own functions. Methods of the XDP context (`ctx.header()`…) are in xdp.ts.
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { AtomicOrdering, AtomicRMWBinOp, IntPredicate } from "../llvm/enums.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { arithmeticType, sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { type FunctionLowerer, LLVMIntSGT, LLVMIntSLT, LLVMIntUGT, LLVMIntULT, swapBytes } from "./function.ts";
+import { type FunctionLowerer, swapBytes } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
 import { contextArgument, contextMethod } from "./xdp.ts";
@@ -112,7 +113,13 @@ function minMax(f: FunctionLowerer, min: boolean, a: Val, b: Val, node: Node): V
   const type = ta && tb ? arithmeticType(ta, tb) : arithmeticType((ta ?? tb)!, (ta ?? tb)!);
   const x = f.toInt(a, type, node).v,
     y = f.toInt(b, type, node).v;
-  const pred = min ? (type.signed ? LLVMIntSLT : LLVMIntULT) : type.signed ? LLVMIntSGT : LLVMIntUGT;
+  const pred = min
+    ? type.signed
+      ? IntPredicate.SLT
+      : IntPredicate.ULT
+    : type.signed
+      ? IntPredicate.SGT
+      : IntPredicate.UGT;
   const pick = C.LLVMBuildICmp(f.b, pred, x, y, "");
   return { kind: "int", type, v: C.LLVMBuildSelect(f.b, pick, x, y, min ? "min" : "max") };
 }
@@ -148,7 +155,7 @@ function convert(f: FunctionLowerer, call: CallExpression, type: IntT, args: Nod
 }
 
 /** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
-export function helperCall(f: FunctionLowerer, id: number, ret: Ref, args: Ref[]): Ref {
+export function helperCall(f: FunctionLowerer, id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
   const argTypes = args.map((a) => C.LLVMTypeOf(a));
   const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
   const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(f.int(64), id, 0), C.LLVMPointerType(fnType, 0));
@@ -156,7 +163,7 @@ export function helperCall(f: FunctionLowerer, id: number, ret: Ref, args: Ref[]
 }
 
 /** A pointer to `value` for helpers that take keys and values by address. */
-function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
+function addressOf(f: FunctionLowerer, node: Node, type: BType): ValueRef {
   const inner = stripParens(node);
   if (Node.isObjectLiteralExpression(inner) || Node.isArrayLiteralExpression(inner)) {
     const v = lowerExpr(f, node, type);
@@ -181,7 +188,7 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): Ref {
   return slot;
 }
 
-function mapPointerOf(f: FunctionLowerer, map: MapInfo): Ref {
+function mapPointerOf(f: FunctionLowerer, map: MapInfo): ValueRef {
   return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
 }
 
@@ -191,7 +198,7 @@ function mapMethod(
   map: MapInfo,
   method: string,
   args: Node[],
-  inner?: Ref,
+  inner?: ValueRef,
 ): Val {
   const i64 = f.int(64);
   const mapPointer = (ff: FunctionLowerer, m: MapInfo) => inner ?? mapPointerOf(ff, m);
@@ -357,7 +364,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
       f.at(call);
       const B = f.b,
         i32 = f.int(32);
-      const word = (v: Ref, shift: number) => {
+      const word = (v: ValueRef, shift: number) => {
         const x = C.LLVMBuildZExt(B, v, i32, "");
         return C.LLVMBuildAnd(
           B,
@@ -366,7 +373,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
           "",
         );
       };
-      const not = (v: Ref) => C.LLVMBuildNot(B, v, "");
+      const not = (v: ValueRef) => C.LLVMBuildNot(B, v, "");
       let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
       sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
       if (wide === U32) {
@@ -389,7 +396,7 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
     }
     case "csumDiff": {
       arity(call, args, 2, 3);
-      const side = (a: Node): [Ref, number] => {
+      const side = (a: Node): [ValueRef, number] => {
         const v = lowerExpr(f, a);
         if (v.kind === "null") return [f.nullPtr(), 0];
         if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
@@ -440,10 +447,15 @@ function langFunction(f: FunctionLowerer, call: CallExpression, name: string, ar
         throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
       }
       const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      const ADD = 1,
-        SEQ_CST = 7;
       f.at(call);
-      C.LLVMBuildAtomicRMW(f.b, ADD, f.typedPointer(target.p, target.type.bits), delta, SEQ_CST, 0);
+      C.LLVMBuildAtomicRMW(
+        f.b,
+        AtomicRMWBinOp.Add,
+        f.typedPointer(target.p, target.type.bits),
+        delta,
+        AtomicOrdering.SequentiallyConsistent,
+        0,
+      );
       return { kind: "void" };
     }
   }

@@ -1,22 +1,11 @@
 // Comparisons: with null (a reference test), of bools, of constants (folded), of big-endian
 // fields (raw bytes, no swap), and of integers brought to one type.
 import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { IntPredicate } from "../llvm/enums.ts";
 import { C } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { arithmeticType, INT_TYPES, type IntT } from "../types.ts";
-import {
-  type FunctionLowerer,
-  LLVMIntEQ,
-  LLVMIntNE,
-  LLVMIntSGE,
-  LLVMIntSGT,
-  LLVMIntSLE,
-  LLVMIntSLT,
-  LLVMIntUGE,
-  LLVMIntUGT,
-  LLVMIntULE,
-  LLVMIntULT,
-} from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { commonType } from "./arithmetic.ts";
 
@@ -43,7 +32,7 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
     if (!(eq || ne)) throw new CompileError(node, "booleans can only be compared with === or !==");
     const x = f.toBool(a, node),
       y = f.toBool(b, node);
-    return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
+    return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? IntPredicate.EQ : IntPredicate.NE, x, y, "") };
   }
   if (a.kind === "const" && b.kind === "const") {
     const r = eq
@@ -71,7 +60,7 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
     if (fits) {
       const x = f.toRaw(swappedSide, width, node),
         y = f.toRaw(other, width, node);
-      return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? LLVMIntEQ : LLVMIntNE, x, y, "") };
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, eq ? IntPredicate.EQ : IntPredicate.NE, x, y, "") };
     }
   }
   let type = commonType(f, a, b, node);
@@ -81,24 +70,24 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
     y = f.toInt(b, type, node).v;
   const s = type.signed;
   const pred = eq
-    ? LLVMIntEQ
+    ? IntPredicate.EQ
     : ne
-      ? LLVMIntNE
+      ? IntPredicate.NE
       : op === SyntaxKind.LessThanToken
         ? s
-          ? LLVMIntSLT
-          : LLVMIntULT
+          ? IntPredicate.SLT
+          : IntPredicate.ULT
         : op === SyntaxKind.LessThanEqualsToken
           ? s
-            ? LLVMIntSLE
-            : LLVMIntULE
+            ? IntPredicate.SLE
+            : IntPredicate.ULE
           : op === SyntaxKind.GreaterThanToken
             ? s
-              ? LLVMIntSGT
-              : LLVMIntUGT
+              ? IntPredicate.SGT
+              : IntPredicate.UGT
             : s
-              ? LLVMIntSGE
-              : LLVMIntUGE;
+              ? IntPredicate.SGE
+              : IntPredicate.UGE;
   return { kind: "bool", v: C.LLVMBuildICmp(f.b, pred, x, y, "") };
 }
 

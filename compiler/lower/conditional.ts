@@ -1,7 +1,7 @@
 // `c ? a : b`: both arms brought to one representation (reference, bool, network- or
 // host-order integer) and merged by a phi.
 import type { Node } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { valueType, type BType } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
@@ -27,7 +27,7 @@ export function lowerConditional(
   const b = lowerValue(f, expr.getWhenFalse(), expected);
   const bBlock = f.current;
   // Bring both arms to one representation, in their own blocks.
-  let type: Ref, va: Ref, vb: Ref, result: (v: Ref) => Val;
+  let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
   if (a.kind === "ref" || b.kind === "ref" || a.kind === "null" || b.kind === "null") {
     const ref = (a.kind === "ref" ? a : b) as RefVal;
     if (ref.kind !== "ref") throw new CompileError(expr, "both arms are null");

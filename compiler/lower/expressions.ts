@@ -3,11 +3,12 @@
 // (?:), unary.ts and assignment.ts.
 import type { Expression } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { type FunctionLowerer, LLVMIntULE } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
 import { contextProperty } from "./xdp.ts";
@@ -242,7 +243,7 @@ function lowerElementAccess(
   // A computed index is clamped to the last element: the verifier needs a bounded offset.
   const i = f.toInt(index, INT_TYPES.u64!, indexNode).v;
   const last = f.constInt(64, BigInt(object.type.length - 1));
-  const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, i, last, ""), i, last, "idx");
+  const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   return {
     ...object,
@@ -263,7 +264,7 @@ export function tableLookup(
   const done = f.block("table.done");
   const fallback = f.block("table.out");
   const sw = C.LLVMBuildSwitch(f.b, index.v, fallback, table.values.length);
-  const incoming: [Ref, Ref][] = [];
+  const incoming: [ValueRef, BasicBlockRef][] = [];
   table.values.forEach((value, i) => {
     const bb = f.block("table.case");
     C.LLVMAddCase(sw, f.constInt(32, BigInt(i)), bb);

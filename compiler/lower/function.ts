@@ -1,18 +1,19 @@
 // State of lowering one function body: the LLVM function and builder, local variables,
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type BasicBlockRef, type BuilderRef, type MetadataRef, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
-import { describe, type Memory, type PacketMove, type PacketState, type Val } from "./values.ts";
+import { describe, type Memory, type PacketMove, type PacketState, type RefTemplate, type Val } from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
-  | { kind: "slot"; type: IntT | { kind: "bool" }; p: Ref }
+  | { kind: "slot"; type: IntT | { kind: "bool" }; p: ValueRef }
   | { kind: "bound"; val: Val }
   /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
-  | { kind: "pointer"; template: Extract<Val, { kind: "ref" }>; p: Ref };
+  | { kind: "pointer"; template: RefTemplate; p: ValueRef };
 
 /** What a function returns. A struct or array is returned by reference (see ModuleLowerer.returnFrom);
  *  `packet` and `memory` say where the references it returns point, once its body is lowered. */
@@ -25,44 +26,33 @@ export type Returns =
   | { kind: "unknown" };
 
 interface LoopTargets {
-  breakTo: Ref;
-  continueTo: Ref | undefined;
+  breakTo: BasicBlockRef;
+  continueTo: BasicBlockRef | undefined;
 }
 
-export const LLVMIntEQ = 32,
-  LLVMIntNE = 33,
-  LLVMIntUGT = 34,
-  LLVMIntUGE = 35,
-  LLVMIntULT = 36,
-  LLVMIntULE = 37,
-  LLVMIntSGT = 38,
-  LLVMIntSGE = 39,
-  LLVMIntSLT = 40,
-  LLVMIntSLE = 41;
-
 export class FunctionLowerer {
-  readonly b: Ref;
+  readonly b: BuilderRef;
   readonly locals = new Map<unknown, Local>();
   /** Declarations that failed to lower: their uses are not reported again. */
   readonly poisoned = new Set<unknown>();
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
-  contextArg: Ref = null;
+  contextArg: ValueRef | null = null;
   /** In a function returning a struct: the caller's slot that a value on this function's stack is copied to. */
-  sret: Ref = null;
+  sret: ValueRef | null = null;
   /** The values of its `return` statements (for what a returned reference points to). */
   readonly returned: Val[] = [];
   /** The first call in this function that moves the packet, if any. */
   adjusted: PacketMove | undefined;
   /** Packet moves that may have happened on the way to the current block, and at the end of each block left. */
   private packetMoves: PacketState = new Set();
-  private readonly blockMoves = new Map<Ref, PacketState>();
-  private readonly entry: Ref;
+  private readonly blockMoves = new Map<BasicBlockRef, PacketState>();
+  private readonly entry: BasicBlockRef;
 
   constructor(
     readonly m: ModuleLowerer,
-    readonly fn: Ref,
-    readonly scope: Ref,
+    readonly fn: ValueRef,
+    readonly scope: MetadataRef,
     /** The return type of a helper function; i32 for programs. */
     readonly returns: Returns,
   ) {
@@ -77,10 +67,10 @@ export class FunctionLowerer {
 
   // ---- blocks -------------------------------------------------------------------------
 
-  block(name: string): Ref {
+  block(name: string): BasicBlockRef {
     return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name);
   }
-  positionAt(block: Ref) {
+  positionAt(block: BasicBlockRef) {
     const current = this.current;
     if (current === block) return;
     this.blockMoves.set(current, this.packetMoves);
@@ -95,9 +85,9 @@ export class FunctionLowerer {
   // branch to it, so a branch that returns after adjusting leaves the views after it valid.
 
   /** A new block's moves: those of the blocks that branch to it (already built, with their moves). */
-  private movesFromPredecessors(block: Ref): PacketState {
+  private movesFromPredecessors(block: BasicBlockRef): PacketState {
     const moves = new Set<PacketMove>();
-    for (let u: Ref = C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block)); u; u = C.LLVMGetNextUse(u)) {
+    for (let u = C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block)); u; u = C.LLVMGetNextUse(u)) {
       const from = C.LLVMGetInstructionParent(C.LLVMGetUser(u));
       for (const m of this.blockMoves.get(from) ?? (from === this.current ? this.packetMoves : [])) moves.add(m);
     }
@@ -116,7 +106,7 @@ export class FunctionLowerer {
   }
 
   /** Throws if `view` (named `name` at `node`) may have been taken before a packet move on the way here. */
-  checkView(view: Val, name: string, node: Node) {
+  checkView(view: Val | RefTemplate, name: string, node: Node) {
     if (view.kind !== "ref" || !view.packet || !view.takenAt) return;
     for (const move of this.packetMoves) {
       if (view.takenAt.has(move)) continue;
@@ -128,7 +118,7 @@ export class FunctionLowerer {
       );
     }
   }
-  get current(): Ref {
+  get current(): BasicBlockRef {
     return C.LLVMGetInsertBlock(this.b);
   }
   /** True when the current block already ends (after return, break, continue). */
@@ -146,7 +136,7 @@ export class FunctionLowerer {
     if (this.unreachable) C.LLVMBuildUnreachable(this.b);
     else fallback();
   }
-  br(to: Ref) {
+  br(to: BasicBlockRef) {
     if (!this.terminated) C.LLVMBuildBr(this.b, to);
   }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
@@ -166,26 +156,26 @@ export class FunctionLowerer {
 
   // ---- types and constants ------------------------------------------------------------
 
-  int(bits: number): Ref {
+  int(bits: number): TypeRef {
     return C.LLVMIntTypeInContext(this.m.ctx, bits);
   }
-  get i1(): Ref {
+  get i1(): TypeRef {
     return this.int(1);
   }
-  get i8p(): Ref {
+  get i8p(): TypeRef {
     return C.LLVMPointerType(this.int(8), 0);
   }
-  constInt(t: IntT | number, value: bigint): Ref {
+  constInt(t: IntT | number, value: bigint): ValueRef {
     const bits = typeof t === "number" ? t : t.bits;
     const masked = BigInt.asUintN(bits, value);
     return C.LLVMConstInt(this.int(bits), masked, 0);
   }
-  nullPtr(): Ref {
+  nullPtr(): ValueRef {
     return C.LLVMConstPointerNull(this.i8p);
   }
 
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
-  alloca(type: BType | "ptr", name: string): Ref {
+  alloca(type: BType | "ptr", name: string): ValueRef {
     // Named `name.N` so that a slot LLVM could not promote is traced back to its variable.
     name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
@@ -193,7 +183,7 @@ export class FunctionLowerer {
     // (The builder visits the entry block and comes back: not a move between blocks.)
     if (first) C.LLVMPositionBuilderBefore(this.b, first);
     else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
-    let slot: Ref;
+    let slot: ValueRef;
     if (type === "ptr") {
       slot = C.LLVMBuildAlloca(this.b, this.i8p, name);
     } else {
@@ -209,13 +199,13 @@ export class FunctionLowerer {
   // ---- memory -------------------------------------------------------------------------
 
   /** Address of `offset` bytes into `base` (an i8*). */
-  offset(base: Ref, offset: number | Ref): Ref {
+  offset(base: ValueRef, offset: number | ValueRef): ValueRef {
     const idx = typeof offset === "number" ? this.constInt(64, BigInt(offset)) : offset;
     if (typeof offset === "number" && offset === 0) return base;
     return C.LLVMBuildInBoundsGEP2(this.b, this.int(8), base, [idx], 1, "");
   }
 
-  typedPointer(p: Ref, bits: number): Ref {
+  typedPointer(p: ValueRef, bits: number): ValueRef {
     return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
   }
 
@@ -225,7 +215,7 @@ export class FunctionLowerer {
     if (t.kind === "bool") {
       const v = C.LLVMBuildLoad2(this.b, this.int(8), ref.p, "");
       C.LLVMSetAlignment(v, 1);
-      return { kind: "bool", v: C.LLVMBuildICmp(this.b, LLVMIntNE, v, this.constInt(8, 0n), "") };
+      return { kind: "bool", v: C.LLVMBuildICmp(this.b, IntPredicate.NE, v, this.constInt(8, 0n), "") };
     }
     if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
     const ty = this.int(t.bits);
@@ -261,14 +251,14 @@ export class FunctionLowerer {
     this.m.tagMemory(st, ref.memory);
   }
 
-  memcpy(dst: Ref, src: Ref, size: number, align: number) {
+  memcpy(dst: ValueRef, src: ValueRef, size: number, align: number) {
     C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
   }
-  memset(dst: Ref, size: number, align: number) {
+  memset(dst: ValueRef, size: number, align: number) {
     C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
   }
 
-  bswap(v: Ref, bits: number): Ref {
+  bswap(v: ValueRef, bits: number): ValueRef {
     if (bits === 8) return v;
     return this.m.callIntrinsic(this.b, "llvm.bswap", this.int(bits), [v]);
   }
@@ -311,36 +301,36 @@ export class FunctionLowerer {
   }
 
   /** The byte-swapped (network-order) form of a value of `type`: no swap for a value read swapped. */
-  toRaw(val: Val, type: IntT, node: Node): Ref {
+  toRaw(val: Val, type: IntT, node: Node): ValueRef {
     if (val.kind === "int" && val.swapped && val.type.bits === type.bits) return val.v;
     if (val.kind === "const") return this.constInt(type, swapBytes(BigInt.asUintN(type.bits, val.value), type.bits));
     return this.bswap(this.toInt(val, type, node).v, type.bits);
   }
 
   /** The truth of a value: integers are true unless 0, references unless null. */
-  toBool(val: Val, node: Node): Ref {
+  toBool(val: Val, node: Node): ValueRef {
     switch (val.kind) {
       case "bool":
         return val.v;
       case "const":
         return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
       case "int":
-        return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
+        return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
         if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool"))
           return this.toBool(this.load(val, node), node);
-        return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
+        return val.present ?? C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), "");
       case "null":
         return C.LLVMConstInt(this.i1, 0, 0);
       case "map":
-        if (val.p) return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), ""); // falls through
+        if (val.p) return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), ""); // falls through
       default:
         throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
   }
 
   /** The reference as a pointer that is null when absent (for phis and calls). */
-  pointerOrNull(val: Extract<Val, { kind: "ref" }>): Ref {
+  pointerOrNull(val: Extract<Val, { kind: "ref" }>): ValueRef {
     if (!val.present) return val.p;
     return C.LLVMBuildSelect(this.b, val.present, val.p, this.nullPtr(), "");
   }

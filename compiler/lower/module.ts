@@ -3,7 +3,16 @@
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { Linkage } from "../llvm/enums.ts";
+import {
+  C,
+  type BuilderRef,
+  type ContextRef,
+  type MetadataRef,
+  type ModuleRef,
+  type TypeRef,
+  type ValueRef,
+} from "../llvm/capi.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import { AlreadyReported, CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
@@ -13,21 +22,13 @@ import { FunctionLowerer, type Returns } from "./function.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import { describe, type Memory, type PacketMove, type Val } from "./values.ts";
+import { describe, type Memory, type PacketMove, type RefTemplate, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
-const LINKAGE_EXTERNAL = 0,
-  LINKAGE_INTERNAL = 8;
-
 interface UserFunction {
-  fn: Ref;
-  fnType: Ref;
-  params: (
-    | { kind: "int"; type: IntT }
-    | { kind: "bool" }
-    | { kind: "ref"; val: Extract<Val, { kind: "ref" }> }
-    | { kind: "ctx" }
-  )[];
+  fn: ValueRef;
+  fnType: TypeRef;
+  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
   returns: Returns;
   /** Its signature had errors (reported once): calls are not reported again. */
   broken: boolean;
@@ -36,20 +37,20 @@ interface UserFunction {
 }
 
 export class ModuleLowerer {
-  readonly ctx: Ref;
-  readonly module: Ref;
+  readonly ctx: ContextRef;
+  readonly module: ModuleRef;
   readonly di: DebugInfo;
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
-  private readonly maps = new Map<string, Ref>();
+  private readonly maps = new Map<string, ValueRef>();
   /** Loads of ctx->data and ctx->data_end (see markPacketPointersInvariant in xdp.ts). */
-  readonly packetPointerLoads: Ref[] = [];
-  private readonly tbaaTags = new Map<Memory, Ref>();
-  private tbaaRoot: Ref | undefined;
+  readonly packetPointerLoads: ValueRef[] = [];
+  private readonly tbaaTags = new Map<Memory, ValueRef>();
+  private tbaaRoot: MetadataRef | undefined;
   private tbaaKind: number | undefined;
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
-  private readonly globals = new Map<string, Ref>();
+  private readonly globals = new Map<string, ValueRef>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
 
@@ -158,7 +159,7 @@ export class ModuleLowerer {
   }
 
   /** The `.maps` global for a map declaration, created on first use. */
-  mapGlobal(map: MapInfo): Ref {
+  mapGlobal(map: MapInfo): ValueRef {
     let g = this.maps.get(map.name);
     if (g) return g;
     const { type, members } = this.di.mapType(map);
@@ -168,7 +169,7 @@ export class ModuleLowerer {
     C.LLVMSetInitializer(g, C.LLVMConstNull(structType));
     C.LLVMSetSection(g, ".maps");
     C.LLVMSetAlignment(g, 8);
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
@@ -176,7 +177,7 @@ export class ModuleLowerer {
   }
 
   /** The global variable in .rodata/.data/.bss for a declaration, created on first use. */
-  globalVariable(info: GlobalInfo): Ref {
+  globalVariable(info: GlobalInfo): ValueRef {
     let g = this.globals.get(info.name);
     if (g) return g;
     const bytes = Buffer.from(info.bytes);
@@ -186,7 +187,7 @@ export class ModuleLowerer {
     C.LLVMSetSection(g, info.section);
     C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
     // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
     const t = this.di.typeOf(info.type);
     this.di.describeGlobal(
@@ -205,7 +206,7 @@ export class ModuleLowerer {
    * kind of memory): packet, map values and the stack never overlap, so a store to the packet
    * does not make LLVM reload a map value it already has in a register.
    */
-  tagMemory(access: Ref, memory: Memory | undefined): void {
+  tagMemory(access: ValueRef, memory: Memory | undefined): void {
     if (!memory) return;
     let tag = this.tbaaTags.get(memory);
     if (!tag) {
@@ -219,12 +220,12 @@ export class ModuleLowerer {
     C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
   }
 
-  private addFunctionAttribute(fn: Ref, name: string): void {
+  private addFunctionAttribute(fn: ValueRef, name: string): void {
     const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
     C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
   }
 
-  callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
+  callIntrinsic(builder: BuilderRef, name: string, type: TypeRef, args: ValueRef[]): ValueRef {
     const id = C.LLVMLookupIntrinsicID(name, name.length);
     const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
     const fnType = C.LLVMFunctionType(
@@ -253,7 +254,7 @@ export class ModuleLowerer {
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetSection(fn, section);
-    C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.External);
     const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
     const scope = this.di.subprogram(
       fn,
@@ -340,7 +341,7 @@ export class ModuleLowerer {
         throw new CompileError(expr, `expected a ${typeName(r.type)} to return, got ${describe(v)}`);
       f.returned.push(v);
       if (v.memory === "stack") {
-        f.memcpy(f.sret, v.p, sizeOf(r.type), Math.min(8, v.align));
+        f.memcpy(f.sret!, v.p, sizeOf(r.type), Math.min(8, v.align));
         C.LLVMBuildRet(f.b, f.sret);
       } else C.LLVMBuildRet(f.b, f.pointerOrNull(v));
       return;
@@ -366,7 +367,11 @@ export class ModuleLowerer {
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
-      if (p.kind === "ctx") return contextArgument(f);
+      if (p.kind === "ctx") {
+        if (lowerExpr(f, a).kind !== "ctx")
+          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        return contextArgument(f);
+      }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
       if (p.kind === "int")
         return p.type.bigEndian
@@ -443,7 +448,7 @@ export class ModuleLowerer {
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
-    C.LLVMSetLinkage(fn, LINKAGE_INTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.Internal);
     this.addFunctionAttribute(fn, "alwaysinline");
     const user: UserFunction = { fn, fnType, params, returns, broken: failed.size > 0 || returns.kind === "unknown" };
     const key = fd.compilerNode;
@@ -524,7 +529,6 @@ export class ModuleLowerer {
       val: {
         kind: "ref",
         type: t.type,
-        p: null,
         nullable: t.nullable,
         align: t.type.kind === "struct" ? t.type.align : 1,
         packet: false,

@@ -1,19 +1,19 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
 import type { ForOfStatement, Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, tableLookup } from "./expressions.ts";
 import { typeFromUses } from "./literal-types.ts";
-import { LLVMIntULT } from "./function.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral } from "./comparison.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import type { Val } from "./values.ts";
+import type { RefTemplate, Val } from "./values.ts";
 
 /** Lowers a statement; an error in it is reported and lowering goes on with the next one. */
 export function lowerStatement(f: FunctionLowerer, s: Statement): void {
@@ -149,10 +149,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         );
       const slot = f.alloca("ptr", nameNode.getText());
       C.LLVMBuildStore(f.b, v.kind === "ref" ? f.pointerOrNull(v) : f.nullPtr(), slot);
-      const template: Extract<Val, { kind: "ref" }> = {
+      const template: RefTemplate = {
         kind: "ref",
         type: declared,
-        p: null,
         nullable: true,
         align: alignOf(declared),
         packet: v.kind === "ref" && v.packet,
@@ -301,7 +300,7 @@ function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
   f.br(head);
   f.positionAt(head);
   const i = () => C.LLVMBuildLoad2(f.b, f.int(32), counter, "");
-  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULT, i(), f.constInt(32, BigInt(length)), ""), body, done);
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULT, i(), f.constInt(32, BigInt(length)), ""), body, done);
   f.positionAt(body);
   const index: Extract<Val, { kind: "int" }> = { kind: "int", type: U32, v: i() };
   let element: Val;
@@ -393,7 +392,9 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");
-  const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
+  const blocks: BasicBlockRef[] = clauses.map((c) =>
+    f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"),
+  );
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
   const sw = C.LLVMBuildSwitch(
     f.b,

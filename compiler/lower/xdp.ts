@@ -4,10 +4,11 @@
 // debug type of struct xdp_md.
 import type { CallExpression } from "ts-morph";
 import type { Node } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { INT_TYPES, U32 } from "../types.ts";
-import { type FunctionLowerer, LLVMIntEQ, LLVMIntULE } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { arity, HELPER, helperCall } from "./calls.ts";
@@ -35,12 +36,13 @@ export function contextProperty(f: FunctionLowerer, expr: Node, name: string): V
 }
 
 /** The program's first argument (struct xdp_md *), as an i8*. */
-export function contextArgument(f: FunctionLowerer): Ref {
+export function contextArgument(f: FunctionLowerer): ValueRef {
+  if (!f.contextArg) throw new Error("internal compiler error: no XDP context in this function");
   return f.contextArg;
 }
 
 /** Loads a u32 field of struct xdp_md. */
-export function contextField(f: FunctionLowerer, offset: number): Ref {
+export function contextField(f: FunctionLowerer, offset: number): ValueRef {
   const p = f.typedPointer(f.offset(contextArgument(f), offset), 32);
   const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
   C.LLVMSetAlignment(v, 4);
@@ -49,7 +51,7 @@ export function contextField(f: FunctionLowerer, offset: number): Ref {
 }
 
 /** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */
-export function contextPointer(f: FunctionLowerer, offset: 0 | 4): Ref {
+export function contextPointer(f: FunctionLowerer, offset: 0 | 4): ValueRef {
   const v = C.LLVMBuildZExt(f.b, contextField(f, offset), f.int(64), "");
   return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
 }
@@ -87,7 +89,7 @@ export function contextMethod(f: FunctionLowerer, call: CallExpression, method: 
       const r = helperCall(f, id, f.int(64), [contextArgument(f), delta]);
       // Views taken before are invalid after (FunctionLowerer.checkView).
       f.packetMoved({ call, method });
-      return { kind: "bool", v: C.LLVMBuildICmp(f.b, LLVMIntEQ, r, f.constInt(64, 0n), "") };
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
     }
   }
   throw new CompileError(call, `the XDP context has no method '${method}'`);
@@ -108,10 +110,10 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   f.at(call);
   const data = contextPointer(f, 0);
   const end = contextPointer(f, 4);
-  const inBounds = (off: Ref) => {
+  const inBounds = (off: ValueRef) => {
     const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
     const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
-    return { p, present: C.LLVMBuildICmp(f.b, LLVMIntULE, last, end, "") };
+    return { p, present: C.LLVMBuildICmp(f.b, IntPredicate.ULE, last, end, "") };
   };
   if (offset.kind === "const") {
     // A constant offset needs no branch here: the program's own null test becomes the check.
@@ -133,7 +135,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   const from = f.current,
     check = f.block("hdr.off"),
     done = f.block("hdr.done");
-  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, LLVMIntULE, off, f.constInt(64, 4095n), ""), check, done);
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, off, f.constInt(64, 4095n), ""), check, done);
   f.positionAt(check);
   const { p, present } = inBounds(off);
   const checkEnd = f.current;
@@ -156,10 +158,10 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   };
 }
 
-const xdpMdTypes = new WeakMap<ModuleLowerer, Ref>();
+const xdpMdTypes = new WeakMap<ModuleLowerer, MetadataRef>();
 
 /** struct xdp_md, for the debug info (BTF) of a program's context parameter; one per module. */
-export function xdpMdDebugType(m: ModuleLowerer): Ref {
+export function xdpMdDebugType(m: ModuleLowerer): MetadataRef {
   const cached = xdpMdTypes.get(m);
   if (cached) return cached;
   const u32 = m.di.typeOf(U32);
