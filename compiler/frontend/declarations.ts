@@ -16,6 +16,7 @@ export const DECLARING_FUNCTIONS: Record<string, string> = {
   struct: "a struct type",
   bytes: "an array type",
   array: "an array type",
+  enumOf: "an integer type holding an enum",
   rodata: "a read-only global",
   global: "a global variable",
 };

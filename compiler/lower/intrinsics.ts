@@ -166,6 +166,7 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   FieldLayout: "it is the runtime's description of a struct field",
   MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
   XdpProgram: "it is what xdp() returns, for the loader",
+  isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };
 
 /** Calls a function of the declarations module. */
