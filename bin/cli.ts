@@ -13,6 +13,7 @@ import { initCommand } from "./commands/init.ts";
 import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
+import { benchCommand } from "./commands/bench.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     mapCommand(),
     decodeCommand(),
     disasmCommand(),
+    benchCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(usageErrorsToMain(lbCommand()));

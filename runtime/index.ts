@@ -101,3 +101,5 @@ export {
   readInstruction,
   xlatedCode,
 } from "./disasm/index.ts";
+export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";

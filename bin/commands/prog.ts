@@ -231,7 +231,7 @@ interface RunTarget {
   close(): void;
 }
 
-async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
+export async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
   if (isOnBpffs(file)) {
     if (progName) throw new CliError(`--prog is for object files; ${file} is a pinned program`);
     const fd = getPinnedObject(file);

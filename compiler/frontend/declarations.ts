@@ -9,6 +9,16 @@ import { MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { readTypeNode } from "./typenodes.ts";
 
+/** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
+export const DECLARING_FUNCTIONS: Record<string, string> = {
+  xdp: "a program",
+  struct: "a struct type",
+  bytes: "an array type",
+  array: "an array type",
+  rodata: "a read-only global",
+  global: "a global variable",
+};
+
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
   HashMap: MapType.HASH,
@@ -368,9 +378,9 @@ export class Declarations {
       if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
         throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
       }
-      return BigInt(expr.getLiteralValue());
+      return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
-    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1));
+    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n
     if (expr.getKind() === SyntaxKind.TrueKeyword) return 1n;
     if (expr.getKind() === SyntaxKind.FalseKeyword) return 0n;
     if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr)) return this.tryConstValue(expr.getExpression());

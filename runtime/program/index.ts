@@ -21,6 +21,6 @@ export {
   verifierReason,
   type SourceLocation,
 } from "./source-map.ts";
-export { testRun, type TestRunInput, type TestRunResult } from "./test-run.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRun, testRunLive, type TestRunInput, type TestRunResult } from "./test-run.ts";
 export { AttachType, ProgLoadFlags, ProgType, progTypeName, XdpAction } from "./types.ts";
 export { VerifierError } from "./verifier-error.ts";
