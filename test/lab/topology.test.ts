@@ -1,7 +1,8 @@
 // The lab builds the documented topology, its hosts reach each other, and
 // destroy() / sweepStaleLabs() leave no namespace behind.
 import { execFileSync, spawnSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { createLab, listNamespaces, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 
 // A ping without iputils-ping (not on every machine): a TCP SYN to a closed
@@ -16,7 +17,7 @@ s.on("error", (e) => process.exit(e.code === "ECONNREFUSED" ? 0 : 2));
 const ping = (lab: Lab, from: string, to: string) =>
   lab.exec(from, [process.execPath, "-e", PROBE, to], { timeoutMs: 5000 });
 
-describe("lab topology", () => {
+describeKernel("lab topology", () => {
   let lab: Lab;
   beforeAll(async () => {
     sweepStaleLabs();
