@@ -127,6 +127,8 @@ try {
         ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
         : `${text.trimEnd()}\n\n${block}\n`,
     );
+    // The table as Biome formats Markdown (npm run lint checks docs/ too).
+    execFileSync(join(ROOT, "node_modules/.bin/biome"), ["format", "--write", doc], { stdio: "pipe" });
     log("wrote docs/benchmarks.md");
   }
 } finally {
