@@ -2,11 +2,12 @@
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
 import { IntPredicate } from "../llvm/enums.ts";
-import { C, type BasicBlockRef, type BuilderRef, type MetadataRef, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, literalType, sizeOf, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
-import { describe, type RefTemplate, type Val } from "./values.ts";
+import { IRBuilder } from "./irbuilder.ts";
+import { describe, type Memory, type PacketMove, type PacketState, type RefTemplate, type Val } from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
@@ -15,35 +16,49 @@ export type Local =
   /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
   | { kind: "pointer"; template: RefTemplate; p: ValueRef };
 
+/** What a function returns. A struct or array is returned by reference (see ModuleLowerer.returnFrom);
+ *  `packet` and `memory` say where the references it returns point, once its body is lowered. */
+export type Returns =
+  | IntT
+  | { kind: "bool" }
+  | { kind: "void" }
+  | { kind: "ref"; type: BType; nullable: boolean; packet: boolean; memory?: Memory }
+  /** The return type had an error (reported). */
+  | { kind: "unknown" };
+
 interface LoopTargets {
   breakTo: BasicBlockRef;
   continueTo: BasicBlockRef | undefined;
 }
 
-export class FunctionLowerer {
-  readonly b: BuilderRef;
+export class FunctionLowerer extends IRBuilder {
   readonly locals = new Map<unknown, Local>();
   /** Declarations that failed to lower: their uses are not reported again. */
   readonly poisoned = new Set<unknown>();
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: ValueRef | null = null;
+  /** In a function returning a struct: the caller's slot that a value on this function's stack is copied to. */
+  sret: ValueRef | null = null;
+  /** The values of its `return` statements (for what a returned reference points to). */
+  readonly returned: Val[] = [];
+  /** The first call in this function that moves the packet, if any. */
+  adjusted: PacketMove | undefined;
+  /** Packet moves that may have happened on the way to the current block, and at the end of each block left. */
+  private packetMoves: PacketState = new Set();
+  private readonly blockMoves = new Map<BasicBlockRef, PacketState>();
   private readonly entry: BasicBlockRef;
 
   constructor(
     readonly m: ModuleLowerer,
     readonly fn: ValueRef,
     readonly scope: MetadataRef,
-    /** The return type of a helper function; undefined for programs (which return i32). */
-    readonly returns: IntT | { kind: "bool" } | { kind: "void" },
+    /** The return type of a helper function; i32 for programs. */
+    readonly returns: Returns,
   ) {
-    this.b = C.LLVMCreateBuilderInContext(m.ctx);
+    super(m);
     this.entry = C.LLVMAppendBasicBlockInContext(m.ctx, fn, "entry");
     C.LLVMPositionBuilderAtEnd(this.b, this.entry);
-  }
-
-  dispose() {
-    C.LLVMDisposeBuilder(this.b);
   }
 
   // ---- blocks -------------------------------------------------------------------------
@@ -52,7 +67,52 @@ export class FunctionLowerer {
     return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name);
   }
   positionAt(block: BasicBlockRef) {
+    const current = this.current;
+    if (current === block) return;
+    this.blockMoves.set(current, this.packetMoves);
     C.LLVMPositionBuilderAtEnd(this.b, block);
+    this.packetMoves = this.blockMoves.get(block) ?? this.movesFromPredecessors(block);
+  }
+
+  // ---- packet moves ---------------------------------------------------------------------
+  // A view of the packet taken before ctx.adjustHead/Tail/Meta points to memory the helper may
+  // have moved: the verifier rejects its use. Which moves may precede a point is followed
+  // through the blocks as they are built: a new block starts with the moves of the blocks that
+  // branch to it, so a branch that returns after adjusting leaves the views after it valid.
+
+  /** A new block's moves: those of the blocks that branch to it (already built, with their moves). */
+  private movesFromPredecessors(block: BasicBlockRef): PacketState {
+    const moves = new Set<PacketMove>();
+    for (let u = C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block)); u; u = C.LLVMGetNextUse(u)) {
+      const from = C.LLVMGetInstructionParent(C.LLVMGetUser(u));
+      for (const m of this.blockMoves.get(from) ?? (from === this.current ? this.packetMoves : [])) moves.add(m);
+    }
+    return moves;
+  }
+
+  /** The packet moves that may have happened before this point (recorded in views taken here). */
+  packetState(): PacketState {
+    return this.packetMoves;
+  }
+
+  /** Records a call that moves the packet: views taken before it are invalid after it. */
+  packetMoved(move: PacketMove) {
+    this.packetMoves = new Set([...this.packetMoves, move]);
+    this.adjusted ??= move;
+  }
+
+  /** Throws if `view` (named `name` at `node`) may have been taken before a packet move on the way here. */
+  checkView(view: Val | RefTemplate, name: string, node: Node) {
+    if (view.kind !== "ref" || !view.packet || !view.takenAt) return;
+    for (const move of this.packetMoves) {
+      if (view.takenAt.has(move)) continue;
+      const line = move.call.getStartLineNumber();
+      const where = move.via ? ` (in '${move.via.name}', called on line ${move.via.call.getStartLineNumber()})` : "";
+      throw new CompileError(
+        node,
+        `'${name}' was taken before ctx.${move.method}() on line ${line}${where}, which moves the packet; take the header again with ctx.header(${typeName(view.type)}, …) after it`,
+      );
+    }
   }
   get current(): BasicBlockRef {
     return C.LLVMGetInsertBlock(this.b);
@@ -77,7 +137,10 @@ export class FunctionLowerer {
   }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
   startDeadBlock() {
+    // Keeps the packet moves so far: after an error, lowering goes on as if the statement had run.
+    const moves = this.packetMoves;
     this.positionAt(this.block("dead"));
+    this.packetMoves = moves;
   }
 
   at(node: Node) {
@@ -87,32 +150,13 @@ export class FunctionLowerer {
   /** The node being lowered, for diagnostics found after lowering (stack size). */
   private lastNode: Node | undefined;
 
-  // ---- types and constants ------------------------------------------------------------
-
-  int(bits: number): TypeRef {
-    return C.LLVMIntTypeInContext(this.m.ctx, bits);
-  }
-  get i1(): TypeRef {
-    return this.int(1);
-  }
-  get i8p(): TypeRef {
-    return C.LLVMPointerType(this.int(8), 0);
-  }
-  constInt(t: IntT | number, value: bigint): ValueRef {
-    const bits = typeof t === "number" ? t : t.bits;
-    const masked = BigInt.asUintN(bits, value);
-    return C.LLVMConstInt(this.int(bits), masked, 0);
-  }
-  nullPtr(): ValueRef {
-    return C.LLVMConstPointerNull(this.i8p);
-  }
-
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): ValueRef {
     // Named `name.N` so that a slot LLVM could not promote is traced back to its variable.
     name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
     const first = C.LLVMGetFirstInstruction(this.entry);
+    // (The builder visits the entry block and comes back: not a move between blocks.)
     if (first) C.LLVMPositionBuilderBefore(this.b, first);
     else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
     let slot: ValueRef;
@@ -124,7 +168,7 @@ export class FunctionLowerer {
       C.LLVMSetAlignment(slot, Math.max(alignOf(type), type.kind === "int" ? 1 : 8));
       slot = C.LLVMBuildBitCast(this.b, slot, this.i8p, name);
     }
-    this.positionAt(here);
+    C.LLVMPositionBuilderAtEnd(this.b, here);
     return slot;
   }
 
@@ -137,10 +181,6 @@ export class FunctionLowerer {
     return C.LLVMBuildInBoundsGEP2(this.b, this.int(8), base, [idx], 1, "");
   }
 
-  typedPointer(p: ValueRef, bits: number): ValueRef {
-    return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
-  }
-
   /** Reads an integer or bool from memory; big-endian fields are swapped to host order. */
   load(ref: Extract<Val, { kind: "ref" }>, node: Node): Val {
     const t = ref.type;
@@ -150,10 +190,7 @@ export class FunctionLowerer {
       return { kind: "bool", v: C.LLVMBuildICmp(this.b, IntPredicate.NE, v, this.constInt(8, 0n), "") };
     }
     if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
-    const ty = this.int(t.bits);
-    const v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
-    C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(v, ref.memory);
+    const v = this.loadInt(t.bits, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
     return { kind: "int", type: valueType(t), v, swapped: t.bigEndian && t.bits > 8 };
   }
 
@@ -178,21 +215,7 @@ export class FunctionLowerer {
       return;
     }
     const v = t.bigEndian ? this.toRaw(val, valueType(t), node) : this.toInt(val, valueType(t), node).v;
-    const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
-    C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(st, ref.memory);
-  }
-
-  memcpy(dst: ValueRef, src: ValueRef, size: number, align: number) {
-    C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
-  }
-  memset(dst: ValueRef, size: number, align: number) {
-    C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
-  }
-
-  bswap(v: ValueRef, bits: number): ValueRef {
-    if (bits === 8) return v;
-    return this.m.callIntrinsic(this.b, "llvm.bswap", this.int(bits), [v]);
+    this.storeInt(t.bits, v, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
   }
 
   /** A reference to a field of a struct reference (or an element of an array reference). */

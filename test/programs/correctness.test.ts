@@ -62,3 +62,26 @@ describe("mixed_logic", () => {
     expect(results(c(), "mixed_logic", [5, 7, 0, 0], 7)).toEqual([1n, 1n, 1n, 0n, 0n, 0n, 1n]);
   });
 });
+
+describe("numeric_separators", () => {
+  const c = corpus("numeric_separators");
+  it("reads number and bigint literals with separators", () => {
+    expectLoaded(c(), "numeric_separators");
+    expect(results(c(), "numeric_separators", [3, 0], 3)).toEqual([3_000_000_000n, 0xffffffffn, 0x1_0000_000an]);
+  });
+});
+
+describe("let_types", () => {
+  const c = corpus("let_types");
+  it("gives an unannotated let at least 32 bits; an annotated one wraps at its width", () => {
+    expectLoaded(c(), "let_types");
+    expect(results(c(), "let_types", [0xff, 0xff, 0xff, 0xff, 0x12, 0x34], 6)).toEqual([
+      256n,
+      M64(-2n),
+      0x10000n,
+      0x11234n,
+      294n,
+      0n,
+    ]);
+  });
+});
