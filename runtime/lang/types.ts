@@ -7,6 +7,8 @@
 // Rule for byte order: `be16`/`be32`/`be64` fields are stored in network byte order and read
 // as host-order numbers; the conversion happens on every read and write of the field.
 
+import { layOutStruct } from "./layout.ts";
+
 export type u8 = number;
 export type u16 = number;
 export type u32 = number;
@@ -205,21 +207,14 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
     readonly packed: boolean,
   ) {
     super();
-    // Natural C alignment: each field at a multiple of its alignment, size rounded up
-    // to the largest alignment. Packed structs have neither padding nor alignment.
-    let offset = 0;
-    let align = 1;
-    const layout: FieldLayout[] = [];
-    for (const [name, type] of Object.entries(fields)) {
-      const a = packed ? 1 : type.align;
-      offset = Math.ceil(offset / a) * a;
-      layout.push({ name, type, offset });
-      offset += type.size;
-      align = Math.max(align, a);
-    }
-    this.layout = layout;
+    const entries = Object.entries(fields);
+    const { offsets, size, align } = layOutStruct(
+      entries.map(([, type]) => type),
+      packed,
+    );
+    this.layout = entries.map(([name, type], i) => ({ name, type, offset: offsets[i]! }));
     this.align = align;
-    this.size = Math.ceil(offset / align) * align;
+    this.size = size;
   }
   offsetOf(field: keyof F & string): number {
     const f = this.layout.find((l) => l.name === field);

@@ -25,6 +25,20 @@ describeKernel("lab topology", () => {
   });
   afterAll(() => lab?.destroy());
 
+  test("the bridge is a plain wire: no netfilter on bridged frames (bridge-nf-call-* = 0)", () => {
+    for (const family of ["iptables", "ip6tables", "arptables"]) {
+      const r = spawnSync(
+        "ip",
+        ["netns", "exec", lab.bridgeNs, "sysctl", "-n", `net.bridge.bridge-nf-call-${family}`],
+        {
+          encoding: "utf8",
+        },
+      );
+      // Without br_netfilter the sysctl does not exist, and bridged frames skip netfilter anyway.
+      if (r.status === 0) expect(r.stdout.trim(), family).toBe("0");
+    }
+  });
+
   test("creates one namespace per host plus the bridge, all prefixed", () => {
     expect(lab.namespaces).toEqual([
       `${lab.prefix}-br`,
