@@ -94,9 +94,12 @@ export function typeOf(e: Expr): Ty {
       // Mixed bool and integer operands (only in conditions): a truth value.
       if (e.op === "&&" || e.op === "||") return a.k === "bool" || b.k === "bool" ? { k: "bool" } : commonType(a, b);
       if (isShift(e.op)) {
-        if (a.k === "int") return arithType(a, a);
-        if (a.k === "lit" && b.k !== "lit") return literalType(a.v, a.big);
-        throw new ModelError("a shift of a literal by a literal");
+        let t: IntT;
+        if (a.k === "int") t = arithType(a, a);
+        else if (a.k === "lit" && b.k !== "lit") t = literalType(a.v, a.big);
+        else throw new ModelError("a shift of a literal by a literal");
+        // `>>>` is logical and its result unsigned, as in JavaScript (`i32(-1) >>> 0` is 2³²−1).
+        return e.op === ">>>" ? intOf(t.bits, false) : t;
       }
       return commonType(a, b);
     }

@@ -104,7 +104,12 @@ function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObje
         const prog = r?.prog ?? live[0]!;
         if (bad.has(prog)) continue;
         bad.add(prog);
-        const cls: FailureClass = d.tsCode ? "invalid" : "rejection";
+        // An exception inside the compiler comes out as an "internal compiler error" diagnostic.
+        const cls: FailureClass = d.tsCode
+          ? "invalid"
+          : /internal compiler error/.test(d.message)
+            ? "crash"
+            : "rejection";
         failures.push({ seed: prog.seed, class: cls, detail: formatDiagnostic(d), signature: `${cls}: ${d.message}` });
       }
       live = live.filter((p) => !bad.has(p));
