@@ -18,9 +18,13 @@
  *     key   struct ct_key   (16 B) { saddr u32 @0, daddr u32 @4, sport u16 @8,
  *                                    dport u16 @10, proto u8 @12, pad u8[3] @13 }
  *           the packet's 5-tuple: client addr/port -> VIP addr/port; pad = 0.
- *     value struct ct_value (4 B)  { backend u32 @0 }   backend id, 0..1023
+ *     value struct ct_value (24 B) { backend u32 @0, backend_addr u32 @4,
+ *                                    seen u64 @8, state u8 @16, pad u8[7] @17 }
+ *           backend id 0..1023 and the address it had when the flow was recorded
+ *           (the flow is live only while backends[id] still has it), ktime of the
+ *           flow's last packet, TCP state (CT_NEW, CT_ESTABLISHED, CT_CLOSING).
  *
- *   rnat       LRU_HASH, 65536 entries. One entry per forward flow, written
+ *   rnat       LRU_HASH, 131072 entries. One entry per forward flow, written
  *              together with its conntrack entry; matched by backend replies.
  *     key   struct rnat_key (16 B) { client_addr u32 @0, backend_addr u32 @4,
  *                                    client_port u16 @8, vip_port u16 @10,
@@ -28,9 +32,16 @@
  *           a reply (backend:vip_port -> client:client_port) looks up
  *           { daddr, saddr, dport, sport, proto }; pad = 0.
  *     value struct rnat_value (12 B) { vip_addr u32 @0, client_mac u8[6] @4,
- *                                      pad u16 @10 }
- *           the VIP the client talked to, and the client's MAC as seen as the
- *           Ethernet source of its forward packets; pad = 0.
+ *                                      backend u16 @10 }
+ *           the VIP the client talked to, the client's MAC as seen as the
+ *           Ethernet source of its forward packets, and the backend id.
+ *
+ *   config     ARRAY, 1 entry: struct timeouts (32 B) { tcp_new u64 @0,
+ *              tcp_established u64 @8, tcp_closing u64 @16, udp u64 @24 }, idle
+ *              timeouts in ns; 0 = the default.
+ *
+ * Each packet of a tracked flow, in either direction, touches both entries and
+ * restores the other one if the LRU took it (docs/lb-state.md).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -45,6 +56,20 @@
 #define MAX_VIPS 16
 #define MAX_BACKENDS 1024
 #define FLOW_ENTRIES 65536
+
+#define CT_NEW 0
+#define CT_ESTABLISHED 1
+#define CT_CLOSING 2
+#define NS_PER_S 1000000000ULL
+#define DEFAULT_TCP_NEW_S 30
+#define DEFAULT_TCP_ESTABLISHED_S 3600
+#define DEFAULT_TCP_CLOSING_S 10
+#define DEFAULT_UDP_S 300
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
 
 /* ---- ABI maps (LB_ABI.md) ---- */
 
@@ -112,6 +137,10 @@ struct ct_key {
 
 struct ct_value {
 	__u32 backend;
+	__u32 backend_addr;
+	__u64 seen;
+	__u8 state;
+	__u8 pad[7];
 };
 
 struct rnat_key {
@@ -126,7 +155,14 @@ struct rnat_key {
 struct rnat_value {
 	__u32 vip_addr;
 	__u8 client_mac[6];
-	__u16 pad;
+	__u16 backend;
+};
+
+struct timeouts {
+	__u64 tcp_new;
+	__u64 tcp_established;
+	__u64 tcp_closing;
+	__u64 udp;
 };
 
 struct {
@@ -138,10 +174,58 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, FLOW_ENTRIES);
+	__uint(max_entries, 2 * FLOW_ENTRIES);
 	__type(key, struct rnat_key);
 	__type(value, struct rnat_value);
 } rnat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct timeouts);
+} config SEC(".maps");
+
+/* ---- Connection state (docs/lb-state.md) ---- */
+
+static __always_inline __u64 timeout_of(__u8 proto, __u8 state)
+{
+	__u32 zero = 0;
+	struct timeouts *t = bpf_map_lookup_elem(&config, &zero);
+	__u64 ns = 0;
+
+	if (t) {
+		if (proto == IPPROTO_UDP)
+			ns = t->udp;
+		else if (state == CT_ESTABLISHED)
+			ns = t->tcp_established;
+		else if (state == CT_CLOSING)
+			ns = t->tcp_closing;
+		else
+			ns = t->tcp_new;
+	}
+	if (ns)
+		return ns;
+	if (proto == IPPROTO_UDP)
+		return DEFAULT_UDP_S * NS_PER_S;
+	if (state == CT_ESTABLISHED)
+		return DEFAULT_TCP_ESTABLISHED_S * NS_PER_S;
+	if (state == CT_CLOSING)
+		return DEFAULT_TCP_CLOSING_S * NS_PER_S;
+	return DEFAULT_TCP_NEW_S * NS_PER_S;
+}
+
+/* The state after a packet with these TCP flags (0 for UDP); reply: from the backend. */
+static __always_inline __u8 next_state(__u8 state, __u8 flags, int reply)
+{
+	if (flags & (TH_FIN | TH_RST))
+		return CT_CLOSING;
+	if (!reply && (flags & (TH_SYN | TH_ACK)) == TH_SYN)
+		return CT_NEW;	/* a reused source port starts a new connection */
+	if (reply && state == CT_NEW)
+		return CT_ESTABLISHED;
+	return state;
+}
 
 /* ---- Flow hash: must equal lb/flowhash.ts bit for bit (host-order inputs) ---- */
 
@@ -198,8 +282,9 @@ struct flow {
 	__u16 sport;
 	__u16 dport;
 	__u8 proto;
-	__u8 rst;	/* TCP RST: forwarded, never recorded */
+	__u8 flags;	/* TCP flags; 0 for UDP */
 	__u16 *l4check;	/* TCP or UDP checksum field */
+	__u64 now;	/* ktime of this packet */
 };
 
 /* Rewrite one IPv4 address (dst for forward, src for reverse NAT) and patch
@@ -241,12 +326,43 @@ static __always_inline int reverse_nat(struct ethhdr *eth, struct iphdr *ip, con
 
 	if (!r)
 		return XDP_PASS;
+	/* The flow's forward entry: restore it if the LRU took it (both entries or
+	 * none); if it expired or names another backend, this entry is stale. */
+	struct ct_key ck = {
+		.saddr = ip->daddr,
+		.daddr = r->vip_addr,
+		.sport = f->dport,
+		.dport = f->sport,
+		.proto = f->proto,
+	};
+	struct ct_value *ct = bpf_map_lookup_elem(&conntrack, &ck);
+
+	if (!ct) {
+		struct ct_value cv = {
+			.backend = r->backend,
+			.backend_addr = ip->saddr,
+			.seen = f->now,
+			.state = next_state(CT_NEW, f->flags, 1),
+		};
+
+		bpf_map_update_elem(&conntrack, &ck, &cv, BPF_ANY);
+	} else if (ct->backend_addr != ip->saddr) {
+		bpf_map_delete_elem(&rnat, &key);
+		return XDP_PASS;
+	} else if (f->now - ct->seen > timeout_of(f->proto, ct->state)) {
+		bpf_map_delete_elem(&rnat, &key);
+		bpf_map_delete_elem(&conntrack, &ck);
+		return XDP_PASS;
+	} else {
+		ct->state = next_state(ct->state, f->flags, 1);
+		ct->seen = f->now;
+	}
 	set_macs(eth, r->client_mac);
 	rewrite_addr(ip, &ip->saddr, r->vip_addr, f);
 	return XDP_TX;
 }
 
-/* Step 8: the flow's backend id, or -1 to drop. Records new flows. */
+/* Step 8: the flow's backend, or -1 to drop. Records new flows. */
 static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, const struct flow *f, __u32 index,
 					struct backend **out)
 {
@@ -262,13 +378,33 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 
 	if (ct) {
 		__u32 id = ct->backend;
+		struct rnat_key rk = {
+			.client_addr = ip->saddr,
+			.backend_addr = ct->backend_addr,
+			.client_port = f->sport,
+			.vip_port = f->dport,
+			.proto = f->proto,
+		};
 
-		be = bpf_map_lookup_elem(&backends, &id);
-		if (be && be->addr != 0) {
+		be = 0;
+		if (f->now - ct->seen <= timeout_of(f->proto, ct->state))
+			be = bpf_map_lookup_elem(&backends, &id);
+		if (be && be->addr == ct->backend_addr) {
+			ct->state = next_state(ct->state, f->flags, 0);
+			ct->seen = f->now;
+			/* Both entries or none: restore the reverse entry if the LRU took it. */
+			if (!bpf_map_lookup_elem(&rnat, &rk)) {
+				struct rnat_value rv = { .vip_addr = ip->daddr, .backend = id };
+
+				__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
+				bpf_map_update_elem(&rnat, &rk, &rv, BPF_ANY);
+			}
 			*out = be;
 			return 0;
 		}
-		/* Its backend was emptied: re-hash and re-record below. */
+		/* Expired, or its backend is gone: forget both entries; re-hash below. */
+		bpf_map_delete_elem(&rnat, &rk);
+		bpf_map_delete_elem(&conntrack, &ck);
 	}
 
 	__u32 slot = flow_hash(bpf_ntohl(ip->saddr), bpf_ntohl(ip->daddr), bpf_ntohs(f->sport),
@@ -285,8 +421,13 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 		return -1;
 
 	/* A RST ends the flow: forward it, but don't start tracking it. */
-	if (!f->rst) {
-		struct ct_value cv = { .backend = bid };
+	if (!(f->flags & TH_RST)) {
+		struct ct_value cv = {
+			.backend = bid,
+			.backend_addr = be->addr,
+			.seen = f->now,
+			.state = next_state(CT_NEW, f->flags, 0),
+		};
 		struct rnat_key rk = {
 			.client_addr = ip->saddr,
 			.backend_addr = be->addr,
@@ -294,7 +435,7 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 			.vip_port = f->dport,
 			.proto = f->proto,
 		};
-		struct rnat_value rv = { .vip_addr = ip->daddr };
+		struct rnat_value rv = { .vip_addr = ip->daddr, .backend = bid };
 
 		__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
 		bpf_map_update_elem(&rnat, &rk, &rv, BPF_ANY);
@@ -311,9 +452,11 @@ int lb(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 
-	/* 1. Short frame. */
+	/* 1. Short frame; a group destination (multicast, broadcast) is not ours to forward. */
 	if ((void *)(eth + 1) > data_end)
 		return XDP_DROP;
+	if (eth->h_dest[0] & 1)
+		return XDP_PASS;
 	/* 2. Not IPv4 (ARP, IPv6, VLAN-tagged, ...). */
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return XDP_PASS;
@@ -335,23 +478,23 @@ int lb(struct xdp_md *ctx)
 	if (ip->frag_off & bpf_htons(0x3fff))
 		return XDP_DROP;
 
-	/* 5./6. TCP or UDP, L4 header complete; it starts after any IP options. */
+	/* 5./6. TCP or UDP, L4 header complete inside the IP packet; it starts after any IP options. */
 	void *l4 = (void *)ip + hlen;
 	struct flow f = { .proto = ip->protocol };
 
 	if (f.proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
 
-		if ((void *)(tcp + 1) > data_end)
+		if ((void *)(tcp + 1) > data_end || hlen + sizeof(*tcp) > tot_len)
 			return XDP_DROP;
 		f.sport = tcp->source;
 		f.dport = tcp->dest;
-		f.rst = tcp->rst;
+		f.flags = ((__u8 *)tcp)[13];
 		f.l4check = &tcp->check;
 	} else if (f.proto == IPPROTO_UDP) {
 		struct udphdr *udp = l4;
 
-		if ((void *)(udp + 1) > data_end)
+		if ((void *)(udp + 1) > data_end || hlen + sizeof(*udp) > tot_len)
 			return XDP_DROP;
 		f.sport = udp->source;
 		f.dport = udp->dest;
@@ -359,6 +502,7 @@ int lb(struct xdp_md *ctx)
 	} else {
 		return XDP_PASS;
 	}
+	f.now = bpf_ktime_get_ns();
 
 	/* 7. VIP, or a backend's reply to be reverse-NATed. */
 	struct vip_key vk = { .addr = ip->daddr, .port = f.dport, .proto = f.proto };

@@ -3,6 +3,9 @@
 // built with these helpers independently checks the data plane's RFC 1624 updates.
 // Layouts: /work/shared/LB_ABI.md and docs/lb-state.md.
 
+import { u32 } from "../runtime/lang/types.ts";
+import { Backend, CtKey, CtValue, RnatValue, VipInfo, VipKey } from "../lb/lb.ts";
+
 export const TCP = 6;
 export const UDP = 17;
 export const TCP_ACK = 0x10;
@@ -23,10 +26,6 @@ function be16(v: number): number[] {
 
 function be32(v: number): number[] {
   return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-}
-
-function le32(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 
 /** One's-complement sum of 16-bit big-endian words, folded, not inverted. */
@@ -96,29 +95,37 @@ export function rewritten(s: FrameSpec, change: { daddr?: number; saddr?: number
   return frame({ ...s, ...change, ethSrc: s.ethDst });
 }
 
-// ---- Map keys and values (LB_ABI.md, docs/lb-state.md); addresses/ports network order.
+// ---- Map keys and values, encoded with the LB's own declarations (lb/lb.ts; LB_ABI.md,
+// docs/lb-state.md): addresses and ports host-order numbers here, network order in the map.
 
-export const u32key = (v: number): Uint8Array => Uint8Array.from(le32(v));
+export const u32key = (v: number): Uint8Array => u32.encode(v);
 
 export function vipKey(addr: number, port: number, proto: number): Uint8Array {
-  return Uint8Array.from([...be32(addr), ...be16(port), proto, 0]);
+  return VipKey.encode({ addr, port, proto, pad: 0 });
 }
 
 export function vipInfo(index: number, flags = 0): Uint8Array {
-  return Uint8Array.from([...le32(index), ...le32(flags)]);
+  return VipInfo.encode({ index, flags });
 }
 
 export function backend(addr: number, m: Uint8Array): Uint8Array {
-  return Uint8Array.from([...be32(addr), ...m, 0, 0]);
+  return Backend.encode({ addr, mac: [...m], pad: 0 });
 }
 
-/** conntrack key { saddr, daddr, sport, dport, proto, pad[3] }; rnat key has the same shape. */
+/** conntrack key { saddr, daddr, sport, dport, proto, pad[3] }; the rnat key has the same layout. */
 export function flowKey(a: number, b: number, pa: number, pb: number, proto: number): Uint8Array {
-  return Uint8Array.from([...be32(a), ...be32(b), ...be16(pa), ...be16(pb), proto, 0, 0, 0]);
+  return CtKey.encode({ saddr: a, daddr: b, sport: pa, dport: pb, proto, pad: [0, 0, 0] });
 }
 
-export function rnatValue(vipAddr: number, clientMac: Uint8Array): Uint8Array {
-  return Uint8Array.from([...be32(vipAddr), ...clientMac, 0, 0]);
+export function rnatValue(vipAddr: number, clientMac: Uint8Array, backend = 0): Uint8Array {
+  return RnatValue.encode({ vipAddr, clientMac: [...clientMac], backend });
+}
+
+export const CT_ESTABLISHED = 1;
+
+/** conntrack value { backend, backendAddr, seen (ktime ns), state, pad[7] }. */
+export function ctValue(backend: number, backendAddr: number, seen: bigint, state: number): Uint8Array {
+  return CtValue.encode({ backend, backendAddr, seen, state, pad: [0, 0, 0, 0, 0, 0, 0] });
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -3,7 +3,8 @@
 // executes, by kind. It makes the per-path ns/packet differences explainable without
 // timing noise: same packet, same map contents, TS object vs C object.
 // Supports what clang/LLVM emit for these programs: ALU/ALU64, JMP/JMP32, LDX/ST/STX
-// (MEM), ld_imm64 map references, helpers 1 (map_lookup_elem) and 2 (map_update_elem).
+// (MEM), ld_imm64 map references, helpers 1 (map_lookup_elem), 2 (map_update_elem), 3 (map_delete_elem) and 5
+// (ktime_get_ns, a fixed TRACE_KTIME).
 import { parseElf } from "../runtime/elf/index.ts";
 
 export interface TraceMap {
@@ -65,6 +66,9 @@ function bswap(v: bigint, bits: number): bigint {
   return out;
 }
 
+/** What bpf_ktime_get_ns returns in a trace. */
+export const TRACE_KTIME = 1_000_000_000_000n;
+
 export class Tracer {
   private insns: DataView;
   private mapAt = new Map<number, string>();
@@ -121,14 +125,23 @@ export class Tracer {
       const [b, o] = locate(addr, n);
       return b.slice(o, o + n);
     };
-    const mapKeySize: Record<string, number> = { vips: 8, backends: 4, maglev: 4, stats: 4, conntrack: 16, rnat: 16 };
+    const mapKeySize: Record<string, number> = {
+      vips: 8,
+      backends: 4,
+      maglev: 4,
+      stats: 4,
+      conntrack: 16,
+      rnat: 16,
+      config: 4,
+    };
     const mapValueSize: Record<string, number> = {
       vips: 8,
       backends: 12,
       maglev: 4,
       stats: 16,
-      conntrack: 4,
+      conntrack: 24,
       rnat: 12,
+      config: 32,
     };
 
     const r = new Array<bigint>(11).fill(0n);
@@ -261,6 +274,12 @@ export class Tracer {
           if (code === 0x90) return { retval: Number(r[0]! & M32), data: pkt, counts: c };
           if (code === 0x80) {
             c.calls++;
+            if (imm === 5) {
+              // bpf_ktime_get_ns: a fixed time, so the traced flows' entries are live.
+              r[0] = TRACE_KTIME;
+              for (const k of [1, 2, 3, 4, 5]) r[k] = 0xdeadn;
+              break;
+            }
             const name = Object.keys(maps)[Number(r[1]! >> 40n) - 1]!;
             const m = maps[name]!;
             const key = bytesAt(r[2]!, mapKeySize[name]!);
@@ -280,6 +299,8 @@ export class Tracer {
               if (old) old.set(val);
               else m.entries.set(hexOf(key), val);
               r[0] = 0n;
+            } else if (imm === 3) {
+              r[0] = m.entries.delete(hexOf(key)) ? 0n : BigInt.asUintN(64, -2n);
             } else throw new Error(`trace: helper ${imm}`);
             for (const k of [1, 2, 3, 4, 5]) r[k] = 0xdeadn; // clobbered
             break;

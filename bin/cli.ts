@@ -2,16 +2,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
+import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
+import { initCommand } from "./commands/init.ts";
+import { decodeCommand } from "./commands/decode.ts";
+import { disasmCommand } from "./commands/disasm.ts";
+import { benchCommand } from "./commands/bench.ts";
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, COMPILE_ERROR: 3, VERIFIER_REJECTED: 4 } as const;
+/** Exit codes scripts can rely on (defined with the commands that return them). */
+export { EXIT };
 
 function defaultOutput(input: string): string {
   return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
@@ -49,9 +53,19 @@ export async function main(argv: string[]): Promise<number> {
     .description("compile TypeScript to eBPF/XDP and load it into the kernel")
     .exitOverride()
     .showHelpAfterError();
-  for (const command of [buildCommand(), checkCommand(), ...progCommands(), ...xdpCommands(), mapCommand()])
+  for (const command of [
+    buildCommand(),
+    checkCommand(),
+    initCommand(),
+    ...progCommands(),
+    ...xdpCommands(),
+    mapCommand(),
+    decodeCommand(),
+    disasmCommand(),
+    benchCommand(),
+  ])
     program.addCommand(usageErrorsToMain(command));
-  program.addCommand(lbCommand());
+  program.addCommand(usageErrorsToMain(lbCommand()));
   program.addHelpText("after", exitCodesHelp());
   try {
     await program.parseAsync(argv);

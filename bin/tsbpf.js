@@ -1,12 +1,35 @@
 #!/usr/bin/env node
-// The tsbpf command. Its sources are TypeScript, run through tsx's loader; TypeScript's own
-// compiler is loaded from a V8 code cache (compiler/frontend/code-cache.cjs).
+// The tsbpf command. In a clone of the repository it runs the TypeScript sources (bin/cli.ts)
+// through tsx; in the installed package, where the sources are not shipped, the JavaScript that
+// `npm pack` built (dist/cli.js), with plain node. TypeScript's own compiler is loaded from a V8
+// code cache (compiler/frontend/code-cache.cjs).
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { register } from "tsx/esm/api";
+
+// A reader that stopped reading (`tsbpf map dump … | head -1`) ends the command quietly, as a
+// closed pipe ends a C tool; Node would otherwise die of an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 const require = createRequire(import.meta.url);
 const { saveCodeCache } = require("../compiler/frontend/code-cache.cjs");
-register();
-const { main } = await import("./cli.ts");
-process.exitCode = await main(process.argv);
+const source = new URL("./cli.ts", import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  // The package's exports name the sources under the "tsbpf-source" condition (see package.json).
+  const { register: registerHooks } = await import("node:module");
+  registerHooks(
+    `data:text/javascript,export const resolve = (s, c, next) => next(s, { ...c, conditions: [...c.conditions, "tsbpf-source"] });`,
+  );
+  cli = await import(source.href);
+} else {
+  cli = await import("../dist/cli.js");
+}
+process.exitCode = await cli.main(process.argv);
 saveCodeCache();

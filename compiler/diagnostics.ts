@@ -21,6 +21,18 @@ export class CompileError extends Error {
   }
 }
 
+/**
+ * An unexpected exception while compiling `node` (a bug in tsbpf, not in the program): reported
+ * at the statement being compiled like any other error, never as a crash without a place.
+ */
+export function internalError(node: Node, e: unknown): CompileError {
+  const message = e instanceof Error ? e.message : String(e);
+  return new CompileError(
+    node,
+    `internal compiler error: ${message} (a bug in tsbpf; please report it with this program)`,
+  );
+}
+
 export function diagnosticAt(node: Node, message: string): Diagnostic {
   const sf = node.getSourceFile();
   const { line, column } = sf.getLineAndColumnAtPos(node.getStart());

@@ -4,7 +4,7 @@ import { ModuleLowerer } from "./lower/module.ts";
 import { checkStack } from "./lower/stack.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import { CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
 
 export { formatDiagnostic, CompileFailed, type Diagnostic } from "./diagnostics.ts";
 
@@ -54,6 +54,10 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
     const object = emitObject(lowerer.module);
     phase("BPF code generation");
     return { object, diagnostics, irBefore, irAfter, timings };
+  } catch (e) {
+    // Statements report their own internal errors at their place; this is the rest (a bug).
+    const error = e instanceof CompileError ? e : internalError(parsed.source, e);
+    return { diagnostics: sortDiagnostics([...diagnostics, diagnosticAt(error.node, error.message)]), timings };
   } finally {
     C.LLVMDisposeModule(lowerer.module);
     C.LLVMContextDispose(lowerer.ctx);

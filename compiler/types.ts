@@ -127,3 +127,11 @@ export function arithmeticType(a: IntT, b: IntT): IntT {
   const signed = a.signed && b.signed;
   return INT_TYPES[`${signed ? "i" : "u"}${bits}`]!;
 }
+
+/** The type of an integer literal that meets no typed operand: `u32` (`u64` for bigint literals
+ *  and values above 2³²−1), `i32` if negative (`i64` below −2³¹). */
+export function literalType(value: bigint, big: boolean): IntT {
+  if (big) return value < 0n ? INT_TYPES.i64! : INT_TYPES.u64!;
+  if (value < 0n) return value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
+  return value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
+}

@@ -1,26 +1,37 @@
 // The LB's control plane: VIPs, backends (add, remove, weight, drain), Maglev tables
 // (only changed slots are rewritten), stats. It programs the data plane's maps through
 // the runtime, typed by the same declarations lb/lb.ts compiles from.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { BpfMap, loadObject, inNetns, type BpfObject, type XdpLink, type XdpMode } from "../runtime/index.ts";
-import { TypedMap, type MapDescriptor } from "../runtime/maps/typed.ts";
+import {
+  BpfMap,
+  loadObject,
+  inNetns,
+  TypedMap,
+  type BpfObject,
+  type MapDescriptor,
+  type XdpLink,
+  type XdpMode,
+} from "../runtime/index.ts";
 import * as abi from "./lb.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
+import {
+  checkBackend,
+  checkIpv4,
+  checkPort,
+  checkTimeouts,
+  checkWeight,
+  DEFAULT_TIMEOUTS,
+  LbInputError,
+  macBytes,
+  type BackendSpec,
+  type Proto,
+  type Timeouts,
+  type VipSpec,
+} from "./input.ts";
 import type { Value } from "../runtime/lang/index.ts";
 
-export type Proto = "tcp" | "udp";
-export interface VipSpec {
-  addr: string;
-  port: number;
-  proto: Proto;
-}
-export interface BackendSpec {
-  addr: string;
-  mac: string;
-  weight?: number;
-}
+export { LbInputError, parseVip, type BackendSpec, type Proto, type Timeouts, type VipSpec } from "./input.ts";
 
 const PROTO_NUMBER: Record<Proto, number> = { tcp: 6, udp: 17 };
 
@@ -40,12 +51,6 @@ interface VipState {
 
 export function vipName(v: VipSpec): string {
   return `${v.addr}:${v.port}/${v.proto}`;
-}
-
-export function parseMac(mac: string): number[] {
-  const parts = mac.split(":").map((h) => parseInt(h, 16));
-  if (parts.length !== 6 || parts.some((p) => !(p >= 0 && p <= 255))) throw new Error(`bad MAC address "${mac}"`);
-  return parts;
 }
 
 function u32ToIpv4(v: number): string {
@@ -75,11 +80,18 @@ export interface LbMaps {
   maglev: TypedMap<number, number>;
   stats: TypedMap<number, Value<typeof abi.VipStats>>;
   conntrack: TypedMap<Value<typeof abi.CtKey>, Value<typeof abi.CtValue>>;
+  rnat: TypedMap<Value<typeof abi.RnatKey>, Value<typeof abi.RnatValue>>;
+  config: TypedMap<number, Value<typeof abi.Timeouts>>;
 }
 
-/** What the control plane knows beyond the maps: enough to rebuild every table. */
+/** What the control plane knows beyond the maps: enough to rebuild every map it writes. */
 export interface LbState {
   vips: { spec: VipSpec; index: number; backends: BackendState[] }[];
+  /** Idle timeouts in seconds (absent in states written before they existed: the defaults). */
+  timeouts?: Timeouts;
+  /** Written before a command changes maps, cleared by the state it saves after: if a
+   *  command died between the two, the next one rewrites every map entry from this state. */
+  changing?: boolean;
 }
 
 export class LoadBalancer {
@@ -88,6 +100,7 @@ export class LoadBalancer {
    *  one VIP empties just that slot: the data plane then re-hashes that VIP's flows only. */
   private readonly idByMember = new Map<string, number>();
   private link?: XdpLink;
+  private timeoutsS: Timeouts = { ...DEFAULT_TIMEOUTS };
 
   private constructor(
     readonly maps: LbMaps,
@@ -108,8 +121,18 @@ export class LoadBalancer {
     }
   }
 
-  /** Reopens a running LB from its pinned maps (see pin()) and its saved state. */
-  static fromPinned(dir: string, state: LbState): LoadBalancer {
+  /**
+   * Reopens a running LB from its pinned maps (see pin()) and its saved state. The state is
+   * the truth: with `repair`, the entries of vips, backends and config that differ from it are
+   * rewritten, and with `checkTables` also the VIPs' Maglev slots (a full read of the maglev
+   * map: slow, for after a command that died half-way), so a command starts from maps and
+   * state that agree.
+   */
+  static fromPinned(
+    dir: string,
+    state: LbState,
+    options: { repair?: boolean; checkTables?: boolean } = {},
+  ): LoadBalancer {
     const opened: BpfMap[] = [];
     try {
       const maps = bindMaps((name, decl) => {
@@ -119,6 +142,7 @@ export class LoadBalancer {
       });
       const lb = new LoadBalancer(maps, opened);
       lb.restore(state);
+      if (options.repair ?? true) lb.reconcile(options.checkTables ?? false);
       return lb;
     } catch (e) {
       for (const m of opened) m.close();
@@ -126,11 +150,15 @@ export class LoadBalancer {
     }
   }
 
-  /** Pins the maps (and the XDP link, if attached) under `dir`, so the LB outlives this process. */
+  /** Pins the maps (and the XDP link, if attached) under `dir` (which must exist), so the LB outlives this process. */
   pin(dir: string): void {
-    mkdirSync(dir, { recursive: true });
     this.loadedObject().pinMaps(dir);
-    this.link?.pin(join(dir, "link"));
+  }
+
+  /** Pins the XDP link: the LB now runs without this process. */
+  pinLink(path: string): void {
+    if (!this.link) throw new Error("the LB is not attached");
+    this.link.pin(path);
   }
 
   private loadedObject(): BpfObject {
@@ -153,11 +181,13 @@ export class LoadBalancer {
         index: v.index,
         backends: [...v.backends.values()],
       })),
+      timeouts: { ...this.timeoutsS },
     };
   }
 
   /** Takes over the state of an LB whose maps already hold it (tables are deterministic). */
   private restore(state: LbState): void {
+    this.timeoutsS = { ...DEFAULT_TIMEOUTS, ...state.timeouts };
     for (const v of state.vips) {
       const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
       for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
@@ -170,17 +200,87 @@ export class LoadBalancer {
     }
   }
 
+  /** Rewrites every entry of vips, backends, config (and the VIPs' Maglev tables) that differs from the state. */
+  private reconcile(checkTables: boolean): number {
+    let fixed = 0;
+    const wantVips = new Map(
+      [...this.vipStates.values()].map((v) => [JSON.stringify(this.vipKey(v.spec)), { spec: v.spec, index: v.index }]),
+    );
+    for (const [key, info] of this.maps.vips.entries()) {
+      const want = wantVips.get(JSON.stringify(key));
+      if (!want) {
+        this.maps.vips.delete(key);
+        fixed++;
+      } else if (info.index !== want.index || info.flags !== 0) {
+        this.maps.vips.update(key, { index: want.index, flags: 0 });
+        fixed++;
+      }
+      wantVips.delete(JSON.stringify(key));
+    }
+    for (const v of wantVips.values()) {
+      this.maps.vips.update(this.vipKey(v.spec), { index: v.index, flags: 0 });
+      fixed++;
+    }
+    const wantBackends = new Map<number, BackendState>();
+    for (const v of this.vipStates.values()) for (const b of v.backends.values()) wantBackends.set(b.id, b);
+    for (const [id, be] of this.maps.backends.entries()) {
+      const want = wantBackends.get(id);
+      const addr = want ? ipv4ToU32(want.addr) : 0;
+      const mac = want ? macBytes(want.mac) : [0, 0, 0, 0, 0, 0];
+      if (be.addr !== addr || be.mac.some((x, i) => x !== mac[i]) || be.pad !== 0) {
+        this.maps.backends.update(id, { addr, mac, pad: 0 });
+        fixed++;
+      }
+    }
+    if (checkTables) {
+      const inMap = new Uint32Array(M * abi.MAX_VIPS).fill(NO_BACKEND);
+      for (const [k, v] of this.maps.maglev.map.lookupBatch(M) ?? []) {
+        const key = new DataView(k.buffer, k.byteOffset).getUint32(0, true);
+        inMap[key] = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
+      }
+      for (const v of this.vipStates.values()) {
+        v.table = inMap.slice(v.index * M, (v.index + 1) * M);
+        fixed += this.publishTable(v);
+      }
+    }
+    const config = this.maps.config.lookup(0);
+    const want = this.configValue();
+    if (!config || Object.keys(want).some((k) => config[k as keyof typeof want] !== want[k as keyof typeof want])) {
+      this.maps.config.update(0, want);
+      fixed++;
+    }
+    return fixed;
+  }
+
+  /** The idle timeouts, in seconds. */
+  timeouts(): Timeouts {
+    return { ...this.timeoutsS };
+  }
+
+  /** Sets idle timeouts (whole seconds ≥ 1); the data plane uses them from its next packet. */
+  setTimeouts(t: Partial<Timeouts>): void {
+    this.timeoutsS = { ...this.timeoutsS, ...checkTimeouts(t, "timeouts") };
+    this.maps.config.update(0, this.configValue());
+  }
+
+  private configValue(): Value<typeof abi.Timeouts> {
+    const ns = (s: number) => BigInt(s) * 1_000_000_000n;
+    const t = this.timeoutsS;
+    return { tcpNew: ns(t.tcpNew), tcpEstablished: ns(t.tcpEstablished), tcpClosing: ns(t.tcpClosing), udp: ns(t.udp) };
+  }
+
   addVip(spec: VipSpec): number {
+    spec = checkVip(spec);
     const name = vipName(spec);
-    if (this.vipStates.has(name)) throw new Error(`VIP ${name} exists`);
+    if (this.vipStates.has(name)) throw new LbInputError("vip", `VIP ${name} exists`);
     const index = lowestFree(
       [...this.vipStates.values()].map((v) => v.index),
       abi.MAX_VIPS,
       "VIPs",
     );
     const state: VipState = { spec, index, backends: new Map(), table: null };
-    this.vipStates.set(name, state);
     this.publishTable(state);
+    this.vipStates.set(name, state);
     this.maps.vips.update(this.vipKey(spec), { index, flags: 0 });
     return index;
   }
@@ -192,17 +292,21 @@ export class LoadBalancer {
     for (const addr of [...state.backends.keys()]) this.releaseBackend(spec, addr);
   }
 
-  addBackend(vip: VipSpec, backend: BackendSpec): number {
+  addBackend(vip: VipSpec, spec: BackendSpec): number {
     const state = this.vip(vip);
-    if (state.backends.has(backend.addr)) throw new Error(`backend ${backend.addr} already serves ${vipName(vip)}`);
+    const backend = checkBackend(spec, state.spec, "backend");
+    if (state.backends.has(backend.addr))
+      throw new LbInputError("backend.addr", `${backend.addr} already serves ${vipName(vip)}`);
     const id = lowestFree(this.idByMember.values(), abi.MAX_BACKENDS, "backends over all VIPs");
-    this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: parseMac(backend.mac), pad: 0 });
-    this.idByMember.set(memberKey(vip, backend.addr), id);
+    // A reused id must not inherit flows tracked for its previous owner (another VIP's, maybe).
+    this.forgetFlows(id);
+    this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: macBytes(backend.mac), pad: 0 });
+    this.idByMember.set(memberKey(state.spec, backend.addr), id);
     state.backends.set(backend.addr, {
       id,
       addr: backend.addr,
       mac: backend.mac,
-      weight: backend.weight ?? 1,
+      weight: backend.weight,
       drained: false,
     });
     this.publishTable(state);
@@ -212,13 +316,13 @@ export class LoadBalancer {
   /** Removes a backend: it gets no new flows, and its tracked flows move (they are re-hashed). */
   removeBackend(vip: VipSpec, addr: string): void {
     const state = this.vip(vip);
-    if (!state.backends.delete(addr)) throw new Error(`backend ${addr} does not serve ${vipName(vip)}`);
+    if (!state.backends.delete(addr)) throw new LbInputError("backend", `${addr} does not serve ${vipName(vip)}`);
     this.publishTable(state);
     this.releaseBackend(vip, addr);
   }
 
   setWeight(vip: VipSpec, addr: string, weight: number): void {
-    this.backend(vip, addr).weight = weight;
+    this.backend(vip, addr).weight = checkWeight(weight, "weight");
     this.publishTable(this.vip(vip));
   }
 
@@ -276,13 +380,13 @@ export class LoadBalancer {
 
   private vip(spec: VipSpec): VipState {
     const state = this.vipStates.get(vipName(spec));
-    if (!state) throw new Error(`no VIP ${vipName(spec)}`);
+    if (!state) throw new LbInputError("vip", `no VIP ${vipName(spec)}`);
     return state;
   }
 
   private backend(vip: VipSpec, addr: string): BackendState {
     const b = this.vip(vip).backends.get(addr);
-    if (!b) throw new Error(`backend ${addr} does not serve ${vipName(vip)}`);
+    if (!b) throw new LbInputError("backend", `${addr} does not serve ${vipName(vip)}`);
     return b;
   }
 
@@ -297,17 +401,29 @@ export class LoadBalancer {
     if (id === undefined) return;
     this.maps.backends.update(id, { addr: 0, mac: [0, 0, 0, 0, 0, 0], pad: 0 });
     this.idByMember.delete(key);
+    this.forgetFlows(id);
   }
 
-  /** Rebuilds a VIP's Maglev table and writes the slots that changed. */
-  private publishTable(state: VipState): void {
+  /** Deletes the flows (both entries) tracked for backend `id`. The data plane records an id
+   *  only while a Maglev slot names it and its backend is live, so after the id is emptied
+   *  and unpublished no new flow can name it. */
+  private forgetFlows(id: number): number {
+    let n = 0;
+    for (const [key, value] of this.maps.conntrack.entries())
+      if (value.backend === id && this.maps.conntrack.delete(key)) n++;
+    for (const [key, value] of this.maps.rnat.entries()) if (value.backend === id) this.maps.rnat.delete(key);
+    return n;
+  }
+
+  /** Rebuilds a VIP's Maglev table and writes the slots that changed; returns how many. */
+  private publishTable(state: VipState): number {
     const table = buildTable(maglevMembers(state.backends));
     const base = state.index * M;
-    const changed = state.table ? diffTables(state.table, table) : table.keys();
-    this.maps.maglev.updateBatch(
-      [...changed].map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]),
-    );
+    const changed = [...(state.table ? diffTables(state.table, table) : table.keys())];
+    if (changed.length)
+      this.maps.maglev.updateBatch(changed.map((slot): [number, number] => [base + slot, table[slot] ?? NO_BACKEND]));
     state.table = table;
+    return changed.length;
   }
 }
 
@@ -316,7 +432,7 @@ function lowestFree(used: Iterable<number>, limit: number, what: string): number
   const taken = new Set(used);
   let n = 0;
   while (taken.has(n)) n++;
-  if (n >= limit) throw new Error(`at most ${limit} ${what}`);
+  if (n >= limit) throw new LbInputError(what, `at most ${limit}`);
   return n;
 }
 
@@ -335,15 +451,13 @@ function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => Typed
     maglev: bind("maglev", abi.maglev),
     stats: bind("stats", abi.stats),
     conntrack: bind("conntrack", abi.conntrack),
+    rnat: bind("rnat", abi.rnat),
+    config: bind("config", abi.config),
   };
 }
 
-/** Parses "10.100.0.1:80/tcp". */
-export function parseVip(text: string): VipSpec {
-  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)\/(tcp|udp)$/.exec(text);
-  if (!m) throw new Error(`bad VIP "${text}": write ADDR:PORT/tcp or ADDR:PORT/udp`);
-  ipv4ToU32(m[1]!);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new Error(`bad port in "${text}"`);
-  return { addr: m[1]!, port, proto: m[3] as Proto };
+function checkVip(spec: VipSpec): VipSpec {
+  if (spec.proto !== "tcp" && spec.proto !== "udp")
+    throw new LbInputError("vip protocol", `expected tcp or udp, got ${JSON.stringify(spec.proto)}`);
+  return { addr: checkIpv4(spec.addr, "vip address"), port: checkPort(spec.port, "vip port"), proto: spec.proto };
 }

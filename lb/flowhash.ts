@@ -6,10 +6,11 @@
 // is 80 — and the data planes convert from the packet with ntohl/ntohs first.
 // Shape: murmur3's block mix over four 32-bit words, then fmix32 finalizer.
 
+import { MAGLEV_M } from "./lb.ts";
 import { fmix32, mixBlock } from "./murmur.ts";
 
 /** Maglev table size; the slot is `flowHash(...) % M`. */
-export const FLOW_SLOTS = 65537;
+export const FLOW_SLOTS = MAGLEV_M;
 
 /** u32 hash of a flow; all arguments host order (saddr/daddr u32, ports u16, proto u8). */
 export function flowHash(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {

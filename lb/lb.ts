@@ -1,5 +1,5 @@
 // The XDP layer-4 load balancer's data plane, in tsbpf's TypeScript subset.
-// Maps and per-packet behaviour: ../shared/LB_ABI.md (the numbered steps below are its
+// Maps and per-packet behaviour: docs/lb-abi.md (the numbered steps below are its
 // steps); flow state layouts: docs/lb-state.md. The control plane (lb/control.ts) imports
 // this module to read and write the same maps with the same declarations.
 import {
@@ -21,10 +21,25 @@ import {
   be32,
   type bool,
   csumReplace4,
+  ktimeGetNs,
   type Value,
   type XdpContext,
 } from "tsbpf";
-import { Eth, Ipv4, Tcp, Udp, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, IP_MF, IP_OFFSET, TCP_RST } from "tsbpf/net";
+import {
+  Eth,
+  Ipv4,
+  Tcp,
+  Udp,
+  ETH_P_IP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IP_MF,
+  IP_OFFSET,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+} from "tsbpf/net";
 
 export const license = "Dual MIT/GPL";
 
@@ -51,7 +66,10 @@ export const stats = new PerCpuArrayMap(VipStats, { maxEntries: MAX_VIPS });
 // the backend's replies back as the VIP.
 
 export const CtKey = struct({ saddr: be32, daddr: be32, sport: be16, dport: be16, proto: u8, pad: array(u8, 3) });
-export const CtValue = struct({ backend: u32 });
+/** `backendAddr` is the address the flow was sent to: the flow is live only while
+ *  backends[backend] still has it. `seen` is ktime of the flow's last packet (either
+ *  direction); `state` one of CT_* below. */
+export const CtValue = struct({ backend: u32, backendAddr: be32, seen: u64, state: u8, pad: array(u8, 7) });
 export const RnatKey = struct({
   clientAddr: be32,
   backendAddr: be32,
@@ -60,10 +78,28 @@ export const RnatKey = struct({
   proto: u8,
   pad: array(u8, 3),
 });
-export const RnatValue = struct({ vipAddr: be32, clientMac: bytes(6), pad: u16 });
+/** `backend` is the flow's backend id, so a reply can restore a lost conntrack entry. */
+export const RnatValue = struct({ vipAddr: be32, clientMac: bytes(6), backend: u16 });
 
 export const conntrack = new LruHashMap(CtKey, CtValue, { maxEntries: FLOW_ENTRIES });
-export const rnat = new LruHashMap(RnatKey, RnatValue, { maxEntries: FLOW_ENTRIES });
+// Twice the size: a flow's entries are touched together, and the larger table makes the
+// LRU evict a live flow's reverse entry last (docs/lb-state.md, "Both entries or none").
+export const rnat = new LruHashMap(RnatKey, RnatValue, { maxEntries: 2 * FLOW_ENTRIES });
+
+/** Connection states (docs/lb-state.md). UDP entries stay CT_NEW and use the UDP timeout. */
+export const CT_NEW = 0;
+export const CT_ESTABLISHED = 1;
+export const CT_CLOSING = 2;
+
+/** Idle timeouts in nanoseconds, per state; 0 means the default below. */
+export const Timeouts = struct({ tcpNew: u64, tcpEstablished: u64, tcpClosing: u64, udp: u64 });
+export const config = new ArrayMap(Timeouts, { maxEntries: 1 });
+/** Default idle timeouts, in seconds. */
+export const DEFAULT_TCP_NEW_S = 30;
+export const DEFAULT_TCP_ESTABLISHED_S = 3600;
+export const DEFAULT_TCP_CLOSING_S = 10;
+export const DEFAULT_UDP_S = 300;
+const NS_PER_S = 1000000000n;
 
 type EthView = Value<typeof Eth>;
 
@@ -102,6 +138,32 @@ function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: be32, to: be32
   }
 }
 
+/** The idle timeout of an entry in `state` (configuration, or the default). */
+function timeoutOf(proto: u8, state: u8): u64 {
+  const t = config.lookup(0);
+  let ns: u64 = 0n;
+  if (t !== null) {
+    if (proto === IPPROTO_UDP) ns = t.udp;
+    else if (state === CT_ESTABLISHED) ns = t.tcpEstablished;
+    else if (state === CT_CLOSING) ns = t.tcpClosing;
+    else ns = t.tcpNew;
+  }
+  if (ns !== 0n) return ns;
+  if (proto === IPPROTO_UDP) return u64(DEFAULT_UDP_S) * NS_PER_S;
+  if (state === CT_ESTABLISHED) return u64(DEFAULT_TCP_ESTABLISHED_S) * NS_PER_S;
+  if (state === CT_CLOSING) return u64(DEFAULT_TCP_CLOSING_S) * NS_PER_S;
+  return u64(DEFAULT_TCP_NEW_S) * NS_PER_S;
+}
+
+/** A flow's state after a packet with these TCP flags (0 for UDP); `reply`: from the backend. */
+function nextState(state: u8, flags: u8, reply: bool): u8 {
+  if ((flags & (TCP_FIN | TCP_RST)) !== 0) return CT_CLOSING;
+  // A SYN from the client starts a new connection on this 5-tuple (a reused source port).
+  if (!reply && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return CT_NEW;
+  if (reply && state === CT_NEW) return CT_ESTABLISHED;
+  return state;
+}
+
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
 function setMacs(eth: EthView, mac: Value<typeof Backend>): void {
   eth.src = eth.dst;
@@ -109,9 +171,10 @@ function setMacs(eth: EthView, mac: Value<typeof Backend>): void {
 }
 
 export const lb = xdp((ctx) => {
-  // 1. Short frame.
+  // 1. Short frame; a group destination (multicast, broadcast) is not ours to forward.
   const eth = ctx.header(Eth, 0);
   if (eth === null) return XdpAction.DROP;
+  if ((eth.dst[0] & 1) !== 0) return XdpAction.PASS;
   // 2. Not IPv4 (ARP, IPv6, VLAN-tagged, …).
   if (eth.proto !== ETH_P_IP) return XdpAction.PASS;
 
@@ -125,39 +188,75 @@ export const lb = xdp((ctx) => {
   // 4. Fragments.
   if ((ip.fragOff & (IP_MF | IP_OFFSET)) !== 0) return XdpAction.DROP;
 
-  // 5./6. TCP or UDP with a complete header, after any IP options.
+  // 5./6. TCP or UDP with a complete header inside the IP packet, after any IP options.
   const l4: u32 = Eth.size + ihl * 4;
   const proto = ip.protocol;
   let sport: be16 = 0;
   let dport: be16 = 0;
-  let rst: bool = false;
+  let flags: u8 = 0;
   if (proto === IPPROTO_TCP) {
     const tcp = ctx.header(Tcp, l4);
-    if (tcp === null) return XdpAction.DROP;
+    if (tcp === null || ihl * 4 + Tcp.size > totLen) return XdpAction.DROP;
     sport = tcp.source;
     dport = tcp.dest;
-    rst = (tcp.flags & TCP_RST) !== 0;
+    flags = tcp.flags;
   } else if (proto === IPPROTO_UDP) {
     const udp = ctx.header(Udp, l4);
-    if (udp === null) return XdpAction.DROP;
+    if (udp === null || ihl * 4 + Udp.size > totLen) return XdpAction.DROP;
     sport = udp.source;
     dport = udp.dest;
   } else {
     return XdpAction.PASS;
   }
+  const now = ktimeGetNs();
 
   // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10).
   const vip = vips.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
   if (vip === null) {
-    const back = rnat.lookup({
+    const rnatKey: Value<typeof RnatKey> = {
       clientAddr: ip.daddr,
       backendAddr: ip.saddr,
       clientPort: dport,
       vipPort: sport,
       proto,
       pad: [0, 0, 0],
-    });
+    };
+    const back = rnat.lookup(rnatKey);
     if (back === null) return XdpAction.PASS;
+    // The flow's forward entry: restore it if the LRU took it (both entries or none);
+    // if it expired or names another backend, this reverse entry is stale: remove it.
+    const flowKey: Value<typeof CtKey> = {
+      saddr: ip.daddr,
+      daddr: back.vipAddr,
+      sport: dport,
+      dport: sport,
+      proto,
+      pad: [0, 0, 0],
+    };
+    const flow = conntrack.lookup(flowKey);
+    if (flow === null) {
+      conntrack.update(
+        flowKey,
+        {
+          backend: back.backend,
+          backendAddr: ip.saddr,
+          seen: now,
+          state: nextState(CT_NEW, flags, true),
+          pad: [0, 0, 0, 0, 0, 0, 0],
+        },
+        UpdateFlags.ANY,
+      );
+    } else if (flow.backendAddr !== ip.saddr) {
+      rnat.delete(rnatKey);
+      return XdpAction.PASS;
+    } else if (now - flow.seen > timeoutOf(proto, flow.state)) {
+      rnat.delete(rnatKey);
+      conntrack.delete(flowKey);
+      return XdpAction.PASS;
+    } else {
+      flow.state = nextState(flow.state, flags, true);
+      flow.seen = now;
+    }
     eth.src = eth.dst;
     eth.dst = back.clientMac;
     const from = ip.saddr;
@@ -169,13 +268,44 @@ export const lb = xdp((ctx) => {
   const index = vip.index;
   if (index >= MAX_VIPS) return XdpAction.DROP; // names no Maglev table
 
-  // 8. The tracked backend if it is still there, else Maglev (and track the flow).
+  // 8. The tracked backend while the flow is live (not expired, backend unchanged), else
+  // Maglev, and the flow is recorded.
   const ctKey: Value<typeof CtKey> = { saddr: ip.saddr, daddr: ip.daddr, sport, dport, proto, pad: [0, 0, 0] };
   const tracked = conntrack.lookup(ctKey);
   let be: Value<typeof Backend> | null = null;
-  if (tracked !== null) be = backends.lookup(tracked.backend);
-  if (be === null || be.addr === 0) {
-    // A new flow, or its backend was emptied: re-hash.
+  if (tracked !== null) {
+    if (now - tracked.seen <= timeoutOf(proto, tracked.state)) {
+      be = backends.lookup(tracked.backend);
+      if (be !== null && be.addr !== tracked.backendAddr) be = null;
+    }
+    if (be !== null) {
+      tracked.state = nextState(tracked.state, flags, false);
+      tracked.seen = now;
+      // Both entries or none: restore the reverse entry if the LRU took it.
+      const rk: Value<typeof RnatKey> = {
+        clientAddr: ip.saddr,
+        backendAddr: be.addr,
+        clientPort: sport,
+        vipPort: dport,
+        proto,
+        pad: [0, 0, 0],
+      };
+      if (rnat.lookup(rk) === null)
+        rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
+    } else {
+      // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
+      rnat.delete({
+        clientAddr: ip.saddr,
+        backendAddr: tracked.backendAddr,
+        clientPort: sport,
+        vipPort: dport,
+        proto,
+        pad: [0, 0, 0],
+      });
+      conntrack.delete(ctKey);
+    }
+  }
+  if (be === null) {
     const slot = flowHash(ip.saddr, ip.daddr, sport, dport, proto) % MAGLEV_M;
     const chosen = maglev.lookup(index * MAGLEV_M + slot);
     if (chosen === null) return XdpAction.DROP;
@@ -183,13 +313,24 @@ export const lb = xdp((ctx) => {
     if (id >= MAX_BACKENDS) return XdpAction.DROP;
     be = backends.lookup(id);
     if (be === null || be.addr === 0) return XdpAction.DROP;
-    if (!rst) {
+    // A RST ends the flow: forwarded, not recorded.
+    if ((flags & TCP_RST) === 0) {
       rnat.update(
         { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-        { vipAddr: ip.daddr, clientMac: eth.src, pad: 0 },
+        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
         UpdateFlags.ANY,
       );
-      conntrack.update(ctKey, { backend: id }, UpdateFlags.ANY);
+      conntrack.update(
+        ctKey,
+        {
+          backend: id,
+          backendAddr: be.addr,
+          seen: now,
+          state: nextState(CT_NEW, flags, false),
+          pad: [0, 0, 0, 0, 0, 0, 0],
+        },
+        UpdateFlags.ANY,
+      );
     }
   }
 

@@ -14,16 +14,17 @@
 // on input order — backends are sorted by key first — so every LB instance
 // and every control-plane restart computes the same table.
 
+import { MAGLEV_M, MAX_BACKENDS } from "./lb.ts";
 import { fmix32, mixBlock, scramble } from "./murmur.ts";
 
-/** Table size per VIP; prime, and fixed by LB_ABI.md. */
-export const M = 65537;
+/** Table size per VIP; prime, and fixed by LB_ABI.md (declared with the maps in lb.ts). */
+export const M = MAGLEV_M;
 
 /** Slot value when no backend has weight > 0. Ids ≥ 1024 make the data plane drop. */
 export const NO_BACKEND = 0xffffffff;
 
 /** Highest backend id + 1 (size of the `backends` array map). */
-export const MAX_BACKENDS = 1024;
+export { MAX_BACKENDS };
 
 export interface MaglevBackend {
   /** Index into the `backends` map, 0..1023. */

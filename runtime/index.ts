@@ -1,5 +1,15 @@
 /** tsbpf runtime: load BPF ELF objects into the kernel from Node.js. */
-export { BpfObject, loadObject, loadObjectSync, type LoadOptions } from "./object.ts";
+export {
+  BpfObject,
+  loadObject,
+  loadObjectSync,
+  parseObject,
+  type DataSectionSpec,
+  type LoadOptions,
+  type MapSpec,
+  type ObjectSpec,
+  type ProgramSpec,
+} from "./object/index.ts";
 export { ObjectError, TsbpfError } from "./errors.ts";
 export { ElfError, parseElf } from "./elf/index.ts";
 export {
@@ -43,7 +53,15 @@ export {
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
-export { ifNameToIndex, inNetns, InterfaceError, openFdCount, SyscallError } from "./sys/index.ts";
+export {
+  ifNameToIndex,
+  inNetns,
+  InterfaceError,
+  lockFile,
+  openFdCount,
+  SyscallError,
+  type FileLock,
+} from "./sys/index.ts";
 export {
   attachXdp,
   LinkError,
@@ -55,3 +73,33 @@ export {
   type LinkInfo,
   type XdpMode,
 } from "./link/index.ts";
+export {
+  decodePacket,
+  type DecodedPacket,
+  type DecodeIssue,
+  type DecodeOptions,
+  type Field as DecodedField,
+  type Flow,
+  formatPacket,
+  formatSummary,
+  ISSUES as DECODE_ISSUES,
+  issueCatalog,
+  type Layer as DecodedLayer,
+  summarize,
+  type CaptureSummary,
+} from "./decode/index.ts";
+export {
+  annotateIr,
+  disassemble,
+  formatInstruction,
+  formatListing,
+  helperName,
+  type Listing,
+  type ListingLine,
+  type ProgramCode,
+  programCodeOf,
+  readInstruction,
+  xlatedCode,
+} from "./disasm/index.ts";
+export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";

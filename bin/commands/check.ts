@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { loadObjectSync } from "../../runtime/object.ts";
+import { loadObjectSync } from "../../runtime/object/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import { compileOrReport } from "./compile.ts";
 
@@ -60,15 +60,12 @@ export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL)
   const where = e.source && e.source.line > 0 ? e.source : lastLoggedLine(e.log, file);
   const rel = path.relative(process.cwd(), file) || file;
   if (where && where.line > 0) {
-    out.push(`${rel}:${where.line}:${where.col || 1} - error: the verifier rejected program '${e.program}': ${reason}`);
     const lines = fs.readFileSync(file, "utf8").split("\n");
     const text = lines[where.line - 1] ?? where.text;
+    const col = where.col || text.search(/\S/) + 1; // no column: the statement's first character
+    out.push(`${rel}:${where.line}:${col} - error: the verifier rejected program '${e.program}': ${reason}`);
     const gutter = String(where.line);
-    out.push(
-      "",
-      `${gutter} | ${text}`,
-      `${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, (where.col || 1) - 1))}^`,
-    );
+    out.push("", `${gutter} | ${text}`, `${" ".repeat(gutter.length)} | ${" ".repeat(Math.max(0, col - 1))}^`);
   } else {
     out.push(`${rel} - error: the verifier rejected program '${e.program}': ${reason}`);
   }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { BtfError } from "../../runtime/btf/errors.ts";
 import { ElfError } from "../../runtime/elf/errors.ts";
 import { TsbpfError } from "../../runtime/errors.ts";
-import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object.ts";
+import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object/index.ts";
 import { MapError } from "../../runtime/maps/map.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import type { SourceLocation } from "../../runtime/program/source-map.ts";
@@ -13,8 +13,8 @@ import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
 import { ObjectError } from "../../runtime/errors.ts";
 
 /**
- * Exit codes scripts can rely on. 0–4 are the ones bin/cli.ts defines for every command (EXIT there);
- * the runtime commands add 5–9.
+ * Exit codes scripts can rely on: 0–4 for every command (bin/cli.ts re-exports them), 5–9 from
+ * the runtime commands.
  */
 export const EXIT = {
   OK: 0,
@@ -198,23 +198,6 @@ export function toJson(value: unknown, indent?: number): string {
         : v,
     indent,
   );
-}
-
-/** Interface names by index, from /sys/class/net (this network namespace). */
-export function interfaceNames(): Map<number, string> {
-  const out = new Map<number, string>();
-  try {
-    for (const name of fs.readdirSync("/sys/class/net")) {
-      try {
-        out.set(Number(fs.readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim()), name);
-      } catch {
-        // vanished meanwhile
-      }
-    }
-  } catch {
-    // no sysfs: indexes only
-  }
-  return out;
 }
 
 /** Table with left-aligned columns. */

@@ -2,9 +2,7 @@
 // LLVM are not needed by the runtime commands; diagnostics are printed as tsc prints them.
 import fs from "node:fs";
 import type { CompileOptions, CompileResult } from "../../compiler/index.ts";
-
-const EXIT_USAGE = 2,
-  EXIT_COMPILE_ERROR = 3;
+import { EXIT } from "./common.ts";
 
 /** The compiled object, or undefined after printing why not (and setting the exit code). */
 export async function compileOrReport(
@@ -13,7 +11,7 @@ export async function compileOrReport(
 ): Promise<(CompileResult & { object: Uint8Array }) | undefined> {
   if (!fs.existsSync(file)) {
     console.error(`tsbpf: ${file}: no such file`);
-    process.exitCode = EXIT_USAGE;
+    process.exitCode = EXIT.USAGE;
     return undefined;
   }
   const { compile, formatDiagnostic } = await import("../../compiler/index.ts");
@@ -21,7 +19,7 @@ export async function compileOrReport(
   if (!result.object) {
     for (const d of result.diagnostics) console.error(formatDiagnostic(d));
     console.error(`\nFound ${result.diagnostics.length} error${result.diagnostics.length === 1 ? "" : "s"}.`);
-    process.exitCode = EXIT_COMPILE_ERROR;
+    process.exitCode = EXIT.COMPILE_ERROR;
     return undefined;
   }
   return result as CompileResult & { object: Uint8Array };

@@ -1,52 +1,116 @@
 // `tsbpf lb …`: run the load balancer from the command line. `start` loads lb/lb.ts's object,
 // attaches it, programs a config file's VIPs and backends, and pins maps and link under
 // --pin-dir so the LB keeps running after the command exits; the other commands reopen the
-// pinned maps with the control plane's saved state (/run/tsbpf-lb/<name>.json).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+// pinned maps with the control plane's saved state. Where those live, the lock every command
+// holds and how an interrupted start is recovered: lb/persist.ts.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { LoadBalancer, parseVip, type LbState } from "../../lb/control.ts";
-import { XdpLink, type XdpMode } from "../../runtime/index.ts";
+import {
+  checkBackend,
+  checkConfig,
+  checkInterfaceName,
+  checkMode,
+  checkNetnsName,
+  checkTimeouts,
+  checkWeight,
+  LbInputError,
+  type LbConfig,
+} from "../../lb/input.ts";
+import {
+  DEFAULT_PIN_DIR,
+  ensureOwnDirectory,
+  hasRemains,
+  lbPaths,
+  readState,
+  removeLb,
+  UnsafePathError,
+  withLbLock,
+  writeState,
+  type LbPaths,
+} from "../../lb/persist.ts";
+import { action, CliError, EXIT } from "./common.ts";
 
-const DEFAULT_PIN_DIR = "/sys/fs/bpf/tsbpf-lb";
 const DEFAULT_OBJECT = join(dirname(new URL(import.meta.url).pathname), "../../bpf-out/lb.o");
 
-/** The config file of `tsbpf lb start --config FILE`. */
-export interface LbConfig {
-  dev?: string;
-  netns?: string;
-  mode?: XdpMode;
-  vips: { vip: string; backends: { addr: string; mac: string; weight?: number }[] }[];
-}
+export type { LbConfig } from "../../lb/input.ts";
 
 interface Where {
   pinDir: string;
 }
-const statePath = (o: Where) => join("/run/tsbpf-lb", `${basename(o.pinDir)}.json`);
 
-function readState(o: Where): LbState {
-  if (!existsSync(statePath(o))) throw new Error(`no LB running under ${o.pinDir} (start one with \`tsbpf lb start\`)`);
-  return JSON.parse(readFileSync(statePath(o), "utf8")) as LbState;
+function notRunning(paths: LbPaths): CliError {
+  return new CliError(`no LB running under ${paths.pinDir} (start one with \`tsbpf lb start\`)`, EXIT.NOT_FOUND);
 }
 
-function saveState(o: Where, lb: LoadBalancer) {
-  mkdirSync(dirname(statePath(o)), { recursive: true });
-  writeFileSync(statePath(o), JSON.stringify(lb.state(), null, 2));
+/** The running LB's state; throws "no LB running" unless both its state and its link pin are there. */
+function runningState(paths: LbPaths): LbState {
+  const state = readState(paths);
+  if (!state || !existsSync(paths.link)) throw notRunning(paths);
+  return state;
 }
 
-/** Reopens the LB running under `pinDir` (close it when done). */
+/** Reopens the LB running under `pinDir` (close it when done), changing nothing: for tests and read-only tools. */
 export function openRunningLb(pinDir = DEFAULT_PIN_DIR): LoadBalancer {
-  return LoadBalancer.fromPinned(pinDir, readState({ pinDir }));
+  const paths = lbPaths(pinDir);
+  return LoadBalancer.fromPinned(paths.pinDir, runningState(paths), { repair: false });
 }
 
-/** Reopens the running LB, applies `change`, saves the state. */
-function withRunningLb(o: Where, change: (lb: LoadBalancer) => void) {
-  const lb = openRunningLb(o.pinDir);
+/**
+ * Under the LB's lock: reopens the running LB (maps repaired to the state; every Maglev slot
+ * too if the last command died while changing them), applies `change`, saves the state.
+ */
+function withRunningLb(o: Where, change: (lb: LoadBalancer) => void, changesMaps = true) {
+  const paths = lbPaths(o.pinDir);
+  withLbLock(paths, () => {
+    const state = runningState(paths);
+    const lb = LoadBalancer.fromPinned(paths.pinDir, state, { checkTables: state.changing === true });
+    try {
+      if (changesMaps) writeState(paths, { ...lb.state(), changing: true });
+      change(lb);
+      if (changesMaps) writeState(paths, lb.state());
+    } finally {
+      lb.close();
+    }
+  });
+}
+
+/** Errors of the LB's own layers get their exit codes; the rest as every command does (common.ts). */
+function lbAction<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
+  return action(async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (e instanceof LbInputError) throw new CliError(e.message, EXIT.USAGE);
+      if (e instanceof UnsafePathError) throw new CliError(e.message, EXIT.BUSY);
+      const { code, syscall } = e as NodeJS.ErrnoException; // a file operation (node:fs) refused
+      if (syscall && (code === "EACCES" || code === "EPERM"))
+        throw new CliError(`${(e as Error).message} (needs root)`, EXIT.NO_PERMISSION);
+      throw e;
+    }
+  });
+}
+
+function readConfig(file: string | undefined): LbConfig {
+  if (!file) return { vips: [] };
+  let text: string;
   try {
-    change(lb);
-    saveState(o, lb);
-  } finally {
-    lb.close();
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new CliError(`--config: cannot read ${file}: ${(e as Error).message}`, EXIT.USAGE);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--config: ${file} is not valid JSON (${(e as Error).message})`, EXIT.USAGE);
+  }
+  try {
+    return checkConfig(json);
+  } catch (e) {
+    if (e instanceof LbInputError) throw new CliError(`${file}: ${e.message}`, EXIT.USAGE);
+    throw e;
   }
 }
 
@@ -81,6 +145,66 @@ function printTable(rows: string[][]) {
     );
 }
 
+interface StartOptions extends Where {
+  config?: string;
+  dev?: string;
+  netns?: string;
+  mode?: string;
+  object: string;
+}
+
+/** `lb start`: everything is checked before the first change; a start that fails leaves nothing. */
+async function start(o: StartOptions) {
+  const config = readConfig(o.config);
+  const dev = checkInterfaceName(
+    o.dev ?? config.dev ?? missing("--dev", "no interface: give --dev or `dev` in the config"),
+    o.dev ? "--dev" : "dev",
+  );
+  const netnsValue = o.netns ?? config.netns;
+  const netns = netnsValue === undefined ? undefined : checkNetnsName(netnsValue, o.netns ? "--netns" : "netns");
+  const mode = checkMode(o.mode ?? config.mode ?? "auto", o.mode ? "--mode" : "mode");
+  if (!existsSync(o.object))
+    throw new CliError(
+      `--object: ${o.object} not found: build it with \`tsbpf build lb/lb.ts -o ${o.object}\``,
+      EXIT.USAGE,
+    );
+  const paths = lbPaths(o.pinDir);
+  await withLbLock(paths, async () => {
+    if (readState(paths) && existsSync(paths.link))
+      throw new CliError(`an LB is already running under ${paths.pinDir} (tsbpf lb stop first)`, EXIT.BUSY);
+    if (hasRemains(paths)) {
+      removeLb(paths);
+      console.log(`removed the remains of an LB under ${paths.pinDir} that did not start completely or was detached`);
+    }
+    const balancer = await LoadBalancer.load(o.object);
+    try {
+      balancer.attach(dev, { netns, mode });
+      if (config.timeouts) balancer.setTimeouts(config.timeouts);
+      else balancer.setTimeouts({});
+      for (const v of config.vips) {
+        balancer.addVip(v.vip);
+        for (const b of v.backends) balancer.addBackend(v.vip, b);
+      }
+      // The commit order: maps, then the link, then the state file. A start that dies before
+      // the state is written leaves remains the next start or stop removes.
+      ensureOwnDirectory(paths.pinDir);
+      balancer.pin(paths.pinDir);
+      balancer.pinLink(paths.link);
+      writeState(paths, balancer.state());
+    } catch (e) {
+      balancer.close();
+      removeLb(paths);
+      throw e;
+    }
+    balancer.close();
+    console.log(`LB attached to ${dev}${netns ? ` in ${netns}` : ""}; maps and link pinned under ${paths.pinDir}`);
+  });
+}
+
+function missing(field: string, message: string): never {
+  throw new CliError(`${field}: ${message}`, EXIT.USAGE);
+}
+
 export function lbCommand(): Command {
   const lb = new Command("lb").description("run the XDP load balancer (lb/lb.ts) and program it");
   const pinOption = (c: Command) =>
@@ -90,55 +214,44 @@ export function lbCommand(): Command {
     .description("load the LB, attach it to an interface, apply a config file; it keeps running after exit")
     .option(
       "-c, --config <file>",
-      'JSON config: { dev, netns, mode, vips: [{ vip: "10.100.0.1:80/tcp", backends: [{ addr, mac, weight }] }] }',
+      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, vips: [{ vip: "10.100.0.1:80/tcp", backends: [{ addr, mac, weight }] }] }',
     )
     .option("--dev <ifname>", "interface (overrides the config's dev)")
     .option("--netns <name>", "network namespace of the interface (ip netns)")
     .option("--mode <mode>", "native, generic or auto")
     .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
-    .action(async (o: Where & { config?: string; dev?: string; netns?: string; mode?: XdpMode; object: string }) => {
-      const config: LbConfig = o.config ? (JSON.parse(readFileSync(o.config, "utf8")) as LbConfig) : { vips: [] };
-      const dev = o.dev ?? config.dev;
-      if (!dev) throw new Error("no interface: give --dev or `dev` in the config");
-      if (existsSync(join(o.pinDir, "link")))
-        throw new Error(`an LB is already running under ${o.pinDir} (tsbpf lb stop first)`);
-      if (!existsSync(o.object))
-        throw new Error(`${o.object} not found: build it with \`tsbpf build lb/lb.ts -o ${o.object}\``);
-      const balancer = await LoadBalancer.load(o.object);
-      try {
-        balancer.attach(dev, { netns: o.netns ?? config.netns, mode: o.mode ?? config.mode ?? "auto" });
-        for (const v of config.vips) {
-          const vip = parseVip(v.vip);
-          balancer.addVip(vip);
-          for (const b of v.backends) balancer.addBackend(vip, b);
-        }
-        balancer.pin(o.pinDir);
-        saveState(o, balancer);
-        console.log(
-          `LB attached to ${dev}${(o.netns ?? config.netns) ? ` in ${o.netns ?? config.netns}` : ""}; maps and link pinned under ${o.pinDir}`,
-        );
-      } finally {
-        balancer.close();
-      }
-    });
+    .action(lbAction(start));
 
   pinOption(lb.command("stop"))
-    .description("detach the LB and remove its pins and state")
-    .action((o: Where) => {
-      const link = join(o.pinDir, "link");
-      if (!existsSync(link)) throw new Error(`no LB running under ${o.pinDir}`);
-      XdpLink.fromPinned(link).detach();
-      rmSync(o.pinDir, { recursive: true, force: true });
-      rmSync(statePath(o), { force: true });
-      console.log("LB stopped");
-    });
+    .description("detach the LB and remove its pins and state (also the remains of a start that died)")
+    .action(
+      lbAction((o: Where) => {
+        const paths = lbPaths(o.pinDir);
+        withLbLock(paths, () => {
+          const complete = readStateOrCorrupt(paths) && existsSync(paths.link);
+          if (!hasRemains(paths)) throw notRunning(paths);
+          removeLb(paths);
+          console.log(
+            complete
+              ? "LB stopped"
+              : `removed the remains of an LB under ${paths.pinDir} that did not start completely`,
+          );
+        });
+      }),
+    );
 
   const vip = lb.command("vip").description("add or remove VIPs");
-  pinOption(vip.command("add").argument("<vip>", "ADDR:PORT/tcp|udp")).action((text: string, o: Where) =>
-    withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(parseVip(text))}`)),
+  pinOption(vip.command("add").argument("<vip>", "ADDR:PORT/tcp|udp")).action(
+    lbAction((text: string, o: Where) => {
+      const spec = parseVip(text);
+      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec)}`));
+    }),
   );
-  pinOption(vip.command("remove").argument("<vip>")).action((text: string, o: Where) =>
-    withRunningLb(o, (b) => b.removeVip(parseVip(text))),
+  pinOption(vip.command("remove").argument("<vip>")).action(
+    lbAction((text: string, o: Where) => {
+      const spec = parseVip(text);
+      withRunningLb(o, (b) => b.removeVip(spec));
+    }),
   );
 
   const backend = lb.command("backend").description("add, remove, weight or drain a VIP's backends");
@@ -148,27 +261,76 @@ export function lbCommand(): Command {
       .argument("<vip>")
       .argument("<addr>")
       .requiredOption("--mac <mac>", "the backend's MAC")
-      .option("--weight <n>", "relative weight", "1"),
-  ).action((v: string, addr: string, o: Where & { mac: string; weight: string }) =>
-    withRunningLb(o, (b) =>
-      console.log(
-        `backend ${addr} has id ${b.addBackend(parseVip(v), { addr, mac: o.mac, weight: Number(o.weight) })}`,
-      ),
-    ),
+      .option("--weight <n>", "relative weight, a whole number (0: no new flows)", "1"),
+  ).action(
+    lbAction((v: string, addr: string, o: Where & { mac: string; weight: string }) => {
+      const spec = parseVip(v);
+      checkBackend({ addr, mac: o.mac }, spec, "backend");
+      const weight = checkWeight(o.weight, "--weight", true);
+      withRunningLb(o, (b) =>
+        console.log(`backend ${addr} has id ${b.addBackend(spec, { addr, mac: o.mac, weight })}`),
+      );
+    }),
   );
   pinOption(backend.command("remove").argument("<vip>").argument("<addr>"))
     .description("no new flows; its tracked flows move")
-    .action((v: string, addr: string, o: Where) => withRunningLb(o, (b) => b.removeBackend(parseVip(v), addr)));
+    .action(
+      lbAction((v: string, addr: string, o: Where) => {
+        const spec = parseVip(v);
+        withRunningLb(o, (b) => b.removeBackend(spec, addr));
+      }),
+    );
   pinOption(backend.command("weight").argument("<vip>").argument("<addr>").argument("<weight>")).action(
-    (v: string, addr: string, w: string, o: Where) =>
-      withRunningLb(o, (b) => b.setWeight(parseVip(v), addr, Number(w))),
+    lbAction((v: string, addr: string, w: string, o: Where) => {
+      const spec = parseVip(v);
+      const weight = checkWeight(w, "<weight>", true);
+      withRunningLb(o, (b) => b.setWeight(spec, addr, weight));
+    }),
   );
   pinOption(backend.command("drain").argument("<vip>").argument("<addr>"))
     .description("no new flows; tracked flows stay")
-    .action((v: string, addr: string, o: Where) => withRunningLb(o, (b) => b.drain(parseVip(v), addr)));
+    .action(
+      lbAction((v: string, addr: string, o: Where) => {
+        const spec = parseVip(v);
+        withRunningLb(o, (b) => b.drain(spec, addr));
+      }),
+    );
+
+  pinOption(lb.command("timeouts"))
+    .description("show or set the idle timeouts of tracked flows, in whole seconds (docs/lb-state.md)")
+    .option("--tcp-new <s>", "TCP flow not yet answered by its backend")
+    .option("--tcp-established <s>", "TCP connection in use")
+    .option("--tcp-closing <s>", "grace period after a FIN or RST")
+    .option("--udp <s>", "UDP flow")
+    .action(
+      lbAction((o: Where & { tcpNew?: string; tcpEstablished?: string; tcpClosing?: string; udp?: string }) => {
+        const given: Record<string, unknown> = {};
+        for (const k of ["tcpNew", "tcpEstablished", "tcpClosing", "udp"] as const)
+          if (o[k] !== undefined) given[k] = /^\d+$/.test(o[k]!) ? Number(o[k]) : o[k];
+        const t = checkTimeouts(given, "timeouts");
+        withRunningLb(o, (b) => {
+          b.setTimeouts(t);
+          const now = b.timeouts();
+          console.log(
+            Object.entries(now)
+              .map(([k, v]) => `${k} ${v} s`)
+              .join(", "),
+          );
+        });
+      }),
+    );
 
   pinOption(lb.command("stats"))
     .description("per-VIP packets and bytes; per-backend Maglev slots and tracked flows")
-    .action((o: Where) => withRunningLb(o, printStats));
+    .action(lbAction((o: Where) => withRunningLb(o, printStats, false)));
   return lb;
+}
+
+/** The state, or undefined if it is missing or unreadable (stop removes either). */
+function readStateOrCorrupt(paths: LbPaths): LbState | undefined {
+  try {
+    return readState(paths);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-// Classic libpcap capture files (the format tcpdump -w writes), Ethernet link type only.
+// Capture files: classic libpcap (what tcpdump -w writes) and pcapng (Wireshark's default), Ethernet link type only.
 import fs from "node:fs";
 import { CliError, EXIT } from "./common.ts";
 
@@ -22,8 +22,7 @@ export function parsePcap(bytes: Uint8Array, name = "pcap"): PcapPacket[] {
   if (buf.length < 24) throw bad(`${buf.length} bytes, too short for a pcap file header (24 bytes)`);
   const le = buf.readUInt32LE(0);
   const be = buf.readUInt32BE(0);
-  if (le === PCAPNG)
-    throw bad("pcapng format is not supported; convert it: tcpdump -r IN -w OUT.pcap (or editcap -F pcap)");
+  if (le === PCAPNG) return parsePcapng(buf, name);
   const little = le === MAGIC_US || le === MAGIC_NS;
   if (!little && be !== MAGIC_US && be !== MAGIC_NS)
     throw bad(`not a pcap file (magic 0x${be.toString(16).padStart(8, "0")})`);
@@ -51,6 +50,109 @@ export function parsePcap(bytes: Uint8Array, name = "pcap"): PcapPacket[] {
       timestamp: { seconds: u32(off), fraction: u32(off + 4), nanos },
     });
     off += 16 + incl;
+  }
+  return packets;
+}
+
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const BLOCK = { SECTION: PCAPNG, INTERFACE: 1, OBSOLETE_PACKET: 2, SIMPLE_PACKET: 3, ENHANCED_PACKET: 6 } as const;
+const OPT_IF_TSRESOL = 9;
+
+interface PcapngInterface {
+  linkType: number;
+  snaplen: number;
+  /** Timestamp units per second (if_tsresol; default microseconds). */
+  unitsPerSecond: bigint;
+}
+
+/** pcapng (IETF draft-ietf-opsawg-pcapng): sections, interfaces, enhanced/simple/obsolete packet blocks. */
+export function parsePcapng(buf: Buffer, name = "pcapng"): PcapPacket[] {
+  const bad = (what: string) => new CliError(`${name}: ${what}`, EXIT.USAGE);
+  const packets: PcapPacket[] = [];
+  let little = true;
+  let interfaces: PcapngInterface[] = [];
+  const u16 = (off: number) => (little ? buf.readUInt16LE(off) : buf.readUInt16BE(off));
+  const u32 = (off: number) => (little ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
+  const push = (
+    iface: PcapngInterface | undefined,
+    ifaceId: number,
+    off: number,
+    data: Buffer,
+    orig: number,
+    ts: bigint,
+  ) => {
+    const index = packets.length + 1;
+    if (!iface) throw bad(`packet ${index} at byte ${off}: interface ${ifaceId} was not described before it`);
+    if (iface.linkType !== LINKTYPE_ETHERNET)
+      throw bad(
+        `packet ${index} at byte ${off}: link type ${iface.linkType} is not Ethernet (1); XDP programs see Ethernet frames`,
+      );
+    const nanos = iface.unitsPerSecond === 1_000_000_000n;
+    const perSecond = nanos ? 1_000_000_000n : 1_000_000n;
+    const scaled = (ts * perSecond) / iface.unitsPerSecond;
+    packets.push({
+      index,
+      data: Uint8Array.from(data),
+      originalLength: orig,
+      timestamp: { seconds: Number(scaled / perSecond), fraction: Number(scaled % perSecond), nanos },
+    });
+  };
+  for (let off = 0; off < buf.length; ) {
+    if (off + 12 > buf.length) throw bad(`block at byte ${off}: truncated header (${buf.length - off} of 12 bytes)`);
+    const type = buf.readUInt32LE(off); // the section magic reads the same either way
+    if (type === BLOCK.SECTION) {
+      const magic = buf.readUInt32LE(off + 8);
+      if (magic === BYTE_ORDER_MAGIC) little = true;
+      else if (buf.readUInt32BE(off + 8) === BYTE_ORDER_MAGIC) little = false;
+      else
+        throw bad(
+          `section at byte ${off}: byte-order magic 0x${magic.toString(16).padStart(8, "0")} is not 0x1a2b3c4d`,
+        );
+      interfaces = [];
+    }
+    const blockType = u32(off);
+    const length = u32(off + 4);
+    if (length < 12 || length % 4 || off + length > buf.length)
+      throw bad(
+        `block at byte ${off}: length ${length} ${off + length > buf.length ? `runs past the end of the file (${buf.length - off} bytes left)` : "is not a multiple of 4 of at least 12"}`,
+      );
+    if (u32(off + length - 4) !== length)
+      throw bad(`block at byte ${off}: trailing length ${u32(off + length - 4)} differs from ${length}`);
+    const body = off + 8;
+    const bodyEnd = off + length - 4;
+    if (blockType === BLOCK.INTERFACE) {
+      if (bodyEnd - body < 8) throw bad(`interface block at byte ${off}: too short`);
+      let unitsPerSecond = 1_000_000n;
+      for (let o = body + 8; o + 4 <= bodyEnd; ) {
+        const code = u16(o);
+        const len = u16(o + 2);
+        if (code === 0) break;
+        if (code === OPT_IF_TSRESOL && len >= 1) {
+          const r = buf[o + 4]!;
+          unitsPerSecond = r & 0x80 ? 2n ** BigInt(r & 0x7f) : 10n ** BigInt(r);
+        }
+        o += 4 + Math.ceil(len / 4) * 4;
+      }
+      interfaces.push({ linkType: u16(body), snaplen: u32(body + 4), unitsPerSecond });
+    } else if (blockType === BLOCK.ENHANCED_PACKET || blockType === BLOCK.OBSOLETE_PACKET) {
+      if (bodyEnd - body < 20) throw bad(`packet block at byte ${off}: too short`);
+      const enhanced = blockType === BLOCK.ENHANCED_PACKET;
+      const ifaceId = enhanced ? u32(body) : u16(body);
+      const ts = (BigInt(u32(body + 4)) << 32n) | BigInt(u32(body + 8));
+      const captured = u32(body + 12);
+      if (body + 20 + captured > bodyEnd)
+        throw bad(
+          `packet ${packets.length + 1} at byte ${off}: ${captured} bytes announced, ${bodyEnd - body - 20} in the block`,
+        );
+      push(interfaces[ifaceId], ifaceId, off, buf.subarray(body + 20, body + 20 + captured), u32(body + 16), ts);
+    } else if (blockType === BLOCK.SIMPLE_PACKET) {
+      const orig = u32(body);
+      const iface = interfaces[0];
+      const captured = Math.min(orig, bodyEnd - body - 4, iface?.snaplen || Number.MAX_SAFE_INTEGER);
+      push(iface, 0, off, buf.subarray(body + 4, body + 4 + captured), orig, 0n);
+    }
+    // Other blocks (name resolution, statistics, custom…) carry no packets.
+    off += length;
   }
   return packets;
 }

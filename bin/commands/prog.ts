@@ -1,9 +1,8 @@
 // tsbpf load | run | prog list: loading objects, test runs, and what programs the kernel holds.
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { Command, Option } from "commander";
-import type { BpfObject } from "../../runtime/object.ts";
+import type { BpfObject } from "../../runtime/object/index.ts";
 import type { BpfMap } from "../../runtime/maps/map.ts";
 import { listPrograms, programInfo, type ProgramInfo } from "../../runtime/program/info.ts";
 import { testRun, type TestRunResult } from "../../runtime/program/test-run.ts";
@@ -11,19 +10,9 @@ import { ProgType, progTypeName, XdpAction } from "../../runtime/program/types.t
 import { listXdpLinks } from "../../runtime/link/list.ts";
 import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
 import { mapTypeName } from "../../runtime/maps/types.ts";
-import {
-  action,
-  CliError,
-  EXIT,
-  hex,
-  interfaceNames,
-  loadObjectFile,
-  parseHex,
-  parsePositiveInt,
-  table,
-  toJson,
-} from "./common.ts";
-import { readPcap } from "./pcap.ts";
+import { action, CliError, EXIT, hex, loadObjectFile, parseHex, parsePositiveInt, table, toJson } from "./common.ts";
+import { readPcap, writePcap } from "./pcap.ts";
+import { locateXdp, xdpDevices, type XdpMode } from "./xdp-devices.ts";
 
 // ---------------------------------------------------------------- bpffs helpers
 
@@ -242,7 +231,7 @@ interface RunTarget {
   close(): void;
 }
 
-async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
+export async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
   if (isOnBpffs(file)) {
     if (progName) throw new CliError(`--prog is for object files; ${file} is a pinned program`);
     const fd = getPinnedObject(file);
@@ -272,7 +261,11 @@ export function runCommand(): Command {
     .argument("<object>", "BPF ELF object (.o), or a program pinned in bpffs (then its maps are the live ones)")
     .option("--prog <name>", "program to run (needed when the object has several)")
     .option("--packet <hex...>", 'input packet(s) as hex ("02 00 00 …", "020000…" or "0x0200…"); repeatable')
-    .option("--pcap <file>", "input packets from a classic libpcap file (Ethernet link type)")
+    .option("--pcap <file>", "input packets from a capture file (pcap or pcapng, Ethernet link type)")
+    .option(
+      "--out <file>",
+      "write the packets the program lets out (every action but DROP/ABORTED/SHOT) to a pcap file",
+    )
     .option("--repeat <n>", "run each packet n times (the duration printed is the average)", "1")
     .option("-j, --json", "machine-readable output")
     .addHelpText(
@@ -283,7 +276,7 @@ export function runCommand(): Command {
       action(
         async (
           file: string,
-          opts: { prog?: string; packet?: string[]; pcap?: string; repeat: string; json?: boolean },
+          opts: { prog?: string; packet?: string[]; pcap?: string; out?: string; repeat: string; json?: boolean },
         ) => {
           if (!opts.packet === !opts.pcap)
             throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
@@ -311,6 +304,13 @@ export function runCommand(): Command {
                 inLength: p.data.length,
                 r: testRun(target.fd, { data: p.data, repeat }, `test run of "${target.name}" on packet ${p.index}`),
               });
+            const written = opts.out
+              ? writeOutput(
+                  opts.out,
+                  target.type,
+                  results.map((x) => x.r),
+                )
+              : undefined;
             if (opts.json) {
               console.log(
                 toJson(
@@ -335,6 +335,7 @@ export function runCommand(): Command {
               );
               console.log(hex(r.data, ""));
             }
+            if (written) console.log(written);
           } finally {
             target.close();
           }
@@ -343,24 +344,46 @@ export function runCommand(): Command {
     );
 }
 
+/** Whether a return value lets the packet out (anything but a drop), for `run --out`. */
+function isDrop(progType: number, retval: number): boolean {
+  if (progType === ProgType.XDP) return retval === XdpAction.DROP || retval === XdpAction.ABORTED;
+  if (progType === ProgType.SCHED_CLS || progType === ProgType.SCHED_ACT) return retval === 2; // TC_ACT_SHOT
+  return false;
+}
+
+/** Write the output packets of a run to a pcap file; the sentence saying what was written. */
+function writeOutput(file: string, progType: number, results: TestRunResult[]): string {
+  const kept = results.filter((r) => !isDrop(progType, r.retval));
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, writePcap(kept.map((r) => r.data)));
+  fs.renameSync(tmp, file); // never a half-written capture
+  const dropped = results.length - kept.length;
+  return `wrote ${file}: ${kept.length} packet${kept.length === 1 ? "" : "s"}${dropped ? ` (${dropped} dropped, not written)` : ""}`;
+}
+
 // ---------------------------------------------------------------- prog list
 
 export interface XdpAttachment {
   ifindex: number;
+  /** The interface's name in its network namespace (`ifindex N` when that namespace has no name). */
   ifname: string;
-  mode: "native" | "generic" | "offload" | "unknown";
+  /** Absent: this network namespace; "?" for one `ip netns` does not name. */
+  netns?: string;
+  mode: XdpMode;
   link_id?: number;
 }
 
-const IP_XDP_MODES: Record<number, XdpAttachment["mode"]> = { 1: "native", 2: "generic", 3: "offload" };
-
-/** XDP attachments in this network namespace: BPF links (bpf syscall), plus the mode and netlink attachments from `ip -j link`. */
+/**
+ * XDP attachments: BPF links (bpf syscall), wherever their interface is (xdp-devices.ts), plus
+ * the mode and the netlink attachments of this network namespace from `ip -j link`.
+ */
 export function xdpAttachments(): Map<number, XdpAttachment[]> {
-  const names = interfaceNames();
+  const here = xdpDevices();
   const out = new Map<number, XdpAttachment[]>();
   const add = (progId: number, a: XdpAttachment) => {
     const list = out.get(progId) ?? [];
-    const same = list.find((x) => x.ifindex === a.ifindex);
+    const same = list.find((x) => x.ifindex === a.ifindex && x.netns === a.netns);
     if (same) {
       if (same.mode === "unknown") same.mode = a.mode;
       same.link_id ??= a.link_id;
@@ -368,33 +391,28 @@ export function xdpAttachments(): Map<number, XdpAttachment[]> {
     out.set(progId, list);
   };
   for (const l of listXdpLinks()) {
-    // Links in other network namespaces have ifindexes that mean nothing here.
-    if (!names.has(l.ifindex)) continue;
-    add(l.progId, { ifindex: l.ifindex, ifname: names.get(l.ifindex)!, mode: "unknown", link_id: l.id });
+    const where = locateXdp(l.progId, l.ifindex, here);
+    add(l.progId, {
+      ifindex: l.ifindex,
+      ifname: where?.ifname ?? `ifindex ${l.ifindex}`,
+      ...(where ? (where.netns ? { netns: where.netns } : {}) : { netns: "?" }),
+      mode: where?.mode ?? "unknown",
+      link_id: l.id,
+    });
   }
-  const ipOut = spawnSync("ip", ["-j", "link", "show"], { encoding: "utf8" });
-  if (ipOut.status === 0) {
-    try {
-      for (const dev of JSON.parse(ipOut.stdout) as Array<{
-        ifindex: number;
-        ifname: string;
-        xdp?: { mode: number; prog?: { id: number }; attached?: Array<{ mode: number; prog: { id: number } }> };
-      }>) {
-        const x = dev.xdp;
-        if (!x) continue;
-        const progs = x.attached ?? (x.prog ? [{ mode: x.mode, prog: x.prog }] : []);
-        for (const a of progs)
-          add(a.prog.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: IP_XDP_MODES[a.mode] ?? "unknown" });
-      }
-    } catch {
-      // unexpected ip output: links only
-    }
-  }
+  for (const dev of here)
+    for (const p of dev.progs) add(p.id, { ifindex: dev.ifindex, ifname: dev.ifname, mode: p.mode });
   return out;
 }
 
 export function formatAttachment(a: XdpAttachment): string {
-  return `xdp ${a.ifname}${a.mode !== "unknown" ? ` ${a.mode}` : ""}${a.link_id !== undefined ? ` (link ${a.link_id})` : ""}`;
+  const where =
+    a.netns === undefined
+      ? a.ifname
+      : a.netns === "?"
+        ? `${a.ifname} in another network namespace`
+        : `${a.ifname} in ${a.netns}`;
+  return `xdp ${where}${a.mode !== "unknown" ? ` ${a.mode}` : ""}${a.link_id !== undefined ? ` (link ${a.link_id})` : ""}`;
 }
 
 export function progCommand(): Command {
@@ -410,7 +428,7 @@ export function progCommand(): Command {
     .option("-j, --json", "machine-readable output")
     .addHelpText(
       "after",
-      "\nAttachments are XDP ones in this network namespace: through BPF links (with link id)\nor through netlink (ip link set … xdp). Exit codes: 0 ok, 5 no privilege.",
+      "\nAttachments are XDP ones: through BPF links (with link id; an interface in another network\nnamespace is named with it) or through netlink in this namespace (ip link set … xdp).\nExit codes: 0 ok, 5 no privilege.",
     )
     .action(
       action((opts: { type?: string; attached?: boolean; json?: boolean }) => {

@@ -7,7 +7,7 @@ import { listXdpLinks } from "../../runtime/link/list.ts";
 import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
-import type { BpfObject } from "../../runtime/object.ts";
+import type { BpfObject } from "../../runtime/object/index.ts";
 import {
   BpfCmd,
   closeFd,
@@ -17,8 +17,9 @@ import {
   inNetns,
   SyscallError,
 } from "../../runtime/sys/index.ts";
-import { action, CliError, EXIT, interfaceNames, loadObjectFile, toJson } from "./common.ts";
+import { action, CliError, EXIT, loadObjectFile, toJson } from "./common.ts";
 import { bpffsMounts, ensurePinDir, isOnBpffs, pinObjectTo, xdpAttachments } from "./prog.ts";
+import { describeLocation, locateXdp } from "./xdp-devices.ts";
 
 /** Where `attach` pins a link when no --pin is given. */
 export const DEFAULT_LINK_DIR = "/sys/fs/bpf/tsbpf";
@@ -270,24 +271,36 @@ export function detachCommand(): Command {
               EXIT.NOT_FOUND,
             );
         }
-        const detached: Array<{ link_id: number; prog_id: number; ifindex: number; unpinned: string[] }> = [];
+        const detached: Array<{
+          link_id: number;
+          prog_id: number;
+          ifindex: number;
+          /** Where it was, for --pin (whose link may be in another network namespace). */
+          where?: string;
+          unpinned: string[];
+        }> = [];
         if (opts.pin) {
           if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
           const kind = pinnedKind(opts.pin);
           if (kind !== "link") throw new CliError(`${opts.pin} is a pinned ${kind}, not a link`);
           const link = XdpLink.fromPinned(opts.pin);
           const info = linkInfo(link.fd);
+          const where = opts.dev
+            ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}`
+            : describeLocation(info.ifindex, locateXdp(info.progId, info.ifindex));
           if (info.ifindex === 0) {
             // Already detached (e.g. the interface went away): only the pin is left.
             link.close();
             fs.rmSync(opts.pin, { force: true });
           } else link.detach(); // also removes the pin
-          detached.push({ link_id: info.id, prog_id: info.progId, ifindex: info.ifindex, unpinned: [opts.pin] });
+          detached.push({ link_id: info.id, prog_id: info.progId, ifindex: info.ifindex, where, unpinned: [opts.pin] });
         } else {
           const ifindex = ifNameToIndex(opts.dev!);
           const links = listXdpLinks(ifindex);
           if (links.length === 0) {
-            const other = [...xdpAttachments().values()].flat().find((a) => a.ifindex === ifindex);
+            const other = [...xdpAttachments().values()]
+              .flat()
+              .find((a) => a.ifindex === ifindex && a.netns === undefined);
             if (other)
               throw new CliError(
                 `the XDP program on ${opts.dev} is attached without a BPF link (netlink); remove it with: ip link set dev ${opts.dev} xdp off`,
@@ -304,10 +317,9 @@ export function detachCommand(): Command {
           }
         }
         if (opts.json) return void console.log(toJson(detached, 2));
-        const names = interfaceNames();
         for (const d of detached) {
           console.log(
-            `detached link ${d.link_id} (prog id ${d.prog_id}) from ${opts.dev ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}` : (names.get(d.ifindex) ?? `ifindex ${d.ifindex}`)}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`,
+            `detached link ${d.link_id} (prog id ${d.prog_id}) from ${d.where ?? opts.dev}${d.unpinned.length ? `; removed ${d.unpinned.join(", ")}` : ""}`,
           );
         }
       }),

@@ -3,30 +3,35 @@
 // `bpftool prog dump` show TypeScript lines.
 import path from "node:path";
 import type { Node } from "ts-morph";
-import { C, type Ref } from "../llvm/capi.ts";
+import {
+  C,
+  type ContextRef,
+  type DIBuilderRef,
+  type MetadataRef,
+  type ModuleRef,
+  type ValueRef,
+} from "../llvm/capi.ts";
+import {
+  DIFlags,
+  DWARFEmissionKind,
+  DWARFSourceLanguage,
+  DWARFTypeEncoding,
+  type EnumValue,
+  ModuleFlagBehavior,
+} from "../llvm/enums.ts";
 import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
-// DWARF constants (LLVMDWARFTypeEncoding and tags).
-const DW_ATE_boolean = 0x02,
-  DW_ATE_signed = 0x05,
-  DW_ATE_unsigned = 0x07,
-  DW_ATE_signed_char = 0x06,
-  DW_ATE_unsigned_char = 0x08;
-const LANG_C = 1,
-  EMISSION_FULL = 1,
-  FLAG_BEHAVIOR_WARNING = 1;
-
 export class DebugInfo {
-  readonly builder: Ref;
-  readonly file: Ref;
-  readonly unit: Ref;
-  private readonly types = new Map<string, Ref>();
+  readonly builder: DIBuilderRef;
+  readonly file: MetadataRef;
+  readonly unit: MetadataRef;
+  private readonly types = new Map<string, MetadataRef>();
   private readonly dbgKind: number;
 
   constructor(
-    private readonly ctx: Ref,
-    private readonly module: Ref,
+    private readonly ctx: ContextRef,
+    private readonly module: ModuleRef,
     sourcePath: string,
   ) {
     this.builder = C.LLVMCreateDIBuilder(module);
@@ -36,7 +41,7 @@ export class DebugInfo {
     const producer = "tsbpf";
     this.unit = C.LLVMDIBuilderCreateCompileUnit(
       this.builder,
-      LANG_C,
+      DWARFSourceLanguage.C,
       this.file,
       producer,
       producer.length,
@@ -46,7 +51,7 @@ export class DebugInfo {
       0,
       "",
       0,
-      EMISSION_FULL,
+      DWARFEmissionKind.Full,
       0,
       0,
       0,
@@ -62,10 +67,10 @@ export class DebugInfo {
 
   private addFlag(key: string, value: number) {
     const md = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt32TypeInContext(this.ctx), value, 0));
-    C.LLVMAddModuleFlag(this.module, FLAG_BEHAVIOR_WARNING, key, key.length, md);
+    C.LLVMAddModuleFlag(this.module, ModuleFlagBehavior.Warning, key, key.length, md);
   }
 
-  private basic(name: string, bits: number, encoding: number): Ref {
+  private basic(name: string, bits: number, encoding: EnumValue<typeof DWARFTypeEncoding>): MetadataRef {
     const key = `basic:${name}`;
     let t = this.types.get(key);
     if (!t) {
@@ -76,11 +81,11 @@ export class DebugInfo {
   }
 
   /** `int`, for map definitions and program return types, as libbpf expects. */
-  get int(): Ref {
-    return this.basic("int", 32, DW_ATE_signed);
+  get int(): MetadataRef {
+    return this.basic("int", 32, DWARFTypeEncoding.signed);
   }
 
-  private intType(t: IntT): Ref {
+  private intType(t: IntT): MetadataRef {
     const key = `int:${t.name}`;
     let d = this.types.get(key);
     if (d) return d;
@@ -103,11 +108,11 @@ export class DebugInfo {
     const enc =
       t.bits === 8
         ? t.signed
-          ? DW_ATE_signed_char
-          : DW_ATE_unsigned_char
+          ? DWARFTypeEncoding.signed_char
+          : DWARFTypeEncoding.unsigned_char
         : t.signed
-          ? DW_ATE_signed
-          : DW_ATE_unsigned;
+          ? DWARFTypeEncoding.signed
+          : DWARFTypeEncoding.unsigned;
     const base = this.basic(cName, t.bits, enc);
     const name = t.bigEndian
       ? `__${t.name}`
@@ -119,12 +124,12 @@ export class DebugInfo {
     return d;
   }
 
-  typeOf(t: BType): Ref {
+  typeOf(t: BType): MetadataRef {
     switch (t.kind) {
       case "int":
         return this.intType(t);
       case "bool":
-        return this.basic("_Bool", 8, DW_ATE_boolean);
+        return this.basic("_Bool", 8, DWARFTypeEncoding.boolean);
       case "array":
         return this.arrayOf(this.typeOf(t.element), t.length, sizeOf(t) * 8, alignOf(t) * 8);
       case "struct": {
@@ -170,13 +175,13 @@ export class DebugInfo {
     }
   }
 
-  private arrayOf(element: Ref, length: number, bits: number, alignBits: number): Ref {
+  private arrayOf(element: MetadataRef, length: number, bits: number, alignBits: number): MetadataRef {
     const range = C.LLVMDIBuilderGetOrCreateSubrange(this.builder, 0, length);
     return C.LLVMDIBuilderCreateArrayType(this.builder, bits, alignBits, element, [range], 1);
   }
 
   /** `const volatile T`, as C declares configuration that the loader may change. */
-  constVolatile(t: Ref): Ref {
+  constVolatile(t: MetadataRef): MetadataRef {
     const DW_TAG_const_type = 0x26,
       DW_TAG_volatile_type = 0x35;
     return C.LLVMDIBuilderCreateQualifiedType(
@@ -186,12 +191,12 @@ export class DebugInfo {
     );
   }
 
-  pointerTo(t: Ref): Ref {
+  pointerTo(t: MetadataRef): MetadataRef {
     return C.LLVMDIBuilderCreatePointerType(this.builder, t, 64, 64, 0, "", 0);
   }
 
   /** libbpf's `__uint(name, N)`: a member `int (*name)[N]`. */
-  private uintMember(name: string, value: number, offsetBits: number): Ref {
+  private uintMember(name: string, value: number, offsetBits: number): MetadataRef {
     const arr = this.arrayOf(this.int, value, value * 32, 32);
     return C.LLVMDIBuilderCreateMemberType(
       this.builder,
@@ -209,7 +214,7 @@ export class DebugInfo {
   }
 
   /** libbpf's `__type(name, T)`: a member `T *name`. */
-  private typeMember(name: string, t: BType, offsetBits: number): Ref {
+  private typeMember(name: string, t: BType, offsetBits: number): MetadataRef {
     return C.LLVMDIBuilderCreateMemberType(
       this.builder,
       this.unit,
@@ -226,9 +231,9 @@ export class DebugInfo {
   }
 
   /** The BTF-defined map: an anonymous struct of `type`, `key`, `value`, `max_entries`, `map_flags`. */
-  mapType(map: MapInfo): { type: Ref; members: number } {
-    const members: Ref[] = [];
-    const add = (m: (offset: number) => Ref) => members.push(m(members.length * 64));
+  mapType(map: MapInfo): { type: MetadataRef; members: number } {
+    const members: MetadataRef[] = [];
+    const add = (m: (offset: number) => MetadataRef) => members.push(m(members.length * 64));
     add((o) => this.uintMember("type", map.type, o));
     if (map.className === "RingBuf") {
       // Ring buffers have no key or value.
@@ -275,7 +280,7 @@ export class DebugInfo {
   }
 
   /** Attaches a DIGlobalVariable to a global, so it appears in BTF (maps, license). */
-  describeGlobal(global: Ref, name: string, type: Ref, line: number, alignBits: number): void {
+  describeGlobal(global: ValueRef, name: string, type: MetadataRef, line: number, alignBits: number): void {
     const expr = C.LLVMDIBuilderCreateExpression(this.builder, null, 0);
     const gve = C.LLVMDIBuilderCreateGlobalVariableExpression(
       this.builder,
@@ -295,19 +300,19 @@ export class DebugInfo {
     C.LLVMGlobalSetMetadata(global, this.dbgKind, gve);
   }
 
-  charArray(length: number): Ref {
-    return this.arrayOf(this.basic("char", 8, DW_ATE_signed_char), length, length * 8, 8);
+  charArray(length: number): MetadataRef {
+    return this.arrayOf(this.basic("char", 8, DWARFTypeEncoding.signed_char), length, length * 8, 8);
   }
 
   /** A DISubprogram for a function; returns its scope for locations. */
   subprogram(
-    fn: Ref,
+    fn: ValueRef,
     name: string,
     line: number,
-    ret: Ref | null,
-    params: { name: string; type: Ref }[],
+    ret: MetadataRef | null,
+    params: { name: string; type: MetadataRef }[],
     localToUnit: boolean,
-  ): Ref {
+  ): MetadataRef {
     const sig = C.LLVMDIBuilderCreateSubroutineType(
       this.builder,
       this.file,
@@ -315,7 +320,6 @@ export class DebugInfo {
       params.length + 1,
       0,
     );
-    const FLAG_PROTOTYPED = 1 << 8;
     const sp = C.LLVMDIBuilderCreateFunction(
       this.builder,
       this.file,
@@ -329,7 +333,7 @@ export class DebugInfo {
       localToUnit ? 1 : 0,
       1,
       line,
-      FLAG_PROTOTYPED,
+      DIFlags.Prototyped,
       1,
     );
     C.LLVMSetSubprogram(fn, sp);
@@ -351,7 +355,7 @@ export class DebugInfo {
     return sp;
   }
 
-  location(node: Node, scope: Ref): Ref {
+  location(node: Node, scope: MetadataRef): MetadataRef {
     const sf = node.getSourceFile();
     const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
     return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);

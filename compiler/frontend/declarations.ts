@@ -4,24 +4,35 @@ import path from "node:path";
 import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
-import { BOOL, INT_TYPES, makeStruct, sizeOf as sizeOfType, type BType } from "../types.ts";
-import { LANG_DIR } from "./project.ts";
-import { readTypeNode } from "../lower/typenodes.ts";
+import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
+import { MapType } from "../../runtime/lang/maps.ts";
+import { isLangFile, LANG_FILES } from "./project.ts";
+import { readTypeNode } from "./typenodes.ts";
+
+/** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
+export const DECLARING_FUNCTIONS: Record<string, string> = {
+  xdp: "a program",
+  struct: "a struct type",
+  bytes: "an array type",
+  array: "an array type",
+  rodata: "a read-only global",
+  global: "a global variable",
+};
 
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
-  HashMap: 1,
-  ArrayMap: 2,
-  ProgArray: 3,
-  PerCpuHashMap: 5,
-  PerCpuArrayMap: 6,
-  LruHashMap: 9,
-  LruPerCpuHashMap: 10,
-  ArrayOfMaps: 12,
-  HashOfMaps: 13,
-  DevMap: 14,
-  CpuMap: 16,
-  RingBuf: 27,
+  HashMap: MapType.HASH,
+  ArrayMap: MapType.ARRAY,
+  ProgArray: MapType.PROG_ARRAY,
+  PerCpuHashMap: MapType.PERCPU_HASH,
+  PerCpuArrayMap: MapType.PERCPU_ARRAY,
+  LruHashMap: MapType.LRU_HASH,
+  LruPerCpuHashMap: MapType.LRU_PERCPU_HASH,
+  ArrayOfMaps: MapType.ARRAY_OF_MAPS,
+  HashOfMaps: MapType.HASH_OF_MAPS,
+  DevMap: MapType.DEVMAP,
+  CpuMap: MapType.CPUMAP,
+  RingBuf: MapType.RINGBUF,
 };
 
 export interface MapInfo {
@@ -67,9 +78,7 @@ export function resolveSymbol(symbol: TsSymbol | undefined): TsSymbol | undefine
   return aliased ?? symbol;
 }
 
-export function isLangFile(file: string): boolean {
-  return path.dirname(file) === LANG_DIR;
-}
+export { isLangFile };
 
 export class Declarations {
   private readonly cache = new Map<unknown, Entity | null>();
@@ -106,7 +115,7 @@ export class Declarations {
       // net.ts views and constants are ordinary declarations, read like the user's own.
       if (INT_TYPES[name]) return { kind: "type", type: INT_TYPES[name]! };
       if (name === "bool") return { kind: "type", type: BOOL };
-      if (!path.basename(file).startsWith("net")) return { kind: "lang", name };
+      if (LANG_FILES.intrinsic.includes(path.resolve(file))) return { kind: "lang", name };
     }
     if (Node.isFunctionDeclaration(decl)) return { kind: "function", decl };
     if (Node.isVariableDeclaration(decl)) {
@@ -369,9 +378,9 @@ export class Declarations {
       if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
         throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
       }
-      return BigInt(expr.getLiteralValue());
+      return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
-    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1));
+    if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n
     if (expr.getKind() === SyntaxKind.TrueKeyword) return 1n;
     if (expr.getKind() === SyntaxKind.FalseKeyword) return 0n;
     if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr)) return this.tryConstValue(expr.getExpression());
@@ -392,7 +401,8 @@ export class Declarations {
       const a = this.tryConstValue(expr.getLeft());
       const b = this.tryConstValue(expr.getRight());
       if (a === undefined || b === undefined) return undefined;
-      return foldBinary(expr.getOperatorToken().getKind(), a, b);
+      const t = expr.getLeft().getType();
+      return foldBinary(expr.getOperatorToken().getKind(), a, b, t.isBigInt() || t.isBigIntLiteral());
     }
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
@@ -411,9 +421,10 @@ export function stripParens(node: Node): Node {
   return node;
 }
 
-/** A binary operator on constants, with BPF's division by zero (x / 0 = 0, x % 0 = x);
- *  undefined for operators that are not integer arithmetic. */
-export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undefined {
+/** A binary operator on constants, with BPF's division by zero (x / 0 = 0, x % 0 = x) and the
+ *  same shifts as at run time (`big`: the left operand is a bigint); undefined for operators
+ *  that are not integer arithmetic. */
+export function foldBinary(op: SyntaxKind, a: bigint, b: bigint, big: boolean): bigint | undefined {
   switch (op) {
     case SyntaxKind.PlusToken:
       return a + b;
@@ -426,10 +437,9 @@ export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undef
     case SyntaxKind.PercentToken:
       return b === 0n ? a : a % b;
     case SyntaxKind.LessThanLessThanToken:
-      return a << b;
     case SyntaxKind.GreaterThanGreaterThanToken:
     case SyntaxKind.GreaterThanGreaterThanGreaterThanToken:
-      return a >> b;
+      return foldShift(op, a, b, literalType(a, big));
     case SyntaxKind.AmpersandToken:
       return a & b;
     case SyntaxKind.BarToken:
@@ -438,4 +448,14 @@ export function foldBinary(op: SyntaxKind, a: bigint, b: bigint): bigint | undef
       return a ^ b;
   }
   return undefined;
+}
+
+/** A shift has the type of its left operand (a literal's default type), the count is taken
+ *  modulo that width, and the result wraps at it: `1 << 33` is 2, `-1 >>> 28` is 15. */
+function foldShift(op: SyntaxKind, a: bigint, b: bigint, type: IntT): bigint {
+  const count = b & BigInt(type.bits - 1);
+  const wrap = (v: bigint) => (type.signed ? BigInt.asIntN(type.bits, v) : BigInt.asUintN(type.bits, v));
+  if (op === SyntaxKind.LessThanLessThanToken) return wrap(a << count);
+  if (op === SyntaxKind.GreaterThanGreaterThanToken) return wrap(a) >> count;
+  return BigInt.asUintN(type.bits, a) >> count; // >>> is logical and its result unsigned
 }

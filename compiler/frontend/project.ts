@@ -6,8 +6,25 @@ import type { SourceFile, ts as TsTypes } from "ts-morph";
 import { Project, ts } from "./ts-morph.ts";
 import type { Diagnostic } from "../diagnostics.ts";
 
-/** The directory of the declarations module that programs import as `tsbpf`. */
-export const LANG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/lang");
+const LANG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/lang");
+const langFile = (name: string) => path.join(LANG_DIR, name);
+
+/**
+ * The declarations module's files, listed (a test checks the list against runtime/lang).
+ * Exports of `intrinsic` files are language entities the compiler lowers itself (`xdp`, map
+ * classes, helpers, integer types); `library` files are ordinary TypeScript in the subset
+ * (header views, constants), read like the program's own declarations.
+ */
+export const LANG_FILES = {
+  intrinsic: ["index.ts", "types.ts", "maps.ts", "program.ts", "helpers.ts", "globals.ts"].map(langFile),
+  library: ["net.ts"].map(langFile),
+};
+const ALL_LANG_FILES = new Set([...LANG_FILES.intrinsic, ...LANG_FILES.library]);
+
+/** Whether `file` (an absolute path) is part of the declarations module. */
+export function isLangFile(file: string): boolean {
+  return ALL_LANG_FILES.has(path.resolve(file));
+}
 
 export interface ParsedProgram {
   project: Project;
@@ -36,8 +53,8 @@ export function parseProgram(file: string): ParsedProgram {
       ],
       types: [],
       paths: {
-        tsbpf: [path.join(LANG_DIR, "index.ts")],
-        "tsbpf/net": [path.join(LANG_DIR, "net.ts")],
+        tsbpf: [langFile("index.ts")],
+        "tsbpf/net": [langFile("net.ts")],
       },
     },
   });
@@ -51,7 +68,7 @@ export function typeErrors({ project }: ParsedProgram): Diagnostic[] {
   const out: Diagnostic[] = [];
   // Only the program's own files are checked: the bodies of tsbpf's declarations module
   // are its own business (and checking them would cost every build).
-  const own = project.getSourceFiles().filter((f) => !f.getFilePath().startsWith(LANG_DIR) && !f.isDeclarationFile());
+  const own = project.getSourceFiles().filter((f) => !isLangFile(f.getFilePath()) && !f.isDeclarationFile());
   const program = project.getProgram().compilerObject;
   const global = program.getOptionsDiagnostics().concat(program.getGlobalDiagnostics());
   const perFile = own.flatMap((f) => [

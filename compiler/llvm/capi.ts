@@ -1,11 +1,12 @@
 // Bindings to the LLVM 14 C API in libLLVM-14.so.1 (Debian's llvm-14), called through koffi.
 // The prototypes are copied from llvm-c/*.h; `_Out_` marks pointers LLVM writes through.
+// `C` is typed from the same prototypes (see `Api` below): each handle kind is a distinct
+// type, so passing a type where a value is expected, or a builder where a module is, fails
+// to type-check instead of crashing inside LLVM.
 import koffi from "koffi";
+import type * as E from "./enums.ts";
 
 const LIBRARY = "libLLVM-14.so.1";
-
-/** An opaque LLVM handle (module, type, value, metadata, …). */
-export type Ref = unknown;
 
 const OPAQUE_REFS = [
   "LLVMContextRef",
@@ -24,8 +25,27 @@ const OPAQUE_REFS = [
   "LLVMMemoryBufferRef",
   "LLVMPassBuilderOptionsRef",
   "LLVMErrorRef",
-];
-const INT_ALIASES = [
+] as const;
+
+/** Enum types of the C API, each typed as the values enums.ts names. */
+interface Enums {
+  LLVMIntPredicate: E.EnumValue<typeof E.IntPredicate>;
+  LLVMLinkage: E.EnumValue<typeof E.Linkage>;
+  LLVMAtomicRMWBinOp: E.EnumValue<typeof E.AtomicRMWBinOp>;
+  LLVMAtomicOrdering: E.EnumValue<typeof E.AtomicOrdering>;
+  LLVMCodeGenOptLevel: E.EnumValue<typeof E.CodeGenOptLevel>;
+  LLVMRelocMode: E.EnumValue<typeof E.RelocMode>;
+  LLVMCodeModel: E.EnumValue<typeof E.CodeModel>;
+  LLVMCodeGenFileType: E.EnumValue<typeof E.CodeGenFileType>;
+  LLVMVerifierFailureAction: E.EnumValue<typeof E.VerifierFailureAction>;
+  LLVMModuleFlagBehavior: E.EnumValue<typeof E.ModuleFlagBehavior>;
+  LLVMDWARFSourceLanguage: E.EnumValue<typeof E.DWARFSourceLanguage>;
+  LLVMDWARFEmissionKind: E.EnumValue<typeof E.DWARFEmissionKind>;
+  LLVMDWARFTypeEncoding: E.EnumValue<typeof E.DWARFTypeEncoding>;
+  LLVMDIFlags: number;
+  LLVMBool: 0 | 1;
+}
+const INT_ALIASES: (keyof Enums)[] = [
   "LLVMBool",
   "LLVMDIFlags",
   "LLVMDWARFTypeEncoding",
@@ -33,7 +53,6 @@ const INT_ALIASES = [
   "LLVMDWARFEmissionKind",
   "LLVMIntPredicate",
   "LLVMLinkage",
-  "LLVMVisibility",
   "LLVMAtomicOrdering",
   "LLVMAtomicRMWBinOp",
   "LLVMCodeGenFileType",
@@ -41,13 +60,11 @@ const INT_ALIASES = [
   "LLVMCodeModel",
   "LLVMRelocMode",
   "LLVMModuleFlagBehavior",
-  "LLVMTypeKind",
   "LLVMVerifierFailureAction",
 ];
 const UNSIGNED_ALIASES = ["LLVMAttributeIndex"];
 
 const PROTOTYPES = [
-  "uint64_t LLVMABISizeOfType(LLVMTargetDataRef TD, LLVMTypeRef Ty)",
   "void LLVMAddAttributeAtIndex(LLVMValueRef F, LLVMAttributeIndex Idx, LLVMAttributeRef A)",
   "void LLVMAddCase(LLVMValueRef Switch, LLVMValueRef OnVal, LLVMBasicBlockRef Dest)",
   "LLVMValueRef LLVMAddFunction(LLVMModuleRef M, const char *Name, LLVMTypeRef FunctionTy)",
@@ -56,12 +73,8 @@ const PROTOTYPES = [
   "void LLVMAddModuleFlag(LLVMModuleRef M, LLVMModuleFlagBehavior Behavior, const char *Key, size_t KeyLen, LLVMMetadataRef Val)",
   "LLVMBasicBlockRef LLVMAppendBasicBlockInContext(LLVMContextRef C, LLVMValueRef Fn, const char *Name)",
   "LLVMTypeRef LLVMArrayType(LLVMTypeRef ElementType, unsigned int ElementCount)",
-  "LLVMValueRef LLVMBuildAShr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBasicBlockAsValue(LLVMBasicBlockRef BB)",
-  "LLVMMetadataRef LLVMMDNodeInContext2(LLVMContextRef C, LLVMMetadataRef *MDs, size_t Count)",
-  "LLVMMetadataRef LLVMMDStringInContext2(LLVMContextRef C, const char *Str, size_t SLen)",
-  "LLVMValueRef LLVMMetadataAsValue(LLVMContextRef C, LLVMMetadataRef MD)",
-  "void LLVMSetMetadata(LLVMValueRef Val, unsigned KindID, LLVMValueRef Node)",
+  "LLVMValueRef LLVMBuildAShr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildAdd(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildAlloca(LLVMBuilderRef, LLVMTypeRef Ty, const char *Name)",
   "LLVMValueRef LLVMBuildAnd(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
@@ -70,15 +83,10 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMBuildBr(LLVMBuilderRef, LLVMBasicBlockRef Dest)",
   "LLVMValueRef LLVMBuildCall2(LLVMBuilderRef, LLVMTypeRef, LLVMValueRef Fn, LLVMValueRef *Args, unsigned int NumArgs, const char *Name)",
   "LLVMValueRef LLVMBuildCondBr(LLVMBuilderRef, LLVMValueRef If, LLVMBasicBlockRef Then, LLVMBasicBlockRef Else)",
-  "LLVMValueRef LLVMBuildExtractValue(LLVMBuilderRef, LLVMValueRef AggVal, unsigned int Index, const char *Name)",
-  "LLVMValueRef LLVMBuildFreeze(LLVMBuilderRef, LLVMValueRef Val, const char *Name)",
   "LLVMValueRef LLVMBuildGEP2(LLVMBuilderRef B, LLVMTypeRef Ty, LLVMValueRef Pointer, LLVMValueRef *Indices, unsigned int NumIndices, const char *Name)",
   "LLVMValueRef LLVMBuildICmp(LLVMBuilderRef, LLVMIntPredicate Op, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildInBoundsGEP2(LLVMBuilderRef B, LLVMTypeRef Ty, LLVMValueRef Pointer, LLVMValueRef *Indices, unsigned int NumIndices, const char *Name)",
-  "LLVMValueRef LLVMBuildIntCast2(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, LLVMBool IsSigned, const char *Name)",
   "LLVMValueRef LLVMBuildIntToPtr(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
-  "LLVMValueRef LLVMBuildIsNotNull(LLVMBuilderRef, LLVMValueRef Val, const char *Name)",
-  "LLVMValueRef LLVMBuildIsNull(LLVMBuilderRef, LLVMValueRef Val, const char *Name)",
   "LLVMValueRef LLVMBuildLShr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildLoad2(LLVMBuilderRef, LLVMTypeRef Ty, LLVMValueRef PointerVal, const char *Name)",
   "LLVMValueRef LLVMBuildMemCpy(LLVMBuilderRef B, LLVMValueRef Dst, unsigned int DstAlign, LLVMValueRef Src, unsigned int SrcAlign, LLVMValueRef Size)",
@@ -88,17 +96,13 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMBuildNot(LLVMBuilderRef, LLVMValueRef V, const char *Name)",
   "LLVMValueRef LLVMBuildOr(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildPhi(LLVMBuilderRef, LLVMTypeRef Ty, const char *Name)",
-  "LLVMValueRef LLVMBuildPointerCast(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
   "LLVMValueRef LLVMBuildPtrToInt(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
   "LLVMValueRef LLVMBuildRet(LLVMBuilderRef, LLVMValueRef V)",
   "LLVMValueRef LLVMBuildRetVoid(LLVMBuilderRef)",
-  "LLVMValueRef LLVMBuildSDiv(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildSExt(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
-  "LLVMValueRef LLVMBuildSRem(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildSelect(LLVMBuilderRef, LLVMValueRef If, LLVMValueRef Then, LLVMValueRef Else, const char *Name)",
   "LLVMValueRef LLVMBuildShl(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildStore(LLVMBuilderRef, LLVMValueRef Val, LLVMValueRef Ptr)",
-  "LLVMValueRef LLVMBuildStructGEP2(LLVMBuilderRef B, LLVMTypeRef Ty, LLVMValueRef Pointer, unsigned int Idx, const char *Name)",
   "LLVMValueRef LLVMBuildSub(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildSwitch(LLVMBuilderRef, LLVMValueRef V, LLVMBasicBlockRef Else, unsigned int NumCases)",
   "LLVMValueRef LLVMBuildTrunc(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
@@ -107,39 +111,29 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMBuildUnreachable(LLVMBuilderRef)",
   "LLVMValueRef LLVMBuildXor(LLVMBuilderRef, LLVMValueRef LHS, LLVMValueRef RHS, const char *Name)",
   "LLVMValueRef LLVMBuildZExt(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
-  "LLVMValueRef LLVMConstArray(LLVMTypeRef ElementTy, LLVMValueRef *ConstantVals, unsigned int Length)",
-  "LLVMValueRef LLVMConstBitCast(LLVMValueRef ConstantVal, LLVMTypeRef ToType)",
   "LLVMValueRef LLVMConstInt(LLVMTypeRef IntTy, uint64_t N, LLVMBool SignExtend)",
   "uint64_t LLVMConstIntGetZExtValue(LLVMValueRef ConstantVal)",
   "LLVMValueRef LLVMConstIntToPtr(LLVMValueRef ConstantVal, LLVMTypeRef ToType)",
-  "LLVMValueRef LLVMConstNamedStruct(LLVMTypeRef StructTy, LLVMValueRef *ConstantVals, unsigned int Count)",
   "LLVMValueRef LLVMConstNull(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMConstPointerNull(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMConstStringInContext(LLVMContextRef C, const char *Str, unsigned int Length, LLVMBool DontNullTerminate)",
-  "LLVMValueRef LLVMConstStructInContext(LLVMContextRef C, LLVMValueRef *ConstantVals, unsigned int Count, LLVMBool Packed)",
   "LLVMContextRef LLVMContextCreate(void)",
   "void LLVMContextDispose(LLVMContextRef C)",
   "void *LLVMCopyStringRepOfTargetData(LLVMTargetDataRef TD)",
-  "unsigned int LLVMCountParams(LLVMValueRef Fn)",
   "LLVMBuilderRef LLVMCreateBuilderInContext(LLVMContextRef C)",
   "LLVMDIBuilderRef LLVMCreateDIBuilder(LLVMModuleRef M)",
   "LLVMAttributeRef LLVMCreateEnumAttribute(LLVMContextRef C, unsigned int KindID, uint64_t Val)",
   "LLVMPassBuilderOptionsRef LLVMCreatePassBuilderOptions(void)",
-  "LLVMAttributeRef LLVMCreateStringAttribute(LLVMContextRef C, const char *K, unsigned int KLength, const char *V, unsigned int VLength)",
   "LLVMTargetDataRef LLVMCreateTargetDataLayout(LLVMTargetMachineRef T)",
   "LLVMTargetMachineRef LLVMCreateTargetMachine(LLVMTargetRef T, const char *Triple, const char *CPU, const char *Features, LLVMCodeGenOptLevel Level, LLVMRelocMode Reloc, LLVMCodeModel CodeModel)",
   "LLVMMetadataRef LLVMDIBuilderCreateArrayType(LLVMDIBuilderRef Builder, uint64_t Size, uint32_t AlignInBits, LLVMMetadataRef Ty, LLVMMetadataRef *Subscripts, unsigned int NumSubscripts)",
-  "LLVMMetadataRef LLVMDIBuilderCreateAutoVariable(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool AlwaysPreserve, LLVMDIFlags Flags, uint32_t AlignInBits)",
   "LLVMMetadataRef LLVMDIBuilderCreateBasicType(LLVMDIBuilderRef Builder, const char *Name, size_t NameLen, uint64_t SizeInBits, LLVMDWARFTypeEncoding Encoding, LLVMDIFlags Flags)",
   "LLVMMetadataRef LLVMDIBuilderCreateCompileUnit(LLVMDIBuilderRef Builder, LLVMDWARFSourceLanguage Lang, LLVMMetadataRef FileRef, const char *Producer, size_t ProducerLen, LLVMBool isOptimized, const char *Flags, size_t FlagsLen, unsigned int RuntimeVer, const char *SplitName, size_t SplitNameLen, LLVMDWARFEmissionKind Kind, unsigned int DWOId, LLVMBool SplitDebugInlining, LLVMBool DebugInfoForProfiling, const char *SysRoot, size_t SysRootLen, const char *SDK, size_t SDKLen)",
   "LLVMMetadataRef LLVMDIBuilderCreateDebugLocation(LLVMContextRef Ctx, unsigned int Line, unsigned int Column, LLVMMetadataRef Scope, LLVMMetadataRef InlinedAt)",
-  "LLVMMetadataRef LLVMDIBuilderCreateEnumerationType(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, LLVMMetadataRef File, unsigned int LineNumber, uint64_t SizeInBits, uint32_t AlignInBits, LLVMMetadataRef *Elements, unsigned int NumElements, LLVMMetadataRef ClassTy)",
-  "LLVMMetadataRef LLVMDIBuilderCreateEnumerator(LLVMDIBuilderRef Builder, const char *Name, size_t NameLen, int64_t Value, LLVMBool IsUnsigned)",
   "LLVMMetadataRef LLVMDIBuilderCreateExpression(LLVMDIBuilderRef Builder, uint64_t *Addr, size_t Length)",
   "LLVMMetadataRef LLVMDIBuilderCreateFile(LLVMDIBuilderRef Builder, const char *Filename, size_t FilenameLen, const char *Directory, size_t DirectoryLen)",
   "LLVMMetadataRef LLVMDIBuilderCreateFunction(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, const char *LinkageName, size_t LinkageNameLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool IsLocalToUnit, LLVMBool IsDefinition, unsigned int ScopeLine, LLVMDIFlags Flags, LLVMBool IsOptimized)",
   "LLVMMetadataRef LLVMDIBuilderCreateGlobalVariableExpression(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, const char *Linkage, size_t LinkLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool LocalToUnit, LLVMMetadataRef Expr, LLVMMetadataRef Decl, uint32_t AlignInBits)",
-  "LLVMMetadataRef LLVMDIBuilderCreateLexicalBlock(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, LLVMMetadataRef File, unsigned int Line, unsigned int Column)",
   "LLVMMetadataRef LLVMDIBuilderCreateMemberType(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, LLVMMetadataRef File, unsigned int LineNo, uint64_t SizeInBits, uint32_t AlignInBits, uint64_t OffsetInBits, LLVMDIFlags Flags, LLVMMetadataRef Ty)",
   "LLVMMetadataRef LLVMDIBuilderCreateParameterVariable(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, unsigned int ArgNo, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool AlwaysPreserve, LLVMDIFlags Flags)",
   "LLVMMetadataRef LLVMDIBuilderCreatePointerType(LLVMDIBuilderRef Builder, LLVMMetadataRef PointeeTy, uint64_t SizeInBits, uint32_t AlignInBits, unsigned int AddressSpace, const char *Name, size_t NameLen)",
@@ -148,105 +142,173 @@ const PROTOTYPES = [
   "LLVMMetadataRef LLVMDIBuilderCreateSubroutineType(LLVMDIBuilderRef Builder, LLVMMetadataRef File, LLVMMetadataRef *ParameterTypes, unsigned int NumParameterTypes, LLVMDIFlags Flags)",
   "LLVMMetadataRef LLVMDIBuilderCreateTypedef(LLVMDIBuilderRef Builder, LLVMMetadataRef Type, const char *Name, size_t NameLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Scope, uint32_t AlignInBits)",
   "void LLVMDIBuilderFinalize(LLVMDIBuilderRef Builder)",
-  "LLVMMetadataRef LLVMDIBuilderGetOrCreateArray(LLVMDIBuilderRef Builder, LLVMMetadataRef *Data, size_t NumElements)",
   "LLVMMetadataRef LLVMDIBuilderGetOrCreateSubrange(LLVMDIBuilderRef Builder, int64_t LowerBound, int64_t Count)",
-  "LLVMValueRef LLVMDIBuilderInsertDbgValueAtEnd(LLVMDIBuilderRef Builder, LLVMValueRef Val, LLVMMetadataRef VarInfo, LLVMMetadataRef Expr, LLVMMetadataRef DebugLoc, LLVMBasicBlockRef Block)",
-  "LLVMValueRef LLVMDIBuilderInsertDeclareAtEnd(LLVMDIBuilderRef Builder, LLVMValueRef Storage, LLVMMetadataRef VarInfo, LLVMMetadataRef Expr, LLVMMetadataRef DebugLoc, LLVMBasicBlockRef Block)",
-  "void LLVMDeleteBasicBlock(LLVMBasicBlockRef BB)",
   "void LLVMDisposeBuilder(LLVMBuilderRef Builder)",
   "void LLVMDisposeDIBuilder(LLVMDIBuilderRef Builder)",
-  "void LLVMDisposeErrorMessage(char *ErrMsg)",
   "void LLVMDisposeMemoryBuffer(LLVMMemoryBufferRef MemBuf)",
   "void LLVMDisposeMessage(char *Message)",
   "void LLVMDisposeModule(LLVMModuleRef M)",
   "void LLVMDisposePassBuilderOptions(LLVMPassBuilderOptionsRef Options)",
-  "void LLVMDisposeTargetMachine(LLVMTargetMachineRef T)",
   "LLVMTypeRef LLVMFunctionType(LLVMTypeRef ReturnType, LLVMTypeRef *ParamTypes, unsigned int ParamCount, LLVMBool IsVarArg)",
-  "unsigned int LLVMGetAlignment(LLVMValueRef V)",
-  "LLVMValueRef LLVMGetBasicBlockParent(LLVMBasicBlockRef BB)",
+  "LLVMTypeRef LLVMGetAllocatedType(LLVMValueRef Alloca)",
   "LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef BB)",
   "size_t LLVMGetBufferSize(LLVMMemoryBufferRef MemBuf)",
   "const void *LLVMGetBufferStart(LLVMMemoryBufferRef MemBuf)",
-  "LLVMTypeRef LLVMGetElementType(LLVMTypeRef Ty)",
-  "LLVMBasicBlockRef LLVMGetEntryBasicBlock(LLVMValueRef Fn)",
   "unsigned int LLVMGetEnumAttributeKindForName(const char *Name, size_t SLen)",
   "void *LLVMGetErrorMessage(LLVMErrorRef Err)",
+  "LLVMBasicBlockRef LLVMGetFirstBasicBlock(LLVMValueRef Fn)",
+  "LLVMValueRef LLVMGetFirstFunction(LLVMModuleRef M)",
   "LLVMValueRef LLVMGetFirstInstruction(LLVMBasicBlockRef BB)",
   "LLVMUseRef LLVMGetFirstUse(LLVMValueRef Val)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
-  "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
-  "unsigned int LLVMGetIntTypeWidth(LLVMTypeRef IntegerTy)",
+  "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
   "LLVMValueRef LLVMGetIntrinsicDeclaration(LLVMModuleRef Mod, unsigned int ID, LLVMTypeRef *ParamTypes, size_t ParamCount)",
-  "LLVMBasicBlockRef LLVMGetLastBasicBlock(LLVMValueRef Fn)",
-  "LLVMValueRef LLVMGetLastInstruction(LLVMBasicBlockRef BB)",
   "unsigned int LLVMGetMDKindIDInContext(LLVMContextRef C, const char *Name, unsigned int SLen)",
-  "LLVMValueRef LLVMGetNamedFunction(LLVMModuleRef M, const char *Name)",
+  "LLVMBasicBlockRef LLVMGetNextBasicBlock(LLVMBasicBlockRef BB)",
+  "LLVMValueRef LLVMGetNextFunction(LLVMValueRef Fn)",
+  "LLVMValueRef LLVMGetNextInstruction(LLVMValueRef Inst)",
   "LLVMValueRef LLVMGetParam(LLVMValueRef Fn, unsigned int Index)",
   "LLVMBool LLVMGetTargetFromTriple(const char* Triple, _Out_ LLVMTargetRef *T, _Out_ void **ErrorMessage)",
-  "LLVMTypeKind LLVMGetTypeKind(LLVMTypeRef Ty)",
-  "LLVMValueRef LLVMGetUndef(LLVMTypeRef Ty)",
   "const char * LLVMGetValueName2(LLVMValueRef Val, _Out_ size_t *Length)",
   "void LLVMGlobalSetMetadata(LLVMValueRef Global, unsigned int Kind, LLVMMetadataRef MD)",
   "void LLVMInitializeBPFAsmPrinter(void)",
   "void LLVMInitializeBPFTarget(void)",
   "void LLVMInitializeBPFTargetInfo(void)",
   "void LLVMInitializeBPFTargetMC(void)",
-  "void LLVMInstructionEraseFromParent(LLVMValueRef Inst)",
-  "LLVMTypeRef LLVMInt16TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt1TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt32TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
-  "LLVMValueRef LLVMIsATerminatorInst(LLVMValueRef Inst)",
-  "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
   "unsigned int LLVMLookupIntrinsicID(const char *Name, size_t NameLen)",
+  "LLVMMetadataRef LLVMMDNodeInContext2(LLVMContextRef C, LLVMMetadataRef *MDs, size_t Count)",
+  "LLVMMetadataRef LLVMMDStringInContext2(LLVMContextRef C, const char *Str, size_t SLen)",
+  "LLVMValueRef LLVMMetadataAsValue(LLVMContextRef C, LLVMMetadataRef MD)",
   "LLVMModuleRef LLVMModuleCreateWithNameInContext(const char *ModuleID, LLVMContextRef C)",
-  "void LLVMMoveBasicBlockAfter(LLVMBasicBlockRef BB, LLVMBasicBlockRef MovePos)",
-  "uint64_t LLVMOffsetOfElement(LLVMTargetDataRef TD, LLVMTypeRef StructTy, unsigned int Element)",
+  "void LLVMParseCommandLineOptions(int argc, const char **argv, const char *Overview)",
   "LLVMTypeRef LLVMPointerType(LLVMTypeRef ElementType, unsigned int AddressSpace)",
-  "void LLVMPositionBuilder(LLVMBuilderRef Builder, LLVMBasicBlockRef Block, LLVMValueRef Instr)",
   "void LLVMPositionBuilderAtEnd(LLVMBuilderRef Builder, LLVMBasicBlockRef Block)",
   "void LLVMPositionBuilderBefore(LLVMBuilderRef Builder, LLVMValueRef Instr)",
   "void *LLVMPrintModuleToString(LLVMModuleRef M)",
-  "void *LLVMPrintTypeToString(LLVMTypeRef Val)",
-  "void *LLVMPrintValueToString(LLVMValueRef Val)",
-  "void LLVMReplaceAllUsesWith(LLVMValueRef OldVal, LLVMValueRef NewVal)",
   "LLVMErrorRef LLVMRunPasses(LLVMModuleRef M, const char *Passes, LLVMTargetMachineRef TM, LLVMPassBuilderOptionsRef Options)",
   "void LLVMSetAlignment(LLVMValueRef V, unsigned int Bytes)",
   "void LLVMSetCurrentDebugLocation2(LLVMBuilderRef Builder, LLVMMetadataRef Loc)",
   "void LLVMSetDataLayout(LLVMModuleRef M, const char *DataLayoutStr)",
-  "void LLVMSetGlobalConstant(LLVMValueRef GlobalVar, LLVMBool IsConstant)",
   "void LLVMSetInitializer(LLVMValueRef GlobalVar, LLVMValueRef ConstantVal)",
   "void LLVMSetLinkage(LLVMValueRef Global, LLVMLinkage Linkage)",
+  "void LLVMSetMetadata(LLVMValueRef Val, unsigned KindID, LLVMValueRef Node)",
   "void LLVMSetSection(LLVMValueRef Global, const char *Section)",
   "void LLVMSetSubprogram(LLVMValueRef Func, LLVMMetadataRef SP)",
-  "void LLVMSetTailCall(LLVMValueRef CallInst, LLVMBool IsTailCall)",
   "void LLVMSetTarget(LLVMModuleRef M, const char *Triple)",
-  "void LLVMSetValueName2(LLVMValueRef Val, const char *Name, size_t NameLen)",
-  "void LLVMSetVisibility(LLVMValueRef Global, LLVMVisibility Viz)",
-  "void LLVMSetVolatile(LLVMValueRef MemoryAccessInst, LLVMBool IsVolatile)",
-  "uint64_t LLVMSizeOfTypeInBits(LLVMTargetDataRef TD, LLVMTypeRef Ty)",
-  "LLVMTypeRef LLVMStructCreateNamed(LLVMContextRef C, const char *Name)",
-  "void LLVMStructSetBody(LLVMTypeRef StructTy, LLVMTypeRef *ElementTypes, unsigned int ElementCount, LLVMBool Packed)",
+  "unsigned long long LLVMStoreSizeOfType(LLVMTargetDataRef TD, LLVMTypeRef Ty)",
   "LLVMTypeRef LLVMStructTypeInContext(LLVMContextRef C, LLVMTypeRef *ElementTypes, unsigned int ElementCount, LLVMBool Packed)",
   "LLVMBool LLVMTargetMachineEmitToMemoryBuffer(LLVMTargetMachineRef T, LLVMModuleRef M, LLVMCodeGenFileType codegen, _Out_ void **ErrorMessage, _Out_ LLVMMemoryBufferRef *OutMemBuf)",
   "LLVMTypeRef LLVMTypeOf(LLVMValueRef Val)",
-  "void LLVMParseCommandLineOptions(int argc, const char **argv, const char *Overview)",
-  "LLVMValueRef LLVMGetFirstFunction(LLVMModuleRef M)",
-  "LLVMValueRef LLVMGetNextFunction(LLVMValueRef Fn)",
-  "LLVMBasicBlockRef LLVMGetFirstBasicBlock(LLVMValueRef Fn)",
-  "LLVMBasicBlockRef LLVMGetNextBasicBlock(LLVMBasicBlockRef BB)",
-  "LLVMValueRef LLVMGetNextInstruction(LLVMValueRef Inst)",
-  "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
-  "LLVMTypeRef LLVMGetAllocatedType(LLVMValueRef Alloca)",
-  "unsigned long long LLVMStoreSizeOfType(LLVMTargetDataRef TD, LLVMTypeRef Ty)",
   "LLVMMetadataRef LLVMValueAsMetadata(LLVMValueRef Val)",
   "LLVMBool LLVMVerifyModule(LLVMModuleRef M, LLVMVerifierFailureAction Action, _Out_ void **OutMessage)",
   "LLVMTypeRef LLVMVoidTypeInContext(LLVMContextRef C)",
-  "int LLVMWriteBitcodeToFile(LLVMModuleRef M, const char *Path)",
-];
+] as const;
+
+// ---- types of the bindings, read from the prototypes ------------------------------------
+
+declare const kind: unique symbol;
+/** An opaque LLVM handle; `Kind` keeps the kinds apart (a ValueRef is not a TypeRef). */
+type Handle<Kind extends string> = { readonly [kind]: Kind };
+type HandleName = (typeof OPAQUE_REFS)[number];
+type HandleOf<N extends HandleName> = N extends `LLVM${infer K}` ? Handle<K> : never;
+
+export type ContextRef = HandleOf<"LLVMContextRef">;
+export type ModuleRef = HandleOf<"LLVMModuleRef">;
+export type TypeRef = HandleOf<"LLVMTypeRef">;
+export type ValueRef = HandleOf<"LLVMValueRef">;
+export type BasicBlockRef = HandleOf<"LLVMBasicBlockRef">;
+export type MetadataRef = HandleOf<"LLVMMetadataRef">;
+export type BuilderRef = HandleOf<"LLVMBuilderRef">;
+export type DIBuilderRef = HandleOf<"LLVMDIBuilderRef">;
+export type AttributeRef = HandleOf<"LLVMAttributeRef">;
+export type TargetMachineRef = HandleOf<"LLVMTargetMachineRef">;
+export type TargetDataRef = HandleOf<"LLVMTargetDataRef">;
+export type TargetRef = HandleOf<"LLVMTargetRef">;
+export type MemoryBufferRef = HandleOf<"LLVMMemoryBufferRef">;
+/** A `void *` or `char *` LLVM returns (a message to dispose, a buffer's start). */
+export type CPointer = Handle<"void *">;
+
+/** Functions that return NULL for "none" (end of a list, no error). */
+type NullableResult =
+  | "LLVMGetFirstFunction"
+  | "LLVMGetNextFunction"
+  | "LLVMGetFirstBasicBlock"
+  | "LLVMGetNextBasicBlock"
+  | "LLVMGetFirstInstruction"
+  | "LLVMGetNextInstruction"
+  | "LLVMGetBasicBlockTerminator"
+  | "LLVMGetFirstUse"
+  | "LLVMRunPasses";
+
+type Integer = "int" | "unsigned int" | "unsigned" | "uint32_t" | "size_t" | "LLVMAttributeIndex";
+type Wide = "uint64_t" | "int64_t" | "unsigned long long";
+
+/** A C scalar type (no pointer) as TypeScript sees it through koffi. */
+type Scalar<T extends string> = T extends HandleName
+  ? HandleOf<T>
+  : T extends keyof Enums
+    ? Enums[T]
+    : T extends Integer
+      ? number
+      : T extends Wide
+        ? number | bigint
+        : never;
+
+/** One parameter, `type name` (the name may be missing): handles may be NULL, arrays are JS arrays. */
+type Param<P extends string> = P extends `_Out_ ${infer T} *${string}`
+  ? [(T extends "void" | "void *" ? CPointer : Scalar<T>) | null]
+  : P extends `const char **${string}`
+    ? string[]
+    : P extends `const char *${string}` | `const char* ${string}`
+      ? string | Uint8Array | null
+      : P extends `${"char" | "void" | "const void"} *${string}`
+        ? CPointer
+        : P extends `${infer T} *${string}`
+          ? (Scalar<T> | null)[] | null
+          : P extends `unsigned ${string}`
+            ? number
+            : P extends `${infer T} ${string}`
+              ? T extends HandleName
+                ? Scalar<T> | null
+                : Scalar<T>
+              : P extends HandleName
+                ? Scalar<P> | null
+                : Scalar<P>;
+
+type Params<S extends string> = S extends "void" | ""
+  ? []
+  : S extends `${infer H}, ${infer R}`
+    ? [Param<H>, ...Params<R>]
+    : [Param<S>];
+
+type Result<R extends string, Name extends string> = R extends "void"
+  ? undefined
+  : R extends "void *" | "const void *" | "void"
+    ? CPointer
+    : R extends "const char *"
+      ? string
+      : R extends HandleName
+        ? Name extends NullableResult
+          ? HandleOf<R> | null
+          : HandleOf<R>
+        : Scalar<R>;
+
+type Binding<P extends string> = P extends `${infer R} *LLVM${infer N}(${infer A})`
+  ? { name: `LLVM${N}`; fn: (...args: Params<A>) => R extends "void" | "const void" ? CPointer : never }
+  : P extends `${infer R} LLVM${infer N}(${infer A})`
+    ? { name: `LLVM${N}`; fn: (...args: Params<A>) => Result<R, `LLVM${N}`> }
+    : never;
+
+/** The C API, one typed function per prototype. */
+export type Api = {
+  [P in (typeof PROTOTYPES)[number] as Binding<P>["name"]]: Binding<P>["fn"];
+};
 
 type Library = ReturnType<typeof koffi.load>;
 let library: Library | undefined;
@@ -267,11 +329,11 @@ function openLibrary(): Library {
   return library;
 }
 
-const prototypeByName = new Map(PROTOTYPES.map((proto) => [/(LLVM\w+)\(/.exec(proto)![1]!, proto]));
+const prototypeByName = new Map<string, string>(PROTOTYPES.map((proto) => [/(LLVM\w+)\(/.exec(proto)![1]!, proto]));
 const bound = new Map<string, (...args: any[]) => any>();
 
 /** The C API. Functions are bound on first use, so importing the compiler costs nothing. */
-export const C: Record<string, (...args: any[]) => any> = new Proxy({} as Record<string, (...args: any[]) => any>, {
+export const C: Api = new Proxy({} as Api, {
   get(_target, name: string) {
     const fn = bound.get(name);
     if (fn) return fn;
@@ -287,7 +349,7 @@ export const C: Record<string, (...args: any[]) => any> = new Proxy({} as Record
 });
 
 /** Reads an LLVM-owned C string and frees it with LLVMDisposeMessage. */
-export function takeMessage(ptr: unknown): string {
+export function takeMessage(ptr: CPointer | null): string {
   if (!ptr) return "";
   const text = koffi.decode(ptr, "char", -1) as string;
   C.LLVMDisposeMessage(ptr);
@@ -295,6 +357,6 @@ export function takeMessage(ptr: unknown): string {
 }
 
 /** Copies `size` bytes from a C pointer. */
-export function readBytes(ptr: unknown, size: number): Uint8Array {
+export function readBytes(ptr: CPointer, size: number): Uint8Array {
   return new Uint8Array(koffi.decode(ptr, koffi.array("uint8_t", size, "Typed")) as Uint8Array);
 }

@@ -1,20 +1,24 @@
 // The BPF target: data layout, the `default<O2>` pipeline, and object emission to memory.
-import { C, takeMessage, readBytes, type Ref } from "./capi.ts";
+import {
+  C,
+  takeMessage,
+  readBytes,
+  type CPointer,
+  type MemoryBufferRef,
+  type ModuleRef,
+  type TargetMachineRef,
+  type TargetRef,
+} from "./capi.ts";
+import { CodeGenFileType, CodeGenOptLevel, CodeModel, RelocMode, VerifierFailureAction } from "./enums.ts";
 
 export const TRIPLE = "bpfel";
 /** v3 adds 32-bit jumps and ALU ops; every kernel tsbpf targets (≥ 5.x) has it. */
 export const CPU = "v3";
 
-// LLVMCodeGenOptLevel, LLVMRelocMode, LLVMCodeModel, LLVMCodeGenFileType.
-const OPT_DEFAULT = 2,
-  RELOC_DEFAULT = 0,
-  CODE_MODEL_DEFAULT = 0,
-  OBJECT_FILE = 1;
-
-let machine: Ref | undefined;
+let machine: TargetMachineRef | undefined;
 
 /** The BPF target machine, created once per process. */
-export function targetMachine(): Ref {
+export function targetMachine(): TargetMachineRef {
   if (machine) return machine;
   C.LLVMInitializeBPFTargetInfo();
   C.LLVMInitializeBPFTarget();
@@ -24,11 +28,19 @@ export function targetMachine(): Ref {
   // block, recomputing `data + offset` from a phi: the verifier then sees a pointer whose range
   // was never checked. The BPF backend cannot undo it, so it is turned off (once per process).
   C.LLVMParseCommandLineOptions(2, ["tsbpf", "-simplifycfg-sink-common=false"], null);
-  const target: Ref[] = [null];
-  const error: Ref[] = [null];
+  const target: [TargetRef | null] = [null];
+  const error: [CPointer | null] = [null];
   if (C.LLVMGetTargetFromTriple(TRIPLE, target, error))
     throw new Error(`LLVM has no BPF target: ${takeMessage(error[0])}`);
-  machine = C.LLVMCreateTargetMachine(target[0], TRIPLE, CPU, "", OPT_DEFAULT, RELOC_DEFAULT, CODE_MODEL_DEFAULT);
+  machine = C.LLVMCreateTargetMachine(
+    target[0],
+    TRIPLE,
+    CPU,
+    "",
+    CodeGenOptLevel.Default,
+    RelocMode.Default,
+    CodeModel.Default,
+  );
   return machine;
 }
 
@@ -39,17 +51,16 @@ export function dataLayout(): string {
 }
 
 /** Runs LLVM's verifier; a failure here is a bug in tsbpf, not in the user's program. */
-export function verifyModule(module: Ref): void {
-  const message: Ref[] = [null];
-  const RETURN_STATUS = 2;
-  if (C.LLVMVerifyModule(module, RETURN_STATUS, message)) {
+export function verifyModule(module: ModuleRef): void {
+  const message: [CPointer | null] = [null];
+  if (C.LLVMVerifyModule(module, VerifierFailureAction.ReturnStatus, message)) {
     throw new Error(`internal compiler error: invalid LLVM IR\n${takeMessage(message[0])}`);
   }
   takeMessage(message[0]);
 }
 
 /** Runs a new-pass-manager pipeline such as `default<O2>`. */
-export function optimize(module: Ref, pipeline = "default<O2>"): void {
+export function optimize(module: ModuleRef, pipeline = "default<O2>"): void {
   const options = C.LLVMCreatePassBuilderOptions();
   try {
     const error = C.LLVMRunPasses(module, pipeline, targetMachine(), options);
@@ -63,10 +74,10 @@ export function optimize(module: Ref, pipeline = "default<O2>"): void {
 }
 
 /** Emits the module as a BPF ELF relocatable object. */
-export function emitObject(module: Ref): Uint8Array {
-  const error: Ref[] = [null];
-  const buffer: Ref[] = [null];
-  if (C.LLVMTargetMachineEmitToMemoryBuffer(targetMachine(), module, OBJECT_FILE, error, buffer)) {
+export function emitObject(module: ModuleRef): Uint8Array {
+  const error: [CPointer | null] = [null];
+  const buffer: [MemoryBufferRef | null] = [null];
+  if (C.LLVMTargetMachineEmitToMemoryBuffer(targetMachine(), module, CodeGenFileType.ObjectFile, error, buffer)) {
     throw new Error(`BPF code generation failed: ${takeMessage(error[0])}`);
   }
   try {
@@ -77,6 +88,6 @@ export function emitObject(module: Ref): Uint8Array {
 }
 
 /** The module as LLVM IR text, for `tsbpf build --emit-llvm` and for reading what the compiler made. */
-export function printModule(module: Ref): string {
+export function printModule(module: ModuleRef): string {
   return takeMessage(C.LLVMPrintModuleToString(module));
 }

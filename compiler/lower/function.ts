@@ -1,70 +1,56 @@
 // State of lowering one function body: the LLVM function and builder, local variables,
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
-import { C, type Ref } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, sizeOf, valueType, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { alignOf, literalType, sizeOf, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
-import { describe, type Val } from "./values.ts";
+import { IRBuilder } from "./irbuilder.ts";
+import { describe, type RefTemplate, type Val } from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
-  | { kind: "slot"; type: IntT | { kind: "bool" }; p: Ref }
+  | { kind: "slot"; type: IntT | { kind: "bool" }; p: ValueRef }
   | { kind: "bound"; val: Val }
   /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
-  | { kind: "pointer"; template: Extract<Val, { kind: "ref" }>; p: Ref };
+  | { kind: "pointer"; template: RefTemplate; p: ValueRef };
 
 interface LoopTargets {
-  breakTo: Ref;
-  continueTo: Ref | undefined;
+  breakTo: BasicBlockRef;
+  continueTo: BasicBlockRef | undefined;
 }
 
-export const LLVMIntEQ = 32,
-  LLVMIntNE = 33,
-  LLVMIntUGT = 34,
-  LLVMIntUGE = 35,
-  LLVMIntULT = 36,
-  LLVMIntULE = 37,
-  LLVMIntSGT = 38,
-  LLVMIntSGE = 39,
-  LLVMIntSLT = 40,
-  LLVMIntSLE = 41;
-
-export class FunctionLowerer {
-  readonly b: Ref;
+export class FunctionLowerer extends IRBuilder {
   readonly locals = new Map<unknown, Local>();
   /** Declarations that failed to lower: their uses are not reported again. */
   readonly poisoned = new Set<unknown>();
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
-  contextArg: Ref = null;
-  private readonly entry: Ref;
+  contextArg: ValueRef | null = null;
+  private readonly entry: BasicBlockRef;
 
   constructor(
     readonly m: ModuleLowerer,
-    readonly fn: Ref,
-    readonly scope: Ref,
+    readonly fn: ValueRef,
+    readonly scope: MetadataRef,
     /** The return type of a helper function; undefined for programs (which return i32). */
     readonly returns: IntT | { kind: "bool" } | { kind: "void" },
   ) {
-    this.b = C.LLVMCreateBuilderInContext(m.ctx);
+    super(m);
     this.entry = C.LLVMAppendBasicBlockInContext(m.ctx, fn, "entry");
     C.LLVMPositionBuilderAtEnd(this.b, this.entry);
   }
 
-  dispose() {
-    C.LLVMDisposeBuilder(this.b);
-  }
-
   // ---- blocks -------------------------------------------------------------------------
 
-  block(name: string): Ref {
+  block(name: string): BasicBlockRef {
     return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name);
   }
-  positionAt(block: Ref) {
+  positionAt(block: BasicBlockRef) {
     C.LLVMPositionBuilderAtEnd(this.b, block);
   }
-  get current(): Ref {
+  get current(): BasicBlockRef {
     return C.LLVMGetInsertBlock(this.b);
   }
   /** True when the current block already ends (after return, break, continue). */
@@ -82,7 +68,7 @@ export class FunctionLowerer {
     if (this.unreachable) C.LLVMBuildUnreachable(this.b);
     else fallback();
   }
-  br(to: Ref) {
+  br(to: BasicBlockRef) {
     if (!this.terminated) C.LLVMBuildBr(this.b, to);
   }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
@@ -97,35 +83,15 @@ export class FunctionLowerer {
   /** The node being lowered, for diagnostics found after lowering (stack size). */
   private lastNode: Node | undefined;
 
-  // ---- types and constants ------------------------------------------------------------
-
-  int(bits: number): Ref {
-    return C.LLVMIntTypeInContext(this.m.ctx, bits);
-  }
-  get i1(): Ref {
-    return this.int(1);
-  }
-  get i8p(): Ref {
-    return C.LLVMPointerType(this.int(8), 0);
-  }
-  constInt(t: IntT | number, value: bigint): Ref {
-    const bits = typeof t === "number" ? t : t.bits;
-    const masked = BigInt.asUintN(bits, value);
-    return C.LLVMConstInt(this.int(bits), masked, 0);
-  }
-  nullPtr(): Ref {
-    return C.LLVMConstPointerNull(this.i8p);
-  }
-
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
-  alloca(type: BType | "ptr", name: string): Ref {
+  alloca(type: BType | "ptr", name: string): ValueRef {
     // Named `name.N` so that a slot LLVM could not promote is traced back to its variable.
     name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
     const first = C.LLVMGetFirstInstruction(this.entry);
     if (first) C.LLVMPositionBuilderBefore(this.b, first);
     else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
-    let slot: Ref;
+    let slot: ValueRef;
     if (type === "ptr") {
       slot = C.LLVMBuildAlloca(this.b, this.i8p, name);
     } else {
@@ -141,14 +107,10 @@ export class FunctionLowerer {
   // ---- memory -------------------------------------------------------------------------
 
   /** Address of `offset` bytes into `base` (an i8*). */
-  offset(base: Ref, offset: number | Ref): Ref {
+  offset(base: ValueRef, offset: number | ValueRef): ValueRef {
     const idx = typeof offset === "number" ? this.constInt(64, BigInt(offset)) : offset;
     if (typeof offset === "number" && offset === 0) return base;
     return C.LLVMBuildInBoundsGEP2(this.b, this.int(8), base, [idx], 1, "");
-  }
-
-  typedPointer(p: Ref, bits: number): Ref {
-    return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
   }
 
   /** Reads an integer or bool from memory; big-endian fields are swapped to host order. */
@@ -157,13 +119,10 @@ export class FunctionLowerer {
     if (t.kind === "bool") {
       const v = C.LLVMBuildLoad2(this.b, this.int(8), ref.p, "");
       C.LLVMSetAlignment(v, 1);
-      return { kind: "bool", v: C.LLVMBuildICmp(this.b, LLVMIntNE, v, this.constInt(8, 0n), "") };
+      return { kind: "bool", v: C.LLVMBuildICmp(this.b, IntPredicate.NE, v, this.constInt(8, 0n), "") };
     }
     if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
-    const ty = this.int(t.bits);
-    const v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
-    C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(v, ref.memory);
+    const v = this.loadInt(t.bits, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
     return { kind: "int", type: valueType(t), v, swapped: t.bigEndian && t.bits > 8 };
   }
 
@@ -188,21 +147,7 @@ export class FunctionLowerer {
       return;
     }
     const v = t.bigEndian ? this.toRaw(val, valueType(t), node) : this.toInt(val, valueType(t), node).v;
-    const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
-    C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(st, ref.memory);
-  }
-
-  memcpy(dst: Ref, src: Ref, size: number, align: number) {
-    C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
-  }
-  memset(dst: Ref, size: number, align: number) {
-    C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
-  }
-
-  bswap(v: Ref, bits: number): Ref {
-    if (bits === 8) return v;
-    return this.m.callIntrinsic(this.b, "llvm.bswap", this.int(bits), [v]);
+    this.storeInt(t.bits, v, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
   }
 
   /** A reference to a field of a struct reference (or an element of an array reference). */
@@ -243,36 +188,36 @@ export class FunctionLowerer {
   }
 
   /** The byte-swapped (network-order) form of a value of `type`: no swap for a value read swapped. */
-  toRaw(val: Val, type: IntT, node: Node): Ref {
+  toRaw(val: Val, type: IntT, node: Node): ValueRef {
     if (val.kind === "int" && val.swapped && val.type.bits === type.bits) return val.v;
     if (val.kind === "const") return this.constInt(type, swapBytes(BigInt.asUintN(type.bits, val.value), type.bits));
     return this.bswap(this.toInt(val, type, node).v, type.bits);
   }
 
   /** The truth of a value: integers are true unless 0, references unless null. */
-  toBool(val: Val, node: Node): Ref {
+  toBool(val: Val, node: Node): ValueRef {
     switch (val.kind) {
       case "bool":
         return val.v;
       case "const":
         return C.LLVMConstInt(this.i1, val.value !== 0n ? 1 : 0, 0);
       case "int":
-        return C.LLVMBuildICmp(this.b, LLVMIntNE, val.v, this.constInt(val.type, 0n), "");
+        return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
         if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool"))
           return this.toBool(this.load(val, node), node);
-        return val.present ?? C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), "");
+        return val.present ?? C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), "");
       case "null":
         return C.LLVMConstInt(this.i1, 0, 0);
       case "map":
-        if (val.p) return C.LLVMBuildICmp(this.b, LLVMIntNE, val.p, this.nullPtr(), ""); // falls through
+        if (val.p) return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), ""); // falls through
       default:
         throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
   }
 
   /** The reference as a pointer that is null when absent (for phis and calls). */
-  pointerOrNull(val: Extract<Val, { kind: "ref" }>): Ref {
+  pointerOrNull(val: Extract<Val, { kind: "ref" }>): ValueRef {
     if (!val.present) return val.p;
     return C.LLVMBuildSelect(this.b, val.present, val.p, this.nullPtr(), "");
   }
@@ -285,9 +230,7 @@ export class FunctionLowerer {
 
   /** The default type of an integer constant that meets nothing else: u32, or u64 for bigint literals. */
   defaultType(val: Extract<Val, { kind: "const" }>): IntT {
-    if (val.big) return val.value < 0n ? INT_TYPES.i64! : INT_TYPES.u64!;
-    if (val.value < 0n) return val.value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
-    return val.value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
+    return literalType(val.value, val.big);
   }
 }
 

@@ -3,47 +3,37 @@
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
-import { dataLayout, TRIPLE } from "../llvm/target.ts";
-import { CompileError, diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import { Linkage } from "../llvm/enums.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, INT_TYPES, U32, valueType, type IntT } from "../types.ts";
+import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
+import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
-import type { Memory, Val } from "./values.ts";
-
-const LINKAGE_EXTERNAL = 0,
-  LINKAGE_INTERNAL = 8;
+import { readTypeNode } from "../frontend/typenodes.ts";
+import type { RefTemplate, Val } from "./values.ts";
+import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
 interface UserFunction {
-  fn: Ref;
-  fnType: Ref;
-  params: (
-    | { kind: "int"; type: IntT }
-    | { kind: "bool" }
-    | { kind: "ref"; val: Extract<Val, { kind: "ref" }> }
-    | { kind: "ctx" }
-  )[];
+  fn: ValueRef;
+  fnType: TypeRef;
+  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
   returns: IntT | { kind: "bool" } | { kind: "void" };
 }
 
-export class ModuleLowerer {
-  readonly ctx: Ref;
-  readonly module: Ref;
+export class ModuleLowerer extends IRModule {
   readonly di: DebugInfo;
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
-  private readonly maps = new Map<string, Ref>();
-  private readonly packetPointerLoads: Ref[] = [];
-  private readonly tbaaTags = new Map<Memory, Ref>();
-  private tbaaRoot: Ref | undefined;
-  private tbaaKind: number | undefined;
+  private readonly maps = new Map<string, ValueRef>();
+  /** Loads of ctx->data and ctx->data_end (see markPacketPointersInvariant in xdp.ts). */
+  readonly packetPointerLoads: ValueRef[] = [];
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
-  private readonly globals = new Map<string, Ref>();
+  private readonly globals = new Map<string, ValueRef>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
 
@@ -54,13 +44,9 @@ export class ModuleLowerer {
   }
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
-  private ctxType?: Ref;
 
   constructor(private readonly source: SourceFile) {
-    this.ctx = C.LLVMContextCreate();
-    this.module = C.LLVMModuleCreateWithNameInContext(source.getBaseName(), this.ctx);
-    C.LLVMSetTarget(this.module, TRIPLE);
-    C.LLVMSetDataLayout(this.module, dataLayout());
+    super(source.getBaseName());
     this.di = new DebugInfo(this.ctx, this.module, source.getFilePath());
   }
 
@@ -68,12 +54,11 @@ export class ModuleLowerer {
     this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
-  private guard(fn: () => void) {
+  private guard(statement: Node, fn: () => void) {
     try {
       fn();
     } catch (e) {
-      if (e instanceof CompileError) this.report(e);
-      else throw e;
+      this.report(e instanceof CompileError ? e : internalError(statement, e));
     }
   }
 
@@ -82,7 +67,7 @@ export class ModuleLowerer {
     let programs = 0;
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
-      this.guard(() => {
+      this.guard(statement, () => {
         if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
@@ -110,7 +95,7 @@ export class ModuleLowerer {
       );
     }
     this.emitLicense(license);
-    this.markPacketPointersInvariant();
+    markPacketPointersInvariant(this);
   }
 
   private checkModuleStatement(s: Node) {
@@ -146,7 +131,7 @@ export class ModuleLowerer {
   }
 
   /** The `.maps` global for a map declaration, created on first use. */
-  mapGlobal(map: MapInfo): Ref {
+  mapGlobal(map: MapInfo): ValueRef {
     let g = this.maps.get(map.name);
     if (g) return g;
     const { type, members } = this.di.mapType(map);
@@ -156,7 +141,7 @@ export class ModuleLowerer {
     C.LLVMSetInitializer(g, C.LLVMConstNull(structType));
     C.LLVMSetSection(g, ".maps");
     C.LLVMSetAlignment(g, 8);
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
@@ -164,7 +149,7 @@ export class ModuleLowerer {
   }
 
   /** The global variable in .rodata/.data/.bss for a declaration, created on first use. */
-  globalVariable(info: GlobalInfo): Ref {
+  globalVariable(info: GlobalInfo): ValueRef {
     let g = this.globals.get(info.name);
     if (g) return g;
     const bytes = Buffer.from(info.bytes);
@@ -174,7 +159,7 @@ export class ModuleLowerer {
     C.LLVMSetSection(g, info.section);
     C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
     // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
-    C.LLVMSetLinkage(g, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(g, Linkage.External);
     const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
     const t = this.di.typeOf(info.type);
     this.di.describeGlobal(
@@ -188,113 +173,9 @@ export class ModuleLowerer {
     return g;
   }
 
-  /** The program's first argument (struct xdp_md *), as an i8*. */
-  contextArgument(f: FunctionLowerer): Ref {
-    return f.contextArg;
-  }
-
-  /** Loads a u32 field of struct xdp_md. */
-  contextField(f: FunctionLowerer, offset: number): Ref {
-    const p = f.typedPointer(f.offset(this.contextArgument(f), offset), 32);
-    const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
-    C.LLVMSetAlignment(v, 4);
-    if (offset === 0 || offset === 4) this.packetPointerLoads.push(v);
-    return v;
-  }
-
-  /**
-   * ctx->data and ctx->data_end change only through xdp_adjust_head/tail/meta. In a module
-   * that calls none of them, their loads are marked invariant, so LLVM reuses them across
-   * helper calls and folds a repeated bounds check (`ctx.header()` of the same view twice).
-   */
-  private markPacketPointersInvariant(): void {
-    if (this.adjustsPacket) return;
-    const kind = C.LLVMGetMDKindIDInContext(this.ctx, "invariant.load", 14);
-    const empty = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [], 0));
-    for (const load of this.packetPointerLoads) C.LLVMSetMetadata(load, kind, empty);
-  }
-
-  /** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */
-  contextPointer(f: FunctionLowerer, offset: 0 | 4): Ref {
-    const v = C.LLVMBuildZExt(f.b, this.contextField(f, offset), f.int(64), "");
-    return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
-  }
-
-  /**
-   * Tells LLVM which memory an access touches (type-based alias analysis with one type per
-   * kind of memory): packet, map values and the stack never overlap, so a store to the packet
-   * does not make LLVM reload a map value it already has in a register.
-   */
-  tagMemory(access: Ref, memory: Memory | undefined): void {
-    if (!memory) return;
-    let tag = this.tbaaTags.get(memory);
-    if (!tag) {
-      const md = (s: string) => C.LLVMMDStringInContext2(this.ctx, s, s.length);
-      const zero = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt64TypeInContext(this.ctx), 0, 0));
-      this.tbaaRoot ??= C.LLVMMDNodeInContext2(this.ctx, [md("tsbpf memory")], 1);
-      const type = C.LLVMMDNodeInContext2(this.ctx, [md(memory), this.tbaaRoot, zero], 3);
-      tag = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [type, type, zero], 3));
-      this.tbaaTags.set(memory, tag);
-    }
-    C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
-  }
-
-  private addFunctionAttribute(fn: Ref, name: string): void {
+  private addFunctionAttribute(fn: ValueRef, name: string): void {
     const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
     C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
-  }
-
-  callIntrinsic(builder: Ref, name: string, type: Ref, args: Ref[]): Ref {
-    const id = C.LLVMLookupIntrinsicID(name, name.length);
-    const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
-    const fnType = C.LLVMFunctionType(
-      type,
-      args.map((a) => C.LLVMTypeOf(a)),
-      args.length,
-      0,
-    );
-    return C.LLVMBuildCall2(builder, fnType, fn, args, args.length, "");
-  }
-
-  private xdpMdDebugType(): Ref {
-    if (this.ctxType) return this.ctxType;
-    const u32 = this.di.typeOf(U32);
-    const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
-    const members = names.map((n, i) =>
-      C.LLVMDIBuilderCreateMemberType(
-        this.di.builder,
-        this.di.unit,
-        n,
-        n.length,
-        this.di.file,
-        0,
-        32,
-        32,
-        i * 32,
-        0,
-        u32,
-      ),
-    );
-    const st = C.LLVMDIBuilderCreateStructType(
-      this.di.builder,
-      this.di.unit,
-      "xdp_md",
-      6,
-      this.di.file,
-      0,
-      192,
-      32,
-      0,
-      null,
-      members,
-      members.length,
-      0,
-      null,
-      "",
-      0,
-    );
-    this.ctxType = this.di.pointerTo(st);
-    return this.ctxType;
   }
 
   private lineOf(node: Node): number {
@@ -314,14 +195,14 @@ export class ModuleLowerer {
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetSection(fn, section);
-    C.LLVMSetLinkage(fn, LINKAGE_EXTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.External);
     const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
     const scope = this.di.subprogram(
       fn,
       name,
       this.lineOf(arrow),
       this.di.int,
-      [{ name: ctxName, type: this.xdpMdDebugType() }],
+      [{ name: ctxName, type: xdpMdDebugType(this) }],
       false,
     );
     const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
@@ -360,7 +241,7 @@ export class ModuleLowerer {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
       // Expression body: `(ctx) => XdpAction.PASS`.
-      this.guard(() => {
+      this.guard(body, () => {
         const v = f.rvalue(lowerExpr(f, body), body);
         f.at(body);
         if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);
@@ -384,7 +265,11 @@ export class ModuleLowerer {
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
-      if (p.kind === "ctx") return this.contextArgument(f);
+      if (p.kind === "ctx") {
+        if (lowerExpr(f, a).kind !== "ctx")
+          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        return contextArgument(f);
+      }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
       if (p.kind === "int")
         return p.type.bigEndian
@@ -419,7 +304,6 @@ export class ModuleLowerer {
         val: {
           kind: "ref",
           type: t.type,
-          p: null,
           nullable: t.nullable,
           align: t.type.kind === "struct" ? t.type.align : 1,
           packet: false,
@@ -452,7 +336,7 @@ export class ModuleLowerer {
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
-    C.LLVMSetLinkage(fn, LINKAGE_INTERNAL);
+    C.LLVMSetLinkage(fn, Linkage.Internal);
     this.addFunctionAttribute(fn, "alwaysinline");
     const user: UserFunction = { fn, fnType, params, returns };
     const key = fd.compilerNode;

@@ -1,22 +1,22 @@
 // BPF programs have a 512-byte stack. After optimization, the stack slots LLVM could not promote
 // to registers are what remains of the locals; more than 512 bytes of them is reported at the
 // biggest local, naming the biggest ones (LLVM would otherwise stop with a fatal error).
-import { C, type Ref } from "../llvm/capi.ts";
+import { Opcode } from "../llvm/enums.ts";
+import { C } from "../llvm/capi.ts";
 import { targetMachine } from "../llvm/target.ts";
 import { diagnosticAt, type Diagnostic } from "../diagnostics.ts";
 import type { ModuleLowerer } from "./module.ts";
 
 export const STACK_LIMIT = 512;
-const OPCODE_ALLOCA = 26;
 
 export function checkStack(m: ModuleLowerer): Diagnostic[] {
   const out: Diagnostic[] = [];
   const td = C.LLVMCreateTargetDataLayout(targetMachine());
-  for (let fn: Ref = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
+  for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
     const slots: { name: string; size: number; node: (typeof m.stackSlots)[number]["node"] }[] = [];
-    for (let bb: Ref = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
-      for (let i: Ref = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
-        if (C.LLVMGetInstructionOpcode(i) !== OPCODE_ALLOCA) continue;
+    for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
+      for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
+        if (C.LLVMGetInstructionOpcode(i) !== Opcode.Alloca) continue;
         const size = Number(C.LLVMStoreSizeOfType(td, C.LLVMGetAllocatedType(i)));
         const llvmName = String(C.LLVMGetValueName2(i, [0]) ?? "");
         const id = /\.s(\d+)\./.exec(llvmName);

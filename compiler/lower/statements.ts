@@ -1,14 +1,16 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
 import type { Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { C, type Ref } from "../llvm/capi.ts";
-import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { alignOf, sizeOf, valueType, BOOL, type BType, type IntT } from "../types.ts";
+import { C, type BasicBlockRef } from "../llvm/capi.ts";
+import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
+import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
-import { fillLiteral, lowerExpr } from "./expressions.ts";
-import { readTypeNode } from "./typenodes.ts";
-import type { Val } from "./values.ts";
+import { lowerExpr } from "./expressions.ts";
+import { fillLiteral } from "./assignment.ts";
+import { equalLiteral, literalComparisonType } from "./comparison.ts";
+import { readTypeNode } from "../frontend/typenodes.ts";
+import type { RefTemplate, Val } from "./values.ts";
 
 /** Lowers a statement; an error in it is reported and lowering goes on with the next one. */
 export function lowerStatement(f: FunctionLowerer, s: Statement): void {
@@ -16,8 +18,8 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
   try {
     f.at(s);
     lowerStatementOrThrow(f, s);
-  } catch (e) {
-    if (!(e instanceof CompileError)) throw e;
+  } catch (thrown) {
+    const e = thrown instanceof CompileError ? thrown : internalError(s, thrown);
     if (!(e instanceof AlreadyReported)) f.m.report(e);
     if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) f.poisoned.add(d.compilerNode);
     // The block may be left half-built: continue in a fresh one.
@@ -141,10 +143,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         );
       const slot = f.alloca("ptr", nameNode.getText());
       C.LLVMBuildStore(f.b, v.kind === "ref" ? f.pointerOrNull(v) : f.nullPtr(), slot);
-      const template: Extract<Val, { kind: "ref" }> = {
+      const template: RefTemplate = {
         kind: "ref",
         type: declared,
-        p: null,
         nullable: true,
         align: alignOf(declared),
         packet: v.kind === "ref" && v.packet,
@@ -219,6 +220,8 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   }
   // A variable declared be16/be32/be64 keeps its value in network byte order (it is still a
   // host-order number to the program): copying packet fields through it costs no swaps.
+  // An unannotated `let` is a `number` as in TypeScript: it takes its value's type widened as
+  // in arithmetic (`let v = x.a` from a u8 field is a u32 that does not wrap at 8 bits).
   const type: IntT | typeof BOOL =
     declared?.kind === "int"
       ? declared
@@ -227,7 +230,9 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         : value!.kind === "bool"
           ? BOOL
           : value!.kind === "int"
-            ? value!.type
+            ? isConst
+              ? value!.type
+              : arithmeticType(value!.type, value!.type)
             : f.defaultType(value as Extract<Val, { kind: "const" }>);
   if (isConst && value) {
     const v: Val =
@@ -295,6 +300,8 @@ function lowerFor(
     if (Node.isVariableDeclarationList(init)) for (const d of init.getDeclarations()) declare(f, d);
     else lowerExpr(f, init);
   }
+  const endless = alwaysTrue(f, cond);
+  if (endless) throw new CompileError(cond, endless);
   const head = f.block("for.cond"),
     body = f.block("for.body"),
     step = f.block("for.step"),
@@ -312,6 +319,62 @@ function lowerFor(
   if (inc) lowerExpr(f, inc);
   f.br(head);
   f.positionAt(done);
+}
+
+/**
+ * Why a loop condition `counter OP constant` is true for every value of the counter's type,
+ * if it is (`len >= 0` for a u32, `i <= 255` for a u8): the counter wraps and the loop never
+ * ends, which the verifier only finds after a million instructions (E2BIG).
+ */
+function alwaysTrue(f: FunctionLowerer, cond: Node): string | undefined {
+  const c = stripParens(cond);
+  if (!Node.isBinaryExpression(c)) return undefined;
+  let op = c.getOperatorToken().getKind();
+  let counter = stripParens(c.getLeft()),
+    bound = c.getRight();
+  if (f.m.decls.tryConstValue(bound) === undefined) {
+    [counter, bound] = [stripParens(c.getRight()), c.getLeft()];
+    const mirrored: Partial<Record<SyntaxKind, SyntaxKind>> = {
+      [SyntaxKind.LessThanToken]: SyntaxKind.GreaterThanToken,
+      [SyntaxKind.LessThanEqualsToken]: SyntaxKind.GreaterThanEqualsToken,
+      [SyntaxKind.GreaterThanToken]: SyntaxKind.LessThanToken,
+      [SyntaxKind.GreaterThanEqualsToken]: SyntaxKind.LessThanEqualsToken,
+    };
+    op = mirrored[op] ?? op;
+  }
+  const literal = f.m.decls.tryConstValue(bound);
+  const decl = Node.isIdentifier(counter) ? counter.getSymbol()?.getValueDeclaration() : undefined;
+  const local = decl && f.locals.get(decl.compilerNode);
+  if (literal === undefined || local?.kind !== "slot" || local.type.kind !== "int") return undefined;
+  const t = valueType(local.type);
+  const min = t.signed ? -(1n << BigInt(t.bits - 1)) : 0n;
+  const max = t.signed ? (1n << BigInt(t.bits - 1)) - 1n : (1n << BigInt(t.bits)) - 1n;
+  // The literal as the comparison sees it (docs/language.md: in 64 bits if too large, wrapped if
+  // negative against an unsigned counter).
+  const type = literalComparisonType(arithmeticType(t, t), literal);
+  const v = type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal);
+  const always =
+    op === SyntaxKind.LessThanToken
+      ? max < v
+      : op === SyntaxKind.LessThanEqualsToken
+        ? max <= v
+        : op === SyntaxKind.GreaterThanToken
+          ? min > v
+          : op === SyntaxKind.GreaterThanEqualsToken
+            ? min >= v
+            : op === SyntaxKind.ExclamationEqualsEqualsToken && (v < min || v > max);
+  if (!always) return undefined;
+  const name = counter.getText();
+  const lowerBound = op === SyntaxKind.GreaterThanToken || op === SyntaxKind.GreaterThanEqualsToken;
+  const wider = INT_TYPES[`${t.signed ? "i" : "u"}${t.bits * 2}`];
+  const fix =
+    !t.signed && lowerBound
+      ? `declare the counter signed (\`let ${name}: i${Math.max(32, t.bits)} = …\`) or change the condition`
+      : wider
+        ? `give the counter a wider type (\`let ${name}: ${wider.name} = …\`) or change the condition`
+        : "change the condition";
+  const article = t.signed ? "an" : "a"; // an i8, a u8
+  return `this loop never ends: \`${c.getText()}\` is always true for ${article} ${t.name} counter (${min} to ${max}); ${fix}`;
 }
 
 function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
@@ -341,7 +404,9 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");
-  const blocks: Ref[] = clauses.map((c) => f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"));
+  const blocks: BasicBlockRef[] = clauses.map((c) =>
+    f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"),
+  );
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
   const sw = C.LLVMBuildSwitch(
     f.b,
@@ -354,12 +419,13 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
     if (Node.isCaseClause(c)) {
       const v = f.m.decls.tryConstValue(c.getExpression());
       if (v === undefined) throw new CompileError(c.getExpression(), "case labels must be constants");
-      // As in JavaScript (===): a label outside the subject's range never matches (`case 256` on
-      // a u8, `case 255` on an i8), and of two equal labels the first wins.
-      const t = subject.type;
-      if ((t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v)) !== v || seen.has(v)) return;
-      seen.add(v);
-      C.LLVMAddCase(sw, f.constInt(t, v), blocks[i]);
+      // A label matches when `subject === label` (docs/language.md): never for a label outside
+      // the subject's range (`case 256` on a u8), `case -1` for a u32 holding 0xffffffff; of two
+      // labels matching the same value the first wins.
+      const match = equalLiteral(subject.type, v);
+      if (match === undefined || seen.has(match)) return;
+      seen.add(match);
+      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]);
     }
   });
   const outer = f.loops[f.loops.length - 1];

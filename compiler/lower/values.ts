@@ -1,6 +1,6 @@
 // What a lowered expression is: a value in a register, a reference to memory, or a
 // compile-time entity (a map, the context, a constant not yet given a width).
-import type { Ref } from "../llvm/capi.ts";
+import type { ValueRef } from "../llvm/capi.ts";
 import type { BType, IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
@@ -18,9 +18,9 @@ export type Val =
    * host order is made only where a host-order operation needs it (toInt), so a field copied
    * to another big-endian field, compared for equality or checksummed is never swapped.
    */
-  | { kind: "int"; type: IntT; v: Ref; swapped?: boolean }
+  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean }
   /** An i1. */
-  | { kind: "bool"; v: Ref }
+  | { kind: "bool"; v: ValueRef }
   /** An integer constant with no width yet: it takes the width of what it meets. */
   | { kind: "const"; value: bigint; big: boolean }
   /**
@@ -31,20 +31,23 @@ export type Val =
   | {
       kind: "ref";
       type: BType;
-      p: Ref;
+      p: ValueRef;
       nullable: boolean;
       align: number;
       packet: boolean;
-      present?: Ref;
+      present?: ValueRef;
       memory?: Memory;
     }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
-  | { kind: "map"; map: MapInfo; p?: Ref }
+  | { kind: "map"; map: MapInfo; p?: ValueRef }
   | { kind: "ctx" }
   | { kind: "type"; type: BType }
   | { kind: "table"; element: BType; values: bigint[] }
   | { kind: "void" };
+
+/** A reference without its pointer: what a reference variable or parameter will hold. */
+export type RefTemplate = Omit<Extract<Val, { kind: "ref" }>, "p">;
 
 export function describe(v: Val): string {
   switch (v.kind) {

@@ -5,6 +5,7 @@
  * enumerator names; char arrays strings; structs objects (missing members are
  * zero, unknown ones an error); arrays may be shorter than declared (zero-filled).
  */
+import { isBigEndian } from "./byte-order.ts";
 import { BtfError } from "./errors.ts";
 import type { Btf } from "./parse.ts";
 import { BTF_INT_BOOL, BTF_INT_SIGNED, BtfKind, btfKindName } from "./types.ts";
@@ -32,10 +33,10 @@ function toBigInt(value: unknown, where: string): bigint {
   throw new BtfError(at(where, `expected an integer, got ${JSON.stringify(value)}`));
 }
 
-function writeInt(out: Uint8Array, offset: number, size: number, v: bigint): void {
+function writeInt(out: Uint8Array, offset: number, size: number, v: bigint, bigEndian = false): void {
   let x = BigInt.asUintN(size * 8, v);
   for (let i = 0; i < size; i++) {
-    out[offset + i] = Number(x & 0xffn);
+    out[offset + (bigEndian ? size - 1 - i : i)] = Number(x & 0xffn);
     x >>= 8n;
   }
 }
@@ -71,7 +72,7 @@ function encode(
       const v = toBigInt(value, where);
       const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
       checkRange(v, t.encoding & BTF_INT_BOOL ? 1 : t.bits, signed, where);
-      if (t.bitOffset === 0 && t.bits === t.size * 8) writeInt(out, offset, t.size, v);
+      if (t.bitOffset === 0 && t.bits === t.size * 8) writeInt(out, offset, t.size, v, isBigEndian(btf, typeId));
       else writeBits(out, offset, t.bitOffset, t.bits, BigInt.asUintN(t.bits, v));
       return;
     }

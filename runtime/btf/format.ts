@@ -4,6 +4,7 @@
  * string, enums → enumerator name (or the number if none matches),
  * structs/unions/DATASECs → objects, arrays → arrays, pointers → bigint.
  */
+import { isBigEndian } from "./byte-order.ts";
 import { BtfError } from "./errors.ts";
 import type { Btf } from "./parse.ts";
 import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BtfKind, btfKindName } from "./types.ts";
@@ -19,9 +20,9 @@ export function decodeBtfValue(btf: Btf, typeId: number, bytes: Uint8Array): Btf
   return decode(btf, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, 0);
 }
 
-function readUnsigned(view: DataView, offset: number, size: number): bigint {
+function readUnsigned(view: DataView, offset: number, size: number, bigEndian = false): bigint {
   let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(view.getUint8(offset + i));
+  for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(view.getUint8(offset + (bigEndian ? i : size - 1 - i)));
   return v;
 }
 
@@ -36,7 +37,7 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
   switch (t.kind) {
     case BtfKind.INT: {
       if (t.encoding & BTF_INT_BOOL) return view.getUint8(offset) !== 0;
-      const raw = readUnsigned(view, offset, t.size) >> BigInt(t.bitOffset);
+      const raw = readUnsigned(view, offset, t.size, isBigEndian(btf, typeId)) >> BigInt(t.bitOffset);
       return intValue(raw, t.bits, (t.encoding & BTF_INT_SIGNED) !== 0);
     }
     case BtfKind.ENUM:

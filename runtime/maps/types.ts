@@ -1,44 +1,11 @@
-/** Map types (enum bpf_map_type), creation flags and update flags. */
-export const MapType = {
-  UNSPEC: 0,
-  HASH: 1,
-  ARRAY: 2,
-  PROG_ARRAY: 3,
-  PERF_EVENT_ARRAY: 4,
-  PERCPU_HASH: 5,
-  PERCPU_ARRAY: 6,
-  STACK_TRACE: 7,
-  CGROUP_ARRAY: 8,
-  LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10,
-  LPM_TRIE: 11,
-  ARRAY_OF_MAPS: 12,
-  HASH_OF_MAPS: 13,
-  DEVMAP: 14,
-  SOCKMAP: 15,
-  CPUMAP: 16,
-  XSKMAP: 17,
-  SOCKHASH: 18,
-  CGROUP_STORAGE: 19,
-  REUSEPORT_SOCKARRAY: 20,
-  PERCPU_CGROUP_STORAGE: 21,
-  QUEUE: 22,
-  STACK: 23,
-  SK_STORAGE: 24,
-  DEVMAP_HASH: 25,
-  STRUCT_OPS: 26,
-  RINGBUF: 27,
-  INODE_STORAGE: 28,
-  TASK_STORAGE: 29,
-  BLOOM_FILTER: 30,
-  USER_RINGBUF: 31,
-  CGRP_STORAGE: 32,
-  ARENA: 33,
-} as const;
+// Map types and update flags are the declarations module's enums (one definition for
+// programs, compiler and runtime); creation flags are the runtime's own.
+import { MapType } from "../lang/maps.ts";
+
+export { MapType, UpdateFlags } from "../lang/maps.ts";
 
 export function mapTypeName(type: number): string {
-  for (const [name, t] of Object.entries(MapType)) if (t === type) return name;
-  return `map type ${type}`;
+  return MapType[type] ?? `map type ${type}`;
 }
 
 export function isPerCpuMapType(type: number): boolean {
@@ -49,9 +16,6 @@ export function isPerCpuMapType(type: number): boolean {
     type === MapType.PERCPU_CGROUP_STORAGE
   );
 }
-
-/** Flags for BPF_MAP_UPDATE_ELEM. */
-export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
 
 /** Flags for BPF_MAP_CREATE (subset). */
 export const MapFlags = {

@@ -32,9 +32,14 @@ export interface ElfFunction {
   global: boolean;
 }
 
-/** How a relocation against a data symbol resolves (decided by the object, which owns the maps). */
-export type DataReference = { kind: "map"; fd: number } | { kind: "value"; fd: number; offset: number };
+/**
+ * What a relocation against a data symbol refers to (decided by the object, which owns the maps):
+ * a `.maps` map by name, or a byte offset inside a global data section's map.
+ */
+export type DataReference = { kind: "map"; map: string } | { kind: "value"; section: string; offset: number };
 export type DataResolver = (symbol: ElfSymbol, section: ElfSection, insnImm: number) => DataReference;
+/** An ld_imm64 at instruction index `insn` that needs the fd of `ref`'s map. */
+export type ProgramReference = DataReference & { insn: number };
 
 export interface FuncInfo {
   insnOff: number;
@@ -49,6 +54,8 @@ export interface AssembledProgram {
   insns: Buffer;
   funcInfo: FuncInfo[];
   lineInfo: LineInfo[];
+  /** ld_imm64 instructions waiting for a map fd, in instruction order. */
+  references: ProgramReference[];
   /** Functions in placement order with their first instruction index. */
   layout: Array<{ fn: ElfFunction; base: number }>;
 }
@@ -87,6 +94,7 @@ export function assembleProgram(
   const chunks: Buffer[] = [];
   let total = 0;
   const calls: Array<{ at: number; target: ElfFunction; targetOff: number }> = [];
+  const references: ProgramReference[] = [];
 
   const functionAt = (section: ElfSection, byteOff: number, from: string): ElfFunction => {
     const fn = functions.find((f) => f.section === section && f.start <= byteOff && byteOff < f.end);
@@ -127,6 +135,7 @@ export function assembleProgram(
             reloc,
             where,
             resolveData,
+            (ref) => references.push({ ...ref, insn: base + i }),
             (target, off) => calls.push({ at: base + i, target, targetOff: off }),
             functionAt,
           );
@@ -169,7 +178,19 @@ export function assembleProgram(
   }
 
   const { funcInfo, lineInfo } = rebaseDebugInfo(layout, ext);
-  return { insns, funcInfo, lineInfo, layout };
+  return { insns, funcInfo, lineInfo, references, layout };
+}
+
+/** A copy of `insns` with each reference's map fd in place. */
+export function bindReferences(
+  insns: Uint8Array,
+  references: readonly ProgramReference[],
+  fdOf: (ref: DataReference) => number,
+): Buffer {
+  const out = Buffer.from(insns);
+  const view = new Instructions(out);
+  for (const ref of references) view.setImm(ref.insn, fdOf(ref));
+  return out;
 }
 
 function applyLoadReloc(
@@ -179,6 +200,7 @@ function applyLoadReloc(
   reloc: ElfRelocation,
   where: string,
   resolveData: DataResolver,
+  addReference: (ref: DataReference) => void,
   addCall: (target: ElfFunction, targetOff: number) => void,
   functionAt: (section: ElfSection, off: number, from: string) => ElfFunction,
 ): void {
@@ -196,15 +218,11 @@ function applyLoadReloc(
     return;
   }
   const ref = resolveData(sym, section, insns.imm(i));
-  if (ref.kind === "map") {
-    insns.setSrc(i, PSEUDO_MAP_FD);
-    insns.setImm(i, ref.fd);
-    insns.setImm(i + 1, 0);
-  } else {
-    insns.setSrc(i, PSEUDO_MAP_VALUE);
-    insns.setImm(i, ref.fd);
-    insns.setImm(i + 1, ref.offset);
-  }
+  // The fd goes in later (bindReferences); the value offset is known now.
+  insns.setSrc(i, ref.kind === "map" ? PSEUDO_MAP_FD : PSEUDO_MAP_VALUE);
+  insns.setImm(i, 0);
+  insns.setImm(i + 1, ref.kind === "map" ? 0 : ref.offset);
+  addReference(ref);
 }
 
 function rebaseDebugInfo(

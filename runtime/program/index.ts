@@ -1,10 +1,12 @@
 export {
   assembleProgram,
+  bindReferences,
   listFunctions,
   type AssembledProgram,
   type DataReference,
   type DataResolver,
   type ElfFunction,
+  type ProgramReference,
   type FuncInfo,
   type LineInfo,
 } from "./assemble.ts";
@@ -19,6 +21,6 @@ export {
   verifierReason,
   type SourceLocation,
 } from "./source-map.ts";
-export { testRun, type TestRunInput, type TestRunResult } from "./test-run.ts";
+export { BPF_F_TEST_XDP_LIVE_FRAMES, testRun, testRunLive, type TestRunInput, type TestRunResult } from "./test-run.ts";
 export { AttachType, ProgLoadFlags, ProgType, progTypeName, XdpAction } from "./types.ts";
 export { VerifierError } from "./verifier-error.ts";

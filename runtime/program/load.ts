@@ -2,13 +2,26 @@
  * BPF_PROG_LOAD with BTF func/line info and a verifier log.
  * The log buffer starts small and grows on ENOSPC (using the kernel's
  * log_true_size when it reports one). With logLevel 0 a failed load is
- * retried once with a level-1 log so the error can explain itself.
+ * retried once with a level-1 log so the error can explain itself. E2BIG is the verifier's
+ * complexity limit ("BPF program is too large"): the kernel keeps the log's tail (rotating log),
+ * which shows where it was when it stopped.
  */
-import { Attr, bpf, BpfCmd, EACCES, EINVAL, ENOSPC, kernelBuffer, kernelCString, SyscallError } from "../sys/index.ts";
+import {
+  Attr,
+  bpf,
+  BpfCmd,
+  E2BIG,
+  EACCES,
+  EINVAL,
+  ENOSPC,
+  kernelBuffer,
+  kernelCString,
+  SyscallError,
+} from "../sys/index.ts";
 import { kernelObjectName, OBJ_NAME_LEN } from "../maps/create.ts";
 import type { FuncInfo, LineInfo } from "./assemble.ts";
 import { INSN_SIZE } from "./insn.ts";
-import { VerifierError } from "./verifier-error.ts";
+import { TOO_LARGE, VerifierError } from "./verifier-error.ts";
 
 export type LogLevel = 0 | 1 | 2;
 
@@ -72,7 +85,7 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
     const { errno } = r.error;
     if (level === 0) {
       // Not privileged, or the kernel lacks something: the log would not help.
-      if (errno !== EACCES && errno !== EINVAL && errno !== ENOSPC) throw r.error;
+      if (errno !== EACCES && errno !== EINVAL && errno !== ENOSPC && errno !== E2BIG) throw r.error;
       level = 1;
       continue;
     }
@@ -80,7 +93,7 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
       size = Math.min(MAX_LOG, Math.max(size * 4, r.trueSize + 1));
       continue;
     }
-    if (errno === EACCES || errno === EINVAL || errno === ENOSPC)
+    if (errno === EACCES || errno === EINVAL || errno === ENOSPC || (errno === E2BIG && TOO_LARGE.test(r.log)))
       throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
     throw r.error;
   }

@@ -26,6 +26,24 @@ export function failingInstruction(log: string): number | undefined {
   return undefined;
 }
 
+/**
+ * Where the verifier was when it stopped: the line of the failing instruction, or, when that
+ * one has no line (line 0: code LLVM shares between lines), the line (column 0: no column) of
+ * the last instruction before it in the log that has one.
+ */
+export function stoppedAt(log: string, lineInfo: readonly LineInfo[]): SourceLocation | undefined {
+  const lines = log.split("\n");
+  let first: SourceLocation | undefined;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = INSN_LINE.exec(lines[i]!);
+    if (!m) continue;
+    const loc = sourceLocationOf(Number(m[1]), lineInfo);
+    first ??= loc;
+    if (loc && loc.line > 0) return loc === first ? loc : { ...loc, col: 0 }; // the line, not a column in it
+  }
+  return first;
+}
+
 /** The verifier's reason: the lines after the last instruction, minus the statistics footer. */
 export function verifierReason(log: string): string {
   const lines = log.trimEnd().split("\n");

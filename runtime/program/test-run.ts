@@ -47,3 +47,34 @@ export function testRun(progFd: number, input: TestRunInput, what = "test run"):
     ...(ctxOut ? { ctxOut: Uint8Array.from(ctxOut.subarray(0, attr.readU32(44))) } : {}),
   };
 }
+
+/** BPF_F_TEST_XDP_LIVE_FRAMES (Linux 5.18): frames really go where the program sends them (TX, REDIRECT, PASS to the stack). */
+export const BPF_F_TEST_XDP_LIVE_FRAMES = 1 << 1;
+
+/**
+ * Run an XDP program `repeat` times in live-frames mode: each run's frame is handed on as the action says
+ * (XDP_PASS into the stack of the caller's network namespace, XDP_TX out of `ingressIfindex`, default lo), so
+ * call it inside a namespace you own. The kernel reports no output packet or return value, only the time.
+ */
+export function testRunLive(
+  progFd: number,
+  input: { data: Uint8Array; repeat: number; ingressIfindex?: number; batchSize?: number },
+  what = "live test run",
+): { duration: number } {
+  const dataIn = kernelCopy(input.data);
+  // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex.
+  const ctx = kernelBuffer(24);
+  ctx.writeUInt32LE(input.data.byteLength, 4);
+  ctx.writeUInt32LE(input.ingressIfindex ?? 0, 12);
+  const attr = new Attr(80)
+    .u32(0, progFd)
+    .u32(8, dataIn.length)
+    .ptr(16, dataIn)
+    .u32(32, input.repeat)
+    .u32(40, ctx.length)
+    .ptr(48, ctx)
+    .u32(64, BPF_F_TEST_XDP_LIVE_FRAMES)
+    .u32(72, input.batchSize ?? 0);
+  bpf(BpfCmd.PROG_TEST_RUN, attr, what);
+  return { duration: attr.readU32(36) };
+}

@@ -10,5 +10,5 @@ export const AttachType = { NONE: 0, XDP_DEVMAP: 33, XDP_CPUMAP: 35, XDP: 37 } a
 
 export const ProgLoadFlags = { XDP_HAS_FRAGS: 1 << 5 } as const;
 
-/** XDP actions, for reading test-run results. */
-export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
+/** XDP actions (enum xdp_action), for reading test-run results: the declarations module's enum. */
+export { XdpAction } from "../lang/program.ts";

@@ -1,13 +1,25 @@
 /** The kernel verifier rejected a program; carries the full log and where in the source it stopped. */
 import { SyscallError } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
-import {
-  failingInstruction,
-  formatSourceLocation,
-  sourceLocationOf,
-  verifierReason,
-  type SourceLocation,
-} from "./source-map.ts";
+import { formatSourceLocation, stoppedAt, verifierReason, type SourceLocation } from "./source-map.ts";
+
+/** The verifier's complexity limit: it stopped after processing this many instructions. */
+export const TOO_LARGE = /BPF program is too large\. Processed (\d+) insn/;
+
+/**
+ * The reason for a complexity rejection, in words that say what happened and what to do: the
+ * verifier walks every path (each loop iteration, each branch inside it) until its budget of
+ * processed instructions is spent.
+ */
+function complexityReason(log: string): string | undefined {
+  const m = TOO_LARGE.exec(log);
+  if (!m) return undefined;
+  return (
+    `the verifier stopped after ${m[1]} instructions (its complexity limit): it checks every path separately, ` +
+    "each loop iteration and each branch inside it; use fewer or shorter nested loops, fewer branches inside loop bodies, " +
+    "or move loop bodies into separate programs (tail calls)"
+  );
+}
 
 export class VerifierError extends SyscallError {
   readonly program: string;
@@ -18,9 +30,8 @@ export class VerifierError extends SyscallError {
   readonly source?: SourceLocation;
 
   constructor(program: string, errno: number, log: string, lineInfo: readonly LineInfo[]) {
-    const reason = verifierReason(log);
-    const insn = failingInstruction(log);
-    const source = insn === undefined ? undefined : sourceLocationOf(insn, lineInfo);
+    const reason = complexityReason(log) ?? verifierReason(log);
+    const source = stoppedAt(log, lineInfo);
     const detail = [`verifier said: ${reason || "(empty log)"}`];
     if (source) detail.push(`at ${formatSourceLocation(source)}`);
     super(`BPF_PROG_LOAD (program "${program}")`, errno, detail.join("\n  "));

@@ -25,6 +25,7 @@ export const EEXIST = errnoByName.EEXIST ?? 17;
 export const EACCES = errnoByName.EACCES ?? 13;
 export const ENOTSUPP = 524;
 export const EOPNOTSUPP = errnoByName.EOPNOTSUPP ?? 95;
+export const EWOULDBLOCK = errnoByName.EAGAIN ?? 11;
 
 const hints: Record<string, string> = {
   EPERM: "operation not permitted: run as root, or grant CAP_BPF and CAP_NET_ADMIN (CAP_SYS_ADMIN on older kernels)",

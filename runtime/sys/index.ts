@@ -9,3 +9,4 @@ export { raiseMemlockLimit } from "./rlimit.ts";
 export { allIds, fdById, objectInfo } from "./info.ts";
 export { getPinnedObject, pinObject } from "./pin.ts";
 export { inNetns } from "./netns.ts";
+export { lockFile, type FileLock } from "./lock.ts";

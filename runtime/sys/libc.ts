@@ -41,3 +41,5 @@ export function addressOf(buf: Uint8Array): bigint {
 
 /** errno numbers by name, from koffi's table of the host's values. */
 export const errnoByName: Readonly<Record<string, number>> = koffi.os.errno;
+
+export const rawFlock = libc.func("int flock(int fd, int operation)") as (fd: number, operation: number) => number;

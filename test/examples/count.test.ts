@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { loadObject, type BpfObject } from "../../runtime/index.ts";
+import { loadObject, XdpAction, type BpfObject } from "../../runtime/index.ts";
 import { Counter } from "../../examples/count.ts";
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
 
 const SOURCE = join(ROOT, "examples/count.ts");
 const OBJECT = join(ROOT, "bpf-out/count.o");
-const XDP_PASS = 2;
 
 function frame(etherType: number, length = 60): Uint8Array {
   const f = new Uint8Array(length);
@@ -58,7 +57,7 @@ describe("examples/count.ts", () => {
     ] as const;
     for (const [type, len] of sent) {
       const r = prog.testRun({ data: frame(type, len) });
-      expect(r.retval).toBe(XDP_PASS);
+      expect(r.retval).toBe(XdpAction.PASS);
       expect(Buffer.from(r.data)).toEqual(Buffer.from(frame(type, len)));
     }
     const key = (i: number) => new Uint8Array(new Uint32Array([i]).buffer);
@@ -78,7 +77,7 @@ describe("examples/count.ts", () => {
     const prog = obj.program("count");
     expect(() => prog.testRun({ data: frame(0x0800, 14), ctx: xdpMd(4, 14) })).toThrow(/EINVAL/);
     // 14 bytes is the shortest frame, and exactly fits the Ethernet view.
-    expect(prog.testRun({ data: frame(0x88b5, 14) }).retval).toBe(XDP_PASS);
+    expect(prog.testRun({ data: frame(0x88b5, 14) }).retval).toBe(XdpAction.PASS);
   });
 
   it("the verifier log (level 2) names count.ts source lines", () => {

@@ -20,14 +20,16 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from packets import build, check  # noqa: E402
 
 OBJ = os.environ.get("LB_OBJ", "bpf-out/lb_c.o")
-PIN = "/sys/fs/bpf/lb_c_verify"
-MAPS = "/sys/fs/bpf/lb_c_verify_maps"
+# Per process: the TS and C runs (and other helpers' runs) may overlap.
+PIN = f"/sys/fs/bpf/lb_conformance_{os.getpid()}"
+MAPS = f"/sys/fs/bpf/lb_conformance_{os.getpid()}_maps"
 M = 65537
 XDP = {0: "ABORTED", 1: "DROP", 2: "PASS", 3: "TX", 4: "REDIRECT"}
 
@@ -141,6 +143,54 @@ def rnat_key(client, backend, cport, vport, proto):
 
 def value_bytes(entry):
     return bytes(int(x, 16) for x in entry["value"])
+
+
+def ip_checksum(hdr):
+    total = sum(int.from_bytes(hdr[i:i + 2], "big") for i in range(0, len(hdr), 2))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def u16le(v):
+    return v.to_bytes(2, "little")
+
+
+# Connection states and timeouts (docs/lb-state.md).
+CT_NEW, CT_ESTABLISHED, CT_CLOSING = 0, 1, 2
+S = 1_000_000_000
+
+
+def ct(key):
+    """The conntrack entry of `key` as a dict, or None."""
+    e = MAPS_.lookup("conntrack", key)
+    if e is None:
+        return None
+    v = value_bytes(e)
+    return {"backend": int.from_bytes(v[0:4], "little"), "addr": v[4:8], "seen": int.from_bytes(v[8:16], "little"),
+            "state": v[16], "pad": v[17:24]}
+
+
+def set_ct(key, c):
+    MAPS_.update("conntrack", key, u32le(c["backend"]) + c["addr"] + (c["seen"] % 2**64).to_bytes(8, "little")
+                 + bytes([c["state"]]) + b"\0" * 7)
+    MAPS_.flush()
+
+
+def age(key, ns):
+    """Make the flow's last packet `ns` older (ktime is CLOCK_MONOTONIC, as time.monotonic_ns())."""
+    c = ct(key)
+    c["seen"] -= ns
+    set_ct(key, c)
+
+
+def rnat_value(vip, mac, bid):
+    return ip_bytes(vip) + mac_bytes(mac) + u16le(bid)
+
+
+def set_timeouts(new, established, closing, udp):
+    MAPS_.update("config", u32le(0), b"".join((t * S).to_bytes(8, "little") for t in (new, established, closing, udp)))
+    MAPS_.flush()
 
 
 def run(frame):
@@ -282,6 +332,13 @@ def cases(m, tables):
     expect("13-byte frame refused by test_run", r.returncode != 0, "test_run accepted a 13-byte frame")
     case_verdict("eth only, IPv4 type", {"raw": "02000000000202000000000108 00".replace(" ", "")}, "DROP")
 
+    # 1. A group destination MAC (broadcast, multicast) is not forwarded.
+    for name, mac in (("broadcast", "ff:ff:ff:ff:ff:ff"), ("IPv4 multicast", "01:00:5e:00:00:01"),
+                      ("group bit only", "03:00:00:00:00:aa")):
+        case_verdict(f"{name} destination MAC to VIP", frame_spec(C, VIP, "tcp", 1000, 80, eth_dst=mac,
+                                                                     tcp={"flags": "S"}), "PASS")
+    expect("group MAC: nothing recorded", MAPS_.lookup("conntrack", ct_key(C, VIP, 1000, 80, 6)) is None, "recorded")
+
     # 2. Not IPv4.
     case_verdict("ARP", {"arp": {}}, "PASS")
     case_verdict("IPv6", {"ipv6": {}}, "PASS")
@@ -308,6 +365,22 @@ def cases(m, tables):
     case_verdict("TCP header 19 bytes", {**frame_spec(C, VIP, "tcp", 1003, 80), "truncate": 14 + 20 + 19}, "DROP")
     case_verdict("UDP header 7 bytes", {**frame_spec(C, VIP, "udp", 1003, 53), "truncate": 14 + 20 + 7}, "DROP")
 
+    # The L4 header must lie inside the IP packet, not in Ethernet padding after it.
+    for l4, port, size in (("tcp", 80, 20), ("udp", 53, 8)):
+        spec = frame_spec(C, VIP, l4, 1005, port)
+        frame = build(spec)
+        hdr = frame[14:34]
+        for short in (0, size - 1):
+            ip = bytearray(hdr)
+            ip[2:4] = be16(20 + short)
+            ip[10:12] = b"\0\0"
+            ip[10:12] = be16(ip_checksum(bytes(ip)))
+            raw = frame[:14] + bytes(ip) + frame[34:]
+            case_verdict(f"{l4.upper()} header in Ethernet padding (IP total length {20 + short})",
+                         {"raw": raw.hex()}, "DROP")
+        expect(f"{l4} in padding: nothing recorded",
+               MAPS_.lookup("conntrack", ct_key(C, VIP, 1005, port, 6 if l4 == "tcp" else 17)) is None, "recorded")
+
     # 7. Not a VIP and no tracked flow.
     case_verdict("non-VIP address", frame_spec(C, "10.0.0.99", "tcp", 1004, 80), "PASS")
     case_verdict("VIP, other port", frame_spec(C, VIP, "tcp", 1004, 81), "PASS")
@@ -327,11 +400,12 @@ def cases(m, tables):
 
     f1 = frame_spec(C, VIP, "tcp", 1111, 80, tcp={"flags": "S"})
     b1 = fwd("TCP SYN to VIP", f1, 0, 6)
-    e = m.lookup("conntrack", ct_key(C, VIP, 1111, 80, 6))
-    expect("conntrack recorded", e is not None and value_bytes(e) == u32le(b1), json.dumps(e))
+    t0 = time.monotonic_ns()
+    e = ct(ct_key(C, VIP, 1111, 80, 6))
+    expect("conntrack recorded", e is not None and e["backend"] == b1 and e["addr"] == ip_bytes(BACKENDS[b1][0])
+           and e["state"] == CT_NEW and e["pad"] == bytes(7) and t0 - S < e["seen"] <= t0, str(e))
     e = m.lookup("rnat", rnat_key(C, BACKENDS[b1][0], 1111, 80, 6))
-    expect("rnat recorded", e is not None and value_bytes(e) == ip_bytes(VIP) + mac_bytes(CLIENT_MAC) + b"\0\0",
-           json.dumps(e))
+    expect("rnat recorded", e is not None and value_bytes(e) == rnat_value(VIP, CLIENT_MAC, b1), json.dumps(e))
 
     # Many flows: every backend reached, each as Maglev predicts.
     seen = set()
@@ -383,11 +457,12 @@ def cases(m, tables):
     moved = f1 | {"eth": {"src": ROUTER_MAC, "dst": LB_MAC}}
     out = case_tx("flow of emptied backend re-hashed", moved, forwarded(moved, b2))
     sent.append(len(out))
-    e = m.lookup("conntrack", ct_key(C, VIP, 1111, 80, 6))
-    expect("conntrack re-recorded", e is not None and value_bytes(e) == u32le(b2), json.dumps(e))
+    e = ct(ct_key(C, VIP, 1111, 80, 6))
+    expect("conntrack re-recorded", e is not None and e["backend"] == b2 and e["addr"] == ip_bytes(BACKENDS[b2][0]),
+           str(e))
     e = m.lookup("rnat", rnat_key(C, BACKENDS[b2][0], 1111, 80, 6))
-    expect("rnat re-recorded", e is not None and value_bytes(e) == ip_bytes(VIP) + mac_bytes(ROUTER_MAC) + b"\0\0",
-           json.dumps(e))
+    expect("rnat re-recorded", e is not None and value_bytes(e) == rnat_value(VIP, ROUTER_MAC, b2), json.dumps(e))
+    expect("old rnat entry removed", m.lookup("rnat", rnat_key(C, baddr, 1111, 80, 6)) is None, "still there")
     m.backend(b1, *BACKENDS[b1])
     m.slot(0, s1, tables[0][s1])
     m.flush()
@@ -410,10 +485,178 @@ def cases(m, tables):
         case_verdict(f"slot names {what}", frame_spec(C, vip, "tcp", 1500, 80), "DROP")
         expect(f"{what}: nothing recorded", m.lookup("conntrack", ct_key(C, vip, 1500, 80, 6)) is None, "recorded")
 
+    state_cases(m, tables, sent)
+
     # Stats count forwarded frames of VIP index 0 (replies and drops are not counted).
     p1 = stats(0)
     expect("stats[0]", (p1[0] - p0[0], p1[1] - p0[1]) == (len(sent), sum(sent)),
            f"got {p1[0] - p0[0]} packets/{p1[1] - p0[1]} bytes, want {len(sent)}/{sum(sent)}")
+
+
+def state_cases(m, tables, sent):
+    """Connection state (docs/lb-state.md): every transition, packet by packet."""
+    C2 = "10.0.9.2"
+
+    def tcp(port, flags, **kw):
+        return frame_spec(C2, VIP, "tcp", port, 80, tcp={"flags": flags}, **kw)
+
+    def tracked(port):
+        return tables[0][slot(C2, VIP, port, 80, 6)]
+
+    def other(bid):
+        return (bid + 1) % 4
+
+    def to(name, spec, bid):
+        sent.append(len(case_tx(name, spec, forwarded(spec, bid))))
+
+    def reply(name, port, bid, flags, want="TX"):
+        addr, mac = BACKENDS[bid]
+        spec = frame_spec(addr, C2, "tcp", 80, port, eth_src=mac, tcp={"flags": flags})
+        if want == "TX":
+            case_tx(name, spec, reversed_nat(spec, VIP, CLIENT_MAC))
+        else:
+            case_verdict(name, spec, want)
+
+    def state_is(name, port, state, bid=None):
+        e = ct(ct_key(C2, VIP, port, 80, 6))
+        ok = e is not None and e["state"] == state and (bid is None or e["backend"] == bid)
+        expect(name, ok, f"entry {e}, want state {state}" + (f", backend {bid}" if bid is not None else ""))
+
+    def steer(port, bid):
+        """Point the flow's Maglev slot at `bid` (a fresh choice then differs from the tracked one)."""
+        m.slot(0, slot(C2, VIP, port, 80, 6), bid)
+        m.flush()
+
+    def unsteer(port):
+        s = slot(C2, VIP, port, 80, 6)
+        m.slot(0, s, tables[0][s])
+        m.flush()
+
+    key = lambda port: ct_key(C2, VIP, port, 80, 6)  # noqa: E731
+    rkey = lambda port, bid: rnat_key(C2, BACKENDS[bid][0], port, 80, 6)  # noqa: E731
+
+    # new -> established (backend's SYN-ACK) -> established (ACK) -> closing (client FIN).
+    p = 3000
+    b = tracked(p)
+    to("state: SYN opens a flow", tcp(p, "S"), b)
+    state_is("state: SYN -> NEW", p, CT_NEW, b)
+    to("state: retransmitted SYN", tcp(p, "S"), b)
+    state_is("state: NEW + SYN -> NEW", p, CT_NEW, b)
+    reply("state: SYN-ACK reverse-NATed", p, b, "SA")
+    state_is("state: NEW + reply -> ESTABLISHED", p, CT_ESTABLISHED, b)
+    before = ct(key(p))["seen"]
+    to("state: ACK", tcp(p, "A"), b)
+    state_is("state: ESTABLISHED + ACK -> ESTABLISHED", p, CT_ESTABLISHED, b)
+    expect("state: a packet refreshes the flow's time", ct(key(p))["seen"] > before, "seen not updated")
+
+    # Both entries or none: a lost entry is restored from the other by the flow's next packet.
+    m.delete("rnat", rkey(p, b))
+    to("state: ACK with its rnat entry lost", tcp(p, "A"), b)
+    e = m.lookup("rnat", rkey(p, b))
+    expect("state: rnat restored by a forward packet",
+           e is not None and value_bytes(e) == rnat_value(VIP, CLIENT_MAC, b), json.dumps(e))
+    m.delete("conntrack", key(p))
+    steer(p, other(b))  # a re-hash would now pick another backend
+    reply("state: reply with its conntrack entry lost", p, b, "A")
+    state_is("state: conntrack restored by a reply (ESTABLISHED, same backend)", p, CT_ESTABLISHED, b)
+    to("state: the restored flow keeps its backend", tcp(p, "A"), b)
+
+    # closing, the grace period, and a reused source port.
+    to("state: client FIN", tcp(p, "FA"), b)
+    state_is("state: ESTABLISHED + FIN -> CLOSING", p, CT_CLOSING, b)
+    reply("state: backend's FIN reverse-NATed", p, b, "FA")
+    to("state: last ACK within the grace period", tcp(p, "A"), b)
+    state_is("state: CLOSING + ACK -> CLOSING", p, CT_CLOSING, b)
+    to("state: reused port within the grace period keeps the backend", tcp(p, "S"), b)
+    state_is("state: CLOSING + SYN -> NEW", p, CT_NEW, b)
+    reply("state: SYN-ACK of the reused port", p, b, "SA")
+    to("state: client RST", tcp(p, "R"), b)
+    state_is("state: ESTABLISHED + RST -> CLOSING", p, CT_CLOSING, b)
+    age(key(p), 9 * S)
+    to("state: 9 s after close (grace 10 s): still its backend", tcp(p, "A"), b)
+    age(key(p), 10 * S + 1)
+    to("state: reused port after the grace period: fresh Maglev choice", tcp(p, "S"), other(b))
+    state_is("state: expired CLOSING + SYN -> NEW on the new backend", p, CT_NEW, other(b))
+    expect("state: the old flow's rnat entry removed", m.lookup("rnat", rkey(p, b)) is None, "still there")
+    reply("state: the old backend's late reply is not reverse-NATed", p, b, "A", want="PASS")
+    unsteer(p)
+
+    # Reply-side FIN and RST close too.
+    for p, flags in ((3001, "FA"), (3002, "R")):
+        b = tracked(p)
+        to(f"state: SYN :{p}", tcp(p, "S"), b)
+        reply(f"state: SYN-ACK :{p}", p, b, "SA")
+        reply(f"state: backend {flags}", p, b, flags)
+        state_is(f"state: ESTABLISHED + backend {flags} -> CLOSING", p, CT_CLOSING, b)
+
+    # Idle timeouts (defaults: new 30 s, established 3600 s): just before, and just after.
+    for p, limit, established in ((3003, 30, False), (3004, 3600, True)):
+        b = tracked(p)
+        to(f"state: SYN :{p}", tcp(p, "S"), b)
+        if established:
+            reply(f"state: SYN-ACK :{p}", p, b, "SA")
+        what = "ESTABLISHED" if established else "NEW"
+        steer(p, other(b))
+        age(key(p), (limit - 1) * S)
+        to(f"state: {what} idle {limit - 1} s: still its backend", tcp(p, "A"), b)
+        age(key(p), limit * S + 1)
+        to(f"state: {what} idle > {limit} s: expired, fresh Maglev choice", tcp(p, "A"), other(b))
+        unsteer(p)
+    p = 3005
+    b = tracked(p)
+    to("state: SYN :3005", tcp(p, "S"), b)
+    reply("state: SYN-ACK :3005", p, b, "SA")
+    age(key(p), 3601 * S)
+    reply("state: a reply to an expired flow passes", p, b, "A", want="PASS")
+    expect("state: expired flow's entries removed by its reply",
+           ct(key(p)) is None and m.lookup("rnat", rkey(p, b)) is None, "still there")
+    p = 3006
+    b = tracked(p)
+    to("state: SYN :3006", tcp(p, "S"), b)
+    age(key(p), 31 * S)
+    to("state: RST of an expired flow is forwarded", tcp(p, "R"), b)
+    expect("state: ... and its entries removed, none recorded",
+           ct(key(p)) is None and m.lookup("rnat", rkey(p, b)) is None, "still there")
+
+    # UDP: one idle timeout (default 300 s).
+    u = frame_spec(C2, VIP, "udp", 3100, 53, payload="00" * 8)
+    ub = tables[1][slot(C2, VIP, 3100, 53, 17)]
+    case_tx("state: UDP flow", u, forwarded(u, ub))
+    ukey = ct_key(C2, VIP, 3100, 53, 17)
+    m.slot(1, slot(C2, VIP, 3100, 53, 17), other(ub))
+    m.flush()
+    age(ukey, 299 * S)
+    case_tx("state: UDP idle 299 s: still its backend", u, forwarded(u, ub))
+    age(ukey, 300 * S + 1)
+    case_tx("state: UDP idle > 300 s: fresh Maglev choice", u, forwarded(u, other(ub)))
+    m.slot(1, slot(C2, VIP, 3100, 53, 17), tables[1][slot(C2, VIP, 3100, 53, 17)])
+    m.flush()
+
+    # A backend id reused for another address: the flow is not captured by the new backend.
+    p = 3007
+    b = tracked(p)
+    to("state: SYN :3007", tcp(p, "S"), b)
+    steer(p, other(b))
+    m.backend(b, "10.0.2.99", "02:00:00:00:02:99")
+    m.flush()
+    to("state: its id now names another backend: re-hashed, not captured", tcp(p, "A"), other(b))
+    m.backend(b, *BACKENDS[b])
+    unsteer(p)
+
+    # Timeouts are configuration, in real time: established 2 s, closing 1 s.
+    set_timeouts(1, 2, 1, 1)
+    p = 3008
+    b = tracked(p)
+    to("state: SYN :3008", tcp(p, "S"), b)
+    reply("state: SYN-ACK :3008", p, b, "SA")
+    steer(p, other(b))
+    time.sleep(1.2)
+    to("state: configured established timeout 2 s, idle 1.2 s: still its backend", tcp(p, "A"), b)
+    to("state: FIN :3008", tcp(p, "FA"), b)
+    time.sleep(1.2)
+    to("state: configured grace 1 s passed: fresh Maglev choice", tcp(p, "S"), other(b))
+    set_timeouts(0, 0, 0, 0)
+    unsteer(p)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // Corpus batch 1: filters, counters, MAC swap, ICMP echo responder.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, icmpEcho, ipv4, udp, tcp, ETH_IP, ETH_ARP, MAC_A, MAC_B, ip4, pad } from "./packets.ts";
 
 describe("pass_all", () => {
@@ -13,7 +14,7 @@ describe("pass_all", () => {
     expectLoaded(c, "pass_all");
     const p = bytes(pad(eth(ETH_ARP, []), 60));
     const r = run(c, "pass_all", p);
-    expect(r.ret).toBe(XDP.PASS);
+    expect(r.ret).toBe(XdpAction.PASS);
     expect(r.data).toEqual(Buffer.from(p));
   });
 });
@@ -28,12 +29,12 @@ describe("drop_udp_port", () => {
     expectLoaded(c, "drop_udp_port");
     const frame = (dport: number, options: number[] = []) =>
       bytes(eth(ETH_IP, ipv4({ proto: 17, options }, udp(1234, dport, [1, 2, 3, 4]))));
-    expect(run(c, "drop_udp_port", frame(9)).ret).toBe(XDP.DROP);
-    expect(run(c, "drop_udp_port", frame(9, [1, 1, 1, 1, 1, 1, 1, 0])).ret).toBe(XDP.DROP);
-    expect(run(c, "drop_udp_port", frame(53)).ret).toBe(XDP.PASS);
-    expect(run(c, "drop_udp_port", bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 9, 2))))).ret).toBe(XDP.PASS);
+    expect(run(c, "drop_udp_port", frame(9)).ret).toBe(XdpAction.DROP);
+    expect(run(c, "drop_udp_port", frame(9, [1, 1, 1, 1, 1, 1, 1, 0])).ret).toBe(XdpAction.DROP);
+    expect(run(c, "drop_udp_port", frame(53)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "drop_udp_port", bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 9, 2))))).ret).toBe(XdpAction.PASS);
     // Truncated UDP header: the view is null, the packet passes.
-    expect(run(c, "drop_udp_port", bytes(eth(ETH_IP, ipv4({ proto: 17 }, [0, 1])))).ret).toBe(XDP.PASS);
+    expect(run(c, "drop_udp_port", bytes(eth(ETH_IP, ipv4({ proto: 17 }, [0, 1])))).ret).toBe(XdpAction.PASS);
     const r = run(c, "drop_udp_port", frame(53));
     expect(r.data).toEqual(Buffer.from(frame(53)));
   });
@@ -53,9 +54,9 @@ describe("count_proto", () => {
       bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 2, 0x02)))),
       bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(8, 1, 1, [])))),
     ];
-    for (const p of sent) expect(run(c, "count_proto", p).ret).toBe(XDP.PASS);
-    expect(run(c, "count_proto", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
-    expect(run(c, "count_proto", bytes(eth(ETH_IP, [0x45, 0, 0]))).ret).toBe(XDP.DROP);
+    for (const p of sent) expect(run(c, "count_proto", p).ret).toBe(XdpAction.PASS);
+    expect(run(c, "count_proto", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
+    expect(run(c, "count_proto", bytes(eth(ETH_IP, [0x45, 0, 0]))).ret).toBe(XdpAction.DROP);
     const m = c.obj.map("proto_stats");
     const stat = (proto: number) => {
       const v = m.lookup(key32(proto));
@@ -78,7 +79,7 @@ describe("swap_mac_tx", () => {
     expectLoaded(c, "swap_mac_tx");
     const body = ipv4({ proto: 17 }, udp(5, 6, [9, 9]));
     const r = run(c, "swap_mac_tx", bytes(eth(ETH_IP, body, MAC_B, MAC_A)));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     expect(r.data).toEqual(Buffer.from(eth(ETH_IP, body, MAC_A, MAC_B)));
   });
 });
@@ -99,7 +100,7 @@ describe("icmp_echo", () => {
       MAC_A,
     );
     const r = run(c, "icmp_echo", bytes(req));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     const expected = eth(
       ETH_IP,
       ipv4({ proto: 1, src: "192.168.1.1", dst: "192.168.1.10" }, icmpEcho(0, 0x4242, 7, data)),
@@ -113,7 +114,7 @@ describe("icmp_echo", () => {
     expect([...r.data.subarray(26, 30)]).toEqual(ip4("192.168.1.1"));
   });
   it("passes other ICMP and non-ICMP", () => {
-    expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(0, 1, 1, []))))).ret).toBe(XDP.PASS);
-    expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 2, []))))).ret).toBe(XDP.PASS);
+    expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(0, 1, 1, []))))).ret).toBe(XdpAction.PASS);
+    expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 2, []))))).ret).toBe(XdpAction.PASS);
   });
 });

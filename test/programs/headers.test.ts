@@ -1,6 +1,7 @@
 // Corpus batch 3: IPv6 extension headers, VLAN pop/push (xdp_adjust_head), IPv4 options loop, redirects.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import {
   bytes,
   eth,
@@ -32,7 +33,7 @@ describe("ipv6_exthdr", () => {
   it("finds UDP behind hop-by-hop, routing, fragment and destination options", () => {
     expectLoaded(c, "ipv6_exthdr");
     const u = udp(5, 9, [1, 2, 3, 4]);
-    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(17, u)))).ret).toBe(XDP.DROP);
+    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(17, u)))).ret).toBe(XdpAction.DROP);
     expect(seen()).toEqual([54, 0, 9]);
     // hop-by-hop (8 bytes) → routing (24 bytes: hdrlen 2) → fragment (8) → dstopts (16: hdrlen 1) → UDP
     const ext = [
@@ -66,16 +67,16 @@ describe("ipv6_exthdr", () => {
       ...Array(14).fill(0),
     ];
     const r = run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [...ext, ...udp(5, 53, [7])]))));
-    expect(r.ret).toBe(XDP.PASS);
+    expect(r.ret).toBe(XdpAction.PASS);
     expect(seen()).toEqual([54 + 56, 4, 53]);
   });
   it("drops truncated extension headers and passes other protocols", () => {
-    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [17, 4, 0, 0, 0, 0, 0, 0])))).ret).toBe(XDP.DROP);
-    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(6, tcp(1, 9, 2))))).ret).toBe(XDP.PASS);
-    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 9, []))))).ret).toBe(XDP.PASS);
+    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [17, 4, 0, 0, 0, 0, 0, 0])))).ret).toBe(XdpAction.DROP);
+    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(6, tcp(1, 9, 2))))).ret).toBe(XdpAction.PASS);
+    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 9, []))))).ret).toBe(XdpAction.PASS);
     // Seven hop-by-hop headers: the loop gives up after six and the packet passes.
     const chain = Array.from({ length: 7 }, () => [0, 0, 0, 0, 0, 0, 0, 0]).flat();
-    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [...chain, ...udp(1, 9, [])])))).ret).toBe(XDP.PASS);
+    expect(run(c, "ipv6_exthdr", bytes(eth(ETH_IPV6, ipv6(0, [...chain, ...udp(1, 9, [])])))).ret).toBe(XdpAction.PASS);
   });
 });
 
@@ -91,7 +92,7 @@ describe("vlan_pop", () => {
     const tagged = eth(ETH_VLAN, vlan((3 << 13) | 42, ETH_IP, inner));
     for (let i = 0; i < 2; i++) {
       const r = run(c, "vlan_pop", bytes(tagged));
-      expect(r.ret).toBe(XDP.PASS);
+      expect(r.ret).toBe(XdpAction.PASS);
       expect(r.data).toEqual(Buffer.from(eth(ETH_IP, inner)));
     }
     const k = Buffer.alloc(2);
@@ -112,10 +113,10 @@ describe("vlan_push", () => {
     expectLoaded(c, "vlan_push");
     const inner = ipv4({ proto: 1 }, icmpEcho(8, 1, 2, [1, 2, 3]));
     const r = run(c, "vlan_push", bytes(eth(ETH_IP, inner, MAC_B, MAC_A)));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     expect(r.data).toEqual(Buffer.from(eth(ETH_VLAN, vlan((5 << 13) | 100, ETH_IP, inner), MAC_B, MAC_A)));
     const tagged = bytes(eth(ETH_VLAN, vlan(7, ETH_IP, inner)));
-    expect(run(c, "vlan_push", tagged).ret).toBe(XDP.PASS);
+    expect(run(c, "vlan_push", tagged).ret).toBe(XdpAction.PASS);
   });
 });
 
@@ -135,15 +136,15 @@ describe("ipv4_options", () => {
     const frame = (options: number[]) => bytes(eth(ETH_IP, ipv4({ proto: 17, options }, udp(1, 2, [1]))));
     // NOP, NOP, router alert (148, len 4), timestamp (68, len 8), END
     expect(run(c, "ipv4_options", frame([1, 1, 148, 4, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0, 0]))).toMatchObject({
-      ret: XDP.PASS,
+      ret: XdpAction.PASS,
     });
     expect([count(1), count(148), count(68), count(0)]).toEqual([2n, 1n, 1n, 0n]);
-    expect(run(c, "ipv4_options", frame([1, 131, 7, 4, 10, 0, 0, 1])).ret).toBe(XDP.DROP); // LSRR
-    expect(run(c, "ipv4_options", frame([137, 3, 4, 0])).ret).toBe(XDP.DROP); // SSRR
-    expect(run(c, "ipv4_options", frame([148, 1, 0, 0])).ret).toBe(XDP.DROP); // length < 2
-    expect(run(c, "ipv4_options", frame([])).ret).toBe(XDP.PASS);
+    expect(run(c, "ipv4_options", frame([1, 131, 7, 4, 10, 0, 0, 1])).ret).toBe(XdpAction.DROP); // LSRR
+    expect(run(c, "ipv4_options", frame([137, 3, 4, 0])).ret).toBe(XdpAction.DROP); // SSRR
+    expect(run(c, "ipv4_options", frame([148, 1, 0, 0])).ret).toBe(XdpAction.DROP); // length < 2
+    expect(run(c, "ipv4_options", frame([])).ret).toBe(XdpAction.PASS);
     // 40 bytes of NOPs: the longest option area, walked to its end.
-    expect(run(c, "ipv4_options", frame(Array(40).fill(1))).ret).toBe(XDP.PASS);
+    expect(run(c, "ipv4_options", frame(Array(40).fill(1))).ret).toBe(XdpAction.PASS);
     expect(count(1)).toBe(2n + 1n + 40n);
   });
 });
@@ -157,19 +158,21 @@ describe("devmap_redirect", () => {
   it("redirects through devmap slots, bpf_redirect and the cpumap", () => {
     expectLoaded(c, "devmap_redirect");
     const u = (dport: number) => bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, dport, []))));
-    expect(run(c, "devmap_redirect", u(2)).ret).toBe(XDP.PASS); // empty slot: fallback action
+    expect(run(c, "devmap_redirect", u(2)).ret).toBe(XdpAction.PASS); // empty slot: fallback action
     const ifindex = Buffer.alloc(4);
     ifindex.writeUInt32LE(1); // lo
     c.obj.map("tx_ports").update(key32(0), ifindex);
-    expect(run(c, "devmap_redirect", u(2)).ret).toBe(XDP.REDIRECT);
-    expect(run(c, "devmap_redirect", u(3)).ret).toBe(XDP.PASS);
-    expect(run(c, "devmap_redirect", bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 2, 2))))).ret).toBe(XDP.REDIRECT);
+    expect(run(c, "devmap_redirect", u(2)).ret).toBe(XdpAction.REDIRECT);
+    expect(run(c, "devmap_redirect", u(3)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "devmap_redirect", bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 2, 2))))).ret).toBe(
+      XdpAction.REDIRECT,
+    );
     const icmp = bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(8, 1, 1, []))));
-    expect(run(c, "devmap_redirect", icmp).ret).toBe(XDP.DROP); // cpumap slot empty
+    expect(run(c, "devmap_redirect", icmp).ret).toBe(XdpAction.DROP); // cpumap slot empty
     const qsize = Buffer.alloc(8);
     qsize.writeUInt32LE(192);
     c.obj.map("cpus").update(key32(0), qsize.subarray(0, 4));
-    expect(run(c, "devmap_redirect", icmp).ret).toBe(XDP.REDIRECT);
-    expect(run(c, "devmap_redirect", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+    expect(run(c, "devmap_redirect", icmp).ret).toBe(XdpAction.REDIRECT);
+    expect(run(c, "devmap_redirect", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
   });
 });

@@ -1,6 +1,7 @@
 // Corpus batch 4: switch, ternaries, nested structs, local functions, bigint arithmetic.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, ipv4, ipv6, udp, tcp, pad, icmpEcho, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
 import { FlowKey, FlowStats } from "./nested_structs.ts";
 import { Conn } from "./local_funcs.ts";
@@ -15,13 +16,13 @@ describe("switch_verdict", () => {
   it("follows cases, fall-through and defaults", () => {
     expectLoaded(c, "switch_verdict");
     const v4 = (proto: number) => bytes(eth(ETH_IP, ipv4({ proto }, udp(1, 2, []))));
-    expect(run(c, "switch_verdict", v4(6)).ret).toBe(XDP.PASS);
-    expect(run(c, "switch_verdict", v4(17)).ret).toBe(XDP.PASS);
-    expect(run(c, "switch_verdict", v4(1)).ret).toBe(XDP.DROP);
-    expect(run(c, "switch_verdict", v4(47)).ret).toBe(XDP.PASS);
-    expect(run(c, "switch_verdict", bytes(eth(ETH_IPV6, ipv6(59, [])))).ret).toBe(XDP.TX);
-    expect(run(c, "switch_verdict", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
-    expect(run(c, "switch_verdict", bytes(pad(eth(0x88cc, []), 42))).ret).toBe(XDP.PASS);
+    expect(run(c, "switch_verdict", v4(6)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "switch_verdict", v4(17)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "switch_verdict", v4(1)).ret).toBe(XdpAction.DROP);
+    expect(run(c, "switch_verdict", v4(47)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "switch_verdict", bytes(eth(ETH_IPV6, ipv6(59, [])))).ret).toBe(XdpAction.TX);
+    expect(run(c, "switch_verdict", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
+    expect(run(c, "switch_verdict", bytes(pad(eth(0x88cc, []), 42))).ret).toBe(XdpAction.PASS);
     const n = (r: number) => u64At(c.obj.map("reasons").lookup(key32(r)));
     expect([0, 1, 2, 3, 4, 5].map(n)).toEqual([2n, 1n, 1n, 1n, 1n, 2n]);
   });
@@ -47,7 +48,7 @@ describe("ternary_classify", () => {
       const proto = l4.length >= 20 && l4[12] === 0x50 ? 6 : 17;
       const input = eth(ETH_IP, ipv4({ proto, tos: 2 }, l4));
       const r = run(c, "ternary_classify", bytes(input));
-      expect(r.ret).toBe(XDP.PASS);
+      expect(r.ret).toBe(XdpAction.PASS);
       expect(r.data[15]).toBe((dscp << 2) | 2);
       expect(checksum(r.data.subarray(14, 34))).toBe(0);
       const expected = eth(ETH_IP, ipv4({ proto, tos: (dscp << 2) | 2 }, l4));
@@ -68,8 +69,8 @@ describe("nested_structs", () => {
       bytes(
         eth(ETH_IP, ipv4({ proto: 17, src: "10.1.1.1", dst: "10.2.2.2", ttl }, udp(1111, 2222, Array(len).fill(0)))),
       );
-    expect(run(c, "nested_structs", fwd(0)).ret).toBe(XDP.PASS);
-    expect(run(c, "nested_structs", fwd(10, 33)).ret).toBe(XDP.PASS);
+    expect(run(c, "nested_structs", fwd(0)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "nested_structs", fwd(10, 33)).ret).toBe(XdpAction.PASS);
     const key = {
       src: { addr: 0x0a010101, port: 1111, pad: 0 },
       dst: { addr: 0x0a020202, port: 2222, pad: 0 },
@@ -88,8 +89,8 @@ describe("nested_structs", () => {
       lens: [l0, l1, 0, 0],
     });
     const back = bytes(eth(ETH_IP, ipv4({ proto: 17, src: "10.2.2.2", dst: "10.1.1.1" }, udp(2222, 1111, []))));
-    expect(run(c, "nested_structs", back).ret).toBe(XDP.PASS); // first packet of the reverse flow: created
-    expect(run(c, "nested_structs", back).ret).toBe(XDP.TX); // second: the forward flow exists
+    expect(run(c, "nested_structs", back).ret).toBe(XdpAction.PASS); // first packet of the reverse flow: created
+    expect(run(c, "nested_structs", back).ret).toBe(XdpAction.TX); // second: the forward flow exists
   });
 });
 
@@ -102,11 +103,13 @@ describe("local_funcs", () => {
   it("accounts connections through helper functions", () => {
     expectLoaded(c, "local_funcs");
     const t = (flags: number) => bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(7, 80, flags))));
-    for (const f of [0x02, 0x12, 0x10, 0x10]) expect(run(c, "local_funcs", t(f)).ret).toBe(XDP.PASS);
+    for (const f of [0x02, 0x12, 0x10, 0x10]) expect(run(c, "local_funcs", t(f)).ret).toBe(XdpAction.PASS);
     const u = bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(7, 80, [1, 2]))));
-    expect(run(c, "local_funcs", u).ret).toBe(XDP.PASS);
-    expect(run(c, "local_funcs", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(7, 0, []))))).ret).toBe(XDP.DROP);
-    expect(run(c, "local_funcs", bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(8, 0, 0, []))))).ret).toBe(XDP.PASS);
+    expect(run(c, "local_funcs", u).ret).toBe(XdpAction.PASS);
+    expect(run(c, "local_funcs", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(7, 0, []))))).ret).toBe(XdpAction.DROP);
+    expect(run(c, "local_funcs", bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(8, 0, 0, []))))).ret).toBe(
+      XdpAction.PASS,
+    );
     const conn = Conn.decode(c.obj.map("conns").lookup(key32((7 << 16) | 80))!);
     expect(conn).toEqual({ syns: 2, acks: 3, bytes: BigInt(4 * t(0).length + u.length) });
   });
@@ -131,7 +134,7 @@ describe("bigint_counters", () => {
       delta = BigInt(len) - max;
       if (BigInt(len) > max) max = BigInt(len);
       expect(run(c, "bigint_counters", bytes(pad(eth(ETH_ARP, []), len))).ret).toBe(
-        packets % 3n === 0n ? XDP.DROP : XDP.PASS,
+        packets % 3n === 0n ? XdpAction.DROP : XdpAction.PASS,
       );
     }
     const a = Acc.decode(c.obj.map("acc").lookup(key32(0))!);

@@ -1,6 +1,7 @@
 // Corpus batch 5: atomics on hash values, blocklists, TCP options, adjust_tail, ARP, TTL, NAT.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, ipv4, udp, tcp, pad, ip4, ETH_IP, ETH_ARP, MAC_A, MAC_B } from "./packets.ts";
 import { Counter } from "./atomic_hash.ts";
 import { Target } from "./udp_nat.ts";
@@ -17,8 +18,8 @@ describe("atomic_hash", () => {
     expectLoaded(c, "atomic_hash");
     const p = (src: string, dport = 80, n = 0) =>
       bytes(eth(ETH_IP, ipv4({ proto: 17, src }, udp(1, dport, Array(n).fill(1)))));
-    for (const n of [0, 10, 20]) expect(run(c, "atomic_hash", p("10.0.0.1", 80, n)).ret).toBe(XDP.PASS);
-    expect(run(c, "atomic_hash", p("10.0.0.9")).ret).toBe(XDP.PASS);
+    for (const n of [0, 10, 20]) expect(run(c, "atomic_hash", p("10.0.0.1", 80, n)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "atomic_hash", p("10.0.0.9")).ret).toBe(XdpAction.PASS);
     const m = c.obj.map("by_source");
     const total = p("10.0.0.1").length * 3 + 30;
     expect(Counter.decode(m.lookup(hostKey("10.0.0.1"))!)).toEqual({
@@ -27,9 +28,9 @@ describe("atomic_hash", () => {
       hits: 3,
       pad: 0,
     });
-    expect(run(c, "atomic_hash", p("10.0.0.1", 7)).ret).toBe(XDP.DROP);
+    expect(run(c, "atomic_hash", p("10.0.0.1", 7)).ret).toBe(XdpAction.DROP);
     expect(m.lookup(hostKey("10.0.0.1"))).toBeUndefined();
-    expect(run(c, "atomic_hash", p("10.0.0.1", 7)).ret).toBe(XDP.ABORTED); // -ENOENT
+    expect(run(c, "atomic_hash", p("10.0.0.1", 7)).ret).toBe(XdpAction.ABORTED); // -ENOENT
     expect(Counter.decode(m.lookup(hostKey("10.0.0.9"))!).packets).toBe(1n);
   });
 });
@@ -43,14 +44,14 @@ describe("hash_blocklist", () => {
   it("drops blocked hosts and /24s and counts them", () => {
     expectLoaded(c, "hash_blocklist");
     const p = (src: string) => bytes(eth(ETH_IP, ipv4({ proto: 17, src }, udp(1, 2, []))));
-    expect(run(c, "hash_blocklist", p("192.0.2.7")).ret).toBe(XDP.PASS);
+    expect(run(c, "hash_blocklist", p("192.0.2.7")).ret).toBe(XdpAction.PASS);
     c.obj.map("blocked_hosts").update(hostKey("192.0.2.7"), Buffer.alloc(8));
     c.obj.map("blocked_nets").update(hostKey("198.51.100.0"), Buffer.alloc(8));
-    expect(run(c, "hash_blocklist", p("192.0.2.7")).ret).toBe(XDP.DROP);
-    expect(run(c, "hash_blocklist", p("192.0.2.8")).ret).toBe(XDP.PASS);
-    expect(run(c, "hash_blocklist", p("198.51.100.200")).ret).toBe(XDP.DROP);
-    expect(run(c, "hash_blocklist", p("198.51.100.1")).ret).toBe(XDP.DROP);
-    expect(run(c, "hash_blocklist", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+    expect(run(c, "hash_blocklist", p("192.0.2.7")).ret).toBe(XdpAction.DROP);
+    expect(run(c, "hash_blocklist", p("192.0.2.8")).ret).toBe(XdpAction.PASS);
+    expect(run(c, "hash_blocklist", p("198.51.100.200")).ret).toBe(XdpAction.DROP);
+    expect(run(c, "hash_blocklist", p("198.51.100.1")).ret).toBe(XdpAction.DROP);
+    expect(run(c, "hash_blocklist", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
     expect(u64At(c.obj.map("blocked_hosts").lookup(hostKey("192.0.2.7")))).toBe(1n);
     expect(u64At(c.obj.map("blocked_nets").lookup(hostKey("198.51.100.0")))).toBe(2n);
   });
@@ -66,16 +67,16 @@ describe("tcp_syn_filter", () => {
     expectLoaded(c, "tcp_syn_filter");
     const syn = (opts: number[], flags = 0x02) => bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1234, 80, flags, opts))));
     const mss = () => u32At(c.obj.map("seen").lookup(key32(0)), 0);
-    expect(run(c, "tcp_syn_filter", syn([2, 4, 0x05, 0xb4, 1, 1, 4, 2])).ret).toBe(XDP.PASS);
+    expect(run(c, "tcp_syn_filter", syn([2, 4, 0x05, 0xb4, 1, 1, 4, 2])).ret).toBe(XdpAction.PASS);
     expect(mss()).toBe(1460);
-    expect(run(c, "tcp_syn_filter", syn([1, 3, 3, 7, 2, 4, 0x02, 0x18])).ret).toBe(XDP.PASS);
+    expect(run(c, "tcp_syn_filter", syn([1, 3, 3, 7, 2, 4, 0x02, 0x18])).ret).toBe(XdpAction.PASS);
     expect(mss()).toBe(536);
-    expect(run(c, "tcp_syn_filter", syn([])).ret).toBe(XDP.DROP);
-    expect(run(c, "tcp_syn_filter", syn([2, 4, 0, 100])).ret).toBe(XDP.DROP);
-    expect(run(c, "tcp_syn_filter", syn([8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 0x05, 0xdc])).ret).toBe(XDP.PASS);
+    expect(run(c, "tcp_syn_filter", syn([])).ret).toBe(XdpAction.DROP);
+    expect(run(c, "tcp_syn_filter", syn([2, 4, 0, 100])).ret).toBe(XdpAction.DROP);
+    expect(run(c, "tcp_syn_filter", syn([8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 0x05, 0xdc])).ret).toBe(XdpAction.PASS);
     expect(mss()).toBe(1500);
-    expect(run(c, "tcp_syn_filter", syn([], 0x10)).ret).toBe(XDP.PASS); // not a SYN
-    expect(run(c, "tcp_syn_filter", syn([], 0x12)).ret).toBe(XDP.PASS); // SYN-ACK
+    expect(run(c, "tcp_syn_filter", syn([], 0x10)).ret).toBe(XdpAction.PASS); // not a SYN
+    expect(run(c, "tcp_syn_filter", syn([], 0x12)).ret).toBe(XdpAction.PASS); // SYN-ACK
     expect(u32At(c.obj.map("seen").lookup(key32(0)), 4)).toBe(5);
   });
 });
@@ -102,14 +103,14 @@ describe("adjust_tail", () => {
       ),
     );
     const r = run(c, "adjust_tail", big);
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     expect(r.data).toEqual(Buffer.from(big.subarray(0, 64)));
     const runt = bytes(eth(ETH_ARP, Array(28).fill(0xab)));
     const g = run(c, "adjust_tail", runt);
-    expect(g.ret).toBe(XDP.TX);
+    expect(g.ret).toBe(XdpAction.TX);
     expect(g.data).toEqual(Buffer.from(pad([...runt], 60)));
     const ok = bytes(pad(eth(ETH_ARP, []), 64));
-    expect(run(c, "adjust_tail", ok).ret).toBe(XDP.PASS);
+    expect(run(c, "adjust_tail", ok).ret).toBe(XdpAction.PASS);
   });
 });
 
@@ -143,12 +144,12 @@ describe("arp_responder", () => {
       MAC_A,
     );
     const r = run(c, "arp_responder", bytes(req));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     expect(r.data).toEqual(Buffer.from(eth(ETH_ARP, arp(2, me, "10.0.0.1", MAC_A, "10.0.0.7"), MAC_A, me)));
     const other = eth(ETH_ARP, arp(1, MAC_A, "10.0.0.7", [0, 0, 0, 0, 0, 0], "10.0.0.2"));
-    expect(run(c, "arp_responder", bytes(other)).ret).toBe(XDP.PASS);
+    expect(run(c, "arp_responder", bytes(other)).ret).toBe(XdpAction.PASS);
     expect(run(c, "arp_responder", bytes(eth(ETH_ARP, arp(2, MAC_A, "10.0.0.7", MAC_B, "10.0.0.1")))).ret).toBe(
-      XDP.PASS,
+      XdpAction.PASS,
     );
   });
 });
@@ -165,12 +166,14 @@ describe("ttl_decrement", () => {
       const body = (t: number) =>
         ipv4({ proto: 6, ttl: t, id: 0xbeef, src: "172.16.0.1", dst: "172.16.5.9" }, tcp(1, 2, 0x10));
       const r = run(c, "ttl_decrement", bytes(eth(ETH_IP, body(ttl), MAC_B, MAC_A)));
-      expect(r.ret).toBe(XDP.TX);
+      expect(r.ret).toBe(XdpAction.TX);
       expect(r.data).toEqual(Buffer.from(eth(ETH_IP, body(ttl - 1), MAC_A, MAC_B)));
       expect(checksum(r.data.subarray(14, 34))).toBe(0);
     }
     for (const ttl of [1, 0])
-      expect(run(c, "ttl_decrement", bytes(eth(ETH_IP, ipv4({ proto: 6, ttl }, tcp(1, 2, 0))))).ret).toBe(XDP.DROP);
+      expect(run(c, "ttl_decrement", bytes(eth(ETH_IP, ipv4({ proto: 6, ttl }, tcp(1, 2, 0))))).ret).toBe(
+        XdpAction.DROP,
+      );
     expect(u64At(c.obj.map("expired").lookup(key32(0)))).toBe(2n);
   });
 });
@@ -197,7 +200,7 @@ describe("udp_nat", () => {
       ),
     );
     const r = run(c, "udp_nat", bytes(before));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     const after = eth(
       ETH_IP,
       ipv4(
@@ -210,6 +213,6 @@ describe("udp_nat", () => {
     // Independent: the UDP checksum over the pseudo-header verifies to zero.
     const u = r.data.subarray(34);
     expect(checksum([...r.data.subarray(26, 34), 0, 17, u.length >> 8, u.length & 0xff, ...u])).toBe(0);
-    expect(run(c, "udp_nat", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 5354, []))))).ret).toBe(XDP.PASS);
+    expect(run(c, "udp_nat", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 5354, []))))).ret).toBe(XdpAction.PASS);
   });
 });

@@ -1,7 +1,8 @@
 // Corpus batch 6: integer semantics, a flow hash against a JS model, ICMPv6 echo, FIB lookup, sampling.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import {
   bytes,
   checksum,
@@ -41,7 +42,7 @@ describe("int_semantics", () => {
       big: 0x1_0000_0000_0000n,
     };
     const r = run(c, "int_semantics", bytes([...eth(0x88b5, []), ...Input.encode(input)]));
-    expect(r.ret).toBe(XDP.PASS);
+    expect(r.ret).toBe(XdpAction.PASS);
     const got = Array.from({ length: 16 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     const M64 = (x: bigint) => BigInt.asUintN(64, x);
     const want = [
@@ -104,7 +105,7 @@ describe("flow_hash", () => {
     ];
     for (const [s, d, sp, dp] of flows) {
       expect(run(c, "flow_hash", bytes(eth(ETH_IP, ipv4({ proto: 17, src: s, dst: d }, udp(sp, dp, []))))).ret).toBe(
-        XDP.PASS,
+        XdpAction.PASS,
       );
       const v = c.obj.map("picks").lookup(key32(0));
       const h = flowHash(Buffer.from(ip4(s)).readUInt32BE(0), Buffer.from(ip4(d)).readUInt32BE(0), sp, dp, 17);
@@ -129,7 +130,7 @@ describe("icmpv6_echo", () => {
       MAC_A,
     );
     const r = run(c, "icmpv6_echo", bytes(req));
-    expect(r.ret).toBe(XDP.TX);
+    expect(r.ret).toBe(XdpAction.TX);
     const reply = eth(
       ETH_IPV6,
       ipv6(58, icmpv6Echo(129, 0x77, 3, data, "fd00::1", "fd00::10"), "fd00::1", "fd00::10", 64),
@@ -139,7 +140,7 @@ describe("icmpv6_echo", () => {
     expect(r.data).toEqual(Buffer.from(reply));
     const m = r.data.subarray(54);
     expect(checksum([...ip6("fd00::1"), ...ip6("fd00::10"), 0, 0, 0, m.length, 0, 0, 0, 58, ...m])).toBe(0);
-    expect(run(c, "icmpv6_echo", bytes(eth(ETH_IPV6, ipv6(58, icmpv6Echo(129, 1, 1, []))))).ret).toBe(XDP.PASS);
+    expect(run(c, "icmpv6_echo", bytes(eth(ETH_IPV6, ipv6(58, icmpv6Echo(129, 1, 1, []))))).ret).toBe(XdpAction.PASS);
   });
 });
 
@@ -159,10 +160,10 @@ describe("fib_route", () => {
       "fib_route",
       bytes(eth(ETH_IP, ipv4({ proto: 17, src: "127.0.0.2", dst: "127.0.0.1" }, udp(1, 2, [])))),
     );
-    expect(r.ret).toBe(XDP.PASS);
+    expect(r.ret).toBe(XdpAction.PASS);
     const v = c.obj.map("answers").lookup(key32(0));
     expect(Buffer.from(v!).readInt32LE(0)).toBe(forwarding ? 4 : 5);
-    expect(run(c, "fib_route", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+    expect(run(c, "fib_route", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
   });
 });
 
@@ -178,7 +179,7 @@ describe("sample_printk", () => {
       try {
         expectLoaded(c, "sample_printk");
         for (let i = 0; i < 3; i++)
-          expect(run(c, "sample_printk", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+          expect(run(c, "sample_printk", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
         expect(c.obj.globals(".bss")).toEqual({ sampled: want, seen: 3 });
       } finally {
         c.close();
@@ -196,7 +197,7 @@ describe("literal_ranges", () => {
   it("compares, switches and merges literals that do not fit the other operand's type by their value", () => {
     expectLoaded(c, "literal_ranges");
     const input = Buffer.from([1, 0xff, 1, 0, 0xff, 0xff, 0xff, 0xff]); // a=1 s8=-1 one=1 d=0xffffffff
-    expect(run(c, "literal_ranges", bytes([...eth(0x88b5, []), ...input])).ret).toBe(XDP.PASS);
+    expect(run(c, "literal_ranges", bytes([...eth(0x88b5, []), ...input])).ret).toBe(XdpAction.PASS);
     const got = Array.from({ length: 7 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     expect(got).toEqual([1n, 1n, 0n, 2n, 2n, 0x100000000n, 0xffffffffffffffffn]);
   });
@@ -211,7 +212,7 @@ describe("assign_value", () => {
   it("gives assignments the value stored", () => {
     expectLoaded(c, "assign_value");
     const r = run(c, "assign_value", bytes([...eth(0x88b5, []), 1, 2, 0x12, 0x34]));
-    expect(r.ret).toBe(XDP.PASS);
+    expect(r.ret).toBe(XdpAction.PASS);
     expect([...r.data.subarray(14, 18)]).toEqual([0, 5, 0x12, 0x35]);
     const got = Array.from({ length: 5 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     expect(got).toEqual([5n, 0n, 7n, 0x1235n, 1n]);
@@ -226,7 +227,7 @@ describe("logic_values", () => {
   afterAll(() => c?.close());
   it("gives && and || on integers the deciding operand", () => {
     expectLoaded(c, "logic_values");
-    expect(run(c, "logic_values", bytes([...eth(0x88b5, []), 5, 7, 0, 0])).ret).toBe(XDP.PASS);
+    expect(run(c, "logic_values", bytes([...eth(0x88b5, []), 5, 7, 0, 0])).ret).toBe(XdpAction.PASS);
     const got = Array.from({ length: 4 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     expect(got).toEqual([7n, 7n, 0n, 0n]);
   });

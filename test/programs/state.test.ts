@@ -1,6 +1,7 @@
 // Corpus batch 2: globals (.rodata overrides, .data/.bss), tail calls, ring buffer, per-CPU maps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, expectLoaded, run, key32, u32At, u64At, XDP, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
 import { bytes, eth, ipv4, ipv6, udp, tcp, pad, ip4, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
 import { drainRingBuf } from "./ringbuf.ts";
 import { Config } from "./rodata_config.ts";
@@ -12,11 +13,11 @@ describe("rodata_config", () => {
     const c = await setup("rodata_config");
     try {
       expectLoaded(c, "rodata_config");
-      expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XDP.DROP);
-      expect(run(c, "rodata_config", udpFrame(54)).ret).toBe(XDP.PASS);
+      expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XdpAction.DROP);
+      expect(run(c, "rodata_config", udpFrame(54)).ret).toBe(XdpAction.PASS);
       expect(c.obj.globals(".rodata")).toMatchObject({
-        config: { port: 53, enabled: true, verdict: XDP.DROP },
-        fallback: XDP.PASS,
+        config: { port: 53, enabled: true, verdict: XdpAction.DROP },
+        fallback: XdpAction.PASS,
       });
     } finally {
       c.close();
@@ -24,22 +25,22 @@ describe("rodata_config", () => {
   });
   it("takes configuration replaced by the loader before load", async () => {
     const fallback = Buffer.alloc(4);
-    fallback.writeUInt32LE(XDP.ABORTED);
+    fallback.writeUInt32LE(XdpAction.ABORTED);
     const c = await setup("rodata_config", {
-      rodata: { config: Config.encode({ port: 7777, enabled: true, verdict: XDP.TX }), fallback },
+      rodata: { config: Config.encode({ port: 7777, enabled: true, verdict: XdpAction.TX }), fallback },
     });
     try {
-      expect(run(c, "rodata_config", udpFrame(7777)).ret).toBe(XDP.TX);
-      expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XDP.ABORTED);
-      expect(run(c, "rodata_config", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.ABORTED);
+      expect(run(c, "rodata_config", udpFrame(7777)).ret).toBe(XdpAction.TX);
+      expect(run(c, "rodata_config", udpFrame(53)).ret).toBe(XdpAction.ABORTED);
+      expect(run(c, "rodata_config", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.ABORTED);
     } finally {
       c.close();
     }
     const off = await setup("rodata_config", {
-      rodata: { config: Config.encode({ port: 53, enabled: false, verdict: XDP.TX }) },
+      rodata: { config: Config.encode({ port: 53, enabled: false, verdict: XdpAction.TX }) },
     });
     try {
-      expect(run(off, "rodata_config", udpFrame(53)).ret).toBe(XDP.PASS);
+      expect(run(off, "rodata_config", udpFrame(53)).ret).toBe(XdpAction.PASS);
     } finally {
       off.close();
     }
@@ -55,7 +56,7 @@ describe("globals_data", () => {
   it("updates .data and .bss variables", () => {
     expectLoaded(c, "globals_data");
     const lens = [60, 98, 150, 300, 64];
-    for (const len of lens) expect(run(c, "globals_data", bytes(pad(eth(ETH_ARP, []), len))).ret).toBe(XDP.PASS);
+    for (const len of lens) expect(run(c, "globals_data", bytes(pad(eth(ETH_ARP, []), len))).ret).toBe(XdpAction.PASS);
     const bss = c.obj.globals(".bss");
     expect(bss.packets).toBe(5n);
     expect(bss.lastLen).toBe(64);
@@ -77,17 +78,17 @@ describe("tail_call", () => {
     expectLoaded(c, "dispatch", "handle_ipv4", "handle_ipv6");
     const v4 = (ttl: number) => bytes(eth(ETH_IP, ipv4({ proto: 17, ttl }, udp(1, 2, []))));
     const v6 = bytes(eth(ETH_IPV6, ipv6(17, udp(1, 2, []))));
-    expect(run(c, "dispatch", v4(64)).ret).toBe(XDP.PASS);
-    expect(run(c, "dispatch", v6).ret).toBe(XDP.PASS);
+    expect(run(c, "dispatch", v4(64)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "dispatch", v6).ret).toBe(XdpAction.PASS);
     const jumps = c.obj.map("jumps");
     const fd = (name: string) => key32(c.obj.program(name).fd);
     jumps.update(key32(0), fd("handle_ipv4"));
-    expect(run(c, "dispatch", v4(64)).ret).toBe(XDP.TX);
-    expect(run(c, "dispatch", v4(1)).ret).toBe(XDP.DROP);
-    expect(run(c, "dispatch", v6).ret).toBe(XDP.PASS);
+    expect(run(c, "dispatch", v4(64)).ret).toBe(XdpAction.TX);
+    expect(run(c, "dispatch", v4(1)).ret).toBe(XdpAction.DROP);
+    expect(run(c, "dispatch", v6).ret).toBe(XdpAction.PASS);
     jumps.update(key32(1), fd("handle_ipv6"));
-    expect(run(c, "dispatch", v6).ret).toBe(XDP.DROP);
-    expect(run(c, "dispatch", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XDP.PASS);
+    expect(run(c, "dispatch", v6).ret).toBe(XdpAction.DROP);
+    expect(run(c, "dispatch", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(XdpAction.PASS);
     expect(u64At(c.obj.map("misses").lookup(key32(0)))).toBe(4n);
   });
 });
@@ -103,7 +104,7 @@ describe("ringbuf_events", () => {
     const p1 = bytes(eth(ETH_IP, ipv4({ proto: 6, src: "1.2.3.4", dst: "5.6.7.8" }, tcp(1, 2, 2))));
     const p2 = bytes(eth(ETH_IP, ipv4({ proto: 0xff }, [])));
     const p3 = bytes(pad(eth(ETH_ARP, []), 42));
-    for (const p of [p1, p2, p3]) expect(run(c, "ringbuf_events", p).ret).toBe(XDP.PASS);
+    for (const p of [p1, p2, p3]) expect(run(c, "ringbuf_events", p).ret).toBe(XdpAction.PASS);
     const recs = drainRingBuf(c.obj.map("events").fd, 16384).map((r) => Buffer.from(r));
     expect(recs.length).toBe(2);
     const [a, b] = recs as [Buffer, Buffer];
@@ -126,7 +127,7 @@ describe("percpu_count", () => {
   it("counts in per-CPU slots whose sum is the total", () => {
     expectLoaded(c, "percpu_count");
     const frames = [bytes(pad(eth(ETH_ARP, []), 42)), bytes(pad(eth(ETH_ARP, []), 60)), udpFrame(1)];
-    for (const f of frames) expect(run(c, "percpu_count", f).ret).toBe(XDP.PASS);
+    for (const f of frames) expect(run(c, "percpu_count", f).ret).toBe(XdpAction.PASS);
     const per = c.obj.map("totals").lookupPerCpu(key32(0))!;
     const sum = (i: number) => per.reduce((a, v) => a + u64At(v, i), 0n);
     expect(sum(0)).toBe(3n);

@@ -1,10 +1,10 @@
 // TypeScript type annotations read as BPF types: `u16`, `bool`, `Value<typeof VipKey>`,
 // an alias of one of those, `T | null` for references that may be null, `XdpContext`.
 import type { TypeNode } from "ts-morph";
-import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, type BType } from "../types.ts";
-import { isLangFile, resolveSymbol, type Declarations } from "../frontend/declarations.ts";
+import { isLangFile, resolveSymbol, type Declarations } from "./declarations.ts";
 
 export type AnnotatedType = { kind: "data"; type: BType; nullable: boolean } | { kind: "ctx" } | { kind: "void" };
 

@@ -1,0 +1,86 @@
+// `c ? a : b`: both arms brought to one representation (reference, bool, network- or
+// host-order integer) and merged by a phi.
+import type { Node } from "../frontend/ts-morph.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { valueType, type BType } from "../types.ts";
+import type { FunctionLowerer } from "./function.ts";
+import type { Val } from "./values.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { commonType } from "./arithmetic.ts";
+
+type RefVal = Extract<Val, { kind: "ref" }>;
+export function lowerConditional(
+  f: FunctionLowerer,
+  expr: Node & { getCondition(): Node; getWhenTrue(): Node; getWhenFalse(): Node },
+  expected?: BType,
+): Val {
+  const cond = f.toBool(lowerExpr(f, expr.getCondition()), expr.getCondition());
+  const yes = f.block("cond.true"),
+    no = f.block("cond.false"),
+    done = f.block("cond.done");
+  C.LLVMBuildCondBr(f.b, cond, yes, no);
+  f.positionAt(yes);
+  const a = lowerValue(f, expr.getWhenTrue(), expected);
+  const aBlock = f.current;
+  f.positionAt(no);
+  const b = lowerValue(f, expr.getWhenFalse(), expected);
+  const bBlock = f.current;
+  // Bring both arms to one representation, in their own blocks.
+  let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
+  if (a.kind === "ref" || b.kind === "ref" || a.kind === "null" || b.kind === "null") {
+    const ref = (a.kind === "ref" ? a : b) as RefVal;
+    if (ref.kind !== "ref") throw new CompileError(expr, "both arms are null");
+    f.positionAt(aBlock);
+    va = a.kind === "ref" ? f.pointerOrNull(a) : f.nullPtr();
+    f.positionAt(bBlock);
+    vb = b.kind === "ref" ? f.pointerOrNull(b) : f.nullPtr();
+    type = f.i8p;
+    const memory =
+      a.kind === "ref" && b.kind === "ref" && a.memory === b.memory
+        ? a.memory
+        : a.kind === "null" || b.kind === "null"
+          ? ref.memory
+          : undefined;
+    result = (v) => ({
+      ...ref,
+      memory,
+      present: undefined,
+      p: v,
+      nullable:
+        a.kind === "null" || b.kind === "null" || (a.kind === "ref" && a.nullable) || (b.kind === "ref" && b.nullable),
+    });
+  } else if (a.kind === "bool" || b.kind === "bool") {
+    f.positionAt(aBlock);
+    va = f.toBool(a, expr);
+    f.positionAt(bBlock);
+    vb = f.toBool(b, expr);
+    type = f.i1;
+    result = (v) => ({ kind: "bool", v });
+  } else if (expected?.kind === "int" && expected.bigEndian) {
+    // Going to a big-endian field: merge the arms in network byte order.
+    const t = valueType(expected);
+    f.positionAt(aBlock);
+    va = f.toRaw(a, t, expr);
+    f.positionAt(bBlock);
+    vb = f.toRaw(b, t, expr);
+    type = f.int(t.bits);
+    result = (v) => ({ kind: "int", type: t, v, swapped: true });
+  } else {
+    const t = expected?.kind === "int" ? valueType(expected) : commonType(f, a, b, expr);
+    f.positionAt(aBlock);
+    va = f.toInt(a, t, expr).v;
+    f.positionAt(bBlock);
+    vb = f.toInt(b, t, expr).v;
+    type = f.int(t.bits);
+    result = (v) => ({ kind: "int", type: t, v });
+  }
+  f.positionAt(aBlock);
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(bBlock);
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(done);
+  const phi = C.LLVMBuildPhi(f.b, type, "");
+  C.LLVMAddIncoming(phi, [va, vb], [aBlock, bBlock], 2);
+  return result(phi);
+}

@@ -1,0 +1,65 @@
+// Short-circuit `&&` and `||`: on conditions an i1, on integers the value of the operand
+// that decides, as in JavaScript.
+import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { C } from "../llvm/capi.ts";
+import type { FunctionLowerer } from "./function.ts";
+import type { Val } from "./values.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { commonType } from "./arithmetic.ts";
+
+export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node, expr: Node): Val {
+  const t = expr.getType();
+  const numeric =
+    t.isNumber() ||
+    t.isBigInt() ||
+    t.isNumberLiteral() ||
+    t.isBigIntLiteral() ||
+    (t.isUnion() &&
+      t.getUnionTypes().every((u) => u.isNumber() || u.isBigInt() || u.isNumberLiteral() || u.isBigIntLiteral()));
+  const value = lowerExpr(f, left);
+  // A constant left operand decides at compile time, as it would at run time (`1 || x.a > 3`
+  // is 1, which TypeScript types `1`): the value is the left operand or the right one, and a
+  // right operand that would not run is not compiled.
+  if (value.kind === "const" || (value.kind === "bool" && C.LLVMIsConstant(value.v))) {
+    const truthy = value.kind === "const" ? value.value !== 0n : Number(C.LLVMConstIntGetZExtValue(value.v)) !== 0;
+    return truthy === (op === SyntaxKind.AmpersandAmpersandToken) ? lowerExpr(f, right) : value;
+  }
+  if (numeric) return integerShortCircuit(f, op, f.rvalue(value, left), left, right, expr);
+  const a = f.toBool(value, left);
+  const from = f.current;
+  const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
+  const done = f.block("logic.done");
+  if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, a, rhs, done);
+  else C.LLVMBuildCondBr(f.b, a, done, rhs);
+  f.positionAt(rhs);
+  const b = f.toBool(lowerExpr(f, right), right);
+  const rhsEnd = f.current;
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(done);
+  const phi = C.LLVMBuildPhi(f.b, f.i1, "");
+  const short = C.LLVMConstInt(f.i1, op === SyntaxKind.AmpersandAmpersandToken ? 0 : 1, 0);
+  C.LLVMAddIncoming(phi, [short, b], [from, rhsEnd], 2);
+  return { kind: "bool", v: phi };
+}
+
+/** `a && b`, `a || b` on integers: the value of the operand that decides, as in JavaScript (`7 && 5` is 5). */
+function integerShortCircuit(f: FunctionLowerer, op: SyntaxKind, a: Val, left: Node, right: Node, expr: Node): Val {
+  const from = f.current;
+  const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
+  const done = f.block("logic.done");
+  f.positionAt(rhs);
+  const b = lowerValue(f, right);
+  const type = commonType(f, a, b, expr);
+  const vb = f.toInt(b, type, right).v;
+  const rhsEnd = f.current;
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(from);
+  const va = f.toInt(a, type, left).v;
+  const truth = f.toBool(a, left);
+  if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, truth, rhs, done);
+  else C.LLVMBuildCondBr(f.b, truth, done, rhs);
+  f.positionAt(done);
+  const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "");
+  C.LLVMAddIncoming(phi, [va, vb], [from, rhsEnd], 2);
+  return { kind: "int", type, v: phi };
+}

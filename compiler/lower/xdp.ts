@@ -1,0 +1,181 @@
+// The XDP context and packet access: the program's struct xdp_md * argument, its fields
+// (`ctx.len`, `ctx.ingressIfindex`…), ctx->data/data_end and bounds-checked packet views
+// (`ctx.header()`), the helpers that move the packet's ends (`ctx.adjustHead()`…), and the
+// debug type of struct xdp_md.
+import type { CallExpression } from "ts-morph";
+import type { Node } from "../frontend/ts-morph.ts";
+import { IntPredicate } from "../llvm/enums.ts";
+import { C, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { INT_TYPES, U32 } from "../types.ts";
+import type { FunctionLowerer } from "./function.ts";
+import type { ModuleLowerer } from "./module.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { arity } from "./calls.ts";
+import { HELPER } from "./irbuilder.ts";
+import type { Val } from "./values.ts";
+
+/** Offsets of struct xdp_md fields that programs read through the context. */
+const CTX_FIELDS: Record<string, number> = { ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 };
+
+/** `ctx.len`, `ctx.ingressIfindex`…: the packet's length or a field of struct xdp_md. */
+export function contextProperty(f: FunctionLowerer, expr: Node, name: string): Val {
+  if (name === "len") {
+    const data = contextPointer(f, 0);
+    const end = contextPointer(f, 4);
+    const diff = C.LLVMBuildSub(
+      f.b,
+      C.LLVMBuildPtrToInt(f.b, end, f.int(64), ""),
+      C.LLVMBuildPtrToInt(f.b, data, f.int(64), ""),
+      "len",
+    );
+    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), "") };
+  }
+  const offset = CTX_FIELDS[name];
+  if (offset === undefined) throw new CompileError(expr, `the XDP context has no property '${name}'`);
+  return { kind: "int", type: INT_TYPES.u32!, v: contextField(f, offset) };
+}
+
+/** The program's first argument (struct xdp_md *), as an i8*. */
+export function contextArgument(f: FunctionLowerer): ValueRef {
+  if (!f.contextArg) throw new Error("internal compiler error: no XDP context in this function");
+  return f.contextArg;
+}
+
+/** Loads a u32 field of struct xdp_md. */
+export function contextField(f: FunctionLowerer, offset: number): ValueRef {
+  const p = f.typedPointer(f.offset(contextArgument(f), offset), 32);
+  const v = C.LLVMBuildLoad2(f.b, f.int(32), p, "");
+  C.LLVMSetAlignment(v, 4);
+  if (offset === 0 || offset === 4) f.m.packetPointerLoads.push(v);
+  return v;
+}
+
+/** ctx->data (offset 0) or ctx->data_end (offset 4) as a pointer, the way C programs read them. */
+export function contextPointer(f: FunctionLowerer, offset: 0 | 4): ValueRef {
+  const v = C.LLVMBuildZExt(f.b, contextField(f, offset), f.int(64), "");
+  return C.LLVMBuildIntToPtr(f.b, v, f.i8p, offset === 0 ? "data" : "data_end");
+}
+
+/**
+ * ctx->data and ctx->data_end change only through xdp_adjust_head/tail/meta. In a module
+ * that calls none of them, their loads are marked invariant, so LLVM reuses them across
+ * helper calls and folds a repeated bounds check (`ctx.header()` of the same view twice).
+ */
+export function markPacketPointersInvariant(m: ModuleLowerer): void {
+  if (m.adjustsPacket) return;
+  const kind = C.LLVMGetMDKindIDInContext(m.ctx, "invariant.load", 14);
+  const empty = C.LLVMMetadataAsValue(m.ctx, C.LLVMMDNodeInContext2(m.ctx, [], 0));
+  for (const load of m.packetPointerLoads) C.LLVMSetMetadata(load, kind, empty);
+}
+
+/** `ctx.header()`, `ctx.adjustHead()`, `ctx.adjustTail()`, `ctx.adjustMeta()`. */
+export function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
+  switch (method) {
+    case "header":
+      return header(f, call, args);
+    case "adjustHead":
+    case "adjustTail":
+    case "adjustMeta": {
+      arity(call, args, 1);
+      const delta = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
+      f.m.adjustsPacket = true;
+      const id =
+        method === "adjustHead"
+          ? HELPER.xdp_adjust_head
+          : method === "adjustTail"
+            ? HELPER.xdp_adjust_tail
+            : HELPER.xdp_adjust_meta;
+      f.at(call);
+      const r = f.helperCall(id, f.int(64), [contextArgument(f), delta]);
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
+    }
+  }
+  throw new CompileError(call, `the XDP context has no method '${method}'`);
+}
+
+/**
+ * `ctx.header(View, offset)`: a pointer into the packet if `offset + size` is within it,
+ * else null. The check is the shape the verifier tracks: `data + off + size <= data_end`.
+ * A computed offset is first bounded (< 4096) so the verifier knows its range.
+ */
+function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  arity(call, args, 2);
+  const view = lowerExpr(f, args[0]!);
+  if (view.kind !== "type" || view.type.kind !== "struct")
+    throw new CompileError(args[0]!, "ctx.header() takes a struct type as its view, e.g. Eth");
+  const type = view.type;
+  const offset = lowerValue(f, args[1]!);
+  f.at(call);
+  const data = contextPointer(f, 0);
+  const end = contextPointer(f, 4);
+  const inBounds = (off: ValueRef) => {
+    const p = C.LLVMBuildGEP2(f.b, f.int(8), data, [off], 1, "hdr");
+    const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(type.size))], 1, "");
+    return { p, present: C.LLVMBuildICmp(f.b, IntPredicate.ULE, last, end, "") };
+  };
+  if (offset.kind === "const") {
+    // A constant offset needs no branch here: the program's own null test becomes the check.
+    const { p, present } = inBounds(f.constInt(64, offset.value));
+    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true, memory: "packet" };
+  }
+  // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
+  const off = f.toInt(offset, INT_TYPES.u64!, args[1]!).v;
+  const from = f.current,
+    check = f.block("hdr.off"),
+    done = f.block("hdr.done");
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, off, f.constInt(64, 4095n), ""), check, done);
+  f.positionAt(check);
+  const { p, present } = inBounds(off);
+  const checkEnd = f.current;
+  C.LLVMBuildBr(f.b, done);
+  f.positionAt(done);
+  const pPhi = C.LLVMBuildPhi(f.b, f.i8p, "view");
+  C.LLVMAddIncoming(pPhi, [p, f.nullPtr()], [checkEnd, from], 2);
+  const okPhi = C.LLVMBuildPhi(f.b, f.i1, "present");
+  C.LLVMAddIncoming(okPhi, [present, C.LLVMConstInt(f.i1, 0, 0)], [checkEnd, from], 2);
+  return {
+    kind: "ref",
+    type,
+    p: pPhi,
+    present: okPhi,
+    nullable: true,
+    align: type.align,
+    packet: true,
+    memory: "packet",
+  };
+}
+
+const xdpMdTypes = new WeakMap<ModuleLowerer, MetadataRef>();
+
+/** struct xdp_md, for the debug info (BTF) of a program's context parameter; one per module. */
+export function xdpMdDebugType(m: ModuleLowerer): MetadataRef {
+  const cached = xdpMdTypes.get(m);
+  if (cached) return cached;
+  const u32 = m.di.typeOf(U32);
+  const names = ["data", "data_end", "data_meta", "ingress_ifindex", "rx_queue_index", "egress_ifindex"];
+  const members = names.map((n, i) =>
+    C.LLVMDIBuilderCreateMemberType(m.di.builder, m.di.unit, n, n.length, m.di.file, 0, 32, 32, i * 32, 0, u32),
+  );
+  const st = C.LLVMDIBuilderCreateStructType(
+    m.di.builder,
+    m.di.unit,
+    "xdp_md",
+    6,
+    m.di.file,
+    0,
+    192,
+    32,
+    0,
+    null,
+    members,
+    members.length,
+    0,
+    null,
+    "",
+    0,
+  );
+  const type = m.di.pointerTo(st);
+  xdpMdTypes.set(m, type);
+  return type;
+}

@@ -1,0 +1,205 @@
+// What the LB accepts from its users (config file, command line, control-plane calls), checked
+// before anything changes. Each check names the field it rejects, so a user sees where the
+// mistake is: `vips[0].backends[2].mac: "02:00:00:00:00:zz" is not a MAC address …`.
+import * as abi from "./lb.ts";
+
+/** Bad input to the LB; `field` names it (a config path like `vips[1].backends[0].addr`, or an argument). */
+export class LbInputError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = "LbInputError";
+  }
+}
+
+export type Proto = "tcp" | "udp";
+export interface VipSpec {
+  addr: string;
+  port: number;
+  proto: Proto;
+}
+export interface BackendSpec {
+  addr: string;
+  mac: string;
+  weight?: number;
+}
+/** Idle timeouts in seconds (docs/lb-state.md). */
+export interface Timeouts {
+  tcpNew: number;
+  tcpEstablished: number;
+  tcpClosing: number;
+  udp: number;
+}
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  tcpNew: abi.DEFAULT_TCP_NEW_S,
+  tcpEstablished: abi.DEFAULT_TCP_ESTABLISHED_S,
+  tcpClosing: abi.DEFAULT_TCP_CLOSING_S,
+  udp: abi.DEFAULT_UDP_S,
+};
+export const MAX_TIMEOUT_S = 10_000_000;
+/** Weights are whole numbers; beyond this the 65537 slots cannot show the ratio anyway. */
+export const MAX_WEIGHT = 65536;
+export const XDP_MODES = ["native", "generic", "auto"] as const;
+
+/** The config file of `tsbpf lb start --config FILE`, after checking. */
+export interface LbConfig {
+  dev?: string;
+  netns?: string;
+  mode?: (typeof XDP_MODES)[number];
+  timeouts?: Partial<Timeouts>;
+  vips: { vip: VipSpec; backends: Required<BackendSpec>[] }[];
+}
+
+const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
+
+/**
+ * A unicast IPv4 address a host can have, in canonical dotted decimal ("10.0.0.11"; "10.0.0.011"
+ * is refused, not read as a second spelling). Not 0.0.0.0/8, loopback, multicast or 240/4.
+ */
+export function checkIpv4(value: unknown, field: string): string {
+  if (typeof value !== "string") throw new LbInputError(field, `expected an IPv4 address string, got ${show(value)}`);
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(value);
+  const octets = m ? m.slice(1).map(Number) : [];
+  if (!m || octets.some((o) => o > 255))
+    throw new LbInputError(field, `${show(value)} is not an IPv4 address (dotted decimal, no leading zeros)`);
+  const first = octets[0]!;
+  if (first === 0 || first === 127 || first >= 224)
+    throw new LbInputError(
+      field,
+      `${value} is not a unicast host address (0.0.0.0/8, 127.0.0.0/8, multicast and 240.0.0.0/4 are refused)`,
+    );
+  return value;
+}
+
+/** A unicast Ethernet address, six two-digit hex bytes separated by ":", lower-cased. */
+export function checkMac(value: unknown, field: string): string {
+  if (typeof value !== "string" || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(value))
+    throw new LbInputError(field, `${show(value)} is not a MAC address (write six hex bytes: 02:00:0a:00:00:0b)`);
+  const mac = value.toLowerCase();
+  if (parseInt(mac.slice(0, 2), 16) & 1)
+    throw new LbInputError(field, `${mac} is a group (multicast or broadcast) address, not a host's`);
+  if (mac === "00:00:00:00:00:00") throw new LbInputError(field, "00:00:00:00:00:00 is not a host's MAC address");
+  return mac;
+}
+
+export function macBytes(mac: string): number[] {
+  return mac.split(":").map((h) => parseInt(h, 16));
+}
+
+/** A weight: a whole number 0..MAX_WEIGHT (0: no new flows). Strings only from the command line. */
+export function checkWeight(value: unknown, field: string, fromCommandLine = false): number {
+  const n = fromCommandLine && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_WEIGHT)
+    throw new LbInputError(field, `expected a whole number 0..${MAX_WEIGHT}, got ${show(value)}`);
+  return n;
+}
+
+/** A port number 1..65535 (a JSON number, or digits without leading zeros on the command line). */
+export function checkPort(value: unknown, field: string): number {
+  const n = typeof value === "string" && /^[1-9]\d*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535)
+    throw new LbInputError(field, `expected a port 1..65535, got ${show(value)}`);
+  return n;
+}
+
+/** "10.100.0.1:80/tcp". */
+export function parseVip(value: unknown, field = "vip"): VipSpec {
+  const m = typeof value === "string" ? /^([^:]*):([^/]*)\/(.*)$/.exec(value) : null;
+  if (!m) throw new LbInputError(field, `${show(value)} is not a VIP: write ADDR:PORT/tcp or ADDR:PORT/udp`);
+  if (m[3] !== "tcp" && m[3] !== "udp")
+    throw new LbInputError(field, `protocol ${show(m[3])} in ${show(value)}: expected tcp or udp`);
+  return { addr: checkIpv4(m[1], `${field} address`), port: checkPort(m[2], `${field} port`), proto: m[3] };
+}
+
+/** A backend of `vip`: a unicast address that is not the VIP's own, a unicast MAC, a weight. */
+export function checkBackend(value: unknown, vip: VipSpec, field: string): Required<BackendSpec> {
+  const b = checkObject(value, field, ["addr", "mac", "weight"]);
+  const addr = checkIpv4(b.addr, `${field}.addr`);
+  if (addr === vip.addr) throw new LbInputError(`${field}.addr`, `${addr} is the VIP itself, not a backend`);
+  return {
+    addr,
+    mac: checkMac(b.mac, `${field}.mac`),
+    weight: b.weight === undefined ? 1 : checkWeight(b.weight, `${field}.weight`),
+  };
+}
+
+/** An interface name as the kernel accepts it (dev_valid_name): 1..15 bytes, no "/", ":" or space. */
+export function checkInterfaceName(value: unknown, field: string): string {
+  if (typeof value !== "string" || !/^[^/:\s]{1,15}$/.test(value) || value === "." || value === "..")
+    throw new LbInputError(field, `${show(value)} is not an interface name (1..15 characters, no "/", ":" or spaces)`);
+  return value;
+}
+
+/** A network namespace name as `ip netns` makes them (a file name in /run/netns). */
+export function checkNetnsName(value: unknown, field: string): string {
+  if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(value) || value === "." || value === "..")
+    throw new LbInputError(field, `${show(value)} is not a network namespace name (letters, digits, "_", "-", ".")`);
+  return value;
+}
+
+export function checkMode(value: unknown, field: string): LbConfig["mode"] {
+  if (!XDP_MODES.includes(value as never))
+    throw new LbInputError(field, `${show(value)} is not an XDP mode: expected ${XDP_MODES.join(", ")}`);
+  return value as LbConfig["mode"];
+}
+
+/** Idle timeouts in whole seconds, 1..MAX_TIMEOUT_S each; absent ones keep their value. */
+export function checkTimeouts(value: unknown, field: string): Partial<Timeouts> {
+  const t = checkObject(value, field, Object.keys(DEFAULT_TIMEOUTS));
+  const out: Partial<Timeouts> = {};
+  for (const name of Object.keys(DEFAULT_TIMEOUTS) as (keyof Timeouts)[]) {
+    const v = t[name];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_TIMEOUT_S)
+      throw new LbInputError(`${field}.${name}`, `expected whole seconds 1..${MAX_TIMEOUT_S}, got ${show(v)}`);
+    out[name] = v;
+  }
+  return out;
+}
+
+/** The whole config file, checked: every field, duplicates, and the ABI's limits. */
+export function checkConfig(value: unknown): LbConfig {
+  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "vips"]);
+  const config: LbConfig = { vips: [] };
+  if (c.dev !== undefined) config.dev = checkInterfaceName(c.dev, "dev");
+  if (c.netns !== undefined) config.netns = checkNetnsName(c.netns, "netns");
+  if (c.mode !== undefined) config.mode = checkMode(c.mode, "mode");
+  if (c.timeouts !== undefined) config.timeouts = checkTimeouts(c.timeouts, "timeouts");
+  if (c.vips === undefined) return config;
+  if (!Array.isArray(c.vips)) throw new LbInputError("vips", `expected a list of VIPs, got ${show(c.vips)}`);
+  if (c.vips.length > abi.MAX_VIPS)
+    throw new LbInputError("vips", `at most ${abi.MAX_VIPS} VIPs, got ${c.vips.length}`);
+  const seenVips = new Set<string>();
+  let members = 0;
+  c.vips.forEach((entry: unknown, i: number) => {
+    const field = `vips[${i}]`;
+    const v = checkObject(entry, field, ["vip", "backends"]);
+    const vip = parseVip(v.vip, `${field}.vip`);
+    const name = `${vip.addr}:${vip.port}/${vip.proto}`;
+    if (seenVips.has(name)) throw new LbInputError(`${field}.vip`, `${name} is listed twice`);
+    seenVips.add(name);
+    const list = v.backends ?? [];
+    if (!Array.isArray(list)) throw new LbInputError(`${field}.backends`, `expected a list, got ${show(list)}`);
+    const backends = list.map((b: unknown, j: number) => checkBackend(b, vip, `${field}.backends[${j}]`));
+    const addrs = new Set<string>();
+    backends.forEach((b, j) => {
+      if (addrs.has(b.addr)) throw new LbInputError(`${field}.backends[${j}].addr`, `${b.addr} is listed twice`);
+      addrs.add(b.addr);
+    });
+    members += backends.length;
+    if (members > abi.MAX_BACKENDS)
+      throw new LbInputError(`${field}.backends`, `at most ${abi.MAX_BACKENDS} backends over all VIPs`);
+    config.vips.push({ vip, backends });
+  });
+  return config;
+}
+
+function checkObject(value: unknown, field: string, keys: string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new LbInputError(field, `expected an object, got ${show(value)}`);
+  for (const k of Object.keys(value))
+    if (!keys.includes(k)) throw new LbInputError(`${field}.${k}`, `unknown field (expected ${keys.join(", ")})`);
+  return value as Record<string, unknown>;
+}

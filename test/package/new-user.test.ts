@@ -1,0 +1,206 @@
+// A new user's path, from the packed tarball in a temporary directory: npm install it into a
+// fresh ESM project, type-check a program and a script with the user's own tsc (nodenext and
+// bundler, TypeScript 7's default strictness, with and without skipLibCheck), `tsbpf build`
+// with the installed bin, load the object from plain node (runtime and compiler exports), then
+// `tsbpf init` a project and run its `npm install && npm test`. npm installs only from the
+// registry (npm's cache makes repeated runs quick) and the tarball.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../runtime/helpers.ts";
+
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline"];
+
+interface Run {
+  status: number | null;
+  /** stdout and stderr */
+  out: string;
+  stdout: string;
+}
+function run(cwd: string, cmd: string, args: string[], timeout = 300_000): Run {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, NO_COLOR: "1" } });
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
+}
+/** stdout and stderr of a run that must succeed. */
+function ok(r: Run): string {
+  if (r.status !== 0) throw new Error(`exit ${r.status}:\n${r.out}`);
+  return r.out;
+}
+
+const PROGRAM = `import { xdp, XdpAction, ArrayMap, HashMap, struct, u64, be32 } from "tsbpf";
+import { Eth, Ipv4, ETH_P_IP } from "tsbpf/net";
+
+export const Counter = struct({ packets: u64, bytes: u64 });
+export const counts = new ArrayMap(Counter, { maxEntries: 1 });
+/** IPv4 source addresses seen, as host-order numbers in userspace. */
+export const sources = new HashMap(be32, u64, { maxEntries: 16 });
+
+export const count = xdp((ctx) => {
+  const eth = ctx.header(Eth, 0);
+  if (eth === null) return XdpAction.DROP;
+  const c = counts.lookup(0);
+  if (c !== null) {
+    c.packets += 1n;
+    c.bytes += u64(ctx.len);
+  }
+  if (eth.proto !== ETH_P_IP) return XdpAction.PASS;
+  const ip = ctx.header(Ipv4, Eth.size);
+  if (ip === null) return XdpAction.DROP;
+  sources.update(ip.saddr, 1n);
+  return XdpAction.PASS;
+});
+`;
+
+/** A TypeScript userspace script, type-checked only (plain node runs load.mjs below). */
+const SCRIPT = `import { loadObject, type BpfObject, VerifierError } from "tsbpf/runtime";
+import { compile, formatDiagnostic, type CompileResult } from "tsbpf/compiler";
+import { counts, sources } from "./count.js";
+
+const built: CompileResult = compile("count.ts");
+for (const d of built.diagnostics) console.error(formatDiagnostic(d));
+const obj: BpfObject = await loadObject(built.object ?? "bpf-out/count.o");
+try {
+  const r = obj.program("count").testRun({ data: new Uint8Array(60) });
+  const c: { packets: bigint; bytes: bigint } | undefined = obj.typedMap(counts, "counts").lookup(0);
+  const seen: number[] = obj.typedMap(sources, "sources").keys();
+  console.log(r.retval, c?.packets, seen.length);
+} catch (e) {
+  if (e instanceof VerifierError) console.error(e.reason);
+} finally {
+  obj.close();
+}
+`;
+
+/** Plain node: no TypeScript anywhere; the program's declarations are rebuilt from the package. */
+const LOAD_MJS = `import { loadObject } from "tsbpf/runtime";
+import { compile } from "tsbpf/compiler";
+import { ArrayMap, HashMap, struct, u64, be32 } from "tsbpf";
+
+const Counter = struct({ packets: u64, bytes: u64 });
+const obj = await loadObject("bpf-out/count.o");
+const frame = new Uint8Array(60);
+frame.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45], 0);
+frame.set([10, 77, 0, 1, 10, 77, 0, 2], 26);
+const r = obj.program("count").testRun({ data: frame });
+const c = obj.typedMap(new ArrayMap(Counter, { maxEntries: 1 }), "counts").lookup(0);
+const seen = obj.typedMap(new HashMap(be32, u64, { maxEntries: 16 }), "sources").keys();
+obj.close();
+const again = compile("count.ts");
+console.log(JSON.stringify({ retval: r.retval, packets: String(c.packets), seen, compiled: again.object?.length ?? again.diagnostics }));
+`;
+
+const TS7_STRICT = {
+  target: "esnext",
+  types: ["node"],
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  noUncheckedSideEffectImports: true,
+  moduleDetection: "force",
+  noEmit: true,
+};
+
+describe("the packed package, as a new user installs it", () => {
+  let work: string;
+  let tarball: string;
+  let user: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "tsbpf-new-user-"));
+    const pack = run(ROOT, "npm", ["pack", "--json", "--pack-destination", work], 600_000);
+    ok(pack);
+    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("[\n"))) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = join(work, info!.filename);
+    writeFileSync(join(work, "files.json"), JSON.stringify(info!.files.map((f) => f.path)));
+    user = join(work, "user");
+    mkdirSync(user);
+    writeFileSync(join(user, "package.json"), JSON.stringify({ name: "user", private: true, type: "module" }));
+    ok(
+      run(user, "npm", [
+        "install",
+        ...NPM_QUIET,
+        tarball,
+        `typescript@${pkg.devDependencies.typescript}`,
+        `@types/node@${pkg.devDependencies["@types/node"]}`,
+      ]),
+    );
+  }, 900_000);
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("ships the built package, not the repository's tests, benchmarks or CI", () => {
+    const files = JSON.parse(readFileSync(join(work, "files.json"), "utf8")) as string[];
+    for (const f of [
+      "bin/tsbpf.js",
+      "dist/cli.js",
+      "dist/runtime.js",
+      "dist/types/runtime/index.d.ts",
+      "docs/lb-abi.md",
+    ])
+      expect(files).toContain(f);
+    expect(files.filter((f) => /^(test|bench|\.ci|lb|examples|tools)\//.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !/^(runtime\/lang|templates)\//.test(f)),
+    ).toEqual([]);
+  });
+
+  it("type-checks the user's program and script with the user's tsc (nodenext, bundler; TS 5 and TS 7 strictness)", () => {
+    writeFileSync(join(user, "count.ts"), PROGRAM);
+    writeFileSync(join(user, "load.ts"), SCRIPT);
+    const tsc = join(user, "node_modules/typescript/bin/tsc");
+    // TS 7's strictness only adds errors to TS 5's `strict`, so passing it covers both; without
+    // skipLibCheck, tsbpf's declarations themselves are checked too.
+    const configs: Record<string, object> = {
+      "nodenext, TS 7 defaults, no skipLibCheck": { module: "nodenext", ...TS7_STRICT, skipLibCheck: false },
+      "bundler, strict": {
+        module: "preserve",
+        moduleResolution: "bundler",
+        strict: true,
+        noEmit: true,
+        types: ["node"],
+      },
+    };
+    for (const [name, compilerOptions] of Object.entries(configs)) {
+      writeFileSync(join(user, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["count.ts", "load.ts"] }));
+      const r = run(user, process.execPath, [tsc, "-p", "."]);
+      expect({ name, status: r.status, out: r.out }).toEqual({ name, status: 0, out: "" });
+    }
+  }, 300_000);
+
+  it("builds with the installed bin and loads the object from plain node", () => {
+    writeFileSync(join(user, "count.ts"), PROGRAM);
+    writeFileSync(join(user, "load.mjs"), LOAD_MJS);
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    expect(ok(run(user, bin, ["build", "count.ts"]))).toMatch(/^wrote bpf-out\/count\.o \(\d+ bytes\)\n$/);
+    const load = run(user, process.execPath, ["load.mjs"]);
+    ok(load);
+    const out = JSON.parse(load.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ retval: 2, packets: "1", seen: [0x0a4d0001] });
+    expect(out.compiled).toBeGreaterThan(0);
+  }, 300_000);
+
+  it("tsbpf init makes a project whose npm install and npm test pass, with a clean install", () => {
+    const app = join(work, "app");
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    const init = ok(run(work, bin, ["init", "app", "--tsbpf", `file:${tarball}`]));
+    expect(init).toContain("wrote app/src/xdp.ts");
+    const install = ok(run(app, "npm", ["install", ...NPM_QUIET]));
+    expect(install).not.toMatch(/warn|ERR/i);
+    const test = run(app, "npm", ["test"]);
+    expect(test.out).toMatch(/Tests\s+1 passed/);
+    expect(test.status).toBe(0);
+    expect(ok(run(app, "npm", ["run", "check"]))).not.toContain("error");
+  }, 600_000);
+});
