@@ -11,10 +11,10 @@ import { reproduce, runBatch } from "./run.ts";
 
 /** Seeds run by `npm test` (`npm run fuzz -- --seed 1 --count 200 --avoid …` runs the same programs). */
 const FIRST = 1;
-const COUNT = 120;
+const COUNT = 80;
 const BATCH = 40;
 /** Constructs left out while a bug in them is open (see docs/fuzzing.md). */
-const AVOID: string[] = ["computed-index", "unbounded-offset", "view"];
+const AVOID: string[] = ["computed-index", "unbounded-offset", "view", "len"];
 
 describe("differential fuzzer", () => {
   it("generates the same program from the same seed", () => {
