@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { createLab, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 
@@ -46,7 +47,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.each([
+describeKernel.each([
   { mode: "xdpdrv", peerXdp: true, works: true },
   { mode: "xdpdrv", peerXdp: false, works: false },
   { mode: "xdpgeneric", peerXdp: false, works: true },
