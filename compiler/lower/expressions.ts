@@ -34,7 +34,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     if (expr.getKind() === SyntaxKind.TrueKeyword || expr.getKind() === SyntaxKind.FalseKeyword) {
       return { kind: "bool", v: C.LLVMConstInt(f.i1, constant ? 1 : 0, 0) };
     }
-    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(f, expr) };
+    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(expr) };
   }
   // `a?.b` has no meaning here yet (no undefined value): rejected rather than compiled as `a.b`.
   if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken)
@@ -114,7 +114,7 @@ function isLocalName(f: FunctionLowerer, expr: Node): boolean {
   return !!decl && f.locals.has(decl.compilerNode);
 }
 
-function isBigConst(f: FunctionLowerer, expr: Node): boolean {
+function isBigConst(expr: Node): boolean {
   const t = expr.getType();
   return t.isBigInt() || t.isBigIntLiteral();
 }
@@ -154,7 +154,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (!entity) throw new CompileError(expr, `'${expr.getText()}' is not defined in this program`);
   switch (entity.kind) {
     case "const":
-      return { kind: "const", value: entity.value, big: isBigConst(f, expr) };
+      return { kind: "const", value: entity.value, big: isBigConst(expr) };
     case "map":
       return { kind: "map", map: entity.map };
     case "global": {

@@ -461,7 +461,7 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const sw = C.LLVMBuildSwitch(
     f.b,
     f.toInt(subject, subject.type, st.getExpression()).v,
-    defaultIndex >= 0 ? blocks[defaultIndex] : done,
+    defaultIndex >= 0 ? blocks[defaultIndex]! : done,
     clauses.length,
   );
   const seen = new Set<bigint>();
@@ -475,13 +475,13 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
       const match = equalLiteral(subject.type, v);
       if (match === undefined || seen.has(match)) return;
       seen.add(match);
-      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]);
+      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]!);
     }
   });
   const outer = f.loops[f.loops.length - 1];
   f.loops.push({ breakTo: done, continueTo: outer?.continueTo });
   clauses.forEach((c, i) => {
-    f.positionAt(blocks[i]);
+    f.positionAt(blocks[i]!);
     for (const s of c.getStatements()) lowerStatement(f, s);
     f.br(blocks[i + 1] ?? done); // fall through, as in JavaScript
   });
