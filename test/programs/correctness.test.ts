@@ -85,3 +85,13 @@ describe("let_types", () => {
     ]);
   });
 });
+
+describe("computed_index", () => {
+  const c = corpus("computed_index");
+  it("indexes arrays of map values and local structs at computed, shifted and signed indexes", () => {
+    expectLoaded(c(), "computed_index");
+    expect(results(c(), "computed_index", [6, 0xff], 6)).toEqual([7n, 7n, 3n, 5n, 70n, 30n]);
+    const v = Buffer.from(c().obj.map("store").lookup(key32(0))!);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v.readUInt32LE(4 * i))).toEqual([0, 0, 0, 3, 0, 0, 0, 11]);
+  });
+});
