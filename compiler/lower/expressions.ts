@@ -11,7 +11,7 @@ import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
-import { contextProperty } from "./xdp.ts";
+import { contextProperty, packetElement } from "./xdp.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
 import { arithmetic } from "./arithmetic.ts";
@@ -238,7 +238,7 @@ function lowerElementAccess(
   return {
     ...object,
     type: element,
-    p: f.offset(object.p, byteOffset),
+    p: object.packet ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };

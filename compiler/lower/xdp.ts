@@ -145,6 +145,20 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   };
 }
 
+/**
+ * The address of a packet array's element at a computed byte offset. A packet pointer plus a
+ * variable offset has no checked range for the verifier, even inside a checked view, so the
+ * element is checked against the packet's end again (`x.bytes[x.i]` was "invalid access to
+ * packet, r=0"). The check always passes (the index is clamped into the view); its other arm,
+ * the array's first element, only completes the shape.
+ */
+export function packetElement(f: FunctionLowerer, array: ValueRef, offset: ValueRef, size: number): ValueRef {
+  const p = f.offset(array, offset);
+  const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(size))], 1, "");
+  const inPacket = C.LLVMBuildICmp(f.b, IntPredicate.ULE, last, contextPointer(f, 4), "");
+  return C.LLVMBuildSelect(f.b, inPacket, p, array, "elem");
+}
+
 const xdpMdTypes = new WeakMap<ModuleLowerer, MetadataRef>();
 
 /** struct xdp_md, for the debug info (BTF) of a program's context parameter; one per module. */

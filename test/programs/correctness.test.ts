@@ -95,3 +95,22 @@ describe("computed_index", () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v.readUInt32LE(4 * i))).toEqual([0, 0, 0, 3, 0, 0, 0, 11]);
   });
 });
+
+describe("packet_array_index", () => {
+  const c = corpus("packet_array_index");
+  it("reads and writes packet array fields at computed indexes", () => {
+    expectLoaded(c(), "packet_array_index");
+    const input = [
+      2, 9, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
+    ];
+    const r = run(c(), "packet_array_index", bytes([...eth(0x88b5, []), ...input]));
+    expect(r.ret).toBe(XDP.PASS);
+    const got = [0, 1, 2].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
+    expect(got).toEqual([0xa2n, 0xb7b6n, 0xa7n]);
+    const want = [...input];
+    want[2 + 3] = 0xee; // bytes[i + 1]
+    want[10 + 4] = 0x34; // words[i], little-endian u16
+    want[10 + 5] = 0x12;
+    expect([...r.data.subarray(14)]).toEqual(want);
+  });
+});
