@@ -9,6 +9,7 @@ import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr } from "./expressions.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral, literalComparisonType } from "./comparison.ts";
+import { lengthOperand } from "./xdp.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { RefTemplate, Val } from "./values.ts";
 
@@ -210,7 +211,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
-  if (value) value = f.rvalue(value, init!);
+  if (value) value = lengthOperand(f, f.rvalue(value, init!));
   if (value && !["int", "bool", "const"].includes(value.kind)) {
     if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });

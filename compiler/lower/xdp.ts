@@ -28,11 +28,22 @@ export function contextProperty(f: FunctionLowerer, expr: Node, name: string): V
       C.LLVMBuildPtrToInt(f.b, data, f.int(64), ""),
       "len",
     );
-    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), "") };
+    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), ""), packetLength: true };
   }
   const offset = CTX_FIELDS[name];
   if (offset === undefined) throw new CompileError(expr, `the XDP context has no property '${name}'`);
   return { kind: "int", type: INT_TYPES.u32!, v: contextField(f, offset) };
+}
+
+/**
+ * `ctx.len` where it meets arithmetic or is kept in a variable: opaque to LLVM, which would
+ * otherwise fold `(data_end - data) - x` into `data_end - (data + x)` in 32 bits, pointer
+ * arithmetic the verifier rejects (`ctx.len - ip.totLen`). Compared or converted, as the LB
+ * uses it, it stays transparent and costs nothing.
+ */
+export function lengthOperand(f: FunctionLowerer, v: Val): Val {
+  if (v.kind !== "int" || !v.packetLength) return v;
+  return { kind: "int", type: v.type, v: f.opaque(v.v, 32) };
 }
 
 /** The program's first argument (struct xdp_md *), as an i8*. */

@@ -132,3 +132,19 @@ describe("header_offsets", () => {
     expect(short.ret).toBe(XDP.DROP);
   });
 });
+
+describe("ctx_len_arith", () => {
+  const c = corpus("ctx_len_arith");
+  it("subtracts from ctx.len as a number", () => {
+    expectLoaded(c(), "ctx_len_arith", "ctx_len_mixed");
+    const packet = bytes(eth(ETH_IP, ipv4({ proto: 17, src: "10.0.0.1", dst: "10.0.0.2" }, udp(1, 2, [1, 2, 3]))));
+    const padded = bytes([...packet, 0, 0, 0, 0, 0, 0]); // 6 bytes beyond the IP datagram
+    expect(run(c(), "ctx_len_arith", padded).ret).toBe(XDP.PASS);
+    expect(u64At(c().obj.map("results").lookup(key32(0)))).toBe(14n + 6n);
+    const frame = bytes([...eth(0x88b5, []), 5, 0, 0, 0]);
+    expect(run(c(), "ctx_len_mixed", frame).ret).toBe(XDP.PASS);
+    const got = [1, 2, 3, 4].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
+    const n = frame.length;
+    expect(got).toEqual([BigInt(n - 5), BigInt((5 - n) >>> 0), BigInt(n + 5), BigInt(n - 6)]);
+  });
+});
