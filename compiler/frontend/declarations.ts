@@ -9,6 +9,16 @@ import { MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { readTypeNode } from "./typenodes.ts";
 
+/** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
+export const DECLARING_FUNCTIONS: Record<string, string> = {
+  xdp: "a program",
+  struct: "a struct type",
+  bytes: "an array type",
+  array: "an array type",
+  rodata: "a read-only global",
+  global: "a global variable",
+};
+
 /** Map classes of tsbpf and their kernel map types (enum bpf_map_type). */
 export const MAP_CLASSES: Record<string, number> = {
   HashMap: MapType.HASH,

@@ -2,39 +2,17 @@
 // own functions. Methods of the XDP context (`ctx.header()`…) are in xdp.ts.
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
-import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
-import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
-import { type FunctionLowerer, swapBytes } from "./function.ts";
+import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { describe, type Val } from "./values.ts";
+import { callIntrinsic } from "./intrinsics.ts";
+import { HELPER } from "./irbuilder.ts";
 import { contextArgument, contextMethod } from "./xdp.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
-
-/** Kernel helper ids (enum bpf_func_id). */
-export const HELPER = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  trace_printk: 6,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  redirect: 23,
-  xdp_adjust_head: 44,
-  redirect_map: 51,
-  tail_call: 12,
-  csum_diff: 28,
-  xdp_adjust_meta: 54,
-  fib_lookup: 69,
-  xdp_adjust_tail: 65,
-  ringbuf_output: 130,
-  ringbuf_reserve: 131,
-  ringbuf_submit: 132,
-  ringbuf_discard: 133,
-} as const;
 
 const U32 = INT_TYPES.u32!,
   U64 = INT_TYPES.u64!,
@@ -55,7 +33,7 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(callee); // its declaration was reported
   const entity = f.m.decls.entityOf(callee);
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
-  if (entity?.kind === "lang") return langFunction(f, call, entity.name, args);
+  if (entity?.kind === "lang") return callIntrinsic(f, call, entity.name, args);
   if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
   throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
 }
@@ -79,14 +57,6 @@ function convert(f: FunctionLowerer, call: CallExpression, type: IntT, args: Nod
     return { kind: "int", type: t, v: f.constInt(t, wrapped) };
   }
   return f.toInt(v, t, call);
-}
-
-/** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
-export function helperCall(f: FunctionLowerer, id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
-  const argTypes = args.map((a) => C.LLVMTypeOf(a));
-  const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
-  const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(f.int(64), id, 0), C.LLVMPointerType(fnType, 0));
-  return C.LLVMBuildCall2(f.b, fnType, fnPtr, args, args.length, "");
 }
 
 /** A pointer to `value` for helpers that take keys and values by address. */
@@ -134,7 +104,7 @@ function mapMethod(
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
-      const p = helperCall(f, HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
+      const p = f.helperCall(HELPER.map_lookup_elem, f.i8p, [mapPointer(f, map), key]);
       if (map.inner) return { kind: "map", map: map.inner, p };
       return {
         kind: "ref",
@@ -152,14 +122,14 @@ function mapMethod(
       const value = addressOf(f, args[1]!, map.value);
       const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U64, args[2]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.map_update_elem, i64, [mapPointer(f, map), key, value, flags]);
+      const r = f.helperCall(HELPER.map_update_elem, i64, [mapPointer(f, map), key, value, flags]);
       return { kind: "int", type: I64, v: r };
     }
     case "delete": {
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
-      return { kind: "int", type: I64, v: helperCall(f, HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
+      return { kind: "int", type: I64, v: f.helperCall(HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
     }
     case "redirect": {
       if (map.className !== "DevMap" && map.className !== "CpuMap") break;
@@ -167,7 +137,7 @@ function mapMethod(
       const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
+      const r = f.helperCall(HELPER.redirect_map, i64, [mapPointer(f, map), key, flags]);
       return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     }
     case "tailCall": {
@@ -178,13 +148,13 @@ function mapMethod(
         throw new CompileError(args[0]!, "tailCall() takes the program's context first: progs.tailCall(ctx, index)");
       const index = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
       f.at(call);
-      helperCall(f, HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
+      f.helperCall(HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
       return { kind: "void" };
     }
     case "reserve": {
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 0);
-      const p = helperCall(f, HELPER.ringbuf_reserve, f.i8p, [
+      const p = f.helperCall(HELPER.ringbuf_reserve, f.i8p, [
         mapPointer(f, map),
         f.constInt(64, BigInt(sizeOf(map.event))),
         f.constInt(64, 0n),
@@ -200,8 +170,7 @@ function mapMethod(
         throw new CompileError(args[0]!, `${method}() takes an event returned by ${map.name}.reserve()`);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      helperCall(
-        f,
+      f.helperCall(
         method === "submit" ? HELPER.ringbuf_submit : HELPER.ringbuf_discard,
         C.LLVMVoidTypeInContext(f.m.ctx),
         [ev.p, flags],
@@ -214,7 +183,7 @@ function mapMethod(
       const data = addressOf(f, args[0]!, map.event);
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
-      const r = helperCall(f, HELPER.ringbuf_output, i64, [
+      const r = f.helperCall(HELPER.ringbuf_output, i64, [
         mapPointer(f, map),
         data,
         f.constInt(64, BigInt(sizeOf(map.event))),
@@ -238,165 +207,4 @@ function mapMethods(map: MapInfo): string {
     default:
       return "maps have lookup, update and delete";
   }
-}
-
-function langFunction(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
-  const i64 = f.int(64);
-  switch (name) {
-    case "ktimeGetNs":
-      arity(call, args, 0);
-      return { kind: "int", type: U64, v: helperCall(f, HELPER.ktime_get_ns, i64, []) };
-    case "getPrandomU32":
-      arity(call, args, 0);
-      return {
-        kind: "int",
-        type: U32,
-        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_prandom_u32, i64, []), f.int(32), ""),
-      };
-    case "getSmpProcessorId":
-      arity(call, args, 0);
-      return {
-        kind: "int",
-        type: U32,
-        v: C.LLVMBuildTrunc(f.b, helperCall(f, HELPER.get_smp_processor_id, i64, []), f.int(32), ""),
-      };
-    case "redirect": {
-      arity(call, args, 1, 2);
-      const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
-      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
-      const r = helperCall(f, HELPER.redirect, i64, [ifindex, flags]);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "htons":
-    case "ntohs":
-    case "htonl":
-    case "ntohl": {
-      arity(call, args, 1);
-      const t = name.endsWith("s") ? INT_TYPES.u16! : U32;
-      const v = lowerValue(f, args[0]!);
-      if (v.kind === "const")
-        return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
-      return { kind: "int", type: t, v: f.toRaw(v, t, args[0]!) };
-    }
-    case "csumReplace4":
-    case "csumReplace2": {
-      // On the raw (network-order) words: the one's-complement sum of byte-swapped words is the
-      // byte-swapped sum, so the result is the new checksum as it sits in the packet.
-      arity(call, args, 3);
-      const U16 = INT_TYPES.u16!;
-      const wide = name === "csumReplace4" ? U32 : U16;
-      const check = f.toRaw(lowerValue(f, args[0]!), U16, args[0]!);
-      const from = f.toRaw(lowerValue(f, args[1]!), wide, args[1]!);
-      const to = f.toRaw(lowerValue(f, args[2]!), wide, args[2]!);
-      f.at(call);
-      const B = f.b,
-        i32 = f.int(32);
-      const word = (v: ValueRef, shift: number) => {
-        const x = C.LLVMBuildZExt(B, v, i32, "");
-        return C.LLVMBuildAnd(
-          B,
-          shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x,
-          f.constInt(32, 0xffffn),
-          "",
-        );
-      };
-      const not = (v: ValueRef) => C.LLVMBuildNot(B, v, "");
-      let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
-      sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
-      if (wide === U32) {
-        sum = C.LLVMBuildAdd(B, sum, word(not(from), 16), "");
-        sum = C.LLVMBuildAdd(B, sum, word(to, 16), "");
-      }
-      for (let i = 0; i < 2; i++)
-        sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
-      const result = C.LLVMBuildTrunc(B, not(sum), f.int(16), "csum");
-      return { kind: "int", type: U16, v: result, swapped: true };
-    }
-    case "printk":
-      return printk(f, call, args);
-    case "csumDiff": {
-      arity(call, args, 2, 3);
-      const side = (a: Node): [ValueRef, number] => {
-        const v = lowerExpr(f, a);
-        if (v.kind === "null") return [f.nullPtr(), 0];
-        if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
-          throw new CompileError(
-            a,
-            `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`,
-          );
-        }
-        const size = sizeOf(v.type);
-        if (size % 4 !== 0 || size > 512)
-          throw new CompileError(
-            a,
-            `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`,
-          );
-        return [f.pointerOrNull(v), size];
-      };
-      const [from, fromSize] = side(args[0]!);
-      const [to, toSize] = side(args[1]!);
-      const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
-      f.at(call);
-      const r = helperCall(f, HELPER.csum_diff, i64, [
-        from,
-        f.constInt(32, BigInt(fromSize)),
-        to,
-        f.constInt(32, BigInt(toSize)),
-        seed,
-      ]);
-      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "fibLookup": {
-      arity(call, args, 2, 3);
-      const ctx = lowerExpr(f, args[0]!);
-      if (ctx.kind !== "ctx")
-        throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
-      const params = lowerExpr(f, args[1]!);
-      if (params.kind !== "ref" || params.type.kind !== "struct" || params.type.size !== 64) {
-        throw new CompileError(args[1]!, "fibLookup() takes a Value<typeof FibParams> (64 bytes, from tsbpf/net)");
-      }
-      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
-      f.at(call);
-      const r = helperCall(f, HELPER.fib_lookup, i64, [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
-      return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
-    }
-    case "atomicAdd": {
-      arity(call, args, 2);
-      const target = lowerExpr(f, args[0]!);
-      if (target.kind !== "ref" || target.type.kind !== "int" || target.type.bits < 32 || target.type.bigEndian) {
-        throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
-      }
-      const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      f.at(call);
-      C.LLVMBuildAtomicRMW(
-        f.b,
-        AtomicRMWBinOp.Add,
-        f.typedPointer(target.p, target.type.bits),
-        delta,
-        AtomicOrdering.SequentiallyConsistent,
-        0,
-      );
-      return { kind: "void" };
-    }
-  }
-  throw new CompileError(call, `'${name}' cannot be called in a BPF program`);
-}
-
-/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
-function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
-  if (args.length < 1 || args.length > 4) throw new CompileError(call, "printk() takes a format and up to 3 arguments");
-  const fmtNode = stripParens(args[0]!);
-  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
-    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
-  }
-  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
-  const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
-  const slot = f.alloca(type, "fmt");
-  for (let i = 0; i < text.length; i++) {
-    C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
-  }
-  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
-  f.at(call);
-  helperCall(f, HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
-  return { kind: "void" };
 }

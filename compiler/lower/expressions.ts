@@ -12,6 +12,7 @@ import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
 import { contextProperty, packetElement } from "./xdp.ts";
+import { NOT_IN_PROGRAMS } from "./intrinsics.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
 import { arithmetic } from "./arithmetic.ts";
@@ -165,8 +166,13 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
       return { kind: "type", type: entity.type };
     case "table":
       return { kind: "table", element: entity.element, values: entity.values };
-    case "lang":
-      throw new CompileError(expr, `'${expr.getText()}' from tsbpf cannot be used as a value here`);
+    case "lang": {
+      const why = NOT_IN_PROGRAMS[entity.name];
+      throw new CompileError(
+        expr,
+        `'${expr.getText()}' from tsbpf cannot be used as a value here${why ? `: ${why}` : ""}`,
+      );
+    }
     case "function":
       throw new CompileError(expr, `function '${expr.getText()}' can only be called, not used as a value`);
     case "program":

@@ -2,10 +2,11 @@
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
 import { InlineAsmDialect, IntPredicate } from "../llvm/enums.ts";
-import { C, type BasicBlockRef, type BuilderRef, type MetadataRef, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { alignOf, literalType, sizeOf, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
+import { IRBuilder } from "./irbuilder.ts";
 import { describe, type RefTemplate, type Val } from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
@@ -20,8 +21,7 @@ interface LoopTargets {
   continueTo: BasicBlockRef | undefined;
 }
 
-export class FunctionLowerer {
-  readonly b: BuilderRef;
+export class FunctionLowerer extends IRBuilder {
   readonly locals = new Map<unknown, Local>();
   /** Declarations that failed to lower: their uses are not reported again. */
   readonly poisoned = new Set<unknown>();
@@ -37,13 +37,9 @@ export class FunctionLowerer {
     /** The return type of a helper function; undefined for programs (which return i32). */
     readonly returns: IntT | { kind: "bool" } | { kind: "void" },
   ) {
-    this.b = C.LLVMCreateBuilderInContext(m.ctx);
+    super(m);
     this.entry = C.LLVMAppendBasicBlockInContext(m.ctx, fn, "entry");
     C.LLVMPositionBuilderAtEnd(this.b, this.entry);
-  }
-
-  dispose() {
-    C.LLVMDisposeBuilder(this.b);
   }
 
   // ---- blocks -------------------------------------------------------------------------
@@ -86,26 +82,6 @@ export class FunctionLowerer {
   }
   /** The node being lowered, for diagnostics found after lowering (stack size). */
   private lastNode: Node | undefined;
-
-  // ---- types and constants ------------------------------------------------------------
-
-  int(bits: number): TypeRef {
-    return C.LLVMIntTypeInContext(this.m.ctx, bits);
-  }
-  get i1(): TypeRef {
-    return this.int(1);
-  }
-  get i8p(): TypeRef {
-    return C.LLVMPointerType(this.int(8), 0);
-  }
-  constInt(t: IntT | number, value: bigint): ValueRef {
-    const bits = typeof t === "number" ? t : t.bits;
-    const masked = BigInt.asUintN(bits, value);
-    return C.LLVMConstInt(this.int(bits), masked, 0);
-  }
-  nullPtr(): ValueRef {
-    return C.LLVMConstPointerNull(this.i8p);
-  }
 
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): ValueRef {
@@ -155,10 +131,6 @@ export class FunctionLowerer {
     return C.LLVMBuildInBoundsGEP2(this.b, this.int(8), base, [idx], 1, "");
   }
 
-  typedPointer(p: ValueRef, bits: number): ValueRef {
-    return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
-  }
-
   /** Reads an integer or bool from memory; big-endian fields are swapped to host order. */
   load(ref: Extract<Val, { kind: "ref" }>, node: Node): Val {
     const t = ref.type;
@@ -168,10 +140,7 @@ export class FunctionLowerer {
       return { kind: "bool", v: C.LLVMBuildICmp(this.b, IntPredicate.NE, v, this.constInt(8, 0n), "") };
     }
     if (t.kind !== "int") throw new CompileError(node, `a ${describe(ref)} is not a number; read one of its fields`);
-    const ty = this.int(t.bits);
-    const v = C.LLVMBuildLoad2(this.b, ty, this.typedPointer(ref.p, t.bits), "");
-    C.LLVMSetAlignment(v, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(v, ref.memory);
+    const v = this.loadInt(t.bits, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
     return { kind: "int", type: valueType(t), v, swapped: t.bigEndian && t.bits > 8 };
   }
 
@@ -196,21 +165,7 @@ export class FunctionLowerer {
       return;
     }
     const v = t.bigEndian ? this.toRaw(val, valueType(t), node) : this.toInt(val, valueType(t), node).v;
-    const st = C.LLVMBuildStore(this.b, v, this.typedPointer(ref.p, t.bits));
-    C.LLVMSetAlignment(st, Math.min(ref.align, t.bits / 8));
-    this.m.tagMemory(st, ref.memory);
-  }
-
-  memcpy(dst: ValueRef, src: ValueRef, size: number, align: number) {
-    C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
-  }
-  memset(dst: ValueRef, size: number, align: number) {
-    C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
-  }
-
-  bswap(v: ValueRef, bits: number): ValueRef {
-    if (bits === 8) return v;
-    return this.m.callIntrinsic(this.b, "llvm.bswap", this.int(bits), [v]);
+    this.storeInt(t.bits, v, ref.p, Math.min(ref.align, t.bits / 8), ref.memory);
   }
 
   /** A reference to a field of a struct reference (or an element of an array reference). */

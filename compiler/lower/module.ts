@@ -4,25 +4,17 @@
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
-import {
-  C,
-  type BuilderRef,
-  type ContextRef,
-  type MetadataRef,
-  type ModuleRef,
-  type TypeRef,
-  type ValueRef,
-} from "../llvm/capi.ts";
-import { dataLayout, TRIPLE } from "../llvm/target.ts";
+import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
+import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import type { Memory, RefTemplate, Val } from "./values.ts";
+import type { RefTemplate, Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
 interface UserFunction {
@@ -32,18 +24,13 @@ interface UserFunction {
   returns: IntT | { kind: "bool" } | { kind: "void" };
 }
 
-export class ModuleLowerer {
-  readonly ctx: ContextRef;
-  readonly module: ModuleRef;
+export class ModuleLowerer extends IRModule {
   readonly di: DebugInfo;
   readonly decls = new Declarations();
   readonly diagnostics: Diagnostic[] = [];
   private readonly maps = new Map<string, ValueRef>();
   /** Loads of ctx->data and ctx->data_end (see markPacketPointersInvariant in xdp.ts). */
   readonly packetPointerLoads: ValueRef[] = [];
-  private readonly tbaaTags = new Map<Memory, ValueRef>();
-  private tbaaRoot: MetadataRef | undefined;
-  private tbaaKind: number | undefined;
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
   private readonly globals = new Map<string, ValueRef>();
@@ -59,10 +46,7 @@ export class ModuleLowerer {
   private readonly lowering = new Set<unknown>();
 
   constructor(private readonly source: SourceFile) {
-    this.ctx = C.LLVMContextCreate();
-    this.module = C.LLVMModuleCreateWithNameInContext(source.getBaseName(), this.ctx);
-    C.LLVMSetTarget(this.module, TRIPLE);
-    C.LLVMSetDataLayout(this.module, dataLayout());
+    super(source.getBaseName());
     this.di = new DebugInfo(this.ctx, this.module, source.getFilePath());
   }
 
@@ -189,40 +173,9 @@ export class ModuleLowerer {
     return g;
   }
 
-  /**
-   * Tells LLVM which memory an access touches (type-based alias analysis with one type per
-   * kind of memory): packet, map values and the stack never overlap, so a store to the packet
-   * does not make LLVM reload a map value it already has in a register.
-   */
-  tagMemory(access: ValueRef, memory: Memory | undefined): void {
-    if (!memory) return;
-    let tag = this.tbaaTags.get(memory);
-    if (!tag) {
-      const md = (s: string) => C.LLVMMDStringInContext2(this.ctx, s, s.length);
-      const zero = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt64TypeInContext(this.ctx), 0, 0));
-      this.tbaaRoot ??= C.LLVMMDNodeInContext2(this.ctx, [md("tsbpf memory")], 1);
-      const type = C.LLVMMDNodeInContext2(this.ctx, [md(memory), this.tbaaRoot, zero], 3);
-      tag = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [type, type, zero], 3));
-      this.tbaaTags.set(memory, tag);
-    }
-    C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
-  }
-
   private addFunctionAttribute(fn: ValueRef, name: string): void {
     const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
     C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
-  }
-
-  callIntrinsic(builder: BuilderRef, name: string, type: TypeRef, args: ValueRef[]): ValueRef {
-    const id = C.LLVMLookupIntrinsicID(name, name.length);
-    const fn = C.LLVMGetIntrinsicDeclaration(this.module, id, [type], 1);
-    const fnType = C.LLVMFunctionType(
-      type,
-      args.map((a) => C.LLVMTypeOf(a)),
-      args.length,
-      0,
-    );
-    return C.LLVMBuildCall2(builder, fnType, fn, args, args.length, "");
   }
 
   private lineOf(node: Node): number {

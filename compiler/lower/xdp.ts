@@ -11,7 +11,8 @@ import { INT_TYPES, U32 } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
-import { arity, HELPER, helperCall } from "./calls.ts";
+import { arity } from "./calls.ts";
+import { HELPER } from "./irbuilder.ts";
 import type { Val } from "./values.ts";
 
 /** Offsets of struct xdp_md fields that programs read through the context. */
@@ -97,7 +98,7 @@ export function contextMethod(f: FunctionLowerer, call: CallExpression, method: 
             ? HELPER.xdp_adjust_tail
             : HELPER.xdp_adjust_meta;
       f.at(call);
-      const r = helperCall(f, id, f.int(64), [contextArgument(f), delta]);
+      const r = f.helperCall(id, f.int(64), [contextArgument(f), delta]);
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
     }
   }

@@ -1,0 +1,235 @@
+// The functions of the declarations module (runtime/lang) that a program calls: kernel helpers
+// (`ktimeGetNs()`, `redirect()`, `fibLookup()`…), byte order (`htons()`…), checksums and
+// `atomicAdd()`. One table, name → arity and lowering; every other export of runtime/lang is a
+// type, a map class, a module-level declaration (`struct()`, `xdp()`…), an enum, or is listed
+// in NOT_IN_PROGRAMS (test/compiler/lang-exports.test.ts checks that nothing is missing).
+import type { CallExpression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.ts";
+import { DECLARING_FUNCTIONS, stripParens } from "../frontend/declarations.ts";
+import { C, type ValueRef } from "../llvm/capi.ts";
+import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
+import { CompileError } from "../diagnostics.ts";
+import { sizeOf, INT_TYPES, type BType } from "../types.ts";
+import { arity } from "./calls.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
+import { type FunctionLowerer, swapBytes } from "./function.ts";
+import { HELPER } from "./irbuilder.ts";
+import { describe, type Val } from "./values.ts";
+import { contextArgument } from "./xdp.ts";
+
+const U16 = INT_TYPES.u16!,
+  U32 = INT_TYPES.u32!,
+  U64 = INT_TYPES.u64!;
+
+interface Intrinsic {
+  /** The number of arguments: [min, max]. */
+  arity: [number, number];
+  /** The message for a wrong number of arguments, if not the generic one. */
+  usage?: string;
+  /** Lowers a call whose arity was checked. */
+  lower(f: FunctionLowerer, call: CallExpression, args: Node[]): Val;
+}
+
+export const INTRINSICS: Record<string, Intrinsic> = {
+  ktimeGetNs: {
+    arity: [0, 0],
+    lower: (f) => ({ kind: "int", type: U64, v: f.helperCall(HELPER.ktime_get_ns, f.int(64), []) }),
+  },
+  getPrandomU32: {
+    arity: [0, 0],
+    lower: (f) => ({
+      kind: "int",
+      type: U32,
+      v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_prandom_u32, f.int(64), []), f.int(32), ""),
+    }),
+  },
+  getSmpProcessorId: {
+    arity: [0, 0],
+    lower: (f) => ({
+      kind: "int",
+      type: U32,
+      v: C.LLVMBuildTrunc(f.b, f.helperCall(HELPER.get_smp_processor_id, f.int(64), []), f.int(32), ""),
+    }),
+  },
+  redirect: {
+    arity: [1, 2],
+    lower(f, _call, args) {
+      const ifindex = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      const r = f.helperCall(HELPER.redirect, f.int(64), [ifindex, flags]);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    },
+  },
+  htons: { arity: [1, 1], lower: (f, _call, args) => byteSwap(f, U16, args[0]!) },
+  ntohs: { arity: [1, 1], lower: (f, _call, args) => byteSwap(f, U16, args[0]!) },
+  htonl: { arity: [1, 1], lower: (f, _call, args) => byteSwap(f, U32, args[0]!) },
+  ntohl: { arity: [1, 1], lower: (f, _call, args) => byteSwap(f, U32, args[0]!) },
+  csumReplace4: { arity: [3, 3], lower: (f, call, args) => csumReplace(f, call, args, U32) },
+  csumReplace2: { arity: [3, 3], lower: (f, call, args) => csumReplace(f, call, args, U16) },
+  printk: { arity: [1, 4], usage: "printk() takes a format and up to 3 arguments", lower: printk },
+  csumDiff: {
+    arity: [2, 3],
+    lower(f, call, args) {
+      const side = (a: Node): [ValueRef, number] => {
+        const v = lowerExpr(f, a);
+        if (v.kind === "null") return [f.nullPtr(), 0];
+        if (v.kind !== "ref" || (v.type.kind !== "struct" && v.type.kind !== "array")) {
+          throw new CompileError(
+            a,
+            `csumDiff() takes structs or arrays (or null), got ${describe(v)}; put scalars in a struct`,
+          );
+        }
+        const size = sizeOf(v.type);
+        if (size % 4 !== 0 || size > 512)
+          throw new CompileError(
+            a,
+            `csumDiff() needs a size that is a multiple of 4 bytes (at most 512); ${describe(v)} is ${size} bytes`,
+          );
+        return [f.pointerOrNull(v), size];
+      };
+      const [from, fromSize] = side(args[0]!);
+      const [to, toSize] = side(args[1]!);
+      const seed = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
+      f.at(call);
+      const r = f.helperCall(HELPER.csum_diff, f.int(64), [
+        from,
+        f.constInt(32, BigInt(fromSize)),
+        to,
+        f.constInt(32, BigInt(toSize)),
+        seed,
+      ]);
+      return { kind: "int", type: U32, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    },
+  },
+  fibLookup: {
+    arity: [2, 3],
+    lower(f, call, args) {
+      const ctx = lowerExpr(f, args[0]!);
+      if (ctx.kind !== "ctx")
+        throw new CompileError(args[0]!, "fibLookup() takes the program's context first: fibLookup(ctx, params)");
+      const params = lowerExpr(f, args[1]!);
+      if (params.kind !== "ref" || params.type.kind !== "struct" || params.type.size !== 64) {
+        throw new CompileError(args[1]!, "fibLookup() takes a Value<typeof FibParams> (64 bytes, from tsbpf/net)");
+      }
+      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U32, args[2]).v : f.constInt(32, 0n);
+      f.at(call);
+      const r = f.helperCall(HELPER.fib_lookup, f.int(64), [contextArgument(f), params.p, f.constInt(32, 64n), flags]);
+      return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+    },
+  },
+  atomicAdd: {
+    arity: [2, 2],
+    lower(f, call, args) {
+      const target = lowerExpr(f, args[0]!);
+      if (target.kind !== "ref" || target.type.kind !== "int" || target.type.bits < 32 || target.type.bigEndian) {
+        throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
+      }
+      const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
+      f.at(call);
+      C.LLVMBuildAtomicRMW(
+        f.b,
+        AtomicRMWBinOp.Add,
+        f.typedPointer(target.p, target.type.bits),
+        delta,
+        AtomicOrdering.SequentiallyConsistent,
+        0,
+      );
+      return { kind: "void" };
+    },
+  },
+};
+
+/**
+ * Exports of runtime/lang that are neither called in programs nor otherwise part of the
+ * language, and why; using one in a program is an error with this reason.
+ */
+export const NOT_IN_PROGRAMS: Record<string, string> = {
+  MapDecl: "it is the base class of the map classes; declare a HashMap, ArrayMap, … at module level",
+  ArrayDesc: "it describes array types; declare one with array() or bytes() at module level",
+  StructDesc: "it describes struct types; declare one with struct() at module level",
+  TypeDesc: "it is the type of type descriptors, for annotations outside programs",
+  IntDesc: "it is the type of integer descriptors, for annotations outside programs",
+  Fields: "it is the type of struct() fields, for annotations outside programs",
+  FieldLayout: "it is the runtime's description of a struct field",
+  MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
+  XdpProgram: "it is what xdp() returns, for the loader",
+};
+
+/** Calls a function of the declarations module. */
+export function callIntrinsic(f: FunctionLowerer, call: CallExpression, name: string, args: Node[]): Val {
+  const intrinsic = INTRINSICS[name];
+  if (!intrinsic) {
+    const declares = DECLARING_FUNCTIONS[name];
+    if (declares)
+      throw new CompileError(
+        call,
+        `${name}() declares ${declares} at module level; it cannot be called inside a function`,
+      );
+    const why = NOT_IN_PROGRAMS[name];
+    throw new CompileError(call, `'${name}' cannot be called in a BPF program${why ? `: ${why}` : ""}`);
+  }
+  const [min, max] = intrinsic.arity;
+  if (intrinsic.usage && (args.length < min || args.length > max)) throw new CompileError(call, intrinsic.usage);
+  arity(call, args, min, max);
+  return intrinsic.lower(f, call, args);
+}
+
+/** `htons(x)` and friends: a constant is swapped at compile time. */
+function byteSwap(f: FunctionLowerer, t: typeof U16, arg: Node): Val {
+  const v = lowerValue(f, arg);
+  if (v.kind === "const")
+    return { kind: "const", value: swapBytes(BigInt.asUintN(t.bits, v.value), t.bits), big: false };
+  return { kind: "int", type: t, v: f.toRaw(v, t, arg) };
+}
+
+/**
+ * `csumReplace4/2(check, from, to)`: on the raw (network-order) words: the one's-complement
+ * sum of byte-swapped words is the byte-swapped sum, so the result is the new checksum as it
+ * sits in the packet.
+ */
+function csumReplace(f: FunctionLowerer, call: CallExpression, args: Node[], wide: typeof U16): Val {
+  const check = f.toRaw(lowerValue(f, args[0]!), U16, args[0]!);
+  const from = f.toRaw(lowerValue(f, args[1]!), wide, args[1]!);
+  const to = f.toRaw(lowerValue(f, args[2]!), wide, args[2]!);
+  f.at(call);
+  const B = f.b,
+    i32 = f.int(32);
+  const word = (v: ValueRef, shift: number) => {
+    const x = C.LLVMBuildZExt(B, v, i32, "");
+    return C.LLVMBuildAnd(
+      B,
+      shift ? C.LLVMBuildLShr(B, x, f.constInt(32, BigInt(shift)), "") : x,
+      f.constInt(32, 0xffffn),
+      "",
+    );
+  };
+  const not = (v: ValueRef) => C.LLVMBuildNot(B, v, "");
+  let sum = C.LLVMBuildAdd(B, word(not(check), 0), word(not(from), 0), "");
+  sum = C.LLVMBuildAdd(B, sum, word(to, 0), "");
+  if (wide === U32) {
+    sum = C.LLVMBuildAdd(B, sum, word(not(from), 16), "");
+    sum = C.LLVMBuildAdd(B, sum, word(to, 16), "");
+  }
+  for (let i = 0; i < 2; i++)
+    sum = C.LLVMBuildAdd(B, word(sum, 0), C.LLVMBuildLShr(B, sum, f.constInt(32, 16n), ""), "");
+  const result = C.LLVMBuildTrunc(B, not(sum), f.int(16), "csum");
+  return { kind: "int", type: U16, v: result, swapped: true };
+}
+
+/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
+function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  const fmtNode = stripParens(args[0]!);
+  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
+    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
+  }
+  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
+  const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
+  const slot = f.alloca(type, "fmt");
+  for (let i = 0; i < text.length; i++) {
+    C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
+  }
+  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
+  f.at(call);
+  f.helperCall(HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
+  return { kind: "void" };
+}

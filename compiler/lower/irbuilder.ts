@@ -1,0 +1,163 @@
+// The IR builder between lowering and the LLVM C API, as bpftrace's IRBuilderBPF: it owns what
+// every BPF function builds the same way: the module's TBAA tags (which memory an access
+// touches), calls of LLVM intrinsics, calls of kernel helpers by id, and typed constants.
+// ModuleLowerer extends IRModule and FunctionLowerer extends IRBuilder.
+import {
+  C,
+  type BuilderRef,
+  type ContextRef,
+  type MetadataRef,
+  type ModuleRef,
+  type TypeRef,
+  type ValueRef,
+} from "../llvm/capi.ts";
+import { dataLayout, TRIPLE } from "../llvm/target.ts";
+import type { IntT } from "../types.ts";
+import type { Memory } from "./values.ts";
+
+/** Kernel helper ids (enum bpf_func_id). */
+export const HELPER = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  ktime_get_ns: 5,
+  trace_printk: 6,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  redirect: 23,
+  xdp_adjust_head: 44,
+  redirect_map: 51,
+  tail_call: 12,
+  csum_diff: 28,
+  xdp_adjust_meta: 54,
+  fib_lookup: 69,
+  xdp_adjust_tail: 65,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
+} as const;
+
+/** An LLVM module for the BPF target, and what the builders of its functions share. */
+export class IRModule {
+  readonly ctx: ContextRef;
+  readonly module: ModuleRef;
+  private readonly tbaaTags = new Map<Memory, ValueRef>();
+  private tbaaRoot: MetadataRef | undefined;
+  private tbaaKind: number | undefined;
+
+  constructor(name: string) {
+    this.ctx = C.LLVMContextCreate();
+    this.module = C.LLVMModuleCreateWithNameInContext(name, this.ctx);
+    C.LLVMSetTarget(this.module, TRIPLE);
+    C.LLVMSetDataLayout(this.module, dataLayout());
+  }
+
+  /**
+   * Tells LLVM which memory an access touches (type-based alias analysis with one type per
+   * kind of memory): packet, map values and the stack never overlap, so a store to the packet
+   * does not make LLVM reload a map value it already has in a register.
+   */
+  tagMemory(access: ValueRef, memory: Memory | undefined): void {
+    if (!memory) return;
+    let tag = this.tbaaTags.get(memory);
+    if (!tag) {
+      const md = (s: string) => C.LLVMMDStringInContext2(this.ctx, s, s.length);
+      const zero = C.LLVMValueAsMetadata(C.LLVMConstInt(C.LLVMInt64TypeInContext(this.ctx), 0, 0));
+      this.tbaaRoot ??= C.LLVMMDNodeInContext2(this.ctx, [md("tsbpf memory")], 1);
+      const type = C.LLVMMDNodeInContext2(this.ctx, [md(memory), this.tbaaRoot, zero], 3);
+      tag = C.LLVMMetadataAsValue(this.ctx, C.LLVMMDNodeInContext2(this.ctx, [type, type, zero], 3));
+      this.tbaaTags.set(memory, tag);
+    }
+    C.LLVMSetMetadata(access, (this.tbaaKind ??= C.LLVMGetMDKindIDInContext(this.ctx, "tbaa", 4)), tag);
+  }
+}
+
+/** Builds the instructions of one function. */
+export class IRBuilder {
+  readonly b: BuilderRef;
+
+  constructor(readonly ir: IRModule) {
+    this.b = C.LLVMCreateBuilderInContext(ir.ctx);
+  }
+
+  dispose() {
+    C.LLVMDisposeBuilder(this.b);
+  }
+
+  // ---- types and constants ------------------------------------------------------------
+
+  int(bits: number): TypeRef {
+    return C.LLVMIntTypeInContext(this.ir.ctx, bits);
+  }
+  get i1(): TypeRef {
+    return this.int(1);
+  }
+  get i8p(): TypeRef {
+    return C.LLVMPointerType(this.int(8), 0);
+  }
+  constInt(t: IntT | number, value: bigint): ValueRef {
+    const bits = typeof t === "number" ? t : t.bits;
+    const masked = BigInt.asUintN(bits, value);
+    return C.LLVMConstInt(this.int(bits), masked, 0);
+  }
+  nullPtr(): ValueRef {
+    return C.LLVMConstPointerNull(this.i8p);
+  }
+
+  // ---- memory -------------------------------------------------------------------------
+
+  /** Loads an integer of `bits` from `p` (an i8*), telling LLVM its alignment and memory. */
+  loadInt(bits: number, p: ValueRef, align: number, memory: Memory | undefined): ValueRef {
+    const v = C.LLVMBuildLoad2(this.b, this.int(bits), this.typedPointer(p, bits), "");
+    C.LLVMSetAlignment(v, align);
+    this.ir.tagMemory(v, memory);
+    return v;
+  }
+
+  /** Stores an integer `v` of `bits` to `p` (an i8*), telling LLVM its alignment and memory. */
+  storeInt(bits: number, v: ValueRef, p: ValueRef, align: number, memory: Memory | undefined): void {
+    const st = C.LLVMBuildStore(this.b, v, this.typedPointer(p, bits));
+    C.LLVMSetAlignment(st, align);
+    this.ir.tagMemory(st, memory);
+  }
+
+  typedPointer(p: ValueRef, bits: number): ValueRef {
+    return C.LLVMBuildBitCast(this.b, p, C.LLVMPointerType(this.int(bits), 0), "");
+  }
+
+  memcpy(dst: ValueRef, src: ValueRef, size: number, align: number) {
+    C.LLVMBuildMemCpy(this.b, dst, align, src, align, this.constInt(64, BigInt(size)));
+  }
+  memset(dst: ValueRef, size: number, align: number) {
+    C.LLVMBuildMemSet(this.b, dst, this.constInt(8, 0n), this.constInt(64, BigInt(size)), align);
+  }
+
+  // ---- calls --------------------------------------------------------------------------
+
+  /** Calls an overloaded LLVM intrinsic such as `llvm.bswap` at `type`. */
+  callIntrinsic(name: string, type: TypeRef, args: ValueRef[]): ValueRef {
+    const id = C.LLVMLookupIntrinsicID(name, name.length);
+    const fn = C.LLVMGetIntrinsicDeclaration(this.ir.module, id, [type], 1);
+    const fnType = C.LLVMFunctionType(
+      type,
+      args.map((a) => C.LLVMTypeOf(a)),
+      args.length,
+      0,
+    );
+    return C.LLVMBuildCall2(this.b, fnType, fn, args, args.length, "");
+  }
+
+  bswap(v: ValueRef, bits: number): ValueRef {
+    if (bits === 8) return v;
+    return this.callIntrinsic("llvm.bswap", this.int(bits), [v]);
+  }
+
+  /** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
+  helperCall(id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
+    const argTypes = args.map((a) => C.LLVMTypeOf(a));
+    const fnType = C.LLVMFunctionType(ret, argTypes, argTypes.length, 0);
+    const fnPtr = C.LLVMConstIntToPtr(C.LLVMConstInt(this.int(64), id, 0), C.LLVMPointerType(fnType, 0));
+    return C.LLVMBuildCall2(this.b, fnType, fnPtr, args, args.length, "");
+  }
+}
