@@ -137,11 +137,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     done = f.block("hdr.done");
   C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, off, f.constInt(64, 4095n), ""), check, done);
   f.positionAt(check);
-  // `off & 4095` is `off` here, but stays bounded if LLVM computes `data + off` before the check
-  // (it did, for an offset read from the packet or a map value: the verifier rejects a packet
-  // pointer plus an unbounded offset). Where LLVM can bound `off` itself (IHL × 4) the mask folds
-  // away and costs nothing.
-  const { p, present } = inBounds(C.LLVMBuildAnd(f.b, off, f.constInt(64, 4095n), ""));
+  const { p, present } = inBounds(off);
   const checkEnd = f.current;
   C.LLVMBuildBr(f.b, done);
   f.positionAt(done);

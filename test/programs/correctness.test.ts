@@ -115,24 +115,6 @@ describe("packet_array_index", () => {
   });
 });
 
-describe("header_offsets", () => {
-  const c = corpus("header_offsets");
-  it("takes views at offsets read from the packet and from a map value", () => {
-    expectLoaded(c(), "header_offsets");
-    c().obj.map("offsets").update(key32(0), key32(2));
-    // Input = { off: 18, pad: aa bb cc dd } at 14: views at 20 (offsets[0] + off), 18 and 19.
-    const input = [18, 0, 0, 0, 0xaa, 0xbb, 0xcc, 0xdd];
-    const r = run(c(), "header_offsets", bytes([...eth(0x88b5, []), ...input]));
-    expect(r.ret).toBe(XDP.PASS);
-    const got = [0, 1, 2].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
-    expect(got).toEqual([0xccn, 0xbbn + 0xbbn, 1n]);
-    expect(r.data[18]).toBe(1); // w.a = 1 wrote the packet
-    // A view past the end of the packet is null.
-    const short = run(c(), "header_offsets", bytes([...eth(0x88b5, []), 200, 0, 0, 0, 0, 0, 0, 0]));
-    expect(short.ret).toBe(XDP.DROP);
-  });
-});
-
 describe("ctx_len_arith", () => {
   const c = corpus("ctx_len_arith");
   it("subtracts from ctx.len as a number", () => {
