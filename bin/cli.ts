@@ -10,6 +10,7 @@ import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
 import { compileOrReport } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
+import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
@@ -28,24 +29,37 @@ export function buildCommand(): Command {
     .option("-o, --output <file>", "object file to write (default: bpf-out/<name>.o)")
     .option("--emit-llvm", "also write the optimized LLVM IR next to the object (.ll)")
     .option("--timings", "print the time each compiler phase took")
-    .action(async (file: string, opts: { output?: string; emitLlvm?: boolean; timings?: boolean }) => {
-      const started = performance.now();
-      const result = await compileOrReport(file, { emitLlvm: opts.emitLlvm });
-      if (!result) return;
-      if (opts.timings) {
-        const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
-        for (const [name, ms] of Object.entries(result.timings))
-          console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
-        console.log(
-          `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
-        );
-      }
-      const out = opts.output ?? defaultOutput(file);
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, result.object);
-      if (opts.emitLlvm && result.irAfter) fs.writeFileSync(out.replace(/\.o$/, "") + ".ll", result.irAfter);
-      console.log(`wrote ${out} (${result.object.length} bytes)`);
+    .option("-w, --watch", "rebuild on every change to a .ts file in the program's directory")
+    .action(async (file: string, opts: { output?: string; emitLlvm?: boolean; timings?: boolean; watch?: boolean }) => {
+      const build = async () => {
+        const started = performance.now();
+        const result = await compileOrReport(file, { emitLlvm: opts.emitLlvm });
+        if (!result) return;
+        if (opts.timings) {
+          const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
+          for (const [name, ms] of Object.entries(result.timings))
+            console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
+          console.log(
+            `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
+          );
+        }
+        const out = opts.output ?? defaultOutput(file);
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        writeWhole(out, result.object);
+        if (opts.emitLlvm && result.irAfter) writeWhole(out.replace(/\.o$/, "") + ".ll", result.irAfter);
+        const took = opts.watch ? ` in ${(performance.now() - started).toFixed(0)} ms` : "";
+        console.log(`wrote ${out} (${result.object.length} bytes)${took}`);
+      };
+      if (opts.watch) await watch(file, build);
+      else await build();
     });
+}
+
+/** Written aside and renamed: a loader (or a watching test) never reads half an object. */
+function writeWhole(file: string, data: Uint8Array | string): void {
+  const partial = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(partial, data);
+  fs.renameSync(partial, file);
 }
 
 export async function main(argv: string[]): Promise<number> {

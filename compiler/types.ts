@@ -1,6 +1,8 @@
 // The compiler's model of BPF data types, with C layout (natural alignment unless packed).
-// runtime/lang/types.ts lays out the same declarations for userspace; test/compiler checks
-// that both agree with the BTF LLVM emits.
+// Structs are laid out by the declarations module's own rule (runtime/lang/layout.ts), the
+// one runtime/lang/types.ts uses for userspace; test/compiler/layout.test.ts checks the BTF
+// LLVM emits against the runtime's descriptors.
+import { layOutStruct } from "../runtime/lang/layout.ts";
 
 export interface IntT {
   kind: "int";
@@ -88,17 +90,12 @@ export function alignOf(t: BType): number {
 }
 
 export function makeStruct(name: string, members: { name: string; type: BType }[], packed: boolean): StructT {
-  let offset = 0;
-  let align = 1;
-  const fields: FieldT[] = [];
-  for (const m of members) {
-    const a = packed ? 1 : alignOf(m.type);
-    offset = Math.ceil(offset / a) * a;
-    fields.push({ name: m.name, type: m.type, offset });
-    offset += sizeOf(m.type);
-    align = Math.max(align, a);
-  }
-  return { kind: "struct", name, fields, size: Math.ceil(offset / align) * align, align, packed };
+  const { offsets, size, align } = layOutStruct(
+    members.map((m) => ({ size: sizeOf(m.type), align: alignOf(m.type) })),
+    packed,
+  );
+  const fields = members.map((m, i) => ({ name: m.name, type: m.type, offset: offsets[i]! }));
+  return { kind: "struct", name, fields, size, align, packed };
 }
 
 /** The type an integer value has once read: a be16 field reads as a host-order u16. */

@@ -150,7 +150,10 @@ export function writeState(paths: LbPaths, state: LbState): void {
   const tmp = `${paths.state}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    const text = `${JSON.stringify(state, null, 2)}\n`;
+    writeSync(fd, text.slice(0, text.length >> 1));
+    crashPoint("state-half-written");
+    writeSync(fd, text.slice(text.length >> 1));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -195,6 +198,11 @@ export function removeLb(paths: LbPaths): { detached: boolean } {
     if (f.startsWith(`${paths.state.slice(STATE_DIR.length + 1)}.`) && f.endsWith(".tmp"))
       rmSync(join(STATE_DIR, f), { force: true });
   return { detached };
+}
+
+/** For tests of recovery: with TSBPF_LB_CRASH_AT=<point>, the process kills itself (SIGKILL) there. */
+export function crashPoint(point: string): void {
+  if (process.env.TSBPF_LB_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {

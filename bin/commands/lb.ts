@@ -20,6 +20,7 @@ import {
 } from "../../lb/input.ts";
 import {
   DEFAULT_PIN_DIR,
+  crashPoint,
   ensureOwnDirectory,
   hasRemains,
   lbPaths,
@@ -67,8 +68,17 @@ function withRunningLb(o: Where, change: (lb: LoadBalancer) => void, changesMaps
     const state = runningState(paths);
     const lb = LoadBalancer.fromPinned(paths.pinDir, state, { checkTables: state.changing === true });
     try {
-      if (changesMaps) writeState(paths, { ...lb.state(), changing: true });
-      change(lb);
+      const before = lb.state();
+      if (changesMaps) writeState(paths, { ...before, changing: true });
+      else if (state.changing) writeState(paths, before); // repaired: the next command needs no full check
+      try {
+        change(lb);
+      } catch (e) {
+        // The control plane checks its input before it writes a map: the maps are as before.
+        if (changesMaps && e instanceof LbInputError) writeState(paths, before);
+        throw e;
+      }
+      crashPoint("maps-changed");
       if (changesMaps) writeState(paths, lb.state());
     } finally {
       lb.close();
@@ -79,6 +89,11 @@ function withRunningLb(o: Where, change: (lb: LoadBalancer) => void, changesMaps
 /** Errors of the LB's own layers get their exit codes; the rest as every command does (common.ts). */
 function lbAction<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
   return action(async (...args: A) => {
+    if (process.geteuid?.() !== 0)
+      throw new CliError(
+        "tsbpf lb needs root (it loads BPF programs and keeps its state in /run/tsbpf-lb)",
+        EXIT.NO_PERMISSION,
+      );
     try {
       await fn(...args);
     } catch (e) {
@@ -179,6 +194,7 @@ async function start(o: StartOptions) {
     const balancer = await LoadBalancer.load(o.object);
     try {
       balancer.attach(dev, { netns, mode });
+      crashPoint("attached");
       if (config.timeouts) balancer.setTimeouts(config.timeouts);
       else balancer.setTimeouts({});
       for (const v of config.vips) {
@@ -189,7 +205,9 @@ async function start(o: StartOptions) {
       // the state is written leaves remains the next start or stop removes.
       ensureOwnDirectory(paths.pinDir);
       balancer.pin(paths.pinDir);
+      crashPoint("maps-pinned");
       balancer.pinLink(paths.link);
+      crashPoint("link-pinned");
       writeState(paths, balancer.state());
     } catch (e) {
       balancer.close();

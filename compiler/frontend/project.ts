@@ -16,7 +16,7 @@ const langFile = (name: string) => path.join(LANG_DIR, name);
  * (header views, constants), read like the program's own declarations.
  */
 export const LANG_FILES = {
-  intrinsic: ["index.ts", "types.ts", "maps.ts", "program.ts", "helpers.ts", "globals.ts"].map(langFile),
+  intrinsic: ["index.ts", "types.ts", "layout.ts", "maps.ts", "program.ts", "helpers.ts", "globals.ts"].map(langFile),
   library: ["net.ts"].map(langFile),
 };
 const ALL_LANG_FILES = new Set([...LANG_FILES.intrinsic, ...LANG_FILES.library]);

@@ -164,6 +164,9 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMGetFirstFunction(LLVMModuleRef M)",
   "LLVMValueRef LLVMGetFirstInstruction(LLVMBasicBlockRef BB)",
   "LLVMUseRef LLVMGetFirstUse(LLVMValueRef Val)",
+  "LLVMUseRef LLVMGetNextUse(LLVMUseRef U)",
+  "LLVMValueRef LLVMGetUser(LLVMUseRef U)",
+  "LLVMBasicBlockRef LLVMGetInstructionParent(LLVMValueRef Inst)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
   "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
   "LLVMValueRef LLVMGetIntrinsicDeclaration(LLVMModuleRef Mod, unsigned int ID, LLVMTypeRef *ParamTypes, size_t ParamCount)",
@@ -248,6 +251,7 @@ type NullableResult =
   | "LLVMGetNextInstruction"
   | "LLVMGetBasicBlockTerminator"
   | "LLVMGetFirstUse"
+  | "LLVMGetNextUse"
   | "LLVMRunPasses";
 
 type Integer = "int" | "unsigned int" | "unsigned" | "uint32_t" | "size_t" | "LLVMAttributeIndex";

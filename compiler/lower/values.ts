@@ -1,5 +1,6 @@
 // What a lowered expression is: a value in a register, a reference to memory, or a
 // compile-time entity (a map, the context, a constant not yet given a width).
+import type { Node } from "ts-morph";
 import type { ValueRef } from "../llvm/capi.ts";
 import type { BType, IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
@@ -10,6 +11,16 @@ import type { MapInfo } from "../frontend/declarations.ts";
  * force a reload of a map value. Unknown (undefined) is always safe.
  */
 export type Memory = "packet" | "map" | "stack";
+
+/** A call that moves the packet (ctx.adjustHead/Tail/Meta), directly or in a called function. */
+export interface PacketMove {
+  call: Node;
+  method: string;
+  /** The function whose call moved the packet, when it was not the program's own call. */
+  via?: { name: string; call: Node };
+}
+/** The packet moves that may have happened on the way to a point of the program. */
+export type PacketState = ReadonlySet<PacketMove>;
 
 export type Val =
   /**
@@ -40,6 +51,8 @@ export type Val =
       packet: boolean;
       present?: ValueRef;
       memory?: Memory;
+      /** For packet views: the packet moves (xdp_adjust_*) that may have happened before it was taken. */
+      takenAt?: PacketState;
     }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */

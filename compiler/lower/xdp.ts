@@ -99,6 +99,8 @@ export function contextMethod(f: FunctionLowerer, call: CallExpression, method: 
             : HELPER.xdp_adjust_meta;
       f.at(call);
       const r = f.helperCall(id, f.int(64), [contextArgument(f), delta]);
+      // Views taken before are invalid after (FunctionLowerer.checkView).
+      f.packetMoved({ call, method });
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
     }
   }
@@ -128,7 +130,17 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   if (offset.kind === "const") {
     // A constant offset needs no branch here: the program's own null test becomes the check.
     const { p, present } = inBounds(f.constInt(64, offset.value));
-    return { kind: "ref", type, p, present, nullable: true, align: type.align, packet: true, memory: "packet" };
+    return {
+      kind: "ref",
+      type,
+      p,
+      present,
+      nullable: true,
+      align: type.align,
+      packet: true,
+      memory: "packet",
+      takenAt: f.packetState(),
+    };
   }
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
   const off = f.toInt(offset, INT_TYPES.u64!, args[1]!).v;
@@ -154,6 +166,7 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     align: type.align,
     packet: true,
     memory: "packet",
+    takenAt: f.packetState(),
   };
 }
 

@@ -108,9 +108,16 @@ export interface StickyConnections {
 
 /** Opens `count` long-lived connections to VIP:81 from the client and asks each who answers. */
 export async function openStickyConnections(lab: Lab, count: number): Promise<StickyConnections> {
-  const sticky = await start(lab, "client", [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)], (l) =>
-    l.startsWith("{"),
-  );
+  return openSticky(lab, [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)]);
+}
+
+/** Opens `count` UDP flows to VIP:`port` (each its own connected socket) and asks on each who answers. */
+export async function openStickyUdpFlows(lab: Lab, count: number, port = 53): Promise<StickyConnections> {
+  return openSticky(lab, [...nodeTs("sticky-udp-client.ts"), lab.vip, String(port), String(count)]);
+}
+
+async function openSticky(lab: Lab, argv: string[]): Promise<StickyConnections> {
+  const sticky = await start(lab, "client", argv, (l) => l.startsWith("{"));
   const before = (JSON.parse(sticky.first) as { answers: string[] }).answers;
   return {
     before,
@@ -121,4 +128,13 @@ export async function openStickyConnections(lab: Lab, count: number): Promise<St
       return (JSON.parse(next.value as string) as { answers: string[] }).answers;
     },
   };
+}
+
+/** One HTTP request to VIP:80 from the client's source port `localPort`: the answering backend's name. */
+export async function fetchFromPort(lab: Lab, localPort: number): Promise<string> {
+  const script = `require("http").get({ host: process.argv[1], port: 80, localPort: Number(process.argv[2]), agent: false, timeout: 3000 }, (r) => { let b = ""; r.on("data", (d) => (b += d)); r.on("end", () => console.log(b.trim())); }).on("error", (e) => console.log("error: " + (e.code || e.message))).on("timeout", function () { this.destroy(new Error("ETIMEDOUT")); });`;
+  const { stdout } = await lab.exec("client", [process.execPath, "-e", script, lab.vip, String(localPort)], {
+    timeoutMs: 10_000,
+  });
+  return stdout.trim();
 }

@@ -22,7 +22,7 @@
 // parallel and aborted runs never collide, and sweepStaleLabs() can tell
 // leftovers (their pid is gone) from live labs.
 
-import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { buildXdpPass } from "./xdp-pass.ts";
@@ -101,7 +101,8 @@ function destroyAllLabs(): void {
 /** Run a command in the root namespace, throwing with its stderr on failure. */
 function sh(argv: string[], input?: string): string {
   try {
-    return execFileSync(argv[0], argv.slice(1), { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+    const [cmd = "", ...args] = argv;
+    return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`lab: \`${argv.join(" ")}\` failed: ${(err.stderr || err.message).trim()}`);
@@ -111,7 +112,8 @@ function sh(argv: string[], input?: string): string {
 /** The same, for cleanup: failure (already gone) is fine. */
 function shQuiet(argv: string[]): string {
   try {
-    return execFileSync(argv[0], argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const [cmd = "", ...args] = argv;
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch {
     return "";
   }
@@ -168,7 +170,7 @@ function deleteNamespace(ns: string): void {
 export function listNamespaces(): string[] {
   return shQuiet(["ip", "netns", "list"])
     .split("\n")
-    .map((l) => l.split(" ")[0])
+    .map((l) => l.split(" ")[0] ?? "")
     .filter(Boolean);
 }
 
@@ -274,6 +276,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
 /** All the `ip`/`sysctl`/`ethtool` work, run synchronously in order. */
 function build(lab: Lab, peerXdpObj: string | null): void {
   const inNs = (ns: string, ...argv: string[]) => sh(["ip", "netns", "exec", ns, ...argv]);
+  const inNsOk = (ns: string, ...argv: string[]) =>
+    spawnSync("ip", ["netns", "exec", ns, ...argv], { stdio: "ignore" }).status === 0;
   const sysctls = (ns: string, kv: Record<string, string | number>) =>
     inNs(ns, "sysctl", "-q", "-w", ...Object.entries(kv).map(([k, v]) => `${k}=${v}`));
   const br = lab.bridgeNs;
@@ -281,6 +285,15 @@ function build(lab: Lab, peerXdpObj: string | null): void {
   sh(["ip", "netns", "add", br]);
   // IPv6 off everywhere: no DAD delays, no router/neighbour solicitations in captures.
   sysctls(br, { "net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1 });
+  // With br_netfilter loaded a new namespace inherits bridge-nf-call-*=1: bridged frames then
+  // pass iptables, which drops or trims malformed ones before they reach the LB and hides
+  // the LB's own handling of them from the tests. The lab's bridge is a plain wire.
+  if (inNsOk(br, "sysctl", "-n", "net.bridge.bridge-nf-call-iptables"))
+    sysctls(br, {
+      "net.bridge.bridge-nf-call-iptables": 0,
+      "net.bridge.bridge-nf-call-ip6tables": 0,
+      "net.bridge.bridge-nf-call-arptables": 0,
+    });
   sh(["ip", "-n", br, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
   sh(["ip", "-n", br, "link", "set", "br0", "up"]);
 

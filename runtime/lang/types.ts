@@ -7,6 +7,8 @@
 // Rule for byte order: `be16`/`be32`/`be64` fields are stored in network byte order and read
 // as host-order numbers; the conversion happens on every read and write of the field.
 
+import { layOutStruct } from "./layout.ts";
+
 export type u8 = number;
 export type u16 = number;
 export type u32 = number;
@@ -187,7 +189,21 @@ export function bytes(length: number): ArrayDesc<typeof u8> {
 }
 
 export type Fields = Record<string, TypeDesc<any>>;
-export type StructValue<F extends Fields> = { -readonly [K in keyof F]: Value<F[K]> };
+
+/**
+ * Padding fields are those named `pad…` (`pad`, `pad0`, `padding`): a struct literal may leave
+ * them out, and they are zeroed (in programs and when userspace encodes a value).
+ */
+export function isPaddingField(name: string): boolean {
+  return name.startsWith("pad");
+}
+type PaddingKeys<F> = { [K in keyof F]: K extends `pad${string}` ? K : never }[keyof F];
+
+/** The JavaScript value of a struct: every field, padding fields optional. */
+export type StructValue<F extends Fields> = Flatten<
+  { -readonly [K in Exclude<keyof F, PaddingKeys<F>>]: Value<F[K]> } & { -readonly [K in PaddingKeys<F>]?: Value<F[K]> }
+>;
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 export interface FieldLayout {
   readonly name: string;
@@ -205,21 +221,14 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
     readonly packed: boolean,
   ) {
     super();
-    // Natural C alignment: each field at a multiple of its alignment, size rounded up
-    // to the largest alignment. Packed structs have neither padding nor alignment.
-    let offset = 0;
-    let align = 1;
-    const layout: FieldLayout[] = [];
-    for (const [name, type] of Object.entries(fields)) {
-      const a = packed ? 1 : type.align;
-      offset = Math.ceil(offset / a) * a;
-      layout.push({ name, type, offset });
-      offset += type.size;
-      align = Math.max(align, a);
-    }
-    this.layout = layout;
+    const entries = Object.entries(fields);
+    const { offsets, size, align } = layOutStruct(
+      entries.map(([, type]) => type),
+      packed,
+    );
+    this.layout = entries.map(([name, type], i) => ({ name, type, offset: offsets[i]! }));
     this.align = align;
-    this.size = Math.ceil(offset / align) * align;
+    this.size = size;
   }
   offsetOf(field: keyof F & string): number {
     const f = this.layout.find((l) => l.name === field);
@@ -228,9 +237,9 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   }
   write(view: DataView, offset: number, value: StructValue<F>) {
     for (const f of this.layout) {
-      const v = value[f.name as keyof F];
-      if (v === undefined) throw new TypeError(`missing field ${f.name}`);
-      f.type.write(view, offset + f.offset, v);
+      const v = (value as Record<string, unknown>)[f.name];
+      if (v === undefined && !isPaddingField(f.name)) throw new TypeError(`missing field ${f.name}`);
+      f.type.write(view, offset + f.offset, v ?? f.type.zero());
     }
   }
   read(view: DataView, offset: number): StructValue<F> {
@@ -245,7 +254,21 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   }
 }
 
-/** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding. */
+/** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding.
+ *  Fields named `pad…` may be left out of literals: they are zero. */
 export function struct<F extends Fields>(fields: F, options: { packed?: boolean } = {}): StructDesc<F> {
   return new StructDesc(fields, options.packed ?? false);
+}
+
+/** A zero-filled value of a type: `const s = zero(Scratch)` (in a program, a zeroed stack value). */
+export function zero<D extends TypeDesc<any>>(type: D): Value<D> {
+  return type.zero();
+}
+
+/**
+ * An integer field or variable holding a TypeScript enum: `struct({ cls: enumOf<PacketClass>(u8) })`
+ * stores a PacketClass in one byte. The same descriptor as `base`, typed with the enum.
+ */
+export function enumOf<E extends number>(base: IntDesc<number>): IntDesc<E> {
+  return base as unknown as IntDesc<E>;
 }

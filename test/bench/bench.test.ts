@@ -2,7 +2,8 @@
 // must produce every row of the table, and every measured packet path must have taken
 // the intended path (retval and output bytes, conntrack/stats bookkeeping) — so a
 // broken harness, or a data plane that stops matching its C twin, fails CI.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { markdown, QUICK, runBench, type BenchResult } from "../../bench/harness.ts";
 import { ensureBpffs } from "../runtime/helpers.ts";
 
@@ -25,7 +26,7 @@ const ROWS = [
   "Maglev table build, 1000 backends",
 ];
 
-describe("bench harness (reduced)", () => {
+describeKernel("bench harness (reduced)", () => {
   let res: BenchResult;
 
   it("runs and checks every measured path", async () => {

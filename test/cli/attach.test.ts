@@ -3,7 +3,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { BpfMap, listXdpLinks, loadObject, TypedMap, XdpLink, type BpfObject } from "../../runtime/index.ts";
 import { counts, Counter } from "../../examples/count.ts";
 import { EXIT } from "../../bin/commands/common.ts";
@@ -43,7 +44,7 @@ afterAll(() => {
   removeVeth?.();
 });
 
-describe.each(["generic", "native"] as const)("%s mode", (mode) => {
+describeKernel.each(["generic", "native"] as const)("%s mode", (mode) => {
   let obj: BpfObject;
   const progPin = () => join(pins.dir, `count-${mode}`);
   const linkPin = () => join(pins.dir, `link-${mode}`);
@@ -114,7 +115,7 @@ describe.each(["generic", "native"] as const)("%s mode", (mode) => {
   });
 });
 
-describe("attach an object file (auto mode, default link pin, maps pinned)", () => {
+describeKernel("attach an object file (auto mode, default link pin, maps pinned)", () => {
   const mapsDir = () => join(pins.dir, "maps");
   const defaultPin = `/sys/fs/bpf/tsbpf/xdp-${HOST}`;
 
@@ -156,7 +157,7 @@ describe("attach an object file (auto mode, default link pin, maps pinned)", () 
   });
 });
 
-describe("attach --netns: an interface inside another network namespace", () => {
+describeKernel("attach --netns: an interface inside another network namespace", () => {
   const mapsDir = () => join(pins.dir, "netns-maps");
   const pin = `/sys/fs/bpf/tsbpf/xdp-${NS}-${PEER}`;
 

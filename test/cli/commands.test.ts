@@ -2,7 +2,8 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { bpftool, bpftoolRun, compileC, ensureBpffs, udpFrame, arpFrame } from "../runtime/helpers.ts";
 import { writePcap } from "../../bin/commands/pcap.ts";
 import { EXIT } from "../../bin/commands/common.ts";
@@ -62,7 +63,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe("help and exit codes", async () => {
+describeKernel("help and exit codes", async () => {
   it("every command has --help", async () => {
     for (const cmd of [
       ["load"],
@@ -92,7 +93,7 @@ describe("help and exit codes", async () => {
   });
 });
 
-describe("tsbpf load", async () => {
+describeKernel("tsbpf load", async () => {
   it("loads count.o and prints its program and map with ids and instruction counts", async () => {
     const r = await tsbpf("load", count);
     expect(r.status, r.stderr).toBe(0);
@@ -138,7 +139,7 @@ describe("tsbpf load", async () => {
   });
 });
 
-describe("tsbpf run", async () => {
+describeKernel("tsbpf run", async () => {
   const packets = [frame(0x0800, 60), frame(0x86dd, 78), frame(0x0806, 42), udpFrame(98)];
 
   it("prints the action and the output packet as hex, the format --packet accepts", async () => {
@@ -240,7 +241,7 @@ describe("tsbpf run", async () => {
   });
 });
 
-describe("pinned objects: run, prog list, map dump|get|update|delete", async () => {
+describeKernel("pinned objects: run, prog list, map dump|get|update|delete", async () => {
   beforeAll(async () => {
     if (!existsSync(join(PIN, "count"))) await tsbpfJson("load", count, "--pin", PIN);
   });

@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { compileC, lineOf } from "../runtime/helpers.ts";
 import { EXIT } from "../../bin/commands/common.ts";
 import { writePcap } from "../../bin/commands/pcap.ts";
@@ -26,7 +27,7 @@ function expectClean(r: CliResult, code: number, message: RegExp): void {
   expect(r.stderr).not.toMatch(/internal error/);
 }
 
-describe("as a separate process (what a script sees)", () => {
+describeKernel("as a separate process (what a script sees)", () => {
   it("missing interface: names it, exit NOT_FOUND, nothing loaded", () => {
     expectClean(
       tsbpfProcess("attach", count, "--dev", "nosuchif0"),
@@ -100,7 +101,7 @@ describe("as a separate process (what a script sees)", () => {
   });
 });
 
-describe("in process (same code path, faster)", () => {
+describeKernel("in process (same code path, faster)", () => {
   it("bad hex in every place hex is accepted", async () => {
     expectClean(await tsbpf("run", count, "--packet", "0a0"), EXIT.USAGE, /odd number of hex digits \(3\)/);
     expectClean(await tsbpf("run", count, "--packet", ""), EXIT.USAGE, /--packet: empty/);

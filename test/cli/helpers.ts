@@ -3,13 +3,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 import { openFdCount } from "../../runtime/sys/index.ts";
 
 export { ROOT };
 export const TSBPF = join(ROOT, "bin/tsbpf.js");
 export const COUNT_SOURCE = join(ROOT, "examples/count.ts");
-export const COUNT_OBJECT = join(ROOT, "bpf-out/count.o");
-export const CLI_OUT = join(ROOT, "bpf-out/cli");
+/** Where this test file's objects go (a temporary directory; see test/support/scratch.ts). */
+export const cliOut = () => join(scratchDir(), "cli");
 
 export interface CliResult {
   status: number | null;
@@ -67,17 +68,17 @@ export async function tsbpfJson<T = unknown>(...args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-/** examples/count.ts → bpf-out/count.o through the CLI, as the README says. */
+/** examples/count.ts → <scratch>/count.o through the CLI, as the README says. */
 export function buildCount(): string {
-  mkdirSync(join(ROOT, "bpf-out"), { recursive: true });
-  execFileSync(process.execPath, [TSBPF, "build", COUNT_SOURCE, "-o", COUNT_OBJECT], { cwd: ROOT });
-  return COUNT_OBJECT;
+  const object = join(scratchDir(), "count.o");
+  execFileSync(process.execPath, [TSBPF, "build", COUNT_SOURCE, "-o", object], { cwd: ROOT });
+  return object;
 }
 
-/** Compile a C fixture under test/c (e.g. "lab/reflect") into bpf-out/cli/<basename>.o. */
+/** Compile a C fixture under test/c (e.g. "lab/reflect") into <scratch>/cli/<basename>.o. */
 export function compileFixture(rel: string): string {
-  mkdirSync(CLI_OUT, { recursive: true });
-  const out = join(CLI_OUT, `${rel.replace(/\//g, "_")}.o`);
+  mkdirSync(cliOut(), { recursive: true });
+  const out = join(cliOut(), `${rel.replace(/\//g, "_")}.o`);
   execFileSync("clang-14", [
     "-O2",
     "-g",

@@ -4,10 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { loadObject, TsbpfError, type BpfObject } from "../../runtime/index.ts";
 import { arpFrame, bpftool, bpftoolRun, ensureBpffs, ROOT, udpFrame } from "../runtime/helpers.ts";
-import { CLI_OUT, hex, icmpEcho } from "./helpers.ts";
+import { cliOut, hex, icmpEcho } from "./helpers.ts";
 import { buildCorpusObject, corpusNames } from "../programs/harness.ts";
 
 const PIN_ROOT = `/sys/fs/bpf/tsbpf-parity-${process.pid}`;
@@ -25,7 +26,7 @@ function cObjects(): string[] {
           .map((f) => join(ROOT, "test/programs/c", f))
       : []),
   ];
-  const dir = join(CLI_OUT, "parity");
+  const dir = join(cliOut(), "parity");
   mkdirSync(dir, { recursive: true });
   return sources.map((src) => {
     const out = join(
@@ -164,7 +165,7 @@ async function checkParity(object: string): Promise<{ loaded: boolean; runs: num
   }
 }
 
-describe("C programs compiled by clang-14 (always run)", () => {
+describeKernel("C programs compiled by clang-14 (always run)", () => {
   const objects = cObjects();
 
   it("there are at least 5 of them, including one the verifier rejects", () => {
@@ -182,7 +183,7 @@ describe("C programs compiled by clang-14 (always run)", () => {
   );
 });
 
-describe("TS corpus (test/programs/*.ts, compiled by tsbpf)", () => {
+describeKernel("TS corpus (test/programs/*.ts, compiled by tsbpf)", () => {
   const objects = corpusObjects();
 
   it("the corpus is all there", () => {

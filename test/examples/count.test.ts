@@ -1,14 +1,16 @@
 // Walking skeleton: examples/count.ts → tsbpf build → BPF ELF → kernel verifier → packets.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadObject, XdpAction, type BpfObject } from "../../runtime/index.ts";
 import { Counter } from "../../examples/count.ts";
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 
 const SOURCE = join(ROOT, "examples/count.ts");
-const OBJECT = join(ROOT, "bpf-out/count.o");
+let OBJECT = "";
 
 function frame(etherType: number, length = 60): Uint8Array {
   const f = new Uint8Array(length);
@@ -26,12 +28,12 @@ function xdpMd(meta: number, size: number): Uint8Array {
   return new Uint8Array(md.buffer);
 }
 
-describe("examples/count.ts", () => {
+describeKernel("examples/count.ts", () => {
   let obj: BpfObject;
 
   beforeAll(async () => {
     // Through the CLI, as a user would run it.
-    mkdirSync(join(ROOT, "bpf-out"), { recursive: true });
+    OBJECT = join(scratchDir(), "count.o");
     execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", SOURCE, "-o", OBJECT], { cwd: ROOT });
     obj = await loadObject(OBJECT, { logLevel: 2 });
   });

@@ -1,7 +1,8 @@
 // The lab builds the documented topology, its hosts reach each other, and
 // destroy() / sweepStaleLabs() leave no namespace behind.
 import { execFileSync, spawnSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { createLab, listNamespaces, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 
 // A ping without iputils-ping (not on every machine): a TCP SYN to a closed
@@ -16,13 +17,27 @@ s.on("error", (e) => process.exit(e.code === "ECONNREFUSED" ? 0 : 2));
 const ping = (lab: Lab, from: string, to: string) =>
   lab.exec(from, [process.execPath, "-e", PROBE, to], { timeoutMs: 5000 });
 
-describe("lab topology", () => {
+describeKernel("lab topology", () => {
   let lab: Lab;
   beforeAll(async () => {
     sweepStaleLabs();
     lab = await createLab({ backends: 3 });
   });
   afterAll(() => lab?.destroy());
+
+  test("the bridge is a plain wire: no netfilter on bridged frames (bridge-nf-call-* = 0)", () => {
+    for (const family of ["iptables", "ip6tables", "arptables"]) {
+      const r = spawnSync(
+        "ip",
+        ["netns", "exec", lab.bridgeNs, "sysctl", "-n", `net.bridge.bridge-nf-call-${family}`],
+        {
+          encoding: "utf8",
+        },
+      );
+      // Without br_netfilter the sysctl does not exist, and bridged frames skip netfilter anyway.
+      if (r.status === 0) expect(r.stdout.trim(), family).toBe("0");
+    }
+  });
 
   test("creates one namespace per host plus the bridge, all prefixed", () => {
     expect(lab.namespaces).toEqual([
@@ -62,7 +77,7 @@ describe("lab topology", () => {
   });
 
   test("client reaches a backend directly, and the backend's reply comes back through the LB", async () => {
-    await ping(lab, "client", lab.backends[1].addr);
+    await ping(lab, "client", lab.backends[1]!.addr);
   });
 
   test("with no XDP program on the LB, the VIP is unreachable (nothing else answers for it)", async () => {

@@ -1,5 +1,6 @@
 // `tsbpf lb` in a lab: start from a config file, drain and weight backends, stats, stop.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 
 const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-test-${process.pid}`;
@@ -40,14 +42,13 @@ function tsbpf(...args: string[]) {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-describe("tsbpf lb (CLI and control plane)", () => {
+describeKernel("tsbpf lb (CLI and control plane)", () => {
   let lab: Lab;
   let vip80: string, vip81: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", "bpf-out/lb.o"], {
-      cwd: ROOT,
-    });
+    const object = join(scratchDir(), "lb.o");
+    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", object], { cwd: ROOT });
     lab = await createLab({ backends: 3 });
     await startBackendServers(lab, { port: 80 });
     for (const b of lab.backends)
@@ -71,7 +72,7 @@ describe("tsbpf lb (CLI and control plane)", () => {
         ],
       }),
     );
-    const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR);
+    const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
     expect(r.out).toContain("LB attached");
     expect(r.status).toBe(0);
   }, 120_000);

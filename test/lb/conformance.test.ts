@@ -2,12 +2,14 @@
 // test/lb/conformance.py builds every packet class with scapy, runs it through the object
 // loaded by bpftool (libbpf), and checks verdicts, exact output bytes, checksums recomputed
 // from scratch by scapy, and the conntrack/rnat/stats maps.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 
 function conformance(object: string): string {
   const r = spawnSync("/usr/bin/python3", [join(ROOT, "test/lb/conformance.py")], {
@@ -19,19 +21,18 @@ function conformance(object: string): string {
   return `${r.stdout}${r.stderr}`;
 }
 
-describe("LB packet conformance (LB_ABI.md)", () => {
+describeKernel("LB packet conformance (LB_ABI.md)", () => {
   it("lb/lb.ts, compiled by tsbpf, gives every packet class its exact action and bytes", () => {
     const result = compile(join(ROOT, "lb/lb.ts"));
     expect(result.diagnostics).toEqual([]);
-    mkdirSync(join(ROOT, "bpf-out"), { recursive: true });
-    const object = join(ROOT, "bpf-out/lb.o");
+    const object = join(scratchDir(), "lb.o");
     writeFileSync(object, result.object!);
     const out = conformance(object);
     expect(out).toMatch(/\b(\d{3,}) checks passed, 0 failed/);
   });
 
   it("bench/lb.c, compiled by clang-14, behaves the same", () => {
-    const object = join(ROOT, "bpf-out/lb_c.o");
+    const object = join(scratchDir(), "lb_c.o");
     execFileSync("clang-14", [
       "-O2",
       "-g",

@@ -1,6 +1,7 @@
 // End to end: the TS load balancer in network namespaces, with real TCP through the VIP.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { runLoad } from "../../lb/lab/http.ts";
@@ -11,15 +12,15 @@ import {
   type LoadBalancedLab,
 } from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 
-describe("LB end to end (native XDP on veth, 3 backends)", () => {
+describeKernel("LB end to end (native XDP on veth, 3 backends)", () => {
   let env: LoadBalancedLab;
 
   beforeAll(async () => {
     const result = compile(join(ROOT, "lb/lb.ts"));
     expect(result.diagnostics).toEqual([]);
-    mkdirSync(join(ROOT, "bpf-out"), { recursive: true });
-    const object = join(ROOT, "bpf-out/lb-e2e.o");
+    const object = join(scratchDir(), "lb-e2e.o");
     writeFileSync(object, result.object!);
     env = await startLoadBalancedLab({ object, backends: 3 });
     // A closed flow's entries go a grace period after its last packet; a loaded run lasts

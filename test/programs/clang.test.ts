@@ -1,8 +1,9 @@
 // Code quality: five corpus programs against their C twins compiled by clang-14 -O2 (bench/corpus.ts).
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { compareCorpus } from "../../bench/corpus.ts";
 
-describe("tsbpf vs clang", () => {
+describeKernel("tsbpf vs clang", () => {
   it("each program is at most 1.1× the instructions of its C twin", async () => {
     const rows = await compareCorpus();
     expect(rows.length).toBe(5);

@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import { compile, formatDiagnostic } from "../../compiler/index.ts";
 import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/index.ts";
 import { ROOT, ensureBpffs } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 
 export const PROGRAMS = join(ROOT, "test/programs");
 /** XDP verdicts under the short name older corpus tests use: the declarations module's enum, not a copy. */
@@ -34,12 +35,12 @@ export function corpusNames(): string[] {
     .sort();
 }
 
-/** Compiles test/programs/<name>.ts to bpf-out/programs/<name>.o. */
+/** Compiles test/programs/<name>.ts to <scratch>/programs/<name>.o. */
 export function buildCorpusObject(name: string): { path: string; object: Uint8Array } {
   const result = compile(join(PROGRAMS, `${name}.ts`));
   if (!result.object)
     throw new Error(`${name}.ts did not compile:\n${result.diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
-  const dir = join(ROOT, "bpf-out/programs");
+  const dir = join(scratchDir(), "programs");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.o`);
   writeFileSync(path, result.object);

@@ -1,5 +1,6 @@
-// Corpus batch 3: IPv6 extension headers, VLAN pop/push (xdp_adjust_head), IPv4 options loop, redirects.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Corpus: header walking: IPv6 extension headers, VLAN pop/push (xdp_adjust_head), IPv4 options loop, redirects.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import {
@@ -20,7 +21,7 @@ import {
   MAC_B,
 } from "./packets.ts";
 
-describe("ipv6_exthdr", () => {
+describeKernel("ipv6_exthdr", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("ipv6_exthdr");
@@ -80,7 +81,7 @@ describe("ipv6_exthdr", () => {
   });
 });
 
-describe("vlan_pop", () => {
+describeKernel("vlan_pop", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("vlan_pop");
@@ -103,7 +104,7 @@ describe("vlan_pop", () => {
   });
 });
 
-describe("vlan_push", () => {
+describeKernel("vlan_push", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("vlan_push");
@@ -120,7 +121,7 @@ describe("vlan_push", () => {
   });
 });
 
-describe("ipv4_options", () => {
+describeKernel("ipv4_options", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("ipv4_options");
@@ -149,7 +150,7 @@ describe("ipv4_options", () => {
   });
 });
 
-describe("devmap_redirect", () => {
+describeKernel("devmap_redirect", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("devmap_redirect");

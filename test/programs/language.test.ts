@@ -1,5 +1,6 @@
-// Corpus batch 4: switch, ternaries, nested structs, local functions, bigint arithmetic.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Corpus: language constructs: switch, ternaries, nested structs, local functions, bigint arithmetic.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, ipv4, ipv6, udp, tcp, pad, icmpEcho, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
@@ -7,7 +8,7 @@ import { FlowKey, FlowStats } from "./nested_structs.ts";
 import { Conn } from "./local_funcs.ts";
 import { Acc } from "./bigint_counters.ts";
 
-describe("switch_verdict", () => {
+describeKernel("switch_verdict", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("switch_verdict");
@@ -28,7 +29,7 @@ describe("switch_verdict", () => {
   });
 });
 
-describe("ternary_classify", () => {
+describeKernel("ternary_classify", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("ternary_classify");
@@ -57,7 +58,7 @@ describe("ternary_classify", () => {
   });
 });
 
-describe("nested_structs", () => {
+describeKernel("nested_structs", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("nested_structs");
@@ -94,7 +95,7 @@ describe("nested_structs", () => {
   });
 });
 
-describe("local_funcs", () => {
+describeKernel("local_funcs", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("local_funcs");
@@ -115,7 +116,7 @@ describe("local_funcs", () => {
   });
 });
 
-describe("bigint_counters", () => {
+describeKernel("bigint_counters", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("bigint_counters");

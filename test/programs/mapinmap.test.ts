@@ -1,10 +1,11 @@
 // Corpus: array of maps (inner maps chosen at run time, filled from userspace).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, eth, ipv4, udp, ETH_IP } from "./packets.ts";
 
-describe("array_of_maps", () => {
+describeKernel("array_of_maps", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("array_of_maps");

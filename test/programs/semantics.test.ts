@@ -1,6 +1,8 @@
-// Corpus batch 6: integer semantics, a flow hash against a JS model, ICMPv6 echo, FIB lookup, sampling.
+// Corpus programs whose results are checked against a model: integer semantics (docs/language.md),
+// a flow hash against JavaScript, ICMPv6 echo, FIB lookup, sampling, literal ranges, logic values.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import {
@@ -22,7 +24,7 @@ import {
 } from "./packets.ts";
 import { Input } from "./int_semantics.ts";
 
-describe("int_semantics", () => {
+describeKernel("int_semantics", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("int_semantics");
@@ -46,27 +48,25 @@ describe("int_semantics", () => {
     const got = Array.from({ length: 16 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
     const M64 = (x: bigint) => BigInt.asUintN(64, x);
     const want = [
-      BigInt((200 + 100) & 0xff), // 0: u8 wraps
-      BigInt((200 - 100) >>> 0), // 1
-      M64(BigInt((200 << 24) >> 24)), // 2: i8(200) = -56, sign-extended
-      0n, // 3: x / 0
-      0xfffffff0n, // 4: x % 0
-      2n, // 5: 1 << (33 & 31)
-      1n, // 6: 200 - 200 = 0 < 0? no… see below
-      0n, // 7
-      0n, // 8: u16 65535 + 1
-      BigInt(~0xfffffff0 >>> 0), // 9
-      M64(BigInt(0xfffffff0 | 0) >> 2n), // 10: i32(-16) >> 2 = -4
-      BigInt(Math.imul(Math.imul(0x1000, 0x1000), 0x1000) >>> 0), // 11: wraps at 32 bits
-      0x1_0000_0000_0000n + 0xfffffff0n, // 12
-      0x1_0000_0000_0000n >> 33n, // 13: 64-bit shift count 33 (masked by 63)
-      1n, // 14: i8(100) < i8(200) = 100 < -56? no → 0
-      0xfff0n, // 15: u16 truncation
+      BigInt((200 + 100) & 0xff), // 0: u8 200 + 100 wraps to 44
+      BigInt((200 - 100) >>> 0), // 1: u8 − u8 is computed in u32: 100
+      M64(BigInt((200 << 24) >> 24)), // 2: i8(200) = -56, sign-extended to 64 bits
+      0n, // 3: x / 0 = 0
+      0xfffffff0n, // 4: x % 0 = x
+      2n, // 5: 1 << 33, the count masked to 33 & 31 = 1
+      0n, // 6: i32(200) − 200 = 0, which is not < 0
+      0n, // 7: u32(200) − 200 = 0, not < 0 (unsigned is never)
+      0n, // 8: u16 65535 + 1 wraps to 0
+      BigInt(~0xfffffff0 >>> 0), // 9: ~ at 32 bits: 0xf
+      M64(BigInt(0xfffffff0 | 0) >> 2n), // 10: i32(-16) >> 2 = -4 (arithmetic shift)
+      BigInt(Math.imul(Math.imul(0x1000, 0x1000), 0x1000) >>> 0), // 11: 0x1000³ wraps at 32 bits to 0
+      0x1_0000_0000_0000n + 0xfffffff0n, // 12: 64-bit add
+      0x1_0000_0000_0000n >> 33n, // 13: 64-bit shift, count 33 (within 63, not masked)
+      0n, // 14: i8(100) < i8(200) is 100 < -56: false
+      0xfff0n, // 15: u16 truncation of 0xfffffff0
     ];
-    want[6] = BigInt(200 - 200 < 0);
-    want[14] = BigInt(100 < -56);
     expect(got).toEqual(want);
-    // a < 200: the signed comparison sees a negative number.
+    // a = 10: i32(10) − 200 is negative (6 = 1); u32(10) − 200 wraps to a large number (7 = 0).
     run(c, "int_semantics", bytes([...eth(0x88b5, []), ...Input.encode({ ...input, a: 10 })]));
     expect(u64At(c.obj.map("results").lookup(key32(6)))).toBe(1n);
     expect(u64At(c.obj.map("results").lookup(key32(7)))).toBe(0n);
@@ -90,7 +90,7 @@ function flowHash(saddr: number, daddr: number, sport: number, dport: number, pr
   return h >>> 0;
 }
 
-describe("flow_hash", () => {
+describeKernel("flow_hash", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("flow_hash");
@@ -114,7 +114,7 @@ describe("flow_hash", () => {
   });
 });
 
-describe("icmpv6_echo", () => {
+describeKernel("icmpv6_echo", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("icmpv6_echo");
@@ -144,7 +144,7 @@ describe("icmpv6_echo", () => {
   });
 });
 
-describe("fib_route", () => {
+describeKernel("fib_route", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("fib_route");
@@ -167,7 +167,7 @@ describe("fib_route", () => {
   });
 });
 
-describe("sample_printk", () => {
+describeKernel("sample_printk", () => {
   it("samples every packet at 100% and none at 0%", async () => {
     for (const [rate, want] of [
       [100, 3],
@@ -188,7 +188,7 @@ describe("sample_printk", () => {
   });
 });
 
-describe("literal_ranges", () => {
+describeKernel("literal_ranges", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("literal_ranges");
@@ -203,7 +203,7 @@ describe("literal_ranges", () => {
   });
 });
 
-describe("assign_value", () => {
+describeKernel("assign_value", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("assign_value");
@@ -219,7 +219,7 @@ describe("assign_value", () => {
   });
 });
 
-describe("logic_values", () => {
+describeKernel("logic_values", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("logic_values");

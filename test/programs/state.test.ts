@@ -1,5 +1,6 @@
-// Corpus batch 2: globals (.rodata overrides, .data/.bss), tail calls, ring buffer, per-CPU maps.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Corpus: state outside the stack: globals (.rodata overrides, .data/.bss), tail calls, ring buffer, per-CPU maps.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, eth, ipv4, ipv6, udp, tcp, pad, ip4, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
@@ -8,7 +9,7 @@ import { Config } from "./rodata_config.ts";
 
 const udpFrame = (dport: number) => bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1000, dport, [1, 2, 3]))));
 
-describe("rodata_config", () => {
+describeKernel("rodata_config", () => {
   it("uses the compiled-in configuration", async () => {
     const c = await setup("rodata_config");
     try {
@@ -47,7 +48,7 @@ describe("rodata_config", () => {
   });
 });
 
-describe("globals_data", () => {
+describeKernel("globals_data", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("globals_data");
@@ -68,7 +69,7 @@ describe("globals_data", () => {
   });
 });
 
-describe("tail_call", () => {
+describeKernel("tail_call", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("tail_call");
@@ -93,7 +94,7 @@ describe("tail_call", () => {
   });
 });
 
-describe("ringbuf_events", () => {
+describeKernel("ringbuf_events", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("ringbuf_events");
@@ -118,7 +119,7 @@ describe("ringbuf_events", () => {
   });
 });
 
-describe("percpu_count", () => {
+describeKernel("percpu_count", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("percpu_count");

@@ -3,15 +3,16 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { scratchDir } from "../support/scratch.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const C_DIR = join(ROOT, "test/c");
-export const OUT_DIR = join(ROOT, "bpf-out/c");
 
-/** Compile test/c/<name>.c with clang-14 into bpf-out/c/<name>.o (libbpf style). */
+/** Compile test/c/<name>.c with clang-14 into <scratch>/c/<name>.o (libbpf style). */
 export function compileC(name: string): string {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const out = join(OUT_DIR, `${name}.o`);
+  const dir = join(scratchDir(), "c");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${name}.o`);
   execFileSync("clang-14", [
     "-O2",
     "-g",

@@ -5,7 +5,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { InterfaceError, listXdpLinks, loadObject, openFdCount, XdpLink, type BpfObject } from "../../runtime/index.ts";
 import { bpffsDir, compileC, vethToNamespace } from "./helpers.ts";
 
@@ -37,7 +38,7 @@ afterAll(() => {
   removeVeth?.();
 });
 
-describe("XDP links", () => {
+describeKernel("XDP links", () => {
   it("a missing interface is a clear error", () => {
     const prog = obj.programs.get("count_proto")!;
     expect(() => prog.attachXdp("no-such-if0")).toThrow(InterfaceError);

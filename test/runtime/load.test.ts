@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { loadObject, openFdCount, TsbpfError, VerifierError, XdpAction } from "../../runtime/index.ts";
 import { arpFrame, bpffsDir, bpftool, bpftoolRun, compileC, lineOf, ROOT, u32le, udpFrame } from "./helpers.ts";
 
@@ -30,7 +31,7 @@ const packets: Array<[string, Uint8Array]> = [
   ["short 20", udpFrame(20)],
 ];
 
-describe("runtime and bpftool agree", () => {
+describeKernel("runtime and bpftool agree", () => {
   for (const name of ALL) {
     it(`${name}: loads exactly when bpftool prog loadall does`, async () => {
       const dir = join(pins.dir, name);
@@ -71,7 +72,7 @@ describe("runtime and bpftool agree", () => {
   }
 });
 
-describe("programs and maps", () => {
+describeKernel("programs and maps", () => {
   it("hash map counts frames per EtherType", async () => {
     const obj = await loadObject(objects.hash_count!);
     try {
@@ -182,7 +183,7 @@ describe("programs and maps", () => {
   });
 });
 
-describe("verifier", () => {
+describeKernel("verifier", () => {
   it("captures the log at level 1 and 2", async () => {
     const one = await loadObject(objects.hash_count!, { logLevel: 1 });
     const two = await loadObject(objects.hash_count!, { logLevel: 2 });
@@ -219,7 +220,7 @@ describe("verifier", () => {
   });
 });
 
-describe("privileges", () => {
+describeKernel("privileges", () => {
   it("without capabilities, the error says what is needed", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-eperm-"));
     try {
@@ -260,7 +261,7 @@ catch (e) { console.log(e.constructor.name + ": " + e.message); }
   });
 });
 
-describe("resources", () => {
+describeKernel("resources", () => {
   it("loadObject and close leave no fds behind", async () => {
     const before = openFdCount();
     for (const name of GOOD) (await loadObject(objects[name]!, { logLevel: 1 })).close();

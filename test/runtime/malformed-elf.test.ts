@@ -4,7 +4,8 @@
  * TypeError/RangeError, and must not leak file descriptors.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { loadObject, openFdCount, parseBtf, parseElf, TsbpfError } from "../../runtime/index.ts";
 import { compileC } from "./helpers.ts";
 
@@ -178,7 +179,7 @@ afterAll(() => {
   expect(openFdCount()).toBe(fdsBefore);
 });
 
-describe("malformed ELF objects", () => {
+describeKernel("malformed ELF objects", () => {
   it("the unmodified objects load (control)", async () => {
     for (const b of bases) (await loadObject(b.bytes)).close();
   });

@@ -1,7 +1,8 @@
 /** Map operations against the kernel: element ops and flags, iteration, batch, pinning, map-in-map, typed access. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { ArrayMap, HashMap, PerCpuArrayMap, struct, u16, u32, u64 } from "../../runtime/lang/index.ts";
 import {
   BpfMap,
@@ -29,7 +30,7 @@ beforeAll(() => {
 });
 afterAll(() => pins.cleanup());
 
-describe("element operations", () => {
+describeKernel("element operations", () => {
   it("updateBatch writes many entries at once, typed or as bytes, honouring flags", async () => {
     const obj = await loadObject(hashObj);
     try {
@@ -105,7 +106,7 @@ describe("element operations", () => {
   });
 });
 
-describe("map-in-map and pinning", () => {
+describeKernel("map-in-map and pinning", () => {
   it("values of an array of maps are initialised from .rel.maps; pinned map is reused across loads", async () => {
     const fds = openFdCount();
     const first = await loadObject(mimObj, { pinMapsDir: pins.dir });
@@ -147,7 +148,7 @@ describe("map-in-map and pinning", () => {
   });
 });
 
-describe("typed maps (runtime/lang descriptors)", () => {
+describeKernel("typed maps (runtime/lang descriptors)", () => {
   it("reads and writes JS values", async () => {
     const obj = await loadObject(hashObj);
     try {

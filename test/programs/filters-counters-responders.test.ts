@@ -1,10 +1,11 @@
-// Corpus batch 1: filters, counters, MAC swap, ICMP echo responder.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Corpus: filters (pass all, drop a UDP port), per-protocol counters, MAC swap with XDP_TX, ICMP echo responder.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, icmpEcho, ipv4, udp, tcp, ETH_IP, ETH_ARP, MAC_A, MAC_B, ip4, pad } from "./packets.ts";
 
-describe("pass_all", () => {
+describeKernel("pass_all", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("pass_all");
@@ -19,7 +20,7 @@ describe("pass_all", () => {
   });
 });
 
-describe("drop_udp_port", () => {
+describeKernel("drop_udp_port", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("drop_udp_port");
@@ -40,7 +41,7 @@ describe("drop_udp_port", () => {
   });
 });
 
-describe("count_proto", () => {
+describeKernel("count_proto", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("count_proto");
@@ -69,7 +70,7 @@ describe("count_proto", () => {
   });
 });
 
-describe("swap_mac_tx", () => {
+describeKernel("swap_mac_tx", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("swap_mac_tx");
@@ -84,7 +85,7 @@ describe("swap_mac_tx", () => {
   });
 });
 
-describe("icmp_echo", () => {
+describeKernel("icmp_echo", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("icmp_echo");

@@ -1,5 +1,7 @@
-// Corpus batch 5: atomics on hash values, blocklists, TCP options, adjust_tail, ARP, TTL, NAT.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Corpus: hash maps and packet rewrites: atomics on hash values, blocklists, TCP SYN filter, adjust_tail, ARP
+// responder, TTL decrement, UDP NAT.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u32At, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, ipv4, udp, tcp, pad, ip4, ETH_IP, ETH_ARP, MAC_A, MAC_B } from "./packets.ts";
@@ -8,7 +10,7 @@ import { Target } from "./udp_nat.ts";
 
 const hostKey = (addr: string) => key32(Buffer.from(ip4(addr)).readUInt32BE(0));
 
-describe("atomic_hash", () => {
+describeKernel("atomic_hash", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("atomic_hash");
@@ -35,7 +37,7 @@ describe("atomic_hash", () => {
   });
 });
 
-describe("hash_blocklist", () => {
+describeKernel("hash_blocklist", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("hash_blocklist");
@@ -57,7 +59,7 @@ describe("hash_blocklist", () => {
   });
 });
 
-describe("tcp_syn_filter", () => {
+describeKernel("tcp_syn_filter", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("tcp_syn_filter");
@@ -81,7 +83,7 @@ describe("tcp_syn_filter", () => {
   });
 });
 
-describe("adjust_tail", () => {
+describeKernel("adjust_tail", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("adjust_tail");
@@ -114,7 +116,7 @@ describe("adjust_tail", () => {
   });
 });
 
-describe("arp_responder", () => {
+describeKernel("arp_responder", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("arp_responder");
@@ -154,7 +156,7 @@ describe("arp_responder", () => {
   });
 });
 
-describe("ttl_decrement", () => {
+describeKernel("ttl_decrement", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("ttl_decrement");
@@ -178,7 +180,7 @@ describe("ttl_decrement", () => {
   });
 });
 
-describe("udp_nat", () => {
+describeKernel("udp_nat", () => {
   let c: Corpus;
   beforeAll(async () => {
     c = await setup("udp_nat");
