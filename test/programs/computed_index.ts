@@ -19,15 +19,15 @@ export const computed_index = xdp((ctx) => {
   if (s === null) return XdpAction.DROP;
   s.ma[x.i + 1] = 7; // i = 6: ma[7]
   s.ma[x.i >> 1] = 3; // ma[3]
-  put(0, u64(s.ma[x.i + 1]));
-  put(1, u64(s.ma[x.s])); // s = -1: clamped to ma[7]
+  put(0, u64(s.ma[x.i + 1]!));
+  put(1, u64(s.ma[x.s]!)); // s = -1: clamped to ma[7]
   s.ma[x.i + 5] = 11; // clamped to ma[7]
-  put(2, u64(s.ma[x.i >> 1]));
+  put(2, u64(s.ma[x.i >> 1]!));
   const l: Value<typeof S> = { ma: [0, 1, 2, 3, 4, 5, 6, 7] };
   l.ma[x.i + 1] = 70;
   l.ma[x.i >> 1] = 30;
-  put(3, u64(l.ma[x.i - 1])); // ma[5]
-  put(4, u64(l.ma[x.s])); // ma[7]
-  put(5, u64(l.ma[x.i >> 1]));
+  put(3, u64(l.ma[x.i - 1]!)); // ma[5]
+  put(4, u64(l.ma[x.s]!)); // ma[7]
+  put(5, u64(l.ma[x.i >> 1]!));
   return XdpAction.PASS;
 });

@@ -12,10 +12,10 @@ function put(i: u32, v: u64): void {
 export const packet_array_index = xdp((ctx) => {
   const x = ctx.header(Input, 14);
   if (x === null) return XdpAction.DROP;
-  put(0, u64(x.bytes[x.i])); // i = 2
-  put(1, u64(x.words[x.j])); // j = 9: clamped to words[3]
+  put(0, u64(x.bytes[x.i]!)); // i = 2
+  put(1, u64(x.words[x.j]!)); // j = 9: clamped to words[3]
   x.bytes[x.i + 1] = 0xee; // written into the packet
   x.words[x.i] = 0x1234;
-  put(2, u64(x.bytes[x.j])); // clamped to bytes[7]
+  put(2, u64(x.bytes[x.j]!)); // clamped to bytes[7]
   return XdpAction.PASS;
 });
