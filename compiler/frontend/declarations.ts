@@ -8,6 +8,7 @@ import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BT
 import { MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { readTypeNode } from "./typenodes.ts";
+import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
 export const DECLARING_FUNCTIONS: Record<string, string> = {
@@ -15,6 +16,7 @@ export const DECLARING_FUNCTIONS: Record<string, string> = {
   struct: "a struct type",
   bytes: "an array type",
   array: "an array type",
+  enumOf: "an integer type holding an enum",
   rodata: "a read-only global",
   global: "a global variable",
 };
@@ -68,6 +70,10 @@ export type Entity =
   | { kind: "global"; global: GlobalInfo }
   | { kind: "const"; value: bigint }
   | { kind: "table"; element: BType; values: bigint[] }
+  /** A module-level string constant: usable only as a printk() format. */
+  | { kind: "string"; value: string }
+  /** A global of JavaScript's standard library (`Math`): only Math.imul/min/max are lowered. */
+  | { kind: "builtin"; name: string }
   | { kind: "function"; decl: Node }
   | { kind: "program"; decl: Node };
 
@@ -79,6 +85,11 @@ export function resolveSymbol(symbol: TsSymbol | undefined): TsSymbol | undefine
 }
 
 export { isLangFile };
+
+/** TypeScript's own declarations of the JavaScript standard library (lib.es5.d.ts …). */
+function isTypeScriptLib(file: string): boolean {
+  return /[\\/]typescript[\\/]lib[\\/]lib\.[^\\/]*\.d\.ts$/.test(file);
+}
 
 export class Declarations {
   private readonly cache = new Map<unknown, Entity | null>();
@@ -105,6 +116,8 @@ export class Declarations {
 
   private classify(decl: Node, name: string, use: Node): Entity | undefined {
     const file = decl.getSourceFile().getFilePath();
+    // Never read declarations in TypeScript's lib files: errors must point at the user's code.
+    if (isTypeScriptLib(file)) return { kind: "builtin", name };
     if (Node.isEnumMember(decl)) {
       const value = decl.getValue();
       if (typeof value !== "number") throw new CompileError(use, `enum member '${name}' must have a numeric value`);
@@ -163,6 +176,9 @@ export class Declarations {
         `declare '${name}' as \`function ${name}(…) { … }\`: at module level, function expressions are only the argument of xdp(…)`,
       );
     }
+    if (Node.isStringLiteral(expr) || Node.isNoSubstitutionTemplateLiteral(expr)) {
+      return { kind: "string", value: expr.getLiteralText() };
+    }
     if (Node.isArrayLiteralExpression(expr)) {
       const values = expr.getElements().map((e) => this.constValue(e));
       return { kind: "table", element: INT_TYPES.u32!, values };
@@ -185,6 +201,11 @@ export class Declarations {
       const args = expr.getArguments();
       if (callee?.kind === "lang" && callee.name === "bytes" && args.length === 1) {
         return { kind: "array", element: INT_TYPES.u8!, length: this.positive(args[0]!) };
+      }
+      if (callee?.kind === "lang" && callee.name === "enumOf" && args.length === 1) {
+        const base = this.typeOf(args[0]!);
+        if (base.kind !== "int") throw new CompileError(args[0]!, "enumOf() takes an integer type: enumOf<E>(u8)");
+        return base;
       }
       if (callee?.kind === "lang" && callee.name === "array" && args.length === 2) {
         return { kind: "array", element: this.typeOf(args[0]!), length: this.positive(args[1]!) };
@@ -283,7 +304,7 @@ export class Declarations {
       given.add(field.name);
       this.encodeInto(field.type, p.getInitializerOrThrow(), view, offset + field.offset);
     }
-    const missing = type.fields.filter((f) => !given.has(f.name));
+    const missing = type.fields.filter((f) => !given.has(f.name) && !isPaddingField(f.name));
     if (missing.length)
       throw new CompileError(
         expr,
@@ -407,6 +428,10 @@ export class Declarations {
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
       if (owner?.kind === "type") return BigInt(sizeOfType(owner.type));
+    }
+    if (Node.isPropertyAccessExpression(expr) && expr.getName() === "length") {
+      const owner = this.entityOf(expr.getExpression());
+      if (owner?.kind === "table") return BigInt(owner.values.length);
     }
     if (Node.isIdentifier(expr) || Node.isPropertyAccessExpression(expr)) {
       const entity = this.entityOf(expr);

@@ -1,12 +1,21 @@
 // TypeScript type annotations read as BPF types: `u16`, `bool`, `Value<typeof VipKey>`,
 // an alias of one of those, `T | null` for references that may be null, `XdpContext`.
-import type { TypeNode } from "ts-morph";
+import type { EnumDeclaration, TypeNode } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
-import { BOOL, INT_TYPES, type BType } from "../types.ts";
+import { BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { isLangFile, resolveSymbol, type Declarations } from "./declarations.ts";
 
 export type AnnotatedType = { kind: "data"; type: BType; nullable: boolean } | { kind: "ctx" } | { kind: "void" };
+
+/** An enum as a type: a u32, or an i32 if a member is negative (C gives enums an int). */
+export function enumType(decl: EnumDeclaration): IntT {
+  const negative = decl.getMembers().some((m) => {
+    const v = m.getValue();
+    return typeof v === "number" && v < 0;
+  });
+  return negative ? INT_TYPES.i32! : INT_TYPES.u32!;
+}
 
 export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType {
   if (node.getKind() === SyntaxKind.BooleanKeyword) return { kind: "data", type: BOOL, nullable: false };
@@ -29,6 +38,10 @@ export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType
     const symbol = resolveSymbol(nameNode.getSymbol());
     const decl = symbol?.getDeclarations()[0];
     const name = symbol?.getName() ?? nameNode.getText();
+    // An enum (or one of its members, `PacketClass.Web`) is an integer type.
+    const enumDecl = decl && Node.isEnumMember(decl) ? decl.getParent() : decl;
+    if (enumDecl && Node.isEnumDeclaration(enumDecl))
+      return { kind: "data", type: enumType(enumDecl), nullable: false };
     if (decl && isLangFile(decl.getSourceFile().getFilePath())) {
       if (INT_TYPES[name]) return { kind: "data", type: INT_TYPES[name]!, nullable: false };
       if (name === "bool") return { kind: "data", type: BOOL, nullable: false };

@@ -5,6 +5,7 @@ import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { sizeOf } from "../types.ts";
+import { isPaddingField } from "../../runtime/lang/types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
@@ -29,7 +30,8 @@ export function fillLiteral(f: FunctionLowerer, target: RefVal, literal: Node): 
       assignTo(f, f.field(target, name, prop), valueNode);
     }
     const given = new Set(literal.getProperties().map((p) => (p as { getName?: () => string }).getName?.()));
-    const missing = t.fields.filter((x) => !given.has(x.name));
+    // Padding fields (`pad…`) may be left out: the memset above zeroed them.
+    const missing = t.fields.filter((x) => !given.has(x.name) && !isPaddingField(x.name));
     if (missing.length)
       throw new CompileError(
         literal,

@@ -3,8 +3,9 @@
 import type { CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
+import { IntPredicate } from "../llvm/enums.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
-import { sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { arithmeticType, sizeOf, valueType, alignOf, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
@@ -22,11 +23,16 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   const callee = stripParens(call.getExpression());
   const args = call.getArguments();
   if (Node.isPropertyAccessExpression(callee)) {
-    const receiver = lowerExpr(f, callee.getExpression());
     const method = callee.getName();
+    if (f.m.decls.entityOf(callee.getExpression())?.kind === "builtin") return builtinCall(f, call, callee, args);
+    const receiver = lowerExpr(f, callee.getExpression());
     f.at(call);
     if (receiver.kind === "ctx") return contextMethod(f, call, method, args);
     if (receiver.kind === "map") return mapMethod(f, call, receiver.map, method, args, receiver.p);
+    if (receiver.kind === "type" && method === "zero") {
+      arity(call, args, 0);
+      return zeroValue(f, receiver.type);
+    }
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
   const decl = callee.getSymbol()?.getValueDeclaration();
@@ -36,6 +42,74 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   if (entity?.kind === "lang") return callIntrinsic(f, call, entity.name, args);
   if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
   throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
+}
+
+/** The functions of JavaScript's standard library a program may call: Math.imul, Math.min, Math.max on integers. */
+function builtinCall(
+  f: FunctionLowerer,
+  call: CallExpression,
+  callee: Node & { getText(): string; getName(): string },
+  args: Node[],
+): Val {
+  const name = callee.getText();
+  if (name === "Math.imul") {
+    arity(call, args, 2);
+    // Wrap-around multiplication at 32 bits; signed only if both operands are (u32 × u32 is a u32).
+    const a = lowerValue(f, args[0]!),
+      b = lowerValue(f, args[1]!);
+    const signed = [a, b].every((v) => (v.kind === "int" ? v.type.signed : v.kind === "const" && v.value < 0n));
+    const type = signed ? INT_TYPES.i32! : U32;
+    if (a.kind === "const" && b.kind === "const")
+      return { kind: "const", value: BigInt.asIntN(32, a.value * b.value), big: false };
+    const x = f.toInt(a, type, args[0]!).v,
+      y = f.toInt(b, type, args[1]!).v;
+    f.at(call);
+    return { kind: "int", type, v: C.LLVMBuildMul(f.b, x, y, "") };
+  }
+  if (name === "Math.min" || name === "Math.max") {
+    if (args.length === 0) throw new CompileError(call, `${name}() needs at least one argument`);
+    let acc = lowerValue(f, args[0]!);
+    for (const a of args.slice(1)) {
+      const next = lowerValue(f, a);
+      f.at(call);
+      acc = minMax(f, name === "Math.min", acc, next, a);
+    }
+    return acc;
+  }
+  throw new CompileError(
+    callee,
+    `${name} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
+  );
+}
+
+/** The smaller or larger of two integers, compared as the subset compares (signed only if both are). */
+function minMax(f: FunctionLowerer, min: boolean, a: Val, b: Val, node: Node): Val {
+  if (a.kind === "const" && b.kind === "const") return (min ? a.value <= b.value : a.value >= b.value) ? a : b;
+  for (const v of [a, b])
+    if (v.kind !== "int" && v.kind !== "const") throw new CompileError(node, `expected an integer, got ${describe(v)}`);
+  const ta = a.kind === "int" ? a.type : undefined,
+    tb = b.kind === "int" ? b.type : undefined;
+  const type = ta && tb ? arithmeticType(ta, tb) : arithmeticType((ta ?? tb)!, (ta ?? tb)!);
+  const x = f.toInt(a, type, node).v,
+    y = f.toInt(b, type, node).v;
+  const pred = min
+    ? type.signed
+      ? IntPredicate.SLT
+      : IntPredicate.ULT
+    : type.signed
+      ? IntPredicate.SGT
+      : IntPredicate.UGT;
+  const pick = C.LLVMBuildICmp(f.b, pred, x, y, "");
+  return { kind: "int", type, v: C.LLVMBuildSelect(f.b, pick, x, y, min ? "min" : "max") };
+}
+
+/** A zero-filled value of `type` on the stack: `zero(S)`, `S.zero()`. */
+export function zeroValue(f: FunctionLowerer, type: BType): Val {
+  if (type.kind === "int") return { kind: "int", type: valueType(type), v: f.constInt(type, 0n) };
+  if (type.kind === "bool") return { kind: "bool", v: C.LLVMConstInt(f.i1, 0, 0) };
+  const p = f.alloca(type, "zero");
+  f.memset(p, sizeOf(type), 8);
+  return { kind: "ref", type, p, nullable: false, align: 8, packet: false, memory: "stack" };
 }
 
 export function arity(call: CallExpression, args: Node[], min: number, max = min) {

@@ -11,7 +11,7 @@ import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
-import { contextProperty } from "./xdp.ts";
+import { contextProperty, packetElement } from "./xdp.ts";
 import { NOT_IN_PROGRAMS } from "./intrinsics.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
@@ -34,7 +34,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     if (expr.getKind() === SyntaxKind.TrueKeyword || expr.getKind() === SyntaxKind.FalseKeyword) {
       return { kind: "bool", v: C.LLVMConstInt(f.i1, constant ? 1 : 0, 0) };
     }
-    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(f, expr) };
+    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(expr) };
   }
   // `a?.b` has no meaning here yet (no undefined value): rejected rather than compiled as `a.b`.
   if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken)
@@ -114,7 +114,7 @@ function isLocalName(f: FunctionLowerer, expr: Node): boolean {
   return !!decl && f.locals.has(decl.compilerNode);
 }
 
-function isBigConst(f: FunctionLowerer, expr: Node): boolean {
+function isBigConst(expr: Node): boolean {
   const t = expr.getType();
   return t.isBigInt() || t.isBigIntLiteral();
 }
@@ -131,8 +131,14 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(expr);
   const local = decl && f.locals.get(decl.compilerNode);
   if (local) {
-    if (local.kind === "bound") return local.val;
-    if (local.kind === "pointer") return { ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") };
+    if (local.kind === "bound") {
+      f.checkView(local.val, expr.getText(), expr);
+      return local.val;
+    }
+    if (local.kind === "pointer") {
+      f.checkView(local.template, expr.getText(), expr);
+      return { ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") };
+    }
     return {
       kind: "ref",
       type: local.type.kind === "bool" ? BOOL : local.type,
@@ -148,7 +154,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (!entity) throw new CompileError(expr, `'${expr.getText()}' is not defined in this program`);
   switch (entity.kind) {
     case "const":
-      return { kind: "const", value: entity.value, big: isBigConst(f, expr) };
+      return { kind: "const", value: entity.value, big: isBigConst(expr) };
     case "map":
       return { kind: "map", map: entity.map };
     case "global": {
@@ -166,6 +172,13 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
       return { kind: "type", type: entity.type };
     case "table":
       return { kind: "table", element: entity.element, values: entity.values };
+    case "string":
+      throw new CompileError(
+        expr,
+        "strings are not values in BPF programs; a string constant is allowed only as a printk() format",
+      );
+    case "builtin":
+      throw new CompileError(expr, `'${expr.getText()}' is not available in BPF programs`);
     case "lang": {
       const why = NOT_IN_PROGRAMS[entity.name];
       throw new CompileError(
@@ -184,6 +197,11 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
 }
 
 function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression(): Expression; getName(): string }): Val {
+  if (f.m.decls.entityOf(expr.getExpression())?.kind === "builtin")
+    throw new CompileError(
+      expr,
+      `${expr.getText()} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
+    );
   const object = lowerExpr(f, expr.getExpression());
   const name = expr.getName();
   if (object.kind === "ctx") return contextProperty(f, expr, name);
@@ -234,22 +252,24 @@ function lowerElementAccess(
       align: Math.min(object.align, size),
     };
   }
-  // A computed index is clamped to the last element: the verifier needs a bounded offset.
-  const i = f.toInt(index, INT_TYPES.u64!, indexNode).v;
+  // A computed index is clamped to the last element: the verifier needs a bounded offset. The
+  // index is opaque to LLVM, which would otherwise test the clamp on another register than the
+  // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
+  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   return {
     ...object,
     type: element,
-    p: f.offset(object.p, byteOffset),
+    p: object.packet ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };
 }
 
 /** A computed index into a module-level constant table, lowered as a switch (LLVM makes it a lookup). */
-function tableLookup(
+export function tableLookup(
   f: FunctionLowerer,
   table: Extract<Val, { kind: "table" }>,
   index: Extract<Val, { kind: "int" }>,

@@ -1,13 +1,13 @@
 // State of lowering one function body: the LLVM function and builder, local variables,
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
-import { IntPredicate } from "../llvm/enums.ts";
+import { InlineAsmDialect, IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, literalType, sizeOf, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
-import { describe, type RefTemplate, type Val } from "./values.ts";
+import { describe, type Memory, type PacketMove, type PacketState, type RefTemplate, type Val } from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
@@ -15,6 +15,16 @@ export type Local =
   | { kind: "bound"; val: Val }
   /** A `let` holding a map-value reference (lookup() result): a stack slot of the pointer, reassignable. */
   | { kind: "pointer"; template: RefTemplate; p: ValueRef };
+
+/** What a function returns. A struct or array is returned by reference (see ModuleLowerer.returnFrom);
+ *  `packet` and `memory` say where the references it returns point, once its body is lowered. */
+export type Returns =
+  | IntT
+  | { kind: "bool" }
+  | { kind: "void" }
+  | { kind: "ref"; type: BType; nullable: boolean; packet: boolean; memory?: Memory }
+  /** The return type had an error (reported). */
+  | { kind: "unknown" };
 
 interface LoopTargets {
   breakTo: BasicBlockRef;
@@ -28,14 +38,23 @@ export class FunctionLowerer extends IRBuilder {
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: ValueRef | null = null;
+  /** In a function returning a struct: the caller's slot that a value on this function's stack is copied to. */
+  sret: ValueRef | null = null;
+  /** The values of its `return` statements (for what a returned reference points to). */
+  readonly returned: Val[] = [];
+  /** The first call in this function that moves the packet, if any. */
+  adjusted: PacketMove | undefined;
+  /** Packet moves that may have happened on the way to the current block, and at the end of each block left. */
+  private packetMoves: PacketState = new Set();
+  private readonly blockMoves = new Map<BasicBlockRef, PacketState>();
   private readonly entry: BasicBlockRef;
 
   constructor(
     readonly m: ModuleLowerer,
     readonly fn: ValueRef,
     readonly scope: MetadataRef,
-    /** The return type of a helper function; undefined for programs (which return i32). */
-    readonly returns: IntT | { kind: "bool" } | { kind: "void" },
+    /** The return type of a helper function; i32 for programs. */
+    readonly returns: Returns,
   ) {
     super(m);
     this.entry = C.LLVMAppendBasicBlockInContext(m.ctx, fn, "entry");
@@ -48,7 +67,52 @@ export class FunctionLowerer extends IRBuilder {
     return C.LLVMAppendBasicBlockInContext(this.m.ctx, this.fn, name);
   }
   positionAt(block: BasicBlockRef) {
+    const current = this.current;
+    if (current === block) return;
+    this.blockMoves.set(current, this.packetMoves);
     C.LLVMPositionBuilderAtEnd(this.b, block);
+    this.packetMoves = this.blockMoves.get(block) ?? this.movesFromPredecessors(block);
+  }
+
+  // ---- packet moves ---------------------------------------------------------------------
+  // A view of the packet taken before ctx.adjustHead/Tail/Meta points to memory the helper may
+  // have moved: the verifier rejects its use. Which moves may precede a point is followed
+  // through the blocks as they are built: a new block starts with the moves of the blocks that
+  // branch to it, so a branch that returns after adjusting leaves the views after it valid.
+
+  /** A new block's moves: those of the blocks that branch to it (already built, with their moves). */
+  private movesFromPredecessors(block: BasicBlockRef): PacketState {
+    const moves = new Set<PacketMove>();
+    for (let u = C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block)); u; u = C.LLVMGetNextUse(u)) {
+      const from = C.LLVMGetInstructionParent(C.LLVMGetUser(u));
+      for (const m of this.blockMoves.get(from) ?? (from === this.current ? this.packetMoves : [])) moves.add(m);
+    }
+    return moves;
+  }
+
+  /** The packet moves that may have happened before this point (recorded in views taken here). */
+  packetState(): PacketState {
+    return this.packetMoves;
+  }
+
+  /** Records a call that moves the packet: views taken before it are invalid after it. */
+  packetMoved(move: PacketMove) {
+    this.packetMoves = new Set([...this.packetMoves, move]);
+    this.adjusted ??= move;
+  }
+
+  /** Throws if `view` (named `name` at `node`) may have been taken before a packet move on the way here. */
+  checkView(view: Val | RefTemplate, name: string, node: Node) {
+    if (view.kind !== "ref" || !view.packet || !view.takenAt) return;
+    for (const move of this.packetMoves) {
+      if (view.takenAt.has(move)) continue;
+      const line = move.call.getStartLineNumber();
+      const where = move.via ? ` (in '${move.via.name}', called on line ${move.via.call.getStartLineNumber()})` : "";
+      throw new CompileError(
+        node,
+        `'${name}' was taken before ctx.${move.method}() on line ${line}${where}, which moves the packet; take the header again with ctx.header(${typeName(view.type)}, …) after it`,
+      );
+    }
   }
   get current(): BasicBlockRef {
     return C.LLVMGetInsertBlock(this.b);
@@ -73,7 +137,10 @@ export class FunctionLowerer extends IRBuilder {
   }
   /** Code after a return in the same block is unreachable; give it a block of its own. */
   startDeadBlock() {
+    // Keeps the packet moves so far: after an error, lowering goes on as if the statement had run.
+    const moves = this.packetMoves;
     this.positionAt(this.block("dead"));
+    this.packetMoves = moves;
   }
 
   at(node: Node) {
@@ -89,6 +156,7 @@ export class FunctionLowerer extends IRBuilder {
     name = this.m.stackSlot(name, type === "ptr" ? 8 : sizeOf(type), this.lastNode);
     const here = this.current;
     const first = C.LLVMGetFirstInstruction(this.entry);
+    // (The builder visits the entry block and comes back: not a move between blocks.)
     if (first) C.LLVMPositionBuilderBefore(this.b, first);
     else C.LLVMPositionBuilderAtEnd(this.b, this.entry);
     let slot: ValueRef;
@@ -100,8 +168,26 @@ export class FunctionLowerer extends IRBuilder {
       C.LLVMSetAlignment(slot, Math.max(alignOf(type), type.kind === "int" ? 1 : 8));
       slot = C.LLVMBuildBitCast(this.b, slot, this.i8p, name);
     }
-    this.positionAt(here);
+    C.LLVMPositionBuilderAtEnd(this.b, here);
     return slot;
+  }
+
+  /**
+   * `v` unchanged, but opaque to LLVM: an empty inline asm taking and giving the value in one
+   * register (the kernel's `barrier_var()`), which costs no instruction. LLVM can neither
+   * compute through it nor move it above the branch it is in, so a bound the verifier needs
+   * stays on the register that is used (docs/compiler.md, "Packet access").
+   */
+  opaque(v: ValueRef, bits: 32 | 64): ValueRef {
+    const ty = this.int(bits);
+    const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
+    const asm = C.LLVMGetInlineAsm(fnType, "", 0, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
+    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, "opaque");
+    for (const attr of ["readnone", "nounwind"]) {
+      const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
+      C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.m.ctx, kind, 0n));
+    }
+    return call;
   }
 
   // ---- memory -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { C, type ValueRef } from "../llvm/capi.ts";
 import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
 import { CompileError } from "../diagnostics.ts";
 import { sizeOf, INT_TYPES, type BType } from "../types.ts";
-import { arity } from "./calls.ts";
+import { arity, zeroValue } from "./calls.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { type FunctionLowerer, swapBytes } from "./function.ts";
 import { HELPER } from "./irbuilder.ts";
@@ -24,8 +24,8 @@ const U16 = INT_TYPES.u16!,
 interface Intrinsic {
   /** The number of arguments: [min, max]. */
   arity: [number, number];
-  /** The message for a wrong number of arguments, if not the generic one. */
-  usage?: string;
+  /** The message for a wrong number of arguments (given how many there are), if not the generic one. */
+  usage?: (given: number) => string;
   /** Lowers a call whose arity was checked. */
   lower(f: FunctionLowerer, call: CallExpression, args: Node[]): Val;
 }
@@ -66,7 +66,20 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   ntohl: { arity: [1, 1], lower: (f, _call, args) => byteSwap(f, U32, args[0]!) },
   csumReplace4: { arity: [3, 3], lower: (f, call, args) => csumReplace(f, call, args, U32) },
   csumReplace2: { arity: [3, 3], lower: (f, call, args) => csumReplace(f, call, args, U16) },
-  printk: { arity: [1, 4], usage: "printk() takes a format and up to 3 arguments", lower: printk },
+  printk: {
+    arity: [1, 4],
+    usage: (n) => `printk() takes a format and up to 3 arguments${n > 1 ? `, got ${n - 1}` : ""}`,
+    lower: printk,
+  },
+  zero: {
+    arity: [1, 1],
+    lower: (f, _call, args) => {
+      const t = lowerExpr(f, args[0]!);
+      if (t.kind !== "type")
+        throw new CompileError(args[0]!, "zero() takes a type: zero(S), zero(u32), zero(array(u8, 16))");
+      return zeroValue(f, t.type);
+    },
+  },
   csumDiff: {
     arity: [2, 3],
     lower(f, call, args) {
@@ -153,6 +166,7 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   FieldLayout: "it is the runtime's description of a struct field",
   MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
   XdpProgram: "it is what xdp() returns, for the loader",
+  isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };
 
 /** Calls a function of the declarations module. */
@@ -169,7 +183,8 @@ export function callIntrinsic(f: FunctionLowerer, call: CallExpression, name: st
     throw new CompileError(call, `'${name}' cannot be called in a BPF program${why ? `: ${why}` : ""}`);
   }
   const [min, max] = intrinsic.arity;
-  if (intrinsic.usage && (args.length < min || args.length > max)) throw new CompileError(call, intrinsic.usage);
+  if (intrinsic.usage && (args.length < min || args.length > max))
+    throw new CompileError(call, intrinsic.usage(args.length));
   arity(call, args, min, max);
   return intrinsic.lower(f, call, args);
 }
@@ -216,20 +231,89 @@ function csumReplace(f: FunctionLowerer, call: CallExpression, args: Node[], wid
   return { kind: "int", type: U16, v: result, swapped: true };
 }
 
-/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. */
+/** bpf_trace_printk(fmt, size, a, b, c): the format is copied to the stack. Its conversions are
+ *  checked against the arguments: their number, `%pI4`/`%pI6` take a field of the packet or a map
+ *  value (an address in memory), 64-bit values need `%ll…`. */
 function printk(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   const fmtNode = stripParens(args[0]!);
-  if (!Node.isStringLiteral(fmtNode) && !Node.isNoSubstitutionTemplateLiteral(fmtNode)) {
-    throw new CompileError(args[0]!, "printk() needs a string literal as its format");
+  let format: string;
+  if (Node.isStringLiteral(fmtNode) || Node.isNoSubstitutionTemplateLiteral(fmtNode)) format = fmtNode.getLiteralText();
+  else {
+    const entity = f.m.decls.entityOf(fmtNode);
+    if (entity?.kind !== "string")
+      throw new CompileError(
+        args[0]!,
+        "printk() needs a string literal (or a module-level string constant) as its format",
+      );
+    format = entity.value;
   }
-  const text = Buffer.from(fmtNode.getLiteralText() + "\0", "utf8");
+  const conversions = printkConversions(format, args[0]!);
+  const given = args.length - 1;
+  if (conversions.length !== given) {
+    const c = conversions.length;
+    throw new CompileError(
+      call,
+      `the format ${JSON.stringify(format)} has ${c} conversion${c === 1 ? "" : "s"} but ${given} argument${given === 1 ? " follows" : "s follow"} it`,
+    );
+  }
+  const values = args.slice(1).map((a, i) => {
+    const conv = conversions[i]!;
+    if (conv.address) {
+      const v = lowerExpr(f, a);
+      if (v.kind !== "ref" || sizeOf(v.type) !== conv.address)
+        throw new CompileError(
+          a,
+          `%${conv.text} prints an IPv${conv.address === 4 ? 4 : 6} address from memory: pass a ${conv.address}-byte field such as ip.saddr, not ${describe(v.kind === "ref" ? f.rvalue(v, a) : v)}`,
+        );
+      return C.LLVMBuildPtrToInt(f.b, f.pointerOrNull(v), f.int(64), "");
+    }
+    const v = lowerValue(f, a);
+    if (v.kind === "int" && v.type.bits === 64 && !conv.long)
+      throw new CompileError(
+        a,
+        `%${conv.text} prints 32 bits but this argument is ${v.type.name}; write %ll${conv.text.slice(-1)}`,
+      );
+    return f.toInt(v, U64, a).v;
+  });
+  const text = Buffer.from(format + "\0", "utf8");
   const type: BType = { kind: "array", element: INT_TYPES.u8!, length: text.length };
   const slot = f.alloca(type, "fmt");
   for (let i = 0; i < text.length; i++) {
     C.LLVMBuildStore(f.b, f.constInt(8, BigInt(text[i]!)), f.offset(slot, i));
   }
-  const values = args.slice(1).map((a) => f.toInt(lowerValue(f, a), U64, a).v);
   f.at(call);
   f.helperCall(HELPER.trace_printk, f.int(64), [slot, f.constInt(32, BigInt(text.length)), ...values]);
   return { kind: "void" };
+}
+
+/** The conversions of a bpf_trace_printk format, as the kernel reads them (bpf_bprintf_prepare). */
+function printkConversions(format: string, node: Node): { text: string; long: boolean; address?: 4 | 16 }[] {
+  const out: { text: string; long: boolean; address?: 4 | 16 }[] = [];
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== "%") continue;
+    if (format[i + 1] === "%") {
+      i++;
+      continue;
+    }
+    const m = /^(?:[-+ #0]*\d*)(ll|l)?([diuxXc]|p[iI][46]|[pP]?[a-zA-Z]?)/.exec(format.slice(i + 1));
+    const spec = m?.[0] ?? "";
+    const body = (m?.[1] ?? "") + (m?.[2] ?? "");
+    if (/^p[iI][46]$/.test(m?.[2] ?? "")) {
+      out.push({ text: m![2]!, long: true, address: m![2]!.endsWith("4") ? 4 : 16 });
+    } else if (m && /^[diuxXc]$/.test(m[2] ?? "")) {
+      out.push({ text: body, long: !!m[1] });
+    } else if (m?.[2] === "s") {
+      throw new CompileError(
+        node,
+        "%s is not supported: strings are not values in BPF programs; print numbers with %d, %u or %x",
+      );
+    } else {
+      throw new CompileError(
+        node,
+        `'%${spec || format[i + 1] || ""}' is not a printk conversion tsbpf supports; use %d %i %u %x %c (with l or ll for 64 bits), %pI4 or %pI6`,
+      );
+    }
+    i += spec.length;
+  }
+  return out;
 }

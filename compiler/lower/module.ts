@@ -1,27 +1,31 @@
 // Lowers a program module to an LLVM module: one function per exported `xdp(...)` program
 // (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
 // program's own functions (internal, always inlined).
-import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile } from "ts-morph";
+import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
-import { CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
+import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, INT_TYPES, valueType, type IntT } from "../types.ts";
-import { FunctionLowerer } from "./function.ts";
+import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
+import { FunctionLowerer, type Returns } from "./function.ts";
 import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
-import type { RefTemplate, Val } from "./values.ts";
+import { describe, type PacketMove, type RefTemplate, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
 interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
   params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
-  returns: IntT | { kind: "bool" } | { kind: "void" };
+  returns: Returns;
+  /** Its signature had errors (reported once): calls are not reported again. */
+  broken: boolean;
+  /** It moves the packet (xdp_adjust_*), itself or through a function it calls: the first such call. */
+  adjusts?: PacketMove;
 }
 
 export class ModuleLowerer extends IRModule {
@@ -58,6 +62,7 @@ export class ModuleLowerer extends IRModule {
     try {
       fn();
     } catch (e) {
+      if (e instanceof AlreadyReported) return;
       this.report(e instanceof CompileError ? e : internalError(statement, e));
     }
   }
@@ -88,6 +93,12 @@ export class ModuleLowerer extends IRModule {
           }
         }
       });
+    }
+    // Functions no program calls are lowered too, so that all errors of a file come out in one
+    // build; LLVM drops them (internal, unused).
+    for (const statement of this.source.getStatements()) {
+      if (Node.isFunctionDeclaration(statement) && !this.functions.has(statement.compilerNode))
+        this.guard(statement, () => this.lowerFunction(statement));
     }
     if (programs === 0 && this.diagnostics.length === 0) {
       this.diagnostics.push(
@@ -241,14 +252,56 @@ export class ModuleLowerer extends IRModule {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
       // Expression body: `(ctx) => XdpAction.PASS`.
-      this.guard(body, () => {
-        const v = f.rvalue(lowerExpr(f, body), body);
-        f.at(body);
-        if (f.returns.kind === "void") C.LLVMBuildRetVoid(f.b);
-        else if (f.returns.kind === "bool") C.LLVMBuildRet(f.b, f.toBool(v, body));
-        else C.LLVMBuildRet(f.b, f.toInt(v, f.returns, body).v);
-      });
+      this.guard(body, () => this.returnFrom(f, body, body));
     }
+  }
+
+  /**
+   * `return expr` (or an arrow function's expression body). A struct or array is returned as a
+   * pointer: to the packet or a map value as it is (a reference, keeping what it points to), and
+   * a value on the function's own stack copied first into the caller's slot (`f.sret`), which
+   * outlives the call.
+   */
+  returnFrom(f: FunctionLowerer, expr: Node | undefined, statement: Node): void {
+    const r = f.returns;
+    if (r.kind === "unknown") {
+      // The return type was reported: only look for errors in the value.
+      if (expr) lowerExpr(f, expr);
+      C.LLVMBuildUnreachable(f.b);
+      return;
+    }
+    if (r.kind === "void") {
+      if (expr) throw new CompileError(expr, "this function returns nothing");
+      C.LLVMBuildRetVoid(f.b);
+      return;
+    }
+    if (!expr) throw new CompileError(statement, "return needs a value");
+    if (r.kind === "ref") {
+      const v = lowerExpr(f, expr, r.type);
+      f.at(expr);
+      if (v.kind === "null") {
+        if (!r.nullable)
+          throw new CompileError(
+            expr,
+            `this function returns a ${typeName(r.type)}, not null; declare it \`… | null\``,
+          );
+        f.returned.push({ kind: "null" });
+        C.LLVMBuildRet(f.b, f.nullPtr());
+        return;
+      }
+      if (v.kind !== "ref" || v.type.kind !== r.type.kind || sizeOf(v.type) !== sizeOf(r.type))
+        throw new CompileError(expr, `expected a ${typeName(r.type)} to return, got ${describe(v)}`);
+      f.returned.push(v);
+      if (v.memory === "stack") {
+        f.memcpy(f.sret!, v.p, sizeOf(r.type), Math.min(8, v.align));
+        C.LLVMBuildRet(f.b, f.sret);
+      } else C.LLVMBuildRet(f.b, f.pointerOrNull(v));
+      return;
+    }
+    const v = f.rvalue(lowerExpr(f, expr, r.kind === "int" ? r : BOOL), expr);
+    f.at(expr);
+    if (r.kind === "bool") C.LLVMBuildRet(f.b, f.toBool(v, expr));
+    else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
   }
 
   /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
@@ -261,6 +314,7 @@ export class ModuleLowerer extends IRModule {
         `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
       );
     const user = this.functions.get(key) ?? this.lowerFunction(fd);
+    if (user.broken) throw new AlreadyReported(call);
     if (args.length !== user.params.length)
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {
@@ -279,47 +333,53 @@ export class ModuleLowerer extends IRModule {
       if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
       return f.pointerOrNull(v);
     });
+    const returns = user.returns;
+    // A struct returned from the function's own stack is copied into a slot of the caller's.
+    if (returns.kind === "ref") values.unshift(f.alloca(returns.type, `${fd.getName()}.result`));
     f.at(call);
     const r = C.LLVMBuildCall2(f.b, user.fnType, user.fn, values, values.length, "");
-    if (user.returns.kind === "void") return { kind: "void" };
-    if (user.returns.kind === "bool") return { kind: "bool", v: r };
-    return { kind: "int", type: user.returns, v: r };
+    if (user.adjusts) f.packetMoved({ ...user.adjusts, via: { name: fd.getName() ?? "", call } });
+    if (returns.kind === "void" || returns.kind === "unknown") return { kind: "void" };
+    if (returns.kind === "bool") return { kind: "bool", v: r };
+    if (returns.kind === "ref") {
+      return {
+        kind: "ref",
+        type: returns.type,
+        p: r,
+        nullable: returns.nullable,
+        align: returns.packet ? alignOf(returns.type) : Math.max(alignOf(returns.type), returns.memory ? 8 : 1),
+        packet: returns.packet,
+        memory: returns.memory,
+        takenAt: f.packetState(),
+      };
+    }
+    return { kind: "int", type: returns, v: r };
   }
 
   private lowerFunction(fd: FunctionDeclaration): UserFunction {
     const name = fd.getName() ?? "anonymous";
     const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
-    const params: UserFunction["params"] = fd.getParameters().map((p) => {
-      const tn = p.getTypeNode();
-      if (!tn)
-        throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
-      const t = readTypeNode(this.decls, tn);
-      if (t.kind === "ctx") return { kind: "ctx" };
-      if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
-      // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
-      if (t.type.kind === "int") return { kind: "int", type: t.type };
-      if (t.type.kind === "bool") return { kind: "bool" };
-      return {
-        kind: "ref",
-        val: {
-          kind: "ref",
-          type: t.type,
-          nullable: t.nullable,
-          align: t.type.kind === "struct" ? t.type.align : 1,
-          packet: false,
-        },
-      };
+    // Each parameter's and the return type's errors are reported, and the body is still lowered
+    // for its own errors (a failed parameter is poisoned: its uses are not reported again).
+    const failed = new Set<number>();
+    const params: UserFunction["params"] = fd.getParameters().map((p, i) => {
+      try {
+        return this.readParameter(p);
+      } catch (e) {
+        if (!(e instanceof CompileError)) throw e;
+        this.report(e);
+        failed.add(i);
+        return { kind: "int", type: U32 };
+      }
     });
-    const rtn = fd.getReturnTypeNode();
-    const rt = rtn ? readTypeNode(this.decls, rtn) : { kind: "void" as const };
-    if (rt.kind === "ctx" || (rt.kind === "data" && rt.type.kind !== "int" && rt.type.kind !== "bool")) {
-      throw new CompileError(
-        rtn!,
-        "functions return integers, bools or nothing; pass a struct reference to fill instead",
-      );
+    let returns: Returns;
+    try {
+      returns = this.readReturnType(fd);
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      this.report(e);
+      returns = { kind: "unknown" };
     }
-    const returns: UserFunction["returns"] =
-      rt.kind === "void" ? { kind: "void" } : rt.type.kind === "bool" ? { kind: "bool" } : (rt.type as IntT);
     const llvmParam = (p: UserFunction["params"][number]) =>
       p.kind === "int"
         ? C.LLVMIntTypeInContext(this.ctx, p.type.bits)
@@ -327,28 +387,43 @@ export class ModuleLowerer extends IRModule {
           ? C.LLVMInt1TypeInContext(this.ctx)
           : i8p;
     const ret =
-      returns.kind === "void"
+      returns.kind === "void" || returns.kind === "unknown"
         ? C.LLVMVoidTypeInContext(this.ctx)
         : returns.kind === "bool"
           ? C.LLVMInt1TypeInContext(this.ctx)
-          : C.LLVMIntTypeInContext(this.ctx, returns.bits);
-    const fnType = C.LLVMFunctionType(ret, params.map(llvmParam), params.length, 0);
+          : returns.kind === "ref"
+            ? i8p
+            : C.LLVMIntTypeInContext(this.ctx, returns.bits);
+    // A function returning a struct takes first the caller's slot for a copy (see returnFrom).
+    const llvmParams = [...(returns.kind === "ref" ? [i8p] : []), ...params.map(llvmParam)];
+    const fnType = C.LLVMFunctionType(ret, llvmParams, llvmParams.length, 0);
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetLinkage(fn, Linkage.Internal);
     this.addFunctionAttribute(fn, "alwaysinline");
-    const user: UserFunction = { fn, fnType, params, returns };
+    const user: UserFunction = { fn, fnType, params, returns, broken: failed.size > 0 || returns.kind === "unknown" };
     const key = fd.compilerNode;
     this.functions.set(key, user);
-    const diRet = returns.kind === "void" ? null : this.di.typeOf(returns.kind === "bool" ? { kind: "bool" } : returns);
+    const diRet =
+      returns.kind === "void" || returns.kind === "unknown"
+        ? null
+        : returns.kind === "ref"
+          ? this.di.pointerTo(this.di.typeOf(returns.type))
+          : this.di.typeOf(returns.kind === "bool" ? { kind: "bool" } : returns);
     const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true);
     const f = new FunctionLowerer(this, fn, scope, returns);
+    const first = returns.kind === "ref" ? 1 : 0;
+    if (returns.kind === "ref") f.sret = C.LLVMGetParam(fn, 0);
     this.lowering.add(key);
     try {
       fd.getParameters().forEach((p, i) => {
+        if (failed.has(i)) {
+          f.poisoned.add(p.compilerNode);
+          return;
+        }
         const param = params[i]!;
-        const v = C.LLVMGetParam(fn, i);
+        const v = C.LLVMGetParam(fn, first + i);
         if (param.kind === "ctx") f.contextArg = v;
         if (param.kind === "int" || param.kind === "bool") {
           // Scalar parameters are variables (assignable); LLVM keeps them in registers.
@@ -370,14 +445,59 @@ export class ModuleLowerer extends IRModule {
         f.at(fd);
         if (returns.kind === "void") C.LLVMBuildRetVoid(f.b);
         else {
-          this.report(new CompileError(fd, `'${name}' can end without returning a value`));
+          if (returns.kind !== "unknown")
+            this.report(new CompileError(fd, `'${name}' can end without returning a value`));
           C.LLVMBuildUnreachable(f.b);
         }
       });
+      if (returns.kind === "ref") {
+        // What the caller's reference points to: known if every return agrees.
+        const refs = f.returned.filter((v) => v.kind === "ref");
+        returns.packet = refs.length > 0 && refs.every((v) => v.packet);
+        const memories = new Set(refs.map((v) => (v.memory === "stack" ? "stack" : v.memory)));
+        returns.memory = memories.size === 1 ? [...memories][0] : undefined;
+      }
+      user.adjusts = f.adjusted;
     } finally {
       this.lowering.delete(key);
       f.dispose();
     }
     return user;
+  }
+
+  private readParameter(
+    p: Node & { getTypeNode(): TypeNode | undefined; getName(): string },
+  ): UserFunction["params"][number] {
+    const tn = p.getTypeNode();
+    if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
+    const t = readTypeNode(this.decls, tn);
+    if (t.kind === "ctx") return { kind: "ctx" };
+    if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
+    // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
+    if (t.type.kind === "int") return { kind: "int", type: t.type };
+    if (t.type.kind === "bool") return { kind: "bool" };
+    return {
+      kind: "ref",
+      val: {
+        kind: "ref",
+        type: t.type,
+        nullable: t.nullable,
+        align: t.type.kind === "struct" ? t.type.align : 1,
+        packet: false,
+      },
+    };
+  }
+
+  /** Integers, bools, nothing, or a struct or array (`Value<typeof S>`, or `… | null` for a reference that may be null). */
+  private readReturnType(fd: FunctionDeclaration): Returns {
+    const rtn = fd.getReturnTypeNode();
+    if (!rtn) return { kind: "void" };
+    const rt = readTypeNode(this.decls, rtn);
+    if (rt.kind === "ctx")
+      throw new CompileError(rtn, "functions cannot return the context; return integers, bools, structs or views");
+    if (rt.kind === "void") return { kind: "void" };
+    if (rt.type.kind === "bool") return { kind: "bool" };
+    if (rt.type.kind === "int") return rt.type;
+    return { kind: "ref", type: rt.type as BType, nullable: rt.nullable, packet: false };
   }
 }

@@ -1,14 +1,18 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
-import type { Statement, VariableDeclaration } from "ts-morph";
+import type { ForOfStatement, Statement, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
-import { lowerExpr } from "./expressions.ts";
+import { lowerExpr, tableLookup } from "./expressions.ts";
+import { typeFromUses } from "./literal-types.ts";
+import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral, literalComparisonType } from "./comparison.ts";
+import { lengthOperand } from "./xdp.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { RefTemplate, Val } from "./values.ts";
 
@@ -91,10 +95,11 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
         "while loops may not terminate, which the verifier rejects; write `for (let i = 0; i < N; i++)` with a constant N",
       );
     case SyntaxKind.ForOfStatement:
+      return lowerForOf(f, s.asKindOrThrow(SyntaxKind.ForOfStatement));
     case SyntaxKind.ForInStatement:
       throw new CompileError(
         s,
-        "for-of/for-in are not supported; write `for (let i = 0; i < N; i++)` with a constant N",
+        "for-in is not supported; write `for (const x of TABLE)` or `for (let i = 0; i < N; i++)` with a constant N",
       );
     case SyntaxKind.ThrowStatement:
     case SyntaxKind.TryStatement:
@@ -125,10 +130,12 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     throw new CompileError(typeNode!, "variables hold data, not the context or void");
   const init = d.getInitializer();
   const key = d.compilerNode;
-  const declared: BType | undefined = annotated?.type;
+  let declared: BType | undefined = annotated?.type;
+  // An unannotated object literal takes its struct type from its uses (`vips.lookup(key)`).
+  if (!declared && init && Node.isObjectLiteralExpression(stripParens(init))) declared = typeFromUses(f.m.decls, d);
 
   if (declared && (declared.kind === "struct" || declared.kind === "array")) {
-    if (annotated!.nullable) {
+    if (annotated?.nullable) {
       if (!init) throw new CompileError(d, "a reference needs an initializer (null, or a lookup()/header() result)");
       const v = lowerExpr(f, init, declared);
       if (isConst) {
@@ -210,7 +217,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
-  if (value) value = f.rvalue(value, init!);
+  if (value) value = lengthOperand(f, f.rvalue(value, init!));
   if (value && !["int", "bool", "const"].includes(value.kind)) {
     if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });
@@ -265,17 +272,61 @@ function isFreshReference(init: Node): boolean {
 }
 
 function lowerReturn(f: FunctionLowerer, statement: Node, expr: Node | undefined): void {
-  const r = f.returns;
-  if (r.kind === "void") {
-    if (expr) throw new CompileError(expr, "this function returns nothing");
-    C.LLVMBuildRetVoid(f.b);
-    return;
+  f.m.returnFrom(f, expr, statement);
+}
+
+/**
+ * `for (const x of TABLE)` over a module-level constant table, or over a fixed-size array: a
+ * counted loop binding `x` to each element in turn (`break`/`continue` as in `for`).
+ */
+function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
+  const list = st.getInitializer();
+  const decl = Node.isVariableDeclarationList(list) ? list.getDeclarations() : [];
+  const nameNode = decl[0]?.getNameNode();
+  if (decl.length !== 1 || !nameNode || !Node.isIdentifier(nameNode))
+    throw new CompileError(list, "for…of declares one variable: `for (const x of TABLE)`");
+  const subject = st.getExpression();
+  const over = lowerExpr(f, subject);
+  let length: number;
+  if (over.kind === "table") length = over.values.length;
+  else if (over.kind === "ref" && over.type.kind === "array") length = over.type.length;
+  else
+    throw new CompileError(
+      subject,
+      `for…of runs over a module-level constant table or a fixed-size array; ${over.kind === "ref" ? describe(f.rvalue(over, subject)) : describe(over)} is neither`,
+    );
+  const U32 = INT_TYPES.u32!;
+  const counter = f.typedPointer(f.alloca(U32, `${nameNode.getText()}.index`), 32);
+  C.LLVMBuildStore(f.b, f.constInt(32, 0n), counter);
+  const head = f.block("forof.cond"),
+    body = f.block("forof.body"),
+    step = f.block("forof.step"),
+    done = f.block("forof.end");
+  f.br(head);
+  f.positionAt(head);
+  const i = () => C.LLVMBuildLoad2(f.b, f.int(32), counter, "");
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULT, i(), f.constInt(32, BigInt(length)), ""), body, done);
+  f.positionAt(body);
+  const index: Extract<Val, { kind: "int" }> = { kind: "int", type: U32, v: i() };
+  let element: Val;
+  if (over.kind === "table") element = tableLookup(f, over, index);
+  else {
+    const t = over as Extract<Val, { kind: "ref" }>;
+    const elementType = (t.type as Extract<BType, { kind: "array" }>).element;
+    const size = sizeOf(elementType);
+    const offset = C.LLVMBuildMul(f.b, f.toInt(index, INT_TYPES.u64!, subject).v, f.constInt(64, BigInt(size)), "");
+    const ref = { ...t, type: elementType, p: f.offset(t.p, offset), nullable: false, align: Math.min(t.align, size) };
+    element = elementType.kind === "int" || elementType.kind === "bool" ? f.load(ref, subject) : ref;
   }
-  if (!expr) throw new CompileError(statement, "return needs a value");
-  const v = f.rvalue(lowerExpr(f, expr, r.kind === "int" ? r : BOOL), expr);
-  f.at(expr);
-  if (r.kind === "bool") C.LLVMBuildRet(f.b, f.toBool(v, expr));
-  else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
+  f.locals.set(decl[0]!.compilerNode, { kind: "bound", val: element });
+  f.loops.push({ breakTo: done, continueTo: step });
+  lowerBlock(f, st.getStatement());
+  f.loops.pop();
+  f.br(step);
+  f.positionAt(step);
+  C.LLVMBuildStore(f.b, C.LLVMBuildAdd(f.b, i(), f.constInt(32, 1n), ""), counter);
+  f.br(head);
+  f.positionAt(done);
 }
 
 /** `for (init; cond; step)`: the condition must compare with a constant, so the loop is bounded. */
@@ -411,7 +462,7 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const sw = C.LLVMBuildSwitch(
     f.b,
     f.toInt(subject, subject.type, st.getExpression()).v,
-    defaultIndex >= 0 ? blocks[defaultIndex] : done,
+    defaultIndex >= 0 ? blocks[defaultIndex]! : done,
     clauses.length,
   );
   const seen = new Set<bigint>();
@@ -425,13 +476,13 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
       const match = equalLiteral(subject.type, v);
       if (match === undefined || seen.has(match)) return;
       seen.add(match);
-      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]);
+      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]!);
     }
   });
   const outer = f.loops[f.loops.length - 1];
   f.loops.push({ breakTo: done, continueTo: outer?.continueTo });
   clauses.forEach((c, i) => {
-    f.positionAt(blocks[i]);
+    f.positionAt(blocks[i]!);
     for (const s of c.getStatements()) lowerStatement(f, s);
     f.br(blocks[i + 1] ?? done); // fall through, as in JavaScript
   });

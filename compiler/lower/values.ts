@@ -1,5 +1,6 @@
 // What a lowered expression is: a value in a register, a reference to memory, or a
 // compile-time entity (a map, the context, a constant not yet given a width).
+import type { Node } from "ts-morph";
 import type { ValueRef } from "../llvm/capi.ts";
 import type { BType, IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
@@ -11,14 +12,27 @@ import type { MapInfo } from "../frontend/declarations.ts";
  */
 export type Memory = "packet" | "map" | "stack";
 
+/** A call that moves the packet (ctx.adjustHead/Tail/Meta), directly or in a called function. */
+export interface PacketMove {
+  call: Node;
+  method: string;
+  /** The function whose call moved the packet, when it was not the program's own call. */
+  via?: { name: string; call: Node };
+}
+/** The packet moves that may have happened on the way to a point of the program. */
+export type PacketState = ReadonlySet<PacketMove>;
+
 export type Val =
   /**
    * An integer in a register; `type` is never big-endian (values are host-order numbers).
    * `swapped`: `v` holds the value byte-swapped, as read from a big-endian field. The swap to
    * host order is made only where a host-order operation needs it (toInt), so a field copied
    * to another big-endian field, compared for equality or checksummed is never swapped.
+   * `packetLength`: `ctx.len`, a difference of packet pointers (`data_end - data`) that LLVM
+   * would fold into 32-bit pointer arithmetic once it meets other arithmetic (the verifier
+   * rejects that): made opaque where it does (`lengthOperand`).
    */
-  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean }
+  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean; packetLength?: boolean }
   /** An i1. */
   | { kind: "bool"; v: ValueRef }
   /** An integer constant with no width yet: it takes the width of what it meets. */
@@ -37,6 +51,8 @@ export type Val =
       packet: boolean;
       present?: ValueRef;
       memory?: Memory;
+      /** For packet views: the packet moves (xdp_adjust_*) that may have happened before it was taken. */
+      takenAt?: PacketState;
     }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */

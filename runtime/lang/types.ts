@@ -189,7 +189,21 @@ export function bytes(length: number): ArrayDesc<typeof u8> {
 }
 
 export type Fields = Record<string, TypeDesc<any>>;
-export type StructValue<F extends Fields> = { -readonly [K in keyof F]: Value<F[K]> };
+
+/**
+ * Padding fields are those named `pad…` (`pad`, `pad0`, `padding`): a struct literal may leave
+ * them out, and they are zeroed (in programs and when userspace encodes a value).
+ */
+export function isPaddingField(name: string): boolean {
+  return name.startsWith("pad");
+}
+type PaddingKeys<F> = { [K in keyof F]: K extends `pad${string}` ? K : never }[keyof F];
+
+/** The JavaScript value of a struct: every field, padding fields optional. */
+export type StructValue<F extends Fields> = Flatten<
+  { -readonly [K in Exclude<keyof F, PaddingKeys<F>>]: Value<F[K]> } & { -readonly [K in PaddingKeys<F>]?: Value<F[K]> }
+>;
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 export interface FieldLayout {
   readonly name: string;
@@ -223,9 +237,9 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   }
   write(view: DataView, offset: number, value: StructValue<F>) {
     for (const f of this.layout) {
-      const v = value[f.name as keyof F];
-      if (v === undefined) throw new TypeError(`missing field ${f.name}`);
-      f.type.write(view, offset + f.offset, v);
+      const v = (value as Record<string, unknown>)[f.name];
+      if (v === undefined && !isPaddingField(f.name)) throw new TypeError(`missing field ${f.name}`);
+      f.type.write(view, offset + f.offset, v ?? f.type.zero());
     }
   }
   read(view: DataView, offset: number): StructValue<F> {
@@ -240,7 +254,21 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   }
 }
 
-/** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding. */
+/** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding.
+ *  Fields named `pad…` may be left out of literals: they are zero. */
 export function struct<F extends Fields>(fields: F, options: { packed?: boolean } = {}): StructDesc<F> {
   return new StructDesc(fields, options.packed ?? false);
+}
+
+/** A zero-filled value of a type: `const s = zero(Scratch)` (in a program, a zeroed stack value). */
+export function zero<D extends TypeDesc<any>>(type: D): Value<D> {
+  return type.zero();
+}
+
+/**
+ * An integer field or variable holding a TypeScript enum: `struct({ cls: enumOf<PacketClass>(u8) })`
+ * stores a PacketClass in one byte. The same descriptor as `base`, typed with the enum.
+ */
+export function enumOf<E extends number>(base: IntDesc<number>): IntDesc<E> {
+  return base as unknown as IntDesc<E>;
 }

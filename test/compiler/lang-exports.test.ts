@@ -70,7 +70,7 @@ describe("the declarations module", () => {
     const expected = names.map((n, i) => {
       const [min, max] = INTRINSICS[n]!.arity;
       const message =
-        INTRINSICS[n]!.usage ??
+        INTRINSICS[n]!.usage?.(5) ??
         `expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got 5`;
       return `${i + 3} ${message}`;
     });

@@ -1,5 +1,5 @@
-// expect: 10:9 - error TS2739: Type '{ addr: number; port: number; }' is missing the following properties from type 'StructValue<{ addr: IntDesc<number>; port: IntDesc<number>; proto: IntDesc<number>; pad: IntDesc<number>; }>': proto, pad
-// expect: 10:34 - error: missing fields 'proto', 'pad' of struct Key
+// expect: 10:9 - error TS2741: Property 'proto' is missing in type '{ addr: number; port: number; }' but required in type 'Flatten<{ addr: number; port: number; proto: number; } & { pad?: number | undefined; }>'.
+// expect: 10:34 - error: missing field 'proto' of struct Key
 import { xdp, XdpAction, HashMap, ArrayMap, struct, array, u8, u16, u32, u64, i32, printk, type Value } from "tsbpf";
 import { Eth, Ipv4 } from "tsbpf/net";
 

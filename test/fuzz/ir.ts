@@ -1,0 +1,166 @@
+// The fuzzer's program representation: what the generator builds, the printer turns into
+// TypeScript source and the model (model.ts) runs. Written from docs/language.md alone; it
+// shares no code with the compiler.
+
+export type IntName = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "be16" | "be32" | "be64";
+
+export interface IntT {
+  k: "int";
+  name: IntName;
+  bits: 8 | 16 | 32 | 64;
+  signed: boolean;
+  be: boolean;
+}
+export interface BoolT {
+  k: "bool";
+}
+export type ScalarT = IntT | BoolT;
+export interface ArrayT {
+  k: "array";
+  elem: ScalarT;
+  len: number;
+}
+export interface StructT {
+  k: "struct";
+  name: string;
+  fields: { name: string; ty: FieldT }[];
+  packed: boolean;
+}
+export type FieldT = ScalarT | ArrayT | StructT;
+
+const int = (name: IntName, bits: IntT["bits"], signed: boolean, be = false): IntT => ({
+  k: "int",
+  name,
+  bits,
+  signed,
+  be,
+});
+export const INTS: Record<IntName, IntT> = {
+  u8: int("u8", 8, false),
+  u16: int("u16", 16, false),
+  u32: int("u32", 32, false),
+  u64: int("u64", 64, false),
+  i8: int("i8", 8, true),
+  i16: int("i16", 16, true),
+  i32: int("i32", 32, true),
+  i64: int("i64", 64, true),
+  be16: int("be16", 16, false, true),
+  be32: int("be32", 32, false, true),
+  be64: int("be64", 64, false, true),
+};
+export const BOOL: BoolT = { k: "bool" };
+export const INT_NAMES = Object.keys(INTS) as IntName[];
+
+/** TypeScript's view of a value: 64-bit integers are bigints, the others numbers. */
+export type TsKind = "num" | "big" | "bool";
+export const tsKind = (t: ScalarT): TsKind => (t.k === "bool" ? "bool" : t.bits === 64 ? "big" : "num");
+
+// ---- layout (C, natural alignment; packed: none) ----
+
+export function sizeOf(t: FieldT): number {
+  if (t.k === "int") return t.bits / 8;
+  if (t.k === "bool") return 1;
+  if (t.k === "array") return sizeOf(t.elem) * t.len;
+  return layout(t).size;
+}
+export function alignOf(t: FieldT): number {
+  if (t.k === "int") return t.bits / 8;
+  if (t.k === "bool") return 1;
+  if (t.k === "array") return alignOf(t.elem);
+  return layout(t).align;
+}
+export function layout(s: StructT): { offsets: Map<string, number>; size: number; align: number } {
+  let off = 0;
+  let align = 1;
+  const offsets = new Map<string, number>();
+  for (const f of s.fields) {
+    const a = s.packed ? 1 : alignOf(f.ty);
+    off = Math.ceil(off / a) * a;
+    offsets.set(f.name, off);
+    off += sizeOf(f.ty);
+    align = Math.max(align, a);
+  }
+  return { offsets, size: Math.ceil(off / align) * align, align };
+}
+
+// ---- places, expressions, statements ----
+
+/** Where a struct lives: the program's map value, a packet view, a local struct, a reference parameter. */
+export interface Base {
+  name: string;
+  def: StructT;
+}
+export type Step = { k: "field"; name: string } | { k: "index"; e: Expr };
+export type Place =
+  | { k: "local"; name: string; ty: ScalarT }
+  | { k: "global"; name: string; ty: IntT }
+  | { k: "field"; base: Base; path: Step[]; ty: ScalarT };
+
+export type ArithOp = "+" | "-" | "*" | "/" | "%" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
+export type CmpOp = "<" | "<=" | ">" | ">=" | "===" | "!==";
+export type LogicOp = "&&" | "||";
+export type AssignOp = "=" | `${ArithOp}=`;
+
+export type Expr =
+  | { k: "lit"; v: bigint; big: boolean }
+  | { k: "bool"; v: boolean }
+  | { k: "read"; p: Place }
+  | { k: "len" }
+  | { k: "cast"; to: IntT; e: Expr }
+  | { k: "un"; op: "-" | "~" | "!" | "+"; e: Expr }
+  | { k: "bin"; op: ArithOp | CmpOp | LogicOp; a: Expr; b: Expr }
+  | { k: "cond"; c: Expr; a: Expr; b: Expr }
+  | { k: "assign"; p: Place; op: AssignOp; e: Expr }
+  | { k: "inc"; p: Place; op: "++" | "--"; prefix: boolean }
+  | { k: "call"; fn: Func; args: Arg[] };
+export type Arg = { k: "value"; e: Expr } | { k: "ref"; base: Base };
+
+export interface SwitchCase {
+  /** undefined: `default:` */
+  label?: Expr;
+  body: Stmt[];
+}
+export type Stmt =
+  | { k: "let"; name: string; ty: ScalarT; init: Expr }
+  | { k: "struct"; base: Base; init: Expr[] }
+  | { k: "expr"; e: Expr }
+  | { k: "if"; c: Expr; yes: Stmt[]; no?: Stmt[] }
+  | { k: "switch"; e: Expr; cases: SwitchCase[] }
+  | { k: "for"; v: string; ty: IntT; from: bigint; cmp: CmpOp; to: bigint; step: bigint; body: Stmt[] }
+  | { k: "break" }
+  | { k: "continue" }
+  | { k: "return"; action?: number; e?: Expr }
+  | { k: "view"; base: Base; off: Expr; body: Stmt[] };
+
+export type Param = { k: "value"; name: string; ty: ScalarT } | { k: "ref"; name: string; def: StructT };
+export interface Func {
+  name: string;
+  params: Param[];
+  ret: IntT;
+  body: Stmt[];
+}
+
+/** One random program: an XDP program with its own structs, map, globals and functions. */
+export interface Prog {
+  seed: number;
+  id: string;
+  /** The map value's struct (inputs and outputs), the packet view's, the extra view's, the local struct's. */
+  state: StructT;
+  view: StructT;
+  view2: StructT;
+  local: StructT;
+  globals: { name: string; ty: IntT; init: bigint }[];
+  funcs: Func[];
+  body: Stmt[];
+}
+
+/** The scalar leaves of a field type, with their byte offsets (for inputs and comparisons). */
+export function scalarSlots(t: FieldT, base = 0): { off: number; ty: ScalarT }[] {
+  if (t.k === "int" || t.k === "bool") return [{ off: base, ty: t }];
+  if (t.k === "array") {
+    const s = sizeOf(t.elem);
+    return Array.from({ length: t.len }, (_, i) => ({ off: base + i * s, ty: t.elem }));
+  }
+  const l = layout(t);
+  return t.fields.flatMap((f) => scalarSlots(f.ty, base + l.offsets.get(f.name)!));
+}

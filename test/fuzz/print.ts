@@ -1,0 +1,195 @@
+// Prints fuzzer programs as TypeScript source for the compiler. Every compound expression is
+// parenthesized, so the printed text has exactly the IR's structure.
+import type { Expr, FieldT, Func, Place, Prog, Stmt, StructT } from "./ir.ts";
+import { typeOf } from "./model.ts";
+
+export const ACTIONS = ["ABORTED", "DROP", "PASS", "TX"];
+
+export function printLiteral(v: bigint, big: boolean): string {
+  const n = v < 0n ? -v : v;
+  const digits = n >= 0x10000n && n % 16n !== 0n ? `0x${n.toString(16)}` : n.toString();
+  const text = `${digits}${big ? "n" : ""}`;
+  return v < 0n ? `(-${text})` : text;
+}
+
+export function printExpr(e: Expr): string {
+  switch (e.k) {
+    case "lit":
+      return printLiteral(e.v, e.big);
+    case "bool":
+      return String(e.v);
+    case "read":
+      return printPlace(e.p);
+    case "len":
+      return "ctx.len";
+    case "cast":
+      return `${e.to.name}(${printExpr(e.e)})`;
+    case "un":
+      return `(${e.op}${printExpr(e.e)})`;
+    case "bin":
+      if (e.op === "===" || e.op === "!==") return `(${widened(e.a)} ${e.op} ${widened(e.b)})`;
+      return `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)})`;
+    case "cond":
+      return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
+    case "assign":
+      return `(${printPlace(e.p)} ${e.op} ${printExpr(e.e)})`;
+    case "inc":
+      return e.prefix ? `(${e.op}${printPlace(e.p)})` : `(${printPlace(e.p)}${e.op})`;
+    case "call":
+      return `${e.fn.name}(${e.args.map((a) => (a.k === "ref" ? a.base.name : printExpr(a.e))).join(", ")})`;
+  }
+}
+
+/**
+ * An operand of === or a switch subject, with its TypeScript type widened (`(x as u32)`): after
+ * `if (x === 1)` TypeScript narrows x to the type `1` and rejects `x === 7` as a comparison that
+ * cannot be true. The compiler ignores `as`.
+ */
+export function widened(e: Expr): string {
+  if (e.k === "lit" || e.k === "bool") return printExpr(e);
+  const t = typeOf(e);
+  const name = t.k === "bool" ? "bool" : t.k === "lit" ? (t.big ? "u64" : "u32") : t.bits === 64 ? "u64" : "u32";
+  return `(${printExpr(e)} as ${name})`;
+}
+
+export function printPlace(p: Place): string {
+  if (p.k !== "field") return p.name;
+  return p.base.name + p.path.map((s) => (s.k === "field" ? `.${s.name}` : `[${printExpr(s.e)}]`)).join("");
+}
+
+const typeName = (t: { k: string; name?: string }) => (t.k === "bool" ? "bool" : t.name!);
+
+function printStmts(body: Stmt[], indent: string): string[] {
+  return body.flatMap((s) => printStmt(s, indent));
+}
+
+function structLiteral(def: StructT, values: Iterator<Expr>): string {
+  const value = (t: FieldT): string => {
+    if (t.k === "struct") return structLiteral(t, values);
+    if (t.k === "array") return `[${Array.from({ length: t.len }, () => printExpr(values.next().value!)).join(", ")}]`;
+    return printExpr(values.next().value!);
+  };
+  return `{ ${def.fields.map((f) => `${f.name}: ${value(f.ty)}`).join(", ")} }`;
+}
+
+function printStmt(s: Stmt, ind: string): string[] {
+  const inner = `${ind}  `;
+  switch (s.k) {
+    case "let":
+      return [`${ind}let ${s.name}: ${typeName(s.ty)} = ${printExpr(s.init)};`];
+    case "struct":
+      return [
+        `${ind}const ${s.base.name}: Value<typeof ${s.base.def.name}> = ${structLiteral(s.base.def, s.init[Symbol.iterator]())};`,
+      ];
+    case "expr":
+      return [`${ind}${printExpr(s.e)};`];
+    case "if": {
+      const out = [`${ind}if (${printExpr(s.c)}) {`, ...printStmts(s.yes, inner)];
+      if (s.no) out.push(`${ind}} else {`, ...printStmts(s.no, inner));
+      out.push(`${ind}}`);
+      return out;
+    }
+    case "switch": {
+      const out = [`${ind}switch (${widened(s.e)}) {`];
+      for (const c of s.cases) {
+        out.push(`${inner}${c.label ? `case ${printExpr(c.label)}` : "default"}: {`);
+        out.push(...printStmts(c.body, `${inner}  `));
+        out.push(`${inner}}`);
+      }
+      out.push(`${ind}}`);
+      return out;
+    }
+    case "for": {
+      const big = s.ty.bits === 64;
+      const lit = (v: bigint) => printLiteral(v, big);
+      const step =
+        s.step === 1n
+          ? `${s.v}++`
+          : s.step === -1n
+            ? `${s.v}--`
+            : s.step > 0n
+              ? `${s.v} += ${lit(s.step)}`
+              : `${s.v} -= ${lit(-s.step)}`;
+      return [
+        `${ind}for (let ${s.v}: ${s.ty.name} = ${lit(s.from)}; ${s.v} ${s.cmp} ${lit(s.to)}; ${step}) {`,
+        ...printStmts(s.body, inner),
+        `${ind}}`,
+      ];
+    }
+    case "break":
+      return [`${ind}break;`];
+    case "continue":
+      return [`${ind}continue;`];
+    case "return":
+      return [`${ind}return ${s.e ? printExpr(s.e) : `XdpAction.${ACTIONS[s.action!]}`};`];
+    case "view":
+      return [
+        `${ind}const ${s.base.name} = ctx.header(${s.base.def.name}, ${printExpr(s.off)});`,
+        `${ind}if (${s.base.name} !== null) {`,
+        ...printStmts(s.body, inner),
+        `${ind}}`,
+      ];
+  }
+}
+
+function fieldType(t: FieldT): string {
+  if (t.k === "array") return `array(${typeName(t.elem)}, ${t.len})`;
+  if (t.k === "struct") return t.name;
+  return typeName(t);
+}
+
+/** Struct declarations, nested ones first. */
+function printStructs(roots: StructT[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const visit = (s: StructT) => {
+    if (seen.has(s.name)) return;
+    seen.add(s.name);
+    for (const f of s.fields) if (f.ty.k === "struct") visit(f.ty);
+    const fields = s.fields.map((f) => `${f.name}: ${fieldType(f.ty)}`).join(", ");
+    out.push(`export const ${s.name} = struct({ ${fields} }${s.packed ? ", { packed: true }" : ""});`);
+  };
+  roots.forEach(visit);
+  return out;
+}
+
+function printFunc(fn: Func): string[] {
+  const params = fn.params.map((p) =>
+    p.k === "ref" ? `${p.name}: Value<typeof ${p.def.name}>` : `${p.name}: ${typeName(p.ty)}`,
+  );
+  return [`function ${fn.name}(${params.join(", ")}): ${fn.ret.name} {`, ...printStmts(fn.body, "  "), "}"];
+}
+
+/** One program's declarations and its XDP program. */
+export function printProg(p: Prog): string {
+  const lines = [
+    `// fuzz program ${p.id} (seed ${p.seed})`,
+    ...printStructs([p.state, p.view, p.view2, p.local]),
+    `export const m${p.id} = new ArrayMap(${p.state.name}, { maxEntries: 1 });`,
+    ...p.globals.map((g) => `let ${g.name}: ${g.ty.name} = ${printLiteral(g.init, g.ty.bits === 64)};`),
+    ...p.funcs.flatMap(printFunc),
+    `export const p${p.id} = xdp((ctx) => {`,
+    `  const st = m${p.id}.lookup(0);`,
+    "  if (st === null) return XdpAction.ABORTED;",
+    `  const pk = ctx.header(${p.view.name}, 0);`,
+    "  if (pk === null) return XdpAction.ABORTED;",
+    ...printStmts(p.body, "  "),
+    "  return XdpAction.PASS;",
+    "});",
+  ];
+  return lines.join("\n");
+}
+
+export const IMPORTS =
+  'import { xdp, XdpAction, ArrayMap, struct, array, type Value, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
+
+/** A module holding several programs (one compile, one load). */
+export function printModule(progs: Prog[]): string {
+  return [
+    "// Generated by test/fuzz (npm run fuzz); each program is independent of the others.",
+    IMPORTS,
+    "",
+    ...progs.map(printProg),
+    "",
+  ].join("\n");
+}
