@@ -11,7 +11,7 @@ import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
-import { contextProperty } from "./xdp.ts";
+import { contextProperty, packetElement } from "./xdp.ts";
 import { NOT_IN_PROGRAMS } from "./intrinsics.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
@@ -252,15 +252,17 @@ function lowerElementAccess(
       align: Math.min(object.align, size),
     };
   }
-  // A computed index is clamped to the last element: the verifier needs a bounded offset.
-  const i = f.toInt(index, INT_TYPES.u64!, indexNode).v;
+  // A computed index is clamped to the last element: the verifier needs a bounded offset. The
+  // index is opaque to LLVM, which would otherwise test the clamp on another register than the
+  // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
+  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   return {
     ...object,
     type: element,
-    p: f.offset(object.p, byteOffset),
+    p: object.packet ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };

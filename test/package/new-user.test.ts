@@ -167,6 +167,7 @@ describe("the packed package, as a new user installs it", () => {
       "bundler, strict": {
         module: "preserve",
         moduleResolution: "bundler",
+        target: "es2022",
         strict: true,
         noEmit: true,
         types: ["node"],
