@@ -174,7 +174,7 @@ export const lb = xdp((ctx) => {
   // 1. Short frame; a group destination (multicast, broadcast) is not ours to forward.
   const eth = ctx.header(Eth, 0);
   if (eth === null) return XdpAction.DROP;
-  if ((eth.dst[0] & 1) !== 0) return XdpAction.PASS;
+  if ((eth.dst[0]! & 1) !== 0) return XdpAction.PASS;
   // 2. Not IPv4 (ARP, IPv6, VLAN-tagged, …).
   if (eth.proto !== ETH_P_IP) return XdpAction.PASS;
 

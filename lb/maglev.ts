@@ -124,9 +124,9 @@ export function buildTable(backends: readonly MaglevBackend[]): Uint32Array {
   let count = 0;
   for (;;) {
     for (let i = 0; i < n; i++) {
-      credit[i] += weight[i]!;
+      credit[i] = credit[i]! + weight[i]!;
       if (credit[i]! < maxWeight) continue;
-      credit[i] -= maxWeight;
+      credit[i] = credit[i]! - maxWeight;
       // Take the next slot of this backend's permutation that is still free.
       let c = pos[i]!;
       while (filled[c] !== 0) {

@@ -39,6 +39,7 @@ interface Enums {
   LLVMCodeGenFileType: E.EnumValue<typeof E.CodeGenFileType>;
   LLVMVerifierFailureAction: E.EnumValue<typeof E.VerifierFailureAction>;
   LLVMModuleFlagBehavior: E.EnumValue<typeof E.ModuleFlagBehavior>;
+  LLVMInlineAsmDialect: E.EnumValue<typeof E.InlineAsmDialect>;
   LLVMDWARFSourceLanguage: E.EnumValue<typeof E.DWARFSourceLanguage>;
   LLVMDWARFEmissionKind: E.EnumValue<typeof E.DWARFEmissionKind>;
   LLVMDWARFTypeEncoding: E.EnumValue<typeof E.DWARFTypeEncoding>;
@@ -61,11 +62,13 @@ const INT_ALIASES: (keyof Enums)[] = [
   "LLVMRelocMode",
   "LLVMModuleFlagBehavior",
   "LLVMVerifierFailureAction",
+  "LLVMInlineAsmDialect",
 ];
 const UNSIGNED_ALIASES = ["LLVMAttributeIndex"];
 
 const PROTOTYPES = [
   "void LLVMAddAttributeAtIndex(LLVMValueRef F, LLVMAttributeIndex Idx, LLVMAttributeRef A)",
+  "void LLVMAddCallSiteAttribute(LLVMValueRef C, LLVMAttributeIndex Idx, LLVMAttributeRef A)",
   "void LLVMAddCase(LLVMValueRef Switch, LLVMValueRef OnVal, LLVMBasicBlockRef Dest)",
   "LLVMValueRef LLVMAddFunction(LLVMModuleRef M, const char *Name, LLVMTypeRef FunctionTy)",
   "LLVMValueRef LLVMAddGlobal(LLVMModuleRef M, LLVMTypeRef Ty, const char *Name)",
@@ -155,6 +158,7 @@ const PROTOTYPES = [
   "size_t LLVMGetBufferSize(LLVMMemoryBufferRef MemBuf)",
   "const void *LLVMGetBufferStart(LLVMMemoryBufferRef MemBuf)",
   "unsigned int LLVMGetEnumAttributeKindForName(const char *Name, size_t SLen)",
+  "LLVMValueRef LLVMGetInlineAsm(LLVMTypeRef Ty, const char *AsmString, size_t AsmStringSize, const char *Constraints, size_t ConstraintsSize, LLVMBool HasSideEffects, LLVMBool IsAlignStack, LLVMInlineAsmDialect Dialect, LLVMBool CanThrow)",
   "void *LLVMGetErrorMessage(LLVMErrorRef Err)",
   "LLVMBasicBlockRef LLVMGetFirstBasicBlock(LLVMValueRef Fn)",
   "LLVMValueRef LLVMGetFirstFunction(LLVMModuleRef M)",

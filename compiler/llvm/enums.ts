@@ -43,6 +43,9 @@ export const CodeGenFileType = { ObjectFile: 1 } as const;
 /** LLVMVerifierFailureAction. */
 export const VerifierFailureAction = { ReturnStatus: 2 } as const;
 
+/** LLVMInlineAsmDialect. */
+export const InlineAsmDialect = { ATT: 0 } as const;
+
 /** LLVMModuleFlagBehavior. */
 export const ModuleFlagBehavior = { Warning: 1 } as const;
 

@@ -11,7 +11,7 @@ import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerCall } from "./calls.ts";
 import { describe, type Val } from "./values.ts";
-import { contextProperty } from "./xdp.ts";
+import { contextProperty, packetElement } from "./xdp.ts";
 import { NOT_IN_PROGRAMS } from "./intrinsics.ts";
 import { fillLiteral, lowerAssignment, increment } from "./assignment.ts";
 import { comparison } from "./comparison.ts";
@@ -34,7 +34,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     if (expr.getKind() === SyntaxKind.TrueKeyword || expr.getKind() === SyntaxKind.FalseKeyword) {
       return { kind: "bool", v: C.LLVMConstInt(f.i1, constant ? 1 : 0, 0) };
     }
-    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(f, expr) };
+    return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(expr) };
   }
   // `a?.b` has no meaning here yet (no undefined value): rejected rather than compiled as `a.b`.
   if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken)
@@ -114,7 +114,7 @@ function isLocalName(f: FunctionLowerer, expr: Node): boolean {
   return !!decl && f.locals.has(decl.compilerNode);
 }
 
-function isBigConst(f: FunctionLowerer, expr: Node): boolean {
+function isBigConst(expr: Node): boolean {
   const t = expr.getType();
   return t.isBigInt() || t.isBigIntLiteral();
 }
@@ -154,7 +154,7 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (!entity) throw new CompileError(expr, `'${expr.getText()}' is not defined in this program`);
   switch (entity.kind) {
     case "const":
-      return { kind: "const", value: entity.value, big: isBigConst(f, expr) };
+      return { kind: "const", value: entity.value, big: isBigConst(expr) };
     case "map":
       return { kind: "map", map: entity.map };
     case "global": {
@@ -252,15 +252,17 @@ function lowerElementAccess(
       align: Math.min(object.align, size),
     };
   }
-  // A computed index is clamped to the last element: the verifier needs a bounded offset.
-  const i = f.toInt(index, INT_TYPES.u64!, indexNode).v;
+  // A computed index is clamped to the last element: the verifier needs a bounded offset. The
+  // index is opaque to LLVM, which would otherwise test the clamp on another register than the
+  // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
+  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   return {
     ...object,
     type: element,
-    p: f.offset(object.p, byteOffset),
+    p: object.packet ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };

@@ -12,6 +12,7 @@ import { typeFromUses } from "./literal-types.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral, literalComparisonType } from "./comparison.ts";
+import { lengthOperand } from "./xdp.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { RefTemplate, Val } from "./values.ts";
 
@@ -216,7 +217,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
-  if (value) value = f.rvalue(value, init!);
+  if (value) value = lengthOperand(f, f.rvalue(value, init!));
   if (value && !["int", "bool", "const"].includes(value.kind)) {
     if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });
@@ -461,7 +462,7 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
   const sw = C.LLVMBuildSwitch(
     f.b,
     f.toInt(subject, subject.type, st.getExpression()).v,
-    defaultIndex >= 0 ? blocks[defaultIndex] : done,
+    defaultIndex >= 0 ? blocks[defaultIndex]! : done,
     clauses.length,
   );
   const seen = new Set<bigint>();
@@ -475,13 +476,13 @@ function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; get
       const match = equalLiteral(subject.type, v);
       if (match === undefined || seen.has(match)) return;
       seen.add(match);
-      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]);
+      C.LLVMAddCase(sw, f.constInt(subject.type, match), blocks[i]!);
     }
   });
   const outer = f.loops[f.loops.length - 1];
   f.loops.push({ breakTo: done, continueTo: outer?.continueTo });
   clauses.forEach((c, i) => {
-    f.positionAt(blocks[i]);
+    f.positionAt(blocks[i]!);
     for (const s of c.getStatements()) lowerStatement(f, s);
     f.br(blocks[i + 1] ?? done); // fall through, as in JavaScript
   });

@@ -29,11 +29,22 @@ export function contextProperty(f: FunctionLowerer, expr: Node, name: string): V
       C.LLVMBuildPtrToInt(f.b, data, f.int(64), ""),
       "len",
     );
-    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), "") };
+    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, diff, f.int(32), ""), packetLength: true };
   }
   const offset = CTX_FIELDS[name];
   if (offset === undefined) throw new CompileError(expr, `the XDP context has no property '${name}'`);
   return { kind: "int", type: INT_TYPES.u32!, v: contextField(f, offset) };
+}
+
+/**
+ * `ctx.len` where it meets arithmetic or is kept in a variable: opaque to LLVM, which would
+ * otherwise fold `(data_end - data) - x` into `data_end - (data + x)` in 32 bits, pointer
+ * arithmetic the verifier rejects (`ctx.len - ip.totLen`). Compared or converted, as the LB
+ * uses it, it stays transparent and costs nothing.
+ */
+export function lengthOperand(f: FunctionLowerer, v: Val): Val {
+  if (v.kind !== "int" || !v.packetLength) return v;
+  return { kind: "int", type: v.type, v: f.opaque(v.v, 32) };
 }
 
 /** The program's first argument (struct xdp_md *), as an i8*. */
@@ -157,6 +168,20 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     memory: "packet",
     takenAt: f.packetState(),
   };
+}
+
+/**
+ * The address of a packet array's element at a computed byte offset. A packet pointer plus a
+ * variable offset has no checked range for the verifier, even inside a checked view, so the
+ * element is checked against the packet's end again (`x.bytes[x.i]` was "invalid access to
+ * packet, r=0"). The check always passes (the index is clamped into the view); its other arm,
+ * the array's first element, only completes the shape.
+ */
+export function packetElement(f: FunctionLowerer, array: ValueRef, offset: ValueRef, size: number): ValueRef {
+  const p = f.offset(array, offset);
+  const last = C.LLVMBuildGEP2(f.b, f.int(8), p, [f.constInt(64, BigInt(size))], 1, "");
+  const inPacket = C.LLVMBuildICmp(f.b, IntPredicate.ULE, last, contextPointer(f, 4), "");
+  return C.LLVMBuildSelect(f.b, inPacket, p, array, "elem");
 }
 
 const xdpMdTypes = new WeakMap<ModuleLowerer, MetadataRef>();

@@ -101,7 +101,8 @@ function destroyAllLabs(): void {
 /** Run a command in the root namespace, throwing with its stderr on failure. */
 function sh(argv: string[], input?: string): string {
   try {
-    return execFileSync(argv[0], argv.slice(1), { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+    const [cmd = "", ...args] = argv;
+    return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`lab: \`${argv.join(" ")}\` failed: ${(err.stderr || err.message).trim()}`);
@@ -111,7 +112,8 @@ function sh(argv: string[], input?: string): string {
 /** The same, for cleanup: failure (already gone) is fine. */
 function shQuiet(argv: string[]): string {
   try {
-    return execFileSync(argv[0], argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const [cmd = "", ...args] = argv;
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch {
     return "";
   }
@@ -168,7 +170,7 @@ function deleteNamespace(ns: string): void {
 export function listNamespaces(): string[] {
   return shQuiet(["ip", "netns", "list"])
     .split("\n")
-    .map((l) => l.split(" ")[0])
+    .map((l) => l.split(" ")[0] ?? "")
     .filter(Boolean);
 }
 

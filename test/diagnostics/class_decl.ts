@@ -6,4 +6,4 @@ class Counter {
   n = 0;
 }
 
-export const p = xdp((ctx) => XdpAction.PASS);
+export const p = xdp((_ctx) => XdpAction.PASS);

@@ -6,7 +6,7 @@ import { xdp, XdpAction, ArrayMap, u8, i8, u32, u64 } from "tsbpf";
 export const results = new ArrayMap(u64, { maxEntries: 1 });
 
 // Each loop passed the compiler; the load then failed with a bare E2BIG.
-export const p = xdp((ctx) => {
+export const p = xdp((_ctx) => {
   let sum: u32 = 0;
   for (let len = 32; len >= 0; len--) sum += len;
   for (let i: u8 = 0; i <= 255; i++) sum += i;

@@ -5,7 +5,7 @@ import { Eth, Ipv4 } from "tsbpf/net";
 export const Hist = struct({ buckets: array(u64, 4) });
 export const hist = new ArrayMap(Hist, { maxEntries: 1 });
 
-export const p = xdp((ctx) => {
+export const p = xdp((_ctx) => {
   const h = hist.lookup(0);
   if (h !== null) h.buckets[4] += 1n;
   return XdpAction.PASS;

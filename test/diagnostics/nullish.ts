@@ -4,7 +4,7 @@ import { Eth, Ipv4 } from "tsbpf/net";
 
 export const counts = new ArrayMap(u64, { maxEntries: 4 });
 
-export const p = xdp((ctx) => {
+export const p = xdp((_ctx) => {
   const n = counts.lookup(0) ?? 0n;
   return n > 10n ? XdpAction.DROP : XdpAction.PASS;
 });

@@ -77,7 +77,7 @@ describeKernel("lab topology", () => {
   });
 
   test("client reaches a backend directly, and the backend's reply comes back through the LB", async () => {
-    await ping(lab, "client", lab.backends[1].addr);
+    await ping(lab, "client", lab.backends[1]!.addr);
   });
 
   test("with no XDP program on the LB, the VIP is unreachable (nothing else answers for it)", async () => {

@@ -12,14 +12,14 @@ import { describeKernel } from "../support/kernel.ts";
 import { createLab, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 
-const sh = (...argv: string[]) => execFileSync(argv[0], argv.slice(1), { encoding: "utf8" });
+const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8" });
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-lab-"));
 const dnatObj = join(tmp, "dnat.o");
 const dnatSrc = join(dirname(fileURLToPath(import.meta.url)), "..", "c", "lab", "dnat.c");
 
 /** Attach dnat.o to the LB's eth0 and point it at be1 (via bpftool, as a user would). */
 function attachDnat(lab: Lab, mode: "xdpdrv" | "xdpgeneric"): void {
-  const be = lab.backends[0];
+  const be = lab.backends[0]!;
   sh("ip", "-n", lab.lb.ns, "link", "set", "dev", lab.lb.ifname, mode, "obj", dnatObj, "sec", "xdp");
   const [link] = JSON.parse(sh("ip", "-n", lab.lb.ns, "-j", "link", "show", lab.lb.ifname));
   const mapIds: number[] = JSON.parse(sh("bpftool", "-j", "prog", "show", "id", String(link.xdp.prog.id))).map_ids;

@@ -85,3 +85,48 @@ describe("let_types", () => {
     ]);
   });
 });
+
+describe("computed_index", () => {
+  const c = corpus("computed_index");
+  it("indexes arrays of map values and local structs at computed, shifted and signed indexes", () => {
+    expectLoaded(c(), "computed_index");
+    expect(results(c(), "computed_index", [6, 0xff], 6)).toEqual([7n, 7n, 3n, 5n, 70n, 30n]);
+    const v = Buffer.from(c().obj.map("store").lookup(key32(0))!);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v.readUInt32LE(4 * i))).toEqual([0, 0, 0, 3, 0, 0, 0, 11]);
+  });
+});
+
+describe("packet_array_index", () => {
+  const c = corpus("packet_array_index");
+  it("reads and writes packet array fields at computed indexes", () => {
+    expectLoaded(c(), "packet_array_index");
+    const input = [
+      2, 9, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7,
+    ];
+    const r = run(c(), "packet_array_index", bytes([...eth(0x88b5, []), ...input]));
+    expect(r.ret).toBe(XDP.PASS);
+    const got = [0, 1, 2].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
+    expect(got).toEqual([0xa2n, 0xb7b6n, 0xa7n]);
+    const want = [...input];
+    want[2 + 3] = 0xee; // bytes[i + 1]
+    want[10 + 4] = 0x34; // words[i], little-endian u16
+    want[10 + 5] = 0x12;
+    expect([...r.data.subarray(14)]).toEqual(want);
+  });
+});
+
+describe("ctx_len_arith", () => {
+  const c = corpus("ctx_len_arith");
+  it("subtracts from ctx.len as a number", () => {
+    expectLoaded(c(), "ctx_len_arith", "ctx_len_mixed");
+    const packet = bytes(eth(ETH_IP, ipv4({ proto: 17, src: "10.0.0.1", dst: "10.0.0.2" }, udp(1, 2, [1, 2, 3]))));
+    const padded = bytes([...packet, 0, 0, 0, 0, 0, 0]); // 6 bytes beyond the IP datagram
+    expect(run(c(), "ctx_len_arith", padded).ret).toBe(XDP.PASS);
+    expect(u64At(c().obj.map("results").lookup(key32(0)))).toBe(14n + 6n);
+    const frame = bytes([...eth(0x88b5, []), 5, 0, 0, 0]);
+    expect(run(c(), "ctx_len_mixed", frame).ret).toBe(XDP.PASS);
+    const got = [1, 2, 3, 4].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
+    const n = frame.length;
+    expect(got).toEqual([BigInt(n - 5), BigInt((5 - n) >>> 0), BigInt(n + 5), BigInt(n - 6)]);
+  });
+});

@@ -16,6 +16,6 @@ export const globals_data = xdp((ctx) => {
   if (ctx.len < 100) totals.small += 1;
   else totals.large += 1;
   const bucket = ctx.len >> 6;
-  sizeHist[bucket < 3 ? bucket : 3] += 1n;
+  sizeHist[bucket < 3 ? bucket : 3]! += 1n;
   return XdpAction.PASS;
 });
