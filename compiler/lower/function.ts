@@ -34,7 +34,7 @@ export class FunctionLowerer extends IRBuilder {
     readonly m: ModuleLowerer,
     readonly fn: ValueRef,
     readonly scope: MetadataRef,
-    /** The return type of a helper function; undefined for programs (which return i32). */
+    /** What the function returns: i32 for programs (an XdpAction), the declared type for the program's own functions. */
     readonly returns: IntT | { kind: "bool" } | { kind: "void" },
   ) {
     super(m);
