@@ -53,7 +53,7 @@ export class FunctionLowerer extends IRBuilder {
     readonly m: ModuleLowerer,
     readonly fn: ValueRef,
     readonly scope: MetadataRef,
-    /** The return type of a helper function; i32 for programs. */
+    /** What the function returns: i32 for programs (an XdpAction), the declared type (or a reference) for the program's own functions. */
     readonly returns: Returns,
   ) {
     super(m);
