@@ -6,9 +6,8 @@ import { lineRateShares, wireBytes } from "../../runtime/bench/line-rate.ts";
 import { testRun, testRunLive } from "../../runtime/program/test-run.ts";
 import { ProgType } from "../../runtime/program/types.ts";
 import { inNetns } from "../../runtime/sys/index.ts";
-import { action, CliError, EXIT, parseHex, parsePositiveInt, table, toJson } from "./common.ts";
-import { readPcap } from "./pcap.ts";
-import { actionName, openRunTarget } from "./prog.ts";
+import { action, CliError, EXIT, parsePositiveInt, table, toJson } from "./common.ts";
+import { actionName, openRunTarget, readInputPackets } from "./prog.ts";
 
 interface PacketResult {
   packet: number;
@@ -57,16 +56,8 @@ export function benchCommand(): Command {
           file: string,
           opts: { prog?: string; packet?: string[]; pcap?: string; repeat: string; live?: boolean; json?: boolean },
         ) => {
-          if (!opts.packet === !opts.pcap)
-            throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
+          const packets = readInputPackets(opts);
           const repeat = parsePositiveInt(opts.repeat, "--repeat");
-          const packets = opts.packet
-            ? opts.packet.map((h, i) => ({
-                index: i + 1,
-                data: parseHex(h, opts.packet!.length > 1 ? `--packet #${i + 1}` : "--packet"),
-              }))
-            : readPcap(opts.pcap!);
-          if (packets.length === 0) throw new CliError(`${opts.pcap}: no packets`);
           const short = packets.find((p) => p.data.length < 14);
           if (short)
             throw new CliError(`packet ${short.index} is ${short.data.length} bytes; a test run needs at least 14`);

@@ -231,6 +231,19 @@ interface RunTarget {
   close(): void;
 }
 
+/** The packets of `run` and `bench`: one of --packet HEX (repeatable) or --pcap FILE, at least one. */
+export function readInputPackets(opts: { packet?: string[]; pcap?: string }): { index: number; data: Uint8Array }[] {
+  if (!opts.packet === !opts.pcap) throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
+  const packets = opts.packet
+    ? opts.packet.map((h, i) => ({
+        index: i + 1,
+        data: parseHex(h, opts.packet!.length > 1 ? `--packet #${i + 1}` : "--packet"),
+      }))
+    : readPcap(opts.pcap!);
+  if (packets.length === 0) throw new CliError(`${opts.pcap}: no packets`);
+  return packets;
+}
+
 export async function openRunTarget(file: string, progName: string | undefined): Promise<RunTarget> {
   if (isOnBpffs(file)) {
     if (progName) throw new CliError(`--prog is for object files; ${file} is a pinned program`);
@@ -278,16 +291,8 @@ export function runCommand(): Command {
           file: string,
           opts: { prog?: string; packet?: string[]; pcap?: string; out?: string; repeat: string; json?: boolean },
         ) => {
-          if (!opts.packet === !opts.pcap)
-            throw new CliError("give the input as --packet HEX or --pcap FILE (one of them)");
+          const packets = readInputPackets(opts);
           const repeat = parsePositiveInt(opts.repeat, "--repeat");
-          const packets = opts.packet
-            ? opts.packet.map((h, i) => ({
-                index: i + 1,
-                data: parseHex(h, opts.packet!.length > 1 ? `--packet #${i + 1}` : "--packet"),
-              }))
-            : readPcap(opts.pcap!);
-          if (packets.length === 0) throw new CliError(`${opts.pcap}: no packets`);
           const target = await openRunTarget(file, opts.prog);
           try {
             if (target.type === ProgType.XDP) {
