@@ -356,9 +356,12 @@ export class DebugInfo {
   }
 
   location(node: Node, scope: MetadataRef): MetadataRef {
-    const sf = node.getSourceFile();
-    const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
-    return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);
+    // TypeScript's own lookup (binary search in its cached line starts): ts-morph's
+    // getLineAndColumnAtPos counts the newlines from the file's start on every call, which
+    // made lowering quadratic in the file's length (a location is taken per statement).
+    const sf = node.getSourceFile().compilerNode;
+    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart());
+    return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line + 1, character + 1, scope, null);
   }
 
   finalize(): void {
