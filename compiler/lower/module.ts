@@ -15,6 +15,7 @@ import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
+import { startOf } from "../frontend/positions.ts";
 import { describe, type PacketMove, type RefTemplate, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
@@ -137,7 +138,7 @@ export class ModuleLowerer extends IRModule {
     C.LLVMSetSection(g, ".maps");
     C.LLVMSetAlignment(g, 8);
     C.LLVMSetLinkage(g, Linkage.External);
-    const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
+    const line = startOf(map.node).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
     return g;
@@ -155,7 +156,7 @@ export class ModuleLowerer extends IRModule {
     C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
     // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
     C.LLVMSetLinkage(g, Linkage.External);
-    const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
+    const line = startOf(info.node).line;
     const t = this.di.typeOf(info.type);
     this.di.describeGlobal(
       g,
@@ -174,7 +175,7 @@ export class ModuleLowerer extends IRModule {
   }
 
   private lineOf(node: Node): number {
-    return node.getSourceFile().getLineAndColumnAtPos(node.getStart()).line;
+    return startOf(node).line;
   }
 
   private lowerProgram(name: string, call: CallExpression) {
