@@ -27,13 +27,19 @@ export {
 } from "./btf/index.ts";
 export {
   BpfMap,
+  formatCidr,
+  LpmTrieMap,
   MapError,
+  MapFlags,
+  parseCidr,
   MapType,
   mapTypeName,
   possibleCpus,
   TypedMap,
   UpdateFlags,
+  type Cidr,
   type Codec,
+  type LpmTrieDescriptor,
   type MapDescriptor,
 } from "./maps/index.ts";
 export {

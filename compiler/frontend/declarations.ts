@@ -5,8 +5,9 @@ import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
-import { MapType } from "../../runtime/lang/maps.ts";
+import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
+import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
 import { readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
@@ -35,6 +36,7 @@ export const MAP_CLASSES: Record<string, number> = {
   DevMap: MapType.DEVMAP,
   CpuMap: MapType.CPUMAP,
   RingBuf: MapType.RINGBUF,
+  LpmTrie: MapType.LPM_TRIE,
 };
 
 export interface MapInfo {
@@ -365,6 +367,11 @@ export class Declarations {
     const maxEntries = option("maxEntries");
     if (maxEntries === undefined || maxEntries <= 0n)
       throw new CompileError(options, "maps need a positive maxEntries");
+    let flags = Number(option("flags") ?? 0n);
+    if (className === "LpmTrie") {
+      checkLpmKey(args[0]!, key);
+      flags |= MapFlags.NO_PREALLOC; // the kernel refuses a preallocated trie; the class adds it too
+    }
     return {
       name,
       className,
@@ -374,7 +381,7 @@ export class Declarations {
       event,
       inner,
       maxEntries: Number(maxEntries),
-      flags: Number(option("flags") ?? 0n),
+      flags,
       node: expr,
     };
   }
@@ -396,9 +403,8 @@ export class Declarations {
     const expr = stripParens(node);
     if (Node.isNumericLiteral(expr)) {
       const text = expr.getText();
-      if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
-        throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
-      }
+      // Also reported by the subset check, which does not see the constants of imported files.
+      if (isFloatLiteral(text)) throw new CompileError(expr, FLOAT_LITERAL);
       return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
     if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n
@@ -439,6 +445,25 @@ export class Declarations {
     }
     return undefined;
   }
+}
+
+/** The kernel's rule for LPM trie keys (struct bpf_lpm_trie_key): a u32 prefix length, then 1 to 256 bytes of data. */
+function checkLpmKey(node: Node, key: BType): void {
+  const first = key.kind === "struct" ? key.fields[0] : undefined;
+  const ok =
+    key.kind === "struct" &&
+    first?.offset === 0 &&
+    first.type.kind === "int" &&
+    first.type.bits === 32 &&
+    !first.type.signed &&
+    !first.type.bigEndian &&
+    key.size > 4 &&
+    key.size <= 4 + 256;
+  if (!ok)
+    throw new CompileError(
+      node,
+      "an LpmTrie key is a struct of `prefixLen: u32` then 1 to 256 bytes of address (Ipv4Prefix, Ipv6Prefix from tsbpf/net)",
+    );
 }
 
 export function stripParens(node: Node): Node {

@@ -56,6 +56,11 @@ export const Ipv6 = struct({
   daddr: bytes(16),
 });
 
+/** Keys of an LpmTrie: the prefix length in bits, then the address (network order). A lookup
+ *  key takes the full length (32, 128) and the packet's address. */
+export const Ipv4Prefix = struct({ prefixLen: u32, addr: be32 });
+export const Ipv6Prefix = struct({ prefixLen: u32, addr: bytes(16) });
+
 /** Hop-by-hop, routing and destination options: length in 8-byte units, not counting the first 8. */
 export const Ipv6OptHdr = struct({ nexthdr: u8, hdrlen: u8 });
 export const Ipv6FragHdr = struct({ nexthdr: u8, reserved: u8, fragOff: be16, id: be32 });
