@@ -21,6 +21,7 @@ import {
 } from "../llvm/enums.ts";
 import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
+import { startOf } from "../frontend/positions.ts";
 
 export class DebugInfo {
   readonly builder: DIBuilderRef;
@@ -356,12 +357,8 @@ export class DebugInfo {
   }
 
   location(node: Node, scope: MetadataRef): MetadataRef {
-    // TypeScript's own lookup (binary search in its cached line starts): ts-morph's
-    // getLineAndColumnAtPos counts the newlines from the file's start on every call, which
-    // made lowering quadratic in the file's length (a location is taken per statement).
-    const sf = node.getSourceFile().compilerNode;
-    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart());
-    return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line + 1, character + 1, scope, null);
+    const { line, column } = startOf(node);
+    return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);
   }
 
   finalize(): void {
