@@ -31,8 +31,10 @@ import {
   Tcp,
   Udp,
   ETH_P_IP,
+  IPPROTO_IPIP,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IP_DF,
   IP_MF,
   IP_OFFSET,
   TCP_ACK,
@@ -101,6 +103,14 @@ export const DEFAULT_TCP_CLOSING_S = 10;
 export const DEFAULT_UDP_S = 300;
 const NS_PER_S = 1000000000n;
 
+/** `VipInfo.flags` bit: the VIP is served by IP-in-IP encapsulation (direct server return,
+ *  docs/lb-abi.md "Encapsulation mode"); 0 is DNAT. */
+export const VIP_F_ENCAP = 1;
+/** The outer source address of encapsulated packets; 0: not configured (they are dropped). */
+export const EncapConfig = struct({ saddr: be32 });
+export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
+const ENCAP_TTL = 64;
+
 type EthView = Value<typeof Eth>;
 
 // ---- The flow hash: murmur3's mixing over the 5-tuple, host order (= lb/flowhash.ts).
@@ -162,6 +172,55 @@ function nextState(state: u8, flags: u8, reply: bool): u8 {
   if (!reply && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return CT_NEW;
   if (reply && state === CT_NEW) return CT_ESTABLISHED;
   return state;
+}
+
+/** Encapsulation mode sees only the client's packets: its ACK without SYN (the handshake's
+ *  third packet) proves the backend answered, as a reply does for DNAT. */
+function encapState(state: u8, flags: u8): u8 {
+  return nextState(state, flags, (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK);
+}
+
+/** E3: the received IPv4 packet, untouched, inside an outer IPv4 header from `saddr` to the
+ *  backend (docs/lb-abi.md, "Encapsulation mode"). */
+function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
+  const inner = ctx.header(Ipv4, Eth.size);
+  if (inner === null) return XdpAction.DROP;
+  const tos = inner.tos;
+  const totLen: u16 = inner.totLen + Ipv4.size;
+  const df: u16 = inner.fragOff & IP_DF;
+  if (!ctx.adjustHead(-Ipv4.size)) return XdpAction.DROP;
+  const eth = ctx.header(Eth, 0);
+  const outer = ctx.header(Ipv4, Eth.size);
+  const received = ctx.header(Eth, Ipv4.size); // the received Ethernet header, overwritten by `outer`
+  if (eth === null || outer === null || received === null) return XdpAction.DROP;
+  eth.src = received.dst;
+  eth.dst = be.mac;
+  eth.proto = ETH_P_IP;
+  // The header checksum over the values, as network-order words (RFC 1071).
+  const daddr = be.addr;
+  let sum: u32 =
+    0x4500 +
+    tos +
+    totLen +
+    df +
+    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
+    (saddr >>> 16) +
+    (saddr & 0xffff) +
+    (daddr >>> 16) +
+    (daddr & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  outer.verIhl = 0x45;
+  outer.tos = tos;
+  outer.totLen = totLen;
+  outer.id = 0;
+  outer.fragOff = df;
+  outer.ttl = ENCAP_TTL;
+  outer.protocol = IPPROTO_IPIP;
+  outer.check = ~sum & 0xffff;
+  outer.saddr = saddr;
+  outer.daddr = daddr;
+  return XdpAction.TX;
 }
 
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
@@ -267,6 +326,14 @@ export const lb = xdp((ctx) => {
   }
   const index = vip.index;
   if (index >= MAX_VIPS) return XdpAction.DROP; // names no Maglev table
+  // E1: an encapsulation VIP needs the outer source address.
+  const encapVip = (vip.flags & VIP_F_ENCAP) !== 0;
+  let encapSrc: be32 = 0;
+  if (encapVip) {
+    const ec = encap.lookup(0);
+    if (ec === null || ec.saddr === 0) return XdpAction.DROP;
+    encapSrc = ec.saddr;
+  }
 
   // 8. The tracked backend while the flow is live (not expired, backend unchanged), else
   // Maglev, and the flow is recorded.
@@ -279,7 +346,7 @@ export const lb = xdp((ctx) => {
       if (be !== null && be.addr !== tracked.backendAddr) be = null;
     }
     if (be !== null) {
-      tracked.state = nextState(tracked.state, flags, false);
+      tracked.state = encapVip ? encapState(tracked.state, flags) : nextState(tracked.state, flags, false);
       tracked.seen = now;
       // Both entries or none: restore the reverse entry if the LRU took it.
       const rk: Value<typeof RnatKey> = {
@@ -290,18 +357,19 @@ export const lb = xdp((ctx) => {
         proto,
         pad: [0, 0, 0],
       };
-      if (rnat.lookup(rk) === null)
+      if (!encapVip && rnat.lookup(rk) === null)
         rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
     } else {
       // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
-      rnat.delete({
-        clientAddr: ip.saddr,
-        backendAddr: tracked.backendAddr,
-        clientPort: sport,
-        vipPort: dport,
-        proto,
-        pad: [0, 0, 0],
-      });
+      if (!encapVip)
+        rnat.delete({
+          clientAddr: ip.saddr,
+          backendAddr: tracked.backendAddr,
+          clientPort: sport,
+          vipPort: dport,
+          proto,
+          pad: [0, 0, 0],
+        });
       conntrack.delete(ctKey);
     }
   }
@@ -315,23 +383,33 @@ export const lb = xdp((ctx) => {
     if (be === null || be.addr === 0) return XdpAction.DROP;
     // A RST ends the flow: forwarded, not recorded.
     if ((flags & TCP_RST) === 0) {
-      rnat.update(
-        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
-        UpdateFlags.ANY,
-      );
+      if (!encapVip)
+        rnat.update(
+          { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
+          { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
+          UpdateFlags.ANY,
+        );
       conntrack.update(
         ctKey,
         {
           backend: id,
           backendAddr: be.addr,
           seen: now,
-          state: nextState(CT_NEW, flags, false),
+          state: encapVip ? encapState(CT_NEW, flags) : nextState(CT_NEW, flags, false),
           pad: [0, 0, 0, 0, 0, 0, 0],
         },
         UpdateFlags.ANY,
       );
     }
+  }
+
+  if (encapVip) {
+    const est = stats.lookup(index);
+    if (est !== null) {
+      est.packets += 1n;
+      est.bytes += u64(ctx.len);
+    }
+    return encapsulate(ctx, be, encapSrc);
   }
 
   // 9. Forward: to the backend's address and MAC, checksums patched.
