@@ -1,10 +1,13 @@
-// Corpus: the map types beyond hash and array: LPM tries (CIDR keys from userspace), …
+// Corpus: the map types beyond hash and array and the helpers that go with them: LPM tries
+// (CIDR keys from userspace), xdp_load_bytes/xdp_store_bytes, atomics that return values, …
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { setup, expectLoaded, run, type Corpus } from "./harness.ts";
+import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
 import { LpmTrieMap, MapError, MapType, XdpAction } from "../../runtime/index.ts";
 import { bytes, eth, ipv4, ipv6, udp, pad, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
 import { Rule, rules4, rules6 } from "./cidr_firewall.ts";
+import { windows } from "./load_store_bytes.ts";
+import { seen, shared } from "./atomic_fetch.ts";
 
 describeKernel("cidr_firewall (LPM trie)", () => {
   let c: Corpus;
@@ -78,5 +81,80 @@ describeKernel("cidr_firewall (LPM trie)", () => {
     );
     expect(() => v6.lookup("10.0.0.0/40")).toThrow(/prefix length must be a number from 0 to 32/);
     expect(() => v6.lookup("bogus/8")).toThrow(/is not a CIDR prefix/);
+  });
+});
+
+describeKernel("load_store_bytes (xdp_load_bytes, xdp_store_bytes)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("load_store_bytes");
+  });
+  afterAll(() => c?.close());
+
+  it("copies packet bytes into a map value and a stack struct, and a struct back into the packet", () => {
+    expectLoaded(c, "load_store_bytes");
+    const frame = bytes(eth(ETH_IP, ipv4({ proto: 17, src: "192.0.2.1", dst: "198.51.100.7" }, udp(1, 2, [9, 9]))));
+    const r = run(c, "load_store_bytes", frame);
+    expect(r.ret).toBe(XdpAction.TX);
+    const want = Buffer.from(frame);
+    want.set(frame.subarray(6, 12), 0);
+    want.set(frame.subarray(0, 6), 6);
+    expect(r.data.toString("hex")).toBe(want.toString("hex"));
+    expect(c.obj.typedMap(windows, "windows").lookup(0)?.data).toEqual([...frame.subarray(14, 30)]);
+  });
+
+  it("fails (false) for a range past the packet's end, touching nothing", () => {
+    const short = bytes([...eth(ETH_ARP, []), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]); // 14 + 15 bytes
+    const r = run(c, "load_store_bytes", short);
+    expect(r.ret).toBe(XdpAction.DROP);
+    expect(r.data.toString("hex")).toBe(Buffer.from(short).toString("hex"));
+    expect(u64At(c.obj.map("misses").lookup(key32(0)))).toBe(1n);
+  });
+});
+
+describeKernel("atomic_fetch (atomics that return the value before)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("atomic_fetch");
+  });
+  afterAll(() => c?.close());
+
+  it("returns each field's previous value and leaves the operation's result", () => {
+    expectLoaded(c, "atomic_fetch");
+    const state = c.obj.typedMap(shared, "shared");
+    const out = c.obj.typedMap(seen, "seen");
+    state.update(0, { tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
+    const frame = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
+    expect(run(c, "atomic_fetch", frame(60)).ret).toBe(XdpAction.PASS);
+    expect(out.lookup(0)).toEqual({ tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
+    expect(state.lookup(0)).toEqual({
+      tickets: 11,
+      mask: ~(1 << 10) >>> 0,
+      flags: 0xff,
+      small: 60,
+      owner: 60n,
+      bits: 1n << 10n,
+      last: 60n,
+    });
+    expect(run(c, "atomic_fetch", frame(70)).ret).toBe(XdpAction.PASS);
+    // compare-exchange does not store when the field differs from `expected`: owner and small keep 60.
+    expect(out.lookup(0)).toEqual({
+      tickets: 11,
+      mask: ~(1 << 10) >>> 0,
+      flags: 0xff,
+      small: 60,
+      owner: 60n,
+      bits: 1n << 10n,
+      last: 60n,
+    });
+    expect(state.lookup(0)).toEqual({
+      tickets: 12,
+      mask: ~(3 << 10) >>> 0,
+      flags: 0,
+      small: 60,
+      owner: 60n,
+      bits: 3n << 10n,
+      last: 70n,
+    });
   });
 });
