@@ -74,6 +74,12 @@ describe("bugs found by the fuzzer", () => {
     expect(runRegression("stack_index", [9, 0, 0, 0, 0, 0, 0, 0]).out.readUInt32LE(4)).toBe(705);
   });
 
+  it("regressions/len_assign.ts: the value of `x = ctx.len` meets arithmetic and loads (seed 1000039)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/len_assign.ts"));
+    expect(r.diagnostics).toEqual([]);
+    loadObjectSync(r.object!).close();
+  });
+
   it("regressions/len_unary.ts: `~ctx.len` and `-ctx.len` load and compute (seed 200075)", () => {
     const { out } = runRegression("len_unary", new Array(12).fill(0));
     expect([out.readUInt32LE(0), out.readUInt32LE(4), out[8]]).toEqual([0xffffffbf, 0xffffffc0, 0xbf]);

@@ -143,6 +143,9 @@ class Gen {
   n = 0;
   budget: number;
   globals: Prog["globals"] = [];
+  consts: Prog["consts"] = [];
+  enums: Prog["enums"] = [];
+  tables: Prog["tables"] = [];
   funcs: Func[] = [];
   state!: StructT;
   view!: StructT;
@@ -195,6 +198,23 @@ class Gen {
       const ty = this.r.pick(PLAIN_INTS);
       this.globals.push({ name: `g${id}_${i}`, ty, init: wrap(this.literalValue(tsKind(ty)), ty) });
     }
+    // Module-level constants, an enum and tables: folded by the compiler, literals for the model.
+    for (let i = this.r.int(3); i > 0; i--) {
+      const big = this.r.chance(0.3);
+      this.consts.push({ name: `K${id}_${i}`, v: this.literalValue(big ? "big" : "num"), big });
+    }
+    if (this.r.chance(0.4)) {
+      const members = Array.from({ length: 1 + this.r.int(4) }, (_, i) => {
+        let v = this.literalValue("num");
+        if (v > 0x7fffffffn) v = BigInt(this.r.int(1000)); // an enum member is a JavaScript number: keep it in i32
+        return { name: `M${i}`, v };
+      });
+      this.enums.push({ name: `E${id}`, members });
+    }
+    for (let i = this.r.int(3); i > 0; i--) {
+      const values = Array.from({ length: 1 + this.r.int(5) }, () => BigInt.asUintN(32, this.literalValue("num")));
+      this.tables.push({ name: `T${id}_${i}`, values });
+    }
     for (let i = this.r.int(4); i > 0; i--) this.funcs.push(this.func(`f${id}_${this.funcs.length}`));
     const scope: Scope = {
       locals: [],
@@ -214,6 +234,9 @@ class Gen {
       view2: this.view2,
       local: this.local,
       globals: this.globals,
+      consts: this.consts,
+      enums: this.enums,
+      tables: this.tables,
       funcs: this.funcs,
       body,
     };
@@ -335,9 +358,11 @@ class Gen {
     if (roll < 0.77 && this.structs < 40) {
       const base: Base = { name: this.fresh("ls"), def: this.local };
       this.structs += 10;
-      const init = leafTypes(this.local).map((t) =>
-        t.k === "bool" ? this.bool(scope, 2) : this.int(scope, tsKind(t) as "num", 2),
-      );
+      const init = this.r.chance(0.2)
+        ? [] // zero(L)
+        : leafTypes(this.local).map((t) =>
+            t.k === "bool" ? this.bool(scope, 2) : this.int(scope, tsKind(t) as "num", 2),
+          );
       scope.bases.push(base);
       return [{ k: "struct", base, init }];
     }
@@ -406,6 +431,16 @@ class Gen {
   }
 
   loop(scope: Scope, depth: number): Stmt {
+    if (this.tables.length && this.r.chance(0.25)) {
+      const v = this.fresh("t");
+      const inner: Scope = {
+        ...scope,
+        locals: [...scope.locals, { name: v, ty: INTS.u32, assignable: false }],
+        loops: scope.loops + 1,
+        breakable: scope.breakable + 1,
+      };
+      return { k: "forof", v, table: this.r.pick(this.tables), body: this.block(inner, depth + 1) };
+    }
     const ty = INTS[this.r.pick(INT_NAMES)];
     const min = ty.signed ? -(1n << BigInt(ty.bits - 1)) : 0n;
     const max = ty.signed ? (1n << BigInt(ty.bits - 1)) - 1n : (1n << BigInt(ty.bits)) - 1n;
@@ -453,6 +488,19 @@ class Gen {
     return v;
   }
   literal(kind: "num" | "big"): Expr {
+    // Sometimes a constant with a name: a module-level const, an enum member, a table's length.
+    if (this.r.chance(0.15)) {
+      const named: Expr[] = this.consts
+        .filter((c) => c.big === (kind === "big"))
+        .map((c) => ({ k: "lit", v: c.v, big: c.big, name: c.name }));
+      if (kind === "num") {
+        for (const e of this.enums)
+          for (const m of e.members) named.push({ k: "lit", v: m.v, big: false, name: `${e.name}.${m.name}` });
+        for (const t of this.tables)
+          named.push({ k: "lit", v: BigInt(t.values.length), big: false, name: `${t.name}.length` });
+      }
+      if (named.length) return this.r.pick(named);
+    }
     return { k: "lit", v: this.literalValue(kind), big: kind === "big" };
   }
 
@@ -596,6 +644,14 @@ class Gen {
     if (roll < 0.92 && !this.avoid("assign-in-expr")) {
       const p = this.writable(scope, kind);
       if (p) return { k: "inc", p, op: this.r.pick(["++", "--"] as const), prefix: this.r.chance(0.5) };
+    }
+    if (roll < 0.96 && kind === "num") {
+      // Math.imul(a, b), Math.min/max(a, b[, c]); the first operand is not a literal.
+      const fn = this.r.pick(["min", "max", "imul"] as const);
+      const n = fn === "imul" ? 2 : 2 + this.r.int(2);
+      const args = [this.input(scope, "num")];
+      while (args.length < n) args.push(this.r.chance(0.3) ? this.literal("num") : this.int(scope, "num", depth - 1));
+      return { k: "math", fn, args };
     }
     const call = this.avoid("assign-in-expr") ? undefined : this.call(scope, kind, depth - 1);
     if (call) return call;

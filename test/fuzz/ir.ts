@@ -102,7 +102,8 @@ export type LogicOp = "&&" | "||";
 export type AssignOp = "=" | `${ArithOp}=`;
 
 export type Expr =
-  | { k: "lit"; v: bigint; big: boolean }
+  /** A literal; `name`: printed as a module-level constant, an enum member or a table's length that holds it. */
+  | { k: "lit"; v: bigint; big: boolean; name?: string }
   | { k: "bool"; v: boolean }
   | { k: "read"; p: Place }
   | { k: "len" }
@@ -112,7 +113,9 @@ export type Expr =
   | { k: "cond"; c: Expr; a: Expr; b: Expr }
   | { k: "assign"; p: Place; op: AssignOp; e: Expr }
   | { k: "inc"; p: Place; op: "++" | "--"; prefix: boolean }
-  | { k: "call"; fn: Func; args: Arg[] };
+  | { k: "call"; fn: Func; args: Arg[] }
+  /** `Math.min(…)`, `Math.max(…)`, `Math.imul(a, b)` on numbers. */
+  | { k: "math"; fn: "min" | "max" | "imul"; args: Expr[] };
 export type Arg = { k: "value"; e: Expr } | { k: "ref"; base: Base };
 
 export interface SwitchCase {
@@ -122,6 +125,7 @@ export interface SwitchCase {
 }
 export type Stmt =
   | { k: "let"; name: string; ty: ScalarT; init: Expr }
+  /** A local struct from a literal (the scalar leaves in order), or `zero(S)` when `init` is empty. */
   | { k: "struct"; base: Base; init: Expr[] }
   | { k: "expr"; e: Expr }
   | { k: "if"; c: Expr; yes: Stmt[]; no?: Stmt[] }
@@ -130,7 +134,15 @@ export type Stmt =
   | { k: "break" }
   | { k: "continue" }
   | { k: "return"; action?: number; e?: Expr }
-  | { k: "view"; base: Base; off: Expr; body: Stmt[] };
+  | { k: "view"; base: Base; off: Expr; body: Stmt[] }
+  /** `for (const v of TABLE)` over a module-level constant table (its elements are u32s). */
+  | { k: "forof"; v: string; table: Table; body: Stmt[] };
+
+/** A module-level array of constants (a table): `const T = [1, 2, 3];`. */
+export interface Table {
+  name: string;
+  values: bigint[];
+}
 
 export type Param = { k: "value"; name: string; ty: ScalarT } | { k: "ref"; name: string; def: StructT };
 export interface Func {
@@ -150,6 +162,10 @@ export interface Prog {
   view2: StructT;
   local: StructT;
   globals: { name: string; ty: IntT; init: bigint }[];
+  /** Module-level `const`s, `enum`s and tables; uses are literals with a name (or `forof`). */
+  consts: { name: string; v: bigint; big: boolean }[];
+  enums: { name: string; members: { name: string; v: bigint }[] }[];
+  tables: Table[];
   funcs: Func[];
   body: Stmt[];
 }

@@ -80,6 +80,17 @@ export function typeOf(e: Expr): Ty {
       return valueType(e.to);
     case "call":
       return valueType(e.fn.ret);
+    case "math": {
+      // Math.imul: 32 bits, signed only if both operands are (a literal is signed if negative).
+      if (e.fn === "imul") {
+        const signed = e.args.map(typeOf).every((t) => (t.k === "int" ? t.signed : t.k === "lit" && t.v < 0n));
+        return signed ? INTS.i32 : INTS.u32;
+      }
+      // Math.min/max: the common type of the operands, left to right, as `<` compares them.
+      let t = typeOf(e.args[0]!);
+      for (const a of e.args.slice(1)) t = commonType(t, typeOf(a));
+      return t;
+    }
     case "un": {
       if (e.op === "!") return { k: "bool" };
       const t = typeOf(e.e);
@@ -276,6 +287,7 @@ export class Machine {
         f.bases.set(s.base.name, { buf, off: 0 });
         // Fields in order; nested values are flattened to the scalar leaves in order.
         const slots = leafSlots(s.base.def, 0);
+        if (!s.init.length) return; // zero(S)
         if (slots.length !== s.init.length) throw new ModelError("struct literal arity");
         s.init.forEach((e, i) => writeMem(buf, slots[i]!.off, slots[i]!.ty, this.eval(f, e)));
         return;
@@ -317,6 +329,15 @@ export class Machine {
         return { k: "continue" };
       case "return":
         return { k: "return", v: s.e ? this.eval(f, s.e) : s.action! };
+      case "forof":
+        for (const v of s.table.values) {
+          this.tick();
+          f.locals.set(s.v, { k: "int", t: INTS.u32, v });
+          const flow = this.block(f, s.body);
+          if (flow?.k === "break") break;
+          if (flow?.k === "return") return flow;
+        }
+        return;
       case "view": {
         const off = this.eval(f, s.off);
         const o = BigInt.asUintN(64, convert(off, off.k === "int" ? off.t : INTS.u64));
@@ -447,6 +468,21 @@ export class Machine {
       }
       case "call":
         return this.call(f, e.fn, e.args);
+      case "math": {
+        const vals = e.args.map((a) => this.eval(f, a)); // left to right
+        if (e.fn === "imul") {
+          const t = typeOf(e) as IntT;
+          return { k: "int", t, v: wrap(convert(vals[0]!, t) * convert(vals[1]!, t), t) };
+        }
+        let acc = vals[0]!;
+        for (const next of vals.slice(1)) {
+          const t = commonType(tyOfVal(acc), tyOfVal(next));
+          const x = convert(acc, t),
+            y = convert(next, t);
+          acc = { k: "int", t, v: (e.fn === "min" ? y < x : y > x) ? y : x };
+        }
+        return acc;
+      }
     }
   }
 

@@ -15,7 +15,7 @@ export function printLiteral(v: bigint, big: boolean): string {
 export function printExpr(e: Expr): string {
   switch (e.k) {
     case "lit":
-      return printLiteral(e.v, e.big);
+      return e.name ?? printLiteral(e.v, e.big);
     case "bool":
       return String(e.v);
     case "read":
@@ -28,7 +28,11 @@ export function printExpr(e: Expr): string {
       return `(${e.op}${printExpr(e.e)})`;
     case "bin":
       if (e.op === "===" || e.op === "!==") return `(${widened(e.a)} ${e.op} ${widened(e.b)})`;
-      return `(${printExpr(e.a)} ${e.op} ${printExpr(e.b)})`;
+      // TypeScript reads `x << (…) > (…)` as a call with type arguments (`x<<T>(…) => …>(…)`):
+      // `~~` in front of the count, which does not change it, keeps it an expression.
+      const b = printExpr(e.b);
+      if (e.op === "<<" && b.startsWith("(")) return `(${printExpr(e.a)} << ~~${b})`;
+      return `(${printExpr(e.a)} ${e.op} ${b})`;
     case "cond":
       return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
     case "assign":
@@ -37,6 +41,8 @@ export function printExpr(e: Expr): string {
       return e.prefix ? `(${e.op}${printPlace(e.p)})` : `(${printPlace(e.p)}${e.op})`;
     case "call":
       return `${e.fn.name}(${e.args.map((a) => (a.k === "ref" ? a.base.name : printExpr(a.e))).join(", ")})`;
+    case "math":
+      return `Math.${e.fn}(${e.args.map(printExpr).join(", ")})`;
   }
 }
 
@@ -77,10 +83,10 @@ function printStmt(s: Stmt, ind: string): string[] {
   switch (s.k) {
     case "let":
       return [`${ind}let ${s.name}: ${typeName(s.ty)} = ${printExpr(s.init)};`];
-    case "struct":
-      return [
-        `${ind}const ${s.base.name}: Value<typeof ${s.base.def.name}> = ${structLiteral(s.base.def, s.init[Symbol.iterator]())};`,
-      ];
+    case "struct": {
+      const value = s.init.length ? structLiteral(s.base.def, s.init[Symbol.iterator]()) : `zero(${s.base.def.name})`;
+      return [`${ind}const ${s.base.name}: Value<typeof ${s.base.def.name}> = ${value};`];
+    }
     case "expr":
       return [`${ind}${printExpr(s.e)};`];
     case "if": {
@@ -122,6 +128,8 @@ function printStmt(s: Stmt, ind: string): string[] {
       return [`${ind}continue;`];
     case "return":
       return [`${ind}return ${s.e ? printExpr(s.e) : `XdpAction.${ACTIONS[s.action!]}`};`];
+    case "forof":
+      return [`${ind}for (const ${s.v} of ${s.table.name}) {`, ...printStmts(s.body, inner), `${ind}}`];
     case "view":
       return [
         `${ind}const ${s.base.name} = ctx.header(${s.base.def.name}, ${printExpr(s.off)});`,
@@ -166,6 +174,11 @@ export function printProg(p: Prog): string {
     `// fuzz program ${p.id} (seed ${p.seed})`,
     ...printStructs([p.state, p.view, p.view2, p.local]),
     `export const m${p.id} = new ArrayMap(${p.state.name}, { maxEntries: 1 });`,
+    ...p.consts.map((c) => `const ${c.name} = ${printLiteral(c.v, c.big)};`),
+    ...p.enums.map(
+      (e) => `enum ${e.name} { ${e.members.map((m) => `${m.name} = ${printLiteral(m.v, false)}`).join(", ")} }`,
+    ),
+    ...p.tables.map((t) => `const ${t.name} = [${t.values.map((v) => printLiteral(v, false)).join(", ")}];`),
     ...p.globals.map((g) => `let ${g.name}: ${g.ty.name} = ${printLiteral(g.init, g.ty.bits === 64)};`),
     ...p.funcs.flatMap(printFunc),
     `export const p${p.id} = xdp((ctx) => {`,
@@ -181,7 +194,7 @@ export function printProg(p: Prog): string {
 }
 
 export const IMPORTS =
-  'import { xdp, XdpAction, ArrayMap, struct, array, type Value, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
+  'import { xdp, XdpAction, ArrayMap, struct, array, type Value, zero, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
 
 /** A module holding several programs (one compile, one load). */
 export function printModule(progs: Prog[]): string {

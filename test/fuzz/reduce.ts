@@ -33,6 +33,8 @@ function exprKids(e: Expr): Expr[] {
       return [e.e];
     case "call":
       return e.args.flatMap((a) => (a.k === "value" ? [a.e] : []));
+    case "math":
+      return e.args;
     default:
       return [];
   }
@@ -84,6 +86,9 @@ function edits(p: Prog): Edit[] {
       case "call":
         for (const a of e.args) if (a.k === "value") slot(a, "e");
         break;
+      case "math":
+        e.args.forEach((_, i) => slot(e.args, i));
+        break;
     }
   };
   const walkBlock = (body: Stmt[]) => {
@@ -119,6 +124,7 @@ function edits(p: Prog): Edit[] {
           });
           break;
         case "for":
+        case "forof":
           walkBlock(s.body);
           break;
         case "view":
