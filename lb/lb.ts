@@ -102,6 +102,14 @@ export const DEFAULT_UDP_S = 300;
 const NS_PER_S = 1000000000n;
 
 type EthView = Value<typeof Eth>;
+type Ipv4View = Value<typeof Ipv4>;
+const Mac = bytes(6);
+
+/** What the data plane's steps need of a TCP or UDP packet, read once while its headers'
+ *  bounds are known (C twin: struct flow): where its TCP or UDP header starts (`l4`), its
+ *  ports and protocol, its TCP flags (0 for UDP), and the packet's ktime. */
+const Flow = struct({ now: u64, l4: u32, sport: be16, dport: be16, proto: u8, flags: u8, pad: u16 });
+type FlowView = Value<typeof Flow>;
 
 // ---- The flow hash: murmur3's mixing over the 5-tuple, host order (= lb/flowhash.ts).
 
@@ -124,13 +132,13 @@ function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u3
 
 /** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header),
  *  incrementally as RFC 1624 says (csumReplace4). */
-function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: be32, to: be32): void {
-  if (proto === IPPROTO_TCP) {
-    const tcp = ctx.header(Tcp, l4);
+function fixL4Checksum(ctx: XdpContext, flow: FlowView, from: be32, to: be32): void {
+  if (flow.proto === IPPROTO_TCP) {
+    const tcp = ctx.header(Tcp, flow.l4);
     if (tcp !== null) tcp.check = csumReplace4(tcp.check, from, to);
     return;
   }
-  const udp = ctx.header(Udp, l4);
+  const udp = ctx.header(Udp, flow.l4);
   // A UDP checksum of 0 means "none" and stays 0; a computed 0 is sent as 0xffff.
   if (udp !== null && udp.check !== 0) {
     const check = csumReplace4(udp.check, from, to);
@@ -165,9 +173,115 @@ function nextState(state: u8, flags: u8, reply: bool): u8 {
 }
 
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
-function setMacs(eth: EthView, mac: Value<typeof Backend>): void {
+function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
   eth.src = eth.dst;
-  eth.dst = mac.mac;
+  eth.dst = mac;
+}
+
+/** 10. A backend's reply to a tracked client: the flow's reverse entry, or null if there is
+ *  none or it is stale (the packet is not ours). Keeps the flow's forward entry: restores
+ *  it if the LRU took it (both entries or none); if it expired or names another backend,
+ *  the reverse entry is stale and is removed. */
+function replyEntry(ip: Ipv4View, flow: FlowView): Value<typeof RnatValue> | null {
+  const rnatKey: Value<typeof RnatKey> = {
+    clientAddr: ip.daddr,
+    backendAddr: ip.saddr,
+    clientPort: flow.dport,
+    vipPort: flow.sport,
+    proto: flow.proto,
+  };
+  const back = rnat.lookup(rnatKey);
+  if (back === null) return null;
+  const flowKey: Value<typeof CtKey> = {
+    saddr: ip.daddr,
+    daddr: back.vipAddr,
+    sport: flow.dport,
+    dport: flow.sport,
+    proto: flow.proto,
+  };
+  const tracked = conntrack.lookup(flowKey);
+  if (tracked === null) {
+    conntrack.update(
+      flowKey,
+      { backend: back.backend, backendAddr: ip.saddr, seen: flow.now, state: nextState(CT_NEW, flow.flags, true) },
+      UpdateFlags.ANY,
+    );
+  } else if (tracked.backendAddr !== ip.saddr) {
+    rnat.delete(rnatKey);
+    return null;
+  } else if (flow.now - tracked.seen > timeoutOf(flow.proto, tracked.state)) {
+    rnat.delete(rnatKey);
+    conntrack.delete(flowKey);
+    return null;
+  } else {
+    tracked.state = nextState(tracked.state, flow.flags, true);
+    tracked.seen = flow.now;
+  }
+  return back;
+}
+
+/** 8. The flow's backend: the tracked one while the flow is live (not expired, backend
+ *  unchanged), else Maglev's choice for VIP `index`, and the flow is recorded. null: none
+ *  (the packet is dropped). */
+function pickBackend(eth: EthView, ip: Ipv4View, flow: FlowView, index: u32): Value<typeof Backend> | null {
+  const ctKey: Value<typeof CtKey> = {
+    saddr: ip.saddr,
+    daddr: ip.daddr,
+    sport: flow.sport,
+    dport: flow.dport,
+    proto: flow.proto,
+  };
+  const tracked = conntrack.lookup(ctKey);
+  if (tracked !== null) {
+    if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
+      const be = backends.lookup(tracked.backend);
+      if (be !== null && be.addr === tracked.backendAddr) {
+        tracked.state = nextState(tracked.state, flow.flags, false);
+        tracked.seen = flow.now;
+        // Both entries or none: restore the reverse entry if the LRU took it.
+        const rk: Value<typeof RnatKey> = {
+          clientAddr: ip.saddr,
+          backendAddr: be.addr,
+          clientPort: flow.sport,
+          vipPort: flow.dport,
+          proto: flow.proto,
+        };
+        if (rnat.lookup(rk) === null)
+          rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
+        return be;
+      }
+    }
+    // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
+    rnat.delete({
+      clientAddr: ip.saddr,
+      backendAddr: tracked.backendAddr,
+      clientPort: flow.sport,
+      vipPort: flow.dport,
+      proto: flow.proto,
+    });
+    conntrack.delete(ctKey);
+  }
+  const slot = flowHash(ip.saddr, ip.daddr, flow.sport, flow.dport, flow.proto) % MAGLEV_M;
+  const chosen = maglev.lookup(index * MAGLEV_M + slot);
+  if (chosen === null) return null;
+  const id = chosen;
+  if (id >= MAX_BACKENDS) return null;
+  const be = backends.lookup(id);
+  if (be === null || be.addr === 0) return null;
+  // A RST ends the flow: forwarded, not recorded.
+  if ((flow.flags & TCP_RST) === 0) {
+    rnat.update(
+      { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: flow.sport, vipPort: flow.dport, proto: flow.proto },
+      { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
+      UpdateFlags.ANY,
+    );
+    conntrack.update(
+      ctKey,
+      { backend: id, backendAddr: be.addr, seen: flow.now, state: nextState(CT_NEW, flow.flags, false) },
+      UpdateFlags.ANY,
+    );
+  }
+  return be;
 }
 
 export const lb = xdp((ctx) => {
@@ -208,138 +322,33 @@ export const lb = xdp((ctx) => {
   } else {
     return XdpAction.PASS;
   }
-  const now = ktimeGetNs();
+  const flow: FlowView = { now: ktimeGetNs(), l4, sport, dport, proto, flags };
 
-  // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10).
+  // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10): it leaves as if from the VIP.
   const vip = vips.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
   if (vip === null) {
-    const rnatKey: Value<typeof RnatKey> = {
-      clientAddr: ip.daddr,
-      backendAddr: ip.saddr,
-      clientPort: dport,
-      vipPort: sport,
-      proto,
-      pad: [0, 0, 0],
-    };
-    const back = rnat.lookup(rnatKey);
+    const back = replyEntry(ip, flow);
     if (back === null) return XdpAction.PASS;
-    // The flow's forward entry: restore it if the LRU took it (both entries or none);
-    // if it expired or names another backend, this reverse entry is stale: remove it.
-    const flowKey: Value<typeof CtKey> = {
-      saddr: ip.daddr,
-      daddr: back.vipAddr,
-      sport: dport,
-      dport: sport,
-      proto,
-      pad: [0, 0, 0],
-    };
-    const flow = conntrack.lookup(flowKey);
-    if (flow === null) {
-      conntrack.update(
-        flowKey,
-        {
-          backend: back.backend,
-          backendAddr: ip.saddr,
-          seen: now,
-          state: nextState(CT_NEW, flags, true),
-          pad: [0, 0, 0, 0, 0, 0, 0],
-        },
-        UpdateFlags.ANY,
-      );
-    } else if (flow.backendAddr !== ip.saddr) {
-      rnat.delete(rnatKey);
-      return XdpAction.PASS;
-    } else if (now - flow.seen > timeoutOf(proto, flow.state)) {
-      rnat.delete(rnatKey);
-      conntrack.delete(flowKey);
-      return XdpAction.PASS;
-    } else {
-      flow.state = nextState(flow.state, flags, true);
-      flow.seen = now;
-    }
-    eth.src = eth.dst;
-    eth.dst = back.clientMac;
+    setMacs(eth, back.clientMac);
     const from = ip.saddr;
     ip.saddr = back.vipAddr;
     ip.check = csumReplace4(ip.check, from, back.vipAddr);
-    fixL4Checksum(ctx, l4, proto, from, back.vipAddr);
+    fixL4Checksum(ctx, flow, from, back.vipAddr);
     return XdpAction.TX;
   }
   const index = vip.index;
   if (index >= MAX_VIPS) return XdpAction.DROP; // names no Maglev table
 
-  // 8. The tracked backend while the flow is live (not expired, backend unchanged), else
-  // Maglev, and the flow is recorded.
-  const ctKey: Value<typeof CtKey> = { saddr: ip.saddr, daddr: ip.daddr, sport, dport, proto, pad: [0, 0, 0] };
-  const tracked = conntrack.lookup(ctKey);
-  let be: Value<typeof Backend> | null = null;
-  if (tracked !== null) {
-    if (now - tracked.seen <= timeoutOf(proto, tracked.state)) {
-      be = backends.lookup(tracked.backend);
-      if (be !== null && be.addr !== tracked.backendAddr) be = null;
-    }
-    if (be !== null) {
-      tracked.state = nextState(tracked.state, flags, false);
-      tracked.seen = now;
-      // Both entries or none: restore the reverse entry if the LRU took it.
-      const rk: Value<typeof RnatKey> = {
-        clientAddr: ip.saddr,
-        backendAddr: be.addr,
-        clientPort: sport,
-        vipPort: dport,
-        proto,
-        pad: [0, 0, 0],
-      };
-      if (rnat.lookup(rk) === null)
-        rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
-    } else {
-      // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
-      rnat.delete({
-        clientAddr: ip.saddr,
-        backendAddr: tracked.backendAddr,
-        clientPort: sport,
-        vipPort: dport,
-        proto,
-        pad: [0, 0, 0],
-      });
-      conntrack.delete(ctKey);
-    }
-  }
-  if (be === null) {
-    const slot = flowHash(ip.saddr, ip.daddr, sport, dport, proto) % MAGLEV_M;
-    const chosen = maglev.lookup(index * MAGLEV_M + slot);
-    if (chosen === null) return XdpAction.DROP;
-    const id = chosen;
-    if (id >= MAX_BACKENDS) return XdpAction.DROP;
-    be = backends.lookup(id);
-    if (be === null || be.addr === 0) return XdpAction.DROP;
-    // A RST ends the flow: forwarded, not recorded.
-    if ((flags & TCP_RST) === 0) {
-      rnat.update(
-        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
-        UpdateFlags.ANY,
-      );
-      conntrack.update(
-        ctKey,
-        {
-          backend: id,
-          backendAddr: be.addr,
-          seen: now,
-          state: nextState(CT_NEW, flags, false),
-          pad: [0, 0, 0, 0, 0, 0, 0],
-        },
-        UpdateFlags.ANY,
-      );
-    }
-  }
+  // 8. The flow's backend.
+  const be = pickBackend(eth, ip, flow, index);
+  if (be === null) return XdpAction.DROP;
 
   // 9. Forward: to the backend's address and MAC, checksums patched.
-  setMacs(eth, be);
+  setMacs(eth, be.mac);
   const from = ip.daddr;
   ip.daddr = be.addr;
   ip.check = csumReplace4(ip.check, from, be.addr);
-  fixL4Checksum(ctx, l4, proto, from, be.addr);
+  fixL4Checksum(ctx, flow, from, be.addr);
   const st = stats.lookup(index);
   if (st !== null) {
     st.packets += 1n;

@@ -7,6 +7,7 @@ import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
 import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
+import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
 import { readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
@@ -402,9 +403,8 @@ export class Declarations {
     const expr = stripParens(node);
     if (Node.isNumericLiteral(expr)) {
       const text = expr.getText();
-      if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
-        throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
-      }
+      // Also reported by the subset check, which does not see the constants of imported files.
+      if (isFloatLiteral(text)) throw new CompileError(expr, FLOAT_LITERAL);
       return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
     if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n

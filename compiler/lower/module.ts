@@ -2,11 +2,12 @@
 // (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
-import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { Node } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
+import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
 import { FunctionLowerer, type Returns } from "./function.ts";
@@ -50,13 +51,17 @@ export class ModuleLowerer extends IRModule {
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
 
-  constructor(private readonly source: SourceFile) {
+  constructor(
+    private readonly source: SourceFile,
+    /** The subset check, run over the module before lowering (frontend/subset.ts). */
+    readonly subset: SubsetCheck,
+  ) {
     super(source.getBaseName());
     this.di = new DebugInfo(this.ctx, this.module, source.getFilePath());
   }
 
   report(e: CompileError) {
-    this.diagnostics.push(diagnosticAt(e.node, e.message));
+    if (!(e instanceof AlreadyReported)) this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
   private guard(statement: Node, fn: () => void) {
@@ -74,7 +79,8 @@ export class ModuleLowerer extends IRModule {
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
       this.guard(statement, () => {
-        if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
+        // Functions are lowered below; what else a module may not hold, the subset check reported.
+        if (!Node.isVariableStatement(statement)) return;
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
             const init = d.getInitializer();
@@ -101,35 +107,13 @@ export class ModuleLowerer extends IRModule {
       if (Node.isFunctionDeclaration(statement) && !this.functions.has(statement.compilerNode))
         this.guard(statement, () => this.lowerFunction(statement));
     }
-    if (programs === 0 && this.diagnostics.length === 0) {
+    if (programs === 0 && this.diagnostics.length === 0 && this.subset.diagnostics.length === 0) {
       this.diagnostics.push(
         diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"),
       );
     }
     this.emitLicense(license);
     markPacketPointersInvariant(this);
-  }
-
-  private checkModuleStatement(s: Node) {
-    switch (s.getKind()) {
-      case SyntaxKind.ImportDeclaration:
-      case SyntaxKind.ExportDeclaration:
-      case SyntaxKind.FunctionDeclaration:
-      case SyntaxKind.EnumDeclaration:
-      case SyntaxKind.TypeAliasDeclaration:
-      case SyntaxKind.InterfaceDeclaration:
-      case SyntaxKind.EmptyStatement:
-        return;
-    }
-    if (s.getKind() === SyntaxKind.ClassDeclaration)
-      throw new CompileError(
-        s,
-        "classes are not supported in BPF programs; describe data with struct() and behaviour with functions",
-      );
-    throw new CompileError(
-      s,
-      `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`,
-    );
   }
 
   private emitLicense(text: string) {
@@ -248,7 +232,7 @@ export class ModuleLowerer extends IRModule {
 
   private lowerBody(f: FunctionLowerer, fn: ArrowFunction | FunctionDeclaration) {
     const body = fn.getBody();
-    if (!body) throw new CompileError(fn, "a function needs a body");
+    if (!body) throw this.subset.reported(fn);
     if (Node.isBlock(body)) {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
@@ -358,6 +342,8 @@ export class ModuleLowerer extends IRModule {
   }
 
   private lowerFunction(fd: FunctionDeclaration): UserFunction {
+    // A function of another file (imported) is checked when it is first called.
+    this.subset.checkFunction(fd);
     const name = fd.getName() ?? "anonymous";
     const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
     // Each parameter's and the return type's errors are reported, and the body is still lowered
