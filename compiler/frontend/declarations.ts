@@ -8,7 +8,7 @@ import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BT
 import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { enumType, readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
@@ -125,6 +125,8 @@ export class Declarations {
       if (typeof value !== "number") throw new CompileError(use, `enum member '${name}' must have a numeric value`);
       return { kind: "const", value: BigInt(value) };
     }
+    // An enum where a type descriptor goes (`struct({ state: TcpState })`) is its integer type.
+    if (Node.isEnumDeclaration(decl)) return { kind: "type", type: enumType(decl, use) };
     if (isLangFile(file)) {
       // Descriptors and constants of tsbpf itself: integer types are language entities;
       // net.ts views and constants are ordinary declarations, read like the user's own.
@@ -225,7 +227,7 @@ export class Declarations {
     }
     const entity = this.entityOf(expr);
     if (entity?.kind === "type") return entity.type;
-    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), or a struct");
+    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), a struct, or an enum");
   }
 
   private packedOption(options: Node | undefined): boolean {
