@@ -23,7 +23,7 @@ export const Linkage = { External: 0, Internal: 8 } as const;
 export const Opcode = { Alloca: 26 } as const;
 
 /** LLVMAtomicRMWBinOp. */
-export const AtomicRMWBinOp = { Add: 1 } as const;
+export const AtomicRMWBinOp = { Xchg: 0, Add: 1, And: 3, Or: 5, Xor: 6 } as const;
 
 /** LLVMAtomicOrdering. */
 export const AtomicOrdering = { SequentiallyConsistent: 7 } as const;

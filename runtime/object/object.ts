@@ -54,7 +54,7 @@ export class BpfObject {
   typedMap<K, V>(decl: LpmTrieDescriptor<K, V>, name: string): LpmTrieMap<K, V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V> {
-    return TypedMap.bind(this.map(name), decl);
+    return TypedMap.bind(this.map(name), decl, this.btf);
   }
 
   /** Decode a map's entries through BTF (per-CPU maps give one value per CPU). */

@@ -1,5 +1,5 @@
 // Corpus: the map types beyond hash and array and the helpers that go with them: LPM tries
-// (CIDR keys from userspace), xdp_load_bytes/xdp_store_bytes, …
+// (CIDR keys from userspace), xdp_load_bytes/xdp_store_bytes, atomics that return values, …
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
@@ -7,6 +7,7 @@ import { LpmTrieMap, MapError, MapType, XdpAction } from "../../runtime/index.ts
 import { bytes, eth, ipv4, ipv6, udp, pad, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
 import { Rule, rules4, rules6 } from "./cidr_firewall.ts";
 import { windows } from "./load_store_bytes.ts";
+import { seen, shared } from "./atomic_fetch.ts";
 
 describeKernel("cidr_firewall (LPM trie)", () => {
   let c: Corpus;
@@ -108,5 +109,52 @@ describeKernel("load_store_bytes (xdp_load_bytes, xdp_store_bytes)", () => {
     expect(r.ret).toBe(XdpAction.DROP);
     expect(r.data.toString("hex")).toBe(Buffer.from(short).toString("hex"));
     expect(u64At(c.obj.map("misses").lookup(key32(0)))).toBe(1n);
+  });
+});
+
+describeKernel("atomic_fetch (atomics that return the value before)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("atomic_fetch");
+  });
+  afterAll(() => c?.close());
+
+  it("returns each field's previous value and leaves the operation's result", () => {
+    expectLoaded(c, "atomic_fetch");
+    const state = c.obj.typedMap(shared, "shared");
+    const out = c.obj.typedMap(seen, "seen");
+    state.update(0, { tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
+    const frame = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
+    expect(run(c, "atomic_fetch", frame(60)).ret).toBe(XdpAction.PASS);
+    expect(out.lookup(0)).toEqual({ tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
+    expect(state.lookup(0)).toEqual({
+      tickets: 11,
+      mask: ~(1 << 10) >>> 0,
+      flags: 0xff,
+      small: 60,
+      owner: 60n,
+      bits: 1n << 10n,
+      last: 60n,
+    });
+    expect(run(c, "atomic_fetch", frame(70)).ret).toBe(XdpAction.PASS);
+    // compare-exchange does not store when the field differs from `expected`: owner and small keep 60.
+    expect(out.lookup(0)).toEqual({
+      tickets: 11,
+      mask: ~(1 << 10) >>> 0,
+      flags: 0xff,
+      small: 60,
+      owner: 60n,
+      bits: 1n << 10n,
+      last: 60n,
+    });
+    expect(state.lookup(0)).toEqual({
+      tickets: 12,
+      mask: ~(3 << 10) >>> 0,
+      flags: 0,
+      small: 60,
+      owner: 60n,
+      bits: 3n << 10n,
+      last: 70n,
+    });
   });
 });
