@@ -31,8 +31,10 @@ import {
   Tcp,
   Udp,
   ETH_P_IP,
+  IPPROTO_IPIP,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IP_DF,
   IP_MF,
   IP_OFFSET,
   TCP_ACK,
@@ -100,6 +102,14 @@ export const DEFAULT_TCP_ESTABLISHED_S = 3600;
 export const DEFAULT_TCP_CLOSING_S = 10;
 export const DEFAULT_UDP_S = 300;
 const NS_PER_S = 1000000000n;
+
+/** `VipInfo.flags` bit: the VIP is served by IP-in-IP encapsulation (direct server return,
+ *  docs/lb-abi.md "Encapsulation mode"); 0 is DNAT. */
+export const VIP_F_ENCAP = 1;
+/** The outer source address of encapsulated packets; 0: not configured (they are dropped). */
+export const EncapConfig = struct({ saddr: be32 });
+export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
+const ENCAP_TTL = 64;
 
 type EthView = Value<typeof Eth>;
 type Ipv4View = Value<typeof Ipv4>;
@@ -172,6 +182,55 @@ function nextState(state: u8, flags: u8, reply: bool): u8 {
   return state;
 }
 
+/** Encapsulation mode sees only the client's packets: its ACK without SYN (the handshake's
+ *  third packet) proves the backend answered, as a reply does for DNAT. */
+function encapState(state: u8, flags: u8): u8 {
+  return nextState(state, flags, (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK);
+}
+
+/** E3: the received IPv4 packet, untouched, inside an outer IPv4 header from `saddr` to the
+ *  backend (docs/lb-abi.md, "Encapsulation mode"). */
+function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
+  const inner = ctx.header(Ipv4, Eth.size);
+  if (inner === null) return XdpAction.DROP;
+  const tos = inner.tos;
+  const totLen: u16 = inner.totLen + Ipv4.size;
+  const df: u16 = inner.fragOff & IP_DF;
+  if (!ctx.adjustHead(-Ipv4.size)) return XdpAction.DROP;
+  const eth = ctx.header(Eth, 0);
+  const outer = ctx.header(Ipv4, Eth.size);
+  const received = ctx.header(Eth, Ipv4.size); // the received Ethernet header, overwritten by `outer`
+  if (eth === null || outer === null || received === null) return XdpAction.DROP;
+  eth.src = received.dst;
+  eth.dst = be.mac;
+  eth.proto = ETH_P_IP;
+  // The header checksum over the values, as network-order words (RFC 1071).
+  const daddr = be.addr;
+  let sum: u32 =
+    0x4500 +
+    tos +
+    totLen +
+    df +
+    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
+    (saddr >>> 16) +
+    (saddr & 0xffff) +
+    (daddr >>> 16) +
+    (daddr & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  outer.verIhl = 0x45;
+  outer.tos = tos;
+  outer.totLen = totLen;
+  outer.id = 0;
+  outer.fragOff = df;
+  outer.ttl = ENCAP_TTL;
+  outer.protocol = IPPROTO_IPIP;
+  outer.check = ~sum & 0xffff;
+  outer.saddr = saddr;
+  outer.daddr = daddr;
+  return XdpAction.TX;
+}
+
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
 function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
   eth.src = eth.dst;
@@ -222,8 +281,14 @@ function replyEntry(ip: Ipv4View, flow: FlowView): Value<typeof RnatValue> | nul
 
 /** 8. The flow's backend: the tracked one while the flow is live (not expired, backend
  *  unchanged), else Maglev's choice for VIP `index`, and the flow is recorded. null: none
- *  (the packet is dropped). */
-function pickBackend(eth: EthView, ip: Ipv4View, flow: FlowView, index: u32): Value<typeof Backend> | null {
+ *  (the packet is dropped). `encap`: an encapsulation VIP's flow (E2: no reverse entry). */
+function pickBackend(
+  eth: EthView,
+  ip: Ipv4View,
+  flow: FlowView,
+  index: u32,
+  encap: bool,
+): Value<typeof Backend> | null {
   const ctKey: Value<typeof CtKey> = {
     saddr: ip.saddr,
     daddr: ip.daddr,
@@ -236,7 +301,7 @@ function pickBackend(eth: EthView, ip: Ipv4View, flow: FlowView, index: u32): Va
     if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
       const be = backends.lookup(tracked.backend);
       if (be !== null && be.addr === tracked.backendAddr) {
-        tracked.state = nextState(tracked.state, flow.flags, false);
+        tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
         tracked.seen = flow.now;
         // Both entries or none: restore the reverse entry if the LRU took it.
         const rk: Value<typeof RnatKey> = {
@@ -246,19 +311,20 @@ function pickBackend(eth: EthView, ip: Ipv4View, flow: FlowView, index: u32): Va
           vipPort: flow.dport,
           proto: flow.proto,
         };
-        if (rnat.lookup(rk) === null)
+        if (!encap && rnat.lookup(rk) === null)
           rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
         return be;
       }
     }
     // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
-    rnat.delete({
-      clientAddr: ip.saddr,
-      backendAddr: tracked.backendAddr,
-      clientPort: flow.sport,
-      vipPort: flow.dport,
-      proto: flow.proto,
-    });
+    if (!encap)
+      rnat.delete({
+        clientAddr: ip.saddr,
+        backendAddr: tracked.backendAddr,
+        clientPort: flow.sport,
+        vipPort: flow.dport,
+        proto: flow.proto,
+      });
     conntrack.delete(ctKey);
   }
   const slot = flowHash(ip.saddr, ip.daddr, flow.sport, flow.dport, flow.proto) % MAGLEV_M;
@@ -270,14 +336,20 @@ function pickBackend(eth: EthView, ip: Ipv4View, flow: FlowView, index: u32): Va
   if (be === null || be.addr === 0) return null;
   // A RST ends the flow: forwarded, not recorded.
   if ((flow.flags & TCP_RST) === 0) {
-    rnat.update(
-      { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: flow.sport, vipPort: flow.dport, proto: flow.proto },
-      { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
-      UpdateFlags.ANY,
-    );
+    if (!encap)
+      rnat.update(
+        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: flow.sport, vipPort: flow.dport, proto: flow.proto },
+        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
+        UpdateFlags.ANY,
+      );
     conntrack.update(
       ctKey,
-      { backend: id, backendAddr: be.addr, seen: flow.now, state: nextState(CT_NEW, flow.flags, false) },
+      {
+        backend: id,
+        backendAddr: be.addr,
+        seen: flow.now,
+        state: encap ? encapState(CT_NEW, flow.flags) : nextState(CT_NEW, flow.flags, false),
+      },
       UpdateFlags.ANY,
     );
   }
@@ -339,9 +411,26 @@ export const lb = xdp((ctx) => {
   const index = vip.index;
   if (index >= MAX_VIPS) return XdpAction.DROP; // names no Maglev table
 
-  // 8. The flow's backend.
-  const be = pickBackend(eth, ip, flow, index);
+  // E1: an encapsulation VIP needs the outer source address.
+  const encapVip = (vip.flags & VIP_F_ENCAP) !== 0;
+  let encapSrc: be32 = 0;
+  if (encapVip) {
+    const ec = encap.lookup(0);
+    if (ec === null || ec.saddr === 0) return XdpAction.DROP;
+    encapSrc = ec.saddr;
+  }
+
+  // 8. The flow's backend (E2 for an encapsulation VIP).
+  const be = pickBackend(eth, ip, flow, index, encapVip);
   if (be === null) return XdpAction.DROP;
+  if (encapVip) {
+    const est = stats.lookup(index);
+    if (est !== null) {
+      est.packets += 1n;
+      est.bytes += u64(ctx.len);
+    }
+    return encapsulate(ctx, be, encapSrc);
+  }
 
   // 9. Forward: to the backend's address and MAC, checksums patched.
   setMacs(eth, be.mac);

@@ -7,9 +7,24 @@
 import { decodeCidrKey, encodeCidrKey } from "./cidr.ts";
 import { MapError, type BpfMap } from "./map.ts";
 import { MapType, mapTypeName } from "./types.ts";
+import { layoutDifference, type LayoutDescriptor } from "./btf-layout.ts";
+import { kernelBtf } from "../btf/kernel.ts";
+import type { Btf } from "../btf/parse.ts";
+import { SyscallError } from "../sys/index.ts";
 
-/** The part of a type descriptor (runtime/lang) the runtime needs. */
-export interface Codec<V> {
+/** The BTF the kernel holds for a map it reports one for; none if it may not be read (BTF_GET_FD_BY_ID needs CAP_SYS_ADMIN). */
+function btfOfKernelMap(map: BpfMap): Btf | undefined {
+  if (!map.btfId) return undefined;
+  try {
+    return kernelBtf(map.btfId);
+  } catch (e) {
+    if (e instanceof SyscallError) return undefined;
+    throw e;
+  }
+}
+
+/** The part of a type descriptor (runtime/lang) the runtime needs (its layout, for the BTF check). */
+export interface Codec<V> extends LayoutDescriptor {
   readonly size: number;
   encode(value: V): Uint8Array;
   decode(bytes: Uint8Array): V;
@@ -30,12 +45,27 @@ export class TypedMap<K, V> {
     readonly valueType: Codec<V>,
   ) {}
 
-  static bind<K, V>(map: BpfMap, decl: MapDescriptor<K, V>): TypedMap<K, V> {
+  /**
+   * Binds a declaration to a map. Type, sizes and max entries must match, and where BTF
+   * describes the map, the key and value layouts too, member by member: `btf` is that of the
+   * object that created the map; a map opened from the kernel (a pin) is checked against the
+   * BTF the kernel holds for it.
+   */
+  static bind<K, V>(map: BpfMap, decl: MapDescriptor<K, V>, btf?: Btf): TypedMap<K, V> {
     const diffs: string[] = [];
     if (decl.type !== map.type) diffs.push(`type ${mapTypeName(decl.type)} ≠ ${mapTypeName(map.type)}`);
     if (decl.keyType.size !== map.keySize) diffs.push(`key size ${decl.keyType.size} ≠ ${map.keySize}`);
     if (decl.valueType.size !== map.valueSize) diffs.push(`value size ${decl.valueType.size} ≠ ${map.valueSize}`);
     if (decl.maxEntries !== map.maxEntries) diffs.push(`max entries ${decl.maxEntries} ≠ ${map.maxEntries}`);
+    if (!diffs.length && (map.btfKeyTypeId || map.btfValueTypeId)) {
+      // A map opened from the kernel (a pin, an id) has type ids of the BTF the kernel holds for it.
+      const types = map.btfId ? btfOfKernelMap(map) : btf;
+      const layout =
+        types &&
+        ((map.btfKeyTypeId && layoutDifference(types, map.btfKeyTypeId, decl.keyType, "key")) ||
+          (map.btfValueTypeId && layoutDifference(types, map.btfValueTypeId, decl.valueType, "value")));
+      if (layout) diffs.push(layout);
+    }
     if (diffs.length) throw new MapError(`declaration does not match loaded map "${map.name}": ${diffs.join(", ")}`);
     return new (map.type === MapType.LPM_TRIE ? LpmTrieMap : TypedMap)(map, decl.keyType, decl.valueType);
   }

@@ -67,7 +67,7 @@ export class BpfObject {
     name: string,
   ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> {
     if (!("keyType" in decl)) return bindKeyless(this.map(name), decl);
-    return TypedMap.bind(this.map(name), decl);
+    return TypedMap.bind(this.map(name), decl, this.btf);
   }
 
   /** Decode a map's entries through BTF (per-CPU maps give one value per CPU). */
