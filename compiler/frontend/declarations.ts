@@ -8,7 +8,7 @@ import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BT
 import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { enumType, readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
@@ -125,6 +125,8 @@ export class Declarations {
       if (typeof value !== "number") throw new CompileError(use, `enum member '${name}' must have a numeric value`);
       return { kind: "const", value: BigInt(value) };
     }
+    // An enum where a type descriptor goes (`struct({ state: TcpState })`) is its integer type.
+    if (Node.isEnumDeclaration(decl)) return { kind: "type", type: enumType(decl, use) };
     if (isLangFile(file)) {
       // Descriptors and constants of tsbpf itself: integer types are language entities;
       // net.ts views and constants are ordinary declarations, read like the user's own.
@@ -225,7 +227,7 @@ export class Declarations {
     }
     const entity = this.entityOf(expr);
     if (entity?.kind === "type") return entity.type;
-    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), or a struct");
+    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), a struct, or an enum");
   }
 
   private packedOption(options: Node | undefined): boolean {
@@ -399,7 +401,20 @@ export class Declarations {
     return v;
   }
 
+  /** The value of a constant integer expression, or undefined if it is not one. */
   tryConstValue(node: Node): bigint | undefined {
+    // Lowering asks this of every expression and the answer looks at the whole subtree (and
+    // resolves each name through the type checker): remembered, so that deep expressions are
+    // not quadratic.
+    const key = node.compilerNode;
+    if (this.constValues.has(key)) return this.constValues.get(key);
+    const v = this.computeConstValue(node);
+    this.constValues.set(key, v);
+    return v;
+  }
+  private readonly constValues = new Map<unknown, bigint | undefined>();
+
+  private computeConstValue(node: Node): bigint | undefined {
     const expr = stripParens(node);
     if (Node.isNumericLiteral(expr)) {
       const text = expr.getText();
@@ -431,6 +446,7 @@ export class Declarations {
       const t = expr.getLeft().getType();
       return foldBinary(expr.getOperatorToken().getKind(), a, b, t.isBigInt() || t.isBigIntLiteral());
     }
+    if (Node.isPropertyAccessExpression(expr) && startsAtLocal(expr)) return undefined;
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
       if (owner?.kind === "type") return BigInt(sizeOfType(owner.type));
@@ -445,6 +461,22 @@ export class Declarations {
     }
     return undefined;
   }
+}
+
+/** Whether `a.b[i].c` starts at a function's local or parameter: a value, never a constant.
+ *  (Resolving the property itself makes the type checker narrow `a` along the function's
+ *  control flow first, which is the costliest query lowering makes.) */
+function startsAtLocal(expr: Node): boolean {
+  let base = expr;
+  while (Node.isPropertyAccessExpression(base) || Node.isElementAccessExpression(base))
+    base = stripParens(base.getExpression());
+  if (!Node.isIdentifier(base)) return false;
+  const decl = base.getSymbol()?.getValueDeclaration();
+  if (!decl) return false;
+  if (Node.isParameterDeclaration(decl) || Node.isBindingElement(decl)) return true;
+  if (!Node.isVariableDeclaration(decl)) return false;
+  const statement = decl.getVariableStatement();
+  return !statement || !Node.isSourceFile(statement.getParent());
 }
 
 /** The kernel's rule for LPM trie keys (struct bpf_lpm_trie_key): a u32 prefix length, then 1 to 256 bytes of data. */

@@ -245,7 +245,11 @@ function lowerElementAccess(
   const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
-  const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
+  let byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
+  // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
+  // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.
+  // (A struct parameter may be on the stack too: the function is inlined.)
+  if (!object.packet && object.memory !== "map") byteOffset = f.opaque(byteOffset, 64);
   return {
     ...object,
     type: element,
