@@ -2,6 +2,7 @@
 import { parseProgram, typeErrors } from "./frontend/project.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { checkStack } from "./lower/stack.ts";
+import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
 import { CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
@@ -47,6 +48,7 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
     const irBefore = options.emitLlvm ? printModule(lowerer.module) : undefined;
     verifyModule(lowerer.module);
     optimize(lowerer.module);
+    fixPacketShapes(lowerer);
     phase("optimize (default<O2>)");
     const stack = checkStack(lowerer);
     if (stack.length) return { diagnostics: stack, timings };

@@ -255,7 +255,7 @@ function lowerElementAccess(
   // A computed index is clamped to the last element: the verifier needs a bounded offset. The
   // index is opaque to LLVM, which would otherwise test the clamp on another register than the
   // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
-  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
+  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");

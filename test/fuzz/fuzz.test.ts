@@ -38,16 +38,13 @@ describe("differential fuzzer", () => {
   }
 });
 
-/** Bugs the fuzzer found that are still open: each test fails (as expected) until its fix. */
-describe("open bugs found by the fuzzer", () => {
-  it.fails("known/view_reuse.ts: the first view stays writable after a second view's check failed (seed 3067)", () => {
-    const r = compile(join(import.meta.dirname, "known/view_reuse.ts"));
+describe("bugs found by the fuzzer", () => {
+  it("regressions/view_reuse.ts: the first view stays writable after a second view's check failed (seed 3067)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_reuse.ts"));
     expect(r.diagnostics).toEqual([]);
     loadObjectSync(r.object!).close();
   });
-});
 
-describe("bugs found by the fuzzer", () => {
   it("regressions/call_order.ts: the left operand is read before a call on the right changes it (seed 86)", () => {
     const r = compile(join(import.meta.dirname, "regressions/call_order.ts"));
     expect(r.diagnostics).toEqual([]);
