@@ -31,7 +31,15 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadObject, XdpAction, type BpfObject, type Program } from "../runtime/index.ts";
+import {
+  lineRateShares,
+  loadObject,
+  wireBytes,
+  XdpAction,
+  type BpfObject,
+  type LineRateShare,
+  type Program,
+} from "../runtime/index.ts";
 import { objectInfo } from "../runtime/sys/index.ts";
 import { MAGLEV_M as M } from "../lb/lb.ts";
 import { buildTable } from "../lb/maglev.ts";
@@ -84,8 +92,19 @@ export interface Check {
   detail?: string;
 }
 
+/** A measured path in line-rate terms (runtime/bench/line-rate.ts, the model `tsbpf bench` uses). */
+export interface LineRate {
+  path: string;
+  /** The frame as the program sees it (no FCS), and the bytes of line time it takes. */
+  frameBytes: number;
+  wireBytes: number;
+  /** Median ns/packet and that path's share of each Ethernet speed, per implementation. */
+  impls: Array<{ name: string; ns: number; shares: LineRateShare[] }>;
+}
+
 export interface BenchResult {
   rows: Row[];
+  lineRates: LineRate[];
   checks: Check[];
   machine: Record<string, string>;
   options: BenchOptions;
@@ -107,6 +126,7 @@ const BACKENDS = [0, 1, 2, 3].map((i) => ({
 /** Backend whose address is the VIP and MAC the LB's: forward rewrite is the identity. */
 const SELF_BACKEND = { id: 4, addr: VIP, mac: LB_MAC };
 
+const ESTABLISHED_PATH = "established flow (conntrack hit)";
 const ESTABLISHED: P.FrameSpec = {
   ethSrc: LB_MAC,
   ethDst: LB_MAC,
@@ -346,7 +366,7 @@ async function measure(
     const fresh = newFlowSpec(1_000_000);
     const fb = BACKENDS[table0()[flowHash(fresh.saddr, fresh.daddr, fresh.sport, fresh.dport, fresh.proto) % M]!]!;
     const cases: Array<[string, P.FrameSpec, number, Uint8Array]> = [
-      ["established flow (conntrack hit)", ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
+      [ESTABLISHED_PATH, ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
       ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
       ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
       ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
@@ -462,7 +482,7 @@ async function measure(
     }
     const paths: Path[] = [
       {
-        name: "established flow (conntrack hit)",
+        name: ESTABLISHED_PATH,
         spec: ESTABLISHED,
         retval: XDP_TX,
         expected: P.frame(ESTABLISHED),
@@ -632,7 +652,22 @@ async function measure(
     });
   }
 
-  return { rows, checks, machine: machine(), options, command };
+  const established = rows.find((r) => r.name === ESTABLISHED_PATH)!;
+  const frameBytes = P.frame(ESTABLISHED).length;
+  const lineRates: LineRate[] = [
+    {
+      path: ESTABLISHED_PATH,
+      frameBytes,
+      wireBytes: wireBytes(frameBytes),
+      impls: (
+        [
+          ["TS (tsbpf)", established.ts],
+          ["C (clang-14 -O2)", established.c],
+        ] as const
+      ).map(([name, ns]) => ({ name, ns: ns!, shares: lineRateShares(ns!, [frameBytes]) })),
+    },
+  ];
+  return { rows, lineRates, checks, machine: machine(), options, command };
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -708,6 +743,20 @@ export function markdown(res: BenchResult): string {
     `ns/packet: medians of BPF_PROG_TEST_RUN's per-run average (the kernel reports whole ns). Repeated paths: ${o.samples} samples per program, repeat ${o.repeat}, TS, C and C v3 interleaved sample by sample (which goes first rotates every sample), with the floor program in the same loop. New flow: ${o.newFlows} fresh 5-tuples per program, repeat 1 (see below). "Net of floor" subtracts the XDP_TX floor measured with the same repeat, which removes the test-run loop's own cost.`,
   );
   lines.push("");
+  for (const lr of res.lineRates) {
+    const speeds = lr.impls[0]!.shares.map((s) => s.speed);
+    lines.push(
+      `${lr.path[0]!.toUpperCase()}${lr.path.slice(1)} against the wire (the model of \`tsbpf bench\`, runtime/bench/line-rate.ts): the ${lr.frameBytes}-byte frame is ${lr.wireBytes} bytes of line time (FCS, preamble, inter-frame gap), ${speeds.map((s, i) => `${(lr.impls[0]!.shares[i]!.linePps / 1e6).toFixed(2)} Mpps at ${s}`).join(", ")}. One core's share of each, and the cores needed for line rate:`,
+    );
+    lines.push("");
+    lines.push(`| | ns/packet | Mpps per core | ${speeds.join(" | ")} |`);
+    lines.push(`|---|---:|---:|${speeds.map(() => "---:").join("|")}|`);
+    for (const impl of lr.impls)
+      lines.push(
+        `| ${impl.name} | ${fmt(impl.ns, "ns")} | ${(1e3 / impl.ns).toFixed(2)} | ${impl.shares.map((s) => `${(100 * s.fraction).toFixed(1)}% (${s.cores} core${s.cores === 1 ? "" : "s"})`).join(" | ")} |`,
+      );
+    lines.push("");
+  }
   const notes = res.rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
   lines.push(...notes);
   lines.push("");

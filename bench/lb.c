@@ -40,6 +40,10 @@
  *              tcp_established u64 @8, tcp_closing u64 @16, udp u64 @24 }, idle
  *              timeouts in ns; 0 = the default.
  *
+ *   encap      ARRAY, 1 entry: struct encap_config (4 B) { saddr u32 @0 }, the
+ *              outer source of encapsulated packets (docs/lb-abi.md, "Encapsulation
+ *              mode"); 0 = not configured.
+ *
  * Each packet of a tracked flow, in either direction, touches both entries and
  * restores the other one if the LRU took it (docs/lb-state.md).
  */
@@ -70,6 +74,10 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
+
+/* vip_info.flags: the VIP is served by IP-in-IP encapsulation (docs/lb-abi.md). */
+#define VIP_F_ENCAP 1
+#define ENCAP_TTL 64
 
 /* ---- ABI maps (LB_ABI.md) ---- */
 
@@ -165,6 +173,10 @@ struct timeouts {
 	__u64 udp;
 };
 
+struct encap_config {
+	__u32 saddr;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FLOW_ENTRIES);
@@ -185,6 +197,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct timeouts);
 } config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct encap_config);
+} encap SEC(".maps");
 
 /* ---- Connection state (docs/lb-state.md) ---- */
 
@@ -225,6 +244,13 @@ static __always_inline __u8 next_state(__u8 state, __u8 flags, int reply)
 	if (reply && state == CT_NEW)
 		return CT_ESTABLISHED;
 	return state;
+}
+
+/* Encapsulation mode sees only the client's packets: its ACK without SYN (the handshake's
+ * third packet) proves the backend answered, as a reply does for DNAT. */
+static __always_inline __u8 encap_state(__u8 state, __u8 flags)
+{
+	return next_state(state, flags, (flags & (TH_SYN | TH_ACK)) == TH_ACK);
 }
 
 /* ---- Flow hash: must equal lb/flowhash.ts bit for bit (host-order inputs) ---- */
@@ -364,7 +390,7 @@ static __always_inline int reverse_nat(struct ethhdr *eth, struct iphdr *ip, con
 
 /* Step 8: the flow's backend, or -1 to drop. Records new flows. */
 static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, const struct flow *f, __u32 index,
-					struct backend **out)
+					int encap, struct backend **out)
 {
 	struct ct_key ck = {
 		.saddr = ip->saddr,
@@ -390,10 +416,10 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 		if (f->now - ct->seen <= timeout_of(f->proto, ct->state))
 			be = bpf_map_lookup_elem(&backends, &id);
 		if (be && be->addr == ct->backend_addr) {
-			ct->state = next_state(ct->state, f->flags, 0);
+			ct->state = encap ? encap_state(ct->state, f->flags) : next_state(ct->state, f->flags, 0);
 			ct->seen = f->now;
 			/* Both entries or none: restore the reverse entry if the LRU took it. */
-			if (!bpf_map_lookup_elem(&rnat, &rk)) {
+			if (!encap && !bpf_map_lookup_elem(&rnat, &rk)) {
 				struct rnat_value rv = { .vip_addr = ip->daddr, .backend = id };
 
 				__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
@@ -403,7 +429,8 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 			return 0;
 		}
 		/* Expired, or its backend is gone: forget both entries; re-hash below. */
-		bpf_map_delete_elem(&rnat, &rk);
+		if (!encap)
+			bpf_map_delete_elem(&rnat, &rk);
 		bpf_map_delete_elem(&conntrack, &ck);
 	}
 
@@ -426,7 +453,7 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 			.backend = bid,
 			.backend_addr = be->addr,
 			.seen = f->now,
-			.state = next_state(CT_NEW, f->flags, 0),
+			.state = encap ? encap_state(CT_NEW, f->flags) : next_state(CT_NEW, f->flags, 0),
 		};
 		struct rnat_key rk = {
 			.client_addr = ip->saddr,
@@ -438,11 +465,61 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 		struct rnat_value rv = { .vip_addr = ip->daddr, .backend = bid };
 
 		__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
-		bpf_map_update_elem(&rnat, &rk, &rv, BPF_ANY);
+		if (!encap)
+			bpf_map_update_elem(&rnat, &rk, &rv, BPF_ANY);
 		bpf_map_update_elem(&conntrack, &ck, &cv, BPF_ANY);
 	}
 	*out = be;
 	return 0;
+}
+
+/* E3: the received IPv4 packet, untouched, inside an outer IPv4 header to the backend
+ * (docs/lb-abi.md, "Encapsulation mode"). */
+static __always_inline int encapsulate(struct xdp_md *ctx, const struct backend *be, __u32 saddr)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *inner = data + sizeof(struct ethhdr);
+
+	if ((void *)(inner + 1) > data_end)
+		return XDP_DROP;
+	__u8 tos = inner->tos;
+	__u16 tot_len = bpf_ntohs(inner->tot_len) + sizeof(struct iphdr);
+	__u16 df = bpf_ntohs(inner->frag_off) & 0x4000;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct iphdr)))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *outer = data + sizeof(struct ethhdr);
+	struct ethhdr *old = data + sizeof(struct iphdr);	/* the received Ethernet header */
+
+	if ((void *)(old + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_source, old->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IP);
+
+	/* The header checksum over the values, in network order words (RFC 1071). */
+	__u32 s = bpf_ntohl(saddr), d = bpf_ntohl(be->addr);
+	__u32 sum = 0x4500 + tos + tot_len + df + ((ENCAP_TTL << 8) | IPPROTO_IPIP) + (s >> 16) + (s & 0xffff) +
+		    (d >> 16) + (d & 0xffff);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	outer->version = 4;
+	outer->ihl = 5;
+	outer->tos = tos;
+	outer->tot_len = bpf_htons(tot_len);
+	outer->id = 0;
+	outer->frag_off = bpf_htons(df);
+	outer->ttl = ENCAP_TTL;
+	outer->protocol = IPPROTO_IPIP;
+	outer->check = bpf_htons(~sum & 0xffff);
+	outer->saddr = saddr;
+	outer->daddr = be->addr;
+	return XDP_TX;
 }
 
 SEC("xdp")
@@ -516,11 +593,31 @@ int lb(struct xdp_md *ctx)
 	if (index >= MAX_VIPS)
 		return XDP_DROP;
 
-	/* 8. Backend. */
+	/* 8. Backend (E2 for an encapsulation VIP). */
 	struct backend *be;
+	int encap_vip = vip->flags & VIP_F_ENCAP;
+	__u32 encap_src = 0;
 
-	if (pick_backend(eth, ip, &f, index, &be) < 0)
+	if (encap_vip) {
+		__u32 zero = 0;
+		struct encap_config *ec = bpf_map_lookup_elem(&encap, &zero);
+
+		/* E1. No outer source configured. */
+		if (!ec || !ec->saddr)
+			return XDP_DROP;
+		encap_src = ec->saddr;
+	}
+	if (pick_backend(eth, ip, &f, index, encap_vip, &be) < 0)
 		return XDP_DROP;
+	if (encap_vip) {
+		struct vip_stats *est = bpf_map_lookup_elem(&stats, &index);
+
+		if (est) {
+			est->packets += 1;
+			est->bytes += frame_len;
+		}
+		return encapsulate(ctx, be, encap_src);
+	}
 
 	/* 9. Forward rewrite. */
 	set_macs(eth, be->mac);

@@ -1,6 +1,7 @@
 // Diagnostics in tsc's format: `file:line:col - error: message`.
 import path from "node:path";
 import type { Node } from "ts-morph";
+import { startOf } from "./frontend/positions.ts";
 
 export interface Diagnostic {
   file: string;
@@ -35,7 +36,7 @@ export function internalError(node: Node, e: unknown): CompileError {
 
 export function diagnosticAt(node: Node, message: string): Diagnostic {
   const sf = node.getSourceFile();
-  const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+  const { line, column } = startOf(node);
   return { file: sf.getFilePath(), line, column, message };
 }
 

@@ -1,11 +1,12 @@
 // tsbpf's compiler: TypeScript program → (ts-morph) → LLVM IR → default<O2> → BPF ELF object.
 import { parseProgram, typeErrors } from "./frontend/project.ts";
+import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { checkStack } from "./lower/stack.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
-import { CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
+import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
 
 export { formatDiagnostic, CompileFailed, type Diagnostic } from "./diagnostics.ts";
 
@@ -38,10 +39,14 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
   phase("parse");
   const diagnostics: Diagnostic[] = options.skipTypeCheck ? [] : typeErrors(parsed);
   phase("type check");
-  const lowerer = new ModuleLowerer(parsed.source);
+  const subset = new SubsetCheck();
+  subset.checkModule(parsed.source);
+  phase("subset check");
+  const lowerer = new ModuleLowerer(parsed.source, subset);
   try {
     lowerer.lowerModule();
-    diagnostics.push(...lowerer.diagnostics);
+    // The subset check's, and those of imported functions it checked while lowering.
+    diagnostics.push(...subset.diagnostics, ...lowerer.diagnostics);
     lowerer.di.finalize();
     phase("lower to LLVM IR");
     if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics), timings };
@@ -59,7 +64,9 @@ export function compile(file: string, options: CompileOptions = {}): CompileResu
   } catch (e) {
     // Statements report their own internal errors at their place; this is the rest (a bug).
     const error = e instanceof CompileError ? e : internalError(parsed.source, e);
-    return { diagnostics: sortDiagnostics([...diagnostics, diagnosticAt(error.node, error.message)]), timings };
+    const all = [...diagnostics, ...subset.diagnostics, ...lowerer.diagnostics];
+    if (!(error instanceof AlreadyReported)) all.push(diagnosticAt(error.node, error.message));
+    return { diagnostics: sortDiagnostics(all), timings };
   } finally {
     C.LLVMDisposeModule(lowerer.module);
     C.LLVMContextDispose(lowerer.ctx);

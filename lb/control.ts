@@ -45,6 +45,8 @@ export interface BackendState {
 interface VipState {
   spec: VipSpec;
   index: number;
+  /** Served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
+  encap: boolean;
   backends: Map<string, BackendState>;
   table: Uint32Array | null;
 }
@@ -60,6 +62,8 @@ function u32ToIpv4(v: number): string {
 export interface VipStatsReport {
   vip: string;
   index: number;
+  /** How the VIP's packets reach its backends. */
+  forwarding: "dnat" | "encap";
   packets: bigint;
   bytes: bigint;
 }
@@ -82,11 +86,15 @@ export interface LbMaps {
   conntrack: TypedMap<Value<typeof abi.CtKey>, Value<typeof abi.CtValue>>;
   rnat: TypedMap<Value<typeof abi.RnatKey>, Value<typeof abi.RnatValue>>;
   config: TypedMap<number, Value<typeof abi.Timeouts>>;
+  encap: TypedMap<number, Value<typeof abi.EncapConfig>>;
 }
 
 /** What the control plane knows beyond the maps: enough to rebuild every map it writes. */
 export interface LbState {
-  vips: { spec: VipSpec; index: number; backends: BackendState[] }[];
+  /** `encap`: the VIP is served by encapsulation (absent: DNAT). */
+  vips: { spec: VipSpec; index: number; encap?: boolean; backends: BackendState[] }[];
+  /** The outer source address of encapsulated packets (absent: not configured). */
+  encapSource?: string;
   /** Idle timeouts in seconds (absent in states written before they existed: the defaults). */
   timeouts?: Timeouts;
   /** Written before a command changes maps, cleared by the state it saves after: if a
@@ -101,6 +109,7 @@ export class LoadBalancer {
   private readonly idByMember = new Map<string, number>();
   private link?: XdpLink;
   private timeoutsS: Timeouts = { ...DEFAULT_TIMEOUTS };
+  private encapSrc?: string;
 
   private constructor(
     readonly maps: LbMaps,
@@ -179,21 +188,25 @@ export class LoadBalancer {
       vips: [...this.vipStates.values()].map((v) => ({
         spec: v.spec,
         index: v.index,
+        ...(v.encap ? { encap: true } : {}),
         backends: [...v.backends.values()],
       })),
       timeouts: { ...this.timeoutsS },
+      ...(this.encapSrc ? { encapSource: this.encapSrc } : {}),
     };
   }
 
   /** Takes over the state of an LB whose maps already hold it (tables are deterministic). */
   private restore(state: LbState): void {
     this.timeoutsS = { ...DEFAULT_TIMEOUTS, ...state.timeouts };
+    this.encapSrc = state.encapSource;
     for (const v of state.vips) {
       const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
       for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
       this.vipStates.set(vipName(v.spec), {
         spec: v.spec,
         index: v.index,
+        encap: v.encap === true,
         backends,
         table: buildTable(maglevMembers(backends)),
       });
@@ -203,22 +216,25 @@ export class LoadBalancer {
   /** Rewrites every entry of vips, backends, config (and the VIPs' Maglev tables) that differs from the state. */
   private reconcile(checkTables: boolean): number {
     let fixed = 0;
-    const wantVips = new Map(
-      [...this.vipStates.values()].map((v) => [JSON.stringify(this.vipKey(v.spec)), { spec: v.spec, index: v.index }]),
-    );
+    const wantVips = new Map([...this.vipStates.values()].map((v) => [JSON.stringify(this.vipKey(v.spec)), v]));
     for (const [key, info] of this.maps.vips.entries()) {
       const want = wantVips.get(JSON.stringify(key));
       if (!want) {
         this.maps.vips.delete(key);
         fixed++;
-      } else if (info.index !== want.index || info.flags !== 0) {
-        this.maps.vips.update(key, { index: want.index, flags: 0 });
+      } else if (info.index !== want.index || info.flags !== vipFlags(want)) {
+        this.maps.vips.update(key, { index: want.index, flags: vipFlags(want) });
         fixed++;
       }
       wantVips.delete(JSON.stringify(key));
     }
     for (const v of wantVips.values()) {
-      this.maps.vips.update(this.vipKey(v.spec), { index: v.index, flags: 0 });
+      this.maps.vips.update(this.vipKey(v.spec), { index: v.index, flags: vipFlags(v) });
+      fixed++;
+    }
+    const encapWant = this.encapSrc ? ipv4ToU32(this.encapSrc) : 0;
+    if (this.maps.encap.lookup(0)?.saddr !== encapWant) {
+      this.maps.encap.update(0, { saddr: encapWant });
       fixed++;
     }
     const wantBackends = new Map<number, BackendState>();
@@ -269,19 +285,36 @@ export class LoadBalancer {
     return { tcpNew: ns(t.tcpNew), tcpEstablished: ns(t.tcpEstablished), tcpClosing: ns(t.tcpClosing), udp: ns(t.udp) };
   }
 
-  addVip(spec: VipSpec): number {
+  /** The outer source address of encapsulated packets, if configured. */
+  encapSource(): string | undefined {
+    return this.encapSrc;
+  }
+
+  /** Sets the outer source address of encapsulated packets (docs/lb-abi.md, "Encapsulation
+   *  mode"): the LB's address on the backends' network. */
+  setEncapSource(addr: string): void {
+    this.encapSrc = checkIpv4(addr, "encap source");
+    this.maps.encap.update(0, { saddr: ipv4ToU32(this.encapSrc) });
+  }
+
+  /** Adds a VIP; `encap`: served by IP-in-IP encapsulation (direct server return), which
+   *  needs the encapsulation source set first. A VIP's mode is fixed while it exists. */
+  addVip(spec: VipSpec, options: { encap?: boolean } = {}): number {
     spec = checkVip(spec);
     const name = vipName(spec);
     if (this.vipStates.has(name)) throw new LbInputError("vip", `VIP ${name} exists`);
+    const encap = options.encap === true;
+    if (encap && !this.encapSrc)
+      throw new LbInputError("encap", `VIP ${name}: set the encapsulation source address first (encapSource)`);
     const index = lowestFree(
       [...this.vipStates.values()].map((v) => v.index),
       abi.MAX_VIPS,
       "VIPs",
     );
-    const state: VipState = { spec, index, backends: new Map(), table: null };
+    const state: VipState = { spec, index, encap, backends: new Map(), table: null };
     this.publishTable(state);
     this.vipStates.set(name, state);
-    this.maps.vips.update(this.vipKey(spec), { index, flags: 0 });
+    this.maps.vips.update(this.vipKey(spec), { index, flags: vipFlags(state) });
     return index;
   }
 
@@ -339,6 +372,7 @@ export class LoadBalancer {
       return {
         vip: vipName(v.spec),
         index: v.index,
+        forwarding: v.encap ? "encap" : "dnat",
         packets: perCpu.reduce((a, s) => a + s.packets, 0n),
         bytes: perCpu.reduce((a, s) => a + s.bytes, 0n),
       };
@@ -440,6 +474,10 @@ function memberKey(vip: VipSpec, addr: string): string {
   return `${vipName(vip)}|${addr}`;
 }
 
+function vipFlags(v: { encap: boolean }): number {
+  return v.encap ? abi.VIP_F_ENCAP : 0;
+}
+
 function maglevMembers(backends: Map<string, BackendState>): MaglevBackend[] {
   return [...backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
 }
@@ -453,6 +491,7 @@ function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => Typed
     conntrack: bind("conntrack", abi.conntrack),
     rnat: bind("rnat", abi.rnat),
     config: bind("config", abi.config),
+    encap: bind("encap", abi.encap),
   };
 }
 

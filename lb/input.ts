@@ -49,7 +49,10 @@ export interface LbConfig {
   netns?: string;
   mode?: (typeof XDP_MODES)[number];
   timeouts?: Partial<Timeouts>;
-  vips: { vip: VipSpec; backends: Required<BackendSpec>[] }[];
+  /** Outer source address of encapsulated packets (docs/lb-abi.md, "Encapsulation mode"). */
+  encapSource?: string;
+  /** `encap`: served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
+  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[] }[];
 }
 
 const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
@@ -161,12 +164,13 @@ export function checkTimeouts(value: unknown, field: string): Partial<Timeouts> 
 
 /** The whole config file, checked: every field, duplicates, and the ABI's limits. */
 export function checkConfig(value: unknown): LbConfig {
-  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "vips"]);
+  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "encapSource", "vips"]);
   const config: LbConfig = { vips: [] };
   if (c.dev !== undefined) config.dev = checkInterfaceName(c.dev, "dev");
   if (c.netns !== undefined) config.netns = checkNetnsName(c.netns, "netns");
   if (c.mode !== undefined) config.mode = checkMode(c.mode, "mode");
   if (c.timeouts !== undefined) config.timeouts = checkTimeouts(c.timeouts, "timeouts");
+  if (c.encapSource !== undefined) config.encapSource = checkIpv4(c.encapSource, "encapSource");
   if (c.vips === undefined) return config;
   if (!Array.isArray(c.vips)) throw new LbInputError("vips", `expected a list of VIPs, got ${show(c.vips)}`);
   if (c.vips.length > abi.MAX_VIPS)
@@ -175,7 +179,12 @@ export function checkConfig(value: unknown): LbConfig {
   let members = 0;
   c.vips.forEach((entry: unknown, i: number) => {
     const field = `vips[${i}]`;
-    const v = checkObject(entry, field, ["vip", "backends"]);
+    const v = checkObject(entry, field, ["vip", "encap", "backends"]);
+    if (v.encap !== undefined && typeof v.encap !== "boolean")
+      throw new LbInputError(`${field}.encap`, `expected true or false, got ${show(v.encap)}`);
+    const encap = v.encap === true;
+    if (encap && config.encapSource === undefined)
+      throw new LbInputError(`${field}.encap`, "an encapsulation VIP needs encapSource (the outer source address)");
     const vip = parseVip(v.vip, `${field}.vip`);
     const name = `${vip.addr}:${vip.port}/${vip.proto}`;
     if (seenVips.has(name)) throw new LbInputError(`${field}.vip`, `${name} is listed twice`);
@@ -191,7 +200,7 @@ export function checkConfig(value: unknown): LbConfig {
     members += backends.length;
     if (members > abi.MAX_BACKENDS)
       throw new LbInputError(`${field}.backends`, `at most ${abi.MAX_BACKENDS} backends over all VIPs`);
-    config.vips.push({ vip, backends });
+    config.vips.push({ vip, encap, backends });
   });
   return config;
 }

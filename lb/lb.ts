@@ -31,8 +31,10 @@ import {
   Tcp,
   Udp,
   ETH_P_IP,
+  IPPROTO_IPIP,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IP_DF,
   IP_MF,
   IP_OFFSET,
   TCP_ACK,
@@ -101,7 +103,23 @@ export const DEFAULT_TCP_CLOSING_S = 10;
 export const DEFAULT_UDP_S = 300;
 const NS_PER_S = 1000000000n;
 
+/** `VipInfo.flags` bit: the VIP is served by IP-in-IP encapsulation (direct server return,
+ *  docs/lb-abi.md "Encapsulation mode"); 0 is DNAT. */
+export const VIP_F_ENCAP = 1;
+/** The outer source address of encapsulated packets; 0: not configured (they are dropped). */
+export const EncapConfig = struct({ saddr: be32 });
+export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
+const ENCAP_TTL = 64;
+
 type EthView = Value<typeof Eth>;
+type Ipv4View = Value<typeof Ipv4>;
+const Mac = bytes(6);
+
+/** What the data plane's steps need of a TCP or UDP packet, read once while its headers'
+ *  bounds are known (C twin: struct flow): where its TCP or UDP header starts (`l4`), its
+ *  ports and protocol, its TCP flags (0 for UDP), and the packet's ktime. */
+const Flow = struct({ now: u64, l4: u32, sport: be16, dport: be16, proto: u8, flags: u8, pad: u16 });
+type FlowView = Value<typeof Flow>;
 
 // ---- The flow hash: murmur3's mixing over the 5-tuple, host order (= lb/flowhash.ts).
 
@@ -124,13 +142,13 @@ function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u3
 
 /** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header),
  *  incrementally as RFC 1624 says (csumReplace4). */
-function fixL4Checksum(ctx: XdpContext, l4: u32, proto: u8, from: be32, to: be32): void {
-  if (proto === IPPROTO_TCP) {
-    const tcp = ctx.header(Tcp, l4);
+function fixL4Checksum(ctx: XdpContext, flow: FlowView, from: be32, to: be32): void {
+  if (flow.proto === IPPROTO_TCP) {
+    const tcp = ctx.header(Tcp, flow.l4);
     if (tcp !== null) tcp.check = csumReplace4(tcp.check, from, to);
     return;
   }
-  const udp = ctx.header(Udp, l4);
+  const udp = ctx.header(Udp, flow.l4);
   // A UDP checksum of 0 means "none" and stays 0; a computed 0 is sent as 0xffff.
   if (udp !== null && udp.check !== 0) {
     const check = csumReplace4(udp.check, from, to);
@@ -164,10 +182,178 @@ function nextState(state: u8, flags: u8, reply: bool): u8 {
   return state;
 }
 
+/** Encapsulation mode sees only the client's packets: its ACK without SYN (the handshake's
+ *  third packet) proves the backend answered, as a reply does for DNAT. */
+function encapState(state: u8, flags: u8): u8 {
+  return nextState(state, flags, (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK);
+}
+
+/** E3: the received IPv4 packet, untouched, inside an outer IPv4 header from `saddr` to the
+ *  backend (docs/lb-abi.md, "Encapsulation mode"). */
+function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
+  const inner = ctx.header(Ipv4, Eth.size);
+  if (inner === null) return XdpAction.DROP;
+  const tos = inner.tos;
+  const totLen: u16 = inner.totLen + Ipv4.size;
+  const df: u16 = inner.fragOff & IP_DF;
+  if (!ctx.adjustHead(-Ipv4.size)) return XdpAction.DROP;
+  const eth = ctx.header(Eth, 0);
+  const outer = ctx.header(Ipv4, Eth.size);
+  const received = ctx.header(Eth, Ipv4.size); // the received Ethernet header, overwritten by `outer`
+  if (eth === null || outer === null || received === null) return XdpAction.DROP;
+  eth.src = received.dst;
+  eth.dst = be.mac;
+  eth.proto = ETH_P_IP;
+  // The header checksum over the values, as network-order words (RFC 1071).
+  const daddr = be.addr;
+  let sum: u32 =
+    0x4500 +
+    tos +
+    totLen +
+    df +
+    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
+    (saddr >>> 16) +
+    (saddr & 0xffff) +
+    (daddr >>> 16) +
+    (daddr & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  outer.verIhl = 0x45;
+  outer.tos = tos;
+  outer.totLen = totLen;
+  outer.id = 0;
+  outer.fragOff = df;
+  outer.ttl = ENCAP_TTL;
+  outer.protocol = IPPROTO_IPIP;
+  outer.check = ~sum & 0xffff;
+  outer.saddr = saddr;
+  outer.daddr = daddr;
+  return XdpAction.TX;
+}
+
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
-function setMacs(eth: EthView, mac: Value<typeof Backend>): void {
+function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
   eth.src = eth.dst;
-  eth.dst = mac.mac;
+  eth.dst = mac;
+}
+
+/** 10. A backend's reply to a tracked client: the flow's reverse entry, or null if there is
+ *  none or it is stale (the packet is not ours). Keeps the flow's forward entry: restores
+ *  it if the LRU took it (both entries or none); if it expired or names another backend,
+ *  the reverse entry is stale and is removed. */
+function replyEntry(ip: Ipv4View, flow: FlowView): Value<typeof RnatValue> | null {
+  const rnatKey: Value<typeof RnatKey> = {
+    clientAddr: ip.daddr,
+    backendAddr: ip.saddr,
+    clientPort: flow.dport,
+    vipPort: flow.sport,
+    proto: flow.proto,
+  };
+  const back = rnat.lookup(rnatKey);
+  if (back === null) return null;
+  const flowKey: Value<typeof CtKey> = {
+    saddr: ip.daddr,
+    daddr: back.vipAddr,
+    sport: flow.dport,
+    dport: flow.sport,
+    proto: flow.proto,
+  };
+  const tracked = conntrack.lookup(flowKey);
+  if (tracked === null) {
+    conntrack.update(
+      flowKey,
+      { backend: back.backend, backendAddr: ip.saddr, seen: flow.now, state: nextState(CT_NEW, flow.flags, true) },
+      UpdateFlags.ANY,
+    );
+  } else if (tracked.backendAddr !== ip.saddr) {
+    rnat.delete(rnatKey);
+    return null;
+  } else if (flow.now - tracked.seen > timeoutOf(flow.proto, tracked.state)) {
+    rnat.delete(rnatKey);
+    conntrack.delete(flowKey);
+    return null;
+  } else {
+    tracked.state = nextState(tracked.state, flow.flags, true);
+    tracked.seen = flow.now;
+  }
+  return back;
+}
+
+/** 8. The flow's backend: the tracked one while the flow is live (not expired, backend
+ *  unchanged), else Maglev's choice for VIP `index`, and the flow is recorded. null: none
+ *  (the packet is dropped). `encap`: an encapsulation VIP's flow (E2: no reverse entry). */
+function pickBackend(
+  eth: EthView,
+  ip: Ipv4View,
+  flow: FlowView,
+  index: u32,
+  encap: bool,
+): Value<typeof Backend> | null {
+  const ctKey: Value<typeof CtKey> = {
+    saddr: ip.saddr,
+    daddr: ip.daddr,
+    sport: flow.sport,
+    dport: flow.dport,
+    proto: flow.proto,
+  };
+  const tracked = conntrack.lookup(ctKey);
+  if (tracked !== null) {
+    if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
+      const be = backends.lookup(tracked.backend);
+      if (be !== null && be.addr === tracked.backendAddr) {
+        tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
+        tracked.seen = flow.now;
+        // Both entries or none: restore the reverse entry if the LRU took it.
+        const rk: Value<typeof RnatKey> = {
+          clientAddr: ip.saddr,
+          backendAddr: be.addr,
+          clientPort: flow.sport,
+          vipPort: flow.dport,
+          proto: flow.proto,
+        };
+        if (!encap && rnat.lookup(rk) === null)
+          rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
+        return be;
+      }
+    }
+    // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
+    if (!encap)
+      rnat.delete({
+        clientAddr: ip.saddr,
+        backendAddr: tracked.backendAddr,
+        clientPort: flow.sport,
+        vipPort: flow.dport,
+        proto: flow.proto,
+      });
+    conntrack.delete(ctKey);
+  }
+  const slot = flowHash(ip.saddr, ip.daddr, flow.sport, flow.dport, flow.proto) % MAGLEV_M;
+  const chosen = maglev.lookup(index * MAGLEV_M + slot);
+  if (chosen === null) return null;
+  const id = chosen;
+  if (id >= MAX_BACKENDS) return null;
+  const be = backends.lookup(id);
+  if (be === null || be.addr === 0) return null;
+  // A RST ends the flow: forwarded, not recorded.
+  if ((flow.flags & TCP_RST) === 0) {
+    if (!encap)
+      rnat.update(
+        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: flow.sport, vipPort: flow.dport, proto: flow.proto },
+        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
+        UpdateFlags.ANY,
+      );
+    conntrack.update(
+      ctKey,
+      {
+        backend: id,
+        backendAddr: be.addr,
+        seen: flow.now,
+        state: encap ? encapState(CT_NEW, flow.flags) : nextState(CT_NEW, flow.flags, false),
+      },
+      UpdateFlags.ANY,
+    );
+  }
+  return be;
 }
 
 export const lb = xdp((ctx) => {
@@ -208,138 +394,50 @@ export const lb = xdp((ctx) => {
   } else {
     return XdpAction.PASS;
   }
-  const now = ktimeGetNs();
+  const flow: FlowView = { now: ktimeGetNs(), l4, sport, dport, proto, flags };
 
-  // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10).
+  // 7. A VIP, or else maybe a backend's reply to reverse-NAT (10): it leaves as if from the VIP.
   const vip = vips.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
   if (vip === null) {
-    const rnatKey: Value<typeof RnatKey> = {
-      clientAddr: ip.daddr,
-      backendAddr: ip.saddr,
-      clientPort: dport,
-      vipPort: sport,
-      proto,
-      pad: [0, 0, 0],
-    };
-    const back = rnat.lookup(rnatKey);
+    const back = replyEntry(ip, flow);
     if (back === null) return XdpAction.PASS;
-    // The flow's forward entry: restore it if the LRU took it (both entries or none);
-    // if it expired or names another backend, this reverse entry is stale: remove it.
-    const flowKey: Value<typeof CtKey> = {
-      saddr: ip.daddr,
-      daddr: back.vipAddr,
-      sport: dport,
-      dport: sport,
-      proto,
-      pad: [0, 0, 0],
-    };
-    const flow = conntrack.lookup(flowKey);
-    if (flow === null) {
-      conntrack.update(
-        flowKey,
-        {
-          backend: back.backend,
-          backendAddr: ip.saddr,
-          seen: now,
-          state: nextState(CT_NEW, flags, true),
-          pad: [0, 0, 0, 0, 0, 0, 0],
-        },
-        UpdateFlags.ANY,
-      );
-    } else if (flow.backendAddr !== ip.saddr) {
-      rnat.delete(rnatKey);
-      return XdpAction.PASS;
-    } else if (now - flow.seen > timeoutOf(proto, flow.state)) {
-      rnat.delete(rnatKey);
-      conntrack.delete(flowKey);
-      return XdpAction.PASS;
-    } else {
-      flow.state = nextState(flow.state, flags, true);
-      flow.seen = now;
-    }
-    eth.src = eth.dst;
-    eth.dst = back.clientMac;
+    setMacs(eth, back.clientMac);
     const from = ip.saddr;
     ip.saddr = back.vipAddr;
     ip.check = csumReplace4(ip.check, from, back.vipAddr);
-    fixL4Checksum(ctx, l4, proto, from, back.vipAddr);
+    fixL4Checksum(ctx, flow, from, back.vipAddr);
     return XdpAction.TX;
   }
   const index = vip.index;
   if (index >= MAX_VIPS) return XdpAction.DROP; // names no Maglev table
 
-  // 8. The tracked backend while the flow is live (not expired, backend unchanged), else
-  // Maglev, and the flow is recorded.
-  const ctKey: Value<typeof CtKey> = { saddr: ip.saddr, daddr: ip.daddr, sport, dport, proto, pad: [0, 0, 0] };
-  const tracked = conntrack.lookup(ctKey);
-  let be: Value<typeof Backend> | null = null;
-  if (tracked !== null) {
-    if (now - tracked.seen <= timeoutOf(proto, tracked.state)) {
-      be = backends.lookup(tracked.backend);
-      if (be !== null && be.addr !== tracked.backendAddr) be = null;
-    }
-    if (be !== null) {
-      tracked.state = nextState(tracked.state, flags, false);
-      tracked.seen = now;
-      // Both entries or none: restore the reverse entry if the LRU took it.
-      const rk: Value<typeof RnatKey> = {
-        clientAddr: ip.saddr,
-        backendAddr: be.addr,
-        clientPort: sport,
-        vipPort: dport,
-        proto,
-        pad: [0, 0, 0],
-      };
-      if (rnat.lookup(rk) === null)
-        rnat.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
-    } else {
-      // Expired, or its backend is gone: forget the old reverse entry; re-hash below.
-      rnat.delete({
-        clientAddr: ip.saddr,
-        backendAddr: tracked.backendAddr,
-        clientPort: sport,
-        vipPort: dport,
-        proto,
-        pad: [0, 0, 0],
-      });
-      conntrack.delete(ctKey);
-    }
+  // E1: an encapsulation VIP needs the outer source address.
+  const encapVip = (vip.flags & VIP_F_ENCAP) !== 0;
+  let encapSrc: be32 = 0;
+  if (encapVip) {
+    const ec = encap.lookup(0);
+    if (ec === null || ec.saddr === 0) return XdpAction.DROP;
+    encapSrc = ec.saddr;
   }
-  if (be === null) {
-    const slot = flowHash(ip.saddr, ip.daddr, sport, dport, proto) % MAGLEV_M;
-    const chosen = maglev.lookup(index * MAGLEV_M + slot);
-    if (chosen === null) return XdpAction.DROP;
-    const id = chosen;
-    if (id >= MAX_BACKENDS) return XdpAction.DROP;
-    be = backends.lookup(id);
-    if (be === null || be.addr === 0) return XdpAction.DROP;
-    // A RST ends the flow: forwarded, not recorded.
-    if ((flags & TCP_RST) === 0) {
-      rnat.update(
-        { clientAddr: ip.saddr, backendAddr: be.addr, clientPort: sport, vipPort: dport, proto, pad: [0, 0, 0] },
-        { vipAddr: ip.daddr, clientMac: eth.src, backend: id },
-        UpdateFlags.ANY,
-      );
-      conntrack.update(
-        ctKey,
-        {
-          backend: id,
-          backendAddr: be.addr,
-          seen: now,
-          state: nextState(CT_NEW, flags, false),
-          pad: [0, 0, 0, 0, 0, 0, 0],
-        },
-        UpdateFlags.ANY,
-      );
+
+  // 8. The flow's backend (E2 for an encapsulation VIP).
+  const be = pickBackend(eth, ip, flow, index, encapVip);
+  if (be === null) return XdpAction.DROP;
+  if (encapVip) {
+    const est = stats.lookup(index);
+    if (est !== null) {
+      est.packets += 1n;
+      est.bytes += u64(ctx.len);
     }
+    return encapsulate(ctx, be, encapSrc);
   }
 
   // 9. Forward: to the backend's address and MAC, checksums patched.
-  setMacs(eth, be);
+  setMacs(eth, be.mac);
   const from = ip.daddr;
   ip.daddr = be.addr;
   ip.check = csumReplace4(ip.check, from, be.addr);
-  fixL4Checksum(ctx, l4, proto, from, be.addr);
+  fixL4Checksum(ctx, flow, from, be.addr);
   const st = stats.lookup(index);
   if (st !== null) {
     st.packets += 1n;

@@ -27,13 +27,19 @@ export {
 } from "./btf/index.ts";
 export {
   BpfMap,
+  formatCidr,
+  LpmTrieMap,
   MapError,
+  MapFlags,
+  parseCidr,
   MapType,
   mapTypeName,
   possibleCpus,
   TypedMap,
   UpdateFlags,
+  type Cidr,
   type Codec,
+  type LpmTrieDescriptor,
   type MapDescriptor,
 } from "./maps/index.ts";
 export {
@@ -102,4 +108,11 @@ export {
   xlatedCode,
 } from "./disasm/index.ts";
 export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
+export {
+  explainRejection,
+  type Explanation,
+  formatExplanation,
+  REJECTIONS as VERIFIER_REJECTIONS,
+  type CatalogEntry as RejectionCatalogEntry,
+} from "./explain/index.ts";
 export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";

@@ -1,10 +1,13 @@
 // `tsbpf check <file.ts>`: compile, then load every program to run the kernel verifier. On
-// rejection: the verifier's message at the TypeScript line it points at, with a caret, and the
-// tail of the verifier log. Exit codes: 3 compile errors, 4 verifier rejection.
+// rejection: the verifier's message at the TypeScript line it points at, with a caret, with
+// --explain the rejection in plain words (which value, which bound, the TypeScript fix: the
+// runtime's catalog, runtime/explain), and the tail of the verifier log. Exit codes: 3 compile
+// errors, 4 verifier rejection.
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { loadObjectSync } from "../../runtime/object/index.ts";
+import { formatExplanation } from "../../runtime/explain/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import { compileOrReport } from "./compile.ts";
 
@@ -16,7 +19,8 @@ export function checkCommand(): Command {
     .description("compile a TypeScript XDP program and run the kernel verifier on it (needs root or CAP_BPF)")
     .argument("<file>", "program source (.ts)")
     .option("--log-tail <lines>", "lines of the verifier log to show on rejection", String(LOG_TAIL))
-    .action(async (file: string, opts: { logTail: string }) => {
+    .option("--explain", "explain a rejection: which value, which bound the verifier lost, what to change")
+    .action(async (file: string, opts: { logTail: string; explain?: boolean }) => {
       const result = await compileOrReport(file);
       if (!result) return;
       try {
@@ -28,7 +32,7 @@ export function checkCommand(): Command {
         );
       } catch (e) {
         if (!(e instanceof VerifierError)) throw e;
-        console.error(formatRejection(file, e, Number(opts.logTail) || LOG_TAIL));
+        console.error(formatRejection(file, e, Number(opts.logTail) || LOG_TAIL, opts.explain));
         process.exitCode = EXIT_VERIFIER_REJECTED;
       }
     });
@@ -50,7 +54,7 @@ function lastLoggedLine(log: string, file: string): { line: number; col: number;
 }
 
 /** `file:line:col - error: …`, the source line with a caret under the column, and the log's tail. */
-export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL): string {
+export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL, explain = false): string {
   const out: string[] = [];
   const reason =
     e.reason
@@ -69,6 +73,9 @@ export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL)
   } else {
     out.push(`${rel} - error: the verifier rejected program '${e.program}': ${reason}`);
   }
+  if (e.explanation && explain) out.push("", formatExplanation(e.explanation));
+  else if (e.explanation)
+    out.push("", `(${e.explanation.title}: \`tsbpf check --explain\` says why and what to change)`);
   const log = e.log.trimEnd().split("\n");
   out.push(
     "",

@@ -7,6 +7,7 @@ import { ElfError } from "../../runtime/elf/errors.ts";
 import { TsbpfError } from "../../runtime/errors.ts";
 import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object/index.ts";
 import { MapError } from "../../runtime/maps/map.ts";
+import { formatExplanation } from "../../runtime/explain/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import type { SourceLocation } from "../../runtime/program/source-map.ts";
 import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
@@ -91,11 +92,15 @@ export function formatError(e: unknown): string {
   return `tsbpf: internal error: ${err?.message ?? String(e)}${detail}`;
 }
 
-/** Verifier rejection: the verifier's words, the source line with a caret, and the end of the log. */
+/**
+ * Verifier rejection: the verifier's words, the source line with a caret, the catalog's
+ * explanation (value, bound, fix) when it knows the message, and the end of the log.
+ */
 export function formatVerifierError(e: VerifierError): string {
   const out = [`tsbpf: the verifier rejected program "${e.program}" (${e.code})`];
   for (const l of (e.reason || "(empty log)").split("\n")) out.push(`  ${l}`);
   if (e.source) out.push("", ...sourceExcerpt(e.source));
+  if (e.explanation) out.push("", formatExplanation(e.explanation));
   const log = e.log.trimEnd().split("\n");
   if (log.length > 0 && e.log.trim() !== "") {
     out.push("", `verifier log (last ${Math.min(LOG_TAIL, log.length)} of ${log.length} lines):`);

@@ -11,6 +11,7 @@ import {
   checkBackend,
   checkConfig,
   checkInterfaceName,
+  checkIpv4,
   checkMode,
   checkNetnsName,
   checkTimeouts,
@@ -130,7 +131,10 @@ function readConfig(file: string | undefined): LbConfig {
 }
 
 function printStats(lb: LoadBalancer) {
-  const rows = [["vip", "packets", "bytes"], ...lb.stats().map((s) => [s.vip, String(s.packets), String(s.bytes)])];
+  const rows = [
+    ["vip", "packets", "bytes", "forwarding"],
+    ...lb.stats().map((s) => [s.vip, String(s.packets), String(s.bytes), s.forwarding]),
+  ];
   printTable(rows);
   console.log("");
   printTable([
@@ -197,8 +201,9 @@ async function start(o: StartOptions) {
       crashPoint("attached");
       if (config.timeouts) balancer.setTimeouts(config.timeouts);
       else balancer.setTimeouts({});
+      if (config.encapSource) balancer.setEncapSource(config.encapSource);
       for (const v of config.vips) {
-        balancer.addVip(v.vip);
+        balancer.addVip(v.vip, { encap: v.encap });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
       }
       // The commit order: maps, then the link, then the state file. A start that dies before
@@ -232,7 +237,7 @@ export function lbCommand(): Command {
     .description("load the LB, attach it to an interface, apply a config file; it keeps running after exit")
     .option(
       "-c, --config <file>",
-      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, vips: [{ vip: "10.100.0.1:80/tcp", backends: [{ addr, mac, weight }] }] }',
+      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, encapSource, vips: [{ vip: "10.100.0.1:80/tcp", encap, backends: [{ addr, mac, weight }] }] }',
     )
     .option("--dev <ifname>", "interface (overrides the config's dev)")
     .option("--netns <name>", "network namespace of the interface (ip netns)")
@@ -259,10 +264,15 @@ export function lbCommand(): Command {
     );
 
   const vip = lb.command("vip").description("add or remove VIPs");
-  pinOption(vip.command("add").argument("<vip>", "ADDR:PORT/tcp|udp")).action(
-    lbAction((text: string, o: Where) => {
+  pinOption(
+    vip
+      .command("add")
+      .argument("<vip>", "ADDR:PORT/tcp|udp")
+      .option("--encap", "serve it by IP-in-IP encapsulation (direct server return; needs `lb encap-source`)"),
+  ).action(
+    lbAction((text: string, o: Where & { encap?: boolean }) => {
       const spec = parseVip(text);
-      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec)}`));
+      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, { encap: o.encap === true })}`));
     }),
   );
   pinOption(vip.command("remove").argument("<vip>")).action(
@@ -335,6 +345,22 @@ export function lbCommand(): Command {
               .join(", "),
           );
         });
+      }),
+    );
+
+  pinOption(lb.command("encap-source").argument("[addr]", "IPv4 address"))
+    .description("show or set the outer source address of encapsulated packets (docs/lb-abi.md)")
+    .action(
+      lbAction((addr: string | undefined, o: Where) => {
+        const checked = addr === undefined ? undefined : checkIpv4(addr, "<addr>");
+        withRunningLb(
+          o,
+          (b) => {
+            if (checked !== undefined) b.setEncapSource(checked);
+            console.log(b.encapSource() ?? "not set");
+          },
+          checked !== undefined,
+        );
       }),
     );
 

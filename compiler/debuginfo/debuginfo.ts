@@ -21,6 +21,7 @@ import {
 } from "../llvm/enums.ts";
 import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
+import { startOf } from "../frontend/positions.ts";
 
 export class DebugInfo {
   readonly builder: DIBuilderRef;
@@ -356,8 +357,7 @@ export class DebugInfo {
   }
 
   location(node: Node, scope: MetadataRef): MetadataRef {
-    const sf = node.getSourceFile();
-    const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+    const { line, column } = startOf(node);
     return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);
   }
 

@@ -5,9 +5,10 @@ import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
-import { MapType } from "../../runtime/lang/maps.ts";
+import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
-import { readTypeNode } from "./typenodes.ts";
+import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
+import { enumType, readTypeNode } from "./typenodes.ts";
 import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
@@ -35,6 +36,7 @@ export const MAP_CLASSES: Record<string, number> = {
   DevMap: MapType.DEVMAP,
   CpuMap: MapType.CPUMAP,
   RingBuf: MapType.RINGBUF,
+  LpmTrie: MapType.LPM_TRIE,
 };
 
 export interface MapInfo {
@@ -123,6 +125,8 @@ export class Declarations {
       if (typeof value !== "number") throw new CompileError(use, `enum member '${name}' must have a numeric value`);
       return { kind: "const", value: BigInt(value) };
     }
+    // An enum where a type descriptor goes (`struct({ state: TcpState })`) is its integer type.
+    if (Node.isEnumDeclaration(decl)) return { kind: "type", type: enumType(decl, use) };
     if (isLangFile(file)) {
       // Descriptors and constants of tsbpf itself: integer types are language entities;
       // net.ts views and constants are ordinary declarations, read like the user's own.
@@ -223,7 +227,7 @@ export class Declarations {
     }
     const entity = this.entityOf(expr);
     if (entity?.kind === "type") return entity.type;
-    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), or a struct");
+    throw new CompileError(expr, "expected a type: an integer type, bool, bytes(n), array(T, n), a struct, or an enum");
   }
 
   private packedOption(options: Node | undefined): boolean {
@@ -365,6 +369,11 @@ export class Declarations {
     const maxEntries = option("maxEntries");
     if (maxEntries === undefined || maxEntries <= 0n)
       throw new CompileError(options, "maps need a positive maxEntries");
+    let flags = Number(option("flags") ?? 0n);
+    if (className === "LpmTrie") {
+      checkLpmKey(args[0]!, key);
+      flags |= MapFlags.NO_PREALLOC; // the kernel refuses a preallocated trie; the class adds it too
+    }
     return {
       name,
       className,
@@ -374,7 +383,7 @@ export class Declarations {
       event,
       inner,
       maxEntries: Number(maxEntries),
-      flags: Number(option("flags") ?? 0n),
+      flags,
       node: expr,
     };
   }
@@ -392,13 +401,25 @@ export class Declarations {
     return v;
   }
 
+  /** The value of a constant integer expression, or undefined if it is not one. */
   tryConstValue(node: Node): bigint | undefined {
+    // Lowering asks this of every expression and the answer looks at the whole subtree (and
+    // resolves each name through the type checker): remembered, so that deep expressions are
+    // not quadratic.
+    const key = node.compilerNode;
+    if (this.constValues.has(key)) return this.constValues.get(key);
+    const v = this.computeConstValue(node);
+    this.constValues.set(key, v);
+    return v;
+  }
+  private readonly constValues = new Map<unknown, bigint | undefined>();
+
+  private computeConstValue(node: Node): bigint | undefined {
     const expr = stripParens(node);
     if (Node.isNumericLiteral(expr)) {
       const text = expr.getText();
-      if (/[.eE]/.test(text) && !/^0[xX]/.test(text)) {
-        throw new CompileError(expr, `floating-point numbers are not supported (BPF has no floats); use an integer`);
-      }
+      // Also reported by the subset check, which does not see the constants of imported files.
+      if (isFloatLiteral(text)) throw new CompileError(expr, FLOAT_LITERAL);
       return BigInt(text.replaceAll("_", "")); // exact, also above 2⁵³ and with separators (`0xffff_ffff`)
     }
     if (Node.isBigIntLiteral(expr)) return BigInt(expr.getText().slice(0, -1).replaceAll("_", "")); // 1_000n
@@ -425,6 +446,7 @@ export class Declarations {
       const t = expr.getLeft().getType();
       return foldBinary(expr.getOperatorToken().getKind(), a, b, t.isBigInt() || t.isBigIntLiteral());
     }
+    if (Node.isPropertyAccessExpression(expr) && startsAtLocal(expr)) return undefined;
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
       if (owner?.kind === "type") return BigInt(sizeOfType(owner.type));
@@ -439,6 +461,41 @@ export class Declarations {
     }
     return undefined;
   }
+}
+
+/** Whether `a.b[i].c` starts at a function's local or parameter: a value, never a constant.
+ *  (Resolving the property itself makes the type checker narrow `a` along the function's
+ *  control flow first, which is the costliest query lowering makes.) */
+function startsAtLocal(expr: Node): boolean {
+  let base = expr;
+  while (Node.isPropertyAccessExpression(base) || Node.isElementAccessExpression(base))
+    base = stripParens(base.getExpression());
+  if (!Node.isIdentifier(base)) return false;
+  const decl = base.getSymbol()?.getValueDeclaration();
+  if (!decl) return false;
+  if (Node.isParameterDeclaration(decl) || Node.isBindingElement(decl)) return true;
+  if (!Node.isVariableDeclaration(decl)) return false;
+  const statement = decl.getVariableStatement();
+  return !statement || !Node.isSourceFile(statement.getParent());
+}
+
+/** The kernel's rule for LPM trie keys (struct bpf_lpm_trie_key): a u32 prefix length, then 1 to 256 bytes of data. */
+function checkLpmKey(node: Node, key: BType): void {
+  const first = key.kind === "struct" ? key.fields[0] : undefined;
+  const ok =
+    key.kind === "struct" &&
+    first?.offset === 0 &&
+    first.type.kind === "int" &&
+    first.type.bits === 32 &&
+    !first.type.signed &&
+    !first.type.bigEndian &&
+    key.size > 4 &&
+    key.size <= 4 + 256;
+  if (!ok)
+    throw new CompileError(
+      node,
+      "an LpmTrie key is a struct of `prefixLen: u32` then 1 to 256 bytes of address (Ipv4Prefix, Ipv6Prefix from tsbpf/net)",
+    );
 }
 
 export function stripParens(node: Node): Node {

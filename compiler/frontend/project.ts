@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { SourceFile, ts as TsTypes } from "ts-morph";
 import { Project, ts } from "./ts-morph.ts";
 import type { Diagnostic } from "../diagnostics.ts";
+import { lineAndColumnAt } from "./positions.ts";
 
 const LANG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runtime/lang");
 const langFile = (name: string) => path.join(LANG_DIR, name);
@@ -83,7 +84,7 @@ export function typeErrors({ project }: ParsedProgram): Diagnostic[] {
       out.push({ file: "tsbpf", line: 0, column: 0, message, tsCode: d.code });
       continue;
     }
-    const { line, column } = sf.getLineAndColumnAtPos(d.start ?? 0);
+    const { line, column } = lineAndColumnAt(sf, d.start ?? 0);
     out.push({ file: sf.getFilePath(), line, column, message, tsCode: d.code });
   }
   return out;

@@ -54,7 +54,7 @@ export const Opcode = {
 export const TypeKind = { Integer: 8, Pointer: 12 } as const;
 
 /** LLVMAtomicRMWBinOp. */
-export const AtomicRMWBinOp = { Add: 1 } as const;
+export const AtomicRMWBinOp = { Xchg: 0, Add: 1, And: 3, Or: 5, Xor: 6 } as const;
 
 /** LLVMAtomicOrdering. */
 export const AtomicOrdering = { SequentiallyConsistent: 7 } as const;

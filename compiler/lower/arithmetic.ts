@@ -1,7 +1,6 @@
 // Arithmetic with C-like widening (`commonType`) and wrap-around at each type's width;
 // constants fold at compile time.
-import type { ts as TsTypes } from "ts-morph";
-import { type Node, SyntaxKind, ts } from "../frontend/ts-morph.ts";
+import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { IntPredicate } from "../llvm/enums.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
@@ -33,7 +32,7 @@ export function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT
 
 export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val {
   if (a.kind === "const" && b.kind === "const")
-    return { kind: "const", value: foldConst(op, a, b, node), big: a.big || b.big };
+    return { kind: "const", value: foldConst(f, op, a, b, node), big: a.big || b.big };
   a = lengthOperand(f, a);
   b = lengthOperand(f, b);
   const shift =
@@ -105,25 +104,20 @@ export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
       v = C.LLVMBuildXor(B, x, y, "");
       break;
     default:
-      throw new CompileError(node, unsupportedOperator(op));
+      // `**`, `in`, …: rejected by the subset check (frontend/subset.ts).
+      throw f.m.subset.reported(node);
   }
   return { kind: "int", type, v };
 }
 
-function unsupportedOperator(op: SyntaxKind): string {
-  const text = ts.tokenToString(op as unknown as TsTypes.SyntaxKind) ?? SyntaxKind[op];
-  if (op === SyntaxKind.AsteriskAsteriskToken)
-    return "operator '**' is not supported (no exponentiation in BPF); multiply, or shift for powers of two (`1 << n`)";
-  return `operator '${text}' is not supported in BPF programs; use integer arithmetic, comparisons and bit operations`;
-}
-
 function foldConst(
+  f: FunctionLowerer,
   op: SyntaxKind,
   a: Extract<Val, { kind: "const" }>,
   b: Extract<Val, { kind: "const" }>,
   node: Node,
 ): bigint {
   const v = foldBinary(op, a.value, b.value, a.big);
-  if (v === undefined) throw new CompileError(node, unsupportedOperator(op));
+  if (v === undefined) throw f.m.subset.reported(node);
   return v;
 }

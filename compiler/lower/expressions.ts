@@ -26,6 +26,7 @@ type RefVal = Extract<Val, { kind: "ref" }>;
 export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val {
   f.at(node);
   const expr = stripParens(node);
+  if (f.m.subset.isRejected(expr)) throw new AlreadyReported(expr);
   if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr) || Node.isTypeAssertion(expr)) {
     return lowerExpr(f, expr.getExpression(), expected);
   }
@@ -36,12 +37,9 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     }
     return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(expr) };
   }
-  // `a?.b` has no meaning here yet (no undefined value): rejected rather than compiled as `a.b`.
-  if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken)
-    throw new CompileError(
-      expr,
-      "optional chaining (`?.`) is not supported: test for null with an if (`const v = m.lookup(k); if (v === null) …`)",
-    );
+  // `a?.b` has no meaning here yet (no undefined value): rejected by the subset check, never
+  // compiled as `a.b`.
+  if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken) throw f.m.subset.reported(expr);
   switch (expr.getKind()) {
     case SyntaxKind.NullKeyword:
       return { kind: "null" };
@@ -92,20 +90,9 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
         expr,
         "strings are not values in BPF programs; a string literal is allowed only as a printk() format",
       );
-    case SyntaxKind.ArrowFunction:
-    case SyntaxKind.FunctionExpression:
-      throw new CompileError(
-        expr,
-        "function expressions (closures) are not supported; declare a function at module level",
-      );
-    case SyntaxKind.NewExpression:
-      throw new CompileError(expr, "`new` allocates; BPF programs cannot. Declare maps at module level");
-    case SyntaxKind.AwaitExpression:
-      throw new CompileError(expr, "await is not supported in BPF programs");
-    case SyntaxKind.TypeOfExpression:
-      throw new CompileError(expr, "typeof is not supported in BPF programs");
   }
-  throw new CompileError(expr, `${expr.getKindName()} is not supported in BPF programs`);
+  // Closures, `new`, await, …: rejected by the subset check (frontend/subset.ts).
+  throw f.m.subset.reported(expr);
 }
 
 function isLocalName(f: FunctionLowerer, expr: Node): boolean {
@@ -258,7 +245,11 @@ function lowerElementAccess(
   const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
-  const byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
+  let byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
+  // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
+  // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.
+  // (A struct parameter may be on the stack too: the function is inlined.)
+  if (!object.packet && object.memory !== "map") byteOffset = f.opaque(byteOffset);
   return {
     ...object,
     type: element,
@@ -311,9 +302,6 @@ function lowerBinary(
   if (assignment) return assignment;
   if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken)
     return shortCircuit(f, op, left, right, expr);
-  if (op === SyntaxKind.QuestionQuestionToken)
-    throw new CompileError(expr, "`??` is not supported; test for null with an if");
-  if (op === SyntaxKind.CommaToken) throw new CompileError(expr, "the comma operator is not supported");
   // Compared with null, a reference to a scalar (a map value) is tested, not loaded. Otherwise
   // the left operand is read before the right one runs, which may assign to it (`v + (v = 5)`).
   const rawA = lowerExpr(f, left);

@@ -9,7 +9,7 @@ import { DECLARING_FUNCTIONS, stripParens } from "../frontend/declarations.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
 import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
 import { CompileError } from "../diagnostics.ts";
-import { sizeOf, INT_TYPES, type BType } from "../types.ts";
+import { sizeOf, INT_TYPES, valueType, type BType, type IntT } from "../types.ts";
 import { arity, zeroValue } from "./calls.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { type FunctionLowerer, swapBytes } from "./function.ts";
@@ -133,21 +133,40 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   atomicAdd: {
     arity: [2, 2],
     lower(f, call, args) {
-      const target = lowerExpr(f, args[0]!);
-      if (target.kind !== "ref" || target.type.kind !== "int" || target.type.bits < 32 || target.type.bigEndian) {
-        throw new CompileError(args[0]!, "atomicAdd() needs a 32- or 64-bit host-order integer field of a map value");
-      }
-      const delta = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
-      f.at(call);
-      C.LLVMBuildAtomicRMW(
-        f.b,
-        AtomicRMWBinOp.Add,
-        f.typedPointer(target.p, target.type.bits),
-        delta,
-        AtomicOrdering.SequentiallyConsistent,
-        0,
-      );
+      atomicUpdate(f, call, args, "atomicAdd", AtomicRMWBinOp.Add);
       return { kind: "void" };
+    },
+  },
+  atomicFetchAdd: {
+    arity: [2, 2],
+    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAdd", AtomicRMWBinOp.Add),
+  },
+  atomicFetchAnd: {
+    arity: [2, 2],
+    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAnd", AtomicRMWBinOp.And),
+  },
+  atomicFetchOr: {
+    arity: [2, 2],
+    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchOr", AtomicRMWBinOp.Or),
+  },
+  atomicFetchXor: {
+    arity: [2, 2],
+    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchXor", AtomicRMWBinOp.Xor),
+  },
+  atomicExchange: {
+    arity: [2, 2],
+    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicExchange", AtomicRMWBinOp.Xchg),
+  },
+  atomicCompareExchange: {
+    arity: [3, 3],
+    lower(f, call, args) {
+      const target = atomicTarget(f, args[0]!, "atomicCompareExchange");
+      const expected = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
+      const replacement = f.toInt(lowerValue(f, args[2]!), target.type, args[2]!).v;
+      f.at(call);
+      const SC = AtomicOrdering.SequentiallyConsistent;
+      const pair = C.LLVMBuildAtomicCmpXchg(f.b, target.p, expected, replacement, SC, SC, 0);
+      return { kind: "int", type: target.type, v: C.LLVMBuildExtractValue(f.b, pair, 0, "old") };
     },
   },
 };
@@ -163,6 +182,9 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   TypeDesc: "it is the type of type descriptors, for annotations outside programs",
   IntDesc: "it is the type of integer descriptors, for annotations outside programs",
   Fields: "it is the type of struct() fields, for annotations outside programs",
+  FieldType: "it is the type of one struct() field, for annotations outside programs",
+  FieldValue: "it is the type of one struct field's value, for annotations outside programs",
+  EnumObject: "it is the type of an enum used as a struct field's type, for annotations outside programs",
   FieldLayout: "it is the runtime's description of a struct field",
   MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
   XdpProgram: "it is what xdp() returns, for the loader",
@@ -187,6 +209,41 @@ export function callIntrinsic(f: FunctionLowerer, call: CallExpression, name: st
     throw new CompileError(call, intrinsic.usage(args.length));
   arity(call, args, min, max);
   return intrinsic.lower(f, call, args);
+}
+
+/** The field an atomic operation works on: a 32- or 64-bit host-order integer in memory (a map value, the stack). */
+function atomicTarget(f: FunctionLowerer, arg: Node, name: string): { p: ValueRef; type: IntT } {
+  const target = lowerExpr(f, arg);
+  if (
+    target.kind !== "ref" ||
+    target.type.kind !== "int" ||
+    target.type.bits < 32 ||
+    target.type.bigEndian ||
+    target.packet
+  ) {
+    throw new CompileError(arg, `${name}() needs a 32- or 64-bit host-order integer field of a map value`);
+  }
+  const type = valueType(target.type);
+  return { p: f.typedPointer(target.p, type.bits), type };
+}
+
+/**
+ * `atomicAdd(field, x)` and the fetching forms (`atomicFetchAdd/And/Or/Xor`, `atomicExchange`):
+ * one BPF_ATOMIC instruction; the fetching forms (BPF_FETCH, cpu v3) return the value before.
+ */
+function atomicUpdate(f: FunctionLowerer, call: CallExpression, args: Node[], name: string, op: number): Val {
+  const target = atomicTarget(f, args[0]!, name);
+  const operand = f.toInt(lowerValue(f, args[1]!), target.type, args[1]!).v;
+  f.at(call);
+  const old = C.LLVMBuildAtomicRMW(
+    f.b,
+    op as (typeof AtomicRMWBinOp)[keyof typeof AtomicRMWBinOp],
+    target.p,
+    operand,
+    AtomicOrdering.SequentiallyConsistent,
+    0,
+  );
+  return { kind: "int", type: target.type, v: old };
 }
 
 /** `htons(x)` and friends: a constant is swapped at compile time. */

@@ -37,6 +37,8 @@ export const HELPER = {
   ringbuf_reserve: 131,
   ringbuf_submit: 132,
   ringbuf_discard: 133,
+  xdp_load_bytes: 189,
+  xdp_store_bytes: 190,
 } as const;
 
 /** An LLVM module for the BPF target, and what the builders of its functions share. */

@@ -6,6 +6,7 @@ import type { FunctionLowerer } from "./function.ts";
 import type { Val } from "./values.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { commonType } from "./arithmetic.ts";
+import { INT_TYPES } from "../types.ts";
 
 export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node, expr: Node): Val {
   const t = expr.getType();
@@ -24,7 +25,13 @@ export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, rig
     const truthy = value.kind === "const" ? value.value !== 0n : Number(C.LLVMConstIntGetZExtValue(value.v)) !== 0;
     return truthy === (op === SyntaxKind.AmpersandAmpersandToken) ? lowerExpr(f, right) : value;
   }
-  if (numeric) return integerShortCircuit(f, op, f.rvalue(value, left), left, right, expr);
+  if (numeric) {
+    let a = f.rvalue(value, left);
+    // A bool that TypeScript narrowed to `false` (in the else of `if (b = …)`) makes `b || x` a
+    // number: the bool decides only when it is `true`, and counts as 1 then, as in JavaScript.
+    if (a.kind === "bool") a = f.toInt(a, INT_TYPES.i32!, left); // i32: never changes the type of `x`
+    return integerShortCircuit(f, op, a, left, right, expr);
+  }
   const a = f.toBool(value, left);
   const from = f.current;
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");

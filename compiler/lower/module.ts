@@ -2,11 +2,12 @@
 // (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
-import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { Node } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "../diagnostics.ts";
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
+import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
 import { FunctionLowerer, type Returns } from "./function.ts";
@@ -14,6 +15,7 @@ import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
+import { startOf } from "../frontend/positions.ts";
 import { describe, type PacketMove, type RefTemplate, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
@@ -49,13 +51,17 @@ export class ModuleLowerer extends IRModule {
   private readonly functions = new Map<unknown, UserFunction>();
   private readonly lowering = new Set<unknown>();
 
-  constructor(private readonly source: SourceFile) {
+  constructor(
+    private readonly source: SourceFile,
+    /** The subset check, run over the module before lowering (frontend/subset.ts). */
+    readonly subset: SubsetCheck,
+  ) {
     super(source.getBaseName());
     this.di = new DebugInfo(this.ctx, this.module, source.getFilePath());
   }
 
   report(e: CompileError) {
-    this.diagnostics.push(diagnosticAt(e.node, e.message));
+    if (!(e instanceof AlreadyReported)) this.diagnostics.push(diagnosticAt(e.node, e.message));
   }
 
   private guard(statement: Node, fn: () => void) {
@@ -73,7 +79,8 @@ export class ModuleLowerer extends IRModule {
     let license = "GPL";
     for (const statement of this.source.getStatements()) {
       this.guard(statement, () => {
-        if (!Node.isVariableStatement(statement)) return this.checkModuleStatement(statement);
+        // Functions are lowered below; what else a module may not hold, the subset check reported.
+        if (!Node.isVariableStatement(statement)) return;
         for (const d of statement.getDeclarations()) {
           if (d.getName() === "license") {
             const init = d.getInitializer();
@@ -100,35 +107,13 @@ export class ModuleLowerer extends IRModule {
       if (Node.isFunctionDeclaration(statement) && !this.functions.has(statement.compilerNode))
         this.guard(statement, () => this.lowerFunction(statement));
     }
-    if (programs === 0 && this.diagnostics.length === 0) {
+    if (programs === 0 && this.diagnostics.length === 0 && this.subset.diagnostics.length === 0) {
       this.diagnostics.push(
         diagnosticAt(this.source, "no program: export one with `export const prog = xdp((ctx) => { … })`"),
       );
     }
     this.emitLicense(license);
     markPacketPointersInvariant(this);
-  }
-
-  private checkModuleStatement(s: Node) {
-    switch (s.getKind()) {
-      case SyntaxKind.ImportDeclaration:
-      case SyntaxKind.ExportDeclaration:
-      case SyntaxKind.FunctionDeclaration:
-      case SyntaxKind.EnumDeclaration:
-      case SyntaxKind.TypeAliasDeclaration:
-      case SyntaxKind.InterfaceDeclaration:
-      case SyntaxKind.EmptyStatement:
-        return;
-    }
-    if (s.getKind() === SyntaxKind.ClassDeclaration)
-      throw new CompileError(
-        s,
-        "classes are not supported in BPF programs; describe data with struct() and behaviour with functions",
-      );
-    throw new CompileError(
-      s,
-      `${s.getKindName()} at module level is not supported: a program module declares constants, maps, functions and programs`,
-    );
   }
 
   private emitLicense(text: string) {
@@ -153,7 +138,7 @@ export class ModuleLowerer extends IRModule {
     C.LLVMSetSection(g, ".maps");
     C.LLVMSetAlignment(g, 8);
     C.LLVMSetLinkage(g, Linkage.External);
-    const line = map.node.getSourceFile().getLineAndColumnAtPos(map.node.getStart()).line;
+    const line = startOf(map.node).line;
     this.di.describeGlobal(g, map.name, type, line, 64);
     this.maps.set(map.name, g);
     return g;
@@ -171,7 +156,7 @@ export class ModuleLowerer extends IRModule {
     C.LLVMSetAlignment(g, Math.max(1, alignOf(info.type)));
     // External linkage, never `constant`: LLVM must not fold .rodata, which the loader may rewrite.
     C.LLVMSetLinkage(g, Linkage.External);
-    const line = info.node.getSourceFile().getLineAndColumnAtPos(info.node.getStart()).line;
+    const line = startOf(info.node).line;
     const t = this.di.typeOf(info.type);
     this.di.describeGlobal(
       g,
@@ -190,7 +175,7 @@ export class ModuleLowerer extends IRModule {
   }
 
   private lineOf(node: Node): number {
-    return node.getSourceFile().getLineAndColumnAtPos(node.getStart()).line;
+    return startOf(node).line;
   }
 
   private lowerProgram(name: string, call: CallExpression) {
@@ -247,7 +232,7 @@ export class ModuleLowerer extends IRModule {
 
   private lowerBody(f: FunctionLowerer, fn: ArrowFunction | FunctionDeclaration) {
     const body = fn.getBody();
-    if (!body) throw new CompileError(fn, "a function needs a body");
+    if (!body) throw this.subset.reported(fn);
     if (Node.isBlock(body)) {
       for (const s of body.getStatements()) lowerStatement(f, s);
     } else {
@@ -357,6 +342,8 @@ export class ModuleLowerer extends IRModule {
   }
 
   private lowerFunction(fd: FunctionDeclaration): UserFunction {
+    // A function of another file (imported) is checked when it is first called.
+    this.subset.checkFunction(fd);
     const name = fd.getName() ?? "anonymous";
     const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
     // Each parameter's and the return type's errors are reported, and the body is still lowered

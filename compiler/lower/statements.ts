@@ -21,6 +21,7 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
   if (f.terminated) f.startDeadBlock();
   try {
     f.at(s);
+    if (f.m.subset.isRejected(s)) throw new AlreadyReported(s);
     lowerStatementOrThrow(f, s);
   } catch (thrown) {
     const e = thrown instanceof CompileError ? thrown : internalError(s, thrown);
@@ -73,8 +74,7 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
       return lowerFor(f, s.asKindOrThrow(SyntaxKind.ForStatement));
     case SyntaxKind.BreakStatement:
     case SyntaxKind.ContinueStatement: {
-      if ((s as { getLabel?: () => unknown }).getLabel?.())
-        throw new CompileError(s, "labelled break/continue is not supported");
+      if ((s as { getLabel?: () => unknown }).getLabel?.()) throw f.m.subset.reported(s);
       const loop = f.loops[f.loops.length - 1];
       if (!loop)
         throw new CompileError(
@@ -88,41 +88,18 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
     }
     case SyntaxKind.SwitchStatement:
       return lowerSwitch(f, s.asKindOrThrow(SyntaxKind.SwitchStatement));
-    case SyntaxKind.WhileStatement:
-    case SyntaxKind.DoStatement:
-      throw new CompileError(
-        s,
-        "while loops may not terminate, which the verifier rejects; write `for (let i = 0; i < N; i++)` with a constant N",
-      );
     case SyntaxKind.ForOfStatement:
       return lowerForOf(f, s.asKindOrThrow(SyntaxKind.ForOfStatement));
-    case SyntaxKind.ForInStatement:
-      throw new CompileError(
-        s,
-        "for-in is not supported; write `for (const x of TABLE)` or `for (let i = 0; i < N; i++)` with a constant N",
-      );
-    case SyntaxKind.ThrowStatement:
-    case SyntaxKind.TryStatement:
-      throw new CompileError(s, "exceptions are not supported in BPF programs; return an XdpAction instead");
-    case SyntaxKind.FunctionDeclaration:
-      throw new CompileError(s, "nested functions are not supported; declare functions at module level");
-    case SyntaxKind.LabeledStatement:
-      throw new CompileError(
-        s,
-        "labelled statements are not supported; use a flag variable to leave the outer loop, or move the loops into a function and return",
-      );
-    case SyntaxKind.ClassDeclaration:
-      throw new CompileError(s, "classes are not supported in BPF programs; use struct()");
   }
-  throw new CompileError(s, `${s.getKindName()} is not supported in BPF programs`);
+  // while, try, classes, …: rejected by the subset check (frontend/subset.ts).
+  throw f.m.subset.reported(s);
 }
 
 /** `const`/`let` declarations. Scalars live in stack slots (promoted to registers by LLVM);
  *  references from header() and lookup() are bound; struct values are copied. */
 function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   const nameNode = d.getNameNode();
-  if (!Node.isIdentifier(nameNode))
-    throw new CompileError(nameNode, "destructuring is not supported; declare one variable at a time");
+  if (!Node.isIdentifier(nameNode)) throw f.m.subset.reported(nameNode); // destructuring
   const isConst = d.getVariableStatement()?.getDeclarationKind() === "const";
   const typeNode = d.getTypeNode();
   const annotated = typeNode ? readTypeNode(f.m.decls, typeNode) : undefined;
@@ -283,8 +260,7 @@ function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
   const list = st.getInitializer();
   const decl = Node.isVariableDeclarationList(list) ? list.getDeclarations() : [];
   const nameNode = decl[0]?.getNameNode();
-  if (decl.length !== 1 || !nameNode || !Node.isIdentifier(nameNode))
-    throw new CompileError(list, "for…of declares one variable: `for (const x of TABLE)`");
+  if (decl.length !== 1 || !nameNode || !Node.isIdentifier(nameNode)) throw f.m.subset.reported(list);
   const subject = st.getExpression();
   const over = lowerExpr(f, subject);
   let length: number;

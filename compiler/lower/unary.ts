@@ -7,6 +7,7 @@ import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { lowerValue } from "./expressions.ts";
 import { increment } from "./assignment.ts";
+import { lengthOperand } from "./xdp.ts";
 
 export function lowerPrefix(
   f: FunctionLowerer,
@@ -26,6 +27,10 @@ export function lowerPrefix(
     if (operand.kind === "ref") return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
     return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
   }
+  return arithmetic(f, expr, op, lengthOperand(f, operand)); // `~ctx.len`: see lengthOperand
+}
+
+function arithmetic(f: FunctionLowerer, expr: Node, op: SyntaxKind, operand: Val): Val {
   if (operand.kind === "const") {
     if (op === SyntaxKind.MinusToken) return { ...operand, value: -operand.value };
     if (op === SyntaxKind.TildeToken) return { ...operand, value: ~operand.value };

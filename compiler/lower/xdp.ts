@@ -7,7 +7,7 @@ import type { Node } from "../frontend/ts-morph.ts";
 import { IntPredicate } from "../llvm/enums.ts";
 import { C, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { INT_TYPES, U32 } from "../types.ts";
+import { INT_TYPES, sizeOf, U32 } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
@@ -86,7 +86,7 @@ export function markPacketPointersInvariant(m: ModuleLowerer): void {
   for (const load of m.packetPointerLoads) C.LLVMSetMetadata(load, kind, empty);
 }
 
-/** `ctx.header()`, `ctx.adjustHead()`, `ctx.adjustTail()`, `ctx.adjustMeta()`. */
+/** `ctx.header()`, `ctx.adjustHead()`, `ctx.adjustTail()`, `ctx.adjustMeta()`, `ctx.loadBytes()`, `ctx.storeBytes()`. */
 export function contextMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
   switch (method) {
     case "header":
@@ -109,8 +109,40 @@ export function contextMethod(f: FunctionLowerer, call: CallExpression, method: 
       f.packetMoved({ call, method });
       return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
     }
+    case "loadBytes":
+    case "storeBytes":
+      return copyBytes(f, call, method, args);
   }
   throw new CompileError(call, `the XDP context has no method '${method}'`);
+}
+
+/**
+ * `ctx.loadBytes(offset, into)` / `ctx.storeBytes(offset, from)`: bpf_xdp_load_bytes/store_bytes
+ * copy between the packet (also the fragments of a multi-buffer frame, past what a view
+ * reaches) and a struct or array on the stack or in a map value, as many bytes as it holds.
+ * No bounds check is needed: the helper fails (false) when the range is not in the packet.
+ * Packet pointers stay valid (the kernel does not count these helpers as changing the packet).
+ */
+function copyBytes(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
+  arity(call, args, 2);
+  const offset = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
+  const buf = lowerExpr(f, args[1]!);
+  // A map value that may be null is a TypeScript error already (`object` excludes null).
+  if (buf.kind !== "ref" || buf.packet || (buf.type.kind !== "struct" && buf.type.kind !== "array")) {
+    throw new CompileError(
+      args[1]!,
+      `ctx.${method}() ${method === "loadBytes" ? "copies into" : "copies from"} a struct or array on the stack or in a map value, e.g. zero(bytes(16)); not a packet view`,
+    );
+  }
+  const size = sizeOf(buf.type);
+  f.at(call);
+  const r = f.helperCall(method === "loadBytes" ? HELPER.xdp_load_bytes : HELPER.xdp_store_bytes, f.int(64), [
+    contextArgument(f),
+    offset,
+    buf.p,
+    f.constInt(32, BigInt(size)),
+  ]);
+  return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
 }
 
 /**

@@ -1,5 +1,6 @@
-// Builds xdp_pass.ts with `tsbpf build`: the XDP_PASS program the lab puts on the veth peer
-// of an interface that XDP_TXes (see topology.ts, docs/xdp-on-veth.md). The object is
+// Builds the lab's own XDP programs with `tsbpf build`: xdp_pass.ts, the XDP_PASS program the
+// lab puts on the veth peer of an interface that XDP_TXes (see topology.ts,
+// docs/xdp-on-veth.md), and decap_ipip.ts, the backends' decapsulation (dsr.ts). Objects are
 // cached in bpf-out/lab/ and rebuilt when the source is newer. (The CLI, not the compiler
 // module: lb/ depends on the runtime and the declarations only.)
 
@@ -9,11 +10,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, "xdp_pass.ts");
 const cli = join(here, "..", "..", "bin", "tsbpf.js");
-const object = join(here, "..", "..", "bpf-out", "lab", "xdp_pass.o");
 
 export function buildXdpPass(): string {
+  return buildLabProgram("xdp_pass");
+}
+
+export function buildDecap(): string {
+  return buildLabProgram("decap_ipip");
+}
+
+function buildLabProgram(name: string): string {
+  const source = join(here, `${name}.ts`);
+  const object = join(here, "..", "..", "bpf-out", "lab", `${name}.o`);
   if (existsSync(object) && statSync(object).mtimeMs >= statSync(source).mtimeMs) return object;
   mkdirSync(dirname(object), { recursive: true });
   // Build to a private name then rename, so parallel labs never load a half-written file.

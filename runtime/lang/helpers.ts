@@ -46,6 +46,32 @@ export function printk(_format: string, ..._args: (number | bigint)[]): void {
 export function atomicAdd<T extends number | bigint>(_target: T, _delta: T): void {
   return inProgramOnly("atomicAdd");
 }
+// The fetching atomics (BPF_ATOMIC | BPF_FETCH) on a 32- or 64-bit integer field of a map
+// value: each returns the field's value from just before the operation.
+/** Adds `delta`; returns the value before (`const ticket = atomicFetchAdd(s.next, 1)`). */
+export function atomicFetchAdd<T extends number | bigint>(_target: T, _delta: T): T {
+  return inProgramOnly("atomicFetchAdd");
+}
+/** ANDs `mask` in; returns the value before. */
+export function atomicFetchAnd<T extends number | bigint>(_target: T, _mask: T): T {
+  return inProgramOnly("atomicFetchAnd");
+}
+/** ORs `bits` in; returns the value before. */
+export function atomicFetchOr<T extends number | bigint>(_target: T, _bits: T): T {
+  return inProgramOnly("atomicFetchOr");
+}
+/** XORs `bits` in; returns the value before. */
+export function atomicFetchXor<T extends number | bigint>(_target: T, _bits: T): T {
+  return inProgramOnly("atomicFetchXor");
+}
+/** Stores `value`; returns the value before. */
+export function atomicExchange<T extends number | bigint>(_target: T, _value: T): T {
+  return inProgramOnly("atomicExchange");
+}
+/** Stores `replacement` if the field holds `expected`; returns the value before (equal to `expected` if it stored). */
+export function atomicCompareExchange<T extends number | bigint>(_target: T, _expected: T, _replacement: T): T {
+  return inProgramOnly("atomicCompareExchange");
+}
 
 /**
  * bpf_csum_diff: the 32-bit one's-complement sum of `to` minus that of `from`, plus `seed`

@@ -53,6 +53,17 @@ export enum UpdateFlags {
   EXIST = 2,
 }
 
+/** BPF_F_* flags of map creation (the `flags` option), the one definition for programs and the runtime. */
+export enum MapFlags {
+  /** Allocate entries on update; required by LPM tries, optional for hash maps. */
+  NO_PREALLOC = 1 << 0,
+  RDONLY = 1 << 3,
+  WRONLY = 1 << 4,
+  RDONLY_PROG = 1 << 7,
+  WRONLY_PROG = 1 << 8,
+  MMAPABLE = 1 << 10,
+}
+
 export interface MapOptions {
   maxEntries: number;
   /** BPF_F_* map flags, e.g. BPF_F_NO_PREALLOC = 1. */
@@ -118,6 +129,20 @@ export class PerCpuArrayMap<V extends TypeDesc<any>> extends MapDecl<typeof u32,
   readonly type: MapType = MapType.PERCPU_ARRAY;
   constructor(valueType: V, options: MapOptions) {
     super(u32, valueType, options);
+  }
+}
+
+/**
+ * Longest-prefix-match trie: the key is a struct whose first field is `prefixLen: u32`
+ * followed by the address bytes in network order (`Ipv4Prefix`, `Ipv6Prefix` of tsbpf/net).
+ * A lookup with `prefixLen` 32 (or 128) finds the longest stored prefix that contains the
+ * address. Userspace may write keys as CIDR strings ("10.0.0.0/8", "2001:db8::/32").
+ * Always created with BPF_F_NO_PREALLOC, which the kernel requires.
+ */
+export class LpmTrie<K extends TypeDesc<any>, V extends TypeDesc<any>> extends MapDecl<K, V> {
+  readonly type: MapType.LPM_TRIE = MapType.LPM_TRIE;
+  constructor(keyType: K, valueType: V, options: MapOptions) {
+    super(keyType, valueType, { ...options, flags: (options.flags ?? 0) | MapFlags.NO_PREALLOC });
   }
 }
 

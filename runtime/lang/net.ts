@@ -9,6 +9,8 @@ export const ETH_P_8021AD = 0x88a8;
 export const ETH_P_IPV6 = 0x86dd;
 
 export const IPPROTO_ICMP = 1;
+/** IPv4 in IPv4 (IP-in-IP encapsulation, RFC 2003). */
+export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
@@ -17,7 +19,8 @@ export const IPPROTO_ROUTING = 43;
 export const IPPROTO_FRAGMENT = 44;
 export const IPPROTO_DSTOPTS = 60;
 
-/** IPv4 fragOff bits: more fragments, and the offset mask. */
+/** IPv4 fragOff bits: don't fragment, more fragments, and the offset mask. */
+export const IP_DF = 0x4000;
 export const IP_MF = 0x2000;
 export const IP_OFFSET = 0x1fff;
 
@@ -55,6 +58,11 @@ export const Ipv6 = struct({
   saddr: bytes(16),
   daddr: bytes(16),
 });
+
+/** Keys of an LpmTrie: the prefix length in bits, then the address (network order). A lookup
+ *  key takes the full length (32, 128) and the packet's address. */
+export const Ipv4Prefix = struct({ prefixLen: u32, addr: be32 });
+export const Ipv6Prefix = struct({ prefixLen: u32, addr: bytes(16) });
 
 /** Hop-by-hop, routing and destination options: length in 8-byte units, not counting the first 8. */
 export const Ipv6OptHdr = struct({ nexthdr: u8, hdrlen: u8 });

@@ -29,6 +29,14 @@ export interface XdpContext {
   adjustTail(delta: number): boolean;
   /** Moves the metadata start by `delta` bytes; true on success. */
   adjustMeta(delta: number): boolean;
+  /**
+   * Copies packet bytes from `offset` into a struct or array (on the stack or in a map value),
+   * as many as it holds (bpf_xdp_load_bytes): reaches the fragments of a multi-buffer frame,
+   * needs no bounds check. True on success, false if the range is not inside the packet.
+   */
+  loadBytes(offset: number, into: object): boolean;
+  /** Copies a struct or array into the packet at `offset` (bpf_xdp_store_bytes); true on success. */
+  storeBytes(offset: number, from: object): boolean;
 }
 
 export interface XdpProgram {

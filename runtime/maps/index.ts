@@ -3,4 +3,5 @@ export { createGlobalDataMap, globalDataKind, type GlobalDataKind, type GlobalDa
 export { BpfMap, MapError, type MapProperties } from "./map.ts";
 export { countCpuList, perCpuStride, possibleCpus } from "./possible-cpus.ts";
 export { isPerCpuMapType, MapFlags, MapType, mapTypeName, UpdateFlags } from "./types.ts";
-export { TypedMap, type Codec, type MapDescriptor } from "./typed.ts";
+export { formatCidr, parseCidr, type Cidr } from "./cidr.ts";
+export { LpmTrieMap, TypedMap, type Codec, type LpmTrieDescriptor, type MapDescriptor } from "./typed.ts";

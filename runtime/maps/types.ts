@@ -1,8 +1,8 @@
-// Map types and update flags are the declarations module's enums (one definition for
-// programs, compiler and runtime); creation flags are the runtime's own.
+// Map types, update flags and creation flags are the declarations module's enums (one definition for
+// programs, compiler and runtime).
 import { MapType } from "../lang/maps.ts";
 
-export { MapType, UpdateFlags } from "../lang/maps.ts";
+export { MapFlags, MapType, UpdateFlags } from "../lang/maps.ts";
 
 export function mapTypeName(type: number): string {
   return MapType[type] ?? `map type ${type}`;
@@ -16,13 +16,3 @@ export function isPerCpuMapType(type: number): boolean {
     type === MapType.PERCPU_CGROUP_STORAGE
   );
 }
-
-/** Flags for BPF_MAP_CREATE (subset). */
-export const MapFlags = {
-  NO_PREALLOC: 1 << 0,
-  RDONLY: 1 << 3,
-  WRONLY: 1 << 4,
-  RDONLY_PROG: 1 << 7,
-  WRONLY_PROG: 1 << 8,
-  MMAPABLE: 1 << 10,
-} as const;

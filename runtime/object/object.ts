@@ -8,7 +8,7 @@ import type { Btf } from "../btf/parse.ts";
 import { BtfKind } from "../btf/types.ts";
 import type { ElfFile } from "../elf/types.ts";
 import type { BpfMap } from "../maps/map.ts";
-import { TypedMap, type MapDescriptor } from "../maps/typed.ts";
+import { type LpmTrieDescriptor, type LpmTrieMap, TypedMap, type MapDescriptor } from "../maps/typed.ts";
 import type { Program } from "../program/program.ts";
 import { closeFd } from "../sys/index.ts";
 import type { ObjectSpec } from "./spec.ts";
@@ -51,8 +51,10 @@ export class BpfObject {
   }
 
   /** Bind a map declaration (runtime/lang) to the loaded map `name`, for JS-valued access. */
+  typedMap<K, V>(decl: LpmTrieDescriptor<K, V>, name: string): LpmTrieMap<K, V>;
+  typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V> {
-    return TypedMap.bind(this.map(name), decl);
+    return TypedMap.bind(this.map(name), decl, this.btf);
   }
 
   /** Decode a map's entries through BTF (per-CPU maps give one value per CPU). */

@@ -21,7 +21,7 @@ import {
 import { kernelObjectName, OBJ_NAME_LEN } from "../maps/create.ts";
 import type { FuncInfo, LineInfo } from "./assemble.ts";
 import { INSN_SIZE } from "./insn.ts";
-import { TOO_LARGE, VerifierError } from "./verifier-error.ts";
+import { TOO_DEEP, TOO_LARGE, VerifierError } from "./verifier-error.ts";
 
 export type LogLevel = 0 | 1 | 2;
 
@@ -93,7 +93,12 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
       size = Math.min(MAX_LOG, Math.max(size * 4, r.trueSize + 1));
       continue;
     }
-    if (errno === EACCES || errno === EINVAL || errno === ENOSPC || (errno === E2BIG && TOO_LARGE.test(r.log)))
+    if (
+      errno === EACCES ||
+      errno === EINVAL ||
+      errno === ENOSPC ||
+      (errno === E2BIG && (TOO_LARGE.test(r.log) || TOO_DEEP.test(r.log)))
+    )
       throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
     throw r.error;
   }

@@ -54,7 +54,8 @@ export function verifierReason(log: string): string {
       break;
     }
   }
-  const footer = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END PROG LOAD LOG --)/;
+  const footer =
+    /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END PROG LOAD LOG --|cur state:|old state:)/;
   const tail = lines.slice(last + 1).filter((l) => l.trim() !== "" && !footer.test(l));
   if (tail.length > 0) return tail.join("\n");
   const meaningful = lines.filter((l) => l.trim() !== "" && !footer.test(l));

@@ -1,10 +1,13 @@
 /** The kernel verifier rejected a program; carries the full log and where in the source it stopped. */
+import { explainRejection, type Explanation } from "../explain/index.ts";
 import { SyscallError } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
 import { formatSourceLocation, stoppedAt, verifierReason, type SourceLocation } from "./source-map.ts";
 
 /** The verifier's complexity limit: it stopped after processing this many instructions. */
 export const TOO_LARGE = /BPF program is too large\. Processed (\d+) insn/;
+/** Too many nested BPF-to-BPF calls: also E2BIG, also the verifier's judgement. */
+export const TOO_DEEP = /the call stack of \d+ frames is too deep/;
 
 /**
  * The reason for a complexity rejection, in words that say what happened and what to do: the
@@ -28,6 +31,8 @@ export class VerifierError extends SyscallError {
   readonly reason: string;
   /** Source location of the instruction the verifier rejected, when line info allows. */
   readonly source?: SourceLocation;
+  /** The rejection in plain words (value, bound, fix) when the catalog knows its message. */
+  readonly explanation?: Explanation;
 
   constructor(program: string, errno: number, log: string, lineInfo: readonly LineInfo[]) {
     const reason = complexityReason(log) ?? verifierReason(log);
@@ -39,5 +44,6 @@ export class VerifierError extends SyscallError {
     this.log = log;
     this.reason = reason;
     this.source = source;
+    this.explanation = explainRejection(log);
   }
 }

@@ -29,6 +29,11 @@ describe("a complexity rejection", () => {
     expect(e.source?.file).toMatch(/too_complex\.ts$/);
     expect(e.source!.line).toBeGreaterThanOrEqual(12);
     expect(e.source!.line).toBeLessThanOrEqual(18);
+    // The catalog's explanation (runtime/explain; the other entries: explain.test.ts).
+    expect(e.explanation?.id).toBe("COMPLEXITY_LIMIT");
+    expect(e.explanation!.value).toMatch(/^The whole program: the verifier walked 1000001 instructions, and was at line 1[2-8] \(`/);
+    expect(e.explanation!.bound).toMatch(/stops after one million instructions/);
+    expect(e.explanation!.fix).toMatch(/ProgArray\.tailCall/);
 
     const cwd = process.cwd();
     process.chdir(ROOT);

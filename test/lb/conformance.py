@@ -486,6 +486,7 @@ def cases(m, tables):
         expect(f"{what}: nothing recorded", m.lookup("conntrack", ct_key(C, vip, 1500, 80, 6)) is None, "recorded")
 
     state_cases(m, tables, sent)
+    encap_cases(m, tables)
 
     # Stats count forwarded frames of VIP index 0 (replies and drops are not counted).
     p1 = stats(0)
@@ -657,6 +658,149 @@ def state_cases(m, tables, sent):
     to("state: configured grace 1 s passed: fresh Maglev choice", tcp(p, "S"), other(b))
     set_timeouts(0, 0, 0, 0)
     unsteer(p)
+
+
+ENCAP_VIP = "10.0.0.110"
+ENCAP_SRC = "10.0.0.1"
+ENCAP_INDEX = 4
+
+
+def encapsulated(spec, bid):
+    """The frame the LB must send for `spec` to an encapsulation VIP (docs/lb-abi.md,
+    "Encapsulation mode"), built by scapy: the received IPv4 packet, byte for byte, after
+    an outer header whose length and checksum scapy computes."""
+    from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    frame = build(spec)
+    inner = frame[14:]
+    tot = int.from_bytes(inner[2:4], "big")
+    df = int.from_bytes(inner[6:8], "big") & 0x4000
+    addr, mac = BACKENDS[bid]
+    outer = IP(version=4, ihl=5, tos=inner[1], len=20 + tot, id=0, flags="DF" if df else 0, frag=0, ttl=64,
+               proto=4, src=ENCAP_SRC, dst=addr)
+    return bytes(Ether(dst=mac, src=spec["eth"]["dst"], type=0x0800) / outer / Raw(inner))
+
+
+def encap_cases(m, tables):
+    """Encapsulation mode (VIP flag 1), every packet class of docs/lb-abi.md E1-E4."""
+    C3 = "10.0.9.3"
+    m.vip(ENCAP_VIP, 80, 6, ENCAP_INDEX, flags=1)
+    m.vip(ENCAP_VIP, 53, 17, ENCAP_INDEX, flags=1)
+    m.vip("10.0.0.111", 80, 6, 2, flags=1)  # index 2: its slots name the empty backend 7
+    m.flush()
+    for s, bid in enumerate(tables[0]):
+        m.slot(ENCAP_INDEX, s, bid)
+    m.flush()
+
+    def backend_of(port, proto=6, dport=80):
+        return tables[0][slot(C3, ENCAP_VIP, port, dport, proto)]
+
+    def state_of(port, proto=6, dport=80):
+        e = ct(ct_key(C3, ENCAP_VIP, port, dport, proto))
+        return None if e is None else (e["state"], e["backend"])
+
+    def no_rnat(name, port, bid, proto=6, dport=80):
+        expect(name, m.lookup("rnat", rnat_key(C3, BACKENDS[bid][0], port, dport, proto)) is None, "rnat written")
+
+    sent = []
+
+    def enc(name, spec, bid):
+        frame = build(spec)
+        want = encapsulated(spec, bid)
+        got, out = run(frame)
+        expect(name, got == "TX", f"got {got}, want TX")
+        expect(name + " (bytes)", out == want, f"\n  got  {out.hex()}\n  want {want.hex()}")
+        expect(name + " (inner packet untouched)", out[34:] == frame[14:], "inner changed")
+        c = check(out[:14] + out[34:])  # the inner packet under the Ethernet header, as a backend sees it
+        expect(name + " (inner checksums)", c["checksums"]["ip"]["ok"] and c["checksums"]["l4"]["ok"],
+               json.dumps(c["checksums"]))
+        sent.append(len(frame))
+
+    tcp = lambda port, flags, **kw: frame_spec(C3, ENCAP_VIP, "tcp", port, 80, tcp={"flags": flags}, **kw)  # noqa: E731
+
+    # E1: no outer source configured.
+    case_verdict("encap: no outer source configured", tcp(4000, "S"), "DROP")
+    expect("encap: unconfigured, nothing recorded", state_of(4000) is None, "recorded")
+    m.update("encap", u32le(0), ip_bytes(ENCAP_SRC))
+    m.flush()
+    p0 = stats(ENCAP_INDEX)
+
+    # E2/E3: a connection, packet by packet.
+    p = 4001
+    b = backend_of(p)
+    enc("encap: SYN", tcp(p, "S"), b)
+    expect("encap: SYN -> NEW", state_of(p) == (CT_NEW, b), str(state_of(p)))
+    no_rnat("encap: no rnat entry", p, b)
+    m.slot(ENCAP_INDEX, slot(C3, ENCAP_VIP, p, 80, 6), (b + 1) % 4)
+    m.flush()
+    enc("encap: tracked flow keeps its backend", tcp(p, "S"), b)
+    enc("encap: client's handshake ACK", tcp(p, "A"), b)
+    expect("encap: NEW + client ACK -> ESTABLISHED", state_of(p) == (CT_ESTABLISHED, b), str(state_of(p)))
+    enc("encap: data", tcp(p, "PA", payload="68656c6c6f"), b)
+    expect("encap: ESTABLISHED + data -> ESTABLISHED", state_of(p) == (CT_ESTABLISHED, b), str(state_of(p)))
+    enc("encap: FIN", tcp(p, "FA"), b)
+    expect("encap: FIN -> CLOSING", state_of(p) == (CT_CLOSING, b), str(state_of(p)))
+    enc("encap: last ACK", tcp(p, "A"), b)
+    expect("encap: CLOSING + ACK -> CLOSING", state_of(p) == (CT_CLOSING, b), str(state_of(p)))
+    no_rnat("encap: still no rnat entry", p, b)
+    # Backend emptied: re-hashed to the slot's backend now.
+    m.backend(b, "0.0.0.0", "00:00:00:00:00:00")
+    m.flush()
+    enc("encap: flow of an emptied backend re-hashed", tcp(p, "S"), (b + 1) % 4)
+    expect("encap: re-recorded", state_of(p) == (CT_NEW, (b + 1) % 4), str(state_of(p)))
+    m.backend(b, *BACKENDS[b])
+    s = slot(C3, ENCAP_VIP, p, 80, 6)
+    m.slot(ENCAP_INDEX, s, tables[0][s])
+    m.flush()
+    # An expired flow gets a fresh Maglev choice.
+    p = 4002
+    b = backend_of(p)
+    enc("encap: SYN :4002", tcp(p, "S"), b)
+    m.slot(ENCAP_INDEX, slot(C3, ENCAP_VIP, p, 80, 6), (b + 1) % 4)
+    m.flush()
+    age(ct_key(C3, ENCAP_VIP, p, 80, 6), 31 * S)
+    enc("encap: NEW idle > 30 s: fresh Maglev choice", tcp(p, "A"), (b + 1) % 4)
+    expect("encap: a first packet with ACK -> ESTABLISHED", state_of(p) == (CT_ESTABLISHED, (b + 1) % 4),
+           str(state_of(p)))
+    s = slot(C3, ENCAP_VIP, p, 80, 6)
+    m.slot(ENCAP_INDEX, s, tables[0][s])
+    m.flush()
+    # RST: forwarded, not recorded.
+    enc("encap: RST forwarded", tcp(4003, "R"), backend_of(4003))
+    expect("encap: RST not recorded", state_of(4003) is None, "recorded")
+
+    # Every inner packet shape is carried untouched.
+    enc("encap: inner DF set -> outer DF", tcp(4004, "S", ip={"flags": "DF"}), backend_of(4004))
+    enc("encap: inner TOS copied", tcp(4005, "S", ip={"tos": 0x28}), backend_of(4005))
+    enc("encap: inner IP options (IHL 7)", tcp(4006, "S", ip={"options": 8}), backend_of(4006))
+    enc("encap: Ethernet padding carried after the inner packet", {**tcp(4007, "S"), "pad": 6}, backend_of(4007))
+    enc("encap: inner TTL 1 untouched", tcp(4008, "S", ip={"ttl": 1}), backend_of(4008))
+    u = frame_spec(C3, ENCAP_VIP, "udp", 4100, 53, payload="00" * 12)
+    enc("encap: UDP", u, backend_of(4100, 17, 53))
+    no_rnat("encap: UDP, no rnat entry", 4100, backend_of(4100, 17, 53), 17, 53)
+    expect("encap: UDP state NEW", state_of(4100, 17, 53) == (CT_NEW, backend_of(4100, 17, 53)),
+           str(state_of(4100, 17, 53)))
+    enc("encap: UDP checksum 0 untouched", frame_spec(C3, ENCAP_VIP, "udp", 4101, 53, udp={"chksum": 0},
+                                                      payload="abcd"), backend_of(4101, 17, 53))
+
+    # E4: the backend answers the client directly; a reply that reaches the LB is passed.
+    b = backend_of(4001)
+    case_verdict("encap: reply from the VIP passes", frame_spec(ENCAP_VIP, C3, "tcp", 80, 4001,
+                                                               eth_src=BACKENDS[b][1]), "PASS")
+    case_verdict("encap: reply from the backend's address passes",
+                 frame_spec(BACKENDS[b][0], C3, "tcp", 80, 4001, eth_src=BACKENDS[b][1]), "PASS")
+
+    # Drops as in step 8; the default mode untouched by the configured source.
+    m.slot(2, slot(C3, "10.0.0.111", 4200, 80, 6), 7)
+    m.flush()
+    case_verdict("encap: slot names an empty backend", frame_spec(C3, "10.0.0.111", "tcp", 4200, 80), "DROP")
+    expect("encap: empty backend, nothing recorded", ct(ct_key(C3, "10.0.0.111", 4200, 80, 6)) is None, "recorded")
+    p1 = stats(ENCAP_INDEX)
+    expect("encap: stats count received frames", (p1[0] - p0[0], p1[1] - p0[1]) == (len(sent), sum(sent)),
+           f"got {p1[0] - p0[0]} packets/{p1[1] - p0[1]} bytes, want {len(sent)}/{sum(sent)}")
+    d = frame_spec(C3, VIP, "udp", 4300, 53, payload="abcd")
+    case_tx("encap configured: a DNAT VIP still gets DNAT", d, forwarded(d, tables[1][slot(C3, VIP, 4300, 53, 17)]))
 
 
 if __name__ == "__main__":

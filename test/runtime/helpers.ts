@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { scratchDir } from "../support/scratch.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -10,9 +10,8 @@ export const C_DIR = join(ROOT, "test/c");
 
 /** Compile test/c/<name>.c with clang-14 into <scratch>/c/<name>.o (libbpf style). */
 export function compileC(name: string): string {
-  const dir = join(scratchDir(), "c");
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${name}.o`);
+  const out = join(scratchDir(), "c", `${name}.o`);
+  mkdirSync(dirname(out), { recursive: true }); // names may have a folder: "explain/stack_too_big"
   execFileSync("clang-14", [
     "-O2",
     "-g",

@@ -3,13 +3,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { ArrayMap, HashMap, PerCpuArrayMap, struct, u16, u32, u64 } from "../../runtime/lang/index.ts";
+import { array, ArrayMap, HashMap, PerCpuArrayMap, struct, u16, u32, u64 } from "../../runtime/lang/index.ts";
 import {
   BpfMap,
   loadObject,
   MapError,
   openFdCount,
   SyscallError,
+  TypedMap,
   UpdateFlags,
   XdpAction,
 } from "../../runtime/index.ts";
@@ -180,6 +181,37 @@ describeKernel("typed maps (runtime/lang descriptors)", () => {
       expect(perCpu.reduce((n, s) => n + s.packets, 0n)).toBe(2n);
       expect(perCpu.reduce((n, s) => n + s.bytes, 0n)).toBe(180n);
       expect(() => obj.typedMap(new ArrayMap(Stats, { maxEntries: 4 }), "stats")).toThrow(/type ARRAY ≠ PERCPU_ARRAY/);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("a declaration of the same size with other members is refused by the BTF, naming the first that differs", async () => {
+    const obj = await loadObject(percpuObj);
+    const Stats = struct({ packets: u64, bytes: u64 });
+    const swapped = new PerCpuArrayMap(struct({ bytes: u64, packets: u64 }), { maxEntries: 4 });
+    const nested = new PerCpuArrayMap(struct({ packets: u64, bytes: array(u32, 2) }), { maxEntries: 4 });
+    const split = new PerCpuArrayMap(struct({ packets: u64, bytes: u32, more: u32 }), { maxEntries: 4 });
+    try {
+      expect(() => obj.typedMap(swapped, "stats")).toThrow(
+        `declaration does not match loaded map "stats": value member 1 is 'packets' in the object's BTF, 'bytes' in the declaration`,
+      );
+      expect(() => obj.typedMap(nested, "stats")).toThrow(
+        "value member 'bytes' is __u64 in the object's BTF, an array in the declaration",
+      );
+      expect(() => obj.typedMap(split, "stats")).toThrow(
+        "value member 'bytes' is 8 bytes in the object's BTF, 4 in the declaration",
+      );
+      // A pinned map opened again is checked against the BTF the kernel holds for it.
+      const path = join(pins.dir, "stats_layout");
+      obj.map("stats").pin(path);
+      const pinned = BpfMap.fromPinned(path);
+      try {
+        expect(() => TypedMap.bind(pinned, swapped)).toThrow(/value member 1 is 'packets' in the object's BTF/);
+        expect(TypedMap.bind(pinned, new PerCpuArrayMap(Stats, { maxEntries: 4 })).lookupPerCpu(0)).toBeDefined();
+      } finally {
+        pinned.close();
+      }
     } finally {
       obj.close();
     }

@@ -1,0 +1,68 @@
+// Direct server return in the lab: a second VIP served by the LB's encapsulation mode
+// (docs/lb-abi.md, "Encapsulation mode"), with backends that decapsulate and answer the
+// client straight from the VIP, never through the LB.
+//
+// Per backend: the IP-in-IP decapsulation on eth0 (decap_ipip.ts in XDP: this kernel has
+// no CONFIG_NET_IPIP for a `tunl0` device), the VIP on lo, and a policy route that sends
+// what leaves from the VIP straight to the client (the lab's main route to the client goes
+// through the LB, for DNAT's reverse NAT). The links from the LB to the backends get an MTU
+// of 1600, room for the 20-byte outer header after a client's full-size frame.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { LoadBalancedLab } from "./load-balanced.ts";
+import { buildDecap } from "./xdp-pass.ts";
+import type { VipSpec } from "../control.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(here, "../..");
+
+/** The encapsulation VIP's address (the lab's DNAT VIP is 10.100.0.1). */
+export const DSR_VIP = "10.100.0.2";
+/** UDP port of the VIP's datagram echo (its server binds the VIP, see udp-echo.ts). */
+export const DSR_UDP_PORT = 54;
+const MTU = 1600;
+const TABLE = "100";
+
+export interface DsrVips {
+  /** DSR_VIP:80/tcp, the backends' HTTP servers. */
+  http: VipSpec;
+  /** DSR_VIP:54/udp, an echo of the backend's name. */
+  udp: VipSpec;
+}
+
+/** Sets the backends up for direct server return and adds the encapsulation VIPs over all of them. */
+export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<DsrVips> {
+  const { lab, lb } = env;
+  const decap = buildDecap();
+  const inBr = (...argv: string[]) => lab.exec(lab.bridgeNs, ["ip", ...argv]);
+  await inBr("link", "set", lab.lb.bridgePort, "mtu", String(MTU));
+  await lab.exec("lb", ["ip", "link", "set", "eth0", "mtu", String(MTU)]);
+  for (const be of lab.backends) {
+    await inBr("link", "set", be.bridgePort, "mtu", String(MTU));
+    const sh = (...argv: string[]) => lab.exec(be.name, argv);
+    await sh("ip", "link", "set", "eth0", "mtu", String(MTU));
+    await sh("ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", decap, "sec", "xdp");
+    await sh("ip", "addr", "add", `${DSR_VIP}/32`, "dev", "lo");
+    await sh("ip", "rule", "add", "from", DSR_VIP, "lookup", TABLE);
+    await sh("ip", "route", "add", `${lab.client.addr}/32`, "dev", "eth0", "table", TABLE);
+    await new Promise<void>((resolve, reject) => {
+      const child = lab.spawn(
+        be.name,
+        [process.execPath, "--import", "tsx", join(here, "udp-echo.ts"), be.name, String(DSR_UDP_PORT), DSR_VIP],
+        { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
+      );
+      child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+      child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
+    });
+  }
+  await lab.exec("client", ["ip", "route", "add", `${DSR_VIP}/32`, "via", lab.lb.addr]);
+
+  lb.setEncapSource(lab.lb.addr);
+  const http: VipSpec = { addr: DSR_VIP, port: 80, proto: "tcp" };
+  const udp: VipSpec = { addr: DSR_VIP, port: DSR_UDP_PORT, proto: "udp" };
+  for (const vip of [http, udp]) {
+    lb.addVip(vip, { encap: true });
+    for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
+  }
+  return { http, udp };
+}

@@ -1,0 +1,23 @@
+// Found by the differential fuzzer (seeds 200006, 200041, reduced by hand): a computed index into
+// an array of a packet view passed to a function. A function's struct parameter does not know
+// that it points into the packet, so the element's address is not checked against the packet's
+// end: "invalid access to packet … R1 offset is outside of the packet". The same index in the
+// program itself (`pk.a[s.i]`) is checked and loads.
+import { xdp, XdpAction, ArrayMap, struct, array, type Value, u8, u16, u32 } from "tsbpf";
+
+export const S = struct({ i: u8, out: u32 });
+export const V = struct({ x: u16, a: array(u8, 4) }, { packed: true });
+export const state = new ArrayMap(S, { maxEntries: 1 });
+
+function decrement(v: Value<typeof V>, i: u32): u8 {
+  return --v.a[i]!;
+}
+
+export const packet_param_index = xdp((ctx) => {
+  const s = state.lookup(0);
+  if (s === null) return XdpAction.ABORTED;
+  const pk = ctx.header(V, 0);
+  if (pk === null) return XdpAction.ABORTED;
+  s.out = decrement(pk, s.i);
+  return XdpAction.PASS;
+});
