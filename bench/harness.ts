@@ -13,6 +13,10 @@
 //   - reverse NAT: the rnat entry's vip_addr is the backend's own address and its
 //     client MAC is the frame's destination MAC (= source MAC): same fixed point.
 //   - non-VIP pass: PASS leaves the frame untouched.
+//   - encapsulated flow: the output is 20 bytes longer and addressed to the backend, so a
+//     repeated frame cannot stay on the path; like a new flow it runs with repeat 1, the same
+//     tracked flow every sample (its conntrack entry is ESTABLISHED and stays so), compared
+//     with the XDP_TX floor at repeat 1.
 //   - new flow: every iteration must miss conntrack and insert, which a repeated frame
 //     cannot do (iteration 2 would hit the entry iteration 1 inserted), so it runs with
 //     repeat 1, a fresh 5-tuple per sample, many samples; each sample checks the tuple was
@@ -162,6 +166,21 @@ const REPLY: P.FrameSpec = {
   payload: 32,
 };
 
+/** A tracked flow of an encapsulation VIP (docs/lb-abi.md): sent IP-in-IP to BACKENDS[0]. */
+const ENCAP_VIP = P.ip4("10.0.0.110");
+const ENCAP_SRC = P.ip4("10.0.0.1");
+const ENCAPSULATED: P.FrameSpec = {
+  ethSrc: CLIENT_MAC,
+  ethDst: LB_MAC,
+  saddr: CLIENT,
+  daddr: ENCAP_VIP,
+  proto: P.TCP,
+  sport: 40003,
+  dport: VPORT,
+  tcpFlags: P.TCP_ACK,
+  payload: 32,
+};
+
 function newFlowSpec(i: number): P.FrameSpec {
   return {
     ethSrc: CLIENT_MAC,
@@ -197,6 +216,8 @@ interface Impl {
 
 function configure(obj: BpfObject, table: Uint32Array): void {
   obj.map("vips").update(P.vipKey(VIP, VPORT, P.TCP), P.vipInfo(0));
+  obj.map("vips").update(P.vipKey(ENCAP_VIP, VPORT, P.TCP), P.vipInfo(0, 1));
+  obj.map("encap").update(P.u32key(0), P.encapConfig(ENCAP_SRC));
   for (const b of [...BACKENDS, SELF_BACKEND]) obj.map("backends").update(P.u32key(b.id), P.backend(b.addr, b.mac));
   const maglev = obj.map("maglev");
   for (let s = 0; s < M; s++) maglev.update(P.u32key(s), P.u32key(table[s]!));
@@ -222,6 +243,10 @@ function flowEntries(seen: bigint): [{ map: "conntrack" | "rnat"; key: Uint8Arra
     ],
     [{ map: "rnat", key: P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto) }, P.rnatValue(r.saddr, LB_MAC, b0.id)],
     [
+      { map: "conntrack", key: P.flowKey(ENCAPSULATED.saddr, ENCAP_VIP, ENCAPSULATED.sport, VPORT, P.TCP) },
+      P.ctValue(b0.id, b0.addr, seen, P.CT_ESTABLISHED),
+    ],
+    [
       { map: "conntrack", key: P.flowKey(r.daddr, r.saddr, r.dport, r.sport, r.proto) },
       P.ctValue(b0.id, b0.addr, seen, P.CT_ESTABLISHED),
     ],
@@ -238,7 +263,12 @@ function traceMaps(table: Uint32Array): Record<string, TraceMap> {
     );
   const le = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
   return {
-    vips: { entries: new Map([[P.hex(P.vipKey(VIP, VPORT, P.TCP)), P.vipInfo(0)]]) },
+    vips: {
+      entries: new Map([
+        [P.hex(P.vipKey(VIP, VPORT, P.TCP)), P.vipInfo(0)],
+        [P.hex(P.vipKey(ENCAP_VIP, VPORT, P.TCP)), P.vipInfo(0, 1)],
+      ]),
+    },
     backends: {
       entries: new Map([...BACKENDS, SELF_BACKEND].map((b) => [P.hex(P.u32key(b.id)), P.backend(b.addr, b.mac)])),
       fallback: (k) => (le(k) < 1024 ? new Uint8Array(12) : undefined),
@@ -251,6 +281,7 @@ function traceMaps(table: Uint32Array): Record<string, TraceMap> {
     conntrack: { entries: flowMap("conntrack") },
     rnat: { entries: flowMap("rnat") },
     config: { entries: new Map([[P.hex(P.u32key(0)), new Uint8Array(32)]]) },
+    encap: { entries: new Map([[P.hex(P.u32key(0)), P.encapConfig(ENCAP_SRC)]]) },
   };
 }
 
@@ -370,6 +401,12 @@ async function measure(
       ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
       ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
       ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
+      [
+        "encapsulated flow (conntrack hit)",
+        ENCAPSULATED,
+        XDP_TX,
+        P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC),
+      ],
     ];
     for (const [name, spec, retval, want] of cases) {
       const out = {} as Record<ImplName, TraceCounts>;
@@ -577,6 +614,24 @@ async function measure(
     }
     check("new flow: every sample missed conntrack, gave the forwarded bytes and was recorded", newFlowOk);
 
+    log(`measuring the encapsulated flow: ${options.newFlows} × repeat 1 …`);
+    const encapTimes = byImpl((): number[] => []);
+    const floorEncap: number[] = [];
+    const encapPath: Path = {
+      name: "encapsulated flow",
+      spec: ENCAPSULATED,
+      retval: XDP_TX,
+      expected: P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC),
+      forward: true,
+    };
+    const encapInput = P.frame(ENCAPSULATED);
+    for (let i = 0; i < options.newFlows; i++) {
+      for (const impl of rotate(impls, i))
+        encapTimes[impl.name].push(runChecked(impl, encapPath, encapInput, 1, `sample ${i}`));
+      floorEncap.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
+    }
+    check("encapsulated flow: every sample gave the encapsulated bytes", true);
+
     // -- consistency of the map state with what was measured
     impls.forEach((impl, k) => {
       const dStats = statsPackets(impl.obj) - statsBefore[k]!;
@@ -620,6 +675,14 @@ async function measure(
       rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
     rows.push(
       nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`),
+    );
+    rows.push(
+      nsRow(
+        "encapsulated flow (conntrack hit, IP-in-IP)",
+        encapTimes,
+        median(floorEncap),
+        `repeat 1, ${options.newFlows} samples of one tracked flow`,
+      ),
     );
     rows.push({
       group: "ns/packet",
