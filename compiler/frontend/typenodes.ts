@@ -5,16 +5,19 @@ import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
 import { BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { isLangFile, resolveSymbol, type Declarations } from "./declarations.ts";
+import { enumStorage } from "../../runtime/lang/layout.ts";
 
 export type AnnotatedType = { kind: "data"; type: BType; nullable: boolean } | { kind: "ctx" } | { kind: "void" };
 
-/** An enum as a type: a u32, or an i32 if a member is negative (C gives enums an int). */
-export function enumType(decl: EnumDeclaration): IntT {
-  const negative = decl.getMembers().some((m) => {
-    const v = m.getValue();
-    return typeof v === "number" && v < 0;
-  });
-  return negative ? INT_TYPES.i32! : INT_TYPES.u32!;
+/** An enum as a type, in variables and struct fields alike: a u32, or an i32 if a member is
+ *  negative (C gives enums an int); the rule is the language's (runtime/lang/layout.ts). */
+export function enumType(decl: EnumDeclaration, use: Node = decl): IntT {
+  const values = decl.getMembers().map((m) => m.getValue());
+  if (values.some((v) => typeof v !== "number"))
+    throw new CompileError(use, `enum '${decl.getName()}' has a string member; an enum type holds numbers`);
+  const storage = enumStorage(values as number[]);
+  if (!storage) throw new CompileError(use, `the members of enum '${decl.getName()}' do not fit in a u32 or an i32`);
+  return INT_TYPES[storage]!;
 }
 
 export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType {
@@ -41,7 +44,7 @@ export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType
     // An enum (or one of its members, `PacketClass.Web`) is an integer type.
     const enumDecl = decl && Node.isEnumMember(decl) ? decl.getParent() : decl;
     if (enumDecl && Node.isEnumDeclaration(enumDecl))
-      return { kind: "data", type: enumType(enumDecl), nullable: false };
+      return { kind: "data", type: enumType(enumDecl, node), nullable: false };
     if (decl && isLangFile(decl.getSourceFile().getFilePath())) {
       if (INT_TYPES[name]) return { kind: "data", type: INT_TYPES[name]!, nullable: false };
       if (name === "bool") return { kind: "data", type: BOOL, nullable: false };

@@ -182,8 +182,15 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   TypeDesc: "it is the type of type descriptors, for annotations outside programs",
   IntDesc: "it is the type of integer descriptors, for annotations outside programs",
   Fields: "it is the type of struct() fields, for annotations outside programs",
+  FieldType: "it is the type of one struct() field, for annotations outside programs",
+  FieldValue: "it is the type of one struct field's value, for annotations outside programs",
+  EnumObject: "it is the type of an enum used as a struct field's type, for annotations outside programs",
   FieldLayout: "it is the runtime's description of a struct field",
   MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
+  BloomFilterOptions:
+    "it is the type of a bloom filter's options, written as an object literal in `new BloomFilter(…, { … })`",
+  ValueMapDecl:
+    "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
   isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };

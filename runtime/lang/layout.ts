@@ -26,3 +26,14 @@ export function layOutStruct(members: readonly { size: number; align: number }[]
   }
   return { offsets, size: Math.ceil(offset / align) * align, align };
 }
+
+/**
+ * The integer type of an enum, for variables and struct fields alike (C gives enums an int):
+ * `u32`, or `i32` if a member is negative; undefined if the members do not fit one of them
+ * (a member above 2³¹−1 with a negative one, outside 32 bits, or not an integer).
+ */
+export function enumStorage(values: readonly number[]): "u32" | "i32" | undefined {
+  if (!values.every((v) => Number.isInteger(v))) return undefined;
+  if (values.some((v) => v < 0)) return values.every((v) => v >= -(2 ** 31) && v < 2 ** 31) ? "i32" : undefined;
+  return values.every((v) => v < 2 ** 32) ? "u32" : undefined;
+}

@@ -7,7 +7,7 @@
 // Rule for byte order: `be16`/`be32`/`be64` fields are stored in network byte order and read
 // as host-order numbers; the conversion happens on every read and write of the field.
 
-import { layOutStruct } from "./layout.ts";
+import { enumStorage, layOutStruct } from "./layout.ts";
 
 export type u8 = number;
 export type u16 = number;
@@ -188,7 +188,46 @@ export function bytes(length: number): ArrayDesc<typeof u8> {
   return new ArrayDesc(u8, length);
 }
 
-export type Fields = Record<string, TypeDesc<any>>;
+/**
+ * A TypeScript `enum` object used as a struct field's type: `struct({ state: TcpState })`.
+ * Stored like an enum variable, as a `u32` (an `i32` if a member is negative), C's width for
+ * an enum; `enumOf<TcpState>(u8)` stores one in a byte.
+ */
+export type EnumObject = { readonly [name: string]: number | string };
+/** A struct field's type: a type descriptor, or an enum. */
+export type FieldType = TypeDesc<any> | EnumObject;
+export type Fields = Record<string, FieldType>;
+/** The JavaScript value of a field: the descriptor's, or the enum's own type. */
+export type FieldValue<T> = T extends TypeDesc<infer V> ? V : T extends EnumObject ? T[keyof T] & number : never;
+
+function isTypeDesc(t: unknown): t is TypeDesc<unknown> {
+  return (
+    (typeof t === "function" || typeof t === "object") &&
+    t !== null &&
+    typeof (t as TypeDesc<unknown>).read === "function"
+  );
+}
+
+/** The descriptor a field is stored with: its own, or the integer type of an enum (see EnumObject). */
+function fieldDesc(name: string, t: FieldType): TypeDesc<any> {
+  if (isTypeDesc(t)) return t;
+  if (typeof t !== "object" || t === null)
+    throw new TypeError(`field ${name}: expected a type (u32, bytes(6), a struct, an enum), got ${String(t)}`);
+  const e = t as EnumObject;
+  const values: number[] = [];
+  for (const [key, value] of Object.entries(e)) {
+    if (typeof value === "number") values.push(value);
+    // A numeric enum maps each value back to its name: `TcpState[1] === "ESTABLISHED"`.
+    else if (e[value] !== Number(key))
+      throw new TypeError(`field ${name}: enum member ${key} is a string; a struct field holds a numeric enum`);
+  }
+  const storage = values.length > 0 ? enumStorage(values) : undefined;
+  if (!storage)
+    throw new TypeError(
+      `field ${name}: ${values.length ? "the enum's members do not fit in a u32 or an i32" : "expected a type (u32, bytes(6), a struct, an enum)"}`,
+    );
+  return storage === "i32" ? i32 : u32;
+}
 
 /**
  * Padding fields are those named `pad…` (`pad`, `pad0`, `padding`): a struct literal may leave
@@ -201,7 +240,9 @@ type PaddingKeys<F> = { [K in keyof F]: K extends `pad${string}` ? K : never }[k
 
 /** The JavaScript value of a struct: every field, padding fields optional. */
 export type StructValue<F extends Fields> = Flatten<
-  { -readonly [K in Exclude<keyof F, PaddingKeys<F>>]: Value<F[K]> } & { -readonly [K in PaddingKeys<F>]?: Value<F[K]> }
+  { -readonly [K in Exclude<keyof F, PaddingKeys<F>>]: FieldValue<F[K]> } & {
+    -readonly [K in PaddingKeys<F>]?: FieldValue<F[K]>;
+  }
 >;
 type Flatten<T> = { [K in keyof T]: T[K] };
 
@@ -221,7 +262,7 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
     readonly packed: boolean,
   ) {
     super();
-    const entries = Object.entries(fields);
+    const entries = Object.entries(fields).map(([name, type]) => [name, fieldDesc(name, type)] as const);
     const { offsets, size, align } = layOutStruct(
       entries.map(([, type]) => type),
       packed,
@@ -255,7 +296,8 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
 }
 
 /** A C struct: `struct({ addr: be32, port: be16 })`; `{ packed: true }` removes padding.
- *  Fields named `pad…` may be left out of literals: they are zero. */
+ *  Fields named `pad…` may be left out of literals: they are zero. A field's type may be an
+ *  enum (`state: TcpState`), stored as a u32 (see EnumObject). */
 export function struct<F extends Fields>(fields: F, options: { packed?: boolean } = {}): StructDesc<F> {
   return new StructDesc(fields, options.packed ?? false);
 }

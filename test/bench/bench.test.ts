@@ -5,6 +5,7 @@
 import { expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { markdown, QUICK, runBench, type BenchResult } from "../../bench/harness.ts";
+import { lineRatePps, wireBytes } from "../../runtime/index.ts";
 import { ensureBpffs } from "../runtime/helpers.ts";
 
 const ROWS = [
@@ -74,5 +75,29 @@ describeKernel("bench harness (reduced)", () => {
     const md = markdown(res);
     for (const name of ROWS) expect(md).toContain(name);
     expect(md).toContain("| TS (tsbpf) | C (clang-14 -O2) | TS/C |");
+  });
+
+  it("gives the established flow in line-rate terms, by the model `tsbpf bench` uses", () => {
+    const row = res.rows.find((r) => r.name.startsWith("established flow"))!;
+    const [lr] = res.lineRates;
+    expect(lr!.path).toBe(row.name);
+    expect(lr!.frameBytes).toBe(86); // 14 + 20 + 20 + 32 bytes of payload
+    expect(lr!.wireBytes).toBe(wireBytes(86)); // + FCS, preamble and gap: 110
+    expect(lr!.wireBytes).toBe(110);
+    expect(lr!.impls.map((i) => [i.name, i.ns])).toEqual([
+      ["TS (tsbpf)", row.ts],
+      ["C (clang-14 -O2)", row.c],
+    ]);
+    for (const impl of lr!.impls) {
+      expect(impl.shares.map((s) => s.speed)).toEqual(["1 GbE", "10 GbE", "25 GbE", "40 GbE", "100 GbE"]);
+      const tenG = impl.shares[1]!;
+      expect(tenG.linePps).toBeCloseTo(lineRatePps(10e9, 110), 6); // 11.36 Mpps
+      expect(tenG.fraction).toBeCloseTo(1e9 / impl.ns / tenG.linePps, 9);
+      expect(tenG.cores).toBe(Math.max(1, Math.ceil(tenG.linePps / (1e9 / impl.ns))));
+    }
+    const md = markdown(res);
+    expect(md).toContain("the 86-byte frame is 110 bytes of line time");
+    expect(md).toContain("11.36 Mpps at 10 GbE");
+    expect(md).toMatch(/\| TS \(tsbpf\) \| [\d.]+ \| [\d.]+ \| [\d.]+% \(\d+ cores?\) \|/);
   });
 });

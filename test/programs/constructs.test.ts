@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, expectLoaded, run, XDP, type Corpus } from "./harness.ts";
 import { scapyBuild, scapyCheck } from "../support/scapy.ts";
 import { Backend, backends, Hits, hits, services, Service } from "./return_refs.ts";
-import { Decision, last, perClass, PacketClass } from "./enum_types.ts";
+import { Decision, last, perClass, PacketClass, Summary, summary, Trend } from "./enum_types.ts";
 import { counted, weighted } from "./const_tables.ts";
 import { results } from "./int_math.ts";
 import { flows, scratch } from "./zero_values.ts";
@@ -85,10 +85,29 @@ describe("enum_types: enums as parameter, return, local and struct-field types",
     ];
     const frames = scapyBuild(...cases.map(([spec]) => spec));
     const decisions = c.obj.typedMap(last, "last");
+    const summaries = c.obj.typedMap(summary, "summary");
+    let prev = PacketClass.Other;
     cases.forEach(([, cls, verdict], i) => {
       expect(run(c, "enum_types", frames[i]!).ret).toBe(verdict);
       expect(decisions.lookup(0)).toEqual({ cls, pad: 0, verdict });
+      const trend = cls > prev ? Trend.Rising : cls < prev ? Trend.Falling : Trend.Flat;
+      prev = cls;
+      expect(summaries.lookup(0)).toEqual({ cls, verdict, trend, packets: i + 1 });
+      // The bytes, independently: three 4-byte little-endian enums (the trend signed), a u32.
+      const raw = Buffer.alloc(16);
+      raw.writeUInt32LE(cls, 0);
+      raw.writeUInt32LE(verdict, 4);
+      raw.writeInt32LE(trend, 8);
+      raw.writeUInt32LE(i + 1, 12);
+      expect(Buffer.from(c.obj.map("summary").lookup(Buffer.alloc(4))!).toString("hex")).toBe(raw.toString("hex"));
     });
+    expect(Summary.size).toBe(16);
+    expect(Summary.layout.map((f) => [f.name, f.offset, f.type.size])).toEqual([
+      ["cls", 0, 4],
+      ["verdict", 4, 4],
+      ["trend", 8, 4],
+      ["packets", 12, 4],
+    ]);
     const counts = c.obj.typedMap(perClass, "perClass");
     expect([0, 1, 2, 3].map((i) => counts.lookup(i))).toEqual([1n, 2n, 1n, 1n]);
     expect(Decision.size).toBe(8);

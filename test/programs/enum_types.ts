@@ -1,6 +1,7 @@
 // Enums and const enums as parameter, return, local and struct-field types: a classifier
-// returns a PacketClass, a policy maps it to an XdpAction, and the last decision is kept in a
-// map value whose fields hold the enums (enumOf<E>(u8) stores an E in one byte).
+// returns a PacketClass, a policy maps it to an XdpAction, and the last decision is kept in
+// map values whose fields hold the enums: directly (`cls: PacketClass`, a u32 as in C; an i32
+// for Trend, which has a negative member) and narrowed (enumOf<E>(u8) stores an E in one byte).
 import { xdp, XdpAction, ArrayMap, struct, enumOf, u8, u32, u64, type Value, type XdpContext } from "tsbpf";
 import { Eth, Ipv4, Udp, Tcp, ETH_P_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP } from "tsbpf/net";
 
@@ -17,8 +18,18 @@ const enum Port {
   Dns = 53,
 }
 
+/** How the class changed from the previous packet's (a negative member: stored as an i32). */
+export enum Trend {
+  Falling = -1,
+  Flat = 0,
+  Rising = 1,
+}
+
 export const Decision = struct({ cls: enumOf<PacketClass>(u8), pad: u8, verdict: enumOf<XdpAction>(u32) });
 export const last = new ArrayMap(Decision, { maxEntries: 1 });
+/** Enums as field types: `cls` and `verdict` are u32s, `trend` an i32. */
+export const Summary = struct({ cls: PacketClass, verdict: XdpAction, trend: Trend, packets: u32 });
+export const summary = new ArrayMap(Summary, { maxEntries: 1 });
 export const perClass = new ArrayMap(u64, { maxEntries: 4 });
 
 function portClass(port: Port): PacketClass {
@@ -61,6 +72,13 @@ export const enum_types = xdp((ctx) => {
   if (d !== null) {
     d.cls = cls;
     d.verdict = verdict;
+  }
+  const s = summary.lookup(0);
+  if (s !== null) {
+    s.trend = cls > s.cls ? Trend.Rising : cls < s.cls ? Trend.Falling : Trend.Flat;
+    s.cls = cls;
+    s.verdict = verdict;
+    s.packets += 1;
   }
   const n = perClass.lookup(cls);
   if (n !== null) perClass.update(cls, n + 1n);
