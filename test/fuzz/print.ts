@@ -26,13 +26,14 @@ export function printExpr(e: Expr): string {
       return `${e.to.name}(${printExpr(e.e)})`;
     case "un":
       return `(${e.op}${printExpr(e.e)})`;
-    case "bin":
+    case "bin": {
       if (e.op === "===" || e.op === "!==") return `(${widened(e.a)} ${e.op} ${widened(e.b)})`;
       // TypeScript reads `x << (…) > (…)` as a call with type arguments (`x<<T>(…) => …>(…)`):
       // `~~` in front of the count, which does not change it, keeps it an expression.
       const b = printExpr(e.b);
       if (e.op === "<<" && b.startsWith("(")) return `(${printExpr(e.a)} << ~~${b})`;
       return `(${printExpr(e.a)} ${e.op} ${b})`;
+    }
     case "cond":
       return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
     case "assign":
