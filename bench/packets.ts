@@ -95,6 +95,25 @@ export function rewritten(s: FrameSpec, change: { daddr?: number; saddr?: number
   return frame({ ...s, ...change, ethSrc: s.ethDst });
 }
 
+/** The frame the LB sends for `s` to an encapsulation VIP (docs/lb-abi.md): `s`'s IPv4 packet
+ *  untouched after an outer IPv4 header from `outerSrc` to the backend (TTL 64, protocol 4,
+ *  DF and TOS as the inner's, id 0), header checksum computed from scratch. */
+export function encapsulated(s: FrameSpec, be: { addr: number; mac: Uint8Array }, outerSrc: number): Uint8Array {
+  const inner = frame(s).subarray(14);
+  const f = new Uint8Array(34 + inner.length);
+  f.set(be.mac, 0);
+  f.set(s.ethDst, 6);
+  f.set([0x08, 0x00], 12);
+  const df = inner[6]! & 0x40;
+  f.set(
+    [0x45, inner[1]!, ...be16(20 + inner.length), 0, 0, df, 0, 64, 4, 0, 0, ...be32(outerSrc), ...be32(be.addr)],
+    14,
+  );
+  f.set(be16(~sum16(f, 14, 34) & 0xffff), 24);
+  f.set(inner, 34);
+  return f;
+}
+
 // ---- Map keys and values, encoded with the LB's own declarations (lb/lb.ts; LB_ABI.md,
 // docs/lb-state.md): addresses and ports host-order numbers here, network order in the map.
 
@@ -102,6 +121,11 @@ export const u32key = (v: number): Uint8Array => u32.encode(v);
 
 export function vipKey(addr: number, port: number, proto: number): Uint8Array {
   return VipKey.encode({ addr, port, proto, pad: 0 });
+}
+
+/** The `encap` map's value: the outer source address, network order. */
+export function encapConfig(saddr: number): Uint8Array {
+  return Uint8Array.from(be32(saddr));
 }
 
 export function vipInfo(index: number, flags = 0): Uint8Array {

@@ -3,8 +3,8 @@
 // executes, by kind. It makes the per-path ns/packet differences explainable without
 // timing noise: same packet, same map contents, TS object vs C object.
 // Supports what clang/LLVM emit for these programs: ALU/ALU64, JMP/JMP32, LDX/ST/STX
-// (MEM), ld_imm64 map references, helpers 1 (map_lookup_elem), 2 (map_update_elem), 3 (map_delete_elem) and 5
-// (ktime_get_ns, a fixed TRACE_KTIME).
+// (MEM), ld_imm64 map references, helpers 1 (map_lookup_elem), 2 (map_update_elem), 3 (map_delete_elem), 5
+// (ktime_get_ns, a fixed TRACE_KTIME) and 44 (xdp_adjust_head, within 256 bytes of headroom).
 import { parseElf } from "../runtime/elf/index.ts";
 
 export interface TraceMap {
@@ -66,6 +66,8 @@ function bswap(v: bigint, bits: number): bigint {
   return out;
 }
 
+const HEADROOM = 256;
+
 /** What bpf_ktime_get_ns returns in a trace. */
 export const TRACE_KTIME = 1_000_000_000_000n;
 
@@ -82,13 +84,16 @@ export class Tracer {
   }
 
   run(packet: Uint8Array, maps: Record<string, TraceMap>): TraceResult {
-    const pkt = Uint8Array.from(packet);
+    // The packet after 256 bytes of headroom (XDP_PACKET_HEADROOM), which xdp_adjust_head may take.
+    const buffer = new Uint8Array(HEADROOM + packet.length);
+    buffer.set(packet, HEADROOM);
     const ctx = new Uint8Array(24);
     const cv = new DataView(ctx.buffer);
     cv.setUint32(0, Number(PKT), true);
-    cv.setUint32(4, Number(PKT) + pkt.length, true);
+    cv.setUint32(4, Number(PKT) + packet.length, true);
+    const packetNow = () => buffer.slice(cv.getUint32(0, true) - Number(PKT - BigInt(HEADROOM)));
     const regions: Region[] = [
-      { base: PKT, bytes: pkt },
+      { base: PKT - BigInt(HEADROOM), bytes: buffer },
       { base: CTX, bytes: ctx },
       { base: STACK, bytes: new Uint8Array(512) },
     ];
@@ -133,6 +138,7 @@ export class Tracer {
       conntrack: 16,
       rnat: 16,
       config: 4,
+      encap: 4,
     };
     const mapValueSize: Record<string, number> = {
       vips: 8,
@@ -142,6 +148,7 @@ export class Tracer {
       conntrack: 24,
       rnat: 12,
       config: 32,
+      encap: 4,
     };
 
     const r = new Array<bigint>(11).fill(0n);
@@ -271,12 +278,22 @@ export class Tracer {
         case 6: {
           // JMP, JMP32
           const code = op & 0xf0;
-          if (code === 0x90) return { retval: Number(r[0]! & M32), data: pkt, counts: c };
+          if (code === 0x90) return { retval: Number(r[0]! & M32), data: packetNow(), counts: c };
           if (code === 0x80) {
             c.calls++;
             if (imm === 5) {
               // bpf_ktime_get_ns: a fixed time, so the traced flows' entries are live.
               r[0] = TRACE_KTIME;
+              for (const k of [1, 2, 3, 4, 5]) r[k] = 0xdeadn;
+              break;
+            }
+            if (imm === 44) {
+              // bpf_xdp_adjust_head(ctx, delta): moves the packet's start within the buffer.
+              const data = cv.getUint32(0, true) + Number(BigInt.asIntN(32, r[2]!));
+              const end = cv.getUint32(4, true);
+              const ok = data >= Number(PKT) - HEADROOM && data <= end - 14;
+              if (ok) cv.setUint32(0, data, true);
+              r[0] = ok ? 0n : BigInt.asUintN(64, -22n);
               for (const k of [1, 2, 3, 4, 5]) r[k] = 0xdeadn;
               break;
             }

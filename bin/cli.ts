@@ -8,12 +8,13 @@ import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
-import { compileOrReport } from "./commands/compile.ts";
+import { buildOrReport, warmCompiler } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
 import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { lessonCommand } from "./commands/lesson.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -31,9 +32,12 @@ export function buildCommand(): Command {
     .option("--timings", "print the time each compiler phase took")
     .option("-w, --watch", "rebuild on every change to a .ts file in the program's directory")
     .action(async (file: string, opts: { output?: string; emitLlvm?: boolean; timings?: boolean; watch?: boolean }) => {
+      // One compiler for every build of a watch: TypeScript's program stays parsed between saves.
+      const compiler = await warmCompiler(file, { emitLlvm: opts.emitLlvm });
+      if (!compiler) return;
       const build = async () => {
         const started = performance.now();
-        const result = await compileOrReport(file, { emitLlvm: opts.emitLlvm });
+        const result = await buildOrReport(compiler);
         if (!result) return;
         if (opts.timings) {
           const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
@@ -77,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     decodeCommand(),
     disasmCommand(),
     benchCommand(),
+    lessonCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(usageErrorsToMain(lbCommand()));

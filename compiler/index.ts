@@ -1,8 +1,9 @@
 // tsbpf's compiler: TypeScript program → (ts-morph) → LLVM IR → default<O2> → BPF ELF object.
-import { parseProgram, typeErrors } from "./frontend/project.ts";
+import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./frontend/project.ts";
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { checkStack } from "./lower/stack.ts";
+import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
 import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
@@ -26,48 +27,85 @@ export interface CompileResult {
   timings: Record<string, number>;
 }
 
+/** TypeScript's "Cannot find module" errors. */
+const UNRESOLVED_IMPORT = new Set([2307, 2792]);
+
+/** Compiles one program: `new Compiler(file, options).build()`. */
 export function compile(file: string, options: CompileOptions = {}): CompileResult {
-  const timings: Record<string, number> = {};
-  let last = performance.now();
-  const phase = (name: string) => {
-    const now = performance.now();
-    timings[name] = now - last;
-    last = now;
-  };
-  const parsed = parseProgram(file);
-  phase("parse");
-  const diagnostics: Diagnostic[] = options.skipTypeCheck ? [] : typeErrors(parsed);
-  phase("type check");
-  const subset = new SubsetCheck();
-  subset.checkModule(parsed.source);
-  phase("subset check");
-  const lowerer = new ModuleLowerer(parsed.source, subset);
-  try {
-    lowerer.lowerModule();
-    // The subset check's, and those of imported functions it checked while lowering.
-    diagnostics.push(...subset.diagnostics, ...lowerer.diagnostics);
-    lowerer.di.finalize();
-    phase("lower to LLVM IR");
-    if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics), timings };
-    const irBefore = options.emitLlvm ? printModule(lowerer.module) : undefined;
-    verifyModule(lowerer.module);
-    optimize(lowerer.module);
-    phase("optimize (default<O2>)");
-    const stack = checkStack(lowerer);
-    if (stack.length) return { diagnostics: stack, timings };
-    const irAfter = options.emitLlvm ? printModule(lowerer.module) : undefined;
-    const object = emitObject(lowerer.module);
-    phase("BPF code generation");
-    return { object, diagnostics, irBefore, irAfter, timings };
-  } catch (e) {
-    // Statements report their own internal errors at their place; this is the rest (a bug).
-    const error = e instanceof CompileError ? e : internalError(parsed.source, e);
-    const all = [...diagnostics, ...subset.diagnostics, ...lowerer.diagnostics];
-    if (!(error instanceof AlreadyReported)) all.push(diagnosticAt(error.node, error.message));
-    return { diagnostics: sortDiagnostics(all), timings };
-  } finally {
-    C.LLVMDisposeModule(lowerer.module);
-    C.LLVMContextDispose(lowerer.ctx);
+  return new Compiler(file, options).build();
+}
+
+/**
+ * A compiler for one program that stays warm between builds (`tsbpf build --watch`): TypeScript's
+ * program is kept, and each build parses again only the files that changed on disk, so a rebuild
+ * costs the type check, the lowering and LLVM, not the parse of TypeScript's lib and tsbpf's
+ * declarations. LLVM's library, target machine and bound functions are per process anyway; each
+ * build gets its own LLVM context (creating one costs microseconds), so a rebuild's object is
+ * byte for byte the one a fresh process writes.
+ */
+export class Compiler {
+  private parsed: ParsedProgram | undefined;
+  private lastDiagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly options: CompileOptions = {},
+  ) {}
+
+  build(): CompileResult {
+    const result = this.buildOnce();
+    this.lastDiagnostics = result.diagnostics;
+    return result;
+  }
+
+  private buildOnce(): CompileResult {
+    const timings: Record<string, number> = {};
+    let last = performance.now();
+    const phase = (name: string) => {
+      const now = performance.now();
+      timings[name] = now - last;
+      last = now;
+    };
+    // A program that imported a file that was not there is parsed afresh, as after a deletion
+    // (see refreshProgram): TypeScript's module resolution remembers what it did not find.
+    const unresolved = this.lastDiagnostics.some((d) => d.tsCode !== undefined && UNRESOLVED_IMPORT.has(d.tsCode));
+    if (!this.parsed || unresolved || !refreshProgram(this.parsed)) this.parsed = parseProgram(this.file);
+    const parsed = this.parsed;
+    phase("parse");
+    const diagnostics: Diagnostic[] = this.options.skipTypeCheck ? [] : typeErrors(parsed);
+    phase("type check");
+    const subset = new SubsetCheck();
+    subset.checkModule(parsed.source);
+    phase("subset check");
+    const lowerer = new ModuleLowerer(parsed.source, subset);
+    try {
+      lowerer.lowerModule();
+      // The subset check's, and those of imported functions it checked while lowering.
+      diagnostics.push(...subset.diagnostics, ...lowerer.diagnostics);
+      lowerer.di.finalize();
+      phase("lower to LLVM IR");
+      if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics), timings };
+      const irBefore = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
+      verifyModule(lowerer.module);
+      optimize(lowerer.module);
+      fixPacketShapes(lowerer);
+      phase("optimize (default<O2>)");
+      const stack = checkStack(lowerer);
+      if (stack.length) return { diagnostics: stack, timings };
+      const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
+      const object = emitObject(lowerer.module);
+      phase("BPF code generation");
+      return { object, diagnostics, irBefore, irAfter, timings };
+    } catch (e) {
+      // Statements report their own internal errors at their place; this is the rest (a bug).
+      const error = e instanceof CompileError ? e : internalError(parsed.source, e);
+      const all = [...diagnostics, ...subset.diagnostics, ...lowerer.diagnostics];
+      if (!(error instanceof AlreadyReported)) all.push(diagnosticAt(error.node, error.message));
+      return { diagnostics: sortDiagnostics(all), timings };
+    } finally {
+      C.LLVMDisposeModule(lowerer.module);
+      C.LLVMContextDispose(lowerer.ctx);
+    }
   }
 }
 

@@ -20,7 +20,7 @@ import {
   ModuleFlagBehavior,
 } from "../llvm/enums.ts";
 import { sizeOf, alignOf, type BType, type IntT } from "../types.ts";
-import type { MapInfo } from "../frontend/declarations.ts";
+import { FD_MAP_CLASSES, KEYLESS_MAP_CLASSES, type MapInfo } from "../frontend/declarations.ts";
 import { startOf } from "../frontend/positions.ts";
 
 export class DebugInfo {
@@ -241,15 +241,18 @@ export class DebugInfo {
     } else if (map.inner) {
       // libbpf's `__array(values, struct inner)`: a flexible array of pointers to the template.
       add((o) => this.typeMember("key", map.key, o));
-    } else if (["DevMap", "CpuMap", "ProgArray"].includes(map.className)) {
+    } else if (FD_MAP_CLASSES.includes(map.className)) {
       add((o) => this.uintMember("key_size", 4, o));
       add((o) => this.uintMember("value_size", 4, o));
+    } else if (KEYLESS_MAP_CLASSES.includes(map.className)) {
+      add((o) => this.typeMember("value", map.value, o));
     } else {
       add((o) => this.typeMember("key", map.key, o));
       add((o) => this.typeMember("value", map.value, o));
     }
     add((o) => this.uintMember("max_entries", map.maxEntries, o));
     if (map.flags) add((o) => this.uintMember("map_flags", map.flags, o));
+    if (map.extra) add((o) => this.uintMember("map_extra", map.extra, o));
     const sizeBits = members.length * 64;
     if (map.inner) {
       // `values` is a flexible array (no size), last.

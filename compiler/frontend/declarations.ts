@@ -37,7 +37,16 @@ export const MAP_CLASSES: Record<string, number> = {
   CpuMap: MapType.CPUMAP,
   RingBuf: MapType.RINGBUF,
   LpmTrie: MapType.LPM_TRIE,
+  DevMapHash: MapType.DEVMAP_HASH,
+  QueueMap: MapType.QUEUE,
+  StackMap: MapType.STACK,
+  BloomFilter: MapType.BLOOM_FILTER,
 };
+
+/** Map classes without keys: a value type only (queue, stack, bloom filter). */
+export const KEYLESS_MAP_CLASSES: readonly string[] = ["QueueMap", "StackMap", "BloomFilter"];
+/** Map classes whose key and value are u32 slots, ifindexes or fds, given by size only. */
+export const FD_MAP_CLASSES: readonly string[] = ["DevMap", "DevMapHash", "CpuMap", "ProgArray"];
 
 export interface MapInfo {
   name: string;
@@ -47,6 +56,8 @@ export interface MapInfo {
   value: BType;
   maxEntries: number;
   flags: number;
+  /** map_extra (a bloom filter's number of hash functions), 0 if none. */
+  extra: number;
   /** For ring buffers: the event type. */
   event?: BType;
   /** For array-of-maps and hash-of-maps: the template of the inner maps. */
@@ -349,7 +360,10 @@ export class Declarations {
     } else if (className === "RingBuf") {
       event = this.typeOf(args[0]!);
       optionsArg = args[1];
-    } else if (["DevMap", "CpuMap", "ProgArray"].includes(className)) {
+    } else if (KEYLESS_MAP_CLASSES.includes(className)) {
+      value = this.typeOf(args[0]!);
+      optionsArg = args[1];
+    } else if (FD_MAP_CLASSES.includes(className)) {
       optionsArg = args[0];
     } else {
       key = this.typeOf(args[0]!);
@@ -370,6 +384,9 @@ export class Declarations {
     if (maxEntries === undefined || maxEntries <= 0n)
       throw new CompileError(options, "maps need a positive maxEntries");
     let flags = Number(option("flags") ?? 0n);
+    const hashes = className === "BloomFilter" ? option("hashes") : undefined;
+    if (hashes !== undefined && (hashes < 1n || hashes > 15n))
+      throw new CompileError(options, "a bloom filter has 1 to 15 hash functions (hashes)");
     if (className === "LpmTrie") {
       checkLpmKey(args[0]!, key);
       flags |= MapFlags.NO_PREALLOC; // the kernel refuses a preallocated trie; the class adds it too
@@ -384,6 +401,7 @@ export class Declarations {
       inner,
       maxEntries: Number(maxEntries),
       flags,
+      extra: Number(hashes ?? 0n),
       node: expr,
     };
   }

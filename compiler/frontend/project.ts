@@ -1,5 +1,6 @@
 // Parses and type-checks a program with the TypeScript compiler (through ts-morph).
 // `tsbpf` and `tsbpf/net` resolve to the declarations module in runtime/lang.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SourceFile, ts as TsTypes } from "ts-morph";
@@ -62,6 +63,41 @@ export function parseProgram(file: string): ParsedProgram {
   const source = project.addSourceFileAtPath(path.resolve(file));
   project.resolveSourceFileDependencies();
   return { project, source };
+}
+
+/**
+ * Brings a parsed program up to date with the files on disk, for the next build of a warm
+ * compiler (`tsbpf build --watch`): a changed file is parsed again from its new text (TypeScript
+ * reuses the others, lib files included), new imports are added and files no longer imported
+ * are dropped, so the program and its diagnostics are those a fresh parseProgram() gives.
+ * Returns false when that cannot be promised (a file of the program was deleted: module
+ * resolution remembers what it did not find), and the caller parses the program afresh.
+ */
+export function refreshProgram(parsed: ParsedProgram): boolean {
+  const { project } = parsed;
+  for (const f of project.getSourceFiles()) {
+    const file = f.getFilePath();
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      return false;
+    }
+    if (text === f.getFullText()) continue;
+    project.removeSourceFile(f);
+    const again = project.addSourceFileAtPath(file);
+    if (f === parsed.source) parsed.source = again;
+  }
+  project.resolveSourceFileDependencies();
+  const reached = new Set<SourceFile>();
+  const visit = (f: SourceFile) => {
+    if (reached.has(f)) return;
+    reached.add(f);
+    for (const g of f.getReferencedSourceFiles()) visit(g);
+  };
+  visit(parsed.source);
+  for (const f of project.getSourceFiles()) if (!reached.has(f)) project.removeSourceFile(f);
+  return true;
 }
 
 /** TypeScript's own errors in the program and the files it imports (not in tsbpf itself). */

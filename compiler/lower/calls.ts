@@ -13,7 +13,7 @@ import { describe, type Val } from "./values.ts";
 import { callIntrinsic } from "./intrinsics.ts";
 import { HELPER } from "./irbuilder.ts";
 import { contextArgument, contextMethod } from "./xdp.ts";
-import type { MapInfo } from "../frontend/declarations.ts";
+import { KEYLESS_MAP_CLASSES, type MapInfo } from "../frontend/declarations.ts";
 
 const U32 = INT_TYPES.u32!,
   U64 = INT_TYPES.u64!,
@@ -173,8 +173,10 @@ function mapMethod(
 ): Val {
   const i64 = f.int(64);
   const mapPointer = (ff: FunctionLowerer, m: MapInfo) => inner ?? mapPointerOf(ff, m);
+  const keyless = KEYLESS_MAP_CLASSES.includes(map.className);
   switch (method) {
     case "lookup": {
+      if (keyless) break;
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
@@ -191,6 +193,7 @@ function mapMethod(
       };
     }
     case "update": {
+      if (keyless) break;
       arity(call, args, 2, 3);
       const key = addressOf(f, args[0]!, map.key);
       const value = addressOf(f, args[1]!, map.value);
@@ -200,13 +203,14 @@ function mapMethod(
       return { kind: "int", type: I64, v: r };
     }
     case "delete": {
+      if (keyless) break;
       arity(call, args, 1);
       const key = addressOf(f, args[0]!, map.key);
       f.at(call);
       return { kind: "int", type: I64, v: f.helperCall(HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
     }
     case "redirect": {
-      if (map.className !== "DevMap" && map.className !== "CpuMap") break;
+      if (!["DevMap", "DevMapHash", "CpuMap"].includes(map.className)) break;
       arity(call, args, 1, 2);
       const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
@@ -224,6 +228,45 @@ function mapMethod(
       f.at(call);
       f.helperCall(HELPER.tail_call, i64, [contextArgument(f), mapPointer(f, map), index]);
       return { kind: "void" };
+    }
+    case "push":
+    case "add": {
+      if (!(method === "push" ? isQueue(map) : map.className === "BloomFilter")) break;
+      arity(call, args, 1, method === "push" ? 2 : 1);
+      const value = addressOf(f, args[0]!, map.value);
+      const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
+      f.at(call);
+      return { kind: "int", type: I64, v: f.helperCall(HELPER.map_push_elem, i64, [mapPointer(f, map), value, flags]) };
+    }
+    case "pop":
+    case "peek": {
+      if (!isQueue(map)) break;
+      arity(call, args, 0);
+      // The value is copied out to the stack; the result is that copy, present if the helper succeeded.
+      const slot = f.alloca(map.value, method);
+      f.at(call);
+      const r = f.helperCall(method === "pop" ? HELPER.map_pop_elem : HELPER.map_peek_elem, i64, [
+        mapPointer(f, map),
+        slot,
+      ]);
+      return {
+        kind: "ref",
+        type: map.value,
+        p: slot,
+        present: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), ""),
+        nullable: true,
+        align: alignOf(map.value),
+        packet: false,
+        memory: "stack",
+      };
+    }
+    case "has": {
+      if (map.className !== "BloomFilter") break;
+      arity(call, args, 1);
+      const value = addressOf(f, args[0]!, map.value);
+      f.at(call);
+      const r = f.helperCall(HELPER.map_peek_elem, i64, [mapPointer(f, map), value]);
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
     }
     case "reserve": {
       if (map.className !== "RingBuf" || !map.event) break;
@@ -269,15 +312,23 @@ function mapMethod(
   throw new CompileError(call, `${map.className} '${map.name}' has no method '${method}'; ${mapMethods(map)}`);
 }
 
+const isQueue = (map: MapInfo) => map.className === "QueueMap" || map.className === "StackMap";
+
 function mapMethods(map: MapInfo): string {
   switch (map.className) {
+    case "QueueMap":
+    case "StackMap":
+      return `${map.className === "QueueMap" ? "queues" : "stacks"} have push, pop and peek`;
+    case "BloomFilter":
+      return "bloom filters have add and has";
     case "RingBuf":
       return "ring buffers have output, reserve, submit and discard";
     case "ProgArray":
       return "program arrays have tailCall";
     case "DevMap":
+    case "DevMapHash":
     case "CpuMap":
-      return `${map.className === "DevMap" ? "devmaps" : "cpumaps"} have redirect, lookup, update and delete`;
+      return `${map.className === "CpuMap" ? "cpumaps" : "devmaps"} have redirect, lookup, update and delete`;
     default:
       return "maps have lookup, update and delete";
   }

@@ -1,7 +1,7 @@
 // State of lowering one function body: the LLVM function and builder, local variables,
 // loop targets, and the memory and conversion operations statements and expressions share.
 import type { Node } from "ts-morph";
-import { InlineAsmDialect, IntPredicate } from "../llvm/enums.ts";
+import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
@@ -229,24 +229,6 @@ export class FunctionLowerer extends IRBuilder {
     }
     C.LLVMPositionBuilderAtEnd(this.b, here);
     return slot;
-  }
-
-  /**
-   * `v` unchanged, but opaque to LLVM: an empty inline asm taking and giving the value in one
-   * register (the kernel's `barrier_var()`), which costs no instruction. LLVM can neither
-   * compute through it nor move it above the branch it is in, so a bound the verifier needs
-   * stays on the register that is used (docs/compiler.md, "Packet access").
-   */
-  opaque(v: ValueRef, bits: 32 | 64): ValueRef {
-    const ty = this.int(bits);
-    const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
-    const asm = C.LLVMGetInlineAsm(fnType, "", 0, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
-    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, "opaque");
-    for (const attr of ["readnone", "nounwind"]) {
-      const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
-      C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.m.ctx, kind, 0n));
-    }
-    return call;
   }
 
   // ---- memory -------------------------------------------------------------------------

@@ -187,6 +187,10 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   EnumObject: "it is the type of an enum used as a struct field's type, for annotations outside programs",
   FieldLayout: "it is the runtime's description of a struct field",
   MapOptions: "it is the type of a map's options, written as an object literal in `new HashMap(…, { … })`",
+  BloomFilterOptions:
+    "it is the type of a bloom filter's options, written as an object literal in `new BloomFilter(…, { … })`",
+  ValueMapDecl:
+    "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
   isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };

@@ -157,6 +157,17 @@ export class DevMap extends MapDecl<typeof u32, typeof u32> {
     return inProgramOnly("redirect");
   }
 }
+/** Interfaces to redirect to, by any u32 key (an ifindex, say) rather than a dense slot: value u32 ifindex. */
+export class DevMapHash extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.DEVMAP_HASH;
+  constructor(options: MapOptions) {
+    super(u32, u32, options);
+  }
+  /** In a program: XDP_REDIRECT if the key is set, else the action in the low bits of flags. */
+  redirect(_key: number, _flags = 0): number {
+    return inProgramOnly("redirect");
+  }
+}
 /** CPUs to redirect to: key u32 CPU, value u32 queue size. */
 export class CpuMap extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.CPUMAP;
@@ -245,5 +256,76 @@ export class HashOfMaps<K extends TypeDesc<any>, M extends MapDecl<any, any>> ex
   // @ts-expect-error -- a map-in-map's lookup returns the inner map, not a value
   lookup(_key: Value<K>): M | null {
     return inProgramOnly("lookup");
+  }
+}
+
+/** What the maps without keys (queue, stack, bloom filter) share: their value type and size. */
+export abstract class ValueMapDecl<V extends TypeDesc<any>> {
+  abstract readonly type: MapType;
+  readonly maxEntries: number;
+  readonly flags: number;
+  constructor(
+    readonly valueType: V,
+    options: MapOptions,
+  ) {
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries <= 0) {
+      throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`);
+    }
+    this.maxEntries = options.maxEntries;
+    this.flags = options.flags ?? 0;
+  }
+}
+
+/**
+ * A FIFO queue of values (BPF_MAP_TYPE_QUEUE), or with StackMap a LIFO stack. Userspace
+ * pushes and pops too (the runtime's TypedQueue).
+ */
+export class QueueMap<V extends TypeDesc<any>> extends ValueMapDecl<V> {
+  readonly type: MapType.QUEUE | MapType.STACK = MapType.QUEUE;
+  /** In a program: 0 on success; -E2BIG when full, unless flags is UpdateFlags.EXIST (then the oldest is dropped). */
+  push(_value: Value<V>, _flags: UpdateFlags = UpdateFlags.ANY): number {
+    return inProgramOnly("push");
+  }
+  /** In a program: removes and returns the next value (a copy on the stack), or null if empty. */
+  pop(): Value<V> | null {
+    return inProgramOnly("pop");
+  }
+  /** In a program: the next value without removing it (a copy), or null if empty. */
+  peek(): Value<V> | null {
+    return inProgramOnly("peek");
+  }
+}
+/** A LIFO stack of values (BPF_MAP_TYPE_STACK): push, pop and peek work on the newest. */
+export class StackMap<V extends TypeDesc<any>> extends QueueMap<V> {
+  override readonly type: MapType.QUEUE | MapType.STACK = MapType.STACK;
+}
+
+export interface BloomFilterOptions extends MapOptions {
+  /** Number of hash functions, 1 to 15 (the kernel's default is 5). */
+  hashes?: number;
+}
+
+/**
+ * A bloom filter (BPF_MAP_TYPE_BLOOM_FILTER): `add` a value, then `has` says false only for
+ * values never added (true may be a false positive). Nothing can be removed.
+ */
+export class BloomFilter<V extends TypeDesc<any>> extends ValueMapDecl<V> {
+  readonly type: MapType.BLOOM_FILTER = MapType.BLOOM_FILTER;
+  /** map_extra: the number of hash functions (0: the kernel's default, 5). */
+  readonly hashes: number;
+  constructor(valueType: V, options: BloomFilterOptions) {
+    super(valueType, options);
+    const hashes = options.hashes ?? 0;
+    if (!Number.isInteger(hashes) || hashes < 0 || hashes > 15)
+      throw new RangeError(`hashes must be an integer from 1 to 15, got ${hashes}`);
+    this.hashes = hashes;
+  }
+  /** In a program: adds the value; 0 on success. */
+  add(_value: Value<V>): number {
+    return inProgramOnly("add");
+  }
+  /** In a program: false if the value was never added; true if it probably was. */
+  has(_value: Value<V>): boolean {
+    return inProgramOnly("has");
   }
 }

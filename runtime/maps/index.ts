@@ -5,3 +5,11 @@ export { countCpuList, perCpuStride, possibleCpus } from "./possible-cpus.ts";
 export { isPerCpuMapType, MapFlags, MapType, mapTypeName, UpdateFlags } from "./types.ts";
 export { formatCidr, parseCidr, type Cidr } from "./cidr.ts";
 export { LpmTrieMap, TypedMap, type Codec, type LpmTrieDescriptor, type MapDescriptor } from "./typed.ts";
+export {
+  bindKeyless,
+  TypedBloomFilter,
+  TypedQueue,
+  type BloomFilterDescriptor,
+  type KeylessMapDescriptor,
+  type QueueDescriptor,
+} from "./keyless.ts";

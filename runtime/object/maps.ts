@@ -103,14 +103,23 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
   }
 }
 
+/**
+ * Map types the kernel creates without BTF type ids, as libbpf's bpf_object__create_map lists
+ * them: their values are fds (map-in-map, devmap, cpumap, xskmap, program array) or they have
+ * no key the kernel could check (queue, stack: EINVAL with a value id and no key id).
+ */
+const WITHOUT_BTF: ReadonlySet<number> = new Set([
+  MapType.PROG_ARRAY,
+  MapType.DEVMAP,
+  MapType.DEVMAP_HASH,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+  MapType.QUEUE,
+  MapType.STACK,
+]);
+
 function definitionSpec(def: MapDefinition, btfFd: number) {
-  // Without a loaded BTF (or for maps whose value is a map/prog fd) type ids are meaningless to the kernel.
-  const withBtf =
-    btfFd >= 0 &&
-    def.type !== MapType.PROG_ARRAY &&
-    def.type !== MapType.DEVMAP &&
-    def.type !== MapType.CPUMAP &&
-    def.type !== MapType.XSKMAP;
+  const withBtf = btfFd >= 0 && !WITHOUT_BTF.has(def.type);
   return {
     name: def.name,
     type: def.type,

@@ -8,6 +8,13 @@ import type { Btf } from "../btf/parse.ts";
 import { BtfKind } from "../btf/types.ts";
 import type { ElfFile } from "../elf/types.ts";
 import type { BpfMap } from "../maps/map.ts";
+import {
+  bindKeyless,
+  type BloomFilterDescriptor,
+  type QueueDescriptor,
+  type TypedBloomFilter,
+  type TypedQueue,
+} from "../maps/keyless.ts";
 import { type LpmTrieDescriptor, type LpmTrieMap, TypedMap, type MapDescriptor } from "../maps/typed.ts";
 import type { Program } from "../program/program.ts";
 import { closeFd } from "../sys/index.ts";
@@ -52,8 +59,14 @@ export class BpfObject {
 
   /** Bind a map declaration (runtime/lang) to the loaded map `name`, for JS-valued access. */
   typedMap<K, V>(decl: LpmTrieDescriptor<K, V>, name: string): LpmTrieMap<K, V>;
+  typedMap<V>(decl: QueueDescriptor<V>, name: string): TypedQueue<V>;
+  typedMap<V>(decl: BloomFilterDescriptor<V>, name: string): TypedBloomFilter<V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V>;
-  typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V> {
+  typedMap<K, V>(
+    decl: MapDescriptor<K, V> | QueueDescriptor<V> | BloomFilterDescriptor<V>,
+    name: string,
+  ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> {
+    if (!("keyType" in decl)) return bindKeyless(this.map(name), decl);
     return TypedMap.bind(this.map(name), decl, this.btf);
   }
 

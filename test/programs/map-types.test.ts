@@ -1,13 +1,24 @@
 // Corpus: the map types beyond hash and array and the helpers that go with them: LPM tries
-// (CIDR keys from userspace), xdp_load_bytes/xdp_store_bytes, atomics that return values, …
+// (CIDR keys from userspace), xdp_load_bytes/xdp_store_bytes, atomics that return values,
+// queue, stack and bloom filter maps, DEVMAP_HASH.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
-import { LpmTrieMap, MapError, MapType, XdpAction } from "../../runtime/index.ts";
+import {
+  LpmTrieMap,
+  MapError,
+  MapType,
+  SyscallError,
+  TypedBloomFilter,
+  TypedQueue,
+  XdpAction,
+} from "../../runtime/index.ts";
 import { bytes, eth, ipv4, ipv6, udp, pad, ETH_IP, ETH_IPV6, ETH_ARP } from "./packets.ts";
 import { Rule, rules4, rules6 } from "./cidr_firewall.ts";
 import { windows } from "./load_store_bytes.ts";
 import { seen, shared } from "./atomic_fetch.ts";
+import { blocked, recent, verdicts } from "./keyless_maps.ts";
+import { by_port } from "./devmap_hash.ts";
 
 describeKernel("cidr_firewall (LPM trie)", () => {
   let c: Corpus;
@@ -156,5 +167,92 @@ describeKernel("atomic_fetch (atomics that return the value before)", () => {
       bits: 3n << 10n,
       last: 70n,
     });
+  });
+});
+
+describeKernel("keyless_maps (queue, stack, bloom filter)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("keyless_maps");
+  });
+  afterAll(() => c?.close());
+  const from = (src: string, proto = 17, dst = "10.0.0.9") =>
+    bytes(eth(ETH_IP, ipv4({ proto, src, dst }, udp(1, 2, []))));
+  const arp = bytes(pad(eth(ETH_ARP, []), 42));
+  const host = (a: string) => a.split(".").reduce((n, b) => n * 256 + Number(b), 0);
+
+  it("has maps without keys, created from BTF that bpftool loads too", () => {
+    expectLoaded(c, "keyless_maps");
+    const types = ["recent", "verdicts", "blocked"].map((n) => [c.obj.map(n).type, c.obj.map(n).keySize]);
+    expect(types).toEqual([
+      [MapType.QUEUE, 0],
+      [MapType.STACK, 0],
+      [MapType.BLOOM_FILTER, 0],
+    ]);
+  });
+
+  it("drops sources in the bloom filter, added by userspace or by the program", () => {
+    const filter = c.obj.typedMap(blocked, "blocked");
+    expect(filter).toBeInstanceOf(TypedBloomFilter);
+    expect(run(c, "keyless_maps", from("10.0.0.1")).ret).toBe(XdpAction.TX); // not blocked; the only sample queued
+    filter.add(host("10.0.0.1"));
+    expect(filter.has(host("10.0.0.1"))).toBe(true);
+    expect(run(c, "keyless_maps", from("10.0.0.1")).ret).toBe(XdpAction.DROP);
+    expect(filter.has(host("10.7.7.7"))).toBe(false);
+    expect(run(c, "keyless_maps", from("10.0.0.2", 0xfe, "10.7.7.7")).ret).toBe(XdpAction.PASS);
+    expect(filter.has(host("10.7.7.7"))).toBe(true);
+    expect(run(c, "keyless_maps", from("10.7.7.7")).ret).toBe(XdpAction.DROP);
+  });
+
+  it("keeps the newest samples in the queue, oldest first", () => {
+    const queue = c.obj.typedMap(recent, "recent");
+    expect(queue).toBeInstanceOf(TypedQueue);
+    queue.drain();
+    const lens = [60, 61, 62, 63, 64, 65];
+    const verdictsSeen = lens.map((len) => run(c, "keyless_maps", bytes(pad(eth(0x86dd, []), len))).ret);
+    // peek() in the program sees the oldest sample: the frame itself only while it is the first.
+    expect(verdictsSeen).toEqual([XdpAction.TX, ...Array(5).fill(XdpAction.PASS)]);
+    expect(queue.peek()).toEqual({ len: 62, proto: 0x86dd, pad: 0 });
+    expect(queue.drain().map((s) => s.len)).toEqual([62, 63, 64, 65]);
+    expect(queue.pop()).toBeUndefined();
+    queue.push({ len: 1, proto: 2 });
+    expect(queue.pop()).toEqual({ len: 1, proto: 2, pad: 0 });
+  });
+
+  it("pops verdicts pushed from userspace, newest first", () => {
+    const stack = c.obj.typedMap(verdicts, "verdicts");
+    stack.push(XdpAction.DROP);
+    stack.push(XdpAction.TX);
+    expect(stack.peek()).toBe(XdpAction.TX);
+    expect(run(c, "keyless_maps", arp).ret).toBe(XdpAction.TX);
+    expect(run(c, "keyless_maps", arp).ret).toBe(XdpAction.DROP);
+    expect(run(c, "keyless_maps", arp).ret).toBe(XdpAction.ABORTED);
+    for (let i = 0; i < 4; i++) stack.push(i);
+    expect(() => stack.push(9)).toThrow(SyscallError); // full: E2BIG
+    stack.push(9, true); // overwrite drops the oldest
+    expect(stack.drain()).toEqual([9, 3, 2, 1]);
+  });
+});
+
+describeKernel("devmap_hash (DEVMAP_HASH redirect)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("devmap_hash");
+  });
+  afterAll(() => c?.close());
+  it("redirects by a sparse key, falls back where there is none", () => {
+    expectLoaded(c, "devmap_hash");
+    const to = (dport: number) => bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, dport, []))));
+    expect(c.obj.map("by_port").type).toBe(MapType.DEVMAP_HASH);
+    expect(run(c, "devmap_hash", to(8080)).ret).toBe(XdpAction.PASS);
+    const ports = c.obj.typedMap(by_port, "by_port");
+    ports.update(8080, 1); // lo
+    ports.update(53000, 1);
+    expect(run(c, "devmap_hash", to(8080)).ret).toBe(XdpAction.REDIRECT);
+    expect(run(c, "devmap_hash", to(53000)).ret).toBe(XdpAction.REDIRECT);
+    expect(run(c, "devmap_hash", to(8081)).ret).toBe(XdpAction.PASS);
+    expect(ports.keys().sort((a, b) => a - b)).toEqual([8080, 53000]);
+    expect(ports.delete(8080)).toBe(true);
+    expect(run(c, "devmap_hash", to(8080)).ret).toBe(XdpAction.PASS);
   });
 });

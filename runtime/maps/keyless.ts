@@ -1,0 +1,98 @@
+/**
+ * Maps without keys, typed by the program's declaration: queues and stacks (push, pop, peek)
+ * and bloom filters (add, has). The kernel takes a NULL key for all of them.
+ */
+import { Attr, bpf, BpfCmd, ENOENT, kernelBuffer, kernelCopy, SyscallError } from "../sys/index.ts";
+import { MapError, type BpfMap } from "./map.ts";
+import type { Codec } from "./typed.ts";
+import { MapType, mapTypeName, UpdateFlags } from "./types.ts";
+
+/** The part of a QueueMap/StackMap/BloomFilter declaration (runtime/lang) the runtime needs. */
+export interface KeylessMapDescriptor<V, T extends MapType> {
+  readonly type: T;
+  readonly valueType: Codec<V>;
+  readonly maxEntries: number;
+}
+export type QueueDescriptor<V> = KeylessMapDescriptor<V, MapType.QUEUE | MapType.STACK>;
+export type BloomFilterDescriptor<V> = KeylessMapDescriptor<V, MapType.BLOOM_FILTER>;
+
+function check(map: BpfMap, decl: KeylessMapDescriptor<unknown, MapType>): void {
+  const diffs: string[] = [];
+  if (decl.type !== map.type) diffs.push(`type ${mapTypeName(decl.type)} ≠ ${mapTypeName(map.type)}`);
+  if (map.keySize !== 0) diffs.push(`key size 0 ≠ ${map.keySize}`);
+  if (decl.valueType.size !== map.valueSize) diffs.push(`value size ${decl.valueType.size} ≠ ${map.valueSize}`);
+  if (decl.maxEntries !== map.maxEntries) diffs.push(`max entries ${decl.maxEntries} ≠ ${map.maxEntries}`);
+  if (diffs.length) throw new MapError(`declaration does not match loaded map "${map.name}": ${diffs.join(", ")}`);
+}
+
+/** One element operation with a NULL key; false where the kernel says ENOENT (empty, or not in the filter). */
+function elem(map: BpfMap, cmd: BpfCmd, value: Buffer, flags = 0): boolean {
+  try {
+    bpf(cmd, new Attr(32).u32(0, map.fd).ptr(8, null).ptr(16, value).u64(24, flags), `map "${map.name}"`);
+    return true;
+  } catch (e) {
+    if (e instanceof SyscallError && e.errno === ENOENT) return false;
+    throw e;
+  }
+}
+
+/** A queue (FIFO) or stack (LIFO) map. */
+export class TypedQueue<V> {
+  constructor(
+    readonly map: BpfMap,
+    readonly valueType: Codec<V>,
+  ) {}
+  static bind<V>(map: BpfMap, decl: QueueDescriptor<V>): TypedQueue<V> {
+    check(map, decl);
+    return new TypedQueue(map, decl.valueType);
+  }
+  /** Adds a value; when full, throws (E2BIG) unless `overwrite`, which drops the oldest. */
+  push(value: V, overwrite = false): void {
+    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, kernelCopy(this.valueType.encode(value)), overwrite ? UpdateFlags.EXIST : 0);
+  }
+  /** Removes and returns the next value (oldest for a queue, newest for a stack), or undefined if empty. */
+  pop(): V | undefined {
+    const out = kernelBuffer(this.map.valueSize);
+    return elem(this.map, BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, out) ? this.valueType.decode(out) : undefined;
+  }
+  /** The next value without removing it, or undefined if empty. */
+  peek(): V | undefined {
+    const out = kernelBuffer(this.map.valueSize);
+    return elem(this.map, BpfCmd.MAP_LOOKUP_ELEM, out) ? this.valueType.decode(out) : undefined;
+  }
+  /** Pops every value, in order. */
+  drain(): V[] {
+    const out: V[] = [];
+    for (let v = this.pop(); v !== undefined && out.length <= this.map.maxEntries; v = this.pop()) out.push(v);
+    return out;
+  }
+}
+
+/** A bloom filter: `has` is false only for values never added. */
+export class TypedBloomFilter<V> {
+  constructor(
+    readonly map: BpfMap,
+    readonly valueType: Codec<V>,
+  ) {}
+  static bind<V>(map: BpfMap, decl: BloomFilterDescriptor<V>): TypedBloomFilter<V> {
+    check(map, decl);
+    return new TypedBloomFilter(map, decl.valueType);
+  }
+  add(value: V): void {
+    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, kernelCopy(this.valueType.encode(value)));
+  }
+  has(value: V): boolean {
+    return elem(this.map, BpfCmd.MAP_LOOKUP_ELEM, kernelCopy(this.valueType.encode(value)));
+  }
+}
+
+/** Binds a keyless declaration to its typed view. */
+export function bindKeyless<V>(
+  bpfMap: BpfMap,
+  decl: QueueDescriptor<V> | BloomFilterDescriptor<V>,
+): TypedQueue<V> | TypedBloomFilter<V> {
+  if (decl.type === MapType.BLOOM_FILTER) return TypedBloomFilter.bind(bpfMap, decl as BloomFilterDescriptor<V>);
+  if (decl.type === MapType.QUEUE || decl.type === MapType.STACK)
+    return TypedQueue.bind(bpfMap, decl as QueueDescriptor<V>);
+  throw new MapError(`map "${bpfMap.name}": ${mapTypeName((decl as { type: number }).type)} has keys`);
+}

@@ -1,0 +1,71 @@
+// A warm Compiler (what `tsbpf build --watch` keeps between saves) must give, after every edit, the
+// object bytes and diagnostics a fresh compile() of the same files gives: changed files are parsed
+// again, new imports are picked up, and files no longer imported stop being checked.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Compiler, compile, type CompileResult } from "../../compiler/index.ts";
+import { scratchDir } from "../support/scratch.ts";
+
+const MAIN = (extraImport: string, body: string) => `
+import { xdp, XdpAction, ArrayMap, struct, type u32, u64 } from "tsbpf";
+import { slot } from "./helper.ts";
+${extraImport}
+export const Counter = struct({ packets: u64 });
+export const counts = new ArrayMap(Counter, { maxEntries: 8 });
+export const prog = xdp((ctx) => {
+  const n = counts.lookup(slot(ctx.len));
+  if (n !== null) n.packets += 1n;
+  ${body}
+  return XdpAction.PASS;
+});
+`;
+const HELPER = (mask: number) => `import type { u32 } from "tsbpf";
+export function slot(len: u32): u32 {
+  return len & ${mask};
+}
+`;
+
+/** What a result says, for comparing: the object's bytes, or the diagnostics without the directory. */
+const outcome = (r: CompileResult, dir: string) => ({
+  object: r.object ? Buffer.from(r.object).toString("hex") : undefined,
+  diagnostics: r.diagnostics.map((d) => ({ ...d, file: d.file.replace(dir, "<dir>") })),
+});
+
+describe("warm compiler (build --watch)", () => {
+  it("gives after each edit what a fresh compile gives", () => {
+    const dir = join(scratchDir(), "warm");
+    mkdirSync(dir, { recursive: true });
+    const main = join(dir, "main.ts");
+    const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
+    write("main.ts", MAIN("", ""));
+    write("helper.ts", HELPER(3));
+    const warm = new Compiler(main);
+    const step = (what: string) => {
+      const fresh = outcome(compile(main), dir);
+      expect(outcome(warm.build(), dir), what).toEqual(fresh);
+      return fresh;
+    };
+
+    const first = step("first build");
+    expect(first.object).toBeDefined();
+    write("helper.ts", HELPER(7));
+    const edited = step("an imported file edited");
+    expect(edited.object).not.toEqual(first.object);
+
+    write("main.ts", MAIN("", "const bad: u32 = 1n;"));
+    expect(step("a type error").diagnostics.map((d) => d.tsCode)).toEqual([2322]);
+
+    write("extra.ts", `import type { u32 } from "tsbpf";\nexport const LIMIT: u32 = "many";\n`);
+    write("main.ts", MAIN(`import { LIMIT } from "./extra.ts";`, "if (ctx.len > LIMIT) return XdpAction.DROP;"));
+    expect(step("a new import with an error").diagnostics.length).toBeGreaterThan(0);
+
+    write("main.ts", MAIN("", ""));
+    expect(step("the import removed: its file is no longer checked")).toEqual(edited);
+
+    rmSync(join(dir, "helper.ts"));
+    expect(step("an imported file deleted").diagnostics.length).toBeGreaterThan(0);
+    write("helper.ts", HELPER(7));
+    expect(step("and back").object).toEqual(edited.object);
+  });
+});
