@@ -15,6 +15,7 @@ import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { lessonCommand } from "./commands/lesson.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     decodeCommand(),
     disasmCommand(),
     benchCommand(),
+    lessonCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(usageErrorsToMain(lbCommand()));

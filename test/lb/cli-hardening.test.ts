@@ -249,6 +249,49 @@ describe("tsbpf lb: concurrency, crashes, pin directories, input (issue 13)", ()
     expectNothingLeft(b, "v1");
   }, 600_000);
 
+  it("encapsulation VIPs from the config and the CLI: VIP flags, outer source, state, stats", () => {
+    const pinDir = join(BASE, "lb-encap");
+    const dsrVip = "10.100.0.2:80/tcp";
+    const file = config("v0", {
+      encapSource: "10.0.0.1",
+      vips: [
+        { vip: VIP, backends: [{ addr: "10.0.0.11", mac: "02:00:0a:00:00:0b" }] },
+        { vip: dsrVip, encap: true, backends: [{ addr: "10.0.0.11", mac: "02:00:0a:00:00:0b" }] },
+      ],
+    });
+    const started = tsbpf(["lb", "start", "-c", file, "--pin-dir", pinDir]);
+    expect(started.status, started.out).toBe(0);
+    const added = tsbpf(["lb", "vip", "add", "10.100.0.2:53/udp", "--encap", "--pin-dir", pinDir]);
+    expect(added.status, added.out).toBe(0);
+    const flags = () => {
+      const lb = openRunningLb(pinDir);
+      try {
+        return Object.fromEntries(
+          [...lb.maps.vips.entries()].map(([k, v]) => [`${k.addr.toString(16)}:${k.port}/${k.proto}`, v.flags]),
+        );
+      } finally {
+        lb.close();
+      }
+    };
+    expect(flags()).toEqual({ "a640001:80/6": 0, "a640002:80/6": 1, "a640002:53/17": 1 });
+    const state = JSON.parse(readFileSync(lbPaths(pinDir).state, "utf8"));
+    expect(state.encapSource).toBe("10.0.0.1");
+    expect(state.vips.map((v: { encap?: boolean }) => v.encap === true)).toEqual([false, true, true]);
+    expect(tsbpf(["lb", "encap-source", "--pin-dir", pinDir]).out.trim()).toBe("10.0.0.1");
+    expect(tsbpf(["lb", "encap-source", "10.0.0.3", "--pin-dir", pinDir]).status).toBe(0);
+    const lb = openRunningLb(pinDir);
+    try {
+      expect(lb.maps.encap.lookup(0)?.saddr).toBe(0x0a000003);
+    } finally {
+      lb.close();
+    }
+    const stats = tsbpf(["lb", "stats", "--pin-dir", pinDir]);
+    expect(stats.out).toMatch(/10\.100\.0\.2:80\/tcp\s+0\s+0\s+encap/);
+    expect(stats.out).toMatch(/10\.100\.0\.1:80\/tcp\s+0\s+0\s+dnat/);
+    expect(tsbpf(["lb", "stop", "--pin-dir", pinDir]).status).toBe(0);
+    expectNothingLeft(pinDir);
+  }, 300_000);
+
   it("bad input exits 2 naming the field and changes nothing; running, absent, unprivileged exit 8, 6, 5", () => {
     const pinDir = join(BASE, "lb-input");
     const badConfigs: [object, string][] = [
@@ -280,6 +323,9 @@ describe("tsbpf lb: concurrency, crashes, pin directories, input (issue 13)", ()
         "backends[1].addr",
       ],
       [{ timeouts: { tcpClosing: 0 } }, "timeouts.tcpClosing"],
+      [{ vips: [{ vip: VIP, encap: true, backends: [] }] }, "vips[0].encap"],
+      [{ encapSource: "10.0.0.011", vips: [] }, "encapSource"],
+      [{ encapSource: "10.0.0.1", vips: [{ vip: VIP, encap: "yes", backends: [] }] }, "vips[0].encap"],
     ];
     // Every case through checkConfig (what `lb start` runs first); a few through the CLI too.
     for (const [extra, field] of badConfigs) {
@@ -315,6 +361,8 @@ describe("tsbpf lb: concurrency, crashes, pin directories, input (issue 13)", ()
       [["backend", "add", "10.100.0.1:99999/tcp", "10.0.0.12", "--mac", "02:00:00:00:00:0c"], "vip port"],
       [["vip", "add", VIP], "vip"],
       [["timeouts", "--udp", "0.5"], "timeouts.udp"],
+      [["vip", "add", "10.100.0.2:80/tcp", "--encap"], "encap"],
+      [["encap-source", "10.0.0"], "<addr>"],
     ];
     for (const [args, field] of badCommands) {
       const r = tsbpf(["lb", ...args, "--pin-dir", pinDir]);
