@@ -9,8 +9,16 @@ import { type Prog, sizeOf } from "./ir.ts";
 import { ModelError, type RunInput, type RunOutput, runModel } from "./model.ts";
 import { IMPORTS, printProg } from "./print.ts";
 
-export type FailureClass = "miscompile" | "crash" | "rejection" | "verifier" | "timeout" | "invalid";
-export const CLASSES: FailureClass[] = ["miscompile", "crash", "rejection", "verifier", "timeout", "invalid"];
+export type FailureClass = "miscompile" | "crash" | "rejection" | "verifier" | "complexity" | "timeout" | "invalid";
+export const CLASSES: FailureClass[] = [
+  "miscompile",
+  "crash",
+  "rejection",
+  "verifier",
+  "complexity",
+  "timeout",
+  "invalid",
+];
 
 export interface Failure {
   seed: number;
@@ -132,7 +140,9 @@ function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObje
       const target = prog ?? live[0]!;
       const reason = e instanceof VerifierError ? `${e.reason}${e.source ? ` (at ${e.source.line})` : ""}` : String(e);
       const sig = e instanceof VerifierError ? e.reason.split("\n").pop()!.replace(/\d+/g, "N") : firstLine(String(e));
-      failures.push({ seed: target.seed, class: "verifier", detail: reason, signature: `verifier: ${sig}` });
+      // The verifier's limit of processed instructions: too many paths, not a wrong program.
+      const cls: FailureClass = /stopped after \d+ instructions/.test(reason) ? "complexity" : "verifier";
+      failures.push({ seed: target.seed, class: cls, detail: reason, signature: `${cls}: ${sig}` });
       live = live.filter((p) => p !== target);
     }
   }
