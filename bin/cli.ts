@@ -4,6 +4,7 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
+import { ringbufCommand } from "./commands/ringbuf.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
@@ -14,6 +15,7 @@ import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { lessonCommand } from "./commands/lesson.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
@@ -77,9 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     ...progCommands(),
     ...xdpCommands(),
     mapCommand(),
+    ringbufCommand(),
     decodeCommand(),
     disasmCommand(),
     benchCommand(),
+    lessonCommand(),
   ])
     program.addCommand(usageErrorsToMain(command));
   program.addCommand(usageErrorsToMain(lbCommand()));
