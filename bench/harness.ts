@@ -305,62 +305,108 @@ function rotate<T>(xs: T[], k: number): T[] {
   return [...xs.slice(i), ...xs.slice(0, i)];
 }
 
-// ---- the run
+// ---- the run: build, measure, report
 
 export async function runBench(options: BenchOptions, command = "npm run bench"): Promise<BenchResult> {
   const log = (s: string): void => void (options.verbose && process.stderr.write(s + "\n"));
+  const checks: Check[] = [];
+  const check: CheckFn = (name, ok, detail) => {
+    checks.push({ name, ok, ...(ok ? {} : { detail }) });
+    if (!ok) log(`CHECK FAILED ${name}: ${detail}`);
+    return ok;
+  };
   // Objects go to a private directory: a concurrent test run can't swap them under us.
   const OUT = mkdtempSync(join(tmpdir(), "tsbpf-bench-"));
   try {
-    return await measure(options, command, OUT, log);
+    const built = await build(options, OUT, log);
+    const executed = traceExecuted(built.objects, check);
+    const loaded = await measureLoaded(options, built.objects, check, log);
+    log("maglev …");
+    const maglev = MAGLEV_BACKEND_COUNTS.map((n) => ({ n, times: timeMaglevBuild(n, options.maglevRuns) }));
+    const rows = report(options, { build: built.times, executed, ...loaded, maglev });
+    return { rows, lineRates: lineRates(rows), checks, machine: machine(), options, command };
   } finally {
     rmSync(OUT, { recursive: true, force: true });
   }
 }
 
-async function measure(
+type CheckFn = (name: string, ok: boolean, detail?: string) => boolean;
+
+/** The objects measured: the TS LB, its C twin (also for cpu v3), and the XDP_TX floor. */
+type Objects = Record<ImplName | "floor", string>;
+
+interface BuildTimes {
+  /** Fresh `tsbpf build` processes, and clang-14 for the C twin. */
+  cold: number[];
+  clang: number[];
+  /** 2nd+ compile() in this process, and the 1st. */
+  warm: number[];
+  firstInProcess: number;
+}
+
+interface CodeSize {
+  insns: number;
+  jited: number;
+  xlated: number;
+  /** From the verifier's log ("processed N insns") and from bpf_prog_info, which must agree. */
+  processed: number;
+  verifiedInfo: number;
+}
+
+/** Everything the report is made of. */
+interface Measurements {
+  build: BuildTimes;
+  /** Executed instructions per path (interpreted). */
+  executed: Map<string, Record<ImplName, TraceCounts>>;
+  code: Record<ImplName, CodeSize>;
+  /** Repeated paths: ns per sample; and the XDP_TX floor measured with them. */
+  paths: Map<string, Record<ImplName, number[]>>;
+  floor: number[];
+  /** New flows (repeat 1): ns per flow; and the XDP_TX floor at repeat 1. */
+  newFlows: Record<ImplName, number[]>;
+  floor1: number[];
+  /** The encapsulated flow (repeat 1, one tracked flow): ns per sample; and its XDP_TX floor at repeat 1. */
+  encap: Record<ImplName, number[]>;
+  floorEncap: number[];
+  maglev: Array<{ n: number; times: number[] }>;
+}
+
+/** TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang. */
+async function build(
   options: BenchOptions,
-  command: string,
   OUT: string,
   log: (s: string) => void,
-): Promise<BenchResult> {
-  const checks: Check[] = [];
-  const check = (name: string, ok: boolean, detail?: string) => {
-    checks.push({ name, ok, ...(ok ? {} : { detail }) });
-    if (!ok) log(`CHECK FAILED ${name}: ${detail}`);
-    return ok;
-  };
-  const rows: Row[] = [];
-
-  // -- builds: TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang.
+): Promise<{ objects: Objects; times: BuildTimes }> {
   log("building …");
-  const tsObj = join(OUT, "lb.o"),
-    cObj = join(OUT, "lb_c.o"),
-    c3Obj = join(OUT, "lb_c_v3.o"),
-    floorObj = join(OUT, "xdp_tx.o");
+  const objects: Objects = {
+    TS: join(OUT, "lb.o"),
+    C: join(OUT, "lb_c.o"),
+    C3: join(OUT, "lb_c_v3.o"),
+    floor: join(OUT, "xdp_tx.o"),
+  };
   const cold: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
-    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", tsObj], {
+    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", objects.TS], {
       cwd: ROOT,
       stdio: "pipe",
     });
     cold.push(performance.now() - t0);
   }
-  const clang = (src: string, out: string, ...extra: string[]) =>
+  const clangRun = (src: string, out: string, ...extra: string[]) =>
     execFileSync(
       "clang-14",
       ["-O2", "-g", "-target", "bpf", ...extra, "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out],
       { stdio: "pipe" },
     );
-  const clangTimes: number[] = [];
+  const clang: number[] = [];
   for (let i = 0; i < options.buildRuns; i++) {
     const t0 = performance.now();
-    clang("bench/lb.c", cObj);
-    clangTimes.push(performance.now() - t0);
+    clangRun("bench/lb.c", objects.C);
+    clang.push(performance.now() - t0);
   }
-  clang("bench/lb.c", c3Obj, "-mcpu=v3");
-  clang("bench/xdp_tx.c", floorObj);
+  clangRun("bench/lb.c", objects.C3, "-mcpu=v3");
+  clangRun("bench/xdp_tx.c", objects.floor);
   const { compile } = await import("../compiler/index.ts");
   const warm: number[] = [];
   let firstInProcess = 0;
@@ -372,352 +418,372 @@ async function measure(
     else warm.push(dt);
     if (!r.object) throw new Error(`compile(lb/lb.ts) failed: ${JSON.stringify(r.diagnostics)}`);
   }
+  return { objects, times: { cold, clang, warm, firstInProcess } };
+}
+
+/** Executed instructions per path: the ELF code interpreted (bench/trace.ts), no timing noise. */
+function traceExecuted(objects: Objects, check: CheckFn): Map<string, Record<ImplName, TraceCounts>> {
+  const traced = new Map<string, Record<ImplName, TraceCounts>>();
+  const tracers = byImpl((n) => new Tracer(readFileSync(objects[n])));
+  const fresh = newFlowSpec(1_000_000);
+  const fb = BACKENDS[table0()[flowHash(fresh.saddr, fresh.daddr, fresh.sport, fresh.dport, fresh.proto) % M]!]!;
+  const cases: Array<[string, P.FrameSpec, number, Uint8Array]> = [
+    [ESTABLISHED_PATH, ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
+    ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
+    ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
+    ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
+    ["encapsulated flow (conntrack hit)", ENCAPSULATED, XDP_TX, P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC)],
+  ];
+  for (const [name, spec, retval, want] of cases) {
+    const out = {} as Record<ImplName, TraceCounts>;
+    for (const impl of IMPLS) {
+      const res = tracers[impl].run(P.frame(spec), traceMaps(table0()));
+      check(
+        `${impl} ${name}: interpreted run gives ${XdpAction[retval]} and the expected bytes`,
+        res.retval === retval && P.equalBytes(res.data, want),
+        `retval ${XdpAction[res.retval] ?? res.retval}, out ${P.hex(res.data)}`,
+      );
+      out[impl] = res.counts;
+    }
+    traced.set(name, out);
+  }
+  return traced;
+}
+
+/**
+ * Loads the objects (verifier log level 1 for "processed N insns") and measures them: code
+ * size and verifier work, then every packet path, checked sample by sample, and at the end the
+ * map state against what the measured iterations imply.
+ */
+async function measureLoaded(
+  options: BenchOptions,
+  objects: Objects,
+  check: CheckFn,
+  log: (s: string) => void,
+): Promise<Pick<Measurements, "code" | "paths" | "floor" | "newFlows" | "floor1" | "encap" | "floorEncap">> {
+  log("loading …");
+  const table = table0();
+  const impls: Impl[] = [];
+  for (const name of IMPLS) {
+    const obj = await loadObject(objects[name], { logLevel: 1 });
+    configure(obj, table);
+    impls.push({ name, obj, prog: obj.program("lb"), forwarded: 0, inserted: 0 });
+  }
+  const floorLoaded = await loadObject(objects.floor, { logLevel: 1 });
+  const floor = floorLoaded.program("xdp_tx");
+  try {
+    const code = byImpl((name) => codeSize(impls.find((i) => i.name === name)!.prog));
+    const tail = (name: "TS" | "C") => impls.find((i) => i.name === name)!.prog.verifierLog.slice(-300);
+    check("verifier log has 'processed N insns' (TS)", Number.isFinite(code.TS.processed), tail("TS"));
+    check("verifier log has 'processed N insns' (C)", Number.isFinite(code.C.processed), tail("C"));
+    for (const name of ["TS", "C"] as const) {
+      const { processed, verifiedInfo } = code[name];
+      check(
+        `log and bpf_prog_info.verified_insns agree (${name})`,
+        processed === verifiedInfo,
+        `${processed} vs ${verifiedInfo}`,
+      );
+    }
+    return { code, ...measurePaths(options, impls, floor, table, check, log) };
+  } finally {
+    for (const i of impls) i.obj.close();
+    floorLoaded.close();
+  }
+}
+
+function codeSize(p: Program): CodeSize {
+  const b = objectInfo(p.fd, 232);
+  const m = /processed (\d+) insns/.exec(p.verifierLog);
+  return {
+    insns: p.insnCount,
+    jited: b.readUInt32LE(16),
+    xlated: b.readUInt32LE(20),
+    verifiedInfo: b.readUInt32LE(216),
+    processed: m ? Number(m[1]) : NaN,
+  };
+}
+
+interface Path {
+  name: string;
+  spec: P.FrameSpec;
+  retval: number;
+  expected: Uint8Array;
+  forward: boolean;
+}
+
+/** ns/packet of every path, TS, C and C v3 interleaved, with the XDP_TX floor in the same loop. */
+function measurePaths(
+  options: BenchOptions,
+  impls: Impl[],
+  floor: Program,
+  table: Uint32Array,
+  check: CheckFn,
+  log: (s: string) => void,
+): Pick<Measurements, "paths" | "floor" | "newFlows" | "floor1" | "encap" | "floorEncap"> {
+  const paths: Path[] = [
+    {
+      name: ESTABLISHED_PATH,
+      spec: ESTABLISHED,
+      retval: XDP_TX,
+      expected: P.frame(ESTABLISHED),
+      forward: true,
+    },
+    { name: "non-VIP pass", spec: NON_VIP, retval: XDP_PASS, expected: P.frame(NON_VIP), forward: false },
+    { name: "reverse NAT", spec: REPLY, retval: XDP_TX, expected: P.frame(REPLY), forward: false },
+  ];
+  const statsBefore = impls.map((i) => statsPackets(i.obj));
+  const ctBefore = impls.map((i) => countEntries(i.obj, "conntrack"));
+  const rnatBefore = impls.map((i) => countEntries(i.obj, "rnat"));
+
+  const runChecked = (impl: Impl, path: Path, data: Uint8Array, repeat: number, what: string): number => {
+    const r = impl.prog.testRun({ data, repeat });
+    if (path.forward) impl.forwarded += repeat;
+    if (r.retval !== path.retval || !P.equalBytes(r.data, path.expected)) {
+      check(
+        `${impl.name} ${path.name}: ${what}`,
+        false,
+        `retval ${XdpAction[r.retval] ?? r.retval} (want ${XdpAction[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`,
+      );
+      throw new Error(`${impl.name} ${path.name}: took another path (${what}); see checks`);
+    }
+    return r.duration;
+  };
+
+  for (const path of paths) {
+    const input = P.frame(path.spec);
+    for (const impl of impls) {
+      runChecked(impl, path, input, 1, "repeat 1");
+      check(`${impl.name} ${path.name}: repeat 1 gives ${XdpAction[path.retval]} and the expected bytes`, true);
+      runChecked(impl, path, input, options.repeat, `repeat ${options.repeat}`);
+      check(`${impl.name} ${path.name}: repeat ${options.repeat} gives the same`, true);
+    }
+  }
+  const floorCheck = floor.testRun({ data: P.frame(ESTABLISHED), repeat: 1 });
+  check(
+    "XDP_TX floor returns TX, frame unchanged",
+    floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)),
+  );
+
+  log(`measuring repeated paths: ${options.samples} samples × repeat ${options.repeat} …`);
+  const times = new Map<string, Record<ImplName, number[]>>(paths.map((p) => [p.name, byImpl(() => [])]));
+  const floorTimes: number[] = [];
+  const floorData = P.frame(ESTABLISHED);
+  const inputs = paths.map((p) => P.frame(p.spec));
+  for (let s = 0; s < options.samples; s++) {
+    const order = rotate(impls, s);
+    paths.forEach((path, k) => {
+      for (const impl of order)
+        times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
+    });
+    const f = floor.testRun({ data: floorData, repeat: options.repeat });
+    if (f.retval !== XDP_TX) throw new Error("floor did not return XDP_TX");
+    floorTimes.push(f.duration);
+  }
+
+  log(`measuring new flows: ${options.newFlows} × repeat 1 …`);
+  const newTimes = byImpl((): number[] => []);
+  const floor1: number[] = [];
+  let newFlowOk = true;
+  for (let i = 0; i < options.newFlows; i++) {
+    const spec = newFlowSpec(i);
+    const bid = table[flowHash(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto) % M]!;
+    const be = BACKENDS[bid]!;
+    const path: Path = {
+      name: "new flow",
+      spec,
+      retval: XDP_TX,
+      expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }),
+      forward: true,
+    };
+    const input = P.frame(spec);
+    const key = P.flowKey(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto);
+    for (const impl of rotate(impls, i)) {
+      const ct = impl.obj.map("conntrack");
+      if (ct.lookup(key) !== undefined)
+        newFlowOk =
+          check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
+      newTimes[impl.name].push(runChecked(impl, path, input, 1, `flow ${i}`));
+      impl.inserted++;
+      const v = ct.lookup(key);
+      if (!v || !P.equalBytes(v.subarray(0, 8), P.ctValue(bid, be.addr, 0n, 0).subarray(0, 8)) || v[16] !== 0)
+        newFlowOk =
+          check(
+            `${impl.name} new flow ${i}: recorded`,
+            false,
+            `conntrack value ${v ? P.hex(v) : "absent"}, want backend ${bid}`,
+          ) && newFlowOk;
+    }
+    floor1.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
+  }
+  check("new flow: every sample missed conntrack, gave the forwarded bytes and was recorded", newFlowOk);
+
+  log(`measuring the encapsulated flow: ${options.newFlows} × repeat 1 …`);
+  const encapTimes = byImpl((): number[] => []);
+  const floorEncap: number[] = [];
+  const encapPath: Path = {
+    name: "encapsulated flow",
+    spec: ENCAPSULATED,
+    retval: XDP_TX,
+    expected: P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC),
+    forward: true,
+  };
+  const encapInput = P.frame(ENCAPSULATED);
+  for (let i = 0; i < options.newFlows; i++) {
+    for (const impl of rotate(impls, i))
+      encapTimes[impl.name].push(runChecked(impl, encapPath, encapInput, 1, `sample ${i}`));
+    floorEncap.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
+  }
+  check("encapsulated flow: every sample gave the encapsulated bytes", true);
+
+  // -- consistency of the map state with what was measured
+  impls.forEach((impl, k) => {
+    const dStats = statsPackets(impl.obj) - statsBefore[k]!;
+    check(
+      `${impl.name}: stats[0].packets grew by the forwarded iterations (${impl.forwarded})`,
+      dStats === BigInt(impl.forwarded),
+      `grew by ${dStats}`,
+    );
+    const dCt = countEntries(impl.obj, "conntrack") - ctBefore[k]!;
+    check(
+      `${impl.name}: conntrack grew by the new flows only (${impl.inserted})`,
+      dCt === impl.inserted,
+      `grew by ${dCt}`,
+    );
+    const dRnat = countEntries(impl.obj, "rnat") - rnatBefore[k]!;
+    check(
+      `${impl.name}: rnat grew by the new flows only (${impl.inserted})`,
+      dRnat === impl.inserted,
+      `grew by ${dRnat}`,
+    );
+  });
+  return { paths: times, floor: floorTimes, newFlows: newTimes, floor1, encap: encapTimes, floorEncap };
+}
+
+/** The table's rows from the measurements: medians, ratios, targets. */
+function report(options: BenchOptions, m: Measurements): Row[] {
+  const rows: Row[] = [];
   rows.push({
     group: "build",
     name: "build, cold (fresh `tsbpf build` process; C: `clang-14 -O2 -g -c`)",
     unit: "ms",
-    ts: median(cold),
-    c: median(clangTimes),
+    ts: median(m.build.cold),
+    c: median(m.build.clang),
     target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
   });
   rows.push({
     group: "build",
     name: "build, warm (2nd+ `compile()` in one process)",
     unit: "ms",
-    ts: median(warm),
+    ts: median(m.build.warm),
     target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
-    note: `1st compile() in the process (module already imported): ${firstInProcess.toFixed(0)} ms`,
+    note: `1st compile() in the process (module already imported): ${m.build.firstInProcess.toFixed(0)} ms`,
   });
 
-  // -- executed instructions per path (ELF code, interpreted: no timing noise)
-  const traced = new Map<string, Record<ImplName, TraceCounts>>();
-  {
-    const objs = { TS: tsObj, C: cObj, C3: c3Obj };
-    const tracers = byImpl((n) => new Tracer(readFileSync(objs[n])));
-    const fresh = newFlowSpec(1_000_000);
-    const fb = BACKENDS[table0()[flowHash(fresh.saddr, fresh.daddr, fresh.sport, fresh.dport, fresh.proto) % M]!]!;
-    const cases: Array<[string, P.FrameSpec, number, Uint8Array]> = [
-      [ESTABLISHED_PATH, ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
-      ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
-      ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
-      ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
-      [
-        "encapsulated flow (conntrack hit)",
-        ENCAPSULATED,
-        XDP_TX,
-        P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC),
-      ],
-    ];
-    for (const [name, spec, retval, want] of cases) {
-      const out = {} as Record<ImplName, TraceCounts>;
-      for (const impl of IMPLS) {
-        const res = tracers[impl].run(P.frame(spec), traceMaps(table0()));
-        check(
-          `${impl} ${name}: interpreted run gives ${XdpAction[retval]} and the expected bytes`,
-          res.retval === retval && P.equalBytes(res.data, want),
-          `retval ${XdpAction[res.retval] ?? res.retval}, out ${P.hex(res.data)}`,
-        );
-        out[impl] = res.counts;
-      }
-      traced.set(name, out);
-    }
+  const { TS: ti, C: ci, C3: c3i } = m.code;
+  rows.push({
+    group: "code",
+    name: "ELF instructions (as loaded)",
+    unit: "insns",
+    ts: ti.insns,
+    c: ci.insns,
+    c3: c3i.insns,
+  });
+  rows.push({
+    group: "code",
+    name: "xlated instructions",
+    unit: "insns",
+    ts: ti.xlated / 8,
+    c: ci.xlated / 8,
+    c3: c3i.xlated / 8,
+    target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" },
+  });
+  rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated, c3: c3i.xlated });
+  rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited, c3: c3i.jited });
+  rows.push({
+    group: "code",
+    name: "verifier-processed instructions",
+    unit: "insns",
+    ts: ti.processed,
+    c: ci.processed,
+    c3: c3i.processed,
+    target: { kind: "ratio", max: 1.0, label: "TS ≤ C" },
+  });
+  const brk = (k: TraceCounts) =>
+    `${k.bswap} bswap, ${k.stackLoads}+${k.stackStores} stack ld/st, ${k.loads}+${k.stores} other ld/st, ${k.alu} ALU, ${k.jmp} jumps, ${k.calls} calls`;
+  for (const [name, t] of m.executed) {
+    rows.push({
+      group: "code",
+      name: `executed instructions: ${name}`,
+      unit: "insns",
+      ts: t.TS.insns,
+      c: t.C.insns,
+      c3: t.C3.insns,
+      note: `TS: ${brk(t.TS)}; C: ${brk(t.C)}; C v3: ${brk(t.C3)}`,
+    });
   }
 
-  // -- load both (verifier log level 1 for "processed N insns") and the floor
-  log("loading …");
-  const table = table0();
-  const impls: Impl[] = [];
-  for (const [name, path] of [
-    ["TS", tsObj],
-    ["C", cObj],
-    ["C3", c3Obj],
-  ] as const) {
-    const obj = await loadObject(path, { logLevel: 1 });
-    configure(obj, table);
-    impls.push({ name, obj, prog: obj.program("lb"), forwarded: 0, inserted: 0 });
-  }
-  const floorLoaded = await loadObject(floorObj, { logLevel: 1 });
-  const floor = floorLoaded.program("xdp_tx");
-  const [ts, c, c3] = impls as [Impl, Impl, Impl];
-
-  try {
-    // -- code size and verifier work
-    const info = (p: Program) => {
-      const b = objectInfo(p.fd, 232);
-      const m = /processed (\d+) insns/.exec(p.verifierLog);
-      return {
-        jited: b.readUInt32LE(16),
-        xlated: b.readUInt32LE(20),
-        verifiedInfo: b.readUInt32LE(216),
-        processed: m ? Number(m[1]) : NaN,
-      };
-    };
-    const ti = info(ts.prog),
-      ci = info(c.prog),
-      c3i = info(c3.prog);
-    check("verifier log has 'processed N insns' (TS)", Number.isFinite(ti.processed), ts.prog.verifierLog.slice(-300));
-    check("verifier log has 'processed N insns' (C)", Number.isFinite(ci.processed), c.prog.verifierLog.slice(-300));
-    check(
-      "log and bpf_prog_info.verified_insns agree (TS)",
-      ti.processed === ti.verifiedInfo,
-      `${ti.processed} vs ${ti.verifiedInfo}`,
-    );
-    check(
-      "log and bpf_prog_info.verified_insns agree (C)",
-      ci.processed === ci.verifiedInfo,
-      `${ci.processed} vs ${ci.verifiedInfo}`,
-    );
-    rows.push({
-      group: "code",
-      name: "ELF instructions (as loaded)",
-      unit: "insns",
-      ts: ts.prog.insnCount,
-      c: c.prog.insnCount,
-      c3: c3.prog.insnCount,
-    });
-    rows.push({
-      group: "code",
-      name: "xlated instructions",
-      unit: "insns",
-      ts: ti.xlated / 8,
-      c: ci.xlated / 8,
-      c3: c3i.xlated / 8,
-      target: { kind: "ratio", max: 1.05, label: "TS/C ≤ 1.05" },
-    });
-    rows.push({ group: "code", name: "xlated bytes", unit: "B", ts: ti.xlated, c: ci.xlated, c3: c3i.xlated });
-    rows.push({ group: "code", name: "jited bytes", unit: "B", ts: ti.jited, c: ci.jited, c3: c3i.jited });
-    rows.push({
-      group: "code",
-      name: "verifier-processed instructions",
-      unit: "insns",
-      ts: ti.processed,
-      c: ci.processed,
-      c3: c3i.processed,
-      target: { kind: "ratio", max: 1.0, label: "TS ≤ C" },
-    });
-    const brk = (k: TraceCounts) =>
-      `${k.bswap} bswap, ${k.stackLoads}+${k.stackStores} stack ld/st, ${k.loads}+${k.stores} other ld/st, ${k.alu} ALU, ${k.jmp} jumps, ${k.calls} calls`;
-    for (const [name, t] of traced) {
-      rows.push({
-        group: "code",
-        name: `executed instructions: ${name}`,
-        unit: "insns",
-        ts: t.TS.insns,
-        c: t.C.insns,
-        c3: t.C3.insns,
-        note: `TS: ${brk(t.TS)}; C: ${brk(t.C)}; C v3: ${brk(t.C3)}`,
-      });
-    }
-
-    // -- packet paths
-    interface Path {
-      name: string;
-      spec: P.FrameSpec;
-      retval: number;
-      expected: Uint8Array;
-      forward: boolean;
-    }
-    const paths: Path[] = [
-      {
-        name: ESTABLISHED_PATH,
-        spec: ESTABLISHED,
-        retval: XDP_TX,
-        expected: P.frame(ESTABLISHED),
-        forward: true,
-      },
-      { name: "non-VIP pass", spec: NON_VIP, retval: XDP_PASS, expected: P.frame(NON_VIP), forward: false },
-      { name: "reverse NAT", spec: REPLY, retval: XDP_TX, expected: P.frame(REPLY), forward: false },
-    ];
-    const statsBefore = impls.map((i) => statsPackets(i.obj));
-    const ctBefore = impls.map((i) => countEntries(i.obj, "conntrack"));
-    const rnatBefore = impls.map((i) => countEntries(i.obj, "rnat"));
-
-    const runChecked = (impl: Impl, path: Path, data: Uint8Array, repeat: number, what: string): number => {
-      const r = impl.prog.testRun({ data, repeat });
-      if (path.forward) impl.forwarded += repeat;
-      if (r.retval !== path.retval || !P.equalBytes(r.data, path.expected)) {
-        check(
-          `${impl.name} ${path.name}: ${what}`,
-          false,
-          `retval ${XdpAction[r.retval] ?? r.retval} (want ${XdpAction[path.retval]}), out ${P.hex(r.data)} want ${P.hex(path.expected)}`,
-        );
-        throw new Error(`${impl.name} ${path.name}: took another path (${what}); see checks`);
-      }
-      return r.duration;
-    };
-
-    for (const path of paths) {
-      const input = P.frame(path.spec);
-      for (const impl of impls) {
-        runChecked(impl, path, input, 1, "repeat 1");
-        check(`${impl.name} ${path.name}: repeat 1 gives ${XdpAction[path.retval]} and the expected bytes`, true);
-        runChecked(impl, path, input, options.repeat, `repeat ${options.repeat}`);
-        check(`${impl.name} ${path.name}: repeat ${options.repeat} gives the same`, true);
-      }
-    }
-    const floorCheck = floor.testRun({ data: P.frame(ESTABLISHED), repeat: 1 });
-    check(
-      "XDP_TX floor returns TX, frame unchanged",
-      floorCheck.retval === XDP_TX && P.equalBytes(floorCheck.data, P.frame(ESTABLISHED)),
-    );
-
-    log(`measuring repeated paths: ${options.samples} samples × repeat ${options.repeat} …`);
-    const times = new Map<string, Record<ImplName, number[]>>(paths.map((p) => [p.name, byImpl(() => [])]));
-    const floorTimes: number[] = [];
-    const floorData = P.frame(ESTABLISHED);
-    const inputs = paths.map((p) => P.frame(p.spec));
-    for (let s = 0; s < options.samples; s++) {
-      const order = rotate(impls, s);
-      paths.forEach((path, k) => {
-        for (const impl of order)
-          times.get(path.name)![impl.name].push(runChecked(impl, path, inputs[k]!, options.repeat, `sample ${s}`));
-      });
-      const f = floor.testRun({ data: floorData, repeat: options.repeat });
-      if (f.retval !== XDP_TX) throw new Error("floor did not return XDP_TX");
-      floorTimes.push(f.duration);
-    }
-
-    log(`measuring new flows: ${options.newFlows} × repeat 1 …`);
-    const newTimes = byImpl((): number[] => []);
-    const floor1: number[] = [];
-    let newFlowOk = true;
-    for (let i = 0; i < options.newFlows; i++) {
-      const spec = newFlowSpec(i);
-      const bid = table[flowHash(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto) % M]!;
-      const be = BACKENDS[bid]!;
-      const path: Path = {
-        name: "new flow",
-        spec,
-        retval: XDP_TX,
-        expected: P.rewritten(spec, { daddr: be.addr, ethDst: be.mac }),
-        forward: true,
-      };
-      const input = P.frame(spec);
-      const key = P.flowKey(spec.saddr, spec.daddr, spec.sport, spec.dport, spec.proto);
-      for (const impl of rotate(impls, i)) {
-        const ct = impl.obj.map("conntrack");
-        if (ct.lookup(key) !== undefined)
-          newFlowOk =
-            check(`${impl.name} new flow ${i}: conntrack miss before`, false, "entry already present") && newFlowOk;
-        newTimes[impl.name].push(runChecked(impl, path, input, 1, `flow ${i}`));
-        impl.inserted++;
-        const v = ct.lookup(key);
-        if (!v || !P.equalBytes(v.subarray(0, 8), P.ctValue(bid, be.addr, 0n, 0).subarray(0, 8)) || v[16] !== 0)
-          newFlowOk =
-            check(
-              `${impl.name} new flow ${i}: recorded`,
-              false,
-              `conntrack value ${v ? P.hex(v) : "absent"}, want backend ${bid}`,
-            ) && newFlowOk;
-      }
-      floor1.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
-    }
-    check("new flow: every sample missed conntrack, gave the forwarded bytes and was recorded", newFlowOk);
-
-    log(`measuring the encapsulated flow: ${options.newFlows} × repeat 1 …`);
-    const encapTimes = byImpl((): number[] => []);
-    const floorEncap: number[] = [];
-    const encapPath: Path = {
-      name: "encapsulated flow",
-      spec: ENCAPSULATED,
-      retval: XDP_TX,
-      expected: P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC),
-      forward: true,
-    };
-    const encapInput = P.frame(ENCAPSULATED);
-    for (let i = 0; i < options.newFlows; i++) {
-      for (const impl of rotate(impls, i))
-        encapTimes[impl.name].push(runChecked(impl, encapPath, encapInput, 1, `sample ${i}`));
-      floorEncap.push(floor.testRun({ data: floorData, repeat: 1 }).duration);
-    }
-    check("encapsulated flow: every sample gave the encapsulated bytes", true);
-
-    // -- consistency of the map state with what was measured
-    impls.forEach((impl, k) => {
-      const dStats = statsPackets(impl.obj) - statsBefore[k]!;
-      check(
-        `${impl.name}: stats[0].packets grew by the forwarded iterations (${impl.forwarded})`,
-        dStats === BigInt(impl.forwarded),
-        `grew by ${dStats}`,
-      );
-      const dCt = countEntries(impl.obj, "conntrack") - ctBefore[k]!;
-      check(
-        `${impl.name}: conntrack grew by the new flows only (${impl.inserted})`,
-        dCt === impl.inserted,
-        `grew by ${dCt}`,
-      );
-      const dRnat = countEntries(impl.obj, "rnat") - rnatBefore[k]!;
-      check(
-        `${impl.name}: rnat grew by the new flows only (${impl.inserted})`,
-        dRnat === impl.inserted,
-        `grew by ${dRnat}`,
-      );
-    });
-
-    const floorMed = median(floorTimes),
-      floor1Med = median(floor1);
-    const nsRow = (name: string, t: Record<ImplName, number[]>, fl: number, note: string): Row => {
-      const a = median(t.TS),
-        b = median(t.C);
-      return {
-        group: "ns/packet",
-        name,
-        unit: "ns",
-        ts: a,
-        c: b,
-        c3: median(t.C3),
-        netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined,
-        target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
-        note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)} / C v3 ${mean(t.C3).toFixed(2)}`,
-      };
-    };
-    for (const p of paths)
-      rows.push(nsRow(p.name, times.get(p.name)!, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
-    rows.push(
-      nsRow("new flow (conntrack miss + insert)", newTimes, floor1Med, `repeat 1, ${options.newFlows} fresh flows`),
-    );
-    rows.push(
-      nsRow(
-        "encapsulated flow (conntrack hit, IP-in-IP)",
-        encapTimes,
-        median(floorEncap),
-        `repeat 1, ${options.newFlows} samples of one tracked flow`,
-      ),
-    );
-    rows.push({
+  const floorMed = median(m.floor),
+    floor1Med = median(m.floor1);
+  const nsRow = (name: string, t: Record<ImplName, number[]>, fl: number, note: string): Row => {
+    const a = median(t.TS),
+      b = median(t.C);
+    return {
       group: "ns/packet",
-      name: `XDP_TX floor, repeat ${options.repeat} (bench/xdp_tx.c)`,
+      name,
       unit: "ns",
-      c: floorMed,
-      note: `mean ${mean(floorTimes).toFixed(2)}`,
-    });
-    rows.push({
-      group: "ns/packet",
-      name: "XDP_TX floor, repeat 1",
-      unit: "ns",
-      c: floor1Med,
-      note: `mean ${mean(floor1).toFixed(2)}`,
-    });
-  } finally {
-    for (const i of impls) i.obj.close();
-    floorLoaded.close();
-  }
+      ts: a,
+      c: b,
+      c3: median(t.C3),
+      netRatio: b - fl > 0 ? (a - fl) / (b - fl) : undefined,
+      target: { kind: "ratio", max: 1.0, label: "TS/C ≤ 1.00" },
+      note: `${note}; mean TS ${mean(t.TS).toFixed(2)} / C ${mean(t.C).toFixed(2)} / C v3 ${mean(t.C3).toFixed(2)}`,
+    };
+  };
+  for (const [name, t] of m.paths)
+    rows.push(nsRow(name, t, floorMed, `repeat ${options.repeat}, ${options.samples} samples`));
+  rows.push(
+    nsRow("new flow (conntrack miss + insert)", m.newFlows, floor1Med, `repeat 1, ${options.newFlows} fresh flows`),
+  );
+  rows.push(
+    nsRow(
+      "encapsulated flow (conntrack hit, IP-in-IP)",
+      m.encap,
+      median(m.floorEncap),
+      `repeat 1, ${options.newFlows} samples of one tracked flow`,
+    ),
+  );
+  rows.push({
+    group: "ns/packet",
+    name: `XDP_TX floor, repeat ${options.repeat} (bench/xdp_tx.c)`,
+    unit: "ns",
+    c: floorMed,
+    note: `mean ${mean(m.floor).toFixed(2)}`,
+  });
+  rows.push({
+    group: "ns/packet",
+    name: "XDP_TX floor, repeat 1",
+    unit: "ns",
+    c: floor1Med,
+    note: `mean ${mean(m.floor1).toFixed(2)}`,
+  });
 
-  // -- Maglev (bench/maglev.ts)
-  log("maglev …");
-  for (const n of MAGLEV_BACKEND_COUNTS) {
+  for (const { n, times } of m.maglev) {
     rows.push({
       group: "maglev",
       name: `Maglev table build, ${n} backends (M = ${M})`,
       unit: "ms",
-      ts: median(timeMaglevBuild(n, options.maglevRuns)),
+      ts: median(times),
       ...(n === 1000 ? { target: { kind: "abs" as const, max: 20, label: "≤ 20 ms" } } : {}),
     });
   }
+  return rows;
+}
 
+/** The established flow in line-rate terms, from its ns/packet row. */
+function lineRates(rows: Row[]): LineRate[] {
   const established = rows.find((r) => r.name === ESTABLISHED_PATH)!;
   const frameBytes = P.frame(ESTABLISHED).length;
-  const lineRates: LineRate[] = [
+  return [
     {
       path: ESTABLISHED_PATH,
       frameBytes,
@@ -730,7 +796,6 @@ async function measure(
       ).map(([name, ns]) => ({ name, ns: ns!, shares: lineRateShares(ns!, [frameBytes]) })),
     },
   ];
-  return { rows, lineRates, checks, machine: machine(), options, command };
 }
 
 function sh(cmd: string, args: string[]): string {

@@ -3,6 +3,7 @@ import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { checkStack } from "./lower/stack.ts";
+import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
 import { C } from "./llvm/capi.ts";
 import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
@@ -87,6 +88,7 @@ export class Compiler {
       const irBefore = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
       verifyModule(lowerer.module);
       optimize(lowerer.module);
+      fixPacketShapes(lowerer);
       phase("optimize (default<O2>)");
       const stack = checkStack(lowerer);
       if (stack.length) return { diagnostics: stack, timings };

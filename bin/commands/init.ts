@@ -1,4 +1,4 @@
-// `tsbpf init [dir]`: a project that works at once. The files come from templates/init/ (an XDP
+// `tsbpf init [dir]`: a project that works at once. The files come from bin/init-template/ (an XDP
 // program, a script that loads it, a test, tsconfig, README); package.json is written here, with
 // the dependency versions tsbpf itself is developed with.
 import fs from "node:fs";
@@ -6,7 +6,7 @@ import path from "node:path";
 import { Command } from "commander";
 import { action, CliError, EXIT } from "./common.ts";
 
-const TEMPLATE_DIR = new URL("../../templates/init/", import.meta.url);
+const TEMPLATE_DIR = new URL("../init-template/", import.meta.url);
 const TSBPF_PACKAGE = new URL("../../package.json", import.meta.url);
 /** Files npm leaves out of a package under their real name. */
 const RENAMED: Record<string, string> = { gitignore: ".gitignore" };

@@ -40,6 +40,7 @@ interface Enums {
   LLVMVerifierFailureAction: E.EnumValue<typeof E.VerifierFailureAction>;
   LLVMModuleFlagBehavior: E.EnumValue<typeof E.ModuleFlagBehavior>;
   LLVMInlineAsmDialect: E.EnumValue<typeof E.InlineAsmDialect>;
+  LLVMTypeKind: number;
   LLVMDWARFSourceLanguage: E.EnumValue<typeof E.DWARFSourceLanguage>;
   LLVMDWARFEmissionKind: E.EnumValue<typeof E.DWARFEmissionKind>;
   LLVMDWARFTypeEncoding: E.EnumValue<typeof E.DWARFTypeEncoding>;
@@ -63,6 +64,7 @@ const INT_ALIASES: (keyof Enums)[] = [
   "LLVMModuleFlagBehavior",
   "LLVMVerifierFailureAction",
   "LLVMInlineAsmDialect",
+  "LLVMTypeKind",
 ];
 const UNSIGNED_ALIASES = ["LLVMAttributeIndex"];
 
@@ -125,6 +127,7 @@ const PROTOTYPES = [
   "LLVMContextRef LLVMContextCreate(void)",
   "void LLVMContextDispose(LLVMContextRef C)",
   "void *LLVMCopyStringRepOfTargetData(LLVMTargetDataRef TD)",
+  "unsigned int LLVMCountIncoming(LLVMValueRef PhiNode)",
   "LLVMBuilderRef LLVMCreateBuilderInContext(LLVMContextRef C)",
   "LLVMDIBuilderRef LLVMCreateDIBuilder(LLVMModuleRef M)",
   "LLVMAttributeRef LLVMCreateEnumAttribute(LLVMContextRef C, unsigned int KindID, uint64_t Val)",
@@ -159,7 +162,10 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMGetBasicBlockTerminator(LLVMBasicBlockRef BB)",
   "size_t LLVMGetBufferSize(LLVMMemoryBufferRef MemBuf)",
   "const void *LLVMGetBufferStart(LLVMMemoryBufferRef MemBuf)",
+  "LLVMValueRef LLVMGetCalledValue(LLVMValueRef Instr)",
   "unsigned int LLVMGetEnumAttributeKindForName(const char *Name, size_t SLen)",
+  "LLVMIntPredicate LLVMGetICmpPredicate(LLVMValueRef Inst)",
+  "LLVMBasicBlockRef LLVMGetIncomingBlock(LLVMValueRef PhiNode, unsigned int Index)",
   "LLVMValueRef LLVMGetInlineAsm(LLVMTypeRef Ty, const char *AsmString, size_t AsmStringSize, const char *Constraints, size_t ConstraintsSize, LLVMBool HasSideEffects, LLVMBool IsAlignStack, LLVMInlineAsmDialect Dialect, LLVMBool CanThrow)",
   "void *LLVMGetErrorMessage(LLVMErrorRef Err)",
   "LLVMBasicBlockRef LLVMGetFirstBasicBlock(LLVMValueRef Fn)",
@@ -167,10 +173,16 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMGetFirstInstruction(LLVMBasicBlockRef BB)",
   "LLVMUseRef LLVMGetFirstUse(LLVMValueRef Val)",
   "LLVMUseRef LLVMGetNextUse(LLVMUseRef U)",
+  "int LLVMGetNumOperands(LLVMValueRef Val)",
+  "unsigned int LLVMGetNumSuccessors(LLVMValueRef Term)",
+  "LLVMValueRef LLVMGetOperand(LLVMValueRef Val, unsigned int Index)",
+  "LLVMBasicBlockRef LLVMGetSuccessor(LLVMValueRef Term, unsigned int i)",
+  "LLVMTypeKind LLVMGetTypeKind(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMGetUser(LLVMUseRef U)",
   "LLVMBasicBlockRef LLVMGetInstructionParent(LLVMValueRef Inst)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
   "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
+  "unsigned int LLVMGetIntTypeWidth(LLVMTypeRef IntegerTy)",
   "LLVMValueRef LLVMGetIntrinsicDeclaration(LLVMModuleRef Mod, unsigned int ID, LLVMTypeRef *ParamTypes, size_t ParamCount)",
   "unsigned int LLVMGetMDKindIDInContext(LLVMContextRef C, const char *Name, unsigned int SLen)",
   "LLVMBasicBlockRef LLVMGetNextBasicBlock(LLVMBasicBlockRef BB)",
@@ -184,11 +196,15 @@ const PROTOTYPES = [
   "void LLVMInitializeBPFTarget(void)",
   "void LLVMInitializeBPFTargetInfo(void)",
   "void LLVMInitializeBPFTargetMC(void)",
+  "LLVMMetadataRef LLVMInstructionGetDebugLoc(LLVMValueRef Inst)",
   "LLVMTypeRef LLVMInt1TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt32TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
+  "LLVMValueRef LLVMIsAConstantInt(LLVMValueRef Val)",
+  "LLVMValueRef LLVMIsAInlineAsm(LLVMValueRef Val)",
+  "LLVMBool LLVMIsConditional(LLVMValueRef Branch)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
   "unsigned int LLVMLookupIntrinsicID(const char *Name, size_t NameLen)",
   "LLVMMetadataRef LLVMMDNodeInContext2(LLVMContextRef C, LLVMMetadataRef *MDs, size_t Count)",
@@ -207,6 +223,7 @@ const PROTOTYPES = [
   "void LLVMSetInitializer(LLVMValueRef GlobalVar, LLVMValueRef ConstantVal)",
   "void LLVMSetLinkage(LLVMValueRef Global, LLVMLinkage Linkage)",
   "void LLVMSetMetadata(LLVMValueRef Val, unsigned KindID, LLVMValueRef Node)",
+  "void LLVMSetOperand(LLVMValueRef User, unsigned int Index, LLVMValueRef Val)",
   "void LLVMSetSection(LLVMValueRef Global, const char *Section)",
   "void LLVMSetSubprogram(LLVMValueRef Func, LLVMMetadataRef SP)",
   "void LLVMSetTarget(LLVMModuleRef M, const char *Triple)",
@@ -254,6 +271,9 @@ type NullableResult =
   | "LLVMGetBasicBlockTerminator"
   | "LLVMGetFirstUse"
   | "LLVMGetNextUse"
+  | "LLVMIsAConstantInt"
+  | "LLVMIsAInlineAsm"
+  | "LLVMInstructionGetDebugLoc"
   | "LLVMRunPasses";
 
 type Integer = "int" | "unsigned int" | "unsigned" | "uint32_t" | "size_t" | "LLVMAttributeIndex";
@@ -369,4 +389,12 @@ export function takeMessage(ptr: CPointer | null): string {
 /** Copies `size` bytes from a C pointer. */
 export function readBytes(ptr: CPointer, size: number): Uint8Array {
   return new Uint8Array(koffi.decode(ptr, koffi.array("uint8_t", size, "Typed")) as Uint8Array);
+}
+
+/**
+ * The address behind a handle: two handles to the same LLVM object are different JavaScript
+ * objects, so they are compared (or kept in a Set) by this.
+ */
+export function addressOf(ref: Handle<string>): bigint {
+  return BigInt(koffi.address(ref));
 }

@@ -19,8 +19,39 @@ export const IntPredicate = {
 /** LLVMLinkage. */
 export const Linkage = { External: 0, Internal: 8 } as const;
 
-/** LLVMOpcode (only what stack.ts looks for). */
-export const Opcode = { Alloca: 26 } as const;
+/** LLVMOpcode (what stack.ts and verifier-shapes.ts look for). */
+export const Opcode = {
+  Br: 2,
+  Add: 8,
+  Sub: 10,
+  Mul: 12,
+  UDiv: 14,
+  SDiv: 15,
+  URem: 17,
+  SRem: 18,
+  Shl: 20,
+  LShr: 21,
+  AShr: 22,
+  And: 23,
+  Or: 24,
+  Xor: 25,
+  Alloca: 26,
+  Load: 27,
+  GetElementPtr: 29,
+  Trunc: 30,
+  ZExt: 31,
+  SExt: 32,
+  IntToPtr: 40,
+  BitCast: 41,
+  ICmp: 42,
+  PHI: 44,
+  Call: 45,
+  Select: 46,
+  Freeze: 68,
+} as const;
+
+/** LLVMTypeKind (only what verifier-shapes.ts looks for). */
+export const TypeKind = { Integer: 8, Pointer: 12 } as const;
 
 /** LLVMAtomicRMWBinOp. */
 export const AtomicRMWBinOp = { Xchg: 0, Add: 1, And: 3, Or: 5, Xor: 6 } as const;

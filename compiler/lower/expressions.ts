@@ -242,14 +242,14 @@ function lowerElementAccess(
   // A computed index is clamped to the last element: the verifier needs a bounded offset. The
   // index is opaque to LLVM, which would otherwise test the clamp on another register than the
   // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
-  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v, 64);
+  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v);
   const last = f.constInt(64, BigInt(object.type.length - 1));
   const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
   let byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
   // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.
   // (A struct parameter may be on the stack too: the function is inlined.)
-  if (!object.packet && object.memory !== "map") byteOffset = f.opaque(byteOffset, 64);
+  if (!object.packet && object.memory !== "map") byteOffset = f.opaque(byteOffset);
   return {
     ...object,
     type: element,

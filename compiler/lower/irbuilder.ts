@@ -11,6 +11,7 @@ import {
   type TypeRef,
   type ValueRef,
 } from "../llvm/capi.ts";
+import { InlineAsmDialect } from "../llvm/enums.ts";
 import { dataLayout, TRIPLE } from "../llvm/target.ts";
 import type { IntT } from "../types.ts";
 import type { Memory } from "./values.ts";
@@ -156,6 +157,24 @@ export class IRBuilder {
   bswap(v: ValueRef, bits: number): ValueRef {
     if (bits === 8) return v;
     return this.callIntrinsic("llvm.bswap", this.int(bits), [v]);
+  }
+
+  /**
+   * `v` unchanged, but opaque to LLVM: an empty inline asm taking and giving the value in one
+   * register (the kernel's `barrier_var()`), which costs no instruction. LLVM can neither
+   * compute through it nor move it above the branch it is in, so a bound the verifier needs
+   * stays on the register that is used (docs/compiler.md, "Packet access").
+   */
+  opaque(v: ValueRef): ValueRef {
+    const ty = C.LLVMTypeOf(v);
+    const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
+    const asm = C.LLVMGetInlineAsm(fnType, "", 0, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
+    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, "opaque");
+    for (const attr of ["readnone", "nounwind"]) {
+      const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
+      C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));
+    }
+    return call;
   }
 
   /** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */

@@ -10,13 +10,13 @@ import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declara
 import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
 import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
-import { FunctionLowerer, type Returns } from "./function.ts";
+import { EARLIER_ITERATION, FunctionLowerer, staleViewError, type Returns } from "./function.ts";
 import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import { startOf } from "../frontend/positions.ts";
-import { describe, type PacketMove, type RefTemplate, type Val } from "./values.ts";
+import { describe, type PacketMove, type RefTemplate, type StaleParameterUse, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
 
 interface UserFunction {
@@ -28,6 +28,8 @@ interface UserFunction {
   broken: boolean;
   /** It moves the packet (xdp_adjust_*), itself or through a function it calls: the first such call. */
   adjusts?: PacketMove;
+  /** Its reference parameters used after a move of the packet, by index: stale if a call passes a view. */
+  staleParameters?: ReadonlyMap<number, StaleParameterUse[]>;
 }
 
 export class ModuleLowerer extends IRModule {
@@ -316,6 +318,7 @@ export class ModuleLowerer extends IRModule {
           : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = lowerExpr(f, a, p.val.type);
       if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
+      this.passedView(f, fd, call, user.staleParameters?.get(i), v);
       return f.pointerOrNull(v);
     });
     const returns = user.returns;
@@ -339,6 +342,42 @@ export class ModuleLowerer extends IRModule {
       };
     }
     return { kind: "int", type: returns, v: r };
+  }
+
+  /**
+   * A reference passed to a parameter the function uses after moving the packet: an error at
+   * each such use if it is a packet view; if it is the caller's own parameter, the caller's
+   * callers decide.
+   */
+  private passedView(
+    f: FunctionLowerer,
+    fd: FunctionDeclaration,
+    call: CallExpression,
+    uses: StaleParameterUse[] | undefined,
+    arg: Extract<Val, { kind: "ref" }>,
+  ) {
+    if (!uses) return;
+    if (arg.packet) {
+      const passed = `a packet view passed to '${fd.getName()}' on line ${call.getStartLineNumber()}`;
+      for (const u of uses)
+        if (this.firstStaleReport(u.node))
+          this.report(
+            staleViewError(u.name, u.node, u.move, u.type, ...(u.earlierIteration ? [EARLIER_ITERATION] : []), passed),
+          );
+      return;
+    }
+    if (arg.param === undefined) return;
+    const mine = f.staleParameters.get(arg.param) ?? [];
+    f.staleParameters.set(arg.param, [...mine, ...uses.filter((u) => !mine.some((m) => m.node === u.node))]);
+  }
+
+  private readonly staleUses = new Set<Node>();
+  /** True the first time a stale use at `node` is reported: one use can be found stale more than
+   *  once (in nested loops, through several calls). */
+  firstStaleReport(node: Node): boolean {
+    if (this.staleUses.has(node)) return false;
+    this.staleUses.add(node);
+    return true;
   }
 
   private lowerFunction(fd: FunctionDeclaration): UserFunction {
@@ -424,7 +463,8 @@ export class ModuleLowerer extends IRModule {
           f.locals.set(p.compilerNode, { kind: "slot", type, p: slot });
           return;
         }
-        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, p: v };
+        // A reference parameter may be a packet view the caller took: taken before this function's moves.
+        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, p: v, takenAt: new Set(), param: i };
         f.locals.set(p.compilerNode, { kind: "bound", val });
       });
       this.lowerBody(f, fd);
@@ -445,6 +485,7 @@ export class ModuleLowerer extends IRModule {
         returns.memory = memories.size === 1 ? [...memories][0] : undefined;
       }
       user.adjusts = f.adjusted;
+      user.staleParameters = f.staleParameters;
     } finally {
       this.lowering.delete(key);
       f.dispose();

@@ -15,6 +15,12 @@ import { arity } from "./calls.ts";
 import { HELPER } from "./irbuilder.ts";
 import type { Val } from "./values.ts";
 
+/**
+ * The largest computed view offset: `ctx.header(V, off)` with a greater `off` is null. The
+ * check gives `data + off` the bounded range the verifier needs (verifier-shapes.ts keeps it).
+ */
+export const MAX_VIEW_OFFSET = 4095n;
+
 /** Offsets of struct xdp_md fields that programs read through the context. */
 const CTX_FIELDS: Record<string, number> = { ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 };
 
@@ -44,7 +50,7 @@ export function contextProperty(f: FunctionLowerer, expr: Node, name: string): V
  */
 export function lengthOperand(f: FunctionLowerer, v: Val): Val {
   if (v.kind !== "int" || !v.packetLength) return v;
-  return { kind: "int", type: v.type, v: f.opaque(v.v, 32) };
+  return { kind: "int", type: v.type, v: f.opaque(v.v) };
 }
 
 /** The program's first argument (struct xdp_md *), as an i8*. */
@@ -142,7 +148,7 @@ function copyBytes(f: FunctionLowerer, call: CallExpression, method: string, arg
 /**
  * `ctx.header(View, offset)`: a pointer into the packet if `offset + size` is within it,
  * else null. The check is the shape the verifier tracks: `data + off + size <= data_end`.
- * A computed offset is first bounded (< 4096) so the verifier knows its range.
+ * A computed offset is first bounded (MAX_VIEW_OFFSET) so the verifier knows its range.
  */
 function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   arity(call, args, 2);
@@ -175,11 +181,17 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
     };
   }
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
-  const off = f.toInt(offset, INT_TYPES.u64!, args[1]!).v;
+  // A signed one is zero-extended from its own width: where it passes the check the two
+  // extensions agree, and the zero-extension stays in the register the check bounded (a sign
+  // extension is a new value, whose bound the verifier never saw: fuzzer seed 3045).
+  let narrow = f.rvalue(offset, args[1]!);
+  if (narrow.kind === "int" && narrow.type.signed && !narrow.swapped)
+    narrow = { kind: "int", type: INT_TYPES[`u${narrow.type.bits}`]!, v: narrow.v };
+  const off = f.toInt(narrow, INT_TYPES.u64!, args[1]!).v;
   const from = f.current,
     check = f.block("hdr.off"),
     done = f.block("hdr.done");
-  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, off, f.constInt(64, 4095n), ""), check, done);
+  C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, off, f.constInt(64, MAX_VIEW_OFFSET), ""), check, done);
   f.positionAt(check);
   const { p, present } = inBounds(off);
   const checkEnd = f.current;

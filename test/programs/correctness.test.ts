@@ -130,3 +130,44 @@ describe("ctx_len_arith", () => {
     expect(got).toEqual([BigInt(n - 5), BigInt((5 - n) >>> 0), BigInt(n + 5), BigInt(n - 6)]);
   });
 });
+
+describe("header_offsets", () => {
+  const c = corpus("header_offsets");
+  const ABSENT = 0xffffffffffn;
+  /** An Ethernet frame whose bytes from 23 on are their own offset; Input at 14. */
+  function frame(off: number, m: number, s: number): Uint8Array {
+    const input = Buffer.alloc(9);
+    input.writeUInt8(off, 0);
+    input.writeUInt32LE(m, 1);
+    input.writeInt32LE(s, 5);
+    return bytes([...eth(0x88b5, []), ...input, ...Array.from({ length: 41 }, (_, i) => 23 + i)]);
+  }
+  const le32 = (f: Uint8Array, o: number) => BigInt(Buffer.from(f).readUInt32LE(o));
+  const result = (i: number) => u64At(c().obj.map("results").lookup(key32(i)));
+
+  it("views at computed offsets from a signed field, % and /, and a map value load and read the right bytes", () => {
+    expectLoaded(c(), "offset_signed", "offset_division", "offset_map");
+    let f = frame(40, 0x11223344, 30);
+    const r = run(c(), "offset_signed", f);
+    expect(r.ret).toBe(XDP.PASS);
+    expect([result(0), result(1)]).toEqual([le32(f, 40), 0x11223344n]);
+    expect(Buffer.from(r.data).readUInt32LE(30)).toBe(0x11223344); // written through the view
+    f = frame(62, 0, -1); // a negative offset and one past the end: both null
+    expect(run(c(), "offset_signed", f).ret).toBe(XDP.PASS);
+    expect([result(0), result(1)]).toEqual([ABSENT, ABSENT]);
+
+    f = frame(0, 1037, 0); // 1037 % 40 = 37, 1037 / 20 = 51
+    expect(run(c(), "offset_division", f).ret).toBe(XDP.PASS);
+    expect([result(2), result(3)]).toEqual([le32(f, 37), le32(f, 51)]);
+    f = frame(0, 0x10000 + 1220, 0); // u16(m) / 20 = 61: past the end
+    expect(run(c(), "offset_division", f).ret).toBe(XDP.PASS);
+    expect([result(2), result(3)]).toEqual([le32(f, (0x10000 + 1220) % 40), ABSENT]);
+
+    const cfg = Buffer.alloc(4);
+    cfg.writeUInt32LE(50, 0); // 50 % 24 = 2
+    c().obj.map("cfg").update(key32(0), cfg);
+    f = frame(0, 0, 0);
+    expect(run(c(), "offset_map", f).ret).toBe(XDP.PASS);
+    expect(result(4)).toBe(le32(f, 2));
+  });
+});

@@ -1,0 +1,359 @@
+// After default<O2>: packet access that LLVM's optimizations left in a shape the verifier cannot
+// follow, put back into one it can. Each rewrite adds an opaque copy (the kernel's
+// barrier_var(), `IRBuilder.opaque`) only where the optimized IR shows the problem, so code that
+// is already in an acceptable shape (all of the LB) comes out unchanged; done before
+// optimization, the same barriers cost instructions everywhere and stopped loop unrolling.
+//
+// 1. A bounds check's pointer used again where the check failed. `if (p + size > data_end)`:
+//    on the failing side the verifier marks the register holding `p + size` as past the
+//    packet's end, and rejects any access through it. LLVM, which knows nothing of that, gives
+//    one register to equal addresses: a second view's check `data + 29 + 16` and the first
+//    view's field `data + 45` (fuzzer seed 3067, test/fuzz/regressions/view_reuse.ts). The
+//    check then compares an opaque copy.
+// 2. A view offset whose bound only LLVM knows. `ctx.header(V, off)` checks `off <= 4095`
+//    (MAX_VIEW_OFFSET) so that `data + off` has a range; LLVM drops that check when it proves
+//    it, also from `x % 40` or `x / 20`, which the verifier cannot bound (it knows nothing after
+//    a division, and LLVM turns `%` into `x - x / 40 * 40`). Such an offset is clamped again,
+//    on an opaque copy. The clamp never changes a result: where the check was dropped LLVM
+//    proved it true, and where it was kept the view's address is used only when it held.
+import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
+import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
+import { IRBuilder, type IRModule } from "./irbuilder.ts";
+import { MAX_VIEW_OFFSET } from "./xdp.ts";
+
+export function fixPacketShapes(m: IRModule): void {
+  const b = new IRBuilder(m);
+  try {
+    for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
+      const checks: ValueRef[] = [];
+      const views: ValueRef[] = [];
+      for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
+        for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
+          const op = C.LLVMGetInstructionOpcode(i);
+          if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
+          else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
+        }
+      }
+      for (const gep of views) clampViewOffset(b, gep);
+      for (const check of checks) separateCheckedPointer(b, check);
+    }
+  } finally {
+    b.dispose();
+  }
+}
+
+// ---- 1. bounds checks --------------------------------------------------------------------
+
+function separateCheckedPointer(b: IRBuilder, check: ValueRef): void {
+  const operands = [C.LLVMGetOperand(check, 0), C.LLVMGetOperand(check, 1)];
+  if (operands.some((o) => C.LLVMIsConstant(o))) return; // a null test, not a bounds check
+  const pred = C.LLVMGetICmpPredicate(check);
+  operands.forEach((p, index) => {
+    if (packetPointer(p) !== undefined) return; // data_end (or data) itself is never marked
+    if (!usedWhereCheckFailed(check, p, failsWhenTrue(pred, index))) return;
+    at(b, check);
+    C.LLVMSetOperand(check, index, b.opaque(p));
+  });
+}
+
+/**
+ * Whether the check (`p` its operand number `index`) is true on the side where `p` lies at or
+ * past the end; undefined for == and !=, where either side may be.
+ */
+function failsWhenTrue(pred: number, index: number): boolean | undefined {
+  const greater =
+    pred === IntPredicate.UGT || pred === IntPredicate.UGE || pred === IntPredicate.SGT || pred === IntPredicate.SGE;
+  const less =
+    pred === IntPredicate.ULT || pred === IntPredicate.ULE || pred === IntPredicate.SLT || pred === IntPredicate.SLE;
+  if (!greater && !less) return undefined;
+  return greater === (index === 0);
+}
+
+/** Whether `p` is used, other than by the check, on a path from the check's failing side. */
+function usedWhereCheckFailed(check: ValueRef, p: ValueRef, failsWhenTrue: boolean | undefined): boolean {
+  const uses = users(p).filter((u) => addressOf(u) !== addressOf(check));
+  if (uses.length === 0) return false;
+  const failing: Edge[] = [];
+  if (!failingEdges(check, failsWhenTrue, failing, 0)) return true;
+  const reached = reachable(failing.map((e) => e.to));
+  const failingEdge = (from: BasicBlockRef, to: BasicBlockRef) =>
+    failing.some((e) => addressOf(e.from) === addressOf(from) && addressOf(e.to) === addressOf(to));
+  return uses.some((u) => {
+    const block = C.LLVMGetInstructionParent(u);
+    if (C.LLVMGetInstructionOpcode(u) !== Opcode.PHI) return reached.has(addressOf(block));
+    // A phi uses its value at the end of the block it comes from.
+    for (let k = 0; k < C.LLVMCountIncoming(u); k++) {
+      if (addressOf(C.LLVMGetOperand(u, k)) !== addressOf(p)) continue;
+      const from = C.LLVMGetIncomingBlock(u, k);
+      if (reached.has(addressOf(from)) || failingEdge(from, block)) return true;
+    }
+    return false;
+  });
+}
+
+interface Edge {
+  from: BasicBlockRef;
+  to: BasicBlockRef;
+}
+
+/**
+ * The branch edges taken after the check failed, where `cond` (the check, or a condition it
+ * flows into) is `fails` on the failing path (undefined: not known). A check often reaches its
+ * branch through `a || check` or `a && check` (a select or or/and of i1): where the check's
+ * failing value decides the condition (`a || true`), only that branch side follows the failure;
+ * elsewhere both do. False if the check flows somewhere not followed here.
+ */
+function failingEdges(cond: ValueRef, fails: boolean | undefined, out: Edge[], depth: number): boolean {
+  if (depth > 8) return false;
+  for (const u of users(cond)) {
+    const is = (k: number) => addressOf(C.LLVMGetOperand(u, k)) === addressOf(cond);
+    const constant = (k: number) => {
+      const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(u, k));
+      return c ? BigInt(C.LLVMConstIntGetZExtValue(c)) !== 0n : undefined;
+    };
+    let next: boolean | undefined | "stop";
+    switch (C.LLVMGetInstructionOpcode(u)) {
+      case Opcode.Br: {
+        const from = C.LLVMGetInstructionParent(u);
+        if (fails !== false) out.push({ from, to: C.LLVMGetSuccessor(u, 0) });
+        if (fails !== true) out.push({ from, to: C.LLVMGetSuccessor(u, 1) });
+        next = "stop";
+        break;
+      }
+      case Opcode.Or:
+        next = fails === true ? true : undefined;
+        break;
+      case Opcode.And:
+        next = fails === false ? false : undefined;
+        break;
+      case Opcode.Xor:
+        next = constant(is(0) ? 1 : 0) === true && fails !== undefined ? !fails : undefined;
+        break;
+      case Opcode.Select: {
+        // select(c, t, f): `c || f` when t is true, `c && t` when f is false.
+        if (is(0) && !is(1) && !is(2)) {
+          const t = constant(1);
+          const f = constant(2);
+          if (t === true && f === false) next = fails;
+          else if (t === false && f === true) next = fails === undefined ? undefined : !fails;
+          else if (t === true) next = fails === true ? true : undefined;
+          else if (f === false) next = fails === false ? false : undefined;
+          else if (t === false) next = fails === true ? false : undefined;
+          else if (f === true) next = fails === false ? true : undefined;
+          else next = undefined;
+        } else if (!is(0)) {
+          // select(a, cond, false) = a && cond, select(a, true, cond) = a || cond: when the
+          // other side is the constant the failed check gives, the result is that constant.
+          const other = constant(is(1) ? 2 : 1);
+          next = other !== undefined && fails === other ? other : undefined;
+        } else next = undefined;
+        break;
+      }
+      default:
+        return false;
+    }
+    if (next !== "stop" && !failingEdges(u, next, out, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** The blocks reachable from `starts` (included). */
+function reachable(starts: BasicBlockRef[]): Set<bigint> {
+  const seen = new Set<bigint>();
+  const work = [...starts];
+  while (work.length) {
+    const bb = work.pop()!;
+    const key = addressOf(bb);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const term = C.LLVMGetBasicBlockTerminator(bb);
+    if (!term) continue;
+    for (let k = 0; k < C.LLVMGetNumSuccessors(term); k++) work.push(C.LLVMGetSuccessor(term, k));
+  }
+  return seen;
+}
+
+// ---- 2. view offsets ---------------------------------------------------------------------
+
+function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
+  if (C.LLVMGetNumOperands(gep) !== 2) return;
+  const off = C.LLVMGetOperand(gep, 1);
+  if (C.LLVMIsAConstantInt(off)) return;
+  const unchecked =
+    divisionInside(off, new Set(), 0) || (verifierBound(off, new Map()) > VERIFIER_BOUNDED && mergedAsPointer(gep, 0));
+  if (!unchecked) return;
+  at(b, gep);
+  const o = b.opaque(off);
+  const limit = C.LLVMConstInt(C.LLVMTypeOf(off), MAX_VIEW_OFFSET, 0);
+  const inRange = C.LLVMBuildICmp(b.b, IntPredicate.ULE, o, limit, "");
+  C.LLVMSetOperand(gep, 1, C.LLVMBuildSelect(b.b, inRange, o, limit, "off"));
+}
+
+/**
+ * Whether an offset is computed from a division or remainder the verifier cannot bound, not
+ * masked by an `&` it can: the offsets whose range LLVM may know and the verifier not.
+ */
+function divisionInside(v: ValueRef, seen: Set<bigint>, depth: number): boolean {
+  const key = addressOf(v);
+  if (depth > 24 || seen.has(key) || C.LLVMIsAConstantInt(v)) return false;
+  seen.add(key);
+  const operand = (k: number) => divisionInside(C.LLVMGetOperand(v, k), seen, depth + 1);
+  switch (C.LLVMGetInstructionOpcode(v)) {
+    case Opcode.UDiv:
+    case Opcode.SDiv:
+    case Opcode.URem:
+    case Opcode.SRem:
+      return true;
+    case Opcode.And: {
+      const mask = [0, 1].map((k) => C.LLVMIsAConstantInt(C.LLVMGetOperand(v, k)));
+      if (mask.some((c) => c && BigInt(C.LLVMConstIntGetZExtValue(c)) <= 0xffffn)) return false;
+      return operand(0) || operand(1);
+    }
+    case Opcode.ZExt:
+    case Opcode.SExt:
+    case Opcode.Trunc:
+    case Opcode.Freeze:
+      return operand(0);
+    case Opcode.Add:
+    case Opcode.Sub:
+    case Opcode.Mul:
+    case Opcode.Shl:
+    case Opcode.LShr:
+    case Opcode.AShr:
+    case Opcode.Or:
+    case Opcode.Xor:
+      return operand(0) || operand(1);
+    case Opcode.Select:
+      return operand(1) || operand(2);
+    case Opcode.PHI: {
+      for (let k = 0; k < C.LLVMCountIncoming(v); k++) if (operand(k)) return true;
+      return false;
+    }
+    default:
+      return false; // loads, calls (an opaque value among them), arguments
+  }
+}
+
+/**
+ * An offset the verifier knows to be at most this from its arithmetic alone needs no check
+ * before it is added to `data`: the verifier gives a checked range to a packet pointer whose
+ * variable part and constant part together are at most 0xffff (MAX_PACKET_OFF).
+ */
+const VERIFIER_BOUNDED = 0x8000n;
+
+/**
+ * The largest value the verifier can know `v` to have from the arithmetic alone (no branch):
+ * from a load's width, `&` masks, shifts, sums and products of such values, and phis of them
+ * (an unrolled loop's offset: the verifier follows each iteration).
+ */
+function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
+  const c = C.LLVMIsAConstantInt(v);
+  if (c) return BigInt(C.LLVMConstIntGetZExtValue(c));
+  const t = C.LLVMTypeOf(v);
+  const all = C.LLVMGetTypeKind(t) === TypeKind.Integer ? (1n << BigInt(C.LLVMGetIntTypeWidth(t))) - 1n : 1n << 64n;
+  const key = addressOf(v);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  memo.set(key, all); // a cycle (a loop's phi) is unbounded
+  const operand = (k: number) => verifierBound(C.LLVMGetOperand(v, k), memo);
+  const min = (a: bigint, b: bigint) => (a < b ? a : b);
+  const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  const shift = () => {
+    const n = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
+    return n ? BigInt(C.LLVMConstIntGetZExtValue(n)) : undefined;
+  };
+  let bound = all;
+  switch (C.LLVMGetInstructionOpcode(v)) {
+    case Opcode.ZExt:
+    case Opcode.Trunc:
+      bound = min(operand(0), all);
+      break;
+    case Opcode.And:
+      bound = min(operand(0), operand(1));
+      break;
+    case Opcode.LShr: {
+      const n = shift();
+      if (n !== undefined) bound = operand(0) >> n;
+      break;
+    }
+    case Opcode.Shl: {
+      const n = shift();
+      if (n !== undefined) bound = min(operand(0) << n, all);
+      break;
+    }
+    case Opcode.Add:
+      bound = min(operand(0) + operand(1), all);
+      break;
+    case Opcode.Mul:
+      bound = min(operand(0) * operand(1), all);
+      break;
+    case Opcode.Or:
+    case Opcode.Xor: {
+      const m = max(operand(0), operand(1));
+      bound = min((1n << BigInt(m.toString(2).length)) - 1n, all);
+      break;
+    }
+    case Opcode.Select:
+      bound = max(operand(1), operand(2));
+      break;
+    case Opcode.PHI: {
+      bound = 0n;
+      for (let k = 0; k < C.LLVMCountIncoming(v); k++) bound = max(bound, operand(k));
+      break;
+    }
+  }
+  memo.set(key, bound);
+  return bound;
+}
+
+/**
+ * Whether a view's address (or one computed from it) is merged with another pointer by a
+ * select or phi: then BPF code generation computes it before the branch on the offset's check,
+ * and the verifier never sees the offset bounded (fuzzer seed 3045).
+ */
+function mergedAsPointer(v: ValueRef, depth: number): boolean {
+  if (depth > 4) return false;
+  return users(v).some((u) => {
+    const op = C.LLVMGetInstructionOpcode(u);
+    if (op === Opcode.Select || op === Opcode.PHI) return true;
+    return (op === Opcode.GetElementPtr || op === Opcode.BitCast) && mergedAsPointer(u, depth + 1);
+  });
+}
+
+// ---- the IR around ------------------------------------------------------------------------
+
+/** ctx->data or ctx->data_end: `inttoptr(zext(load i32 ctx + 0 or + 4))`, as contextPointer builds them. */
+function packetPointer(v: ValueRef): "data" | "data_end" | undefined {
+  v = stripCasts(v);
+  if (C.LLVMGetInstructionOpcode(v) !== Opcode.IntToPtr) return undefined;
+  let x = C.LLVMGetOperand(v, 0);
+  if (C.LLVMGetInstructionOpcode(x) === Opcode.ZExt) x = C.LLVMGetOperand(x, 0);
+  if (C.LLVMGetInstructionOpcode(x) !== Opcode.Load) return undefined;
+  const field = stripCasts(C.LLVMGetOperand(x, 0));
+  if (C.LLVMGetInstructionOpcode(field) !== Opcode.GetElementPtr) return "data";
+  const offset = C.LLVMIsAConstantInt(C.LLVMGetOperand(field, C.LLVMGetNumOperands(field) - 1));
+  if (!offset) return undefined;
+  const n = Number(C.LLVMConstIntGetZExtValue(offset));
+  return n === 0 ? "data" : n === 4 ? "data_end" : undefined;
+}
+
+function stripCasts(v: ValueRef): ValueRef {
+  while (C.LLVMGetInstructionOpcode(v) === Opcode.BitCast) v = C.LLVMGetOperand(v, 0);
+  return v;
+}
+
+function isPointer(v: ValueRef): boolean {
+  return C.LLVMGetTypeKind(C.LLVMTypeOf(v)) === TypeKind.Pointer;
+}
+
+function users(v: ValueRef): ValueRef[] {
+  const out: ValueRef[] = [];
+  for (let u = C.LLVMGetFirstUse(v); u; u = C.LLVMGetNextUse(u)) out.push(C.LLVMGetUser(u));
+  return out;
+}
+
+/** Positions the builder before `inst`, with its source line. */
+function at(b: IRBuilder, inst: ValueRef): void {
+  C.LLVMPositionBuilderBefore(b.b, inst);
+  C.LLVMSetCurrentDebugLocation2(b.b, C.LLVMInstructionGetDebugLoc(inst));
+}
