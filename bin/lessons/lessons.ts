@@ -1,7 +1,7 @@
 /**
  * The tutorial's lessons (docs/tutorial.md), in the xdp-tutorial's order: what each program must
  * do, and the packets its check sends with the action and frame expected for each. Starters are
- * templates/lessons/NN-name.ts, reference solutions templates/lessons/solutions/NN-name.ts.
+ * bin/lessons/starters/NN-name.ts, reference solutions bin/lessons/solutions/NN-name.ts.
  */
 import { XdpAction } from "../../runtime/program/index.ts";
 import type { BpfObject } from "../../runtime/object/index.ts";
