@@ -7,7 +7,16 @@ import { CompileError } from "../diagnostics.ts";
 import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
-import { describe, type Memory, type PacketMove, type PacketState, type RefTemplate, type Val } from "./values.ts";
+import {
+  describe,
+  type LoopBack,
+  type Memory,
+  type PacketMove,
+  type PacketState,
+  type RefTemplate,
+  type StaleParameterUse,
+  type Val,
+} from "./values.ts";
 
 /** A local variable: a stack slot for scalars and structs, or a bound reference. */
 export type Local =
@@ -78,11 +87,13 @@ export class FunctionLowerer extends IRBuilder {
   // A view of the packet taken before ctx.adjustHead/Tail/Meta points to memory the helper may
   // have moved: the verifier rejects its use. Which moves may precede a point is followed
   // through the blocks as they are built: a new block starts with the moves of the blocks that
-  // branch to it, so a branch that returns after adjusting leaves the views after it valid.
+  // branch to it, so a branch that returns after adjusting leaves the views after it valid. A
+  // loop's back edge is built after its body: the body's points carry the loop's mark instead
+  // (loopStart/loopEnd). A function's reference parameters count as taken at its entry.
 
   /** A new block's moves: those of the blocks that branch to it (already built, with their moves). */
   private movesFromPredecessors(block: BasicBlockRef): PacketState {
-    const moves = new Set<PacketMove>();
+    const moves = new Set<PacketMove | LoopBack>();
     for (let u = C.LLVMGetFirstUse(C.LLVMBasicBlockAsValue(block)); u; u = C.LLVMGetNextUse(u)) {
       const from = C.LLVMGetInstructionParent(C.LLVMGetUser(u));
       for (const m of this.blockMoves.get(from) ?? (from === this.current ? this.packetMoves : [])) moves.add(m);
@@ -101,18 +112,66 @@ export class FunctionLowerer extends IRBuilder {
     this.adjusted ??= move;
   }
 
-  /** Throws if `view` (named `name` at `node`) may have been taken before a packet move on the way here. */
-  checkView(view: Val | RefTemplate, name: string, node: Node) {
-    if (view.kind !== "ref" || !view.packet || !view.takenAt) return;
-    for (const move of this.packetMoves) {
-      if (view.takenAt.has(move)) continue;
-      const line = move.call.getStartLineNumber();
-      const where = move.via ? ` (in '${move.via.name}', called on line ${move.via.call.getStartLineNumber()})` : "";
-      throw new CompileError(
-        node,
-        `'${name}' was taken before ctx.${move.method}() on line ${line}${where}, which moves the packet; take the header again with ctx.header(${typeName(view.type)}, …) after it`,
-      );
+  /**
+   * At a loop's start (its condition block): marks the points inside the loop with what its back
+   * edge will bring, known at `loopEnd`. A move late in the body precedes, in the next iteration,
+   * the uses early in it.
+   */
+  loopStart(): LoopBack {
+    const loop: LoopBack = { loop: true, before: realMoves(this.packetMoves), pending: [] };
+    this.packetMoves = new Set([...this.packetMoves, loop]);
+    return loop;
+  }
+
+  /** At the loop's back edge (the end of its step block): the moves it brings are known now;
+   *  the uses that waited for them are checked. */
+  loopEnd(loop: LoopBack) {
+    loop.moves = new Set([...realMoves(this.packetMoves)].filter((m) => !loop.before.has(m)));
+    for (const use of loop.pending) {
+      const move = [...loop.moves].find((m) => !use.view.takenAt!.has(m));
+      if (move) this.stale(use.view, use.name, use.node, move, "earlier iteration");
     }
+  }
+
+  /** Reports (throws) if `view` (named `name` at `node`) may have been taken before a packet move on the way here.
+   *  A reference parameter may be a packet view: its stale uses are checked where a call passes one. */
+  checkView(view: Val | RefTemplate, name: string, node: Node) {
+    if (view.kind !== "ref" || !view.takenAt || !(view.packet || view.param !== undefined)) return;
+    const waiting: LoopBack[] = [];
+    for (const e of this.packetMoves) {
+      if (view.takenAt.has(e)) continue;
+      if (!("loop" in e)) {
+        this.stale(view, name, node, e);
+        return;
+      }
+      // A loop the view was taken before: what its back edge brings, if known yet.
+      if (!e.moves) waiting.push(e);
+      const move = e.moves && [...e.moves].find((m) => !view.takenAt!.has(m));
+      if (move) {
+        this.stale(view, name, node, move);
+        return;
+      }
+    }
+    for (const loop of waiting) loop.pending.push({ view, name, node });
+  }
+
+  /** Reference parameters used after a packet move (see StaleParameterUse), by index. */
+  readonly staleParameters = new Map<number, StaleParameterUse[]>();
+
+  /** A use of `view` after `move`: an error (thrown while lowering the use, reported when found
+   *  later), or, for a parameter, a note for the calls that pass a packet view. */
+  private stale(view: RefTemplate, name: string, node: Node, move: PacketMove, iteration?: "earlier iteration") {
+    if (!view.packet && view.param !== undefined) {
+      const uses = this.staleParameters.get(view.param) ?? [];
+      if (!uses.some((u) => u.node === node))
+        uses.push({ name, node, move, type: view.type, earlierIteration: iteration !== undefined });
+      this.staleParameters.set(view.param, uses);
+      return;
+    }
+    const error = staleViewError(name, node, move, view.type, ...(iteration ? [EARLIER_ITERATION] : []));
+    if (!this.m.firstStaleReport(node)) return;
+    if (iteration) this.m.report(error);
+    else throw error;
   }
   get current(): BasicBlockRef {
     return C.LLVMGetInsertBlock(this.b);
@@ -300,6 +359,38 @@ export class FunctionLowerer extends IRBuilder {
   defaultType(val: Extract<Val, { kind: "const" }>): IntT {
     return literalType(val.value, val.big);
   }
+}
+
+/** The moves of a packet state, with those of finished loops' back edges. */
+function realMoves(state: PacketState): Set<PacketMove> {
+  const moves = new Set<PacketMove>();
+  for (const e of state) {
+    if (!("loop" in e)) moves.add(e);
+    else for (const m of e.moves ?? []) moves.add(m);
+  }
+  return moves;
+}
+
+export const EARLIER_ITERATION = "in an earlier iteration of the loop";
+
+/** "'eth' was taken before ctx.adjustHead() on line 12, which moves the packet; …", at the use;
+ *  `notes` say more about the move ("in an earlier iteration of the loop"). */
+export function staleViewError(
+  name: string,
+  node: Node,
+  move: PacketMove,
+  type: BType,
+  ...notes: string[]
+): CompileError {
+  const line = move.call.getStartLineNumber();
+  const all = [
+    ...(move.via ? [`in '${move.via.name}', called on line ${move.via.call.getStartLineNumber()}`] : []),
+    ...notes,
+  ];
+  return new CompileError(
+    node,
+    `'${name}' was taken before ctx.${move.method}() on line ${line}${all.length ? ` (${all.join("; ")})` : ""}, which moves the packet; take the header again with ctx.header(${typeName(type)}, …) after it`,
+  );
 }
 
 /** A constant with its bytes reversed (network order ↔ host order). */

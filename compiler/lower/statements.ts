@@ -133,6 +133,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
         nullable: true,
         align: alignOf(declared),
         packet: v.kind === "ref" && v.packet,
+        takenAt: v.kind === "ref" ? v.takenAt : undefined,
       };
       f.locals.set(key, { kind: "pointer", template, p: slot });
       return;
@@ -280,6 +281,7 @@ function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
     done = f.block("forof.end");
   f.br(head);
   f.positionAt(head);
+  const loop = f.loopStart();
   const i = () => C.LLVMBuildLoad2(f.b, f.int(32), counter, "");
   C.LLVMBuildCondBr(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULT, i(), f.constInt(32, BigInt(length)), ""), body, done);
   f.positionAt(body);
@@ -301,6 +303,7 @@ function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
   f.br(step);
   f.positionAt(step);
   C.LLVMBuildStore(f.b, C.LLVMBuildAdd(f.b, i(), f.constInt(32, 1n), ""), counter);
+  f.loopEnd(loop);
   f.br(head);
   f.positionAt(done);
 }
@@ -335,6 +338,7 @@ function lowerFor(
     done = f.block("for.end");
   f.br(head);
   f.positionAt(head);
+  const loop = f.loopStart();
   C.LLVMBuildCondBr(f.b, f.toBool(lowerExpr(f, cond), cond), body, done);
   f.positionAt(body);
   f.loops.push({ breakTo: done, continueTo: step });
@@ -344,6 +348,7 @@ function lowerFor(
   f.positionAt(step);
   const inc = st.getIncrementor();
   if (inc) lowerExpr(f, inc);
+  f.loopEnd(loop);
   f.br(head);
   f.positionAt(done);
 }

@@ -19,8 +19,30 @@ export interface PacketMove {
   /** The function whose call moved the packet, when it was not the program's own call. */
   via?: { name: string; call: Node };
 }
-/** The packet moves that may have happened on the way to a point of the program. */
-export type PacketState = ReadonlySet<PacketMove>;
+/**
+ * A loop's mark in the packet state of every point inside it: the moves its back edge brings
+ * back to the loop's start (from the end of one iteration into the next). They are known only
+ * once the loop's body is lowered (`moves`); uses inside the loop of views taken before it wait
+ * in `pending` until then.
+ */
+export interface LoopBack {
+  readonly loop: true;
+  /** The moves that may have happened before the loop. */
+  readonly before: ReadonlySet<PacketMove>;
+  moves?: ReadonlySet<PacketMove>;
+  readonly pending: { view: RefTemplate; name: string; node: Node }[];
+}
+/** The packet moves (and loops whose back edges may bring more) on the way to a point of the program. */
+export type PacketState = ReadonlySet<PacketMove | LoopBack>;
+/** A use, in a function, of a reference parameter after a packet move: an error where a call passes a packet view. */
+export interface StaleParameterUse {
+  name: string;
+  node: Node;
+  move: PacketMove;
+  type: BType;
+  /** The move came around a loop's back edge. */
+  earlierIteration: boolean;
+}
 
 export type Val =
   /**
@@ -53,6 +75,8 @@ export type Val =
       memory?: Memory;
       /** For packet views: the packet moves (xdp_adjust_*) that may have happened before it was taken. */
       takenAt?: PacketState;
+      /** For a function's reference parameter: its index (it may be a packet view, taken before the call). */
+      param?: number;
     }
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */

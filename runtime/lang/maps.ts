@@ -196,7 +196,7 @@ export class ProgArray extends MapDecl<typeof u32, typeof u32> {
 
 /** A ring buffer of events; maxEntries is its size in bytes (a power of two, ≥ a page). */
 export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof u32> {
-  readonly type: MapType = MapType.RINGBUF;
+  readonly type: MapType.RINGBUF = MapType.RINGBUF;
   constructor(
     readonly eventType: E,
     options: MapOptions,

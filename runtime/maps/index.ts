@@ -13,3 +13,4 @@ export {
   type KeylessMapDescriptor,
   type QueueDescriptor,
 } from "./keyless.ts";
+export { RingBufReader, type RingBufDescriptor } from "./ringbuf.ts";

@@ -8,6 +8,8 @@ import type { Btf } from "../btf/parse.ts";
 import { BtfKind } from "../btf/types.ts";
 import type { ElfFile } from "../elf/types.ts";
 import type { BpfMap } from "../maps/map.ts";
+import { RingBufReader, type RingBufDescriptor } from "../maps/ringbuf.ts";
+import { MapType } from "../maps/types.ts";
 import {
   bindKeyless,
   type BloomFilterDescriptor,
@@ -59,14 +61,17 @@ export class BpfObject {
 
   /** Bind a map declaration (runtime/lang) to the loaded map `name`, for JS-valued access. */
   typedMap<K, V>(decl: LpmTrieDescriptor<K, V>, name: string): LpmTrieMap<K, V>;
+  /** A ring buffer binds to a reader of its events (`for await (const ev of reader)`). */
+  typedMap<E>(decl: RingBufDescriptor<E>, name: string): RingBufReader<E>;
   typedMap<V>(decl: QueueDescriptor<V>, name: string): TypedQueue<V>;
   typedMap<V>(decl: BloomFilterDescriptor<V>, name: string): TypedBloomFilter<V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V>;
   typedMap<K, V>(
-    decl: MapDescriptor<K, V> | QueueDescriptor<V> | BloomFilterDescriptor<V>,
+    decl: MapDescriptor<K, V> | QueueDescriptor<V> | BloomFilterDescriptor<V> | RingBufDescriptor<V>,
     name: string,
-  ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> {
-    if (!("keyType" in decl)) return bindKeyless(this.map(name), decl);
+  ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> | RingBufReader<V> {
+    if (decl.type === MapType.RINGBUF) return RingBufReader.bind(this.map(name), decl as RingBufDescriptor<V>);
+    if (!("keyType" in decl)) return bindKeyless(this.map(name), decl as QueueDescriptor<V> | BloomFilterDescriptor<V>);
     return TypedMap.bind(this.map(name), decl, this.btf);
   }
 

@@ -10,3 +10,5 @@ export { allIds, fdById, objectInfo } from "./info.ts";
 export { getPinnedObject, pinObject } from "./pin.ts";
 export { inNetns } from "./netns.ts";
 export { lockFile, type FileLock } from "./lock.ts";
+export { Epoll } from "./epoll.ts";
+export { mapShared, type Mapping } from "./mmap.ts";

@@ -43,3 +43,31 @@ export function addressOf(buf: Uint8Array): bigint {
 export const errnoByName: Readonly<Record<string, number>> = koffi.os.errno;
 
 export const rawFlock = libc.func("int flock(int fd, int operation)") as (fd: number, operation: number) => number;
+
+// Memory mapping and epoll, for ring buffers (runtime/maps/ringbuf.ts).
+export const rawMmap = libc.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)") as (
+  addr: null,
+  len: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  off: number,
+) => unknown;
+export const rawMunmap = libc.func("int munmap(void *addr, size_t len)") as (addr: unknown, len: number) => number;
+/** The memory of a mapping, as an ArrayBuffer that aliases it (valid until munmap). */
+export function mappedView(addr: unknown, len: number): ArrayBuffer {
+  return koffi.view(addr as never, len) as ArrayBuffer;
+}
+/** mmap's MAP_FAILED, (void *) -1. */
+export function mmapFailed(addr: unknown): boolean {
+  return addr === null || koffi.address(addr as never) === 0xffffffffffffffffn;
+}
+export const rawEpollCreate1 = libc.func("int epoll_create1(int flags)") as (flags: number) => number;
+export const rawEpollCtl = libc.func("int epoll_ctl(int epfd, int op, int fd, void *event)") as (
+  epfd: number,
+  op: number,
+  fd: number,
+  event: Buffer,
+) => number;
+/** epoll_wait; `.async` runs it on a worker thread, so a wait does not block the event loop. */
+export const rawEpollWait = libc.func("int epoll_wait(int epfd, void *events, int maxevents, int timeout)");

@@ -1,0 +1,27 @@
+/** Shared memory mappings of a kernel object's fd (a ring buffer's pages). */
+import { SyscallError } from "./bpf.ts";
+import { lastErrno, mappedView, mmapFailed, rawMmap, rawMunmap } from "./libc.ts";
+
+const PROT_READ = 1,
+  PROT_WRITE = 2,
+  MAP_SHARED = 1;
+
+export interface Mapping {
+  /** The mapped memory; invalid after unmap(). */
+  readonly view: DataView;
+  unmap(): void;
+}
+
+/** mmap(fd, offset, len) shared, read-only or read-write. */
+export function mapShared(fd: number, offset: number, len: number, writable: boolean, what: string): Mapping {
+  const addr = rawMmap(null, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, offset);
+  if (mmapFailed(addr)) throw new SyscallError(`mmap (${what})`, lastErrno());
+  let mapped = true;
+  return {
+    view: new DataView(mappedView(addr, len)),
+    unmap() {
+      if (mapped) rawMunmap(addr, len);
+      mapped = false;
+    },
+  };
+}
