@@ -11,7 +11,7 @@ import { Decision, last, perClass, PacketClass, Summary, summary, Trend } from "
 import { counted, weighted } from "./const_tables.ts";
 import { results } from "./int_math.ts";
 import { flows, scratch } from "./zero_values.ts";
-import { seen, vips } from "./inferred_literals.ts";
+import { last as lastPair, seen, vips } from "./inferred_literals.ts";
 
 const ip4 = (s: string) => s.split(".").reduce((a, b) => a * 256 + Number(b), 0);
 
@@ -206,5 +206,23 @@ describe("inferred_literals: object literals typed by their use", () => {
     expect(run(c, "inferred_literals", miss!).ret).toBe(XDP.PASS);
     expect(c.obj.typedMap(vips, "vips").lookup({ addr: ip4("10.0.0.100"), port: 53, proto: 17 })).toBe(6n);
     expect(c.obj.typedMap(seen, "seen").lookup({ addr: ip4("10.0.0.1"), port: 40000, proto: 17 })).toBe(1n);
+    // A literal returned through a struct-typed function, assigned to an annotated variable and
+    // to the fields of a map value: the bytes, independently (addresses and ports big-endian).
+    expect(c.obj.typedMap(lastPair, "last").lookup(0)).toEqual({
+      client: { addr: ip4("10.0.0.1"), port: 40000, proto: 17, pad: 0 },
+      service: { addr: ip4("10.0.0.100"), port: 53, proto: 17, pad: 0 },
+      hits: 1n,
+    });
+    const key = (a: string, port: number) => {
+      const b = Buffer.alloc(8);
+      b.writeUInt32BE(ip4(a), 0);
+      b.writeUInt16BE(port, 4);
+      b[6] = 17;
+      return b;
+    };
+    const hits = Buffer.alloc(8);
+    hits.writeBigUInt64LE(1n);
+    const want = Buffer.concat([key("10.0.0.1", 40000), key("10.0.0.100", 53), hits]);
+    expect(Buffer.from(c.obj.map("last").lookup(Buffer.alloc(4))!).toString("hex")).toBe(want.toString("hex"));
   });
 });
