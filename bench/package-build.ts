@@ -101,7 +101,10 @@ async function watchRebuilds(
     writeFileSync(join(cwd, source), original);
     return out;
   } finally {
+    // Waited for: on its way out the watcher writes its code cache into the directory removed next.
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
   }
 }
 

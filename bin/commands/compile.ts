@@ -12,10 +12,11 @@ export async function compileOrReport(
   return buildOrReport(await warmCompiler(file, options));
 }
 
-/** A compiler that stays warm between builds (`build --watch`); undefined if `file` is missing. */
+/** A compiler that stays warm between builds (`build --watch`); undefined if `file` is no program. */
 export async function warmCompiler(file: string, options: CompileOptions = {}): Promise<Compiler | undefined> {
-  if (!fs.existsSync(file)) {
-    console.error(`tsbpf: ${file}: no such file`);
+  const problem = notAProgram(file);
+  if (problem) {
+    console.error(`tsbpf: ${file}: ${problem}`);
     process.exitCode = EXIT.USAGE;
     return undefined;
   }
@@ -42,4 +43,21 @@ export async function buildOrReport(
     return undefined;
   }
   return result as CompileResult & { object: Uint8Array };
+}
+
+/** Why `file` cannot be a TypeScript program (missing, a directory, an object, another kind of file). */
+function notAProgram(file: string): string | undefined {
+  if (!fs.existsSync(file)) return "no such file";
+  if (fs.statSync(file).isDirectory()) return "is a directory, expected a TypeScript program (.ts)";
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.readSync(fd, head, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])))
+    return "is an ELF object, not a TypeScript program (`tsbpf load` runs the verifier on an object)";
+  if (!/\.[mc]?ts$/.test(file)) return "not a TypeScript program: expected a .ts file";
+  return undefined;
 }

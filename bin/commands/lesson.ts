@@ -12,7 +12,7 @@ import { runLesson } from "../lessons/check.ts";
 import { action, CliError, EXIT } from "./common.ts";
 import { compileOrReport } from "./compile.ts";
 
-const STARTERS = new URL("../../templates/lessons/", import.meta.url);
+const STARTERS = new URL("../lessons/starters/", import.meta.url);
 
 function lessonArg(n: string) {
   const lesson = lessonByNumber(Number(n));

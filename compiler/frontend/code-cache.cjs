@@ -13,7 +13,7 @@ const pending = [];
 /** The big CommonJS files a build loads: TypeScript, and ts-morph around it. */
 const CACHED_FILES = /[\\/](typescript|ts-morph-common|ts-morph)\.js$/;
 
-function cacheFileFor(filename, source) {
+function cacheFileFor(filename) {
   const stat = fs.statSync(filename);
   const key = `${process.version}-${stat.size}-${Math.floor(stat.mtimeMs)}`;
   return path.join(CACHE_DIR, `${path.basename(filename, ".js")}-${key}.v8cache`);
@@ -22,7 +22,7 @@ function cacheFileFor(filename, source) {
 const originalCompile = Module.prototype._compile;
 Module.prototype._compile = function compileWithCache(content, filename) {
   if (!CACHED_FILES.test(filename)) return originalCompile.call(this, content, filename);
-  const cacheFile = cacheFileFor(filename, content);
+  const cacheFile = cacheFileFor(filename);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);

@@ -1,5 +1,5 @@
 // Lowers a program module to an LLVM module: one function per exported `xdp(...)` program
-// (global, in its section), BTF-defined maps in `.maps`, the `license` section, and the
+// (program.ts), BTF-defined maps in `.maps`, global data, the `license` section, and the
 // program's own functions (internal, always inlined).
 import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
@@ -9,7 +9,7 @@ import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagno
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, INT_TYPES, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, BOOL, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
 import { EARLIER_ITERATION, FunctionLowerer, staleViewError, type Returns } from "./function.ts";
 import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
@@ -17,7 +17,8 @@ import { lowerExpr, lowerValue } from "./expressions.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import { startOf } from "../frontend/positions.ts";
 import { describe, type PacketMove, type RefTemplate, type StaleParameterUse, type Val } from "./values.ts";
-import { contextArgument, markPacketPointersInvariant, xdpMdDebugType } from "./xdp.ts";
+import { contextArgument, markPacketPointersInvariant } from "./xdp.ts";
+import { lowerProgram } from "./program.ts";
 
 interface UserFunction {
   fn: ValueRef;
@@ -97,7 +98,7 @@ export class ModuleLowerer extends IRModule {
           if (entity?.kind === "program") {
             if (!statement.isExported())
               throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
-            this.lowerProgram(d.getName(), entity.decl as CallExpression);
+            lowerProgram(this, d.getName(), entity.decl as CallExpression);
             programs++;
           }
         }
@@ -171,68 +172,17 @@ export class ModuleLowerer extends IRModule {
     return g;
   }
 
-  private addFunctionAttribute(fn: ValueRef, name: string): void {
+  addFunctionAttribute(fn: ValueRef, name: string): void {
     const kind = C.LLVMGetEnumAttributeKindForName(name, name.length);
     C.LLVMAddAttributeAtIndex(fn, 0xffffffff, C.LLVMCreateEnumAttribute(this.ctx, kind, 0n));
   }
 
-  private lineOf(node: Node): number {
+  lineOf(node: Node): number {
     return startOf(node).line;
   }
 
-  private lowerProgram(name: string, call: CallExpression) {
-    const arrow = call.getArguments()[0];
-    if (!arrow || !(Node.isArrowFunction(arrow) || Node.isFunctionExpression(arrow))) {
-      throw new CompileError(call, "xdp() takes the program as an arrow function: xdp((ctx) => { … })");
-    }
-    const section = this.programSection(call);
-    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
-    const i32 = C.LLVMInt32TypeInContext(this.ctx);
-    const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);
-    const fn = C.LLVMAddFunction(this.module, name, fnType);
-    // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
-    this.addFunctionAttribute(fn, "nounwind");
-    C.LLVMSetSection(fn, section);
-    C.LLVMSetLinkage(fn, Linkage.External);
-    const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
-    const scope = this.di.subprogram(
-      fn,
-      name,
-      this.lineOf(arrow),
-      this.di.int,
-      [{ name: ctxName, type: xdpMdDebugType(this) }],
-      false,
-    );
-    const f = new FunctionLowerer(this, fn, scope, INT_TYPES.i32!);
-    try {
-      const params = (arrow as ArrowFunction).getParameters();
-      if (params.length > 1) throw new CompileError(arrow, "an XDP program takes one parameter, the context");
-      f.contextArg = C.LLVMGetParam(fn, 0);
-      if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx" } });
-      this.lowerBody(f, arrow as ArrowFunction);
-      // Falling off the end passes the packet (never XDP_ABORTED by accident).
-      f.finish(() => {
-        f.at(arrow);
-        C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0));
-      });
-    } finally {
-      f.dispose();
-    }
-  }
-
-  private programSection(call: CallExpression): string {
-    const options = call.getArguments()[1];
-    if (!options) return "xdp";
-    if (!Node.isObjectLiteralExpression(options))
-      throw new CompileError(options, "program options must be an object literal");
-    const section = options.getProperty("section");
-    if (!section) return "xdp";
-    const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
-    if (!init || !Node.isStringLiteral(init)) throw new CompileError(section, "section must be a string literal");
-    return init.getLiteralText();
-  }
-
-  private lowerBody(f: FunctionLowerer, fn: ArrowFunction | FunctionDeclaration) {
+  /** A program's or function's body: its statements, or an arrow function's expression. */
+  lowerBody(f: FunctionLowerer, fn: ArrowFunction | FunctionDeclaration) {
     const body = fn.getBody();
     if (!body) throw this.subset.reported(fn);
     if (Node.isBlock(body)) {

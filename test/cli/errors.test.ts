@@ -173,6 +173,22 @@ describeKernel("in process (same code path, faster)", () => {
     expectClean(await tsbpf("run", count, "--pcap", join(tmp, "none.pcap")), EXIT.USAGE, /none\.pcap: no such file/);
   });
 
+  it("check and build given something that is not a TypeScript program: USAGE, saying what it is", async () => {
+    const random = join(tmp, "random.out");
+    writeFileSync(
+      random,
+      Uint8Array.from({ length: 256 }, (_, i) => (i * 97 + 13) & 0xff),
+    );
+    expectClean(
+      await tsbpf("check", random),
+      EXIT.USAGE,
+      /random\.out: not a TypeScript program: expected a \.ts file/,
+    );
+    expectClean(await tsbpf("build", random, "-o", join(tmp, "r.o")), EXIT.USAGE, /not a TypeScript program/);
+    expectClean(await tsbpf("check", count), EXIT.USAGE, /is an ELF object, not a TypeScript program \(`tsbpf load`/);
+    expectClean(await tsbpf("check", tmp), EXIT.USAGE, /is a directory, expected a TypeScript program/);
+  });
+
   it("argument combinations and values", async () => {
     expectClean(await tsbpf("run", count), EXIT.USAGE, /--packet HEX or --pcap FILE/);
     expectClean(

@@ -120,7 +120,7 @@ async function checkParity(object: string): Promise<{ loaded: boolean; runs: num
   // Maps declared with LIBBPF_PIN_BY_NAME get pinned in /sys/fs/bpf by both loaders: remove the new ones.
   const byName = [...(ours.obj?.maps.values() ?? [])]
     .map((m) => m.pinnedPath)
-    .filter((p): p is string => p !== undefined && p.startsWith("/sys/fs/bpf/") && !before.has(basename(p)));
+    .filter((p): p is string => !!p?.startsWith("/sys/fs/bpf/") && !before.has(basename(p)));
   try {
     expect(
       ours.outcome.ok,

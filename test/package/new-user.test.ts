@@ -148,12 +148,18 @@ describe("the packed package, as a new user installs it", () => {
       "dist/runtime.js",
       "dist/types/runtime/index.d.ts",
       "docs/lb-abi.md",
+      "docs/tutorial.md",
+      "bin/lessons/starters/01-pass.ts",
+      "bin/lessons/solutions/01-pass.ts",
     ])
       expect(files).toContain(f);
     expect(files.filter((f) => /^(test|bench|\.ci|lb|examples)\//.test(f))).toEqual([]);
     expect(
       files.filter(
-        (f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !/^(runtime\/lang\/|bin\/init-template\/)/.test(f),
+        (f) =>
+          f.endsWith(".ts") &&
+          !f.endsWith(".d.ts") &&
+          !/^(runtime\/lang\/|bin\/init-template\/|bin\/lessons\/(starters|solutions)\/)/.test(f),
       ),
     ).toEqual([]);
   });
@@ -206,4 +212,18 @@ describe("the packed package, as a new user installs it", () => {
     expect(test.status).toBe(0);
     expect(ok(run(app, "npm", ["run", "check"]))).not.toContain("error");
   }, 600_000);
+
+  it("runs the tutorial from the installed package: tsbpf lesson start, then lesson check on the starter and on the solution", () => {
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    expect(ok(run(user, bin, ["lesson", "start", "4"]))).toMatch(/^wrote src\/04-parse\.ts: lesson 4, parse headers\./);
+    const starter = run(user, bin, ["lesson", "check", "4", "src/04-parse.ts"]);
+    expect(starter.status).toBe(1);
+    expect(starter.out).toMatch(/^lesson 4 \(parse headers\): 8 of 10 packets right\n✗ packet 1 \(UDP to port 9\)/);
+    // The reference solution ships with the package; checked as a learner would, from their src/.
+    const solution = readFileSync(join(user, "node_modules/tsbpf/bin/lessons/solutions/04-parse.ts"), "utf8");
+    writeFileSync(join(user, "src/04-solved.ts"), solution);
+    expect(ok(run(user, bin, ["lesson", "check", "4", "src/04-solved.ts"]))).toBe(
+      "lesson 4 (parse headers): 10 of 10 packets right ✓\n",
+    );
+  }, 300_000);
 });

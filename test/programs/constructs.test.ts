@@ -1,8 +1,13 @@
 // Language constructs users reach for (issue 11): functions returning views, references and
 // structs; enum types; constant tables as loop ranges; Math on integers; zeroed values and
-// literals without padding; literals typed by their use. Packets are built by scapy
+// literals without padding; literals typed by their use; printk formats. Packets are built by scapy
 // (test/support/packets.py) and the expected output frames too, so expected bytes and
 // checksums come from an implementation that shares nothing with tsbpf.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, expectLoaded, run, XDP, type Corpus } from "./harness.ts";
 import { scapyBuild, scapyCheck } from "../support/scapy.ts";
@@ -226,3 +231,48 @@ describe("inferred_literals: object literals typed by their use", () => {
     expect(Buffer.from(c.obj.map("last").lookup(Buffer.alloc(4))!).toString("hex")).toBe(want.toString("hex"));
   });
 });
+
+describe("printk_formats: a module-level format constant, %u, %pI4 and %x, as the kernel prints them", () => {
+  let c: Corpus;
+  let trace: { file: string; close(): void };
+  beforeAll(async () => {
+    c = await setup("printk_formats");
+    trace = traceFile();
+  });
+  afterAll(() => {
+    c?.close();
+    trace?.close();
+  });
+  it("prints the line the format describes into the kernel's trace buffer", () => {
+    expectLoaded(c, "printk_formats");
+    const nonce = randomBytes(4).readUInt32BE(0);
+    const [frame, noPayload] = scapyBuild(
+      { ip: { src: "10.1.2.3" }, udp: { dport: 8080 }, payload: nonce.toString(16).padStart(8, "0") },
+      { ip: { src: "10.1.2.3" }, udp: { dport: 8080 } },
+    );
+    expect(run(c, "printk_formats", frame!).ret).toBe(XDP.TX);
+    expect(run(c, "printk_formats", noPayload!).ret).toBe(XDP.DROP);
+    const lines = readFileSync(trace.file, "utf8")
+      .split("\n")
+      .filter((l) => l.includes(`tsbpf printk_formats id=${nonce} `));
+    expect(lines.map((l) => l.slice(l.indexOf("tsbpf printk_formats")))).toEqual([
+      `tsbpf printk_formats id=${nonce} src=10.1.2.3 port=1f90`,
+    ]);
+  });
+});
+
+/** The kernel's trace buffer (where bpf_trace_printk writes): tracefs where it is mounted, or
+ *  mounted for this test in a temporary directory (and unmounted after). */
+function traceFile(): { file: string; close(): void } {
+  for (const dir of ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"])
+    if (existsSync(join(dir, "trace"))) return { file: join(dir, "trace"), close: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "tsbpf-tracefs-"));
+  execFileSync("mount", ["-t", "tracefs", "nodev", dir]);
+  return {
+    file: join(dir, "trace"),
+    close: () => {
+      execFileSync("umount", [dir]);
+      rmdirSync(dir);
+    },
+  };
+}

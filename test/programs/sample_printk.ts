@@ -3,7 +3,9 @@
 import { xdp, XdpAction, rodata, getPrandomU32, printk, u32 } from "tsbpf";
 
 export const ratePercent = rodata(u32, 100);
+// biome-ignore lint/correctness/noUnusedVariables: a global the test reads back from the object's .bss
 let sampled: u32 = 0;
+// biome-ignore lint/correctness/noUnusedVariables: a global the test reads back from the object's .bss
 let seen: u32 = 0;
 
 export const sample_printk = xdp((ctx) => {

@@ -1,5 +1,5 @@
 // The tutorial's checks (`tsbpf lesson check N file.ts`, docs/tutorial.md): every lesson's check
-// passes on its reference solution (templates/lessons/solutions/), fails on its starter, and fails
+// passes on its reference solution (bin/lessons/solutions/), fails on its starter, and fails
 // on a typical wrong program (test/tutorial/wrong/) naming the packet and what is wrong with it.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +48,12 @@ const WRONG: Record<number, RegExp[]> = {
     /^✗ packet 1 \(TCP to port 23 \(telnet\)\)/,
     /^ {4}returned XDP_PASS, expected XDP_DROP$/,
   ],
+  8: [
+    /^lesson 8 \(LB: parse and find the VIP\): 15 of 17 packets right$/,
+    /^✗ packet 12 \(a first fragment \(MF set\) to the VIP\): IPv4 10\.0\.0\.1 → 10\.0\.0\.100 TCP TTL 64 DF,MF/,
+    /^ {4}returned XDP_TX, expected XDP_DROP$/,
+    /^✗ packet 13 \(a later fragment \(offset 185\) to the VIP\): IPv4 .* fragment offset 1480$/,
+  ],
 };
 
 async function report(lessonN: number, file: string) {
@@ -85,14 +91,14 @@ describe("the lessons", () => {
     ]);
     for (const l of LESSONS) {
       for (const f of [
-        `templates/lessons/${l.slug}.ts`,
-        `templates/lessons/solutions/${l.slug}.ts`,
+        `bin/lessons/starters/${l.slug}.ts`,
+        `bin/lessons/solutions/${l.slug}.ts`,
         `test/tutorial/wrong/${l.slug}.ts`,
       ])
         expect(existsSync(join(ROOT, f)), f).toBe(true);
       expect(WRONG[l.n], `expected messages for lesson ${l.n}'s wrong program`).toBeDefined();
       // The starter says how to check it.
-      expect(readFileSync(join(ROOT, `templates/lessons/${l.slug}.ts`), "utf8")).toContain(
+      expect(readFileSync(join(ROOT, `bin/lessons/starters/${l.slug}.ts`), "utf8")).toContain(
         `npx tsbpf lesson check ${l.n} src/${l.slug}.ts`,
       );
     }
@@ -102,11 +108,11 @@ describe("the lessons", () => {
 describeKernel("each lesson's check", () => {
   for (const l of LESSONS) {
     it(`lesson ${l.n} (${l.title}): passes the solution, fails the starter and the wrong program`, async () => {
-      const good = await report(l.n, join(ROOT, "templates/lessons/solutions", `${l.slug}.ts`));
+      const good = await report(l.n, join(ROOT, "bin/lessons/solutions", `${l.slug}.ts`));
       expect(good.lines.join("\n")).toMatch(new RegExp(`^lesson ${l.n} \\(.*\\): (\\d+) of \\1 packets right ✓$`));
       expect(good.ok).toBe(true);
 
-      const starter = await report(l.n, join(ROOT, "templates/lessons", `${l.slug}.ts`));
+      const starter = await report(l.n, join(ROOT, "bin/lessons/starters", `${l.slug}.ts`));
       expect(starter.ok).toBe(false);
       expect(starter.lines.some((x) => x.startsWith("✗ "))).toBe(true);
 
@@ -122,13 +128,13 @@ describeKernel("each lesson's check", () => {
       const file = join(dir, "src/04-parse.ts");
       const start = tsbpfProcess("lesson", "start", "4", file);
       expect(start.status).toBe(0);
-      expect(readFileSync(file, "utf8")).toBe(readFileSync(join(ROOT, "templates/lessons/04-parse.ts"), "utf8"));
+      expect(readFileSync(file, "utf8")).toBe(readFileSync(join(ROOT, "bin/lessons/starters/04-parse.ts"), "utf8"));
       expect(tsbpfProcess("lesson", "start", "4", file).stderr).toMatch(/exists: not overwriting it/);
 
       const bad = tsbpfProcess("lesson", "check", "4", join(ROOT, "test/tutorial/wrong/04-parse.ts"));
       expect(bad.status).toBe(1);
       expectLines(bad.stderr.split("\n"), WRONG[4]!);
-      const good = tsbpfProcess("lesson", "check", "4", join(ROOT, "templates/lessons/solutions/04-parse.ts"));
+      const good = tsbpfProcess("lesson", "check", "4", join(ROOT, "bin/lessons/solutions/04-parse.ts"));
       expect(good.status).toBe(0);
       expect(good.stdout).toBe("lesson 4 (parse headers): 10 of 10 packets right ✓\n");
       expect(tsbpfProcess("lesson", "check", "99", file).stderr).toMatch(/no lesson 99: lessons are 1 to \d+/);

@@ -1,0 +1,64 @@
+// An XDP program: `export const name = xdp((ctx) => { … }, { section })` lowered to a global
+// function in its section (default "xdp") that takes the context and returns an XDP action;
+// falling off the end of the body passes the packet.
+import type { ArrowFunction, CallExpression } from "ts-morph";
+import { Node } from "../frontend/ts-morph.ts";
+import { Linkage } from "../llvm/enums.ts";
+import { C } from "../llvm/capi.ts";
+import { CompileError } from "../diagnostics.ts";
+import { INT_TYPES } from "../types.ts";
+import { FunctionLowerer } from "./function.ts";
+import type { ModuleLowerer } from "./module.ts";
+import { xdpMdDebugType } from "./xdp.ts";
+
+export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpression): void {
+  const arrow = call.getArguments()[0];
+  if (!arrow || !(Node.isArrowFunction(arrow) || Node.isFunctionExpression(arrow))) {
+    throw new CompileError(call, "xdp() takes the program as an arrow function: xdp((ctx) => { … })");
+  }
+  const section = programSection(call);
+  const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(m.ctx), 0);
+  const i32 = C.LLVMInt32TypeInContext(m.ctx);
+  const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);
+  const fn = C.LLVMAddFunction(m.module, name, fnType);
+  // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
+  m.addFunctionAttribute(fn, "nounwind");
+  C.LLVMSetSection(fn, section);
+  C.LLVMSetLinkage(fn, Linkage.External);
+  const ctxName = (arrow as ArrowFunction).getParameters()[0]?.getName() ?? "ctx";
+  const scope = m.di.subprogram(
+    fn,
+    name,
+    m.lineOf(arrow),
+    m.di.int,
+    [{ name: ctxName, type: xdpMdDebugType(m) }],
+    false,
+  );
+  const f = new FunctionLowerer(m, fn, scope, INT_TYPES.i32!);
+  try {
+    const params = (arrow as ArrowFunction).getParameters();
+    if (params.length > 1) throw new CompileError(arrow, "an XDP program takes one parameter, the context");
+    f.contextArg = C.LLVMGetParam(fn, 0);
+    if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx" } });
+    m.lowerBody(f, arrow as ArrowFunction);
+    // Falling off the end passes the packet (never XDP_ABORTED by accident).
+    f.finish(() => {
+      f.at(arrow);
+      C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0));
+    });
+  } finally {
+    f.dispose();
+  }
+}
+
+function programSection(call: CallExpression): string {
+  const options = call.getArguments()[1];
+  if (!options) return "xdp";
+  if (!Node.isObjectLiteralExpression(options))
+    throw new CompileError(options, "program options must be an object literal");
+  const section = options.getProperty("section");
+  if (!section) return "xdp";
+  const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
+  if (!init || !Node.isStringLiteral(init)) throw new CompileError(section, "section must be a string literal");
+  return init.getLiteralText();
+}
