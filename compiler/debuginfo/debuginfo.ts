@@ -241,7 +241,7 @@ export class DebugInfo {
     } else if (map.inner) {
       // libbpf's `__array(values, struct inner)`: a flexible array of pointers to the template.
       add((o) => this.typeMember("key", map.key, o));
-    } else if (FD_MAP_CLASSES.includes(map.className)) {
+    } else if (FD_MAP_CLASSES.includes(map.className) || map.className === "PerfEventArray") {
       add((o) => this.uintMember("key_size", 4, o));
       add((o) => this.uintMember("value_size", 4, o));
     } else if (KEYLESS_MAP_CLASSES.includes(map.className)) {

@@ -41,6 +41,7 @@ export const MAP_CLASSES: Record<string, number> = {
   QueueMap: MapType.QUEUE,
   StackMap: MapType.STACK,
   BloomFilter: MapType.BLOOM_FILTER,
+  PerfEventArray: MapType.PERF_EVENT_ARRAY,
 };
 
 /** Map classes without keys: a value type only (queue, stack, bloom filter). */
@@ -58,7 +59,7 @@ export interface MapInfo {
   flags: number;
   /** map_extra (a bloom filter's number of hash functions), 0 if none. */
   extra: number;
-  /** For ring buffers: the event type. */
+  /** For ring buffers and perf event arrays: the event type. */
   event?: BType;
   /** For array-of-maps and hash-of-maps: the template of the inner maps. */
   inner?: MapInfo;
@@ -357,7 +358,7 @@ export class Declarations {
     } else if (className === "ArrayMap" || className === "PerCpuArrayMap") {
       value = this.typeOf(args[0]!);
       optionsArg = args[1];
-    } else if (className === "RingBuf") {
+    } else if (className === "RingBuf" || className === "PerfEventArray") {
       event = this.typeOf(args[0]!);
       optionsArg = args[1];
     } else if (KEYLESS_MAP_CLASSES.includes(className)) {

@@ -295,6 +295,26 @@ function mapMethod(
       return { kind: "void" };
     }
     case "output": {
+      if (map.className === "PerfEventArray" && map.event) {
+        arity(call, args, 2);
+        const ctx = lowerExpr(f, args[0]!);
+        if (ctx.kind !== "ctx")
+          throw new CompileError(
+            args[0]!,
+            `output() takes the program's context first: ${map.name}.output(ctx, event)`,
+          );
+        const data = addressOf(f, args[1]!, map.event);
+        f.at(call);
+        const BPF_F_CURRENT_CPU = 0xffffffffn;
+        const r = f.helperCall(HELPER.perf_event_output, i64, [
+          contextArgument(f),
+          mapPointer(f, map),
+          f.constInt(64, BPF_F_CURRENT_CPU),
+          data,
+          f.constInt(64, BigInt(sizeOf(map.event))),
+        ]);
+        return { kind: "int", type: I64, v: r };
+      }
       if (map.className !== "RingBuf" || !map.event) break;
       arity(call, args, 1, 2);
       const data = addressOf(f, args[0]!, map.event);
@@ -323,6 +343,8 @@ function mapMethods(map: MapInfo): string {
       return "bloom filters have add and has";
     case "RingBuf":
       return "ring buffers have output, reserve, submit and discard";
+    case "PerfEventArray":
+      return "perf event arrays have output(ctx, event)";
     case "ProgArray":
       return "program arrays have tailCall";
     case "DevMap":

@@ -29,6 +29,7 @@ export const HELPER = {
   xdp_adjust_head: 44,
   redirect_map: 51,
   tail_call: 12,
+  perf_event_output: 25,
   csum_diff: 28,
   xdp_adjust_meta: 54,
   fib_lookup: 69,

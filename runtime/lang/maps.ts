@@ -225,6 +225,25 @@ export class RingBuf<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof
 }
 
 /**
+ * A perf event array (BPF_MAP_TYPE_PERF_EVENT_ARRAY): `output` copies an event to the perf
+ * ring of the CPU the program runs on; userspace reads every CPU's ring (the runtime's
+ * PerfEventReader). maxEntries must be at least the number of possible CPUs.
+ */
+export class PerfEventArray<E extends TypeDesc<any>> extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType.PERF_EVENT_ARRAY = MapType.PERF_EVENT_ARRAY;
+  constructor(
+    readonly eventType: E,
+    options: MapOptions,
+  ) {
+    super(u32, u32, options);
+  }
+  /** In a program: bpf_perf_event_output on the current CPU; 0 on success. */
+  output(_ctx: XdpContext, _event: Value<E>): number {
+    return inProgramOnly("output");
+  }
+}
+
+/**
  * Array of maps: slot i holds a map shaped like `inner` (a map declared in the same module,
  * used as the template). `lookup` returns the inner map, whose own `lookup` gives values.
  */

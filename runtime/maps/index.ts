@@ -14,3 +14,4 @@ export {
   type QueueDescriptor,
 } from "./keyless.ts";
 export { RingBufReader, type RingBufDescriptor } from "./ringbuf.ts";
+export { PerfEventReader, type PerfEventArrayDescriptor } from "./perf.ts";

@@ -105,7 +105,8 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
 
 /**
  * Map types the kernel creates without BTF type ids, as libbpf's bpf_object__create_map lists
- * them: their values are fds (map-in-map, devmap, cpumap, xskmap, program array) or they have
+ * them: their values are fds (map-in-map, devmap, cpumap, xskmap, program array, perf event
+ * array) or they have
  * no key the kernel could check (queue, stack: EINVAL with a value id and no key id).
  */
 const WITHOUT_BTF: ReadonlySet<number> = new Set([
@@ -116,6 +117,7 @@ const WITHOUT_BTF: ReadonlySet<number> = new Set([
   MapType.XSKMAP,
   MapType.QUEUE,
   MapType.STACK,
+  MapType.PERF_EVENT_ARRAY,
 ]);
 
 function definitionSpec(def: MapDefinition, btfFd: number) {

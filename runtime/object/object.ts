@@ -9,6 +9,7 @@ import { BtfKind } from "../btf/types.ts";
 import type { ElfFile } from "../elf/types.ts";
 import type { BpfMap } from "../maps/map.ts";
 import { RingBufReader, type RingBufDescriptor } from "../maps/ringbuf.ts";
+import { PerfEventReader, type PerfEventArrayDescriptor } from "../maps/perf.ts";
 import { MapType } from "../maps/types.ts";
 import {
   bindKeyless,
@@ -63,13 +64,22 @@ export class BpfObject {
   typedMap<K, V>(decl: LpmTrieDescriptor<K, V>, name: string): LpmTrieMap<K, V>;
   /** A ring buffer binds to a reader of its events (`for await (const ev of reader)`). */
   typedMap<E>(decl: RingBufDescriptor<E>, name: string): RingBufReader<E>;
+  /** A perf event array binds to a reader of every CPU's ring (opening one perf event per CPU). */
+  typedMap<E>(decl: PerfEventArrayDescriptor<E>, name: string): PerfEventReader<E>;
   typedMap<V>(decl: QueueDescriptor<V>, name: string): TypedQueue<V>;
   typedMap<V>(decl: BloomFilterDescriptor<V>, name: string): TypedBloomFilter<V>;
   typedMap<K, V>(decl: MapDescriptor<K, V>, name: string): TypedMap<K, V>;
   typedMap<K, V>(
-    decl: MapDescriptor<K, V> | QueueDescriptor<V> | BloomFilterDescriptor<V> | RingBufDescriptor<V>,
+    decl:
+      | MapDescriptor<K, V>
+      | QueueDescriptor<V>
+      | BloomFilterDescriptor<V>
+      | RingBufDescriptor<V>
+      | PerfEventArrayDescriptor<V>,
     name: string,
-  ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> | RingBufReader<V> {
+  ): TypedMap<K, V> | TypedQueue<V> | TypedBloomFilter<V> | RingBufReader<V> | PerfEventReader<V> {
+    if (decl.type === MapType.PERF_EVENT_ARRAY)
+      return PerfEventReader.bind(this.map(name), decl as PerfEventArrayDescriptor<V>);
     if (decl.type === MapType.RINGBUF) return RingBufReader.bind(this.map(name), decl as RingBufDescriptor<V>);
     if (!("keyType" in decl)) return bindKeyless(this.map(name), decl as QueueDescriptor<V> | BloomFilterDescriptor<V>);
     return TypedMap.bind(this.map(name), decl, this.btf);

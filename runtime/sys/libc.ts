@@ -71,3 +71,12 @@ export const rawEpollCtl = libc.func("int epoll_ctl(int epfd, int op, int fd, vo
 ) => number;
 /** epoll_wait; `.async` runs it on a worker thread, so a wait does not block the event loop. */
 export const rawEpollWait = libc.func("int epoll_wait(int epfd, void *events, int maxevents, int timeout)");
+/** perf_event_open(attr, pid, cpu, group_fd, flags), through syscall(2) (glibc has no wrapper). */
+export const rawSyscall5 = libc.func("long syscall(long nr, void *a1, long a2, long a3, long a4, ulong a5)") as (
+  nr: number,
+  a1: Buffer,
+  a2: number,
+  a3: number,
+  a4: number,
+  a5: number,
+) => number | bigint;
