@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 import { lbPaths, STATE_DIR } from "../../lb/persist.ts";
 import { MAGLEV_M } from "../../lb/lb.ts";
@@ -35,8 +36,16 @@ interface Run {
   out: string;
 }
 
+/** The LB object these tests start: built into the test's scratch directory, never the user's bpf-out/. */
+const LB_OBJECT = join(scratchDir(), "lb.o");
+
+/** `lb start` gets the test's object; every other command its arguments as they are. */
+function withObject(args: string[]): string[] {
+  return args[0] === "lb" && args[1] === "start" ? [...args, "--object", LB_OBJECT] : args;
+}
+
 function tsbpf(args: string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...withObject(args)], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, ...env },
@@ -47,7 +56,7 @@ function tsbpf(args: string[], env: Record<string, string> = {}): Run {
 
 function tsbpfAsync(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...withObject(args)], { cwd: ROOT });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -106,9 +115,7 @@ function mapView(pinDir: string) {
 
 describe("tsbpf lb: concurrency, crashes, pin directories, input (issue 13)", () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", "bpf-out/lb.o"], {
-      cwd: ROOT,
-    });
+    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", LB_OBJECT], { cwd: ROOT });
     execFileSync("ip", ["netns", "add", NS]);
     execFileSync("ip", ["-n", NS, "link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
     for (const d of ["v0", "v1"]) execFileSync("ip", ["-n", NS, "link", "set", d, "up"]);

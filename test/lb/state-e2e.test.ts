@@ -2,7 +2,7 @@
 // port keeps its backend within the grace period and gets a fresh Maglev choice after it; a
 // backend id freed by one VIP and reused by another never captures the first VIP's flows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import {
@@ -15,6 +15,7 @@ import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
 import { MAGLEV_M } from "../../lb/lb.ts";
 import type { VipSpec } from "../../lb/control.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,8 +25,7 @@ describe("LB connection state with real traffic", () => {
   beforeAll(async () => {
     const result = compile(join(ROOT, "lb/lb.ts"));
     expect(result.diagnostics).toEqual([]);
-    mkdirSync(join(ROOT, "bpf-out"), { recursive: true });
-    const object = join(ROOT, `bpf-out/lb-state-${process.pid}.o`);
+    const object = join(scratchDir(), "lb.o");
     writeFileSync(object, result.object!);
     env = await startLoadBalancedLab({ object, backends: 3 });
   }, 120_000);
