@@ -192,6 +192,7 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   ValueMapDecl:
     "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
+  TcProgram: "it is what tc() returns, for the loader",
   isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };
 

@@ -9,7 +9,7 @@ import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagno
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, BOOL, sizeOf, typeName, U32, valueType, type BType, type IntT, type ProgramKind } from "../types.ts";
 import { EARLIER_ITERATION, FunctionLowerer, staleViewError, type Returns } from "./function.ts";
 import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
@@ -23,7 +23,12 @@ import { lowerProgram } from "./program.ts";
 interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
-  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
+  params: (
+    | { kind: "int"; type: IntT }
+    | { kind: "bool" }
+    | { kind: "ref"; val: RefTemplate }
+    | { kind: "ctx"; program: ProgramKind }
+  )[];
   returns: Returns;
   /** Its signature had errors (reported once): calls are not reported again. */
   broken: boolean;
@@ -98,7 +103,7 @@ export class ModuleLowerer extends IRModule {
           if (entity?.kind === "program") {
             if (!statement.isExported())
               throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
-            lowerProgram(this, d.getName(), entity.decl as CallExpression);
+            lowerProgram(this, d.getName(), entity.decl as CallExpression, entity.program);
             programs++;
           }
         }
@@ -257,8 +262,14 @@ export class ModuleLowerer extends IRModule {
     const values = user.params.map((p, i) => {
       const a = args[i]!;
       if (p.kind === "ctx") {
-        if (lowerExpr(f, a).kind !== "ctx")
-          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        const ctx = lowerExpr(f, a);
+        if (ctx.kind !== "ctx" || ctx.program !== p.program) {
+          const want =
+            p.program === "tc"
+              ? "the tc context here (a tc program's ctx, or a TcContext parameter)"
+              : "the XDP context here (the program's ctx, or an XdpContext parameter)";
+          throw new CompileError(a, `expected ${want}`);
+        }
         return contextArgument(f);
       }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
@@ -400,7 +411,10 @@ export class ModuleLowerer extends IRModule {
         }
         const param = params[i]!;
         const v = C.LLVMGetParam(fn, first + i);
-        if (param.kind === "ctx") f.contextArg = v;
+        if (param.kind === "ctx") {
+          f.contextArg = v;
+          f.contextKind = param.program;
+        }
         if (param.kind === "int" || param.kind === "bool") {
           // Scalar parameters are variables (assignable); LLVM keeps them in registers.
           const type = param.kind === "int" ? param.type : BOOL;
@@ -414,7 +428,10 @@ export class ModuleLowerer extends IRModule {
           return;
         }
         // A reference parameter may be a packet view the caller took: taken before this function's moves.
-        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, p: v, takenAt: new Set(), param: i };
+        const val: Val =
+          param.kind === "ctx"
+            ? { kind: "ctx", program: param.program }
+            : { ...param.val, p: v, takenAt: new Set(), param: i };
         f.locals.set(p.compilerNode, { kind: "bound", val });
       });
       this.lowerBody(f, fd);
@@ -449,7 +466,7 @@ export class ModuleLowerer extends IRModule {
     const tn = p.getTypeNode();
     if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
     const t = readTypeNode(this.decls, tn);
-    if (t.kind === "ctx") return { kind: "ctx" };
+    if (t.kind === "ctx") return t;
     if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
     // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
     if (t.type.kind === "int") return { kind: "int", type: t.type };
