@@ -18,12 +18,7 @@ export function checkCommand(): Command {
   return new Command("check")
     .description("compile a TypeScript XDP program and run the kernel verifier on it (needs root or CAP_BPF)")
     .argument("<file>", "program source (.ts)")
-    .option(
-      "--log-tail <lines>",
-      "lines of the verifier log to show on rejection (0: none)",
-      parseLineCount,
-      LOG_TAIL,
-    )
+    .option("--log-tail <lines>", "lines of the verifier log to show on rejection (0: none)", parseLineCount, LOG_TAIL)
     .option("--explain", "explain a rejection: which value, which bound the verifier lost, what to change")
     .action(async (file: string, opts: { logTail: number; explain?: boolean }) => {
       const result = await compileOrReport(file);
