@@ -43,6 +43,8 @@ export class ModuleLowerer extends IRModule {
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
   private readonly globals = new Map<string, ValueRef>();
+  /** The `xdp(...)` call of each program, by its function's name (for diagnostics after code generation). */
+  readonly programNodes = new Map<string, Node>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
 
