@@ -25,6 +25,7 @@ export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpressio
     throw new CompileError(call, `${kind}() takes the program as an arrow function: ${kind}((ctx) => { … })`);
   }
   const section = programSection(call, kind);
+  m.programNodes.set(name, call);
   const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(m.ctx), 0);
   const i32 = C.LLVMInt32TypeInContext(m.ctx);
   const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);
