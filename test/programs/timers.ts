@@ -31,7 +31,8 @@ export const arm = xdp(() => {
   const s = slots.lookup(0);
   if (s === null) return XdpAction.ABORTED;
   s.result = timerInit(s.timer, slots);
-  if (s.result !== 0) return XdpAction.DROP; // -EBUSY: armed before
+  // -EBUSY: armed before; -EPERM: no process holds the map (the kernel's rule for timers).
+  if (s.result !== 0) return XdpAction.PASS;
   timerSetCallback(s.timer, onTimer);
   s.armedAt = ktimeGetNs();
   s.result = timerStart(s.timer, s.delayNs);
