@@ -28,7 +28,7 @@ interface Signature {
   broken: boolean;
 }
 
-interface UserFunction {
+export interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
   params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
@@ -260,17 +260,33 @@ export class ModuleLowerer extends IRModule {
     else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
   }
 
+  /** `fd`'s signature, if `use` may call it: not from inside it (recursion), and its signature is right. */
+  private callable(fd: FunctionDeclaration, use: Node): Signature {
+    if (this.lowering.has(fd.compilerNode))
+      throw new CompileError(
+        use,
+        `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
+      );
+    if (this.signature(fd).broken) throw new AlreadyReported(use);
+    return this.signature(fd);
+  }
+
+  /**
+   * The program's function `fd`, lowered on first use (its variant for packet views among its
+   * reference arguments, see `functions`); `use` (a call, a callback argument) may not be inside it.
+   */
+  userFunction(fd: FunctionDeclaration, use: Node, packetParams = 0): UserFunction {
+    this.callable(fd, use);
+    return this.functions.get(fd.compilerNode)?.get(packetParams) ?? this.lowerFunction(fd, packetParams);
+  }
+
+  /** Subprograms the kernel calls back, by kind and function (callbacks.ts). */
+  readonly callbacks = { loop: new Map<unknown, ValueRef>(), timer: new Map<unknown, ValueRef>() };
+
   /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
   callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
     const fd = decl as FunctionDeclaration;
-    const key = fd.compilerNode;
-    if (this.lowering.has(key))
-      throw new CompileError(
-        call,
-        `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
-      );
-    const signature = this.signature(fd);
-    if (signature.broken) throw new AlreadyReported(call);
+    const signature = this.callable(fd, call);
     if (args.length !== signature.params.length)
       throw new CompileError(call, `'${fd.getName()}' takes ${signature.params.length} arguments, got ${args.length}`);
     // Reference arguments first: which of them are packet views picks the variant.
@@ -284,7 +300,7 @@ export class ModuleLowerer extends IRModule {
     });
     let packetParams = 0;
     if (f.contextArg) for (const [i, v] of refs) if (v.packet || v.memory === "packet") packetParams |= 1 << i;
-    const user = this.functions.get(key)?.get(packetParams) ?? this.lowerFunction(fd, packetParams);
+    const user = this.userFunction(fd, call, packetParams);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
       if (p.kind === "ctx") {
