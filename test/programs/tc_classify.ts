@@ -2,7 +2,7 @@
 // socket buffer, its fields (`ctx.len`, `ctx.protocol`, `ctx.ifindex`), a written field
 // (`ctx.mark`), and TC_ACT_* verdicts. Drops UDP to a blocked port, marks the rest of the
 // UDP traffic with its destination port and counts packets and bytes by IP protocol.
-import { tc, TcAction, type TcContext, HashMap, struct, u8, u32, u64, atomicAdd, zero } from "tsbpf";
+import { tc, TcAction, type TcContext, HashMap, struct, u8, u32, u64, atomicAdd, zero, type Value, type bool } from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 const BLOCKED_PORT = 9;
@@ -23,13 +23,18 @@ function count(ctx: TcContext, proto: u8): void {
   atomicAdd(c.bytes, u64(ctx.len));
 }
 
+/** Takes a packet view without the context: lowered for tc's __sk_buff (the caller's context goes along). */
+function isUdp(ip: Value<typeof Ipv4>): bool {
+  return ip.protocol === IPPROTO_UDP;
+}
+
 export const tc_classify = tc((ctx) => {
   last_ifindex.update(0, ctx.ifindex);
   if (ctx.protocol !== ETH_P_IP) return TcAction.OK;
   const ip = ctx.header(Ipv4, Eth.size);
   if (ip === null) return TcAction.OK;
   count(ctx, ip.protocol);
-  if (ip.protocol !== IPPROTO_UDP) return TcAction.OK;
+  if (!isUdp(ip)) return TcAction.OK;
   const udp = ctx.header(Udp, Eth.size + (ip.verIhl & 0xf) * 4);
   if (udp === null) return TcAction.OK;
   if (udp.dest === BLOCKED_PORT) return TcAction.SHOT;
