@@ -50,9 +50,9 @@ export function traceCommand(): Command {
 packets of a capture run in order, each seeing the map changes of the ones before.
 Modelled: every instruction (ALU32/64, signed division, atomics, byte swaps, BPF-to-BPF calls), map
 lookup/update/delete (hash, LRU, array, per-CPU, LPM trie, map-in-map, queue/stack), tail calls,
-xdp_adjust_head/tail/meta, xdp_load/store_bytes, csum_diff, redirect, redirect_map, ringbuf/perf
-output, trace_printk. ktime is the tracer's CLOCK_MONOTONIC, prandom a fixed-seed generator.
-Not modelled (the trace stops there and says so): bpf_fib_lookup, kfuncs, callbacks (bpf_loop).
+bpf_loop, xdp_adjust_head/tail/meta, xdp_load/store_bytes, csum_diff, redirect, redirect_map,
+ringbuf/perf output, trace_printk. ktime is the tracer's CLOCK_MONOTONIC, prandom a fixed-seed
+generator. Not modelled (the trace stops there and says so): bpf_fib_lookup, bpf_check_mtu, kfuncs.
 
 Examples:
   tsbpf trace examples/count.ts --packet 020000000002020000000001080045000014000100004011f9e40a0000010a000002

@@ -4,13 +4,46 @@
  * A helper whose result depends on kernel state the trace does not have (bpf_fib_lookup) stops
  * the trace with "not modelled" instead of inventing an answer.
  */
+import { readFileSync } from "node:fs";
 import { decodeBtfValue, formatBtfValue } from "../btf/format.ts";
 import type { Instruction } from "../disasm/instruction.ts";
 import { MapType } from "../maps/types.ts";
-import type { Machine } from "./machine.ts";
-import { hex, XDP_FRAME, XDP_FRAME_HEADER, XDP_TAILROOM } from "./machine.ts";
+import type { Btf } from "../btf/parse.ts";
+import type { ProgramSpec } from "../object/spec.ts";
 import { M32, u64 } from "./alu.ts";
+import type { TraceEvent } from "./events.ts";
+import type { AddressSpace, Region } from "./memory.ts";
 import type { TraceMap } from "./maps.ts";
+import { hex, XDP_FRAME, XDP_FRAME_HEADER, XDP_TAILROOM } from "./xdp-frame.ts";
+
+/** What the helpers see of the machine that calls them. */
+export interface HelperHost {
+  readonly memory: AddressSpace;
+  readonly packet: Region;
+  /** Offsets in the packet region of data_meta, data and data_end. */
+  meta: number;
+  data: number;
+  end: number;
+  readonly options: {
+    now?: () => bigint;
+    random?: () => number;
+    cpu?: number;
+    jiffies?: () => bigint;
+  };
+  readonly btf: Btf | undefined;
+  readonly programs: ReadonlyMap<string, ProgramSpec>;
+  readonly tailCalls: number;
+  readonly tailCallLimit: number;
+  emit(e: TraceEvent): void;
+  describe(v: bigint): string;
+  mapAt(addr: bigint): TraceMap;
+  syncPacketBounds(): void;
+  nextRandom(): number;
+  tailCall(program: ProgramSpec): void;
+  /** bpf_loop: runs the callback at `fn` up to `count` times with (index, ctx), then continues after the call. */
+  startLoop(insn: Instruction, count: number, fn: bigint, ctx: bigint): void;
+}
+type Machine = HelperHost;
 
 /** Thrown to stop the trace at a helper the interpreter does not model. */
 export class HelperStop extends Error {}
@@ -42,7 +75,7 @@ const valueText = (m: Machine, map: TraceMap, value: Uint8Array) => describeByte
 const errno = (r: number) => (r === 0 ? "ok" : `-${ERRNO_NAMES[-r] ?? -r}`);
 const ERRNO_NAMES: Record<number, string> = { 2: "ENOENT", 7: "E2BIG", 13: "EACCES", 17: "EEXIST", 22: "EINVAL" };
 
-export function callHelper(m: Machine, insn: Instruction, name: string, a: bigint[]): bigint | "tail-call" {
+export function callHelper(m: Machine, insn: Instruction, name: string, a: bigint[]): bigint | "jumped" {
   const plain = (result: bigint, note?: string, args = a.slice(0, arity(name)).map((v) => m.describe(v))) => {
     m.emit({
       kind: "helper",
@@ -138,6 +171,33 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
     }
     case "ktime_get_ns":
       return plain(m.options.now ? m.options.now() : process.hrtime.bigint(), "CLOCK_MONOTONIC read by the tracer");
+    case "ktime_get_boot_ns":
+      // Without suspend, CLOCK_BOOTTIME is CLOCK_MONOTONIC; Node reads only the latter.
+      return plain(
+        m.options.now ? m.options.now() : process.hrtime.bigint(),
+        "CLOCK_MONOTONIC read by the tracer, for CLOCK_BOOTTIME",
+      );
+    case "jiffies64": {
+      const j = m.options.jiffies ? m.options.jiffies() : kernelJiffies();
+      if (j === undefined)
+        throw new HelperStop("helper bpf_jiffies64 is not modelled here: /proc/timer_list is not readable");
+      return plain(j, "the kernel's jiffies when the tracer read them");
+    }
+    case "loop": {
+      const count = Number(a[0]! & M32);
+      // BPF_MAX_LOOPS = 8M; flags must be 0.
+      if (a[3] !== 0n || count > 1 << 23) return plain(neg(a[3] !== 0n ? EINVAL : E2BIG));
+      m.emit({
+        kind: "helper",
+        insn: insn.index,
+        helper: name,
+        args: a.slice(0, 4).map((v) => m.describe(v)),
+        result: "runs the callback",
+      });
+      if (count === 0) return 0n;
+      m.startLoop(insn, count, a[1]!, a[2]!);
+      return "jumped";
+    }
     case "get_prandom_u32":
       return plain(BigInt(m.nextRandom()), m.options.random ? undefined : "fixed-seed generator, not the kernel's");
     case "get_smp_processor_id":
@@ -219,7 +279,7 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
       });
       if (!program || m.tailCalls >= m.tailCallLimit) return 0n; // falls through, as the kernel does
       m.tailCall(program);
-      return "tail-call";
+      return "jumped";
     }
     case "perf_event_output":
     case "ringbuf_output": {
@@ -256,7 +316,18 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
   }
 }
 
+/** The kernel's jiffies counter, read from /proc/timer_list (root only). */
+function kernelJiffies(): bigint | undefined {
+  try {
+    const m = /^jiffies: (\d+)/m.exec(readFileSync("/proc/timer_list", "latin1"));
+    return m ? BigInt(m[1]!) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function arity(name: string): number {
+  if (name === "ktime_get_boot_ns" || name === "jiffies64") return 0;
   if (name === "ktime_get_ns" || name === "get_prandom_u32" || name === "get_smp_processor_id") return 0;
   if (name === "redirect") return 2;
   if (name.startsWith("xdp_adjust")) return 2;

@@ -10,16 +10,11 @@ import { functionNames } from "../disasm/object.ts";
 import type { Btf } from "../btf/parse.ts";
 import { M32, alu, bswap, condition, sext, u64 } from "./alu.ts";
 import type { TraceEvent, TraceOutcome } from "./events.ts";
-import { callHelper, describeBytes, HelperStop } from "./helpers.ts";
+import { callHelper, describeBytes, type HelperHost, HelperStop } from "./helpers.ts";
+import { hex, XDP_FRAME, XDP_HEADROOM } from "./xdp-frame.ts";
 import { type AddressSpace, MemoryFault, type Region } from "./memory.ts";
 import type { TraceMap } from "./maps.ts";
 
-/** XDP's buffer as BPF_PROG_TEST_RUN builds it: 256 bytes of headroom in a 4 KiB frame whose last 320 are skb_shared_info. */
-export const XDP_HEADROOM = 256;
-export const XDP_FRAME = 4096;
-export const XDP_TAILROOM = 320;
-/** sizeof(struct xdp_frame): adjust_head/meta may not move the start below it. */
-export const XDP_FRAME_HEADER = 40;
 const STACK_SIZE = 512;
 const MAX_TAIL_CALLS = 33;
 
@@ -32,6 +27,8 @@ export interface MachineOptions {
   now?: () => bigint;
   /** The CPU the program runs as (bpf_get_smp_processor_id; per-CPU maps show this CPU's values). Default 0. */
   cpu?: number;
+  /** bpf_jiffies64; default: the kernel's jiffies from /proc/timer_list (root). */
+  jiffies?: () => bigint;
   /** bpf_get_prandom_u32; default: a fixed-seed generator, so a trace repeats. */
   random?: () => number;
 }
@@ -62,10 +59,14 @@ export interface RunResult {
   instructions: number;
 }
 
-export class Machine {
+export class Machine implements HelperHost {
   readonly events: TraceEvent[] = [];
   readonly packet: Region;
   readonly ctx: Region;
+  /** Function addresses: code.base + instruction index (bpf_loop's callback). */
+  readonly code: Region;
+  /** Running bpf_loop calls, innermost last. */
+  private loops: Array<{ count: number; target: number; ctx: bigint; done: number; resumePc: number }> = [];
   /** Offsets in the packet region of data_meta, data and data_end. */
   meta = XDP_HEADROOM;
   data = XDP_HEADROOM;
@@ -99,6 +100,7 @@ export class Machine {
     this.packet = this.memory.add("packet", "packet", frame);
     this.syncPacketBounds();
     this.ctx = this.memory.add("ctx", "ctx", new Uint8Array(24), false);
+    this.code = this.memory.add("code", "code", new Uint8Array(0), false);
     this.enter(entry.spec);
   }
 
@@ -195,6 +197,7 @@ export class Machine {
       for (const f of this.frames) this.memory.remove(f.stack);
       this.memory.remove(this.packet);
       this.memory.remove(this.ctx);
+      this.memory.remove(this.code);
     }
   }
 
@@ -294,9 +297,8 @@ export class Machine {
         // LD: only ld_imm64 is valid in programs that load today.
         if (insn.slots !== 2) throw new MemoryFault(`legacy packet load 0x${code.toString(16)} is not supported`);
         const ref = this.references.get(insn.index);
-        if (src === 4) {
-          throw new HelperStop("a function address (callback helpers such as bpf_loop) is not modelled");
-        } else if (ref?.kind === "map") this.set(dst, this.mapOf(ref.map).handle.base);
+        if (src === 4) this.set(dst, this.code.base + BigInt(insn.index + 1 + imm));
+        else if (ref?.kind === "map") this.set(dst, this.mapOf(ref.map).handle.base);
         else if (ref?.kind === "value") {
           const m = this.mapOf(ref.section);
           this.set(dst, m.lookup(new Uint8Array(4)).address + BigInt(ref.offset));
@@ -458,7 +460,7 @@ export class Machine {
     const args = [1, 2, 3, 4, 5].map((r) => this.reg(r));
     const name = helperName(insn.imm).replace(/^bpf_/, "");
     const r0 = callHelper(this, insn, name, args);
-    if (r0 === "tail-call") return; // the machine now runs another program
+    if (r0 === "jumped") return; // a tail call or a bpf_loop callback: the machine continues elsewhere
     this.set(0, r0);
     // r1–r5 are scratch after a call; clear them so a program relying on them shows up as a difference.
     for (let r = 1; r <= 5; r++) this.frame.regs[r] = 0n;
@@ -470,6 +472,7 @@ export class Machine {
     if (this.frames.length === 1) return Number(r0 & M32);
     const done = this.frames.pop()!;
     this.memory.remove(done.stack);
+    if (done.returnPc === LOOP_RETURN) return this.loopReturned(insn, done, r0);
     this.emit({
       kind: "return",
       insn: insn.index,
@@ -480,6 +483,47 @@ export class Machine {
     // Callee-saved r6–r9 and r10 are the caller's own (each frame keeps its registers).
     this.frame.regs[0] = r0;
     this.pc = done.returnPc;
+    this.lastLine = undefined;
+    return undefined;
+  }
+
+  startLoop(insn: Instruction, count: number, fn: bigint, ctx: bigint): void {
+    const r = this.memory.regionOf(fn);
+    if (r !== this.code) throw new MemoryFault(`bpf_loop: ${this.describe(fn)} is not a function`);
+    this.loops.push({ count, target: Number(fn - r.base), ctx, done: 0, resumePc: insn.index + 1 });
+    this.callLoopBody(insn);
+  }
+
+  private callLoopBody(insn: Instruction): void {
+    const loop = this.loops[this.loops.length - 1]!;
+    const name = this.functionAt[loop.target] ?? `pc${loop.target}`;
+    this.pushFrame(LOOP_RETURN, name);
+    this.frame.regs[1] = BigInt(loop.done);
+    this.frame.regs[2] = loop.ctx;
+    this.emit({ kind: "call", insn: insn.index, function: `${name}(${loop.done})`, depth: this.frames.length - 1 });
+    this.pc = loop.target;
+    this.lastLine = undefined;
+  }
+
+  /** A bpf_loop callback returned: 0 runs the next iteration, 1 ends the loop; r0 is then the iterations run. */
+  private loopReturned(insn: Instruction, done: Frame, r0: bigint): undefined {
+    const loop = this.loops[this.loops.length - 1]!;
+    loop.done++;
+    this.emit({
+      kind: "return",
+      insn: insn.index,
+      function: done.function,
+      value: this.describe(r0),
+      depth: this.frames.length,
+    });
+    if ((r0 & M32) === 0n && loop.done < loop.count) {
+      this.callLoopBody(insn);
+      return undefined;
+    }
+    this.loops.pop();
+    this.frame.regs[0] = BigInt(loop.done);
+    for (let r = 1; r <= 5; r++) this.frame.regs[r] = 0n;
+    this.pc = loop.resumePc;
     this.lastLine = undefined;
     return undefined;
   }
@@ -496,5 +540,5 @@ export class Machine {
 }
 
 const SIZES = [4, 2, 1, 8];
-
-export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** The return address of a bpf_loop callback's frame. */
+const LOOP_RETURN = -2;

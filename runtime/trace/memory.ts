@@ -5,7 +5,8 @@
  * region's bounds. A bad access becomes a `MemoryFault` the trace reports, never a crash.
  */
 
-export type RegionKind = "packet" | "stack" | "ctx" | "map-value" | "global" | "map" | "scratch";
+/** "code": addresses of the program's functions (callbacks); never read or written. */
+export type RegionKind = "packet" | "stack" | "ctx" | "map-value" | "global" | "map" | "scratch" | "code";
 
 export interface Region {
   id: number;
