@@ -2,7 +2,20 @@
 // socket buffer, its fields (`ctx.len`, `ctx.protocol`, `ctx.ifindex`), a written field
 // (`ctx.mark`), and TC_ACT_* verdicts. Drops UDP to a blocked port, marks the rest of the
 // UDP traffic with its destination port and counts packets and bytes by IP protocol.
-import { tc, TcAction, type TcContext, HashMap, struct, u8, u32, u64, atomicAdd, zero, type Value, type bool } from "tsbpf";
+import {
+  tc,
+  TcAction,
+  type TcContext,
+  HashMap,
+  struct,
+  u8,
+  u32,
+  u64,
+  atomicAdd,
+  zero,
+  type Value,
+  type bool,
+} from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 const BLOCKED_PORT = 9;
