@@ -162,7 +162,7 @@ export function reduce(seed: number, failure: Failure, options: ReduceOptions = 
   const p = generate(seed, options);
   const keeps = (): boolean => {
     if (!modelAccepts(p)) return false;
-    const r = runProgs([p], {}, "reduce");
+    const r = runProgs([p], {});
     return r.failures.some(
       (f) => f.class === failure.class && (failure.class === "miscompile" || f.signature === failure.signature),
     );
