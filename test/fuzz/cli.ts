@@ -1,4 +1,4 @@
-// npm run fuzz -- --seed S --count N [--batch B] [--jobs J] [--avoid what,…] [--reduce] [--quiet]
+// npm run fuzz -- --seed S --count N [--batch B] [--jobs J] [--avoid what,…] [--no-budget] [--reduce] [--quiet]
 // Runs programs S … S+N−1 (each program's seed is its number), B per compiled module, in J
 // processes, and prints every failure with the command that reproduces it.
 import { spawn } from "node:child_process";
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "20" },
     jobs: { type: "string", default: "1" },
     avoid: { type: "string", default: "" },
+    /** Programs over the budget of verifier paths are not drawn again (PATH_BUDGET in generate.ts). */
+    "no-budget": { type: "boolean", default: false },
     reduce: { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
     /** Internal: this process is one of the jobs; it reports to its parent on stdout. */
@@ -25,6 +27,8 @@ const count = Number(values.count);
 const batch = Math.max(1, Number(values.batch));
 const jobs = Math.max(1, Math.min(Number(values.jobs), Math.ceil(count / batch)));
 const avoid = values.avoid ? values.avoid.split(",") : [];
+const gen = { avoid, ...(values["no-budget"] ? { budget: null } : {}) };
+const flags = `${avoid.length ? ` --avoid ${avoid.join(",")}` : ""}${values["no-budget"] ? " --no-budget" : ""}`;
 const t0 = performance.now();
 const elapsed = () => Math.round((performance.now() - t0) / 1000);
 
@@ -33,7 +37,7 @@ const REPORT = "#fuzz-report ";
 
 function printFailure(f: Failure) {
   console.log(`FAIL seed ${f.seed} ${f.class}: ${f.detail}`);
-  console.log(`  reproduce: ${reproduce(f.seed)}${avoid.length ? ` --avoid ${avoid.join(",")}` : ""}`);
+  console.log(`  reproduce: ${reproduce(f.seed)}${flags}`);
 }
 
 /** Runs seeds from … from+n−1 in this process. */
@@ -42,7 +46,7 @@ function runHere(from: number, n: number): { failures: Failure[]; runs: number }
   let runs = 0;
   for (let s = from; s < from + n; s += batch) {
     const seeds = Array.from({ length: Math.min(batch, from + n - s) }, (_, i) => s + i);
-    const r = runBatch(seeds, { avoid });
+    const r = runBatch(seeds, gen);
     runs += r.runs;
     failures.push(...r.failures);
     for (const f of r.failures) {
@@ -79,6 +83,7 @@ async function runInJobs(): Promise<{ failures: Failure[]; runs: number; lost: n
       `--count=${n}`,
       `--batch=${batch}`,
       `--avoid=${avoid.join(",")}`,
+      ...(values["no-budget"] ? ["--no-budget"] : []),
       ...(values.quiet ? ["--quiet"] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -127,7 +132,7 @@ if (values.worker) {
   if (values.reduce) {
     for (const f of failures) {
       console.log(`\nreducing seed ${f.seed} (${f.class}) …`);
-      const small = reduce(f.seed, f, { avoid });
+      const small = reduce(f.seed, f, gen);
       console.log(small);
     }
   }

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Compiler, type CompileOptions, type CompileResult, formatDiagnostic } from "../../compiler/index.ts";
 import { type BpfObject, loadObjectSync, VerifierError } from "../../runtime/index.ts";
+import { objectInfo } from "../../runtime/sys/index.ts";
 import { type GenOptions, generate, Rng } from "./generate.ts";
 import { type Prog, sizeOf } from "./ir.ts";
 import { ModelError, type RunInput, type RunOutput, runModel } from "./model.ts";
@@ -34,6 +35,8 @@ export interface BatchResult {
   failures: Failure[];
   compileMs: number;
   runs: number;
+  /** Instructions the verifier processed for each loaded program, by seed (bpf_prog_info.verified_insns). */
+  verified: Map<number, number>;
 }
 
 const INPUTS_PER_PROGRAM = 3;
@@ -228,6 +231,7 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}): Bat
   }
   const { obj, live, compileMs } = build(progs, failures);
   let runs = 0;
+  const verified = new Map<number, number>();
   if (obj) {
     try {
       const data = [".data", ".bss"].filter((s) => obj.maps.has(s));
@@ -235,6 +239,7 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}): Bat
       const initial = data.map((s) => obj.map(s).lookup(zero)!);
       const stateKey = new Uint8Array(4);
       for (const p of live) {
+        verified.set(p.seed, objectInfo(obj.program(`p${p.id}`).fd, 232).readUInt32LE(216));
         for (const { input, want } of expected.get(p)!) {
           data.forEach((s, i) => obj.map(s).update(zero, initial[i]!));
           const m = obj.map(`m${p.id}`);
@@ -269,7 +274,7 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}): Bat
     const tsError = p && typeError(p);
     if (tsError) Object.assign(f, { class: "invalid", detail: tsError, signature: `invalid: ${tsError}` });
   }
-  return { programs: all.length, failures, compileMs, runs };
+  return { programs: all.length, failures, compileMs, runs, verified };
 }
 
 /** TypeScript's first error in a program, if it has one. */
