@@ -133,7 +133,8 @@ export interface GenOptions {
    * not bounded by a mask or remainder), "assign-in-expr" (assignments, ++, -- and calls inside
    * expressions; statements still assign, and store calls' results), "view" (second packet views),
    * "len" (`ctx.len` as an operand), "packet-param-index" (computed indexes into the packet
-   * view passed to a function), "table-index" (computed indexes into constant tables).
+   * view passed to a function), "table-index" (computed indexes into constant tables),
+   * "signed-offset" (view offsets of a signed type, unbounded).
    */
   avoid?: string[];
   /** The budget of verifier paths (PATH_BUDGET unless given; null: none). */
@@ -145,7 +146,7 @@ export interface GenOptions {
  * same random stream, so a seed still gives one program. Above them the verifier may stop at its
  * limit of processed instructions, which says nothing about the compiler.
  */
-export const PATH_BUDGET = { paths: 400, loop: 40 };
+export const PATH_BUDGET = { paths: 400, loop: 60 };
 
 export function generate(seed: number, options: GenOptions = {}, id = String(seed)): Prog {
   const r = new Rng(seed);
@@ -485,7 +486,10 @@ class Gen {
     if (roll < 0.85 || this.avoid("unbounded-offset")) return { k: "lit", v: BigInt(this.r.int(48)), big: false };
     if (roll < 0.9)
       return { k: "bin", op: "%", a: { k: "cast", to: INTS.u32, e }, b: { k: "lit", v: 40n, big: false } };
-    return this.readOf(scope, "num") ?? { k: "len" };
+    const read = this.readOf(scope, "num") ?? { k: "len" };
+    // A signed offset that may be negative (null: it is a huge unsigned number): known/signed_view_offset.ts.
+    if (this.avoid("signed-offset") && (typeOf(read) as IntT).signed) return { k: "cast", to: INTS.u32, e: read };
+    return read;
   }
 
   switch(scope: Scope, depth: number): Stmt {
