@@ -45,6 +45,8 @@ export interface BackendState {
   mac: string;
   weight: number;
   drained: boolean;
+  /** Failed its health checks (lb/health.ts): its slots go to the others until it recovers. */
+  down?: boolean;
 }
 interface VipState {
   spec: VipSpec;
@@ -73,6 +75,8 @@ export interface BackendReport {
   id: number;
   weight: number;
   drained: boolean;
+  /** Taken out by its health checks. */
+  down: boolean;
   slots: number;
   flows: number;
 }
@@ -222,7 +226,7 @@ export class LoadBalancer {
         index: v.index,
         encap: v.encap === true,
         backends,
-        table: buildTable(maglevMembers(backends)),
+        table: tableFor(backends),
       });
     }
   }
@@ -404,6 +408,18 @@ export class LoadBalancer {
     this.publishTable(this.vip(vip));
   }
 
+  /**
+   * Marks a backend up or down by its health checks: a backend going down gives its Maglev
+   * slots to the others and no other slot changes; coming back up, it gets exactly those
+   * slots back (tableFor). Its tracked flows stay, as for a drain. Returns the slots rewritten.
+   */
+  setHealth(vip: VipSpec, addr: string, up: boolean): number {
+    const b = this.backend(vip, addr);
+    if (up) delete b.down;
+    else b.down = true;
+    return this.publishTable(this.vip(vip));
+  }
+
   /** Per-VIP packets and bytes, summed over CPUs. */
   stats(): VipStatsReport[] {
     return [...this.vipStates.values()].map((v) => {
@@ -438,6 +454,7 @@ export class LoadBalancer {
           id: b.id,
           weight: b.weight,
           drained: b.drained,
+          down: b.down === true,
           slots: slots.get(b.id) ?? 0,
           flows: flows.get(flowKey) ?? 0,
         });
@@ -499,7 +516,7 @@ export class LoadBalancer {
 
   /** Rebuilds a VIP's Maglev table and writes the slots that changed; returns how many. */
   private publishTable(state: VipState): number {
-    const table = buildTable(maglevMembers(state.backends));
+    const table = tableFor(state.backends);
     const base = state.index * M;
     const changed = [...(state.table ? diffTables(state.table, table) : table.keys())];
     if (changed.length)
@@ -524,6 +541,22 @@ function memberKey(vip: VipSpec, addr: string): string {
 
 function vipFlags(v: { encap: boolean }): number {
   return v.encap ? abi.VIP_F_ENCAP : 0;
+}
+
+/**
+ * A VIP's Maglev table: its backends by weight (drained: 0). The slots of backends that are
+ * down (health checks) take their owner in the table built without them, and every other
+ * slot stays as it is — so a backend going down or coming back moves only its own slots. If
+ * every backend with weight is down, none is taken out: failing open keeps serving whichever
+ * is alive rather than dropping every new flow.
+ */
+function tableFor(backends: Map<string, BackendState>): Uint32Array {
+  const all = buildTable(maglevMembers(backends));
+  const down = new Set([...backends.values()].filter((b) => b.down).map((b) => b.id));
+  if (down.size === 0) return all;
+  const up = buildTable(maglevMembers(new Map([...backends].filter(([, b]) => !b.down))));
+  if (up.every((id) => id === NO_BACKEND)) return all;
+  return all.map((id, slot) => (down.has(id) ? up[slot]! : id));
 }
 
 function maglevMembers(backends: Map<string, BackendState>): MaglevBackend[] {

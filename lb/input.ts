@@ -44,6 +44,32 @@ export const MAX_TIMEOUT_S = 10_000_000;
 export const MAX_WEIGHT = 65536;
 export const XDP_MODES = ["native", "generic", "auto"] as const;
 
+/** How `tsbpf lb run` checks a VIP's backends (lb/health.ts); every field has a default but `type`. */
+export interface HealthCheck {
+  /** tcp: a connect; udp: a datagram (`payload`) that must be answered; http: a GET of `path` answered with `expectStatus`. */
+  type: "tcp" | "udp" | "http";
+  /** Port probed on the backend's address (default: the VIP's port). */
+  port: number;
+  path: string;
+  expectStatus: number;
+  payload: string;
+  /** Time between two probes of a backend, and the time a probe may take (≤ interval). */
+  intervalMs: number;
+  timeoutMs: number;
+  /** Good probes in a row that bring a down backend back, failed ones that take an up backend out. */
+  rise: number;
+  fall: number;
+}
+export const HEALTH_CHECK_DEFAULTS = {
+  path: "/",
+  expectStatus: 200,
+  payload: "health",
+  intervalMs: 2000,
+  timeoutMs: 1000,
+  rise: 2,
+  fall: 3,
+} as const;
+
 /** The config file of `tsbpf lb start --config FILE`, after checking. */
 export interface LbConfig {
   dev?: string;
@@ -55,7 +81,7 @@ export interface LbConfig {
   /** The same for IPv6 VIPs (IPv6-in-IPv6, docs/lb-abi.md "IPv6"). */
   encapSource6?: string;
   /** `encap`: served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
-  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[] }[];
+  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[]; healthCheck?: HealthCheck }[];
 }
 
 const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
@@ -232,7 +258,7 @@ export function checkConfig(value: unknown): LbConfig {
   let members = 0;
   c.vips.forEach((entry: unknown, i: number) => {
     const field = `vips[${i}]`;
-    const v = checkObject(entry, field, ["vip", "encap", "backends"]);
+    const v = checkObject(entry, field, ["vip", "encap", "backends", "healthCheck"]);
     if (v.encap !== undefined && typeof v.encap !== "boolean")
       throw new LbInputError(`${field}.encap`, `expected true or false, got ${show(v.encap)}`);
     const encap = v.encap === true;
@@ -254,9 +280,61 @@ export function checkConfig(value: unknown): LbConfig {
     members += backends.length;
     if (members > abi.MAX_BACKENDS)
       throw new LbInputError(`${field}.backends`, `at most ${abi.MAX_BACKENDS} backends over all VIPs`);
-    config.vips.push({ vip, encap, backends });
+    const healthCheck =
+      v.healthCheck === undefined ? undefined : checkHealthCheck(v.healthCheck, vip, `${field}.healthCheck`);
+    config.vips.push({ vip, encap, backends, ...(healthCheck ? { healthCheck } : {}) });
   });
   return config;
+}
+
+/** A VIP's health check (see HealthCheck), defaults filled in. */
+export function checkHealthCheck(value: unknown, vip: VipSpec, field: string): HealthCheck {
+  const h = checkObject(value, field, [
+    "type",
+    "port",
+    "path",
+    "expectStatus",
+    "payload",
+    "intervalMs",
+    "timeoutMs",
+    "rise",
+    "fall",
+  ]);
+  if (h.type !== "tcp" && h.type !== "udp" && h.type !== "http")
+    throw new LbInputError(`${field}.type`, `expected "tcp", "udp" or "http", got ${show(h.type)}`);
+  if (h.type === "udp" && vip.proto !== "udp")
+    throw new LbInputError(`${field}.type`, `a UDP check for the TCP VIP ${vip.addr}:${vip.port}/tcp`);
+  if (h.type !== "udp" && vip.proto === "udp")
+    throw new LbInputError(
+      `${field}.type`,
+      `a ${h.type.toUpperCase()} check for the UDP VIP ${vip.addr}:${vip.port}/udp`,
+    );
+  const d = HEALTH_CHECK_DEFAULTS;
+  const int = (name: string, min: number, max: number, dflt: number): number => {
+    const n = h[name] ?? dflt;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max)
+      throw new LbInputError(`${field}.${name}`, `expected a whole number ${min}..${max}, got ${show(h[name])}`);
+    return n;
+  };
+  const str = (name: string, dflt: string, re: RegExp, what: string): string => {
+    const s = h[name] ?? dflt;
+    if (typeof s !== "string" || !re.test(s))
+      throw new LbInputError(`${field}.${name}`, `${show(h[name])} is not ${what}`);
+    return s;
+  };
+  const intervalMs = int("intervalMs", 100, 3_600_000, d.intervalMs);
+  const check: HealthCheck = {
+    type: h.type,
+    port: h.port === undefined ? vip.port : checkPort(h.port, `${field}.port`),
+    path: str("path", d.path, /^\/[\x21-\x7e]*$/, "an HTTP path (starting with /, no spaces)"),
+    expectStatus: int("expectStatus", 100, 599, d.expectStatus),
+    payload: str("payload", d.payload, /^[\s\S]{1,512}$/, "a payload of 1..512 characters"),
+    intervalMs,
+    timeoutMs: int("timeoutMs", 10, intervalMs, Math.min(d.timeoutMs, intervalMs)),
+    rise: int("rise", 1, 100, d.rise),
+    fall: int("fall", 1, 100, d.fall),
+  };
+  return check;
 }
 
 function checkObject(value: unknown, field: string, keys: string[]): Record<string, unknown> {

@@ -68,6 +68,7 @@ export {
   type TestRunResult,
 } from "./program/index.ts";
 export {
+  enterNetns,
   ifNameToIndex,
   inNetns,
   InterfaceError,

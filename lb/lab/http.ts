@@ -88,6 +88,10 @@ export interface LoadRun {
   host?: string;
   /** Default 80. */
   port?: number;
+  /** Stop starting requests after this long (see LoadOptions). */
+  durationMs?: number;
+  /** Request i from local port localPortBase + i (see LoadOptions). */
+  localPortBase?: number;
 }
 
 /** Make `requests` new-connection HTTP GETs from the client namespace; report per-backend counts. */
@@ -99,6 +103,8 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     concurrency: run.concurrency ?? 8,
     timeoutMs: run.timeoutMs ?? 3000,
     deadlineMs: run.deadlineMs ?? 60_000,
+    durationMs: run.durationMs,
+    localPortBase: run.localPortBase,
   };
   const { stdout } = await lab.exec("client", [...nodeTs("http-load.ts"), JSON.stringify(opts)], {
     timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000,
