@@ -46,11 +46,27 @@
  *
  * Each packet of a tracked flow, in either direction, touches both entries and
  * restores the other one if the LRU took it (docs/lb-state.md).
+ *
+ * IPv6 (docs/lb-abi.md, "IPv6"): the same model in maps of their own, IPv6 addresses as
+ * 16 bytes in network order (struct in6_addr):
+ *   vips6      HASH 64        key struct vip6_key (20 B) { addr @0, port @16, proto @18, pad @19 }
+ *                             value struct vip_info (as vips)
+ *   backends6  ARRAY 1024     value struct backend6 (24 B) { addr @0, mac u8[6] @16, pad u16 @22 }
+ *   conntrack6 LRU_HASH 65536 key struct ct6_key (40 B) { saddr @0, daddr @16, sport @32,
+ *                             dport @34, proto @36, pad u8[3] @37 }; value struct ct6_value
+ *                             (32 B) { backend u32 @0, state u8 @4, pad u8[3] @5, seen u64 @8,
+ *                             backend_addr @16 }
+ *   rnat6      LRU_HASH 131072 key struct rnat6_key (40 B) { client_addr @0, backend_addr @16,
+ *                             client_port @32, vip_port @34, proto @36, pad u8[3] @37 };
+ *                             value struct rnat6_value (24 B) { vip_addr @0, client_mac @16,
+ *                             backend u16 @22 }
+ *   encap6     ARRAY 1        struct encap6_config (16 B) { saddr @0 }; :: = not configured.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
@@ -78,6 +94,8 @@
 /* vip_info.flags: the VIP is served by IP-in-IP encapsulation (docs/lb-abi.md). */
 #define VIP_F_ENCAP 1
 #define ENCAP_TTL 64
+/* IPv6: extension headers (hop-by-hop, destination options) skipped before TCP/UDP. */
+#define MAX_EXT_HEADERS 4
 
 /* ---- ABI maps (LB_ABI.md) ---- */
 
@@ -205,6 +223,106 @@ struct {
 	__type(value, struct encap_config);
 } encap SEC(".maps");
 
+/* ---- IPv6 maps (layouts above; docs/lb-abi.md, "IPv6") ---- */
+
+struct addr6 {
+	__u32 w[4];
+};
+
+struct vip6_key {
+	struct addr6 addr;
+	__u16 port;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct backend6 {
+	struct addr6 addr;
+	__u8 mac[6];
+	__u16 pad;
+};
+
+struct ct6_key {
+	struct addr6 saddr;
+	struct addr6 daddr;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct ct6_value {
+	__u32 backend;
+	__u8 state;
+	__u8 pad[3];
+	__u64 seen;
+	struct addr6 backend_addr;
+};
+
+struct rnat6_key {
+	struct addr6 client_addr;
+	struct addr6 backend_addr;
+	__u16 client_port;
+	__u16 vip_port;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct rnat6_value {
+	struct addr6 vip_addr;
+	__u8 client_mac[6];
+	__u16 backend;
+};
+
+struct encap6_config {
+	struct addr6 saddr;
+};
+
+/* The IPv6 header with word-addressable addresses. */
+struct ip6w {
+	__u32 ver_tc_flow;
+	__u16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	struct addr6 saddr;
+	struct addr6 daddr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct vip6_key);
+	__type(value, struct vip_info);
+} vips6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend6);
+} backends6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_ENTRIES);
+	__type(key, struct ct6_key);
+	__type(value, struct ct6_value);
+} conntrack6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 2 * FLOW_ENTRIES);
+	__type(key, struct rnat6_key);
+	__type(value, struct rnat6_value);
+} rnat6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct encap6_config);
+} encap6 SEC(".maps");
+
 /* ---- Connection state (docs/lb-state.md) ---- */
 
 static __always_inline __u64 timeout_of(__u8 proto, __u8 state)
@@ -268,6 +386,30 @@ static __always_inline __u32 flow_mix(__u32 h, __u32 k)
 	h ^= k;
 	h = rotl32(h, 13);
 	return h * 5 + 0xe6546b64;
+}
+
+static __always_inline __u32 flow_fmix(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+/* The IPv6 flow hash (= lb/flowhash.ts flowHash6): the addresses' words, host order, then as IPv4. */
+static __always_inline __u32 flow_hash6(const struct ct6_key *k)
+{
+	__u32 h = 0;
+
+	for (int i = 0; i < 4; i++)
+		h = flow_mix(h, bpf_ntohl(k->saddr.w[i]));
+	for (int i = 0; i < 4; i++)
+		h = flow_mix(h, bpf_ntohl(k->daddr.w[i]));
+	h = flow_mix(h, ((__u32)bpf_ntohs(k->sport) << 16) | bpf_ntohs(k->dport));
+	h = flow_mix(h, k->proto);
+	return flow_fmix(h);
 }
 
 static __always_inline __u32 flow_hash(__u32 saddr, __u32 daddr, __u16 sport, __u16 dport, __u8 proto)
@@ -522,6 +664,285 @@ static __always_inline int encapsulate(struct xdp_md *ctx, const struct backend 
 	return XDP_TX;
 }
 
+/* ---- IPv6 (docs/lb-abi.md, "IPv6"): steps V1-V10 ---- */
+
+static __always_inline int same_addr6(const struct addr6 *a, const struct addr6 *b)
+{
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] && a->w[3] == b->w[3];
+}
+
+static __always_inline int zero_addr6(const struct addr6 *a)
+{
+	return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+
+/* An L4 checksum after a 128-bit address change: RFC 1624 per word, chained. */
+static __always_inline __u16 csum_replace16(__u16 check, const struct addr6 *from, const struct addr6 *to)
+{
+	for (int i = 0; i < 4; i++)
+		check = csum_replace4(check, from->w[i], to->w[i]);
+	return check;
+}
+
+/* Rewrite one IPv6 address (daddr forward, saddr reverse) and patch the L4 checksum
+ * (IPv6 has no header checksum). UDP checksum 0 stays 0; a computed 0 is sent as 0xffff. */
+static __always_inline void rewrite_addr6(struct addr6 *field, const struct addr6 *to, const struct flow *f)
+{
+	if (f->proto == IPPROTO_TCP) {
+		*f->l4check = csum_replace16(*f->l4check, field, to);
+	} else if (*f->l4check != 0) {
+		__u16 c = csum_replace16(*f->l4check, field, to);
+
+		*f->l4check = c ? c : 0xffff;
+	}
+	*field = *to;
+}
+
+/* V10: a backend's reply to a tracked IPv6 client leaves as if from the VIP. */
+static __always_inline int reverse_nat6(struct ethhdr *eth, struct ip6w *ip, const struct flow *f)
+{
+	struct rnat6_key key = {
+		.client_addr = ip->daddr,
+		.backend_addr = ip->saddr,
+		.client_port = f->dport,
+		.vip_port = f->sport,
+		.proto = f->proto,
+	};
+	struct rnat6_value *r = bpf_map_lookup_elem(&rnat6, &key);
+
+	if (!r)
+		return XDP_PASS;
+	struct ct6_key ck = {
+		.saddr = ip->daddr,
+		.daddr = r->vip_addr,
+		.sport = f->dport,
+		.dport = f->sport,
+		.proto = f->proto,
+	};
+	struct ct6_value *ct = bpf_map_lookup_elem(&conntrack6, &ck);
+
+	if (!ct) {
+		struct ct6_value cv = {
+			.backend = r->backend,
+			.state = next_state(CT_NEW, f->flags, 1),
+			.seen = f->now,
+			.backend_addr = ip->saddr,
+		};
+
+		bpf_map_update_elem(&conntrack6, &ck, &cv, BPF_ANY);
+	} else if (!same_addr6(&ct->backend_addr, &ip->saddr)) {
+		bpf_map_delete_elem(&rnat6, &key);
+		return XDP_PASS;
+	} else if (f->now - ct->seen > timeout_of(f->proto, ct->state)) {
+		bpf_map_delete_elem(&rnat6, &key);
+		bpf_map_delete_elem(&conntrack6, &ck);
+		return XDP_PASS;
+	} else {
+		ct->state = next_state(ct->state, f->flags, 1);
+		ct->seen = f->now;
+	}
+	set_macs(eth, r->client_mac);
+	rewrite_addr6(&ip->saddr, &r->vip_addr, f);
+	return XDP_TX;
+}
+
+/* V8: the IPv6 flow's backend, or NULL to drop. Records new flows. */
+static __always_inline struct backend6 *pick_backend6(struct ethhdr *eth, struct ip6w *ip, const struct flow *f,
+						      __u32 index, int encap)
+{
+	struct ct6_key ck = {
+		.saddr = ip->saddr,
+		.daddr = ip->daddr,
+		.sport = f->sport,
+		.dport = f->dport,
+		.proto = f->proto,
+	};
+	struct rnat6_key rk = {
+		.client_addr = ip->saddr,
+		.client_port = f->sport,
+		.vip_port = f->dport,
+		.proto = f->proto,
+	};
+	struct ct6_value *ct = bpf_map_lookup_elem(&conntrack6, &ck);
+	struct backend6 *be;
+
+	if (ct) {
+		__u32 id = ct->backend;
+
+		rk.backend_addr = ct->backend_addr;
+		be = 0;
+		if (f->now - ct->seen <= timeout_of(f->proto, ct->state))
+			be = bpf_map_lookup_elem(&backends6, &id);
+		if (be && same_addr6(&be->addr, &ct->backend_addr)) {
+			ct->state = encap ? encap_state(ct->state, f->flags) : next_state(ct->state, f->flags, 0);
+			ct->seen = f->now;
+			if (!encap && !bpf_map_lookup_elem(&rnat6, &rk)) {
+				struct rnat6_value rv = { .vip_addr = ip->daddr, .backend = id };
+
+				__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
+				bpf_map_update_elem(&rnat6, &rk, &rv, BPF_ANY);
+			}
+			return be;
+		}
+		if (!encap)
+			bpf_map_delete_elem(&rnat6, &rk);
+		bpf_map_delete_elem(&conntrack6, &ck);
+	}
+
+	__u32 mkey = index * MAGLEV_M + flow_hash6(&ck) % MAGLEV_M;
+	__u32 *id = bpf_map_lookup_elem(&maglev, &mkey);
+
+	if (!id || *id >= MAX_BACKENDS)
+		return 0;
+	__u32 bid = *id;
+
+	be = bpf_map_lookup_elem(&backends6, &bid);
+	if (!be || zero_addr6(&be->addr))
+		return 0;
+	if (!(f->flags & TH_RST)) {
+		struct ct6_value cv = {
+			.backend = bid,
+			.state = encap ? encap_state(CT_NEW, f->flags) : next_state(CT_NEW, f->flags, 0),
+			.seen = f->now,
+			.backend_addr = be->addr,
+		};
+
+		if (!encap) {
+			struct rnat6_value rv = { .vip_addr = ip->daddr, .backend = bid };
+
+			rk.backend_addr = be->addr;
+			__builtin_memcpy(rv.client_mac, eth->h_source, ETH_ALEN);
+			bpf_map_update_elem(&rnat6, &rk, &rv, BPF_ANY);
+		}
+		bpf_map_update_elem(&conntrack6, &ck, &cv, BPF_ANY);
+	}
+	return be;
+}
+
+/* VE3: the received IPv6 packet, untouched, inside an outer IPv6 header to the backend. */
+static __always_inline int encapsulate6(struct xdp_md *ctx, const struct backend6 *be, const struct addr6 *saddr)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ip6w *inner = data + sizeof(struct ethhdr);
+
+	if ((void *)(inner + 1) > data_end)
+		return XDP_DROP;
+	__u32 ver_tc_flow = inner->ver_tc_flow;
+	__u32 payload_len = bpf_ntohs(inner->payload_len) + sizeof(struct ip6w);
+
+	if (payload_len > 0xffff)
+		return XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct ip6w)))
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ip6w *outer = data + sizeof(struct ethhdr);
+	struct ethhdr *old = data + sizeof(struct ip6w);	/* the received Ethernet header */
+
+	if ((void *)(old + 1) > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_source, old->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IPV6);
+	outer->ver_tc_flow = ver_tc_flow;
+	outer->payload_len = bpf_htons(payload_len);
+	outer->nexthdr = IPPROTO_IPV6;
+	outer->hop_limit = ENCAP_TTL;
+	outer->saddr = *saddr;
+	outer->daddr = be->addr;
+	return XDP_TX;
+}
+
+/* Steps V1-V10: what the LB cannot parse is passed unmodified (the host's stack judges it). */
+static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ip6w *ip = (void *)(eth + 1);
+
+	/* V1. */
+	if ((void *)(ip + 1) > data_end || (bpf_ntohl(ip->ver_tc_flow) >> 28) != 6)
+		return XDP_PASS;
+	__u32 ip_len = sizeof(*ip) + bpf_ntohs(ip->payload_len);
+
+	if (sizeof(*eth) + ip_len > (__u64)(data_end - data))
+		return XDP_PASS;
+	/* V2. Hop-by-hop and destination options skipped. */
+	__u32 next = ip->nexthdr;
+	__u32 off = sizeof(*ip);
+
+	for (int i = 0; i < MAX_EXT_HEADERS; i++) {
+		if (next != IPPROTO_HOPOPTS && next != IPPROTO_DSTOPTS)
+			break;
+		struct ipv6_opt_hdr *opt = data + sizeof(*eth) + off;
+
+		if ((void *)(opt + 1) > data_end)
+			return XDP_PASS;
+		next = opt->nexthdr;
+		off += (opt->hdrlen + 1) * 8;
+	}
+	/* V3. TCP or UDP, complete inside the IPv6 packet. */
+	void *l4 = data + sizeof(*eth) + off;
+	struct flow f = { .proto = next };
+
+	if (next == IPPROTO_TCP) {
+		struct tcphdr *tcp = l4;
+
+		if ((void *)(tcp + 1) > data_end || off + sizeof(*tcp) > ip_len)
+			return XDP_PASS;
+		f.sport = tcp->source;
+		f.dport = tcp->dest;
+		f.flags = ((__u8 *)tcp)[13];
+		f.l4check = &tcp->check;
+	} else if (next == IPPROTO_UDP) {
+		struct udphdr *udp = l4;
+
+		if ((void *)(udp + 1) > data_end || off + sizeof(*udp) > ip_len)
+			return XDP_PASS;
+		f.sport = udp->source;
+		f.dport = udp->dest;
+		f.l4check = &udp->check;
+	} else {
+		return XDP_PASS;
+	}
+	f.now = bpf_ktime_get_ns();
+
+	/* V4. */
+	struct vip6_key vk = { .addr = ip->daddr, .port = f.dport, .proto = f.proto };
+	struct vip_info *vip = bpf_map_lookup_elem(&vips6, &vk);
+
+	if (!vip)
+		return reverse_nat6(eth, ip, &f);
+	__u32 index = vip->index;
+
+	if (index >= MAX_VIPS)
+		return XDP_DROP;
+	int encap_vip = vip->flags & VIP_F_ENCAP;
+	__u32 zero = 0;
+	struct encap6_config *ec = bpf_map_lookup_elem(&encap6, &zero);
+
+	if (encap_vip && (!ec || zero_addr6(&ec->saddr)))
+		return XDP_DROP;
+	struct backend6 *be = pick_backend6(eth, ip, &f, index, encap_vip);
+
+	if (!be)
+		return XDP_DROP;
+	struct vip_stats *st = bpf_map_lookup_elem(&stats, &index);
+
+	if (st) {
+		st->packets += 1;
+		st->bytes += data_end - data;
+	}
+	if (encap_vip && ec)
+		return encapsulate6(ctx, be, &ec->saddr);
+	/* V9. */
+	set_macs(eth, be->mac);
+	rewrite_addr6(&ip->daddr, &be->addr, &f);
+	return XDP_TX;
+}
+
 SEC("xdp")
 int lb(struct xdp_md *ctx)
 {
@@ -534,9 +955,12 @@ int lb(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (eth->h_dest[0] & 1)
 		return XDP_PASS;
-	/* 2. Not IPv4 (ARP, IPv6, VLAN-tagged, ...). */
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
+	/* 2. Not IPv4 (ARP, VLAN-tagged, ...); IPv6 has its own steps (V1-V10). */
+	if (eth->h_proto != bpf_htons(ETH_P_IP)) {
+		if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+			return lb6(ctx, eth);
 		return XDP_PASS;
+	}
 
 	/* 3. IPv4 sanity; Ethernet padding after the packet is allowed. */
 	struct iphdr *ip = (void *)(eth + 1);

@@ -2,10 +2,11 @@
 import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./frontend/project.ts";
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
-import { checkStack } from "./lower/stack.ts";
+import { checkStack, spillDiagnostic } from "./lower/stack.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, printModule, verifyModule } from "./llvm/target.ts";
-import { C } from "./llvm/capi.ts";
+import { C, onLlvmDiagnostics, type LlvmDiagnostic } from "./llvm/capi.ts";
+import { DiagnosticSeverity } from "./llvm/enums.ts";
 import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagnostic } from "./diagnostics.ts";
 
 export { formatDiagnostic, CompileFailed, type Diagnostic } from "./diagnostics.ts";
@@ -78,6 +79,11 @@ export class Compiler {
     subset.checkModule(parsed.source);
     phase("subset check");
     const lowerer = new ModuleLowerer(parsed.source, subset);
+    // LLVM's own errors (the BPF backend's stack limit) come here, instead of ending the process.
+    const llvmErrors: LlvmDiagnostic[] = [];
+    const stopLlvmDiagnostics = onLlvmDiagnostics(lowerer.ctx, (d) => {
+      if (d.severity === DiagnosticSeverity.Error) llvmErrors.push(d);
+    });
     try {
       lowerer.lowerModule();
       // The subset check's, and those of imported functions it checked while lowering.
@@ -95,6 +101,8 @@ export class Compiler {
       const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
       const object = emitObject(lowerer.module);
       phase("BPF code generation");
+      if (llvmErrors.length)
+        return { diagnostics: backendDiagnostics(llvmErrors, object, lowerer, parsed.source), timings };
       return { object, diagnostics, irBefore, irAfter, timings };
     } catch (e) {
       // Statements report their own internal errors at their place; this is the rest (a bug).
@@ -103,10 +111,26 @@ export class Compiler {
       if (!(error instanceof AlreadyReported)) all.push(diagnosticAt(error.node, error.message));
       return { diagnostics: sortDiagnostics(all), timings };
     } finally {
+      stopLlvmDiagnostics();
       C.LLVMDisposeModule(lowerer.module);
       C.LLVMContextDispose(lowerer.ctx);
     }
   }
+}
+
+/** Errors LLVM reported while generating code: the stack limit at its program, anything else as LLVM said it. */
+function backendDiagnostics(
+  errors: LlvmDiagnostic[],
+  object: Uint8Array,
+  m: ModuleLowerer,
+  source: ParsedProgram["source"],
+): Diagnostic[] {
+  const out = errors.map(
+    (e) =>
+      spillDiagnostic(e.description, object, m.programNodes) ??
+      diagnosticAt(source, `LLVM's BPF backend failed: ${e.description}`),
+  );
+  return sortDiagnostics(out);
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

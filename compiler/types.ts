@@ -3,6 +3,7 @@
 // one runtime/lang/types.ts uses for userspace; test/compiler/layout.test.ts checks the BTF
 // LLVM emits against the runtime's descriptors.
 import { layOutStruct } from "../runtime/lang/layout.ts";
+import { isPaddingField } from "../runtime/lang/types.ts";
 
 export interface IntT {
   kind: "int";
@@ -31,6 +32,9 @@ export interface StructT {
   size: number;
   align: number;
   packed: boolean;
+  /** A kernel object the verifier owns inside a map value (struct bpf_timer, struct bpf_spin_lock):
+   *  only the helpers made for it may touch it, and the BTF must name it as the kernel does. */
+  kernel?: "bpf_timer" | "bpf_spin_lock";
 }
 export type BType = IntT | BoolT | ArrayT | StructT;
 
@@ -131,4 +135,42 @@ export function literalType(value: bigint, big: boolean): IntT {
   if (big) return value < 0n ? INT_TYPES.i64! : INT_TYPES.u64!;
   if (value < 0n) return value >= -(1n << 31n) ? INT_TYPES.i32! : INT_TYPES.i64!;
   return value <= 0xffffffffn ? INT_TYPES.u32! : INT_TYPES.u64!;
+}
+
+/**
+ * Struct types the language itself declares (runtime/lang exports of the same name). BpfTimer
+ * and SpinLock are the kernel's `struct bpf_timer` and `struct bpf_spin_lock`, found by the
+ * kernel in a map value's BTF by their names and sizes; MtuCheck is what checkMtu() returns.
+ */
+export const LANG_STRUCTS: Record<string, StructT> = {
+  BpfTimer: {
+    ...makeStruct("bpf_timer", [{ name: "__opaque", type: { kind: "array", element: U64, length: 2 } }], false),
+    kernel: "bpf_timer",
+  },
+  SpinLock: { ...makeStruct("bpf_spin_lock", [{ name: "val", type: U32 }], false), kernel: "bpf_spin_lock" },
+  MtuCheck: makeStruct(
+    "MtuCheck",
+    [
+      { name: "status", type: I32 },
+      { name: "mtu", type: U32 },
+    ],
+    false,
+  ),
+};
+
+/** The kernel object (bpf_timer, bpf_spin_lock) a type is or holds, if any: such memory cannot be copied. */
+export function kernelObjectIn(t: BType): StructT | undefined {
+  if (t.kind === "array") return kernelObjectIn(t.element);
+  if (t.kind !== "struct") return undefined;
+  if (t.kernel) return t;
+  for (const f of t.fields) {
+    const k = kernelObjectIn(f.type);
+    if (k) return k;
+  }
+  return undefined;
+}
+
+/** A field a struct literal may leave out (zeroed): padding (named pad…) and kernel objects. */
+export function mayOmitField(f: FieldT): boolean {
+  return isPaddingField(f.name) || kernelObjectIn(f.type) !== undefined;
 }

@@ -39,3 +39,30 @@ export function ipv4ToU32(dotted: string): number {
   }
   return v >>> 0;
 }
+
+/** The IPv6 flow hash: the source's four words, the destination's, then the ports and
+ *  protocol as flowHash; every word host order (fd00::1 is [0xfd000000, 0, 0, 1]). */
+export function flowHash6(
+  saddr: readonly number[],
+  daddr: readonly number[],
+  sport: number,
+  dport: number,
+  proto: number,
+): number {
+  let h = 0;
+  for (const w of [...saddr, ...daddr]) h = mixBlock(h, w | 0);
+  h = mixBlock(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
+  h = mixBlock(h, proto & 0xff);
+  return fmix32(h);
+}
+
+/** The Maglev slot of an IPv6 flow. */
+export function flowSlot6(
+  saddr: readonly number[],
+  daddr: readonly number[],
+  sport: number,
+  dport: number,
+  proto: number,
+): number {
+  return flowHash6(saddr, daddr, sport, dport, proto) % FLOW_SLOTS;
+}

@@ -22,16 +22,22 @@ import {
   type bool,
   csumReplace4,
   ktimeGetNs,
+  zero,
   type Value,
   type XdpContext,
 } from "tsbpf";
 import {
   Eth,
   Ipv4,
+  Ipv6OptHdr,
   Tcp,
   Udp,
   ETH_P_IP,
+  ETH_P_IPV6,
+  IPPROTO_DSTOPTS,
+  IPPROTO_HOPOPTS,
   IPPROTO_IPIP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
   IP_DF,
@@ -111,6 +117,40 @@ export const EncapConfig = struct({ saddr: be32 });
 export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
 const ENCAP_TTL = 64;
 
+// ---- IPv6 (docs/lb-abi.md, "IPv6"): the same model in maps of their own, so that IPv4's
+// maps, layouts and per-packet code stay as they are. An IPv6 VIP's index shares 0..15 with
+// the IPv4 VIPs (one `maglev` table and one `stats` entry per index); backend ids share
+// 0..1023 (an id is live in `backends` or in `backends6`, by its VIP's family).
+
+/** An IPv6 address: its 16 bytes as they are in the packet, as four network-order words. */
+export const Addr6 = struct({ w0: be32, w1: be32, w2: be32, w3: be32 });
+/** The IPv6 header (tsbpf/net's Ipv6) with word-addressable addresses, for checksums and keys. */
+const Ipv6W = struct({ verTcFlow: be32, payloadLen: be16, nexthdr: u8, hopLimit: u8, saddr: Addr6, daddr: Addr6 });
+export const Vip6Key = struct({ addr: Addr6, port: be16, proto: u8, pad: u8 });
+export const Backend6 = struct({ addr: Addr6, mac: bytes(6), pad: u16 });
+export const vips6 = new HashMap(Vip6Key, VipInfo, { maxEntries: 64 });
+export const backends6 = new ArrayMap(Backend6, { maxEntries: MAX_BACKENDS });
+export const Ct6Key = struct({ saddr: Addr6, daddr: Addr6, sport: be16, dport: be16, proto: u8, pad: array(u8, 3) });
+export const Ct6Value = struct({ backend: u32, state: u8, pad: array(u8, 3), seen: u64, backendAddr: Addr6 });
+export const Rnat6Key = struct({
+  clientAddr: Addr6,
+  backendAddr: Addr6,
+  clientPort: be16,
+  vipPort: be16,
+  proto: u8,
+  pad: array(u8, 3),
+});
+export const Rnat6Value = struct({ vipAddr: Addr6, clientMac: bytes(6), backend: u16 });
+export const conntrack6 = new LruHashMap(Ct6Key, Ct6Value, { maxEntries: FLOW_ENTRIES });
+export const rnat6 = new LruHashMap(Rnat6Key, Rnat6Value, { maxEntries: 2 * FLOW_ENTRIES });
+/** The outer source address of IPv6-in-IPv6 packets; :: (all zero): not configured. */
+export const Encap6Config = struct({ saddr: Addr6 });
+export const encap6 = new ArrayMap(Encap6Config, { maxEntries: 1 });
+/** Extension headers (hop-by-hop, destination options) skipped before the TCP/UDP header. */
+export const MAX_EXT_HEADERS = 4;
+type Addr6View = Value<typeof Addr6>;
+type Ipv6View = Value<typeof Ipv6W>;
+
 type EthView = Value<typeof Eth>;
 type Ipv4View = Value<typeof Ipv4>;
 const Mac = bytes(6);
@@ -133,11 +173,21 @@ function mix(h: u32, k: u32): u32 {
   return h * 5 + 0xe6546b64;
 }
 
-function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u32 {
-  let h = mix(mix(mix(mix(0, saddr), daddr), (sport << 16) | dport), proto);
+function fmix(h: u32): u32 {
   h = (h ^ (h >>> 16)) * 0x85ebca6b;
   h = (h ^ (h >>> 13)) * 0xc2b2ae35;
   return h ^ (h >>> 16);
+}
+
+function flowHash(saddr: u32, daddr: u32, sport: u16, dport: u16, proto: u8): u32 {
+  return fmix(mix(mix(mix(mix(0, saddr), daddr), (sport << 16) | dport), proto));
+}
+
+/** The IPv6 flow hash (= lb/flowhash.ts flowHash6): the addresses' words, then as IPv4. */
+function flowHash6(k: Value<typeof Ct6Key>): u32 {
+  let h = mix(mix(mix(mix(0, k.saddr.w0), k.saddr.w1), k.saddr.w2), k.saddr.w3);
+  h = mix(mix(mix(mix(h, k.daddr.w0), k.daddr.w1), k.daddr.w2), k.daddr.w3);
+  return fmix(mix(mix(h, (k.sport << 16) | k.dport), k.proto));
 }
 
 /** Patches the TCP or UDP checksum for an address change (it covers the pseudo-header),
@@ -356,13 +406,248 @@ function pickBackend(
   return be;
 }
 
+// ---- IPv6 (docs/lb-abi.md, "IPv6"): steps V1-V10, the IPv4 steps' twins.
+
+function sameAddr6(a: Addr6View, b: Addr6View): bool {
+  return a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
+}
+
+/** An L4 checksum after a 128-bit address change: RFC 1624 per word (the pseudo-header
+ *  holds the address), the words' updates chained. */
+function csumReplace16(check: be16, from: Addr6View, to: Addr6View): be16 {
+  let c = csumReplace4(check, from.w0, to.w0);
+  c = csumReplace4(c, from.w1, to.w1);
+  c = csumReplace4(c, from.w2, to.w2);
+  return csumReplace4(c, from.w3, to.w3);
+}
+
+/** Patches the TCP or UDP checksum for an address change from `from` to `to` (IPv6 has no
+ *  header checksum). A UDP checksum of 0 stays 0 (the receiver drops it, RFC 8200); a
+ *  computed 0 is sent as 0xffff. */
+function fixL4Checksum6(ctx: XdpContext, flow: FlowView, from: Addr6View, to: Addr6View): void {
+  if (flow.proto === IPPROTO_TCP) {
+    const tcp = ctx.header(Tcp, flow.l4);
+    if (tcp !== null) tcp.check = csumReplace16(tcp.check, from, to);
+    return;
+  }
+  const udp = ctx.header(Udp, flow.l4);
+  if (udp !== null && udp.check !== 0) {
+    const check = csumReplace16(udp.check, from, to);
+    udp.check = check === 0 ? 0xffff : check;
+  }
+}
+
+/** V10. A backend's reply to a tracked IPv6 client: as replyEntry. `flowKey` and `rnatKey`
+ *  are the caller's (zeroed) keys, filled here: the 512-byte stack holds few 40-byte keys. */
+function replyEntry6(
+  ip: Ipv6View,
+  flow: FlowView,
+  flowKey: Value<typeof Ct6Key>,
+  rnatKey: Value<typeof Rnat6Key>,
+): Value<typeof Rnat6Value> | null {
+  rnatKey.clientAddr = ip.daddr;
+  rnatKey.backendAddr = ip.saddr;
+  rnatKey.clientPort = flow.dport;
+  rnatKey.vipPort = flow.sport;
+  rnatKey.proto = flow.proto;
+  const back = rnat6.lookup(rnatKey);
+  if (back === null) return null;
+  flowKey.saddr = ip.daddr;
+  flowKey.daddr = back.vipAddr;
+  flowKey.sport = flow.dport;
+  flowKey.dport = flow.sport;
+  flowKey.proto = flow.proto;
+  const tracked = conntrack6.lookup(flowKey);
+  if (tracked === null) {
+    conntrack6.update(
+      flowKey,
+      { backend: back.backend, state: nextState(CT_NEW, flow.flags, true), seen: flow.now, backendAddr: ip.saddr },
+      UpdateFlags.ANY,
+    );
+  } else if (!sameAddr6(tracked.backendAddr, ip.saddr)) {
+    rnat6.delete(rnatKey);
+    return null;
+  } else if (flow.now - tracked.seen > timeoutOf(flow.proto, tracked.state)) {
+    rnat6.delete(rnatKey);
+    conntrack6.delete(flowKey);
+    return null;
+  } else {
+    tracked.state = nextState(tracked.state, flow.flags, true);
+    tracked.seen = flow.now;
+  }
+  return back;
+}
+
+/** V8. The IPv6 flow's backend: as pickBackend, over conntrack6, rnat6 and backends6.
+ *  `ctKey` and `rk` are the caller's (zeroed) keys, filled here; one reverse key serves
+ *  every rnat6 operation. */
+function pickBackend6(
+  eth: EthView,
+  ip: Ipv6View,
+  flow: FlowView,
+  index: u32,
+  encap: bool,
+  ctKey: Value<typeof Ct6Key>,
+  rk: Value<typeof Rnat6Key>,
+): Value<typeof Backend6> | null {
+  ctKey.saddr = ip.saddr;
+  ctKey.daddr = ip.daddr;
+  ctKey.sport = flow.sport;
+  ctKey.dport = flow.dport;
+  ctKey.proto = flow.proto;
+  rk.clientAddr = ip.saddr;
+  rk.clientPort = flow.sport;
+  rk.vipPort = flow.dport;
+  rk.proto = flow.proto;
+  const tracked = conntrack6.lookup(ctKey);
+  if (tracked !== null) {
+    rk.backendAddr = tracked.backendAddr;
+    if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
+      const be = backends6.lookup(tracked.backend);
+      if (be !== null && sameAddr6(be.addr, tracked.backendAddr)) {
+        tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
+        tracked.seen = flow.now;
+        if (!encap && rnat6.lookup(rk) === null)
+          rnat6.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
+        return be;
+      }
+    }
+    if (!encap) rnat6.delete(rk);
+    conntrack6.delete(ctKey);
+  }
+  const slot = flowHash6(ctKey) % MAGLEV_M;
+  const chosen = maglev.lookup(index * MAGLEV_M + slot);
+  if (chosen === null) return null;
+  const id = chosen;
+  if (id >= MAX_BACKENDS) return null;
+  const be = backends6.lookup(id);
+  if (be === null || (be.addr.w0 | be.addr.w1 | be.addr.w2 | be.addr.w3) === 0) return null;
+  if ((flow.flags & TCP_RST) === 0) {
+    if (!encap) {
+      rk.backendAddr = be.addr;
+      rnat6.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: id }, UpdateFlags.ANY);
+    }
+    conntrack6.update(
+      ctKey,
+      {
+        backend: id,
+        state: encap ? encapState(CT_NEW, flow.flags) : nextState(CT_NEW, flow.flags, false),
+        seen: flow.now,
+        backendAddr: be.addr,
+      },
+      UpdateFlags.ANY,
+    );
+  }
+  return be;
+}
+
+/** VE3: the received IPv6 packet, untouched, inside an outer IPv6 header from `saddr` to the
+ *  backend (next header 41, IPv6 in IPv6). */
+function encapsulate6(ctx: XdpContext, be: Value<typeof Backend6>, saddr: Addr6View): XdpAction {
+  const inner = ctx.header(Ipv6W, Eth.size);
+  if (inner === null) return XdpAction.DROP;
+  const verTcFlow = inner.verTcFlow;
+  const payloadLen: u32 = inner.payloadLen + Ipv6W.size;
+  if (payloadLen > 0xffff) return XdpAction.DROP; // the outer payload length would not fit
+  if (!ctx.adjustHead(-Ipv6W.size)) return XdpAction.DROP;
+  const eth = ctx.header(Eth, 0);
+  const outer = ctx.header(Ipv6W, Eth.size);
+  const received = ctx.header(Eth, Ipv6W.size); // the received Ethernet header, overwritten by `outer`
+  if (eth === null || outer === null || received === null) return XdpAction.DROP;
+  eth.src = received.dst;
+  eth.dst = be.mac;
+  eth.proto = ETH_P_IPV6;
+  outer.verTcFlow = verTcFlow;
+  outer.payloadLen = payloadLen;
+  outer.nexthdr = IPPROTO_IPV6;
+  outer.hopLimit = ENCAP_TTL;
+  outer.saddr = saddr;
+  outer.daddr = be.addr;
+  return XdpAction.TX;
+}
+
+/** Steps V1-V10 for a frame whose EtherType is IPv6. What the LB cannot parse is passed
+ *  unmodified: the host's stack judges it, as it did before IPv6 VIPs existed. */
+function lb6(ctx: XdpContext, eth: EthView): XdpAction {
+  // V1. The IPv6 header, whole, its payload inside the frame.
+  const ip = ctx.header(Ipv6W, Eth.size);
+  if (ip === null || ip.verTcFlow >>> 28 !== 6) return XdpAction.PASS;
+  const ipLen: u32 = Ipv6W.size + ip.payloadLen;
+  if (Eth.size + ipLen > ctx.len) return XdpAction.PASS;
+  // V2. Hop-by-hop and destination options are skipped; anything else ends the chain.
+  let next: u32 = ip.nexthdr;
+  let off: u32 = Ipv6W.size;
+  for (let i = 0; i < MAX_EXT_HEADERS; i++) {
+    if (next !== IPPROTO_HOPOPTS && next !== IPPROTO_DSTOPTS) break;
+    const opt = ctx.header(Ipv6OptHdr, Eth.size + off);
+    if (opt === null) return XdpAction.PASS;
+    next = opt.nexthdr;
+    off += (opt.hdrlen + 1) * 8;
+  }
+  // V3. TCP or UDP with a complete header inside the IPv6 packet.
+  const l4: u32 = Eth.size + off;
+  let sport: be16 = 0;
+  let dport: be16 = 0;
+  let flags: u8 = 0;
+  if (next === IPPROTO_TCP) {
+    const tcp = ctx.header(Tcp, l4);
+    if (tcp === null || off + Tcp.size > ipLen) return XdpAction.PASS;
+    sport = tcp.source;
+    dport = tcp.dest;
+    flags = tcp.flags;
+  } else if (next === IPPROTO_UDP) {
+    const udp = ctx.header(Udp, l4);
+    if (udp === null || off + Udp.size > ipLen) return XdpAction.PASS;
+    sport = udp.source;
+    dport = udp.dest;
+  } else {
+    return XdpAction.PASS;
+  }
+  const proto: u8 = next;
+  const flow: FlowView = { now: ktimeGetNs(), l4, sport, dport, proto, flags };
+
+  // V4. An IPv6 VIP, or else maybe a backend's reply to reverse-NAT (V10).
+  const vip = vips6.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
+  const ctKey = zero(Ct6Key);
+  const rk = zero(Rnat6Key);
+  if (vip === null) {
+    const back = replyEntry6(ip, flow, ctKey, rk);
+    if (back === null) return XdpAction.PASS;
+    setMacs(eth, back.clientMac);
+    fixL4Checksum6(ctx, flow, ip.saddr, back.vipAddr);
+    ip.saddr = back.vipAddr;
+    return XdpAction.TX;
+  }
+  const index = vip.index;
+  if (index >= MAX_VIPS) return XdpAction.DROP;
+  const encapVip = (vip.flags & VIP_F_ENCAP) !== 0;
+  const ec = encap6.lookup(0);
+  if (encapVip && (ec === null || (ec.saddr.w0 | ec.saddr.w1 | ec.saddr.w2 | ec.saddr.w3) === 0)) return XdpAction.DROP;
+  const be = pickBackend6(eth, ip, flow, index, encapVip, ctKey, rk);
+  if (be === null) return XdpAction.DROP;
+  const st = stats.lookup(index);
+  if (st !== null) {
+    st.packets += 1n;
+    st.bytes += u64(ctx.len);
+  }
+  if (encapVip && ec !== null) return encapsulate6(ctx, be, ec.saddr);
+  // V9. Forward: to the backend's address and MAC, the L4 checksum patched.
+  setMacs(eth, be.mac);
+  fixL4Checksum6(ctx, flow, ip.daddr, be.addr);
+  ip.daddr = be.addr;
+  return XdpAction.TX;
+}
+
 export const lb = xdp((ctx) => {
   // 1. Short frame; a group destination (multicast, broadcast) is not ours to forward.
   const eth = ctx.header(Eth, 0);
   if (eth === null) return XdpAction.DROP;
   if ((eth.dst[0]! & 1) !== 0) return XdpAction.PASS;
-  // 2. Not IPv4 (ARP, IPv6, VLAN-tagged, …).
-  if (eth.proto !== ETH_P_IP) return XdpAction.PASS;
+  // 2. Not IPv4 (ARP, VLAN-tagged, …); IPv6 has its own steps (V1-V10).
+  if (eth.proto !== ETH_P_IP) {
+    if (eth.proto === ETH_P_IPV6) return lb6(ctx, eth);
+    return XdpAction.PASS;
+  }
 
   // 3. IPv4 sanity. Ethernet padding after the packet is allowed; options too.
   const ip = ctx.header(Ipv4, Eth.size);

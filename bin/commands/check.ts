@@ -5,7 +5,7 @@
 // errors, 4 verifier rejection.
 import fs from "node:fs";
 import path from "node:path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { loadObjectSync } from "../../runtime/object/index.ts";
 import { formatExplanation } from "../../runtime/explain/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
@@ -18,9 +18,9 @@ export function checkCommand(): Command {
   return new Command("check")
     .description("compile a TypeScript XDP program and run the kernel verifier on it (needs root or CAP_BPF)")
     .argument("<file>", "program source (.ts)")
-    .option("--log-tail <lines>", "lines of the verifier log to show on rejection", String(LOG_TAIL))
+    .option("--log-tail <lines>", "lines of the verifier log to show on rejection (0: none)", parseLineCount, LOG_TAIL)
     .option("--explain", "explain a rejection: which value, which bound the verifier lost, what to change")
-    .action(async (file: string, opts: { logTail: string; explain?: boolean }) => {
+    .action(async (file: string, opts: { logTail: number; explain?: boolean }) => {
       const result = await compileOrReport(file);
       if (!result) return;
       try {
@@ -32,10 +32,16 @@ export function checkCommand(): Command {
         );
       } catch (e) {
         if (!(e instanceof VerifierError)) throw e;
-        console.error(formatRejection(file, e, Number(opts.logTail) || LOG_TAIL, opts.explain));
+        console.error(formatRejection(file, e, opts.logTail, opts.explain));
         process.exitCode = EXIT_VERIFIER_REJECTED;
       }
     });
+}
+
+/** `--log-tail`: a whole number of lines; 0 leaves the log out (it used to fall back to 20). */
+function parseLineCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number of lines (0 for none)");
+  return Number(value);
 }
 
 /**
@@ -76,6 +82,7 @@ export function formatRejection(file: string, e: VerifierError, tail = LOG_TAIL,
   if (e.explanation && explain) out.push("", formatExplanation(e.explanation));
   else if (e.explanation)
     out.push("", `(${e.explanation.title}: \`tsbpf check --explain\` says why and what to change)`);
+  if (tail === 0) return out.join("\n");
   const log = e.log.trimEnd().split("\n");
   out.push(
     "",

@@ -32,6 +32,7 @@ import {
   writeState,
   type LbPaths,
 } from "../../lb/persist.ts";
+import { upgradeLb, UpgradeRefusedError } from "../../lb/upgrade.ts";
 import { action, CliError, EXIT } from "./common.ts";
 
 const DEFAULT_OBJECT = join(dirname(new URL(import.meta.url).pathname), "../../bpf-out/lb.o");
@@ -224,6 +225,34 @@ async function start(o: StartOptions) {
   });
 }
 
+/** `lb upgrade`: under the LB's lock, the new build takes over the pinned maps and the link (lb/upgrade.ts). */
+async function upgrade(o: Where & { object: string }) {
+  if (!existsSync(o.object))
+    throw new CliError(
+      `--object: ${o.object} not found: build it with \`tsbpf build lb/lb.ts -o ${o.object}\``,
+      EXIT.USAGE,
+    );
+  const paths = lbPaths(o.pinDir);
+  await withLbLock(paths, async () => {
+    const state = runningState(paths);
+    let report: Awaited<ReturnType<typeof upgradeLb>>;
+    try {
+      report = await upgradeLb(paths, o.object);
+    } catch (e) {
+      if (e instanceof UpgradeRefusedError)
+        throw new CliError(`upgrade refused, the running LB is unchanged: ${e.message}`, EXIT.BAD_OBJECT);
+      throw e;
+    }
+    // Maps new in this build start empty: write what the state says belongs in them.
+    LoadBalancer.fromPinned(paths.pinDir, state, { repair: true }).close();
+    console.log(
+      `LB upgraded: program ${report.oldProgId} → ${report.newProgId}; maps kept: ${report.kept.join(", ")}${
+        report.created.length ? `; created: ${report.created.join(", ")}` : ""
+      }`,
+    );
+  });
+}
+
 function missing(field: string, message: string): never {
   throw new CliError(`${field}: ${message}`, EXIT.USAGE);
 }
@@ -244,6 +273,13 @@ export function lbCommand(): Command {
     .option("--mode <mode>", "native, generic or auto")
     .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
     .action(lbAction(start));
+
+  pinOption(lb.command("upgrade"))
+    .description(
+      "replace the running LB's program by a new build, atomically, keeping its maps and every tracked flow (refused if the maps differ)",
+    )
+    .option("--object <file>", "the new LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
+    .action(lbAction(upgrade));
 
   pinOption(lb.command("stop"))
     .description("detach the LB and remove its pins and state (also the remains of a start that died)")

@@ -14,6 +14,8 @@ export interface Case {
   action: XdpAction;
   /** The frame the program must leave; default: the input, unchanged. */
   out?: Uint8Array;
+  /** Before this packet: what the control plane changes in the maps (lessons 11 and 13). */
+  before?(obj: BpfObject): void;
 }
 
 export interface Lesson {
@@ -95,6 +97,7 @@ export function runLesson(lesson: Lesson, obj: BpfObject): CheckReport {
   const cases = lesson.cases();
   let right = 0;
   cases.forEach((c, i) => {
+    c.before?.(obj);
     const r = prog.testRun({ data: c.frame });
     const wrong: string[] = [];
     if (r.retval !== c.action) wrong.push(`returned ${actionName(r.retval)}, expected ${actionName(c.action)}`);

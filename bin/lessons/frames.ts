@@ -29,6 +29,8 @@ export const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
 const macBytes = (m: string) => m.split(":").map((x) => Number.parseInt(x, 16));
 const ipBytes = (a: string) => a.split(".").map(Number);
 const be16 = (v: number) => [(v >>> 8) & 0xff, v & 0xff];
+/** A u32 map key or value as the kernel stores it (little-endian on this machine). */
+export const u32le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
 
 export function ethernet(
   type: number,

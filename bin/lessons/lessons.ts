@@ -6,39 +6,11 @@
 import { XdpAction } from "../../runtime/program/index.ts";
 import type { BpfObject } from "../../runtime/object/index.ts";
 import type { Case, Lesson } from "./check.ts";
-import { arpFrame, edited, ipv4Frame, ipv6Frame } from "./frames.ts";
+import { everyday } from "./everyday.ts";
+import { arpFrame, edited, ipv4Frame, ipv6Frame, u32le } from "./frames.ts";
+import { LB_LESSONS } from "./lb-lessons.ts";
 
-const { ABORTED: _, DROP, PASS, TX } = XdpAction;
-
-/** Frames every lesson's program meets, and passes unless the lesson says otherwise. */
-function everyday(): Case[] {
-  return [
-    { what: "UDP to port 53", frame: ipv4Frame({ proto: "udp", dport: 53 }), action: PASS },
-    { what: "TCP ACK to port 80", frame: ipv4Frame({ proto: "tcp", dport: 80 }), action: PASS },
-    { what: "ARP request", frame: arpFrame(), action: PASS },
-    { what: "IPv6 UDP", frame: ipv6Frame(), action: PASS },
-  ];
-}
-
-/** A `vips` key (docs/lb-abi.md): address and port in network order, protocol, padding. */
-function vipKey(addr: string, port: number, proto: number): Uint8Array {
-  return Uint8Array.from([...addr.split(".").map(Number), port >> 8, port & 0xff, proto, 0]);
-}
-
-const VIP = "10.0.0.100";
-
-/** Lessons 8-13 (the load balancer): VIP 10.0.0.100:80/TCP is index 0, :53/UDP index 1. */
-function setupVips(obj: BpfObject): string | undefined {
-  const vips = obj.maps.get("vips");
-  if (!vips) return "no map named 'vips': declare it as docs/lb-abi.md says";
-  if (vips.keySize !== 8 || vips.valueSize !== 8)
-    return `vips has ${vips.keySize}-byte keys and ${vips.valueSize}-byte values; docs/lb-abi.md says 8 and 8`;
-  vips.update(vipKey(VIP, 80, 6), Uint8Array.from([...u32le(0), ...u32le(0)]));
-  vips.update(vipKey(VIP, 53, 17), Uint8Array.from([...u32le(1), ...u32le(0)]));
-  return undefined;
-}
-
-const u32le = (n: number) => Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+const { DROP, PASS, TX } = XdpAction;
 
 export const LESSONS: Lesson[] = [
   {
@@ -200,52 +172,7 @@ export const LESSONS: Lesson[] = [
       { what: "ARP request", frame: arpFrame(), action: PASS },
     ],
   },
-  {
-    n: 8,
-    slug: "08-lb-parse",
-    title: "LB: parse and find the VIP",
-    task: "docs/lb-abi.md steps 1-7: drop malformed packets, pass non-VIP traffic, TX packets to a VIP",
-    setup: setupVips,
-    cases: () => {
-      const toVip = ipv4Frame({ proto: "tcp", dst: VIP, dport: 80 });
-      return [
-        { what: "TCP to the VIP 10.0.0.100:80", frame: toVip, action: TX },
-        { what: "UDP to the VIP 10.0.0.100:53", frame: ipv4Frame({ proto: "udp", dst: VIP, dport: 53 }), action: TX },
-        {
-          what: "TCP to the VIP behind IPv4 options",
-          frame: ipv4Frame({ proto: "tcp", dst: VIP, dport: 80, options: [1, 1, 1, 0] }),
-          action: TX,
-        },
-        {
-          what: "UDP to 10.0.0.100:80 (the VIP is TCP on port 80)",
-          frame: ipv4Frame({ proto: "udp", dst: VIP, dport: 80 }),
-          action: PASS,
-        },
-        { what: "TCP to 10.0.0.100:81", frame: ipv4Frame({ proto: "tcp", dst: VIP, dport: 81 }), action: PASS },
-        {
-          what: "TCP to another address, port 80",
-          frame: ipv4Frame({ proto: "tcp", dst: "10.0.0.2", dport: 80 }),
-          action: PASS,
-        },
-        { what: "ICMP to the VIP", frame: ipv4Frame({ proto: "icmp", dst: VIP }), action: PASS },
-        ...everyday(),
-        {
-          what: "a first fragment (MF set) to the VIP",
-          frame: edited(toVip, (f) => void (f[20]! |= 0x20)),
-          action: DROP,
-        },
-        {
-          what: "a later fragment (offset 185) to the VIP",
-          frame: edited(toVip, (f) => void (f[21] = 185)),
-          action: DROP,
-        },
-        { what: "IPv4 with IHL 4", frame: edited(toVip, (f) => void (f[14] = 0x44)), action: DROP },
-        { what: "IP version 5", frame: edited(toVip, (f) => void (f[14] = 0x55)), action: DROP },
-        { what: "TCP header cut short", frame: toVip.slice(0, 14 + 20 + 12), action: DROP },
-        { what: "IPv4 header cut short", frame: toVip.slice(0, 14 + 12), action: DROP },
-      ];
-    },
-  },
+  ...LB_LESSONS,
 ];
 
 export function lessonByNumber(n: number): Lesson | undefined {

@@ -304,8 +304,12 @@ export class DebugInfo {
     C.LLVMGlobalSetMetadata(global, this.dbgKind, gve);
   }
 
+  get charType(): MetadataRef {
+    return this.basic("char", 8, DWARFTypeEncoding.signed_char);
+  }
+
   charArray(length: number): MetadataRef {
-    return this.arrayOf(this.basic("char", 8, DWARFTypeEncoding.signed_char), length, length * 8, 8);
+    return this.arrayOf(this.charType, length, length * 8, 8);
   }
 
   /** A DISubprogram for a function; returns its scope for locations. */

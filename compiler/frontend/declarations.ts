@@ -4,12 +4,21 @@ import path from "node:path";
 import type { Expression, Symbol as TsSymbol } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
-import { BOOL, INT_TYPES, literalType, makeStruct, sizeOf as sizeOfType, type BType, type IntT } from "../types.ts";
+import {
+  BOOL,
+  INT_TYPES,
+  LANG_STRUCTS,
+  literalType,
+  makeStruct,
+  mayOmitField,
+  sizeOf as sizeOfType,
+  type BType,
+  type IntT,
+} from "../types.ts";
 import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
 import { FLOAT_LITERAL, isFloatLiteral } from "./subset.ts";
 import { enumType, readTypeNode } from "./typenodes.ts";
-import { isPaddingField } from "../../runtime/lang/types.ts";
 
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
 export const DECLARING_FUNCTIONS: Record<string, string> = {
@@ -144,6 +153,7 @@ export class Declarations {
       // net.ts views and constants are ordinary declarations, read like the user's own.
       if (INT_TYPES[name]) return { kind: "type", type: INT_TYPES[name]! };
       if (name === "bool") return { kind: "type", type: BOOL };
+      if (LANG_STRUCTS[name]) return { kind: "type", type: LANG_STRUCTS[name]! };
       if (LANG_FILES.intrinsic.includes(path.resolve(file))) return { kind: "lang", name };
     }
     if (Node.isFunctionDeclaration(decl)) return { kind: "function", decl };
@@ -320,7 +330,7 @@ export class Declarations {
       given.add(field.name);
       this.encodeInto(field.type, p.getInitializerOrThrow(), view, offset + field.offset);
     }
-    const missing = type.fields.filter((f) => !given.has(f.name) && !isPaddingField(f.name));
+    const missing = type.fields.filter((f) => !given.has(f.name) && !mayOmitField(f));
     if (missing.length)
       throw new CompileError(
         expr,

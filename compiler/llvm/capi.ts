@@ -25,6 +25,7 @@ const OPAQUE_REFS = [
   "LLVMMemoryBufferRef",
   "LLVMPassBuilderOptionsRef",
   "LLVMErrorRef",
+  "LLVMDiagnosticInfoRef",
 ] as const;
 
 /** Enum types of the C API, each typed as the values enums.ts names. */
@@ -168,6 +169,8 @@ const PROTOTYPES = [
   "LLVMBasicBlockRef LLVMGetIncomingBlock(LLVMValueRef PhiNode, unsigned int Index)",
   "LLVMValueRef LLVMGetInlineAsm(LLVMTypeRef Ty, const char *AsmString, size_t AsmStringSize, const char *Constraints, size_t ConstraintsSize, LLVMBool HasSideEffects, LLVMBool IsAlignStack, LLVMInlineAsmDialect Dialect, LLVMBool CanThrow)",
   "void *LLVMGetErrorMessage(LLVMErrorRef Err)",
+  "void *LLVMGetDiagInfoDescription(LLVMDiagnosticInfoRef DI)",
+  "int LLVMGetDiagInfoSeverity(LLVMDiagnosticInfoRef DI)",
   "LLVMBasicBlockRef LLVMGetFirstBasicBlock(LLVMValueRef Fn)",
   "LLVMValueRef LLVMGetFirstFunction(LLVMModuleRef M)",
   "LLVMValueRef LLVMGetFirstInstruction(LLVMBasicBlockRef BB)",
@@ -257,6 +260,7 @@ export type TargetMachineRef = HandleOf<"LLVMTargetMachineRef">;
 export type TargetDataRef = HandleOf<"LLVMTargetDataRef">;
 export type TargetRef = HandleOf<"LLVMTargetRef">;
 export type MemoryBufferRef = HandleOf<"LLVMMemoryBufferRef">;
+export type DiagnosticInfoRef = HandleOf<"LLVMDiagnosticInfoRef">;
 /** A `void *` or `char *` LLVM returns (a message to dispose, a buffer's start). */
 export type CPointer = Handle<"void *">;
 
@@ -398,3 +402,37 @@ export function readBytes(ptr: CPointer, size: number): Uint8Array {
 export function addressOf(ref: Handle<string>): bigint {
   return BigInt(koffi.address(ref));
 }
+
+/** A diagnostic LLVM reported: its LLVMDiagnosticSeverity and its text. */
+export interface LlvmDiagnostic {
+  severity: E.EnumValue<typeof E.DiagnosticSeverity>;
+  description: string;
+}
+
+/**
+ * Hands every diagnostic LLVM reports in `ctx` to `handle` until the returned function is called.
+ * Without a handler, LLVM prints an error (such as the BPF backend's "stack limit of 512 bytes is
+ * exceeded") and calls exit(1): the whole process ends, not just the build. With one, LLVM goes on
+ * and the caller turns the error into a diagnostic.
+ */
+export function onLlvmDiagnostics(ctx: ContextRef, handle: (d: LlvmDiagnostic) => void): () => void {
+  const lib = openLibrary();
+  diagnosticHandlerType ??= koffi.pointer(
+    koffi.proto("void LLVMDiagnosticHandler(LLVMDiagnosticInfoRef DI, void *Context)"),
+  );
+  // The handler's parameter is a function pointer, which the prototype table above does not type.
+  setDiagnosticHandler ??= lib.func(
+    "void LLVMContextSetDiagnosticHandler(LLVMContextRef C, LLVMDiagnosticHandler *Handler, void *Context)",
+  ) as (ctx: ContextRef, handler: unknown, context: null) => void;
+  const callback = koffi.register((info: DiagnosticInfoRef) => {
+    const severity = C.LLVMGetDiagInfoSeverity(info) as LlvmDiagnostic["severity"];
+    handle({ severity, description: takeMessage(C.LLVMGetDiagInfoDescription(info)).trim() });
+  }, diagnosticHandlerType);
+  setDiagnosticHandler(ctx, callback, null);
+  return () => {
+    setDiagnosticHandler!(ctx, null, null);
+    koffi.unregister(callback);
+  };
+}
+let diagnosticHandlerType: ReturnType<typeof koffi.pointer> | undefined;
+let setDiagnosticHandler: ((ctx: ContextRef, handler: unknown, context: null) => void) | undefined;

@@ -74,6 +74,9 @@ export const CodeGenFileType = { ObjectFile: 1 } as const;
 /** LLVMVerifierFailureAction. */
 export const VerifierFailureAction = { ReturnStatus: 2 } as const;
 
+/** LLVMDiagnosticSeverity. */
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Remark: 2, Note: 3 } as const;
+
 /** LLVMInlineAsmDialect. */
 export const InlineAsmDialect = { ATT: 0 } as const;
 

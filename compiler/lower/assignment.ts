@@ -4,8 +4,7 @@ import type { Expression } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { sizeOf } from "../types.ts";
-import { isPaddingField } from "../../runtime/lang/types.ts";
+import { mayOmitField, sizeOf } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
@@ -32,7 +31,7 @@ export function fillLiteral(f: FunctionLowerer, target: RefVal, literal: Node): 
     }
     const given = new Set(literal.getProperties().map((p) => (p as { getName?: () => string }).getName?.()));
     // Padding fields (`pad…`) may be left out: the memset above zeroed them.
-    const missing = t.fields.filter((x) => !given.has(x.name) && !isPaddingField(x.name));
+    const missing = t.fields.filter((x) => !given.has(x.name) && !mayOmitField(x));
     if (missing.length)
       throw new CompileError(
         literal,

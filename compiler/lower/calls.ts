@@ -163,6 +163,11 @@ function mapPointerOf(f: FunctionLowerer, map: MapInfo): ValueRef {
   return C.LLVMBuildBitCast(f.b, f.m.mapGlobal(map), f.i8p, "");
 }
 
+/** A map as a helper's argument: the inner map a lookup returned, or the declared map's global. */
+export function mapPointer(f: FunctionLowerer, map: Extract<Val, { kind: "map" }>): ValueRef {
+  return map.p ?? mapPointerOf(f, map.map);
+}
+
 function mapMethod(
   f: FunctionLowerer,
   call: CallExpression,

@@ -4,7 +4,7 @@ import type { Node } from "ts-morph";
 import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, kernelObjectIn, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
 import {
@@ -258,6 +258,12 @@ export class FunctionLowerer extends IRBuilder {
     const t = ref.type;
     if (t.kind === "struct" || t.kind === "array") {
       if (val.kind !== "ref") throw new CompileError(node, `cannot assign ${describe(val)} to ${describe(ref)}`);
+      const kernel = kernelObjectIn(t);
+      if (kernel && (ref.memory !== "stack" || val.memory !== "stack"))
+        throw new CompileError(
+          node,
+          `${describe(ref)} holds a ${kernel.name}, which the kernel lets no program copy out of or into a map value; copy its other fields one by one`,
+        );
       if (sizeOf(val.type) !== sizeOf(t) || val.type.kind !== t.kind) {
         throw new CompileError(
           node,
@@ -280,6 +286,11 @@ export class FunctionLowerer extends IRBuilder {
   /** A reference to a field of a struct reference (or an element of an array reference). */
   field(ref: Extract<Val, { kind: "ref" }>, name: string, node: Node): Extract<Val, { kind: "ref" }> {
     if (ref.type.kind !== "struct") throw new CompileError(node, `${describe(ref)} has no fields`);
+    if (ref.type.kernel)
+      throw new CompileError(
+        node,
+        `a ${ref.type.name} is the kernel's: pass it to its helpers (${ref.type.kernel === "bpf_timer" ? "timerInit(), timerSetCallback(), timerStart(), timerCancel()" : "spinLock(), spinUnlock()"}) and read no field of it`,
+      );
     const f = ref.type.fields.find((x) => x.name === name);
     if (!f) throw new CompileError(node, `struct ${ref.type.name} has no field '${name}'`);
     const align = ref.type.packed ? 1 : Math.min(ref.align, alignOf(f.type));

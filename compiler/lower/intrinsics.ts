@@ -9,8 +9,10 @@ import { DECLARING_FUNCTIONS, stripParens } from "../frontend/declarations.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
 import { AtomicOrdering, AtomicRMWBinOp } from "../llvm/enums.ts";
 import { CompileError } from "../diagnostics.ts";
-import { sizeOf, INT_TYPES, valueType, type BType, type IntT } from "../types.ts";
-import { arity, zeroValue } from "./calls.ts";
+import { sizeOf, INT_TYPES, LANG_STRUCTS, valueType, type BType, type IntT } from "../types.ts";
+import { arity, mapPointer, zeroValue } from "./calls.ts";
+import { callbackArgument, stateTypeName } from "./callbacks.ts";
+import { checkCriticalSection, checkUnlock } from "./spin-lock.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { type FunctionLowerer, swapBytes } from "./function.ts";
 import { HELPER } from "./irbuilder.ts";
@@ -34,6 +36,14 @@ export const INTRINSICS: Record<string, Intrinsic> = {
   ktimeGetNs: {
     arity: [0, 0],
     lower: (f) => ({ kind: "int", type: U64, v: f.helperCall(HELPER.ktime_get_ns, f.int(64), []) }),
+  },
+  ktimeGetBootNs: {
+    arity: [0, 0],
+    lower: (f) => ({ kind: "int", type: U64, v: f.helperCall(HELPER.ktime_get_boot_ns, f.int(64), []) }),
+  },
+  jiffies64: {
+    arity: [0, 0],
+    lower: (f) => ({ kind: "int", type: U64, v: f.helperCall(HELPER.jiffies64, f.int(64), []) }),
   },
   getPrandomU32: {
     arity: [0, 0],
@@ -130,6 +140,70 @@ export const INTRINSICS: Record<string, Intrinsic> = {
       return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
     },
   },
+  checkMtu: { arity: [2, 4], lower: checkMtu },
+  loop: { arity: [2, 3], lower: bpfLoop },
+  timerInit: {
+    arity: [2, 3],
+    lower(f, call, args) {
+      const timer = kernelObject(f, args[0]!, "bpf_timer", "timerInit");
+      const map = lowerExpr(f, args[1]!);
+      if (map.kind !== "map")
+        throw new CompileError(
+          args[1]!,
+          "timerInit() takes the map whose value holds the timer: timerInit(v.timer, slots)",
+        );
+      const clock = args[2] ? f.toInt(lowerValue(f, args[2]), U64, args[2]).v : f.constInt(64, 1n); // CLOCK_MONOTONIC
+      f.at(call);
+      return helperResult(f, HELPER.timer_init, [timer, mapPointer(f, map), clock]);
+    },
+  },
+  timerSetCallback: {
+    arity: [2, 2],
+    lower(f, call, args) {
+      const timer = kernelObject(f, args[0]!, "bpf_timer", "timerSetCallback");
+      const { fn } = callbackArgument(f, args[1]!, "timer", "timerSetCallback()");
+      f.at(call);
+      return helperResult(f, HELPER.timer_set_callback, [timer, fn]);
+    },
+  },
+  timerStart: {
+    arity: [2, 3],
+    lower(f, call, args) {
+      const timer = kernelObject(f, args[0]!, "bpf_timer", "timerStart");
+      const nsecs = f.toInt(lowerValue(f, args[1]!), U64, args[1]!).v;
+      const flags = args[2] ? f.toInt(lowerValue(f, args[2]), U64, args[2]).v : f.constInt(64, 0n);
+      f.at(call);
+      return helperResult(f, HELPER.timer_start, [timer, nsecs, flags]);
+    },
+  },
+  timerCancel: {
+    arity: [1, 1],
+    lower(f, call, args) {
+      const timer = kernelObject(f, args[0]!, "bpf_timer", "timerCancel");
+      f.at(call);
+      return helperResult(f, HELPER.timer_cancel, [timer]);
+    },
+  },
+  spinLock: {
+    arity: [1, 1],
+    lower(f, call, args) {
+      const lock = kernelObject(f, args[0]!, "bpf_spin_lock", "spinLock");
+      checkCriticalSection(f, call);
+      f.at(call);
+      f.helperCall(HELPER.spin_lock, f.int(64), [lock]);
+      return { kind: "void" };
+    },
+  },
+  spinUnlock: {
+    arity: [1, 1],
+    lower(f, call, args) {
+      const lock = kernelObject(f, args[0]!, "bpf_spin_lock", "spinUnlock");
+      checkUnlock(f, call);
+      f.at(call);
+      f.helperCall(HELPER.spin_unlock, f.int(64), [lock]);
+      return { kind: "void" };
+    },
+  },
   atomicAdd: {
     arity: [2, 2],
     lower(f, call, args) {
@@ -192,6 +266,8 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   ValueMapDecl:
     "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
+  KernelObjectDesc: "it is the class of BpfTimer and SpinLock; use those as the types of map value fields",
+  KernelObject: "it is the type of a BpfTimer or SpinLock field's value, for annotations outside programs",
   isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };
 
@@ -213,6 +289,97 @@ export function callIntrinsic(f: FunctionLowerer, call: CallExpression, name: st
     throw new CompileError(call, intrinsic.usage(args.length));
   arity(call, args, min, max);
   return intrinsic.lower(f, call, args);
+}
+
+/** A helper's long result as an i32: 0 or a negative errno for most. */
+function helperResult(f: FunctionLowerer, id: number, args: ValueRef[]): Val {
+  const r = f.helperCall(id, f.int(64), args);
+  return { kind: "int", type: INT_TYPES.i32!, v: C.LLVMBuildTrunc(f.b, r, f.int(32), "") };
+}
+
+/** A BpfTimer or SpinLock field of a map value, as the pointer its helpers take. */
+function kernelObject(f: FunctionLowerer, arg: Node, kernel: "bpf_timer" | "bpf_spin_lock", name: string): ValueRef {
+  const v = lowerExpr(f, arg);
+  if (v.kind !== "ref" || v.type.kind !== "struct" || v.type.kernel !== kernel || v.memory === "stack" || v.packet) {
+    const type = kernel === "bpf_timer" ? "BpfTimer" : "SpinLock";
+    throw new CompileError(
+      arg,
+      `${name}() takes a ${type} field of a map value (\`v.${kernel === "bpf_timer" ? "timer" : "lock"}\` with v = map.lookup(…)), got ${describe(v)}`,
+    );
+  }
+  return v.p;
+}
+
+/**
+ * `checkMtu(ctx, ifindex, lenDiff?, l3Length?)`: bpf_check_mtu into a MtuCheck on the stack;
+ * its `mtu` field is the helper's in/out length (0: the packet's own).
+ */
+function checkMtu(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  if (lowerExpr(f, args[0]!).kind !== "ctx")
+    throw new CompileError(args[0]!, "checkMtu() takes the program's context first: checkMtu(ctx, ifindex)");
+  const ifindex = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
+  const lenDiff = args[2] ? f.toInt(lowerValue(f, args[2]), INT_TYPES.i32!, args[2]).v : f.constInt(32, 0n);
+  const length = args[3] ? f.toInt(lowerValue(f, args[3]), U32, args[3]).v : f.constInt(32, 0n);
+  const type = LANG_STRUCTS.MtuCheck!;
+  const result: Extract<Val, { kind: "ref" }> = {
+    kind: "ref",
+    type,
+    p: f.alloca(type, "mtu"),
+    nullable: false,
+    align: 8,
+    packet: false,
+    memory: "stack",
+  };
+  const status = f.field(result, "status", call);
+  const mtu = f.field(result, "mtu", call);
+  f.at(call);
+  f.storeInt(32, length, mtu.p, 4, "stack");
+  const r = f.helperCall(HELPER.check_mtu, f.int(64), [
+    contextArgument(f),
+    ifindex,
+    mtu.p,
+    lenDiff,
+    f.constInt(64, 0n),
+  ]);
+  f.storeInt(32, C.LLVMBuildTrunc(f.b, r, f.int(32), ""), status.p, 4, "stack");
+  return result;
+}
+
+/**
+ * `loop(count, callback, state?)`: bpf_loop with a callback subprogram (callbacks.ts). The
+ * state is a struct on this function's stack, which is all the kernel passes to a callback.
+ */
+function bpfLoop(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
+  const countVal = lowerValue(f, args[0]!);
+  const BPF_MAX_LOOPS = 1n << 23n;
+  if (countVal.kind === "const" && (countVal.value < 0n || countVal.value > BPF_MAX_LOOPS))
+    throw new CompileError(args[0]!, `loop() runs at most ${BPF_MAX_LOOPS} iterations (2²³), not ${countVal.value}`);
+  const count = f.toInt(countVal, U32, args[0]!).v;
+  const { fn, state } = callbackArgument(f, args[1]!, "loop", "loop()");
+  let statePointer = f.nullPtr();
+  if (state && !args[2])
+    throw new CompileError(
+      call,
+      `the callback takes a state (${stateTypeName(state)}): pass it as loop()'s third argument`,
+    );
+  if (args[2]) {
+    if (!state)
+      throw new CompileError(
+        args[2],
+        "the callback takes no state: give it a second parameter (Value<typeof S>) or leave this out",
+      );
+    const v = lowerExpr(f, args[2], state);
+    if (v.kind !== "ref" || v.memory !== "stack" || v.packet)
+      throw new CompileError(
+        args[2],
+        `loop()'s state is a struct on the stack (zero(S), a literal or a local), the only memory the kernel passes to a callback; got ${v.kind === "ref" && v.memory === "map" ? "a map value" : describe(v)}`,
+      );
+    if (v.type.kind !== state.kind || sizeOf(v.type) !== sizeOf(state))
+      throw new CompileError(args[2], `the callback takes a ${stateTypeName(state)}, got ${describe(v)}`);
+    statePointer = v.p;
+  }
+  f.at(call);
+  return helperResult(f, HELPER.loop, [count, fn, statePointer, f.constInt(64, 0n)]);
 }
 
 /** The field an atomic operation works on: a 32- or 64-bit host-order integer in memory (a map value, the stack). */

@@ -20,7 +20,7 @@ import { describe, type PacketMove, type RefTemplate, type StaleParameterUse, ty
 import { contextArgument, markPacketPointersInvariant } from "./xdp.ts";
 import { lowerProgram } from "./program.ts";
 
-interface UserFunction {
+export interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
   params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
@@ -43,6 +43,8 @@ export class ModuleLowerer extends IRModule {
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
   private readonly globals = new Map<string, ValueRef>();
+  /** The `xdp(...)` call of each program, by its function's name (for diagnostics after code generation). */
+  readonly programNodes = new Map<string, Node>();
   /** Stack slots by id, for the stack-size diagnostic. */
   readonly stackSlots: { name: string; size: number; node: Node | undefined }[] = [];
 
@@ -241,17 +243,26 @@ export class ModuleLowerer extends IRModule {
     else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
   }
 
-  /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
-  callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
-    const fd = decl as FunctionDeclaration;
+  /** The program's function `fd`, lowered on first use; `use` (a call, a callback argument) may not be inside it. */
+  userFunction(fd: FunctionDeclaration, use: Node): UserFunction {
     const key = fd.compilerNode;
     if (this.lowering.has(key))
       throw new CompileError(
-        call,
+        use,
         `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
       );
     const user = this.functions.get(key) ?? this.lowerFunction(fd);
-    if (user.broken) throw new AlreadyReported(call);
+    if (user.broken) throw new AlreadyReported(use);
+    return user;
+  }
+
+  /** Subprograms the kernel calls back, by kind and function (callbacks.ts). */
+  readonly callbacks = { loop: new Map<unknown, ValueRef>(), timer: new Map<unknown, ValueRef>() };
+
+  /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
+  callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
+    const fd = decl as FunctionDeclaration;
+    const user = this.userFunction(fd, call);
     if (args.length !== user.params.length)
       throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
     const values = user.params.map((p, i) => {

@@ -17,6 +17,7 @@ export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpressio
     throw new CompileError(call, "xdp() takes the program as an arrow function: xdp((ctx) => { … })");
   }
   const section = programSection(call);
+  m.programNodes.set(name, call);
   const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(m.ctx), 0);
   const i32 = C.LLVMInt32TypeInContext(m.ctx);
   const fnType = C.LLVMFunctionType(i32, [i8p], 1, 0);

@@ -1,13 +1,20 @@
 // BPF programs have a 512-byte stack. After optimization, the stack slots LLVM could not promote
 // to registers are what remains of the locals; more than 512 bytes of them is reported at the
 // biggest local, naming the biggest ones (LLVM would otherwise stop with a fatal error).
+// Code generation adds the registers it spills: a function that keeps more values live than
+// BPF's registers hold can pass the first check and still need more than 512 bytes. The BPF
+// backend reports that as an error (which would end the process without a handler, see
+// onLlvmDiagnostics); `spillDiagnostic` turns it into a diagnostic at the program, with the
+// stack the generated code uses (`stackDepths`).
 import { Opcode } from "../llvm/enums.ts";
 import { C } from "../llvm/capi.ts";
 import { targetMachine } from "../llvm/target.ts";
 import { diagnosticAt, type Diagnostic } from "../diagnostics.ts";
+import type { Node } from "ts-morph";
 import type { ModuleLowerer } from "./module.ts";
 
 export const STACK_LIMIT = 512;
+const KEEP_IN_MAP = "Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)";
 
 export function checkStack(m: ModuleLowerer): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -35,9 +42,90 @@ export function checkStack(m: ModuleLowerer): Diagnostic[] {
     const fnName = String(C.LLVMGetValueName2(fn, [0]) ?? "");
     const message =
       `program '${fnName}' needs ${total} bytes of stack, over BPF's ${STACK_LIMIT}-byte limit; biggest locals: ${biggest}. ` +
-      "Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)";
+      KEEP_IN_MAP;
     if (where) out.push(diagnosticAt(where, message));
     else out.push({ file: "", line: 0, column: 0, message });
   }
   return out;
+}
+
+/** The BPF backend's error for a frame over 512 bytes (BPFRegisterInfo.cpp, WarnSize). */
+const BACKEND_STACK_ERROR = /in function (\S+) .*BPF stack limit of 512 bytes is exceeded/s;
+
+/**
+ * The diagnostic for an error the BPF backend reported while generating `object`, if it is the
+ * stack limit: at the program (`programs`, by function name), with the bytes its code uses.
+ */
+export function spillDiagnostic(
+  description: string,
+  object: Uint8Array | undefined,
+  programs: ReadonlyMap<string, Node>,
+): Diagnostic | undefined {
+  const match = BACKEND_STACK_ERROR.exec(description);
+  if (!match) return undefined;
+  const fnName = match[1]!;
+  const depth = object ? stackDepths(object).get(fnName) : undefined;
+  const needs = depth ? `; this program needs ${depth}` : "";
+  const message =
+    `program '${fnName}' needs more stack than BPF allows: the BPF stack is ${STACK_LIMIT} bytes${needs}. ` +
+    "Its locals fit, but it keeps more values alive at once than BPF's 10 registers hold, and LLVM " +
+    "spills the rest to the stack. Keep fewer values alive across each statement (split long " +
+    "expressions and struct literals, call fewer inlined functions in one expression), or keep them in a map value";
+  const node = programs.get(fnName);
+  return node ? diagnosticAt(node, message) : { file: "", line: 0, column: 0, message };
+}
+
+/**
+ * How many bytes of stack each function of a BPF object uses: the deepest offset from r10 (the
+ * frame pointer) that its instructions load, store or take the address of. Read from the ELF
+ * object's symbol table and code, which the generated code alone tells.
+ */
+export function stackDepths(object: Uint8Array): Map<string, number> {
+  const view = new DataView(object.buffer, object.byteOffset, object.byteLength);
+  const u16 = (o: number) => view.getUint16(o, true);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const u64 = (o: number) => Number(view.getBigUint64(o, true));
+  const shoff = u64(0x28);
+  const shentsize = u16(0x3a);
+  const sections = Array.from({ length: u16(0x3c) }, (_, i) => {
+    const h = shoff + i * shentsize;
+    return { type: u32(h + 4), offset: u64(h + 24), size: u64(h + 32), link: u32(h + 40) };
+  });
+  const depths = new Map<string, number>();
+  for (const symtab of sections.filter((s) => s.type === 2 /* SHT_SYMTAB */)) {
+    const strtab = sections[symtab.link]!;
+    for (let o = symtab.offset; o + 24 <= symtab.offset + symtab.size; o += 24) {
+      if ((object[o + 4]! & 0xf) !== 2 /* STT_FUNC */) continue;
+      const nameAt = strtab.offset + u32(o);
+      const name = Buffer.from(object.subarray(nameAt, object.indexOf(0, nameAt))).toString("utf8");
+      const code = sections[u16(o + 6)]!;
+      const start = code.offset + u64(o + 8);
+      depths.set(name, frameDepth(view, start, start + u64(o + 16)));
+    }
+  }
+  return depths;
+}
+
+/** The deepest r10-relative offset in the instructions from `start` to `end` (bytes of the object). */
+function frameDepth(view: DataView, start: number, end: number): number {
+  let depth = 0;
+  const fromR10 = new Set<number>(); // registers holding r10 (before an add of an offset)
+  for (let o = start; o + 8 <= end; o += 8) {
+    const code = view.getUint8(o);
+    const dst = view.getUint8(o + 1) & 0xf;
+    const src = view.getUint8(o + 1) >> 4;
+    const off = view.getInt16(o + 2, true);
+    const imm = view.getInt32(o + 4, true);
+    const cls = code & 7;
+    if (cls === 1 /* LDX */ && src === 10) depth = Math.max(depth, -off);
+    if ((cls === 2 /* ST */ || cls === 3) /* STX */ && dst === 10) depth = Math.max(depth, -off);
+    if (code === 0xbf /* r = r */) {
+      if (src === 10) fromR10.add(dst);
+      else fromR10.delete(dst);
+      continue;
+    }
+    if (code === 0x07 /* r += imm */ && fromR10.has(dst)) depth = Math.max(depth, -imm);
+    if (cls === 0 || cls === 1 || cls === 4 || cls === 7) fromR10.delete(dst); // any other write of the register
+  }
+  return depth;
 }

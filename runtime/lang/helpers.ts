@@ -1,6 +1,8 @@
 // Kernel helpers and intrinsics callable from programs. Those with a meaning outside the
 // kernel (byte order) also work in Node; the others throw there.
 
+import { i32, type KernelObject, struct, u32, type Value } from "./types.ts";
+
 function inProgramOnly(what: string): never {
   throw new Error(`${what}() is a BPF helper: it runs inside a program, not in Node`);
 }
@@ -25,6 +27,14 @@ export function ntohl(x: number): number {
 /** bpf_ktime_get_ns: monotonic nanoseconds. */
 export function ktimeGetNs(): bigint {
   return inProgramOnly("ktimeGetNs");
+}
+/** bpf_ktime_get_boot_ns: nanoseconds since boot, including time suspended (ktimeGetNs stops while suspended). */
+export function ktimeGetBootNs(): bigint {
+  return inProgramOnly("ktimeGetBootNs");
+}
+/** bpf_jiffies64: the kernel's tick counter (HZ ticks a second), cheaper than a clock read. */
+export function jiffies64(): bigint {
+  return inProgramOnly("jiffies64");
 }
 /** bpf_get_prandom_u32. */
 export function getPrandomU32(): number {
@@ -106,6 +116,99 @@ export enum FibFlags {
  */
 export function fibLookup(_ctx: unknown, _params: object, _flags = 0): number {
   return inProgramOnly("fibLookup");
+}
+
+/** Results of checkMtu() (BPF_MTU_CHK_RET_*); negative values are errnos (a bad ifindex). */
+export enum MtuStatus {
+  /** The packet fits the device's MTU. */
+  FITS = 0,
+  /** It does not: it would need fragmentation (or an ICMP "packet too big"). */
+  FRAG_NEEDED = 1,
+  /** A GSO packet whose segments would not fit (tc only). */
+  SEGS_TOO_BIG = 2,
+}
+
+/** What checkMtu() returns: its status (an MtuStatus, or a negative errno) and the device's MTU (L3 bytes). */
+export const MtuCheck = struct({ status: i32, mtu: u32 });
+
+/**
+ * bpf_check_mtu: whether the packet, grown by `lenDiff` bytes (an encapsulation to add), fits
+ * the MTU of interface `ifindex` (0: the device the packet arrived on). With `l3Length` set,
+ * that IP length (a header's totLen) is checked instead of the packet's. `mtu` is the device's
+ * MTU in every case but an error.
+ */
+export function checkMtu(_ctx: unknown, _ifindex: number, _lenDiff = 0, _l3Length = 0): Value<typeof MtuCheck> {
+  return inProgramOnly("checkMtu");
+}
+
+/** What a bpf_loop callback returns: go on with the next index, or stop. */
+export enum LoopStep {
+  CONTINUE = 0,
+  BREAK = 1,
+}
+
+/**
+ * bpf_loop: calls `callback(index, state)` for index 0, 1, … `count − 1` (at most 2²³), until it
+ * returns LoopStep.BREAK; the verifier checks the callback once, however large `count` is.
+ * `callback` is a function declared at module level (not a closure); `state` is a struct on the
+ * program's stack (`zero(S)` or a literal) that the callback reads and writes through its
+ * second parameter. Returns the number of calls made, or a negative errno.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing goes on (LoopStep.CONTINUE)
+export function loop(_count: number, _callback: (index: number) => LoopStep | void): number;
+export function loop<S extends object>(
+  _count: number,
+  // biome-ignore lint/suspicious/noConfusingVoidType: as above
+  _callback: (index: number, state: S) => LoopStep | void,
+  _state: S,
+): number;
+export function loop(_count: number, _callback: unknown, _state?: unknown): number {
+  return inProgramOnly("loop");
+}
+
+/** Clocks of timerInit() (the kernel's clockids). */
+export enum TimerClock {
+  REALTIME = 0,
+  MONOTONIC = 1,
+  BOOTTIME = 7,
+}
+
+/**
+ * bpf_timer_init: prepares the `BpfTimer` field of a value of `map` (the map it lives in,
+ * declared at module level). Returns 0, or a negative errno (-EBUSY once it is initialized).
+ */
+export function timerInit(_timer: KernelObject<"bpf_timer">, _map: object, _clock = TimerClock.MONOTONIC): number {
+  return inProgramOnly("timerInit");
+}
+/**
+ * bpf_timer_set_callback: the function to run when the timer fires, declared at module level
+ * as `function onTimer(key: K, value: Value<typeof V>)` with the map's key and value types
+ * (both optional); it runs without a packet, in softirq context. Returns 0 or a negative errno.
+ */
+export function timerSetCallback(_timer: KernelObject<"bpf_timer">, _callback: (key: any, value: any) => void): number {
+  return inProgramOnly("timerSetCallback");
+}
+/** bpf_timer_start: fires the callback once, `nsecs` from now (flags: 1 = absolute time). Returns 0 or a negative errno. */
+export function timerStart(_timer: KernelObject<"bpf_timer">, _nsecs: bigint, _flags = 0): number {
+  return inProgramOnly("timerStart");
+}
+/** bpf_timer_cancel: stops a started timer. Returns 1 if it was pending, 0 if not, or a negative errno. */
+export function timerCancel(_timer: KernelObject<"bpf_timer">): number {
+  return inProgramOnly("timerCancel");
+}
+
+/**
+ * bpf_spin_lock: takes the `SpinLock` field of a map value. The compiler checks the kernel's
+ * rules at the source: spinUnlock() of the same lock follows in the same block, and between
+ * the two there is no helper call (map operations, printk…), no return, break or continue
+ * out, and no other lock.
+ */
+export function spinLock(_lock: KernelObject<"bpf_spin_lock">): void {
+  return inProgramOnly("spinLock");
+}
+/** bpf_spin_unlock: releases what spinLock() took. */
+export function spinUnlock(_lock: KernelObject<"bpf_spin_lock">): void {
+  return inProgramOnly("spinUnlock");
 }
 
 /**

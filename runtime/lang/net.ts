@@ -12,6 +12,8 @@ export const IPPROTO_ICMP = 1;
 /** IPv4 in IPv4 (IP-in-IP encapsulation, RFC 2003). */
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
+/** IPv6 in IPv6 (RFC 2473 tunnels). */
+export const IPPROTO_IPV6 = 41;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_HOPOPTS = 0;

@@ -236,7 +236,10 @@ function fieldDesc(name: string, t: FieldType): TypeDesc<any> {
 export function isPaddingField(name: string): boolean {
   return name.startsWith("pad");
 }
-type PaddingKeys<F> = { [K in keyof F]: K extends `pad${string}` ? K : never }[keyof F];
+/** Fields a literal may leave out: padding, and kernel objects (timers, spin locks), which are zero. */
+type PaddingKeys<F> = {
+  [K in keyof F]: K extends `pad${string}` ? K : F[K] extends KernelObjectDesc<string> ? K : never;
+}[keyof F];
 
 /** The JavaScript value of a struct: every field, padding fields optional. */
 export type StructValue<F extends Fields> = Flatten<
@@ -279,7 +282,8 @@ export class StructDesc<F extends Fields> extends Desc<StructValue<F>> {
   write(view: DataView, offset: number, value: StructValue<F>) {
     for (const f of this.layout) {
       const v = (value as Record<string, unknown>)[f.name];
-      if (v === undefined && !isPaddingField(f.name)) throw new TypeError(`missing field ${f.name}`);
+      if (v === undefined && !isPaddingField(f.name) && !(f.type instanceof KernelObjectDesc))
+        throw new TypeError(`missing field ${f.name}`);
       f.type.write(view, offset + f.offset, v ?? f.type.zero());
     }
   }
@@ -314,3 +318,47 @@ export function zero<D extends TypeDesc<any>>(type: D): Value<D> {
 export function enumOf<E extends number>(base: IntDesc<number>): IntDesc<E> {
   return base as unknown as IntDesc<E>;
 }
+
+/**
+ * The value of a kernel object in a map value (see BpfTimer, SpinLock): opaque to programs,
+ * which pass it to its helpers only, and to userspace, which reads it as this marker (the
+ * kernel hides its bytes from map lookups) and writes it as zeros.
+ */
+export interface KernelObject<Name extends string> {
+  readonly kernelObject: Name;
+}
+
+/** A kernel object's descriptor: its size and alignment, as the kernel's struct has them. */
+export class KernelObjectDesc<Name extends string> extends Desc<KernelObject<Name>> {
+  readonly kind = "struct" as const;
+  private readonly value: KernelObject<Name>;
+  constructor(
+    /** The kernel's struct name, which the BTF of the map value must give it. */
+    readonly kernelName: Name,
+    readonly size: number,
+    readonly align: number,
+  ) {
+    super();
+    this.value = Object.freeze({ kernelObject: kernelName });
+  }
+  write(view: DataView, offset: number) {
+    for (let i = 0; i < this.size; i++) view.setUint8(offset + i, 0);
+  }
+  read(): KernelObject<Name> {
+    return this.value;
+  }
+  zero(): KernelObject<Name> {
+    return this.value;
+  }
+}
+
+/**
+ * `struct bpf_timer` (16 bytes), a field of a map value: `struct({ timer: BpfTimer, fired: u64 })`.
+ * A program arms it with timerInit(), timerSetCallback() and timerStart() (helpers.ts).
+ */
+export const BpfTimer = new KernelObjectDesc("bpf_timer", 16, 8);
+/**
+ * `struct bpf_spin_lock` (4 bytes), a field of a map value: spinLock(v.lock) … spinUnlock(v.lock)
+ * around the updates of the value's other fields (helpers.ts).
+ */
+export const SpinLock = new KernelObjectDesc("bpf_spin_lock", 4, 4);

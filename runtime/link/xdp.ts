@@ -7,7 +7,17 @@
 import { unlinkSync } from "node:fs";
 import { TsbpfError } from "../errors.ts";
 import { AttachType } from "../program/types.ts";
-import { Attr, bpf, BpfCmd, closeFd, getPinnedObject, ifNameToIndex, objectInfo, pinObject } from "../sys/index.ts";
+import {
+  Attr,
+  bpf,
+  BpfCmd,
+  closeFd,
+  fdById,
+  getPinnedObject,
+  ifNameToIndex,
+  objectInfo,
+  pinObject,
+} from "../sys/index.ts";
 
 export type XdpMode = "native" | "generic" | "auto";
 
@@ -15,6 +25,8 @@ export type XdpMode = "native" | "generic" | "auto";
 export const XdpFlags = { UPDATE_IF_NOEXIST: 1 << 0, SKB_MODE: 1 << 1, DRV_MODE: 1 << 2, HW_MODE: 1 << 3 } as const;
 
 const LINK_TYPE_XDP = 6;
+/** BPF_F_REPLACE (include/uapi/linux/bpf.h): LINK_UPDATE only if old_prog_fd is attached. */
+const BPF_F_REPLACE = 1 << 2;
 
 export class LinkError extends TsbpfError {}
 
@@ -52,6 +64,31 @@ export class XdpLink {
   pin(path: string): void {
     pinObject(this.fd, path);
     this.pinnedPath = path;
+  }
+
+  /** The kernel id of the program the link runs now. */
+  get progId(): number {
+    return linkInfo(this.fd).progId;
+  }
+
+  /**
+   * Replaces the link's program atomically (BPF_LINK_UPDATE): every packet runs either the
+   * old program or the new one, and the interface is never without one. With `expected` (the
+   * id of the program the caller believes is attached), the kernel replaces only that one
+   * (BPF_F_REPLACE) and fails with EPERM if another took its place meanwhile.
+   */
+  update(progFd: number, options: { expected?: number } = {}): void {
+    const attr = new Attr(16).u32(0, this.fd).u32(4, progFd);
+    if (options.expected === undefined) {
+      bpf(BpfCmd.LINK_UPDATE, attr, "XDP link update");
+      return;
+    }
+    const oldFd = fdById(BpfCmd.PROG_GET_FD_BY_ID, options.expected);
+    try {
+      bpf(BpfCmd.LINK_UPDATE, attr.u32(8, BPF_F_REPLACE).u32(12, oldFd), "XDP link update");
+    } finally {
+      closeFd(oldFd);
+    }
   }
 
   /** Detach the program now (even if other references to the link exist) and drop the pin and fd. */

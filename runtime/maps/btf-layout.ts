@@ -53,3 +53,51 @@ export function layoutDifference(btf: Btf, id: number, decl: LayoutDescriptor, w
   }
   return undefined;
 }
+
+/**
+ * The first difference between two BTF types (`a` in the BTF of a map the kernel holds, `b` in
+ * a new object's), in words, or undefined if their layouts agree: the test of whether a new
+ * program may take over an existing map. Structs and unions by member name, offset and type,
+ * arrays by length and element, everything else by kind and size.
+ */
+export function btfLayoutDifference(
+  a: Btf,
+  aId: number,
+  b: Btf,
+  bId: number,
+  what: string,
+  depth = 0,
+): string | undefined {
+  if (depth > 32) return undefined;
+  const sizeA = a.sizeOf(aId);
+  const sizeB = b.sizeOf(bId);
+  if (sizeA !== sizeB) return `${what} is ${sizeA} bytes in the existing map, ${sizeB} in the new object`;
+  const ta = a.skipQualifiers(aId);
+  const tb = b.skipQualifiers(bId);
+  if (ta.kind !== tb.kind)
+    return `${what} is ${a.describe(aId)} in the existing map, ${b.describe(bId)} in the new object`;
+  if (ta.kind === BtfKind.STRUCT || ta.kind === BtfKind.UNION) {
+    const mb = (tb as typeof ta).members;
+    for (let i = 0; i < Math.max(ta.members.length, mb.length); i++) {
+      const x = ta.members[i];
+      const y = mb[i];
+      if (!x) return `${what} member '${y!.name}' of the new object is not in the existing map`;
+      if (!y) return `${what} member '${x.name}' of the existing map is not in the new object`;
+      if (x.name !== y.name)
+        return `${what} member ${i + 1} is '${x.name}' in the existing map, '${y.name}' in the new object`;
+      const path = `${what} member '${x.name}'`;
+      if (x.bitOffset !== y.bitOffset)
+        return `${path} is at offset ${x.bitOffset / 8} in the existing map, ${y.bitOffset / 8} in the new object`;
+      const inner = btfLayoutDifference(a, x.type, b, y.type, path, depth + 1);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  if (ta.kind === BtfKind.ARRAY) {
+    const ab = tb as typeof ta;
+    if (ta.nelems !== ab.nelems)
+      return `${what} has ${ta.nelems} elements in the existing map, ${ab.nelems} in the new object`;
+    return btfLayoutDifference(a, ta.elemType, b, ab.elemType, `${what} element`, depth + 1);
+  }
+  return undefined;
+}

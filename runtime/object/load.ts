@@ -5,6 +5,7 @@
  */
 import { BtfLoadError, loadBtf } from "../btf/load.ts";
 import type { LogLevel } from "../program/load.ts";
+import type { BpfMap } from "../maps/map.ts";
 import { raiseMemlockLimit } from "../sys/index.ts";
 import { createGlobalData } from "./global-data.ts";
 import { createMaps } from "./maps.ts";
@@ -20,6 +21,14 @@ export interface LoadOptions {
   rodata?: Record<string, Uint8Array>;
   /** Directory for maps declared with `__uint(pinning, LIBBPF_PIN_BY_NAME)` (default /sys/fs/bpf). */
   pinMapsDir?: string;
+  /**
+   * Existing maps to use instead of creating the object's maps of those names (a running
+   * program's pinned maps, for a new build that takes over its state). Each must match the
+   * object's definition — type, sizes, max_entries, flags, key and value BTF layouts — or the
+   * load fails with the difference. A loaded object owns them (closes them with itself); a
+   * failed load leaves them open, the caller's.
+   */
+  mapReplacements?: Record<string, BpfMap>;
   /** Load only these programs (by function name); default all. */
   programs?: string[];
 }
@@ -46,11 +55,13 @@ export function loadObjectSync(object: ObjectSpec | string | Uint8Array, options
         obj.btfLoadError = e;
       }
     }
-    createMaps(obj, spec.maps, options.pinMapsDir ?? "/sys/fs/bpf");
+    createMaps(obj, spec.maps, options.pinMapsDir ?? "/sys/fs/bpf", options.mapReplacements);
     createGlobalData(obj, spec.globalData, options.rodata ?? {});
     loadPrograms(obj, programs, options.logLevel ?? 0);
     return obj;
   } catch (e) {
+    const given = new Set(Object.values(options.mapReplacements ?? {}));
+    for (const [name, map] of obj.maps) if (given.has(map)) obj.maps.delete(name);
     obj.close();
     throw e;
   }

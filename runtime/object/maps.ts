@@ -9,7 +9,9 @@ import type { Btf } from "../btf/parse.ts";
 import type { ElfFile } from "../elf/types.ts";
 import { createMap } from "../maps/create.ts";
 import { BpfMap } from "../maps/map.ts";
-import { MapType } from "../maps/types.ts";
+import { MapType, mapTypeName } from "../maps/types.ts";
+import { btfLayoutDifference } from "../maps/btf-layout.ts";
+import { kernelBtf } from "../btf/kernel.ts";
 import { closeFd, SyscallError } from "../sys/index.ts";
 import { ENOENT } from "../sys/errno.ts";
 import type { BpfObject } from "./object.ts";
@@ -47,15 +49,33 @@ function parseMapInMapValues(elf: ElfFile, maps: MapSpec[]): void {
   }
 }
 
-/** Create every `.maps` map (or reuse its pin), then fill map-in-map slots. */
-export function createMaps(obj: BpfObject, maps: readonly MapSpec[], pinDir: string): void {
+/**
+ * Create every `.maps` map (or reuse its pin, or take the caller's replacement of that name),
+ * then fill map-in-map slots. A reused or replacement map must match the definition (see
+ * checkCompatible).
+ */
+export function createMaps(
+  obj: BpfObject,
+  maps: readonly MapSpec[],
+  pinDir: string,
+  replacements: Readonly<Record<string, BpfMap>> = {},
+): void {
+  for (const name of Object.keys(replacements))
+    if (!maps.some((d) => d.name === name))
+      throw new ObjectError(`map replacement "${name}": the object has no map of that name`);
   for (const def of maps) {
+    const replacement = replacements[def.name];
+    if (replacement) {
+      obj.maps.set(def.name, replacement);
+      checkCompatible(replacement, def, `map "${def.name}" given as a replacement`, obj.btf);
+      continue;
+    }
     const path = def.pinning === LIBBPF_PIN_BY_NAME ? join(pinDir, def.name) : undefined;
     if (path !== undefined) {
       const existing = openPinnedMap(path);
       if (existing) {
         obj.maps.set(def.name, existing);
-        checkCompatible(existing, def, path);
+        checkCompatible(existing, def, `map "${def.name}" pinned at ${path}`, obj.btf);
         continue;
       }
     }
@@ -146,14 +166,28 @@ function openPinnedMap(path: string): BpfMap | undefined {
   }
 }
 
-function checkCompatible(map: BpfMap, def: MapDefinition, path: string): void {
+/**
+ * An existing map may stand for an object's map only if the object's program would read the
+ * same bytes the same way: same type, key and value sizes, max_entries and flags, and, when
+ * both have BTF, the same key and value layouts (member names, offsets, sizes).
+ */
+export function checkCompatible(map: BpfMap, def: MapDefinition, what: string, objectBtf?: Btf): void {
   const diffs: string[] = [];
-  if (map.type !== def.type) diffs.push(`type ${map.type} ≠ ${def.type}`);
+  if (map.type !== def.type) diffs.push(`type ${mapTypeName(map.type)} ≠ ${mapTypeName(def.type)}`);
   if (map.keySize !== def.keySize) diffs.push(`key size ${map.keySize} ≠ ${def.keySize}`);
   if (map.valueSize !== def.valueSize) diffs.push(`value size ${map.valueSize} ≠ ${def.valueSize}`);
   if (map.maxEntries !== def.maxEntries) diffs.push(`max_entries ${map.maxEntries} ≠ ${def.maxEntries}`);
-  if (diffs.length)
-    throw new ObjectError(
-      `map "${def.name}" pinned at ${path} does not match the object's definition: ${diffs.join(", ")}`,
-    );
+  if (map.flags !== def.mapFlags) diffs.push(`flags 0x${map.flags.toString(16)} ≠ 0x${def.mapFlags.toString(16)}`);
+  if (!diffs.length && objectBtf && map.btfId && (map.btfKeyTypeId || map.btfValueTypeId)) {
+    const existing = kernelBtf(map.btfId);
+    const layout =
+      (map.btfKeyTypeId && def.keyTypeId
+        ? btfLayoutDifference(existing, map.btfKeyTypeId, objectBtf, def.keyTypeId, "key")
+        : undefined) ??
+      (map.btfValueTypeId && def.valueTypeId
+        ? btfLayoutDifference(existing, map.btfValueTypeId, objectBtf, def.valueTypeId, "value")
+        : undefined);
+    if (layout) diffs.push(layout);
+  }
+  if (diffs.length) throw new ObjectError(`${what} does not match the object's definition: ${diffs.join(", ")}`);
 }

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.ts";
 import { DECLARING_FUNCTIONS, MAP_CLASSES } from "../../compiler/frontend/declarations.ts";
 import { INTRINSICS, NOT_IN_PROGRAMS } from "../../compiler/lower/intrinsics.ts";
-import { INT_TYPES } from "../../compiler/types.ts";
+import { INT_TYPES, LANG_STRUCTS } from "../../compiler/types.ts";
 import { ROOT } from "../runtime/helpers.ts";
 
 /** Types that frontend/typenodes.ts reads in annotations. */
@@ -44,6 +44,7 @@ describe("the declarations module", () => {
         name in INTRINSICS ||
         name in MAP_CLASSES ||
         name in INT_TYPES ||
+        name in LANG_STRUCTS ||
         name === "bool" ||
         name in DECLARING_FUNCTIONS ||
         ANNOTATIONS.includes(name) ||
@@ -56,7 +57,12 @@ describe("the declarations module", () => {
 
   it("exports everything the compiler's tables name (no stale entries)", () => {
     const tables = [INTRINSICS, MAP_CLASSES, DECLARING_FUNCTIONS, NOT_IN_PROGRAMS];
-    const named = [...tables.flatMap((t) => Object.keys(t)), ...Object.keys(INT_TYPES), ...ANNOTATIONS];
+    const named = [
+      ...tables.flatMap((t) => Object.keys(t)),
+      ...Object.keys(INT_TYPES),
+      ...Object.keys(LANG_STRUCTS),
+      ...ANNOTATIONS,
+    ];
     expect(named.filter((n) => !exports.has(n))).toEqual([]);
   });
 

@@ -264,6 +264,13 @@ describeKernel("explanations of real rejections", () => {
     expect(plain.status).toBe(4);
     expect(plain.stderr).not.toMatch(/^why /m);
     expect(plain.stderr).toContain("(packet access out of range: `tsbpf check --explain` says why and what to change)");
+
+    const none = tsbpfProcess("check", file, "--log-tail", "0");
+    expect(none.status).toBe(4);
+    expect(none.stderr).not.toMatch(/verifier log/);
+    const bad = tsbpfProcess("check", file, "--log-tail", "lots");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("expected a whole number of lines (0 for none)");
   });
 
   it("`tsbpf load` prints the explanation between the source line and the log", () => {

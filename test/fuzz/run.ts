@@ -112,12 +112,16 @@ function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObje
         const prog = r?.prog ?? live[0]!;
         if (bad.has(prog)) continue;
         bad.add(prog);
-        // An exception inside the compiler comes out as an "internal compiler error" diagnostic.
+        // An exception inside the compiler comes out as an "internal compiler error" diagnostic;
+        // a program whose spilled registers pass the 512-byte stack hits a limit of BPF, as the
+        // verifier's complexity limit is one.
         const cls: FailureClass = d.tsCode
           ? "invalid"
           : /internal compiler error/.test(d.message)
             ? "crash"
-            : "rejection";
+            : /needs more stack than BPF allows/.test(d.message)
+              ? "complexity"
+              : "rejection";
         failures.push({ seed: prog.seed, class: cls, detail: formatDiagnostic(d), signature: `${cls}: ${d.message}` });
       }
       live = live.filter((p) => !bad.has(p));

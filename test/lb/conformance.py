@@ -279,12 +279,16 @@ def stats(index):
 # ---- setup ----
 
 def maglev_tables():
-    """Tables for VIP index 0 and 1 from lb/maglev.ts, as the control plane would build them."""
+    """Tables from lb/maglev.ts, as the control plane would build them: VIP index 0 and 1
+    (IPv4, even and weighted) and the IPv6 VIPs' (BACKENDS6, defined below)."""
     code = (
         'import { buildTable } from "./lb/maglev.ts";'
         'const bs = [0,1,2,3].map((i) => ({ id: i, key: `10.0.1.${i + 1}`, weight: 1 }));'
         'const ws = [0,1,2,3].map((i) => ({ id: i, key: `10.0.1.${i + 1}`, weight: i + 1 }));'
-        'console.log(JSON.stringify([Array.from(buildTable(bs)), Array.from(buildTable(ws))]));'
+        f'const b6 = {json.dumps([[bid, a] for bid, (a, _) in BACKENDS6.items()])}'
+        '.map(([id, key]) => ({ id, key, weight: 1 }));'
+        'console.log(JSON.stringify([Array.from(buildTable(bs)), Array.from(buildTable(ws)),'
+        ' Array.from(buildTable(b6))]));'
     )
     return json.loads(sh("npx", "tsx", "-e", code))
 
@@ -301,7 +305,7 @@ def setup():
     for bid, (addr, mac) in BACKENDS.items():
         m.backend(bid, addr, mac)
     tables = maglev_tables()
-    for index, table in enumerate(tables):
+    for index, table in enumerate(tables[:2]):
         for s, bid in enumerate(table):
             m.slot(index, s, bid)
     m.flush()
@@ -487,6 +491,7 @@ def cases(m, tables):
 
     state_cases(m, tables, sent)
     encap_cases(m, tables)
+    ipv6_cases(m, tables[2])
 
     # Stats count forwarded frames of VIP index 0 (replies and drops are not counted).
     p1 = stats(0)
@@ -801,6 +806,410 @@ def encap_cases(m, tables):
            f"got {p1[0] - p0[0]} packets/{p1[1] - p0[1]} bytes, want {len(sent)}/{sum(sent)}")
     d = frame_spec(C3, VIP, "udp", 4300, 53, payload="abcd")
     case_tx("encap configured: a DNAT VIP still gets DNAT", d, forwarded(d, tables[1][slot(C3, VIP, 4300, 53, 17)]))
+
+
+# ---- IPv6 (docs/lb-abi.md, "IPv6"): steps V1-V10 and the IPv6-in-IPv6 encapsulation ----
+
+VIP6 = "fd00::100"
+ENCAP6_VIP = "fd00::110"
+ENCAP6_SRC = "fd00::1"
+BACKENDS6 = {8 + i: (f"fd00::1:{i + 1}", f"02:00:00:00:06:{i + 1:02x}") for i in range(4)}
+V6_INDEX, V6_ENCAP_INDEX = 5, 6
+
+
+def ip6_bytes(a):
+    import socket
+    return socket.inet_pton(socket.AF_INET6, a)
+
+
+def words6(a):
+    b = ip6_bytes(a)
+    return [int.from_bytes(b[i:i + 4], "big") for i in range(0, 16, 4)]
+
+
+def flow_hash6(s, d, sp, dp, p):
+    """lb/flowhash.ts flowHash6, reimplemented independently: murmur3 blocks over the 8 address
+    words (host order), the ports, the protocol, then fmix32."""
+    m32 = 0xFFFFFFFF
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (32 - r))) & m32
+    h = 0
+    for k in words6(s) + words6(d) + [(sp << 16) | dp, p]:
+        k = (k * 0xCC9E2D51) & m32
+        k = rotl(k, 15)
+        k = (k * 0x1B873593) & m32
+        h ^= k
+        h = rotl(h, 13)
+        h = (h * 5 + 0xE6546B64) & m32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & m32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & m32
+    h ^= h >> 16
+    return h
+
+
+def slot6(s, d, sp, dp, p):
+    return flow_hash6(s, d, sp, dp, p) % M
+
+
+def ct6_key(saddr, daddr, sport, dport, proto):
+    return ip6_bytes(saddr) + ip6_bytes(daddr) + be16(sport) + be16(dport) + bytes([proto, 0, 0, 0])
+
+
+def rnat6_key(client, backend, cport, vport, proto):
+    return ip6_bytes(client) + ip6_bytes(backend) + be16(cport) + be16(vport) + bytes([proto, 0, 0, 0])
+
+
+def rnat6_value(vip, mac, bid):
+    return ip6_bytes(vip) + mac_bytes(mac) + u16le(bid)
+
+
+def ct6(key):
+    e = MAPS_.lookup("conntrack6", key)
+    if e is None:
+        return None
+    v = value_bytes(e)
+    return {"backend": int.from_bytes(v[0:4], "little"), "state": v[4], "pad": v[5:8],
+            "seen": int.from_bytes(v[8:16], "little"), "addr": v[16:32]}
+
+
+def age6(key, ns):
+    c = ct6(key)
+    MAPS_.update("conntrack6", key, u32le(c["backend"]) + bytes([c["state"]]) + c["pad"]
+                 + ((c["seen"] - ns) % 2**64).to_bytes(8, "little") + c["addr"])
+    MAPS_.flush()
+
+
+def frame6(src, dst, l4, sport, dport, eth_src=CLIENT_MAC, eth_dst=LB_MAC, ext=(), flags="S", payload=b"",
+           tc=0, fl=0, hlim=61, chksum=None, pad=0):
+    """An IPv6 frame built by scapy, checksums computed by scapy over the IPv6 pseudo-header
+    (unless `chksum` is given); `ext`: extension headers (scapy layers) after the IPv6 header."""
+    from scapy.layers.inet import TCP, UDP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    pkt = IPv6(src=src, dst=dst, hlim=hlim, tc=tc, fl=fl)
+    for h in ext:
+        pkt = pkt / h
+    if l4 == "tcp":
+        t = TCP(sport=sport, dport=dport, flags=flags, seq=1000, window=8192)
+    else:
+        t = UDP(sport=sport, dport=dport)
+    if chksum is not None:
+        t.chksum = chksum
+    pkt = pkt / t
+    if payload:
+        pkt = pkt / Raw(payload)
+    return bytes(Ether(src=eth_src, dst=eth_dst) / pkt) + b"\xee" * pad
+
+
+def rebuilt6(frame, eth_src, eth_dst, src=None, dst=None):
+    """`frame` with new MACs and addresses, every checksum recomputed from scratch by scapy
+    (a UDP checksum of 0 stays 0: "no checksum")."""
+    from scapy.layers.inet import TCP, UDP
+    from scapy.layers.l2 import Ether
+    p = Ether(frame)
+    p.src, p.dst = eth_src, eth_dst
+    ip = p.payload
+    if src:
+        ip.src = src
+    if dst:
+        ip.dst = dst
+    if TCP in p:
+        del p[TCP].chksum
+    elif UDP in p and p[UDP].chksum != 0:
+        del p[UDP].chksum
+    return bytes(p)
+
+
+def l4_ok6(out):
+    """The TCP/UDP checksum of an IPv6 frame, recomputed from scratch by scapy (in6_chksum)."""
+    from scapy.layers.inet import TCP, UDP
+    from scapy.layers.inet6 import in6_chksum, IPv6
+    from scapy.layers.l2 import Ether
+    p = Ether(out[:14 + 40 + int.from_bytes(out[18:20], "big")])  # without Ethernet padding
+    for cls, proto in ((TCP, 6), (UDP, 17)):
+        if cls in p:
+            seg = p[cls]
+            got = seg.chksum
+            raw = bytearray(bytes(seg))
+            raw[16 if cls is TCP else 6:18 if cls is TCP else 8] = b"\0\0"
+            want = in6_chksum(proto, p[IPv6], bytes(raw))
+            if cls is UDP:
+                want = want or 0xFFFF
+                return got == want or got == 0, (got, want)
+            return got == want, (got, want)
+    return False, "no L4"
+
+
+def case6_verdict(name, frame, verdict):
+    got, out = run(frame)
+    expect(name, got == verdict, f"got {got}, want {verdict}")
+    expect(name + " (unmodified)", out == frame, "packet modified")
+
+
+def case6_tx(name, frame, want):
+    got, out = run(frame)
+    expect(name, got == "TX", f"got {got}, want TX")
+    expect(name + " (bytes)", out == want, f"\n  got  {out.hex()}\n  want {want.hex()}")
+    ok, detail = l4_ok6(out)
+    expect(name + " (L4 checksum, scapy)", ok, str(detail))
+    return out
+
+
+def ipv6_cases(m, table):
+    """IPv6 VIPs, both modes, every packet class of docs/lb-abi.md V1-V10 and VE1-VE4."""
+    from scapy.layers.inet6 import (IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                    IPv6ExtHdrRouting, ICMPv6EchoRequest, IPv6)
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    C6 = "fd00:9::1"
+
+    def vip6(addr, port, proto, index, flags=0):
+        m.update("vips6", ip6_bytes(addr) + be16(port) + bytes([proto, 0]), u32le(index) + u32le(flags))
+
+    def backend6(bid, addr, mac):
+        m.update("backends6", u32le(bid), ip6_bytes(addr) + mac_bytes(mac) + b"\0\0")
+
+    vip6(VIP6, 80, 6, V6_INDEX)
+    vip6(VIP6, 53, 17, V6_INDEX)
+    vip6("fd00::101", 80, 6, 2)    # index 2: its slots name the empty backend 7
+    vip6("fd00::103", 80, 6, 20)   # index outside 0..15
+    vip6(ENCAP6_VIP, 80, 6, V6_ENCAP_INDEX, flags=1)
+    vip6(ENCAP6_VIP, 53, 17, V6_ENCAP_INDEX, flags=1)
+    for bid, (addr, mac) in BACKENDS6.items():
+        backend6(bid, addr, mac)
+    m.flush()
+    for index in (V6_INDEX, V6_ENCAP_INDEX):
+        for s, bid in enumerate(table):
+            m.slot(index, s, bid)
+    m.flush()
+
+    def backend_of(src, dst, sport, dport, proto):
+        return table[slot6(src, dst, sport, dport, proto)]
+
+    def fwd(name, frame, sport, dport=80, proto=6, src=C6, dst=VIP6):
+        bid = backend_of(src, dst, sport, dport, proto)
+        addr, mac = BACKENDS6[bid]
+        out = case6_tx(name, frame, rebuilt6(frame, LB_MAC, mac, dst=addr))
+        sent.append(len(out))
+        return bid
+
+    sent = []
+    p0 = stats(V6_INDEX)
+
+    # V1. IPv6 header and payload length: what cannot be parsed is passed, unmodified.
+    good = frame6(C6, VIP6, "tcp", 5000, 80)
+    case6_verdict("v6: IPv6 header truncated (39 bytes)", good[:14 + 39], "PASS")
+    bad = bytearray(good)
+    bad[14] = 0x45
+    case6_verdict("v6: version 4 in an IPv6 frame", bytes(bad), "PASS")
+    long = bytearray(good)
+    long[18:20] = be16(21)
+    case6_verdict("v6: payload length beyond the frame", bytes(long), "PASS")
+    expect("v6: unparsed, nothing recorded", ct6(ct6_key(C6, VIP6, 5000, 80, 6)) is None, "recorded")
+
+    # V2. Extension headers: hop-by-hop and destination options skipped (up to 4), others passed.
+    fwd("v6: hop-by-hop options header skipped", frame6(C6, VIP6, "tcp", 5001, 80, ext=[IPv6ExtHdrHopByHop()]), 5001)
+    fwd("v6: hop-by-hop + destination options (24 bytes) skipped",
+        frame6(C6, VIP6, "tcp", 5002, 80, ext=[IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(options=[], autopad=1) /
+                                                 IPv6ExtHdrDestOpt(), ]), 5002)
+    four = [IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(), IPv6ExtHdrDestOpt(), IPv6ExtHdrDestOpt()]
+    fwd("v6: 4 extension headers skipped", frame6(C6, VIP6, "udp", 5003, 53, ext=four, payload=b"hi"), 5003, 53, 17)
+    case6_verdict("v6: 5 extension headers passed",
+                  frame6(C6, VIP6, "udp", 5004, 53, ext=four + [IPv6ExtHdrDestOpt()]), "PASS")
+    case6_verdict("v6: routing header passed", frame6(C6, VIP6, "tcp", 5005, 80, ext=[IPv6ExtHdrRouting()]), "PASS")
+    case6_verdict("v6: fragment header passed",
+                  frame6(C6, VIP6, "tcp", 5006, 80, ext=[IPv6ExtHdrFragment(m=1, id=7)]), "PASS")
+    trunc = frame6(C6, VIP6, "tcp", 5007, 80, ext=[IPv6ExtHdrHopByHop()])
+    case6_verdict("v6: extension header past the packet", trunc[:14 + 40 + 1], "PASS")
+    # The option header's length points past the payload: the TCP header is outside the packet.
+    hbh = bytearray(frame6(C6, VIP6, "tcp", 5008, 80, ext=[IPv6ExtHdrHopByHop()]))
+    hbh[14 + 41] = 3
+    case6_verdict("v6: TCP header beyond the payload length", bytes(hbh), "PASS")
+
+    # V3. TCP/UDP only, complete headers.
+    icmp = bytes(Ether(src=CLIENT_MAC, dst=LB_MAC) / IPv6(src=C6, dst=VIP6) / ICMPv6EchoRequest())
+    case6_verdict("v6: ICMPv6 to the VIP passed", icmp, "PASS")
+    case6_verdict("v6: TCP header 19 bytes", good[:14 + 40 + 19], "PASS")
+    u = frame6(C6, VIP6, "udp", 5009, 53)
+    short = bytearray(u[:14 + 40 + 7])
+    short[18:20] = be16(7)
+    case6_verdict("v6: UDP header 7 bytes", bytes(short), "PASS")
+    pad = bytearray(frame6(C6, VIP6, "udp", 5010, 53, pad=8))
+    pad[18:20] = be16(4)
+    case6_verdict("v6: UDP header in Ethernet padding", bytes(pad), "PASS")
+
+    # V4. Not an IPv6 VIP, no tracked flow.
+    case6_verdict("v6: non-VIP address", frame6(C6, "fd00::99", "tcp", 5011, 80), "PASS")
+    case6_verdict("v6: VIP, other port", frame6(C6, VIP6, "tcp", 5011, 81), "PASS")
+    case6_verdict("v6: VIP, other protocol", frame6(C6, VIP6, "udp", 5011, 80), "PASS")
+    case6_verdict("v6: IPv4 VIP's address as IPv4-mapped IPv6", frame6(C6, "::ffff:10.0.0.100", "tcp", 5011, 80),
+                  "PASS")
+
+    # V8/V9. Forward, recorded as IPv4 flows are.
+    f1 = frame6(C6, VIP6, "tcp", 5100, 80)
+    b1 = fwd("v6: TCP SYN to the VIP", f1, 5100)
+    t0 = time.monotonic_ns()
+    e = ct6(ct6_key(C6, VIP6, 5100, 80, 6))
+    expect("v6: conntrack6 recorded", e is not None and e["backend"] == b1 and e["addr"] == ip6_bytes(BACKENDS6[b1][0])
+           and e["state"] == CT_NEW and e["pad"] == bytes(3) and t0 - S < e["seen"] <= t0, str(e))
+    e = m.lookup("rnat6", rnat6_key(C6, BACKENDS6[b1][0], 5100, 80, 6))
+    expect("v6: rnat6 recorded", e is not None and value_bytes(e) == rnat6_value(VIP6, CLIENT_MAC, b1), json.dumps(e))
+    seen = set()
+    for port in range(5200, 5240):
+        seen.add(fwd(f"v6: TCP flow :{port}", frame6(C6, VIP6, "tcp", port, 80, flags="PA", payload=b"hello"), port))
+    expect("v6: all backends used", seen == set(BACKENDS6), str(seen))
+    fwd("v6: traffic class, flow label, hop limit untouched",
+        frame6(C6, VIP6, "tcp", 5101, 80, tc=0x28, fl=0xabcde, hlim=1), 5101)
+    fwd("v6: Ethernet padding kept", frame6(C6, VIP6, "tcp", 5102, 80, pad=6), 5102)
+    fwd("v6: UDP", frame6(C6, VIP6, "udp", 5103, 53, payload=b"\0" * 12), 5103, 53, 17)
+    fwd("v6: UDP checksum 0 stays 0", frame6(C6, VIP6, "udp", 5104, 53, payload=b"ab", chksum=0), 5104, 53, 17)
+    # A UDP checksum that computes to 0 after the rewrite is sent as 0xffff.
+    bid = backend_of(C6, VIP6, 5105, 53, 17)
+    base = frame6(C6, VIP6, "udp", 5105, 53, payload=b"\0\0")
+    from scapy.layers.inet import UDP
+    w = Ether(rebuilt6(base, LB_MAC, BACKENDS6[bid][1], dst=BACKENDS6[bid][0]))[UDP].chksum
+    crafted = frame6(C6, VIP6, "udp", 5105, 53, payload=be16(w))
+    fwd("v6: UDP computed 0 sent as 0xffff", crafted, 5105, 53, 17)
+    _, out = run(crafted)
+    sent.append(len(out))
+    expect("v6: UDP 0xffff on the wire", out[14 + 40 + 6:14 + 40 + 8] == b"\xff\xff", out.hex())
+
+    # The tracked flow keeps its backend when its slot changes; reply reverse-NATed.
+    s1 = slot6(C6, VIP6, 5100, 80, 6)
+    b2 = 8 + (b1 - 8 + 1) % 4
+    m.slot(V6_INDEX, s1, b2)
+    m.flush()
+    ack = frame6(C6, VIP6, "tcp", 5100, 80, flags="A")
+    sent.append(len(case6_tx("v6: tracked flow keeps its backend", ack,
+                             rebuilt6(ack, LB_MAC, BACKENDS6[b1][1], dst=BACKENDS6[b1][0]))))
+    baddr, bmac = BACKENDS6[b1]
+    reply = frame6(baddr, C6, "tcp", 80, 5100, eth_src=bmac, flags="SA", payload=b"world")
+    case6_tx("v6: reply reverse-NATed", reply, rebuilt6(reply, LB_MAC, CLIENT_MAC, src=VIP6))
+    e = ct6(ct6_key(C6, VIP6, 5100, 80, 6))
+    expect("v6: NEW + reply -> ESTABLISHED", e is not None and e["state"] == CT_ESTABLISHED, str(e))
+    case6_verdict("v6: reply from another backend", frame6(BACKENDS6[b2][0], C6, "tcp", 80, 5100), "PASS")
+    case6_verdict("v6: reply to another client port", frame6(baddr, C6, "tcp", 80, 5199), "PASS")
+    case6_verdict("v6: reply, other protocol", frame6(baddr, C6, "udp", 80, 5100), "PASS")
+    fin = frame6(C6, VIP6, "tcp", 5100, 80, flags="FA")
+    sent.append(len(case6_tx("v6: client FIN", fin, rebuilt6(fin, LB_MAC, BACKENDS6[b1][1], dst=BACKENDS6[b1][0]))))
+    e = ct6(ct6_key(C6, VIP6, 5100, 80, 6))
+    expect("v6: FIN -> CLOSING", e is not None and e["state"] == CT_CLOSING, str(e))
+    # A lost conntrack6 entry is restored by the reply (both entries or none).
+    m.delete("conntrack6", ct6_key(C6, VIP6, 5100, 80, 6))
+    case6_tx("v6: reply restores a lost conntrack6 entry", reply, rebuilt6(reply, LB_MAC, CLIENT_MAC, src=VIP6))
+    e = ct6(ct6_key(C6, VIP6, 5100, 80, 6))
+    expect("v6: conntrack6 restored", e is not None and e["backend"] == b1 and e["state"] == CT_ESTABLISHED, str(e))
+
+    # Backend emptied: re-hashed to the slot's backend now, old rnat6 entry removed.
+    backend6(b1, "::", "00:00:00:00:00:00")
+    m.flush()
+    moved = frame6(C6, VIP6, "tcp", 5100, 80, eth_src=ROUTER_MAC, flags="A")
+    sent.append(len(case6_tx("v6: flow of an emptied backend re-hashed", moved,
+                             rebuilt6(moved, LB_MAC, BACKENDS6[b2][1], dst=BACKENDS6[b2][0]))))
+    e = ct6(ct6_key(C6, VIP6, 5100, 80, 6))
+    expect("v6: conntrack6 re-recorded", e is not None and e["backend"] == b2, str(e))
+    e = m.lookup("rnat6", rnat6_key(C6, BACKENDS6[b2][0], 5100, 80, 6))
+    expect("v6: rnat6 re-recorded", e is not None and value_bytes(e) == rnat6_value(VIP6, ROUTER_MAC, b2),
+           json.dumps(e))
+    expect("v6: old rnat6 entry removed", m.lookup("rnat6", rnat6_key(C6, baddr, 5100, 80, 6)) is None, "still there")
+    backend6(b1, *BACKENDS6[b1])
+    m.slot(V6_INDEX, s1, table[s1])
+    m.flush()
+    # An expired flow: a fresh Maglev choice.
+    p = 5300
+    b = backend_of(C6, VIP6, p, 80, 6)
+    fwd("v6: SYN :5300", frame6(C6, VIP6, "tcp", p, 80), p)
+    other = 8 + (b - 8 + 1) % 4
+    m.slot(V6_INDEX, slot6(C6, VIP6, p, 80, 6), other)
+    m.flush()
+    age6(ct6_key(C6, VIP6, p, 80, 6), 31 * S)
+    a = frame6(C6, VIP6, "tcp", p, 80, flags="A")
+    sent.append(len(case6_tx("v6: NEW idle > 30 s: fresh Maglev choice", a,
+                             rebuilt6(a, LB_MAC, BACKENDS6[other][1], dst=BACKENDS6[other][0]))))
+    m.slot(V6_INDEX, slot6(C6, VIP6, p, 80, 6), table[slot6(C6, VIP6, p, 80, 6)])
+    m.flush()
+    # RST: forwarded, not recorded.
+    fwd("v6: TCP RST forwarded", frame6(C6, VIP6, "tcp", 5400, 80, flags="R"), 5400)
+    expect("v6: RST not recorded", ct6(ct6_key(C6, VIP6, 5400, 80, 6)) is None, "recorded")
+    # Slots naming no usable backend; an index outside 0..15.
+    m.slot(2, slot6(C6, "fd00::101", 5500, 80, 6), 7)
+    m.flush()
+    case6_verdict("v6: slot names an empty backend", frame6(C6, "fd00::101", "tcp", 5500, 80), "DROP")
+    m.slot(2, slot6(C6, "fd00::101", 5501, 80, 6), 5000)
+    m.flush()
+    case6_verdict("v6: slot names id >= 1024", frame6(C6, "fd00::101", "tcp", 5501, 80), "DROP")
+    case6_verdict("v6: VIP index >= 16", frame6(C6, "fd00::103", "tcp", 5502, 80), "DROP")
+    expect("v6: drops record nothing", all(ct6(ct6_key(C6, v, p, 80, 6)) is None for v, p in
+                                           (("fd00::101", 5500), ("fd00::101", 5501), ("fd00::103", 5502))), "recorded")
+    p1 = stats(V6_INDEX)
+    expect("v6: stats count forwarded frames", (p1[0] - p0[0], p1[1] - p0[1]) == (len(sent), sum(sent)),
+           f"got {p1[0] - p0[0]} packets/{p1[1] - p0[1]} bytes, want {len(sent)}/{sum(sent)}")
+
+    # VE1-VE4: IPv6-in-IPv6 encapsulation.
+    C7 = "fd00:9::7"
+
+    def encapsulated6(frame, bid):
+        addr, mac = BACKENDS6[bid]
+        inner = frame[14:]
+        first = int.from_bytes(inner[0:4], "big")
+        outer = IPv6(tc=(first >> 20) & 0xFF, fl=first & 0xFFFFF, plen=len(inner) - (len(frame) - 14 - 40
+                     - int.from_bytes(inner[4:6], "big")), nh=41, hlim=64, src=ENCAP6_SRC, dst=addr)
+        return bytes(Ether(dst=mac, src=LB_MAC, type=0x86DD) / outer / Raw(inner))
+
+    esent = []
+
+    def enc(name, frame, sport, dport=80, proto=6):
+        bid = backend_of(C7, ENCAP6_VIP, sport, dport, proto)
+        want = encapsulated6(frame, bid)
+        got, out = run(frame)
+        expect(name, got == "TX", f"got {got}, want TX")
+        expect(name + " (bytes)", out == want, f"\n  got  {out.hex()}\n  want {want.hex()}")
+        expect(name + " (inner packet untouched)", out[54:] == frame[14:], "inner changed")
+        ok, detail = l4_ok6(out[:14] + out[54:])
+        expect(name + " (inner L4 checksum)", ok, str(detail))
+        esent.append(len(frame))
+        return bid
+
+    def state_of(port, proto=6, dport=80):
+        e = ct6(ct6_key(C7, ENCAP6_VIP, port, dport, proto))
+        return None if e is None else (e["state"], e["backend"])
+
+    case6_verdict("v6 encap: no outer source configured", frame6(C7, ENCAP6_VIP, "tcp", 6000, 80), "DROP")
+    expect("v6 encap: unconfigured, nothing recorded", state_of(6000) is None, "recorded")
+    m.update("encap6", u32le(0), ip6_bytes(ENCAP6_SRC))
+    m.flush()
+    e0 = stats(V6_ENCAP_INDEX)
+    b = enc("v6 encap: SYN", frame6(C7, ENCAP6_VIP, "tcp", 6001, 80), 6001)
+    expect("v6 encap: SYN -> NEW", state_of(6001) == (CT_NEW, b), str(state_of(6001)))
+    expect("v6 encap: no rnat6 entry", m.lookup("rnat6", rnat6_key(C7, BACKENDS6[b][0], 6001, 80, 6)) is None,
+           "written")
+    enc("v6 encap: client's handshake ACK", frame6(C7, ENCAP6_VIP, "tcp", 6001, 80, flags="A"), 6001)
+    expect("v6 encap: NEW + client ACK -> ESTABLISHED", state_of(6001) == (CT_ESTABLISHED, b), str(state_of(6001)))
+    enc("v6 encap: FIN", frame6(C7, ENCAP6_VIP, "tcp", 6001, 80, flags="FA"), 6001)
+    expect("v6 encap: FIN -> CLOSING", state_of(6001) == (CT_CLOSING, b), str(state_of(6001)))
+    enc("v6 encap: traffic class and flow label copied to the outer header",
+        frame6(C7, ENCAP6_VIP, "tcp", 6002, 80, tc=0xb8, fl=0x12345, hlim=1), 6002)
+    enc("v6 encap: extension headers carried", frame6(C7, ENCAP6_VIP, "tcp", 6003, 80, ext=[IPv6ExtHdrHopByHop()]),
+        6003)
+    enc("v6 encap: Ethernet padding carried after the inner packet", frame6(C7, ENCAP6_VIP, "tcp", 6004, 80, pad=6),
+        6004)
+    enc("v6 encap: UDP", frame6(C7, ENCAP6_VIP, "udp", 6100, 53, payload=b"\0" * 12), 6100, 53, 17)
+    enc("v6 encap: RST forwarded", frame6(C7, ENCAP6_VIP, "tcp", 6005, 80, flags="R"), 6005)
+    expect("v6 encap: RST not recorded", state_of(6005) is None, "recorded")
+    b = backend_of(C7, ENCAP6_VIP, 6001, 80, 6)
+    case6_verdict("v6 encap: a reply from the VIP passes",
+                  frame6(ENCAP6_VIP, C7, "tcp", 80, 6001, eth_src=BACKENDS6[b][1]), "PASS")
+    e1 = stats(V6_ENCAP_INDEX)
+    expect("v6 encap: stats count received frames", (e1[0] - e0[0], e1[1] - e0[1]) == (len(esent), sum(esent)),
+           f"got {e1[0] - e0[0]}/{e1[1] - e0[1]}, want {len(esent)}/{sum(esent)}")
+    d = frame6(C7, VIP6, "udp", 6200, 53, payload=b"abcd")
+    bid = backend_of(C7, VIP6, 6200, 53, 17)
+    case6_tx("v6 encap configured: a DNAT VIP still gets DNAT", d,
+             rebuilt6(d, LB_MAC, BACKENDS6[bid][1], dst=BACKENDS6[bid][0]))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ function conformance(object: string): string {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, LB_OBJ: object },
-    timeout: 120_000,
+    timeout: 300_000,
   });
   return `${r.stdout}${r.stderr}`;
 }
@@ -29,7 +29,7 @@ describeKernel("LB packet conformance (LB_ABI.md)", () => {
     writeFileSync(object, result.object!);
     const out = conformance(object);
     expect(out).toMatch(/\b(\d{3,}) checks passed, 0 failed/);
-  });
+  }, 320_000);
 
   it("bench/lb.c, compiled by clang-14, behaves the same", () => {
     const object = join(scratchDir(), "lb_c.o");
@@ -46,5 +46,5 @@ describeKernel("LB packet conformance (LB_ABI.md)", () => {
     ]);
     const out = conformance(object);
     expect(out).toMatch(/\b(\d{3,}) checks passed, 0 failed/);
-  });
+  }, 320_000);
 });

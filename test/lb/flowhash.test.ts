@@ -1,7 +1,8 @@
 // Fixed vectors for the flow hash. They were computed by an independent
 // Python implementation of the spec; bench/lb.c must produce the same slots.
 import { describe, expect, it } from "vitest";
-import { FLOW_SLOTS, flowHash, flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
+import { FLOW_SLOTS, flowHash, flowHash6, flowSlot, flowSlot6, ipv4ToU32 } from "../../lb/flowhash.ts";
+import { formatIpv6, ipv6ToWords, wordsList } from "../../lb/ipv6.ts";
 
 const vectors: Array<[number, number, number, number, number, number, number]> = [
   // saddr, daddr, sport, dport, proto, hash, slot
@@ -49,5 +50,40 @@ describe("flowHash", () => {
     expect(ipv4ToU32("255.255.255.255")).toBe(0xffffffff);
     expect(() => ipv4ToU32("10.0.0")).toThrow(RangeError);
     expect(() => ipv4ToU32("10.0.0.256")).toThrow(RangeError);
+  });
+});
+
+// IPv6 vectors from an independent Python implementation (socket.inet_pton for the words);
+// bench/lb.c and lb/lb.ts must give the same slots (test/lb/conformance.py checks them).
+const vectors6: Array<[string, string, number, number, number, number, number]> = [
+  ["::", "::", 0, 0, 0, 0x5570050f, 44960],
+  ["fd00:9::1", "fd00::100", 12345, 80, 6, 0xfbd737b7, 15329],
+  ["2001:db8::1", "2001:db8::ffff:10.0.0.1", 40000, 53, 17, 0x72ddf2cf, 32754],
+  [
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    65535,
+    65535,
+    255,
+    0x2b042754,
+    64593,
+  ],
+];
+
+describe("flowHash6", () => {
+  it.each(vectors6)("%s %s %i %i %i", (s, d, sp, dp, p, hash, slot) => {
+    const sw = wordsList(ipv6ToWords(s));
+    const dw = wordsList(ipv6ToWords(d));
+    expect(flowHash6(sw, dw, sp, dp, p)).toBe(hash);
+    expect(flowSlot6(sw, dw, sp, dp, p)).toBe(slot);
+  });
+
+  it("parses and prints IPv6 addresses (RFC 5952)", () => {
+    expect(ipv6ToWords("fd00::1")).toEqual({ w0: 0xfd000000, w1: 0, w2: 0, w3: 1 });
+    expect(ipv6ToWords("::ffff:10.0.0.1")).toEqual({ w0: 0, w1: 0, w2: 0xffff, w3: 0x0a000001 });
+    expect(formatIpv6(ipv6ToWords("FD00:0:0:1:0:0:2:3"))).toBe("fd00::1:0:0:2:3");
+    expect(formatIpv6(ipv6ToWords("2001:db8:0:0:1:0:0:1"))).toBe("2001:db8::1:0:0:1");
+    expect(formatIpv6(ipv6ToWords("::"))).toBe("::");
+    expect(() => ipv6ToWords("fd00::1::2")).toThrow(RangeError);
   });
 });

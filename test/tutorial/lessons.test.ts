@@ -54,10 +54,40 @@ const WRONG: Record<number, RegExp[]> = {
     /^ {4}returned XDP_TX, expected XDP_DROP$/,
     /^✗ packet 13 \(a later fragment \(offset 185\) to the VIP\): IPv4 .* fragment offset 1480$/,
   ],
+  9: [
+    /^lesson 9 \(LB: hash and Maglev\): 11 of 15 packets right$/,
+    /^✗ packet 6 \(UDP 10\.0\.0\.3:5353 → the VIP\)/,
+    /^ {4}returned XDP_TX as expected, but the frame is not the expected one: Ethernet dst is 02:be:00:00:00:1\d, expected 02:be:00:00:00:15$/,
+    /^✗ packet 8 \(TCP to 10\.0\.0\.100:443, whose slots name backend 3, an empty slot\)/,
+    /^ {4}returned XDP_TX, expected XDP_DROP$/,
+  ],
+  10: [
+    /^lesson 10 \(LB: rewrite \(DNAT\)\): 16 of 18 packets right$/,
+    /^✗ packet 9 \(.*UDP checksum 0 \("none": stays 0\)\)/,
+    /^ {4}returned XDP_TX as expected, but the frame is not the expected one: UDP checksum is 0x[0-9a-f]{4}, expected 0x0000/,
+    /^✗ packet 10 \(.*whose UDP checksum after the rewrite is 0 \(sent as 0xffff\)\)/,
+    /^ {4}returned XDP_TX as expected, but the frame is not the expected one: UDP checksum is 0x0000, expected 0xffff$/,
+  ],
+  11: [
+    /^lesson 11 \(LB: connection tracking\): 12 of 13 packets right$/,
+    /^✗ packet 4 \(TCP 10\.0\.0\.1:40001 → the VIP, a new connection from the same client\)/,
+    /IPv4 dst is 10\.1\.0\.1\d, expected 10\.1\.0\.1\d/,
+  ],
+  12: [
+    /^lesson 12 \(LB: reverse NAT\): 17 of 19 packets right$/,
+    /^✗ packet 2 \(backend \d's reply to 10\.0\.0\.1:40000\)/,
+    /^ {4}returned XDP_PASS, expected XDP_TX$/,
+  ],
+  13: [
+    /^lesson 13 \(LB: when backends change\): 14 of 16 packets right$/,
+    /^✗ packet 7 \(backend \d's reply to 10\.0\.0\.5:40500 \(a RST is not recorded\)\)/,
+    /^ {4}returned XDP_TX, expected XDP_PASS$/,
+    /^✗ packet 8 \(every slot of VIP 0 now names backend \d; TCP 10\.0\.0\.5:40500 → the VIP, ACK \(not tracked/,
+  ],
 };
 
-async function report(lessonN: number, file: string) {
-  const r = compile(file);
+async function report(lessonN: number, file: string, object?: Uint8Array) {
+  const r = object ? { object, diagnostics: [] } : compile(file);
   expect(r.diagnostics, file).toEqual([]);
   const obj = await loadObject(r.object!);
   try {
@@ -89,6 +119,14 @@ describe("the lessons", () => {
       "06-redirect",
       "07-tail-calls",
     ]);
+    expect(LESSONS.slice(7).map((l) => l.slug)).toEqual([
+      "08-lb-parse",
+      "09-lb-hash",
+      "10-lb-rewrite",
+      "11-lb-conntrack",
+      "12-lb-reverse-nat",
+      "13-lb-backend-changes",
+    ]);
     for (const l of LESSONS) {
       for (const f of [
         `bin/lessons/starters/${l.slug}.ts`,
@@ -102,6 +140,19 @@ describe("the lessons", () => {
         `npx tsbpf lesson check ${l.n} src/${l.slug}.ts`,
       );
     }
+  });
+});
+
+describe("the load balancer's lessons", () => {
+  it("send flows to more than one backend, so a program that sends all to one is caught", () => {
+    const l9 = LESSONS.find((l) => l.n === 9)!;
+    const macs = new Set(
+      l9
+        .cases()
+        .filter((c) => c.out)
+        .map((c) => Buffer.from(c.out!.subarray(0, 6)).toString("hex")),
+    );
+    expect(macs.size).toBeGreaterThanOrEqual(4); // three backends for VIP 0, two for VIP 1
   });
 });
 
@@ -121,6 +172,14 @@ describeKernel("each lesson's check", () => {
       expectLines(wrong.lines, WRONG[l.n]!);
     }, 60_000);
   }
+
+  it("lessons 10-13 describe the real load balancer: lb/lb.ts passes their checks", async () => {
+    const lb = compile(join(ROOT, "lb/lb.ts")).object!;
+    for (const n of [10, 11, 12, 13]) {
+      const r = await report(n, "lb/lb.ts", lb);
+      expect(r.lines.join("\n")).toMatch(new RegExp(`^lesson ${n} \\(.*\\): (\\d+) of \\1 packets right ✓$`));
+    }
+  }, 120_000);
 
   it("`tsbpf lesson start` writes the starter and `tsbpf lesson check` judges it: exit 1 and the report on stderr, exit 0 when right", () => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-lesson-"));

@@ -1,11 +1,12 @@
 // @ts-nocheck (generated code: the repository's tsconfig is stricter than the language, noUncheckedIndexedAccess, noUnusedParameters)
 // biome-ignore-all lint: a generated program, kept as the fuzzer printed it
-// Found by the differential fuzzer (seed 1002578, generator at 344253c; not reduced): LLVM's BPF
-// backend finds the stack over 512 bytes after the compiler's own stack check passed, and its
-// default error handler exits the process ("error: …:39:500: in function p1002578 i32 (i8*):
-// Looks like the BPF stack limit of 512 bytes is exceeded"): `tsbpf build` dies with exit code 1
-// and no TypeScript-located diagnostic, and a fuzzer or a user's build script in the same
-// process dies with it. The compiler must report it as a diagnostic at the program.
+// Found by the differential fuzzer (seed 1002578, generator at 344253c; not reduced): the locals
+// fit in 512 bytes (the compiler's own stack check passes), but the program keeps more values
+// alive than BPF's registers hold and LLVM's BPF backend spills them past 512 bytes. The backend
+// reported that through LLVM's default error handler, which exits the process ("error: …:109:18:
+// in function p1002578 i32 (i8*): Looks like the BPF stack limit of 512 bytes is exceeded"): no
+// located diagnostic, and a fuzzer or a build script in the same process died with it. Now it is
+// a diagnostic at the program with the bytes the code needs.
 import {
   xdp,
   XdpAction,

@@ -1,0 +1,175 @@
+// `tsbpf lb upgrade` (issue 17): a running LB gets a new build of lb/lb.ts through its pinned
+// XDP link (BPF_LINK_UPDATE) while real HTTP runs through it and long-lived connections stay
+// open: no connection fails, every tracked flow stays with its backend, the maps are the same
+// kernel objects. Builds whose maps differ (a max_entries, a struct's member order) are
+// refused with the reason and leave the running program attached.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compile } from "../../compiler/index.ts";
+import { createLab, type Lab } from "../../lb/lab/topology.ts";
+import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
+import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
+import { XdpLink } from "../../runtime/index.ts";
+import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
+import { openRunningLb } from "../../bin/commands/lb.ts";
+
+const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-upgrade-${process.pid}`;
+
+/** lb/lb.ts with `edit` applied, compiled (the copy sits beside lb.ts so its imports resolve). */
+function buildVariant(name: string, edit: (text: string) => string): string {
+  const text = readFileSync(join(ROOT, "lb/lb.ts"), "utf8");
+  const changed = edit(text);
+  expect(changed).not.toBe(text);
+  const source = join(ROOT, "lb", `lb-${name}-${process.pid}.ts`);
+  writeFileSync(source, changed);
+  let result: ReturnType<typeof compile>;
+  try {
+    result = compile(source);
+  } finally {
+    rmSync(source, { force: true });
+  }
+  expect(result.diagnostics).toEqual([]);
+  const path = join(scratchDir(), `lb-${name}.o`);
+  writeFileSync(path, result.object!);
+  return path;
+}
+
+function tsbpf(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** The same, asynchronously: the test's event loop keeps serving the load meanwhile. */
+function tsbpfAsync(...args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, out });
+    });
+  });
+}
+
+function attachedProgId(): number {
+  const link = XdpLink.fromPinned(join(PIN_DIR, "link"));
+  try {
+    return link.progId;
+  } finally {
+    link.close();
+  }
+}
+
+/** Tracked flows (5-tuple → backend id) and the maps' kernel ids. */
+function lbSnapshot() {
+  const lb = openRunningLb(PIN_DIR);
+  try {
+    const flows = new Map(
+      lb.maps.conntrack
+        .entries()
+        .map(([k, v]) => [`${k.saddr}:${k.sport}>${k.daddr}:${k.dport}/${k.proto}`, v.backend]),
+    );
+    const mapIds = Object.fromEntries(Object.entries(lb.maps).map(([n, m]) => [n, m.map.id]));
+    return { flows, mapIds };
+  } finally {
+    lb.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeKernel("tsbpf lb upgrade: a new build under load, through the pinned link", () => {
+  let lab: Lab;
+  let object: string;
+
+  beforeAll(async () => {
+    object = join(scratchDir(), "lb.o");
+    const built = tsbpf("build", "lb/lb.ts", "-o", object);
+    expect(built.status, built.out).toBe(0);
+    lab = await createLab({ backends: 3 });
+    await startBackendServers(lab, { port: 80 });
+    for (const b of lab.backends)
+      lab.spawn(b.name, [process.execPath, "--import", "tsx", join(ROOT, "lb/lab/line-server.ts"), b.name, "81"], {
+        cwd: ROOT,
+        stdio: ["pipe", "ignore", "inherit"],
+      });
+    const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
+    const config = join(scratchDir(), "lb.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dev: lab.lb.ifname,
+        netns: lab.lb.ns,
+        mode: "native",
+        vips: [
+          { vip: `${lab.vip}:80/tcp`, backends },
+          { vip: `${lab.vip}:81/tcp`, backends },
+        ],
+      }),
+    );
+    const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
+    expect(r.status, r.out).toBe(0);
+  }, 180_000);
+
+  afterAll(() => {
+    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    rmSync(PIN_DIR, { recursive: true, force: true });
+    lab?.destroy();
+  });
+
+  it("refuses builds whose maps differ, with the reason, and changes nothing", async () => {
+    const smaller = buildVariant("smaller", (t) =>
+      t.replace("export const FLOW_ENTRIES = 65536;", "export const FLOW_ENTRIES = 32768;"),
+    );
+    const reordered = buildVariant("reordered", (t) =>
+      t.replace(
+        "export const VipInfo = struct({ index: u32, flags: u32 });",
+        "export const VipInfo = struct({ flags: u32, index: u32 });",
+      ),
+    );
+    const before = attachedProgId();
+    const a = tsbpf("lb", "upgrade", "--object", smaller, "--pin-dir", PIN_DIR);
+    expect(a.status).not.toBe(0);
+    expect(a.out).toContain("upgrade refused, the running LB is unchanged");
+    expect(a.out).toMatch(/map "conntrack" .*max_entries 65536 ≠ 32768/);
+    const b = tsbpf("lb", "upgrade", "--object", reordered, "--pin-dir", PIN_DIR);
+    expect(b.status).not.toBe(0);
+    expect(b.out).toContain(`map "vips"`);
+    expect(b.out).toContain("value member 1 is 'index' in the existing map, 'flags' in the new object");
+    expect(b.out).not.toMatch(/\n\s+at /);
+    expect(attachedProgId()).toBe(before);
+    const report = await runLoad(lab, { requests: 100, concurrency: 8 });
+    expect(report.errors).toEqual({});
+  }, 180_000);
+
+  it("replaces the program under load: no failed connection, every tracked flow kept", async () => {
+    const newBuild = buildVariant("next", (t) => t.replace("const ENCAP_TTL = 64;", "const ENCAP_TTL = 63;"));
+    const sticky = await openStickyConnections(lab, 40);
+    for (const a of sticky.before) expect(a).toMatch(/^be\d$/);
+    const progBefore = attachedProgId();
+    const before = lbSnapshot();
+    const load = runLoad(lab, { requests: 1500, concurrency: 8, deadlineMs: 90_000 });
+    await sleep(1500);
+    const up = await tsbpfAsync("lb", "upgrade", "--object", newBuild, "--pin-dir", PIN_DIR);
+    expect(up.status, up.out).toBe(0);
+    expect(up.out).toMatch(/LB upgraded: program \d+ → \d+; maps kept: .*conntrack/);
+    const report = await load;
+    expect(report.errors).toEqual({});
+    expect(report.ok).toBe(1500);
+    const after = lbSnapshot();
+    const progAfter = attachedProgId();
+    expect(progAfter).not.toBe(progBefore);
+    expect(after.mapIds).toEqual(before.mapIds);
+    for (const [flow, backend] of before.flows) expect(after.flows.get(flow), flow).toBe(backend);
+    expect(await sticky.askAgain()).toEqual(sticky.before);
+    // The load ran across the switch: it began before the upgrade and ended after it.
+    expect(report.durationMs).toBeGreaterThan(1500);
+  }, 180_000);
+});

@@ -1,0 +1,96 @@
+// Corpus: kernel helpers beyond maps: bpf_check_mtu with its typed result, the boot-time and
+// jiffies clocks, bpf_loop with module-level callbacks, timers in map values (the callback
+// runs later, in the kernel) and spin locks in map values.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
+import { setup, expectLoaded, run, type Corpus } from "./harness.ts";
+import { XdpAction } from "../../runtime/index.ts";
+import { MtuStatus } from "../../runtime/lang/index.ts";
+import { bytes, eth, ipv4, udp, pad, ETH_IP, ETH_ARP } from "./packets.ts";
+import { checks, probe } from "./check_mtu.ts";
+import { clocks } from "./boot_clocks.ts";
+import { results, ticks } from "./bpf_loop.ts";
+
+const arp = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
+
+describeKernel("check_mtu (bpf_check_mtu)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("check_mtu");
+  });
+  afterAll(() => c?.close());
+
+  it("checks the frame, a planned growth and an IP length against the device's MTU", () => {
+    expectLoaded(c, "check_mtu");
+    // BPF_PROG_TEST_RUN runs XDP on this namespace's loopback; its L2 header counts 14 bytes.
+    const mtu = Number(readFileSync("/sys/class/net/lo/mtu", "utf8"));
+    const p = c.obj.typedMap(probe, "probe");
+    const out = c.obj.typedMap(checks, "checks");
+    const frame = arp(60);
+    const room = mtu + 14 - 60;
+    p.update(0, { lenDiff: room, l3Length: mtu, badIfindex: 0x7fffffff });
+    expect(run(c, "check_mtu", frame).ret).toBe(XdpAction.PASS);
+    expect(out.lookup(0)).toEqual({ status: MtuStatus.FITS, mtu });
+    expect(out.lookup(1)).toEqual({ status: MtuStatus.FITS, mtu });
+    expect(out.lookup(2)).toEqual({ status: MtuStatus.FITS, mtu });
+    const bad = out.lookup(3)!;
+    expect(bad.status).toBeLessThan(0); // no such device: -ENODEV
+    p.update(0, { lenDiff: room + 1, l3Length: mtu + 1, badIfindex: 1 }); // 1: loopback itself
+    expect(run(c, "check_mtu", frame).ret).toBe(XdpAction.DROP);
+    expect(out.lookup(1)).toEqual({ status: MtuStatus.FRAG_NEEDED, mtu });
+    expect(out.lookup(2)).toEqual({ status: MtuStatus.FRAG_NEEDED, mtu });
+    expect(out.lookup(3)).toEqual({ status: MtuStatus.FITS, mtu });
+  });
+});
+
+describeKernel("boot_clocks (bpf_ktime_get_boot_ns, bpf_jiffies64)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("boot_clocks");
+  });
+  afterAll(() => c?.close());
+
+  const uptime = () => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  const jiffies = () => BigInt(/^jiffies: (\d+)$/m.exec(readFileSync("/proc/timer_list", "utf8"))![1]!);
+
+  it("reads time since boot between two reads of /proc/uptime, and jiffies between two of /proc/timer_list", () => {
+    expectLoaded(c, "boot_clocks");
+    const [up0, j0] = [uptime(), jiffies()];
+    expect(run(c, "boot_clocks", arp(60)).ret).toBe(XdpAction.PASS);
+    const [up1, j1] = [uptime(), jiffies()];
+    const v = c.obj.typedMap(clocks, "clocks").lookup(0)!;
+    const boot = Number(v.boot) / 1e9;
+    expect(boot).toBeGreaterThanOrEqual(up0 - 0.01); // /proc/uptime is rounded down to 10 ms
+    expect(boot).toBeLessThanOrEqual(up1 + 0.01);
+    expect(v.boot).toBeGreaterThanOrEqual(v.mono); // boot time counts suspend too
+    expect(v.jiffies).toBeGreaterThanOrEqual(j0);
+    expect(v.jiffies).toBeLessThanOrEqual(j1);
+  });
+});
+
+describeKernel("bpf_loop (module-level callbacks)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("bpf_loop");
+  });
+  afterAll(() => c?.close());
+  const frame = (count: number, limit: number) => bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 2, [count, limit]))));
+
+  it("calls the callback with each index and its state until it breaks", () => {
+    expectLoaded(c, "bpf_loop");
+    const out = c.obj.typedMap(results, "results");
+    const sumSquares = (n: number) => BigInt(((n - 1) * n * (2 * n - 1)) / 6);
+    expect(run(c, "bpf_loop", frame(10, 200)).ret).toBe(XdpAction.TX);
+    expect(out.lookup(0)).toEqual({ iterations: 10, calls: 10, total: sumSquares(10) });
+    // Breaks at index 4: five calls, bpf_loop counts the one that broke.
+    expect(run(c, "bpf_loop", frame(10, 4)).ret).toBe(XdpAction.TX);
+    expect(out.lookup(0)).toEqual({ iterations: 5, calls: 5, total: sumSquares(4) });
+    expect(run(c, "bpf_loop", frame(0, 4)).ret).toBe(XdpAction.TX);
+    expect(out.lookup(0)).toEqual({ iterations: 0, calls: 0, total: 0n });
+    expect(run(c, "bpf_loop", frame(255, 255)).ret).toBe(XdpAction.TX);
+    expect(out.lookup(0)).toEqual({ iterations: 255, calls: 255, total: sumSquares(255) });
+    // The stateless callback ran 3 times per frame.
+    expect(c.obj.typedMap(ticks, "ticks").lookup(0)).toEqual({ n: 12n });
+  });
+});
