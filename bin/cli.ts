@@ -4,7 +4,7 @@ import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
-import { ringbufCommand } from "./commands/ringbuf.ts";
+import { perfCommand, ringbufCommand } from "./commands/events.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
@@ -80,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     ...xdpCommands(),
     mapCommand(),
     ringbufCommand(),
+    perfCommand(),
     decodeCommand(),
     disasmCommand(),
     benchCommand(),
