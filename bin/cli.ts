@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
-import { ringbufCommand } from "./commands/ringbuf.ts";
+import { perfCommand, ringbufCommand } from "./commands/events.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
@@ -11,6 +11,7 @@ import { buildToFile, warmCompiler } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
 import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
+import { traceCommand } from "./commands/trace.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { lessonCommand } from "./commands/lesson.ts";
@@ -49,8 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     ...xdpCommands(),
     mapCommand(),
     ringbufCommand(),
+    perfCommand(),
     decodeCommand(),
     disasmCommand(),
+    traceCommand(),
     benchCommand(),
     lessonCommand(),
   ])

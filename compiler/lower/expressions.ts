@@ -249,11 +249,13 @@ function lowerElementAccess(
   // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
   // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.
   // (A struct parameter may be on the stack too: the function is inlined.)
-  if (!object.packet && object.memory !== "map") byteOffset = f.opaque(byteOffset);
+  // (A function's parameter known to get a packet view has `memory` "packet", not `packet`.)
+  const inPacket = object.packet || object.memory === "packet";
+  if (!inPacket && object.memory !== "map") byteOffset = f.opaque(byteOffset);
   return {
     ...object,
     type: element,
-    p: object.packet ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
+    p: inPacket ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };

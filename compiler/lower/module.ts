@@ -20,11 +20,21 @@ import { describe, type PacketMove, type RefTemplate, type StaleParameterUse, ty
 import { contextArgument, markPacketPointersInvariant } from "./xdp.ts";
 import { lowerProgram } from "./program.ts";
 
+/** What a function's declaration says: its parameters and return type (`failed`: the parameters in error). */
+interface Signature {
+  params: UserFunction["params"];
+  returns: Returns;
+  failed: ReadonlySet<number>;
+  broken: boolean;
+}
+
 export interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
   params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
   returns: Returns;
+  /** It takes the caller's context as its last parameter (it gets a packet view and has no context parameter). */
+  hiddenContext: boolean;
   /** Its signature had errors (reported once): calls are not reported again. */
   broken: boolean;
   /** It moves the packet (xdp_adjust_*), itself or through a function it calls: the first such call. */
@@ -53,7 +63,14 @@ export class ModuleLowerer extends IRModule {
     this.stackSlots.push({ name, size, node });
     return `${name}.s${this.stackSlots.length - 1}.`;
   }
-  private readonly functions = new Map<unknown, UserFunction>();
+  /**
+   * The program's functions as lowered, by declaration, then by which reference parameters
+   * receive packet views (a bit per parameter): a function is lowered once per such pattern of
+   * its calls, so that in the variant that gets a view, the parameter is known to point into the
+   * packet and a computed index into it is checked against the packet's end (`v.a[i]`, fuzzer
+   * seed 200006). That variant takes the context last, for the check's `data_end`.
+   */
+  private readonly functions = new Map<unknown, Map<number, UserFunction>>();
   private readonly lowering = new Set<unknown>();
 
   constructor(
@@ -110,7 +127,7 @@ export class ModuleLowerer extends IRModule {
     // build; LLVM drops them (internal, unused).
     for (const statement of this.source.getStatements()) {
       if (Node.isFunctionDeclaration(statement) && !this.functions.has(statement.compilerNode))
-        this.guard(statement, () => this.lowerFunction(statement));
+        this.guard(statement, () => this.lowerFunction(statement, 0));
     }
     if (programs === 0 && this.diagnostics.length === 0 && this.subset.diagnostics.length === 0) {
       this.diagnostics.push(
@@ -243,17 +260,24 @@ export class ModuleLowerer extends IRModule {
     else C.LLVMBuildRet(f.b, f.toInt(v, r, expr).v);
   }
 
-  /** The program's function `fd`, lowered on first use; `use` (a call, a callback argument) may not be inside it. */
-  userFunction(fd: FunctionDeclaration, use: Node): UserFunction {
-    const key = fd.compilerNode;
-    if (this.lowering.has(key))
+  /** `fd`'s signature, if `use` may call it: not from inside it (recursion), and its signature is right. */
+  private callable(fd: FunctionDeclaration, use: Node): Signature {
+    if (this.lowering.has(fd.compilerNode))
       throw new CompileError(
         use,
         `recursion is not supported in BPF programs ('${fd.getName()}' calls itself); write it as a bounded for loop`,
       );
-    const user = this.functions.get(key) ?? this.lowerFunction(fd);
-    if (user.broken) throw new AlreadyReported(use);
-    return user;
+    if (this.signature(fd).broken) throw new AlreadyReported(use);
+    return this.signature(fd);
+  }
+
+  /**
+   * The program's function `fd`, lowered on first use (its variant for packet views among its
+   * reference arguments, see `functions`); `use` (a call, a callback argument) may not be inside it.
+   */
+  userFunction(fd: FunctionDeclaration, use: Node, packetParams = 0): UserFunction {
+    this.callable(fd, use);
+    return this.functions.get(fd.compilerNode)?.get(packetParams) ?? this.lowerFunction(fd, packetParams);
   }
 
   /** Subprograms the kernel calls back, by kind and function (callbacks.ts). */
@@ -262,9 +286,21 @@ export class ModuleLowerer extends IRModule {
   /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
   callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {
     const fd = decl as FunctionDeclaration;
-    const user = this.userFunction(fd, call);
-    if (args.length !== user.params.length)
-      throw new CompileError(call, `'${fd.getName()}' takes ${user.params.length} arguments, got ${args.length}`);
+    const signature = this.callable(fd, call);
+    if (args.length !== signature.params.length)
+      throw new CompileError(call, `'${fd.getName()}' takes ${signature.params.length} arguments, got ${args.length}`);
+    // Reference arguments first: which of them are packet views picks the variant.
+    const refs = new Map<number, Extract<Val, { kind: "ref" }>>();
+    signature.params.forEach((p, i) => {
+      if (p.kind !== "ref") return;
+      const a = args[i]!;
+      const v = lowerExpr(f, a, p.val.type);
+      if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
+      refs.set(i, v);
+    });
+    let packetParams = 0;
+    if (f.contextArg) for (const [i, v] of refs) if (v.packet || v.memory === "packet") packetParams |= 1 << i;
+    const user = this.userFunction(fd, call, packetParams);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
       if (p.kind === "ctx") {
@@ -277,11 +313,11 @@ export class ModuleLowerer extends IRModule {
         return p.type.bigEndian
           ? f.toRaw(lowerValue(f, a), valueType(p.type), a)
           : f.toInt(lowerValue(f, a), p.type, a).v;
-      const v = lowerExpr(f, a, p.val.type);
-      if (v.kind !== "ref") throw new CompileError(a, `expected a reference to ${p.val.type.kind}, got ${v.kind}`);
+      const v = refs.get(i)!;
       this.passedView(f, fd, call, user.staleParameters?.get(i), v);
       return f.pointerOrNull(v);
     });
+    if (user.hiddenContext) values.push(contextArgument(f));
     const returns = user.returns;
     // A struct returned from the function's own stack is copied into a slot of the caller's.
     if (returns.kind === "ref") values.unshift(f.alloca(returns.type, `${fd.getName()}.result`));
@@ -296,7 +332,10 @@ export class ModuleLowerer extends IRModule {
         type: returns.type,
         p: r,
         nullable: returns.nullable,
-        align: returns.packet ? alignOf(returns.type) : Math.max(alignOf(returns.type), returns.memory ? 8 : 1),
+        align:
+          returns.packet || returns.memory === "packet"
+            ? alignOf(returns.type)
+            : Math.max(alignOf(returns.type), returns.memory ? 8 : 1),
         packet: returns.packet,
         memory: returns.memory,
         takenAt: f.packetState(),
@@ -341,11 +380,14 @@ export class ModuleLowerer extends IRModule {
     return true;
   }
 
-  private lowerFunction(fd: FunctionDeclaration): UserFunction {
+  private readonly signatures = new Map<unknown, Signature>();
+
+  /** A function's parameters and return type, read (and their errors reported) once for all its variants. */
+  private signature(fd: FunctionDeclaration): Signature {
+    const known = this.signatures.get(fd.compilerNode);
+    if (known) return known;
     // A function of another file (imported) is checked when it is first called.
     this.subset.checkFunction(fd);
-    const name = fd.getName() ?? "anonymous";
-    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
     // Each parameter's and the return type's errors are reported, and the body is still lowered
     // for its own errors (a failed parameter is poisoned: its uses are not reported again).
     const failed = new Set<number>();
@@ -367,6 +409,17 @@ export class ModuleLowerer extends IRModule {
       this.report(e);
       returns = { kind: "unknown" };
     }
+    const signature = { params, returns, failed, broken: failed.size > 0 || returns.kind === "unknown" };
+    this.signatures.set(fd.compilerNode, signature);
+    return signature;
+  }
+
+  /** Lowers `fd`, its reference parameters whose bit is set in `packetParams` known to be packet views. */
+  private lowerFunction(fd: FunctionDeclaration, packetParams: number): UserFunction {
+    const { params, failed, broken } = this.signature(fd);
+    let returns = this.signature(fd).returns;
+    const name = fd.getName() ?? "anonymous";
+    const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(this.ctx), 0);
     const llvmParam = (p: UserFunction["params"][number]) =>
       p.kind === "int"
         ? C.LLVMIntTypeInContext(this.ctx, p.type.bits)
@@ -381,17 +434,33 @@ export class ModuleLowerer extends IRModule {
           : returns.kind === "ref"
             ? i8p
             : C.LLVMIntTypeInContext(this.ctx, returns.bits);
-    // A function returning a struct takes first the caller's slot for a copy (see returnFrom).
-    const llvmParams = [...(returns.kind === "ref" ? [i8p] : []), ...params.map(llvmParam)];
+    if (returns.kind === "ref") returns = { ...returns }; // each variant learns what it returns
+    // A function returning a struct takes first the caller's slot for a copy (see returnFrom);
+    // one that gets a packet view and has no context parameter takes the context last.
+    const hiddenContext = packetParams !== 0 && !params.some((p) => p.kind === "ctx");
+    const llvmParams = [
+      ...(returns.kind === "ref" ? [i8p] : []),
+      ...params.map(llvmParam),
+      ...(hiddenContext ? [i8p] : []),
+    ];
     const fnType = C.LLVMFunctionType(ret, llvmParams, llvmParams.length, 0);
     const fn = C.LLVMAddFunction(this.module, name, fnType);
     // BPF has no unwinding: without nounwind LLVM emits an .eh_frame section libbpf warns about.
     this.addFunctionAttribute(fn, "nounwind");
     C.LLVMSetLinkage(fn, Linkage.Internal);
     this.addFunctionAttribute(fn, "alwaysinline");
-    const user: UserFunction = { fn, fnType, params, returns, broken: failed.size > 0 || returns.kind === "unknown" };
+    const user: UserFunction = {
+      fn,
+      fnType,
+      params,
+      returns,
+      hiddenContext,
+      broken,
+    };
     const key = fd.compilerNode;
-    this.functions.set(key, user);
+    const variants = this.functions.get(key) ?? new Map<number, UserFunction>();
+    variants.set(packetParams, user);
+    this.functions.set(key, variants);
     const diRet =
       returns.kind === "void" || returns.kind === "unknown"
         ? null
@@ -402,6 +471,7 @@ export class ModuleLowerer extends IRModule {
     const f = new FunctionLowerer(this, fn, scope, returns);
     const first = returns.kind === "ref" ? 1 : 0;
     if (returns.kind === "ref") f.sret = C.LLVMGetParam(fn, 0);
+    if (hiddenContext) f.contextArg = C.LLVMGetParam(fn, first + params.length);
     this.lowering.add(key);
     try {
       fd.getParameters().forEach((p, i) => {
@@ -425,7 +495,11 @@ export class ModuleLowerer extends IRModule {
           return;
         }
         // A reference parameter may be a packet view the caller took: taken before this function's moves.
-        const val: Val = param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, p: v, takenAt: new Set(), param: i };
+        // In the variant for a view, it is known to point into the packet.
+        const memory =
+          packetParams & (1 << i) ? ("packet" as const) : param.kind === "ref" ? param.val.memory : undefined;
+        const val: Val =
+          param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, memory, p: v, takenAt: new Set(), param: i };
         f.locals.set(p.compilerNode, { kind: "bound", val });
       });
       this.lowerBody(f, fd);
