@@ -20,6 +20,7 @@ export const view_offset_loop = xdp((ctx) => {
   off <<= p.n;
   const w1 = ctx.header(W, 0);
   if (w1 !== null) {
+    // biome-ignore lint/correctness/noUnreachable: the body ends at a break, as the fuzzer generated it
     for (let c: i8 = -3; c <= 0; c++) {
       const w2 = ctx.header(W, off);
       if (w2 !== null) {
