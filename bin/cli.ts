@@ -13,6 +13,7 @@ import { buildOrReport, warmCompiler } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
 import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
+import { traceCommand } from "./commands/trace.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { lessonCommand } from "./commands/lesson.ts";
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     ringbufCommand(),
     decodeCommand(),
     disasmCommand(),
+    traceCommand(),
     benchCommand(),
     lessonCommand(),
   ])

@@ -14,7 +14,7 @@ import {
   checkConfig,
   checkFleetConfig,
   checkInterfaceName,
-  checkIpv4,
+  checkIp,
   checkMode,
   checkNetnsName,
   checkTimeouts,
@@ -213,6 +213,7 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
       if (config.timeouts) balancer.setTimeouts(config.timeouts);
       else balancer.setTimeouts({});
       if (config.encapSource) balancer.setEncapSource(config.encapSource);
+      if (config.encapSource6) balancer.setEncapSource(config.encapSource6);
       for (const v of config.vips) {
         balancer.addVip(v.vip, { encap: v.encap });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
@@ -394,7 +395,7 @@ export function lbCommand(): Command {
     .description("load the LB, attach it to an interface, apply a config file; it keeps running after exit")
     .option(
       "-c, --config <file>",
-      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, encapSource, vips: [{ vip: "10.100.0.1:80/tcp", encap, backends: [{ addr, mac, weight }], healthCheck }] }',
+      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, encapSource, encapSource6, vips: [{ vip: "10.100.0.1:80/tcp" or "[fd00::1]:80/tcp", encap, backends: [{ addr, mac, weight }], healthCheck }] }',
     )
     .option("--dev <ifname>", "interface (overrides the config's dev)")
     .option("--netns <name>", "network namespace of the interface (ip netns)")
@@ -465,8 +466,11 @@ export function lbCommand(): Command {
   pinOption(
     vip
       .command("add")
-      .argument("<vip>", "ADDR:PORT/tcp|udp")
-      .option("--encap", "serve it by IP-in-IP encapsulation (direct server return; needs `lb encap-source`)"),
+      .argument("<vip>", "ADDR:PORT/tcp|udp, [IPV6]:PORT/tcp|udp")
+      .option(
+        "--encap",
+        "serve it by encapsulation, IP-in-IP or IPv6-in-IPv6 (direct server return; needs `lb encap-source`)",
+      ),
   ).action(
     lbAction((text: string, o: Where & { encap?: boolean }) => {
       const spec = parseVip(text);
@@ -503,14 +507,14 @@ export function lbCommand(): Command {
     .action(
       lbAction((v: string, addr: string, o: Where) => {
         const spec = parseVip(v);
-        withRunningLb(o, (b) => b.removeBackend(spec, addr));
+        withRunningLb(o, (b) => b.removeBackend(spec, checkIp(addr, "<addr>")));
       }),
     );
   pinOption(backend.command("weight").argument("<vip>").argument("<addr>").argument("<weight>")).action(
     lbAction((v: string, addr: string, w: string, o: Where) => {
       const spec = parseVip(v);
       const weight = checkWeight(w, "<weight>", true);
-      withRunningLb(o, (b) => b.setWeight(spec, addr, weight));
+      withRunningLb(o, (b) => b.setWeight(spec, checkIp(addr, "<addr>"), weight));
     }),
   );
   pinOption(backend.command("drain").argument("<vip>").argument("<addr>"))
@@ -518,7 +522,7 @@ export function lbCommand(): Command {
     .action(
       lbAction((v: string, addr: string, o: Where) => {
         const spec = parseVip(v);
-        withRunningLb(o, (b) => b.drain(spec, addr));
+        withRunningLb(o, (b) => b.drain(spec, checkIp(addr, "<addr>")));
       }),
     );
 
@@ -546,16 +550,18 @@ export function lbCommand(): Command {
       }),
     );
 
-  pinOption(lb.command("encap-source").argument("[addr]", "IPv4 address"))
+  pinOption(lb.command("encap-source").argument("[addr]", "IPv4 address (IPv4 VIPs) or IPv6 address (IPv6 VIPs)"))
     .description("show or set the outer source address of encapsulated packets (docs/lb-abi.md)")
     .action(
       lbAction((addr: string | undefined, o: Where) => {
-        const checked = addr === undefined ? undefined : checkIpv4(addr, "<addr>");
+        const checked = addr === undefined ? undefined : checkIp(addr, "<addr>");
         withRunningLb(
           o,
           (b) => {
             if (checked !== undefined) b.setEncapSource(checked);
-            console.log(b.encapSource() ?? "not set");
+            console.log(b.encapSource(4) ?? "not set");
+            const six = b.encapSource(6);
+            if (six) console.log(six);
           },
           checked !== undefined,
         );

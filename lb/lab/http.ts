@@ -26,7 +26,7 @@ export interface Backends {
 /** Start one HTTP server per backend on `port` and wait until all listen. */
 export async function startBackendServers(
   lab: Lab,
-  opts: { port?: number; timeoutMs?: number } = {},
+  opts: { port?: number; timeoutMs?: number; address?: string } = {},
 ): Promise<Backends> {
   const port = opts.port ?? 80;
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -35,10 +35,14 @@ export async function startBackendServers(
   try {
     await Promise.all(
       lab.backends.map((be) => {
-        const child = lab.spawn(be.name, [...nodeTs("http-server.ts"), be.name, String(port)], {
-          cwd: repoRoot,
-          stdio: ["pipe", "pipe", "pipe"],
-        });
+        const child = lab.spawn(
+          be.name,
+          [...nodeTs("http-server.ts"), be.name, String(port), ...(opts.address ? [opts.address] : [])],
+          {
+            cwd: repoRoot,
+            stdio: ["pipe", "pipe", "pipe"],
+          },
+        );
         children.push(child);
         return waitForLine(child, "listening", timeoutMs, `http server in ${be.ns}`);
       }),
