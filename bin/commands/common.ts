@@ -14,31 +14,10 @@ import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import type { SourceLocation } from "../../runtime/program/source-map.ts";
 import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
 import { ObjectError } from "../../runtime/errors.ts";
+import { EXIT } from "./exit-codes.ts";
 
-/**
- * Exit codes scripts can rely on: 0–4 for every command (bin/cli.ts re-exports them), 5–9 from
- * the runtime commands.
- */
-export const EXIT = {
-  OK: 0,
-  /** Anything else the kernel or the runtime refused (message says what). */
-  FAILURE: 1,
-  /** Bad arguments: unknown option, bad hex or JSON, wrong key size, missing input file. */
-  USAGE: 2,
-  COMPILE_ERROR: 3,
-  /** The kernel verifier rejected a program. */
-  VERIFIER_REJECTED: 4,
-  /** Not privileged: needs root, or CAP_BPF + CAP_NET_ADMIN. */
-  NO_PERMISSION: 5,
-  /** A named thing does not exist: interface, pinned path, id, map key, program in the object. */
-  NOT_FOUND: 6,
-  /** The object file is malformed (ELF, BTF) or cannot be loaded as written. */
-  BAD_OBJECT: 7,
-  /** Something is already there: an XDP program on the interface, a pin at the path. */
-  BUSY: 8,
-  /** The kernel or driver lacks the feature (e.g. native XDP on this interface). */
-  UNSUPPORTED: 9,
-} as const;
+/** The exit codes (bin/commands/exit-codes.ts), for the commands that import them from here. */
+export { EXIT };
 
 /** A user-facing error with its own exit code (bad argument, nothing attached, …). */
 export class CliError extends Error {

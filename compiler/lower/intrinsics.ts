@@ -32,6 +32,11 @@ interface Intrinsic {
   lower(f: FunctionLowerer, call: CallExpression, args: Node[]): Val;
 }
 
+/** `atomicFetchAdd(field, x)` and the other atomics returning the field's value from before. */
+function fetchingAtomic(name: string, op: number): Intrinsic {
+  return { arity: [2, 2], lower: (f, call, args) => atomicUpdate(f, call, args, name, op) };
+}
+
 export const INTRINSICS: Record<string, Intrinsic> = {
   ktimeGetNs: {
     arity: [0, 0],
@@ -211,26 +216,11 @@ export const INTRINSICS: Record<string, Intrinsic> = {
       return { kind: "void" };
     },
   },
-  atomicFetchAdd: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAdd", AtomicRMWBinOp.Add),
-  },
-  atomicFetchAnd: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAnd", AtomicRMWBinOp.And),
-  },
-  atomicFetchOr: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchOr", AtomicRMWBinOp.Or),
-  },
-  atomicFetchXor: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchXor", AtomicRMWBinOp.Xor),
-  },
-  atomicExchange: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicExchange", AtomicRMWBinOp.Xchg),
-  },
+  atomicFetchAdd: fetchingAtomic("atomicFetchAdd", AtomicRMWBinOp.Add),
+  atomicFetchAnd: fetchingAtomic("atomicFetchAnd", AtomicRMWBinOp.And),
+  atomicFetchOr: fetchingAtomic("atomicFetchOr", AtomicRMWBinOp.Or),
+  atomicFetchXor: fetchingAtomic("atomicFetchXor", AtomicRMWBinOp.Xor),
+  atomicExchange: fetchingAtomic("atomicExchange", AtomicRMWBinOp.Xchg),
   atomicCompareExchange: {
     arity: [3, 3],
     lower(f, call, args) {
