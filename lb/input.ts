@@ -287,6 +287,55 @@ export function checkConfig(value: unknown): LbConfig {
   return config;
 }
 
+/** One LB instance of a fleet, and its config: the fleet's VIPs and settings with its own interface. */
+export interface FleetInstance {
+  name: string;
+  pinDir: string;
+  config: LbConfig;
+}
+
+/**
+ * The config file of `tsbpf lb fleet start`: the settings and VIPs every instance gets (as in
+ * `lb start`'s config, without `dev`/`netns`/`encapSource`), and `instances`, each with its
+ * `name`, interface (`dev`, `netns`), `encapSource` (its own address on the backends'
+ * network) and `pinDir` (default /sys/fs/bpf/tsbpf-lb-NAME). Every instance gets the same
+ * VIPs and backends in the same order, so the same backend ids and Maglev tables: any
+ * instance picks the same backend for a flow.
+ */
+export function checkFleetConfig(value: unknown): FleetInstance[] {
+  const { instances, ...shared } = checkObject(value, "fleet", ["mode", "timeouts", "vips", "instances"]);
+  if (!Array.isArray(instances) || instances.length < 1 || instances.length > 64)
+    throw new LbInputError("instances", `expected a list of 1..64 LB instances, got ${show(instances)}`);
+  const names = new Set<string>();
+  const pins = new Set<string>();
+  return instances.map((entry: unknown, i: number) => {
+    const field = `instances[${i}]`;
+    const { name, pinDir, ...own } = checkObject(entry, field, ["name", "dev", "netns", "encapSource", "pinDir"]);
+    if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(name))
+      throw new LbInputError(
+        `${field}.name`,
+        `${show(name)} is not an instance name (1..32 letters, digits, "_", "-")`,
+      );
+    if (names.has(name)) throw new LbInputError(`${field}.name`, `${name} is listed twice`);
+    names.add(name);
+    const pin = pinDir ?? `/sys/fs/bpf/tsbpf-lb-${name}`;
+    if (typeof pin !== "string" || !pin.startsWith("/"))
+      throw new LbInputError(`${field}.pinDir`, `expected an absolute path, got ${show(pinDir)}`);
+    if (pins.has(pin)) throw new LbInputError(`${field}.pinDir`, `${pin} is used by another instance`);
+    pins.add(pin);
+    let config: LbConfig;
+    try {
+      config = checkConfig({ ...shared, ...own });
+    } catch (e) {
+      if (e instanceof LbInputError && /^(dev|netns|encapSource)\b/.test(e.field))
+        throw new LbInputError(`${field}.${e.field}`, e.message.slice(e.field.length + 2));
+      throw e;
+    }
+    if (!config.dev) throw new LbInputError(`${field}.dev`, "every instance needs its interface");
+    return { name, pinDir: pin, config };
+  });
+}
+
 /** A VIP's health check (see HealthCheck), defaults filled in. */
 export function checkHealthCheck(value: unknown, vip: VipSpec, field: string): HealthCheck {
   const h = checkObject(value, field, [

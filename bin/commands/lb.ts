@@ -12,6 +12,7 @@ import { enterNetns } from "../../runtime/index.ts";
 import {
   checkBackend,
   checkConfig,
+  checkFleetConfig,
   checkInterfaceName,
   checkIp,
   checkMode,
@@ -113,6 +114,10 @@ function lbAction<A extends unknown[]>(fn: (...args: A) => void | Promise<void>)
 
 function readConfig(file: string | undefined): LbConfig {
   if (!file) return { vips: [] };
+  return readJson(file, checkConfig);
+}
+
+function readJson<T>(file: string, check: (json: unknown) => T): T {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -126,7 +131,7 @@ function readConfig(file: string | undefined): LbConfig {
     throw new CliError(`--config: ${file} is not valid JSON (${(e as Error).message})`, EXIT.USAGE);
   }
   try {
-    return checkConfig(json);
+    return check(json);
   } catch (e) {
     if (e instanceof LbInputError) throw new CliError(`${file}: ${e.message}`, EXIT.USAGE);
     throw e;
@@ -177,7 +182,10 @@ interface StartOptions extends Where {
 
 /** `lb start`: everything is checked before the first change; a start that fails leaves nothing. */
 async function start(o: StartOptions) {
-  const config = readConfig(o.config);
+  await startLb(readConfig(o.config), o);
+}
+
+async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
   const dev = checkInterfaceName(
     o.dev ?? config.dev ?? missing("--dev", "no interface: give --dev or `dev` in the config"),
     o.dev ? "--dev" : "dev",
@@ -300,6 +308,52 @@ async function run(o: StartOptions) {
   log(`health checks stopped; the LB keeps running under ${paths.pinDir} (\`tsbpf lb stop\` detaches it)`);
 }
 
+/**
+ * `lb fleet start`: every instance of the fleet config started (as `lb start`) with the same
+ * VIPs and backends, so the same Maglev tables; all or none (a failure stops those started).
+ */
+async function fleetStart(o: { config: string; object: string }) {
+  const instances = readJson(o.config, checkFleetConfig);
+  const started: string[] = [];
+  try {
+    for (const i of instances) {
+      process.stdout.write(`${i.name}: `);
+      await startLb(i.config, { pinDir: i.pinDir, object: o.object });
+      started.push(i.pinDir);
+    }
+  } catch (e) {
+    for (const pinDir of started) withLbLock(lbPaths(pinDir), () => removeLb(lbPaths(pinDir)));
+    throw e;
+  }
+  console.log(`fleet of ${instances.length} started: ${instances.map((i) => i.name).join(", ")}`);
+}
+
+function fleetStop(o: { config: string }) {
+  for (const i of readJson(o.config, checkFleetConfig)) {
+    const paths = lbPaths(i.pinDir);
+    withLbLock(paths, () => {
+      if (hasRemains(paths)) removeLb(paths);
+    });
+    console.log(`${i.name}: stopped`);
+  }
+}
+
+function fleetStats(o: { config: string }) {
+  const rows = [["instance", "vip", "packets", "bytes", "flows"]];
+  for (const i of readJson(o.config, checkFleetConfig)) {
+    const lb = openRunningLb(i.pinDir);
+    try {
+      const flows = new Map<string, number>();
+      for (const b of lb.backends()) flows.set(b.vip, (flows.get(b.vip) ?? 0) + b.flows);
+      for (const s of lb.stats())
+        rows.push([i.name, s.vip, String(s.packets), String(s.bytes), String(flows.get(s.vip) ?? 0)]);
+    } finally {
+      lb.close();
+    }
+  }
+  printTable(rows);
+}
+
 /** `lb upgrade`: under the LB's lock, the new build takes over the pinned maps and the link (lb/upgrade.ts). */
 async function upgrade(o: Where & { object: string }) {
   if (!existsSync(o.object))
@@ -359,6 +413,29 @@ export function lbCommand(): Command {
     .option("--mode <mode>", "native, generic or auto")
     .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
     .action(lbAction(run));
+
+  const fleet = lb
+    .command("fleet")
+    .description("LB instances behind ECMP, programmed from one fleet config (docs/lb-operations.md)");
+  fleet
+    .command("start")
+    .description("start every instance of the fleet with the same VIPs and backends")
+    .requiredOption(
+      "-c, --config <file>",
+      "JSON: { mode, timeouts, vips: [...as for lb start], instances: [{ name, dev, netns, encapSource, pinDir }] }",
+    )
+    .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
+    .action(lbAction(fleetStart));
+  fleet
+    .command("stop")
+    .description("stop every instance of the fleet")
+    .requiredOption("-c, --config <file>", "the fleet config")
+    .action(lbAction(fleetStop));
+  fleet
+    .command("stats")
+    .description("per instance and VIP: packets, bytes, tracked flows")
+    .requiredOption("-c, --config <file>", "the fleet config")
+    .action(lbAction(fleetStats));
 
   pinOption(lb.command("upgrade"))
     .description(
