@@ -134,7 +134,9 @@ export interface GenOptions {
    * expressions; statements still assign, and store calls' results), "view" (second packet views),
    * "len" (`ctx.len` as an operand), "packet-param-index" (computed indexes into the packet
    * view passed to a function), "table-index" (computed indexes into constant tables),
-   * "signed-offset" (view offsets of a signed type, unbounded).
+   * "signed-offset" (view offsets of a signed type, unbounded), "loop-offset" (view offsets not
+   * bounded by a mask or remainder in loop bodies), "single-enum" (enums whose members
+   * all have one value).
    */
   avoid?: string[];
   /** The budget of verifier paths (PATH_BUDGET unless given; null: none). */
@@ -228,6 +230,10 @@ class Gen {
       // A member 0: where a test for truth is false, TypeScript narrows an enum-typed place to its
       // members that are 0, and to `never` without one (`x += 1` is then an error there).
       if (!members.some((m) => m.v === 0n)) members[0]!.v = 0n;
+      // With one value (`enum E { M0 = 0 }`) TypeScript decides every test of truth of an E, and
+      // the compiler follows its narrowed type: known/enum_or_bool.ts.
+      if (this.avoid("single-enum") && members.every((m) => m.v === 0n))
+        members.push({ name: `M${members.length}`, v: 1n });
       this.enums.push({ name: `E${id}`, members });
     }
     this.state = this.struct(`S${id}`, 5 + this.r.int(8), true, this.r.chance(0.3));
@@ -483,7 +489,8 @@ class Gen {
     if (constOnly(e)) e = this.input(scope, "num");
     if (roll < 0.5)
       return { k: "bin", op: "&", a: e, b: { k: "lit", v: BigInt(this.r.pick([7, 15, 31, 63])), big: false } };
-    if (roll < 0.85 || this.avoid("unbounded-offset")) return { k: "lit", v: BigInt(this.r.int(48)), big: false };
+    if (roll < 0.85 || this.avoid("unbounded-offset") || (scope.loops > 0 && this.avoid("loop-offset")))
+      return { k: "lit", v: BigInt(this.r.int(48)), big: false };
     if (roll < 0.9)
       return { k: "bin", op: "%", a: { k: "cast", to: INTS.u32, e }, b: { k: "lit", v: 40n, big: false } };
     const read = this.readOf(scope, "num") ?? { k: "len" };
