@@ -4,6 +4,8 @@
 //                    net = `tsbpf/net`, runtime, compiler) and the CLI (cli.js); shared code in
 //                    chunks, so a class is the same class whichever export it came through;
 //                    dependencies stay in node_modules
+//   dist/snapshot.cjs  the build command as CommonJS, from which an installed package makes the
+//                    startup snapshot of `tsbpf build` (bin/snapshot.cjs)
 //   dist/types/**    the declarations (.d.ts) tsc emits for those entries (tsconfig.dist.json)
 // The compiler type-checks programs against the declarations module's TypeScript sources
 // (runtime/lang/*.ts, shipped as they are) and finds them relative to its own source file; so
@@ -77,6 +79,28 @@ function expectedErrorSignatures(source: string): Set<string> {
   return out;
 }
 
+/**
+ * The snapshot's bundle is CommonJS (a startup snapshot takes no ES modules) and is loaded by
+ * bin/snapshot.cjs's own loader, whose `require` gives ts-morph and (on first use, after the
+ * snapshot is deserialized) koffi: `import.meta.url` becomes the source file's URL from
+ * `__filename`, and ts-morph comes from that `require`.
+ */
+const snapshotSources: Plugin = {
+  name: "snapshot-sources",
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes("node_modules")) return undefined;
+      if (args.path === path.join(ROOT, "compiler/frontend/ts-morph.ts"))
+        return { contents: 'export const { Project, Node, SyntaxKind, ts } = require("ts-morph");', loader: "ts" };
+      const text = fs.readFileSync(args.path, "utf8");
+      if (!text.includes("import.meta.url")) return undefined;
+      const fromDist = path.relative(DIST, args.path).split(path.sep).join("/");
+      const url = `new URL(${JSON.stringify(fromDist)}, require("node:url").pathToFileURL(__filename)).href`;
+      return { contents: text.replaceAll("import.meta.url", url), loader: "ts" };
+    });
+  },
+};
+
 /** Programs import the declarations module as `tsbpf` and `tsbpf/net`: bundled from the sources. */
 const selfImports: Plugin = {
   name: "tsbpf-self-imports",
@@ -86,6 +110,22 @@ const selfImports: Plugin = {
     }));
   },
 };
+
+/** dist/snapshot.cjs (see the top). */
+export async function buildSnapshotBundle(): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: [path.join(ROOT, "bin/snapshot-build.ts")],
+    outfile: path.join(DIST, "snapshot.cjs"),
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    plugins: [snapshotSources],
+    logLevel: "warning",
+  });
+}
 
 export async function buildDist(): Promise<void> {
   const started = performance.now();
@@ -104,6 +144,7 @@ export async function buildDist(): Promise<void> {
     plugins: [selfImports, sourceUrls],
     logLevel: "warning",
   });
+  await buildSnapshotBundle();
   execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.dist.json"], {
     cwd: ROOT,
     stdio: "inherit",

@@ -47,7 +47,8 @@ import {
 import { objectInfo } from "../runtime/sys/index.ts";
 import { MAGLEV_M as M } from "../lb/lb.ts";
 import { buildTable } from "../lb/maglev.ts";
-import { flowHash } from "../lb/flowhash.ts";
+import { flowHash, flowHash6 } from "../lb/flowhash.ts";
+import { wordsList } from "../lb/ipv6.ts";
 import { MAGLEV_BACKEND_COUNTS, timeMaglevBuild } from "./maglev.ts";
 import * as P from "./packets.ts";
 import { mean, median } from "./stats.ts";
@@ -181,6 +182,25 @@ const ENCAPSULATED: P.FrameSpec = {
   payload: 32,
 };
 
+// IPv6 (docs/lb-abi.md, "IPv6"): VIP6 shares index 0 and its Maglev table with VIP; backends6
+// ids 0..3 are IPv6 backends, id 4 the identity backend (address VIP6, MAC the LB's), as for IPv4.
+const VIP6 = P.ip6("fd00::100");
+const CLIENT6 = P.ip6("fd00:9::1");
+const BACKENDS6 = [0, 1, 2, 3].map((i) => ({ id: i, addr: P.ip6(`fd00::1:${i + 1}`), mac: BACKENDS[i]!.mac }));
+const SELF_BACKEND6 = { id: 4, addr: VIP6, mac: LB_MAC };
+const ENCAP_VIP6 = P.ip6("fd00::110");
+const ENCAP_SRC6 = P.ip6("fd00::1");
+const v6 = (spec: P.FrameSpec, saddr6: P.FrameSpec["saddr6"], daddr6: P.FrameSpec["daddr6"]): P.FrameSpec => ({
+  ...spec,
+  saddr6,
+  daddr6,
+});
+const ESTABLISHED6_PATH = "IPv6 established flow (conntrack6 hit)";
+const ESTABLISHED6 = v6({ ...ESTABLISHED, sport: 40010 }, CLIENT6, VIP6);
+const NON_VIP6 = v6({ ...NON_VIP, sport: 40012 }, CLIENT6, P.ip6("fd00::99"));
+const REPLY6 = v6({ ...REPLY, dport: 40011 }, BACKENDS6[0]!.addr, CLIENT6);
+const ENCAPSULATED6 = v6({ ...ENCAPSULATED, sport: 40013 }, CLIENT6, ENCAP_VIP6);
+
 function newFlowSpec(i: number): P.FrameSpec {
   return {
     ethSrc: CLIENT_MAC,
@@ -219,6 +239,10 @@ function configure(obj: BpfObject, table: Uint32Array): void {
   obj.map("vips").update(P.vipKey(ENCAP_VIP, VPORT, P.TCP), P.vipInfo(0, 1));
   obj.map("encap").update(P.u32key(0), P.encapConfig(ENCAP_SRC));
   for (const b of [...BACKENDS, SELF_BACKEND]) obj.map("backends").update(P.u32key(b.id), P.backend(b.addr, b.mac));
+  obj.map("vips6").update(P.vip6Key(VIP6, VPORT, P.TCP), P.vipInfo(0));
+  obj.map("vips6").update(P.vip6Key(ENCAP_VIP6, VPORT, P.TCP), P.vipInfo(0, 1));
+  obj.map("encap6").update(P.u32key(0), P.encap6Config(ENCAP_SRC6));
+  for (const b of [...BACKENDS6, SELF_BACKEND6]) obj.map("backends6").update(P.u32key(b.id), P.backend6(b.addr, b.mac));
   const maglev = obj.map("maglev");
   for (let s = 0; s < M; s++) maglev.update(P.u32key(s), P.u32key(table[s]!));
   // Both flows are live (seen now, established) with both their entries, so each repeated
@@ -228,11 +252,34 @@ function configure(obj: BpfObject, table: Uint32Array): void {
 }
 
 /** The established flow's and the reply's conntrack and rnat entries, last seen at `seen`. */
-function flowEntries(seen: bigint): [{ map: "conntrack" | "rnat"; key: Uint8Array }, Uint8Array][] {
+function flowEntries(seen: bigint): [{ map: string; key: Uint8Array }, Uint8Array][] {
   const e = ESTABLISHED,
     r = REPLY,
     b0 = BACKENDS[0]!;
+  const e6 = ESTABLISHED6,
+    r6 = REPLY6,
+    b6 = BACKENDS6[0]!;
   return [
+    [
+      { map: "conntrack6", key: P.flow6Key(CLIENT6, VIP6, e6.sport, e6.dport, e6.proto) },
+      P.ct6Value(SELF_BACKEND6.id, SELF_BACKEND6.addr, seen, P.CT_ESTABLISHED),
+    ],
+    [
+      { map: "rnat6", key: P.flow6Key(CLIENT6, SELF_BACKEND6.addr, e6.sport, e6.dport, e6.proto) },
+      P.rnat6Value(VIP6, LB_MAC, SELF_BACKEND6.id),
+    ],
+    [
+      { map: "rnat6", key: P.flow6Key(CLIENT6, b6.addr, r6.dport, r6.sport, r6.proto) },
+      P.rnat6Value(b6.addr, LB_MAC, b6.id),
+    ],
+    [
+      { map: "conntrack6", key: P.flow6Key(CLIENT6, b6.addr, r6.dport, r6.sport, r6.proto) },
+      P.ct6Value(b6.id, b6.addr, seen, P.CT_ESTABLISHED),
+    ],
+    [
+      { map: "conntrack6", key: P.flow6Key(CLIENT6, ENCAP_VIP6, ENCAPSULATED6.sport, VPORT, P.TCP) },
+      P.ct6Value(b6.id, b6.addr, seen, P.CT_ESTABLISHED),
+    ],
     [
       { map: "conntrack", key: P.flowKey(e.saddr, e.daddr, e.sport, e.dport, e.proto) },
       P.ctValue(SELF_BACKEND.id, SELF_BACKEND.addr, seen, P.CT_ESTABLISHED),
@@ -282,6 +329,19 @@ function traceMaps(table: Uint32Array): Record<string, TraceMap> {
     rnat: { entries: flowMap("rnat") },
     config: { entries: new Map([[P.hex(P.u32key(0)), new Uint8Array(32)]]) },
     encap: { entries: new Map([[P.hex(P.u32key(0)), P.encapConfig(ENCAP_SRC)]]) },
+    vips6: {
+      entries: new Map([
+        [P.hex(P.vip6Key(VIP6, VPORT, P.TCP)), P.vipInfo(0)],
+        [P.hex(P.vip6Key(ENCAP_VIP6, VPORT, P.TCP)), P.vipInfo(0, 1)],
+      ]),
+    },
+    backends6: {
+      entries: new Map([...BACKENDS6, SELF_BACKEND6].map((b) => [P.hex(P.u32key(b.id)), P.backend6(b.addr, b.mac)])),
+      fallback: (k) => (le(k) < 1024 ? new Uint8Array(24) : undefined),
+    },
+    conntrack6: { entries: flowMap("conntrack6") },
+    rnat6: { entries: flowMap("rnat6") },
+    encap6: { entries: new Map([[P.hex(P.u32key(0)), P.encap6Config(ENCAP_SRC6)]]) },
   };
 }
 
@@ -427,12 +487,32 @@ function traceExecuted(objects: Objects, check: CheckFn): Map<string, Record<Imp
   const tracers = byImpl((n) => new Tracer(readFileSync(objects[n])));
   const fresh = newFlowSpec(1_000_000);
   const fb = BACKENDS[table0()[flowHash(fresh.saddr, fresh.daddr, fresh.sport, fresh.dport, fresh.proto) % M]!]!;
+  const fresh6 = v6(fresh, P.ip6("fd00:1::1"), VIP6);
+  const fb6 =
+    BACKENDS6[
+      table0()[flowHash6(wordsList(fresh6.saddr6!), wordsList(VIP6), fresh6.sport, fresh6.dport, fresh6.proto) % M]!
+    ]!;
   const cases: Array<[string, P.FrameSpec, number, Uint8Array]> = [
     [ESTABLISHED_PATH, ESTABLISHED, XDP_TX, P.frame(ESTABLISHED)],
     ["non-VIP pass", NON_VIP, XDP_PASS, P.frame(NON_VIP)],
     ["reverse NAT", REPLY, XDP_TX, P.frame(REPLY)],
     ["new flow (conntrack miss + insert)", fresh, XDP_TX, P.rewritten(fresh, { daddr: fb.addr, ethDst: fb.mac })],
     ["encapsulated flow (conntrack hit)", ENCAPSULATED, XDP_TX, P.encapsulated(ENCAPSULATED, BACKENDS[0]!, ENCAP_SRC)],
+    [ESTABLISHED6_PATH, ESTABLISHED6, XDP_TX, P.frame(ESTABLISHED6)],
+    ["IPv6 non-VIP pass", NON_VIP6, XDP_PASS, P.frame(NON_VIP6)],
+    ["IPv6 reverse NAT", REPLY6, XDP_TX, P.frame(REPLY6)],
+    [
+      "IPv6 new flow (conntrack6 miss + insert)",
+      fresh6,
+      XDP_TX,
+      P.rewritten(fresh6, { daddr6: fb6.addr, ethDst: fb6.mac }),
+    ],
+    [
+      "IPv6 encapsulated flow (IPv6-in-IPv6, conntrack6 hit)",
+      ENCAPSULATED6,
+      XDP_TX,
+      P.encapsulated6(ENCAPSULATED6, BACKENDS6[0]!, ENCAP_SRC6),
+    ],
   ];
   for (const [name, spec, retval, want] of cases) {
     const out = {} as Record<ImplName, TraceCounts>;
@@ -530,6 +610,14 @@ function measurePaths(
     },
     { name: "non-VIP pass", spec: NON_VIP, retval: XDP_PASS, expected: P.frame(NON_VIP), forward: false },
     { name: "reverse NAT", spec: REPLY, retval: XDP_TX, expected: P.frame(REPLY), forward: false },
+    {
+      name: ESTABLISHED6_PATH,
+      spec: ESTABLISHED6,
+      retval: XDP_TX,
+      expected: P.frame(ESTABLISHED6),
+      forward: true,
+    },
+    { name: "IPv6 reverse NAT", spec: REPLY6, retval: XDP_TX, expected: P.frame(REPLY6), forward: false },
   ];
   const statsBefore = impls.map((i) => statsPackets(i.obj));
   const ctBefore = impls.map((i) => countEntries(i.obj, "conntrack"));

@@ -1,8 +1,11 @@
 // `npm run bench:build`: the edit–build loop as a user of the installed package has it. Packs
 // the package, installs the tarball into a temporary project (npm's cache, --prefer-offline),
 // copies lb/ there and measures, with the package's bin run by plain node:
-//   - the first `tsbpf build lb.ts` after install (no V8 code cache yet),
-//   - the median of fresh `tsbpf build lb.ts` processes after it (target ≤ 400 ms),
+//   - the first `tsbpf build lb.ts` after install (no V8 code cache or startup snapshot yet; it
+//     makes the snapshot in the background, bin/snapshot.cjs, which is waited for),
+//   - the median of fresh `tsbpf build lb.ts` processes after it (target ≤ 400 ms), which run
+//     from the snapshot, and the same with TSBPF_NO_SNAPSHOT=1 (code cache only); every object
+//     must be the first build's, byte for byte,
 //   - the same command run from the repository's sources (through tsx), for comparison,
 //   - clang-14 -O2 -g on lb.ts's C twin (bench/lb.c), in the same run,
 //   - `tsbpf build --watch lb.ts`: from a save of lb.ts that changes its code (ENCAP_TTL 64 ↔ 63)
@@ -19,7 +22,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const quick = process.argv.includes("--quick");
-const RUNS = quick ? 3 : 9;
+const RUNS = quick ? 3 : 11;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => console.error(s);
 
@@ -31,10 +34,14 @@ interface Run {
 }
 
 /** Runs a command to its end; its wall and CPU time (bash's `times` after it: children's user and sys). */
-function timed(cmd: string, args: string[], cwd: string): Run {
+function timed(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Run {
   const quoted = [cmd, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const t0 = performance.now();
-  const out = execFileSync("bash", ["-c", `${quoted} >/dev/null 2>&1 || exit 1; times`], { cwd, encoding: "utf8" });
+  const out = execFileSync("bash", ["-c", `${quoted} >/dev/null 2>&1 || exit 1; times`], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   const wall = performance.now() - t0;
   // `times`: the shell's user/sys, then its children's: "0m0.123s 0m0.045s".
   const children = out.trim().split("\n").at(-1)!.split(/\s+/);
@@ -135,8 +142,34 @@ try {
   const loadBefore = loadAverage();
   log("building …");
   const first = timed(process.execPath, build, app);
+  const firstObject = readFileSync(join(app, "bpf-out/lb.o"));
+  const sameObject = (what: string) => {
+    if (!readFileSync(join(app, "bpf-out/lb.o")).equals(firstObject))
+      throw new Error(`${what}: the object differs from the first build's`);
+  };
+  // The startup snapshot the first build makes in the background (bin/snapshot.cjs).
+  const cacheDir = join(app, "node_modules/tsbpf/node_modules/.cache/tsbpf");
+  const snapshotWait = performance.now();
+  const hasSnapshot = () => {
+    try {
+      return readdirSync(cacheDir).some((f) => /^build-\w+\.blob$/.test(f));
+    } catch {
+      return false;
+    }
+  };
+  while (!hasSnapshot()) {
+    if (performance.now() - snapshotWait > 300_000) throw new Error("no startup snapshot 300 s after the first build");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const snapshotReady = performance.now() - snapshotWait;
   const installed: Run[] = [];
-  for (let i = 0; i < RUNS; i++) installed.push(timed(process.execPath, build, app));
+  const noSnapshot: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    installed.push(timed(process.execPath, build, app));
+    sameObject("a build from the snapshot");
+    noSnapshot.push(timed(process.execPath, build, app, { TSBPF_NO_SNAPSHOT: "1" }));
+    sameObject("a build without the snapshot");
+  }
   const source: Run[] = [];
   for (let i = 0; i < RUNS; i++)
     source.push(
@@ -179,7 +212,8 @@ try {
       "≤ 400 ms",
       met(installed, 400),
     ),
-    row("installed package, first build after install (no code cache yet)", [first]),
+    row("installed package, without the startup snapshot (`TSBPF_NO_SNAPSHOT=1`: V8 code cache only)", noSnapshot),
+    row("installed package, first build after install (no code cache or snapshot yet)", [first]),
     row("repository sources through tsx (`node bin/tsbpf.js`)", source),
     row("clang-14 -O2 -g on the C twin (`bench/lb.c`)", clang),
     row(
@@ -189,7 +223,9 @@ try {
       met(rebuilds, 100),
     ),
     "",
-    `All runs (wall/CPU ms): installed ${all(installed)}; sources ${all(source)}; clang-14 ${all(clang)}; watch ${all(rebuilds)}. CPU of a watch rebuild is read from /proc in 10 ms ticks.`,
+    `The first build made the startup snapshot in the background; it was ready ${(snapshotReady / 1000).toFixed(1)} s after that build ended. Every object was the first build's, byte for byte.`,
+    "",
+    `All runs (wall/CPU ms): installed ${all(installed)}; without snapshot ${all(noSnapshot)}; sources ${all(source)}; clang-14 ${all(clang)}; watch ${all(rebuilds)}. CPU of a watch rebuild is read from /proc in 10 ms ticks.`,
   ].join("\n");
   console.log(md);
   if (!quick) {

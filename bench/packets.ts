@@ -4,7 +4,25 @@
 // Layouts: /work/shared/LB_ABI.md and docs/lb-state.md.
 
 import { u32 } from "../runtime/lang/types.ts";
-import { Backend, CtKey, CtValue, RnatValue, VipInfo, VipKey } from "../lb/lb.ts";
+import {
+  Backend,
+  Backend6,
+  Ct6Key,
+  Ct6Value,
+  CtKey,
+  CtValue,
+  Rnat6Value,
+  RnatValue,
+  Vip6Key,
+  VipInfo,
+  VipKey,
+} from "../lb/lb.ts";
+import { ipv6ToWords, wordsList, type Addr6Words } from "../lb/ipv6.ts";
+
+/** An IPv6 address as the LB's maps hold it (four host-order words). */
+export function ip6(a: string): Addr6Words {
+  return ipv6ToWords(a);
+}
 
 export const TCP = 6;
 export const UDP = 17;
@@ -45,10 +63,14 @@ export interface FrameSpec {
   dport: number;
   tcpFlags?: number;
   payload?: number;
+  /** IPv6 addresses: the frame is IPv6 (hop limit 64) and saddr/daddr are ignored. */
+  saddr6?: Addr6Words;
+  daddr6?: Addr6Words;
 }
 
 /** Ethernet + IPv4 (IHL 5, TTL 64) + TCP (20 B) or UDP, payload of `payload` bytes, correct checksums. */
 export function frame(s: FrameSpec): Uint8Array {
+  if (s.saddr6 && s.daddr6) return frame6(s, s.saddr6, s.daddr6);
   const payload = s.payload ?? 0;
   const l4len = (s.proto === TCP ? 20 : 8) + payload;
   const totLen = 20 + l4len;
@@ -90,9 +112,55 @@ export function frame(s: FrameSpec): Uint8Array {
   return f;
 }
 
+/** Ethernet + IPv6 (hop limit 64, no extension headers) + TCP (20 B) or UDP, correct checksum. */
+function frame6(s: FrameSpec, saddr: Addr6Words, daddr: Addr6Words): Uint8Array {
+  const payload = s.payload ?? 0;
+  const l4len = (s.proto === TCP ? 20 : 8) + payload;
+  const f = new Uint8Array(14 + 40 + l4len);
+  f.set(s.ethDst, 0);
+  f.set(s.ethSrc, 6);
+  f.set([0x86, 0xdd], 12);
+  const addrs = [...wordsList(saddr), ...wordsList(daddr)].flatMap(be32);
+  f.set([0x60, 0, 0, 0, ...be16(l4len), s.proto, 64, ...addrs], 14);
+  const l4 = 54;
+  if (s.proto === TCP)
+    f.set(
+      [...be16(s.sport), ...be16(s.dport), ...be32(1000), ...be32(0), 0x50, s.tcpFlags ?? TCP_ACK, ...be16(512)],
+      l4,
+    );
+  else f.set([...be16(s.sport), ...be16(s.dport), ...be16(l4len)], l4);
+  for (let i = 0; i < payload; i++) f[l4 + (s.proto === TCP ? 20 : 8) + i] = (i * 7 + 3) & 0xff;
+  const pseudo = [...addrs, ...be32(l4len), 0, 0, 0, s.proto];
+  let c = ~sum16(f, l4, f.length, sum16(pseudo)) & 0xffff;
+  if (s.proto === UDP && c === 0) c = 0xffff;
+  f.set(be16(c), l4 + (s.proto === TCP ? 16 : 6));
+  return f;
+}
+
 /** The frame the LB sends for `s` after rewriting (dst or src) address and MACs. */
-export function rewritten(s: FrameSpec, change: { daddr?: number; saddr?: number; ethDst: Uint8Array }): Uint8Array {
+export function rewritten(
+  s: FrameSpec,
+  change: { daddr?: number; saddr?: number; daddr6?: Addr6Words; saddr6?: Addr6Words; ethDst: Uint8Array },
+): Uint8Array {
   return frame({ ...s, ...change, ethSrc: s.ethDst });
+}
+
+/** The frame the LB sends for IPv6 `s` to an encapsulation VIP (docs/lb-abi.md, "IPv6"): the
+ *  IPv6 packet untouched after an outer IPv6 header (next header 41, hop limit 64). */
+export function encapsulated6(
+  s: FrameSpec,
+  be: { addr: Addr6Words; mac: Uint8Array },
+  outerSrc: Addr6Words,
+): Uint8Array {
+  const inner = frame(s).subarray(14);
+  const f = new Uint8Array(54 + inner.length);
+  f.set(be.mac, 0);
+  f.set(s.ethDst, 6);
+  f.set([0x86, 0xdd], 12);
+  const addrs = [...wordsList(outerSrc), ...wordsList(be.addr)].flatMap(be32);
+  f.set([...inner.subarray(0, 4), ...be16(inner.length), 41, 64, ...addrs], 14);
+  f.set(inner, 54);
+  return f;
 }
 
 /** The frame the LB sends for `s` to an encapsulation VIP (docs/lb-abi.md): `s`'s IPv4 packet
@@ -143,6 +211,32 @@ export function flowKey(a: number, b: number, pa: number, pb: number, proto: num
 
 export function rnatValue(vipAddr: number, clientMac: Uint8Array, backend = 0): Uint8Array {
   return RnatValue.encode({ vipAddr, clientMac: [...clientMac], backend });
+}
+
+export function vip6Key(addr: Addr6Words, port: number, proto: number): Uint8Array {
+  return Vip6Key.encode({ addr, port, proto, pad: 0 });
+}
+
+export function backend6(addr: Addr6Words, m: Uint8Array): Uint8Array {
+  return Backend6.encode({ addr, mac: [...m], pad: 0 });
+}
+
+/** conntrack6 key; the rnat6 key has the same layout (client, backend, client port, VIP port). */
+export function flow6Key(a: Addr6Words, b: Addr6Words, pa: number, pb: number, proto: number): Uint8Array {
+  return Ct6Key.encode({ saddr: a, daddr: b, sport: pa, dport: pb, proto, pad: [0, 0, 0] });
+}
+
+export function rnat6Value(vipAddr: Addr6Words, clientMac: Uint8Array, backend = 0): Uint8Array {
+  return Rnat6Value.encode({ vipAddr, clientMac: [...clientMac], backend });
+}
+
+export function ct6Value(backend: number, backendAddr: Addr6Words, seen: bigint, state: number): Uint8Array {
+  return Ct6Value.encode({ backend, state, pad: [0, 0, 0], seen, backendAddr });
+}
+
+/** The `encap6` map's value: the outer source address. */
+export function encap6Config(saddr: Addr6Words): Uint8Array {
+  return Uint8Array.from(wordsList(saddr).flatMap(be32));
 }
 
 export const CT_ESTABLISHED = 1;

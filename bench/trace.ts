@@ -139,6 +139,11 @@ export class Tracer {
       rnat: 16,
       config: 4,
       encap: 4,
+      vips6: 20,
+      backends6: 4,
+      conntrack6: 40,
+      rnat6: 40,
+      encap6: 4,
     };
     const mapValueSize: Record<string, number> = {
       vips: 8,
@@ -149,6 +154,11 @@ export class Tracer {
       rnat: 12,
       config: 32,
       encap: 4,
+      vips6: 8,
+      backends6: 24,
+      conntrack6: 32,
+      rnat6: 24,
+      encap6: 16,
     };
 
     const r = new Array<bigint>(11).fill(0n);

@@ -1,28 +1,23 @@
 // `tsbpf` command line: composes the compiler (build) and the runtime (load, run, attach…).
-import fs from "node:fs";
-import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { EXIT, exitCodesHelp, usageErrorsToMain } from "./commands/common.ts";
 import { mapCommand } from "./commands/map.ts";
-import { ringbufCommand } from "./commands/ringbuf.ts";
+import { perfCommand, ringbufCommand } from "./commands/events.ts";
 import { progCommands } from "./commands/prog.ts";
 import { xdpCommands } from "./commands/xdp.ts";
 import { lbCommand } from "./commands/lb.ts";
 import { checkCommand } from "./commands/check.ts";
-import { buildOrReport, warmCompiler } from "./commands/compile.ts";
+import { buildToFile, warmCompiler } from "./commands/compile.ts";
 import { initCommand } from "./commands/init.ts";
 import { watch } from "./commands/watch.ts";
 import { decodeCommand } from "./commands/decode.ts";
+import { traceCommand } from "./commands/trace.ts";
 import { disasmCommand } from "./commands/disasm.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { lessonCommand } from "./commands/lesson.ts";
 
 /** Exit codes scripts can rely on (defined with the commands that return them). */
 export { EXIT };
-
-function defaultOutput(input: string): string {
-  return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
-}
 
 export function buildCommand(): Command {
   return new Command("build")
@@ -36,35 +31,10 @@ export function buildCommand(): Command {
       // One compiler for every build of a watch: TypeScript's program stays parsed between saves.
       const compiler = await warmCompiler(file, { emitLlvm: opts.emitLlvm });
       if (!compiler) return;
-      const build = async () => {
-        const started = performance.now();
-        const result = await buildOrReport(compiler);
-        if (!result) return;
-        if (opts.timings) {
-          const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
-          for (const [name, ms] of Object.entries(result.timings))
-            console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
-          console.log(
-            `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
-          );
-        }
-        const out = opts.output ?? defaultOutput(file);
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        writeWhole(out, result.object);
-        if (opts.emitLlvm && result.irAfter) writeWhole(out.replace(/\.o$/, "") + ".ll", result.irAfter);
-        const took = opts.watch ? ` in ${(performance.now() - started).toFixed(0)} ms` : "";
-        console.log(`wrote ${out} (${result.object.length} bytes)${took}`);
-      };
+      const build = () => buildToFile(compiler, file, opts);
       if (opts.watch) await watch(file, build);
       else await build();
     });
-}
-
-/** Written aside and renamed: a loader (or a watching test) never reads half an object. */
-function writeWhole(file: string, data: Uint8Array | string): void {
-  const partial = `${file}.${process.pid}.partial`;
-  fs.writeFileSync(partial, data);
-  fs.renameSync(partial, file);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -80,8 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     ...xdpCommands(),
     mapCommand(),
     ringbufCommand(),
+    perfCommand(),
     decodeCommand(),
     disasmCommand(),
+    traceCommand(),
     benchCommand(),
     lessonCommand(),
   ])

@@ -2,7 +2,8 @@
 // The tsbpf command. In a clone of the repository it runs the TypeScript sources (bin/cli.ts)
 // through tsx; in the installed package, where the sources are not shipped, the JavaScript that
 // `npm pack` built (dist/cli.js), with plain node. TypeScript's own compiler is loaded from a V8
-// code cache (compiler/frontend/code-cache.cjs).
+// code cache (compiler/frontend/code-cache.cjs); a plain `tsbpf build` runs in a node started from
+// a startup snapshot instead, once the first build has made one (bin/snapshot.cjs).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -19,6 +20,7 @@ const require = createRequire(import.meta.url);
 const { saveCodeCache } = require("../compiler/frontend/code-cache.cjs");
 const source = new URL("./cli.ts", import.meta.url);
 let cli;
+let snapshot;
 if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
   register();
@@ -29,7 +31,11 @@ if (existsSync(source)) {
   );
   cli = await import(source.href);
 } else {
+  snapshot = require("./snapshot.cjs");
+  const code = snapshot.run(process.argv.slice(2));
+  if (code !== undefined) process.exit(code);
   cli = await import("../dist/cli.js");
 }
 process.exitCode = await cli.main(process.argv);
 saveCodeCache();
+snapshot?.makeInBackground(process.argv.slice(2));

@@ -15,9 +15,13 @@ import {
 import * as abi from "./lb.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
+import { formatIpv6, ipv6ToWords, type Addr6Words } from "./ipv6.ts";
 import {
   checkBackend,
+  checkIp,
   checkIpv4,
+  family,
+  vipName,
   checkPort,
   checkTimeouts,
   checkWeight,
@@ -31,7 +35,7 @@ import {
 } from "./input.ts";
 import type { Value } from "../runtime/lang/index.ts";
 
-export { LbInputError, parseVip, type BackendSpec, type Proto, type Timeouts, type VipSpec } from "./input.ts";
+export { LbInputError, parseVip, vipName, type BackendSpec, type Proto, type Timeouts, type VipSpec } from "./input.ts";
 
 const PROTO_NUMBER: Record<Proto, number> = { tcp: 6, udp: 17 };
 
@@ -41,6 +45,8 @@ export interface BackendState {
   mac: string;
   weight: number;
   drained: boolean;
+  /** Failed its health checks (lb/health.ts): its slots go to the others until it recovers. */
+  down?: boolean;
 }
 interface VipState {
   spec: VipSpec;
@@ -49,10 +55,6 @@ interface VipState {
   encap: boolean;
   backends: Map<string, BackendState>;
   table: Uint32Array | null;
-}
-
-export function vipName(v: VipSpec): string {
-  return `${v.addr}:${v.port}/${v.proto}`;
 }
 
 function u32ToIpv4(v: number): string {
@@ -73,6 +75,8 @@ export interface BackendReport {
   id: number;
   weight: number;
   drained: boolean;
+  /** Taken out by its health checks. */
+  down: boolean;
   slots: number;
   flows: number;
 }
@@ -87,7 +91,16 @@ export interface LbMaps {
   rnat: TypedMap<Value<typeof abi.RnatKey>, Value<typeof abi.RnatValue>>;
   config: TypedMap<number, Value<typeof abi.Timeouts>>;
   encap: TypedMap<number, Value<typeof abi.EncapConfig>>;
+  vips6: TypedMap<Value<typeof abi.Vip6Key>, Value<typeof abi.VipInfo>>;
+  backends6: TypedMap<number, Value<typeof abi.Backend6>>;
+  conntrack6: TypedMap<Value<typeof abi.Ct6Key>, Value<typeof abi.Ct6Value>>;
+  rnat6: TypedMap<Value<typeof abi.Rnat6Key>, Value<typeof abi.Rnat6Value>>;
+  encap6: TypedMap<number, Value<typeof abi.Encap6Config>>;
 }
+
+const NO_ADDR6: Addr6Words = { w0: 0, w1: 0, w2: 0, w3: 0 };
+const NO_MAC = [0, 0, 0, 0, 0, 0];
+const sameWords = (a: Addr6Words, b: Addr6Words) => a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
 
 /** What the control plane knows beyond the maps: enough to rebuild every map it writes. */
 export interface LbState {
@@ -95,6 +108,8 @@ export interface LbState {
   vips: { spec: VipSpec; index: number; encap?: boolean; backends: BackendState[] }[];
   /** The outer source address of encapsulated packets (absent: not configured). */
   encapSource?: string;
+  /** The same for IPv6 VIPs' IPv6-in-IPv6 packets. */
+  encapSource6?: string;
   /** Idle timeouts in seconds (absent in states written before they existed: the defaults). */
   timeouts?: Timeouts;
   /** Written before a command changes maps, cleared by the state it saves after: if a
@@ -110,6 +125,7 @@ export class LoadBalancer {
   private link?: XdpLink;
   private timeoutsS: Timeouts = { ...DEFAULT_TIMEOUTS };
   private encapSrc?: string;
+  private encapSrc6?: string;
 
   private constructor(
     readonly maps: LbMaps,
@@ -193,6 +209,7 @@ export class LoadBalancer {
       })),
       timeouts: { ...this.timeoutsS },
       ...(this.encapSrc ? { encapSource: this.encapSrc } : {}),
+      ...(this.encapSrc6 ? { encapSource6: this.encapSrc6 } : {}),
     };
   }
 
@@ -200,6 +217,7 @@ export class LoadBalancer {
   private restore(state: LbState): void {
     this.timeoutsS = { ...DEFAULT_TIMEOUTS, ...state.timeouts };
     this.encapSrc = state.encapSource;
+    this.encapSrc6 = state.encapSource6;
     for (const v of state.vips) {
       const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
       for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
@@ -208,7 +226,7 @@ export class LoadBalancer {
         index: v.index,
         encap: v.encap === true,
         backends,
-        table: buildTable(maglevMembers(backends)),
+        table: tableFor(backends),
       });
     }
   }
@@ -216,35 +234,45 @@ export class LoadBalancer {
   /** Rewrites every entry of vips, backends, config (and the VIPs' Maglev tables) that differs from the state. */
   private reconcile(checkTables: boolean): number {
     let fixed = 0;
-    const wantVips = new Map([...this.vipStates.values()].map((v) => [JSON.stringify(this.vipKey(v.spec)), v]));
-    for (const [key, info] of this.maps.vips.entries()) {
-      const want = wantVips.get(JSON.stringify(key));
-      if (!want) {
-        this.maps.vips.delete(key);
-        fixed++;
-      } else if (info.index !== want.index || info.flags !== vipFlags(want)) {
-        this.maps.vips.update(key, { index: want.index, flags: vipFlags(want) });
-        fixed++;
-      }
-      wantVips.delete(JSON.stringify(key));
-    }
-    for (const v of wantVips.values()) {
-      this.maps.vips.update(this.vipKey(v.spec), { index: v.index, flags: vipFlags(v) });
-      fixed++;
-    }
+    const all = [...this.vipStates.values()];
+    fixed += reconcileVips(
+      this.maps.vips,
+      all.filter((v) => family(v.spec.addr) === 4).map((v) => [this.vipKey(v.spec), v]),
+    );
+    fixed += reconcileVips(
+      this.maps.vips6,
+      all.filter((v) => family(v.spec.addr) === 6).map((v) => [this.vip6Key(v.spec), v]),
+    );
     const encapWant = this.encapSrc ? ipv4ToU32(this.encapSrc) : 0;
     if (this.maps.encap.lookup(0)?.saddr !== encapWant) {
       this.maps.encap.update(0, { saddr: encapWant });
+      fixed++;
+    }
+    const encap6Want = this.encapSrc6 ? ipv6ToWords(this.encapSrc6) : NO_ADDR6;
+    const encap6 = this.maps.encap6.lookup(0);
+    if (!encap6 || !sameWords(encap6.saddr, encap6Want)) {
+      this.maps.encap6.update(0, { saddr: encap6Want });
       fixed++;
     }
     const wantBackends = new Map<number, BackendState>();
     for (const v of this.vipStates.values()) for (const b of v.backends.values()) wantBackends.set(b.id, b);
     for (const [id, be] of this.maps.backends.entries()) {
       const want = wantBackends.get(id);
-      const addr = want ? ipv4ToU32(want.addr) : 0;
-      const mac = want ? macBytes(want.mac) : [0, 0, 0, 0, 0, 0];
+      const live = want && family(want.addr) === 4;
+      const addr = live ? ipv4ToU32(want.addr) : 0;
+      const mac = live ? macBytes(want.mac) : NO_MAC;
       if (be.addr !== addr || be.mac.some((x, i) => x !== mac[i]) || be.pad !== 0) {
         this.maps.backends.update(id, { addr, mac, pad: 0 });
+        fixed++;
+      }
+    }
+    for (const [id, be] of this.maps.backends6.entries()) {
+      const want = wantBackends.get(id);
+      const live = want && family(want.addr) === 6;
+      const addr = live ? ipv6ToWords(want.addr) : NO_ADDR6;
+      const mac = live ? macBytes(want.mac) : NO_MAC;
+      if (!sameWords(be.addr, addr) || be.mac.some((x, i) => x !== mac[i]) || be.pad !== 0) {
+        this.maps.backends6.update(id, { addr, mac, pad: 0 });
         fixed++;
       }
     }
@@ -285,16 +313,23 @@ export class LoadBalancer {
     return { tcpNew: ns(t.tcpNew), tcpEstablished: ns(t.tcpEstablished), tcpClosing: ns(t.tcpClosing), udp: ns(t.udp) };
   }
 
-  /** The outer source address of encapsulated packets, if configured. */
-  encapSource(): string | undefined {
-    return this.encapSrc;
+  /** The outer source address of encapsulated packets, if configured: IPv4's, or IPv6's. */
+  encapSource(ipFamily: 4 | 6 = 4): string | undefined {
+    return ipFamily === 6 ? this.encapSrc6 : this.encapSrc;
   }
 
   /** Sets the outer source address of encapsulated packets (docs/lb-abi.md, "Encapsulation
-   *  mode"): the LB's address on the backends' network. */
+   *  mode"): the LB's address on the backends' network. An IPv4 address serves the IPv4 VIPs,
+   *  an IPv6 address (IPv6-in-IPv6) the IPv6 VIPs. */
   setEncapSource(addr: string): void {
-    this.encapSrc = checkIpv4(addr, "encap source");
-    this.maps.encap.update(0, { saddr: ipv4ToU32(this.encapSrc) });
+    const checked = checkIp(addr, "encap source");
+    if (family(checked) === 6) {
+      this.encapSrc6 = checked;
+      this.maps.encap6.update(0, { saddr: ipv6ToWords(checked) });
+    } else {
+      this.encapSrc = checkIpv4(checked, "encap source");
+      this.maps.encap.update(0, { saddr: ipv4ToU32(this.encapSrc) });
+    }
   }
 
   /** Adds a VIP; `encap`: served by IP-in-IP encapsulation (direct server return), which
@@ -304,8 +339,12 @@ export class LoadBalancer {
     const name = vipName(spec);
     if (this.vipStates.has(name)) throw new LbInputError("vip", `VIP ${name} exists`);
     const encap = options.encap === true;
-    if (encap && !this.encapSrc)
-      throw new LbInputError("encap", `VIP ${name}: set the encapsulation source address first (encapSource)`);
+    const v6 = family(spec.addr) === 6;
+    if (encap && !(v6 ? this.encapSrc6 : this.encapSrc))
+      throw new LbInputError(
+        "encap",
+        `VIP ${name}: set the ${v6 ? "IPv6 " : ""}encapsulation source address first (${v6 ? "encapSource6" : "encapSource"})`,
+      );
     const index = lowestFree(
       [...this.vipStates.values()].map((v) => v.index),
       abi.MAX_VIPS,
@@ -314,13 +353,15 @@ export class LoadBalancer {
     const state: VipState = { spec, index, encap, backends: new Map(), table: null };
     this.publishTable(state);
     this.vipStates.set(name, state);
-    this.maps.vips.update(this.vipKey(spec), { index, flags: vipFlags(state) });
+    if (v6) this.maps.vips6.update(this.vip6Key(spec), { index, flags: vipFlags(state) });
+    else this.maps.vips.update(this.vipKey(spec), { index, flags: vipFlags(state) });
     return index;
   }
 
   removeVip(spec: VipSpec): void {
     const state = this.vip(spec);
-    this.maps.vips.delete(this.vipKey(spec));
+    if (family(state.spec.addr) === 6) this.maps.vips6.delete(this.vip6Key(state.spec));
+    else this.maps.vips.delete(this.vipKey(state.spec));
     this.vipStates.delete(vipName(spec));
     for (const addr of [...state.backends.keys()]) this.releaseBackend(spec, addr);
   }
@@ -333,7 +374,9 @@ export class LoadBalancer {
     const id = lowestFree(this.idByMember.values(), abi.MAX_BACKENDS, "backends over all VIPs");
     // A reused id must not inherit flows tracked for its previous owner (another VIP's, maybe).
     this.forgetFlows(id);
-    this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: macBytes(backend.mac), pad: 0 });
+    if (family(backend.addr) === 6)
+      this.maps.backends6.update(id, { addr: ipv6ToWords(backend.addr), mac: macBytes(backend.mac), pad: 0 });
+    else this.maps.backends.update(id, { addr: ipv4ToU32(backend.addr), mac: macBytes(backend.mac), pad: 0 });
     this.idByMember.set(memberKey(state.spec, backend.addr), id);
     state.backends.set(backend.addr, {
       id,
@@ -365,6 +408,18 @@ export class LoadBalancer {
     this.publishTable(this.vip(vip));
   }
 
+  /**
+   * Marks a backend up or down by its health checks: a backend going down gives its Maglev
+   * slots to the others and no other slot changes; coming back up, it gets exactly those
+   * slots back (tableFor). Its tracked flows stay, as for a drain. Returns the slots rewritten.
+   */
+  setHealth(vip: VipSpec, addr: string, up: boolean): number {
+    const b = this.backend(vip, addr);
+    if (up) delete b.down;
+    else b.down = true;
+    return this.publishTable(this.vip(vip));
+  }
+
   /** Per-VIP packets and bytes, summed over CPUs. */
   stats(): VipStatsReport[] {
     return [...this.vipStates.values()].map((v) => {
@@ -382,10 +437,11 @@ export class LoadBalancer {
   /** Per backend: its Maglev slots and the flows the connection table tracks for it. */
   backends(): BackendReport[] {
     const flows = new Map<string, number>();
-    for (const [key, value] of this.maps.conntrack.entries()) {
-      const k = `${u32ToIpv4(key.daddr)}:${key.dport}/${key.proto}#${value.backend}`;
-      flows.set(k, (flows.get(k) ?? 0) + 1);
-    }
+    const count = (k: string) => flows.set(k, (flows.get(k) ?? 0) + 1);
+    for (const [key, value] of this.maps.conntrack.entries())
+      count(`${u32ToIpv4(key.daddr)}:${key.dport}/${key.proto}#${value.backend}`);
+    for (const [key, value] of this.maps.conntrack6.entries())
+      count(`${formatIpv6(key.daddr)}:${key.dport}/${key.proto}#${value.backend}`);
     const out: BackendReport[] = [];
     for (const v of this.vipStates.values()) {
       const slots = new Map<number, number>();
@@ -398,6 +454,7 @@ export class LoadBalancer {
           id: b.id,
           weight: b.weight,
           drained: b.drained,
+          down: b.down === true,
           slots: slots.get(b.id) ?? 0,
           flows: flows.get(flowKey) ?? 0,
         });
@@ -428,12 +485,17 @@ export class LoadBalancer {
     return { addr: ipv4ToU32(spec.addr), port: spec.port, proto: PROTO_NUMBER[spec.proto], pad: 0 };
   }
 
+  private vip6Key(spec: VipSpec): Value<typeof abi.Vip6Key> {
+    return { addr: ipv6ToWords(spec.addr), port: spec.port, proto: PROTO_NUMBER[spec.proto], pad: 0 };
+  }
+
   /** Empties the backend's slot: the data plane re-hashes the flows it tracked for it. */
   private releaseBackend(vip: VipSpec, addr: string): void {
     const key = memberKey(vip, addr);
     const id = this.idByMember.get(key);
     if (id === undefined) return;
-    this.maps.backends.update(id, { addr: 0, mac: [0, 0, 0, 0, 0, 0], pad: 0 });
+    if (family(addr) === 6) this.maps.backends6.update(id, { addr: NO_ADDR6, mac: NO_MAC, pad: 0 });
+    else this.maps.backends.update(id, { addr: 0, mac: NO_MAC, pad: 0 });
     this.idByMember.delete(key);
     this.forgetFlows(id);
   }
@@ -446,12 +508,15 @@ export class LoadBalancer {
     for (const [key, value] of this.maps.conntrack.entries())
       if (value.backend === id && this.maps.conntrack.delete(key)) n++;
     for (const [key, value] of this.maps.rnat.entries()) if (value.backend === id) this.maps.rnat.delete(key);
+    for (const [key, value] of this.maps.conntrack6.entries())
+      if (value.backend === id && this.maps.conntrack6.delete(key)) n++;
+    for (const [key, value] of this.maps.rnat6.entries()) if (value.backend === id) this.maps.rnat6.delete(key);
     return n;
   }
 
   /** Rebuilds a VIP's Maglev table and writes the slots that changed; returns how many. */
   private publishTable(state: VipState): number {
-    const table = buildTable(maglevMembers(state.backends));
+    const table = tableFor(state.backends);
     const base = state.index * M;
     const changed = [...(state.table ? diffTables(state.table, table) : table.keys())];
     if (changed.length)
@@ -478,6 +543,22 @@ function vipFlags(v: { encap: boolean }): number {
   return v.encap ? abi.VIP_F_ENCAP : 0;
 }
 
+/**
+ * A VIP's Maglev table: its backends by weight (drained: 0). The slots of backends that are
+ * down (health checks) take their owner in the table built without them, and every other
+ * slot stays as it is — so a backend going down or coming back moves only its own slots. If
+ * every backend with weight is down, none is taken out: failing open keeps serving whichever
+ * is alive rather than dropping every new flow.
+ */
+function tableFor(backends: Map<string, BackendState>): Uint32Array {
+  const all = buildTable(maglevMembers(backends));
+  const down = new Set([...backends.values()].filter((b) => b.down).map((b) => b.id));
+  if (down.size === 0) return all;
+  const up = buildTable(maglevMembers(new Map([...backends].filter(([, b]) => !b.down))));
+  if (up.every((id) => id === NO_BACKEND)) return all;
+  return all.map((id, slot) => (down.has(id) ? up[slot]! : id));
+}
+
 function maglevMembers(backends: Map<string, BackendState>): MaglevBackend[] {
   return [...backends.values()].map((b) => ({ id: b.id, key: b.addr, weight: b.drained ? 0 : b.weight }));
 }
@@ -492,11 +573,42 @@ function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => Typed
     rnat: bind("rnat", abi.rnat),
     config: bind("config", abi.config),
     encap: bind("encap", abi.encap),
+    vips6: bind("vips6", abi.vips6),
+    backends6: bind("backends6", abi.backends6),
+    conntrack6: bind("conntrack6", abi.conntrack6),
+    rnat6: bind("rnat6", abi.rnat6),
+    encap6: bind("encap6", abi.encap6),
   };
 }
 
 function checkVip(spec: VipSpec): VipSpec {
   if (spec.proto !== "tcp" && spec.proto !== "udp")
     throw new LbInputError("vip protocol", `expected tcp or udp, got ${JSON.stringify(spec.proto)}`);
-  return { addr: checkIpv4(spec.addr, "vip address"), port: checkPort(spec.port, "vip port"), proto: spec.proto };
+  return { addr: checkIp(spec.addr, "vip address"), port: checkPort(spec.port, "vip port"), proto: spec.proto };
+}
+
+/** Rewrites the entries of a VIP map (vips or vips6) that differ from `want`; returns how many. */
+function reconcileVips<K>(
+  map: TypedMap<K, Value<typeof abi.VipInfo>>,
+  want: [K, { index: number; encap: boolean }][],
+): number {
+  let fixed = 0;
+  const byKey = new Map(want.map(([k, v]) => [JSON.stringify(k), v]));
+  for (const [key, info] of map.entries()) {
+    const w = byKey.get(JSON.stringify(key));
+    if (!w) {
+      map.delete(key);
+      fixed++;
+    } else if (info.index !== w.index || info.flags !== vipFlags(w)) {
+      map.update(key, { index: w.index, flags: vipFlags(w) });
+      fixed++;
+    }
+    byKey.delete(JSON.stringify(key));
+  }
+  for (const [k, v] of want)
+    if (byKey.has(JSON.stringify(k))) {
+      map.update(k, { index: v.index, flags: vipFlags(v) });
+      fixed++;
+    }
+  return fixed;
 }

@@ -2,6 +2,7 @@
 // before anything changes. Each check names the field it rejects, so a user sees where the
 // mistake is: `vips[0].backends[2].mac: "02:00:00:00:00:zz" is not a MAC address …`.
 import * as abi from "./lb.ts";
+import { formatIpv6, ipv6ToWords } from "./ipv6.ts";
 
 /** Bad input to the LB; `field` names it (a config path like `vips[1].backends[0].addr`, or an argument). */
 export class LbInputError extends Error {
@@ -43,6 +44,32 @@ export const MAX_TIMEOUT_S = 10_000_000;
 export const MAX_WEIGHT = 65536;
 export const XDP_MODES = ["native", "generic", "auto"] as const;
 
+/** How `tsbpf lb run` checks a VIP's backends (lb/health.ts); every field has a default but `type`. */
+export interface HealthCheck {
+  /** tcp: a connect; udp: a datagram (`payload`) that must be answered; http: a GET of `path` answered with `expectStatus`. */
+  type: "tcp" | "udp" | "http";
+  /** Port probed on the backend's address (default: the VIP's port). */
+  port: number;
+  path: string;
+  expectStatus: number;
+  payload: string;
+  /** Time between two probes of a backend, and the time a probe may take (≤ interval). */
+  intervalMs: number;
+  timeoutMs: number;
+  /** Good probes in a row that bring a down backend back, failed ones that take an up backend out. */
+  rise: number;
+  fall: number;
+}
+export const HEALTH_CHECK_DEFAULTS = {
+  path: "/",
+  expectStatus: 200,
+  payload: "health",
+  intervalMs: 2000,
+  timeoutMs: 1000,
+  rise: 2,
+  fall: 3,
+} as const;
+
 /** The config file of `tsbpf lb start --config FILE`, after checking. */
 export interface LbConfig {
   dev?: string;
@@ -51,8 +78,10 @@ export interface LbConfig {
   timeouts?: Partial<Timeouts>;
   /** Outer source address of encapsulated packets (docs/lb-abi.md, "Encapsulation mode"). */
   encapSource?: string;
+  /** The same for IPv6 VIPs (IPv6-in-IPv6, docs/lb-abi.md "IPv6"). */
+  encapSource6?: string;
   /** `encap`: served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
-  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[] }[];
+  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[]; healthCheck?: HealthCheck }[];
 }
 
 const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
@@ -74,6 +103,45 @@ export function checkIpv4(value: unknown, field: string): string {
       `${value} is not a unicast host address (0.0.0.0/8, 127.0.0.0/8, multicast and 240.0.0.0/4 are refused)`,
     );
   return value;
+}
+
+/**
+ * A unicast IPv6 address a host can have, returned in canonical form (RFC 5952: "fd00::1"), so
+ * that two spellings of one address are one VIP. Not ::, ::1, multicast (ff00::/8), link-local
+ * (fe80::/10: it needs an interface) or IPv4-mapped (::ffff:0:0/96: the LB keeps the families apart).
+ */
+export function checkIpv6(value: unknown, field: string): string {
+  if (typeof value !== "string") throw new LbInputError(field, `expected an IPv6 address string, got ${show(value)}`);
+  let w: ReturnType<typeof ipv6ToWords>;
+  try {
+    w = ipv6ToWords(value);
+  } catch {
+    throw new LbInputError(field, `${show(value)} is not an IPv6 address`);
+  }
+  const canonical = formatIpv6(w);
+  if (canonical === "::" || canonical === "::1" || w.w0 >>> 24 === 0xff || w.w0 >>> 22 === 0x3fa)
+    throw new LbInputError(
+      field,
+      `${value} is not a unicast host address (::, ::1, multicast ff00::/8 and link-local fe80::/10 are refused)`,
+    );
+  if (w.w0 === 0 && w.w1 === 0 && w.w2 === 0xffff)
+    throw new LbInputError(field, `${value} is an IPv4-mapped address: write the IPv4 address`);
+  return canonical;
+}
+
+/** An IPv4 or IPv6 unicast address (by its form: IPv6 has ":"). */
+export function checkIp(value: unknown, field: string): string {
+  return typeof value === "string" && value.includes(":") ? checkIpv6(value, field) : checkIpv4(value, field);
+}
+
+/** 6 for an IPv6 address (as checkIp returns it), 4 else. */
+export function family(addr: string): 4 | 6 {
+  return addr.includes(":") ? 6 : 4;
+}
+
+/** "10.100.0.1:80/tcp", "[fd00::1]:80/tcp". */
+export function vipName(v: VipSpec): string {
+  return family(v.addr) === 6 ? `[${v.addr}]:${v.port}/${v.proto}` : `${v.addr}:${v.port}/${v.proto}`;
 }
 
 /** A unicast Ethernet address, six two-digit hex bytes separated by ":", lower-cased. */
@@ -107,19 +175,29 @@ export function checkPort(value: unknown, field: string): number {
   return n;
 }
 
-/** "10.100.0.1:80/tcp". */
+/** "10.100.0.1:80/tcp", or "[fd00::1]:80/tcp" for an IPv6 VIP. */
 export function parseVip(value: unknown, field = "vip"): VipSpec {
-  const m = typeof value === "string" ? /^([^:]*):([^/]*)\/(.*)$/.exec(value) : null;
-  if (!m) throw new LbInputError(field, `${show(value)} is not a VIP: write ADDR:PORT/tcp or ADDR:PORT/udp`);
-  if (m[3] !== "tcp" && m[3] !== "udp")
-    throw new LbInputError(field, `protocol ${show(m[3])} in ${show(value)}: expected tcp or udp`);
-  return { addr: checkIpv4(m[1], `${field} address`), port: checkPort(m[2], `${field} port`), proto: m[3] };
+  const m = typeof value === "string" ? /^(?:\[([^\]]*)\]|([^:[\]]*)):([^/]*)\/(.*)$/.exec(value) : null;
+  if (!m)
+    throw new LbInputError(
+      field,
+      `${show(value)} is not a VIP: write ADDR:PORT/tcp or ADDR:PORT/udp ([IPV6]:PORT/… for IPv6)`,
+    );
+  if (m[4] !== "tcp" && m[4] !== "udp")
+    throw new LbInputError(field, `protocol ${show(m[4])} in ${show(value)}: expected tcp or udp`);
+  const addr = m[1] !== undefined ? checkIpv6(m[1], `${field} address`) : checkIpv4(m[2], `${field} address`);
+  return { addr, port: checkPort(m[3], `${field} port`), proto: m[4] };
 }
 
 /** A backend of `vip`: a unicast address that is not the VIP's own, a unicast MAC, a weight. */
 export function checkBackend(value: unknown, vip: VipSpec, field: string): Required<BackendSpec> {
   const b = checkObject(value, field, ["addr", "mac", "weight"]);
-  const addr = checkIpv4(b.addr, `${field}.addr`);
+  const addr = checkIp(b.addr, `${field}.addr`);
+  if (family(addr) !== family(vip.addr))
+    throw new LbInputError(
+      `${field}.addr`,
+      `${addr} is an IPv${family(addr)} address and the VIP an IPv${family(vip.addr)} one: the LB does not translate between them`,
+    );
   if (addr === vip.addr) throw new LbInputError(`${field}.addr`, `${addr} is the VIP itself, not a backend`);
   return {
     addr,
@@ -164,13 +242,14 @@ export function checkTimeouts(value: unknown, field: string): Partial<Timeouts> 
 
 /** The whole config file, checked: every field, duplicates, and the ABI's limits. */
 export function checkConfig(value: unknown): LbConfig {
-  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "encapSource", "vips"]);
+  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "encapSource", "encapSource6", "vips"]);
   const config: LbConfig = { vips: [] };
   if (c.dev !== undefined) config.dev = checkInterfaceName(c.dev, "dev");
   if (c.netns !== undefined) config.netns = checkNetnsName(c.netns, "netns");
   if (c.mode !== undefined) config.mode = checkMode(c.mode, "mode");
   if (c.timeouts !== undefined) config.timeouts = checkTimeouts(c.timeouts, "timeouts");
   if (c.encapSource !== undefined) config.encapSource = checkIpv4(c.encapSource, "encapSource");
+  if (c.encapSource6 !== undefined) config.encapSource6 = checkIpv6(c.encapSource6, "encapSource6");
   if (c.vips === undefined) return config;
   if (!Array.isArray(c.vips)) throw new LbInputError("vips", `expected a list of VIPs, got ${show(c.vips)}`);
   if (c.vips.length > abi.MAX_VIPS)
@@ -179,14 +258,15 @@ export function checkConfig(value: unknown): LbConfig {
   let members = 0;
   c.vips.forEach((entry: unknown, i: number) => {
     const field = `vips[${i}]`;
-    const v = checkObject(entry, field, ["vip", "encap", "backends"]);
+    const v = checkObject(entry, field, ["vip", "encap", "backends", "healthCheck"]);
     if (v.encap !== undefined && typeof v.encap !== "boolean")
       throw new LbInputError(`${field}.encap`, `expected true or false, got ${show(v.encap)}`);
     const encap = v.encap === true;
-    if (encap && config.encapSource === undefined)
-      throw new LbInputError(`${field}.encap`, "an encapsulation VIP needs encapSource (the outer source address)");
     const vip = parseVip(v.vip, `${field}.vip`);
-    const name = `${vip.addr}:${vip.port}/${vip.proto}`;
+    const source = family(vip.addr) === 6 ? "encapSource6" : "encapSource";
+    if (encap && config[source] === undefined)
+      throw new LbInputError(`${field}.encap`, `an encapsulation VIP needs ${source} (the outer source address)`);
+    const name = vipName(vip);
     if (seenVips.has(name)) throw new LbInputError(`${field}.vip`, `${name} is listed twice`);
     seenVips.add(name);
     const list = v.backends ?? [];
@@ -200,9 +280,110 @@ export function checkConfig(value: unknown): LbConfig {
     members += backends.length;
     if (members > abi.MAX_BACKENDS)
       throw new LbInputError(`${field}.backends`, `at most ${abi.MAX_BACKENDS} backends over all VIPs`);
-    config.vips.push({ vip, encap, backends });
+    const healthCheck =
+      v.healthCheck === undefined ? undefined : checkHealthCheck(v.healthCheck, vip, `${field}.healthCheck`);
+    config.vips.push({ vip, encap, backends, ...(healthCheck ? { healthCheck } : {}) });
   });
   return config;
+}
+
+/** One LB instance of a fleet, and its config: the fleet's VIPs and settings with its own interface. */
+export interface FleetInstance {
+  name: string;
+  pinDir: string;
+  config: LbConfig;
+}
+
+/**
+ * The config file of `tsbpf lb fleet start`: the settings and VIPs every instance gets (as in
+ * `lb start`'s config, without `dev`/`netns`/`encapSource`), and `instances`, each with its
+ * `name`, interface (`dev`, `netns`), `encapSource` (its own address on the backends'
+ * network) and `pinDir` (default /sys/fs/bpf/tsbpf-lb-NAME). Every instance gets the same
+ * VIPs and backends in the same order, so the same backend ids and Maglev tables: any
+ * instance picks the same backend for a flow.
+ */
+export function checkFleetConfig(value: unknown): FleetInstance[] {
+  const { instances, ...shared } = checkObject(value, "fleet", ["mode", "timeouts", "vips", "instances"]);
+  if (!Array.isArray(instances) || instances.length < 1 || instances.length > 64)
+    throw new LbInputError("instances", `expected a list of 1..64 LB instances, got ${show(instances)}`);
+  const names = new Set<string>();
+  const pins = new Set<string>();
+  return instances.map((entry: unknown, i: number) => {
+    const field = `instances[${i}]`;
+    const { name, pinDir, ...own } = checkObject(entry, field, ["name", "dev", "netns", "encapSource", "pinDir"]);
+    if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(name))
+      throw new LbInputError(
+        `${field}.name`,
+        `${show(name)} is not an instance name (1..32 letters, digits, "_", "-")`,
+      );
+    if (names.has(name)) throw new LbInputError(`${field}.name`, `${name} is listed twice`);
+    names.add(name);
+    const pin = pinDir ?? `/sys/fs/bpf/tsbpf-lb-${name}`;
+    if (typeof pin !== "string" || !pin.startsWith("/"))
+      throw new LbInputError(`${field}.pinDir`, `expected an absolute path, got ${show(pinDir)}`);
+    if (pins.has(pin)) throw new LbInputError(`${field}.pinDir`, `${pin} is used by another instance`);
+    pins.add(pin);
+    let config: LbConfig;
+    try {
+      config = checkConfig({ ...shared, ...own });
+    } catch (e) {
+      if (e instanceof LbInputError && /^(dev|netns|encapSource)\b/.test(e.field))
+        throw new LbInputError(`${field}.${e.field}`, e.message.slice(e.field.length + 2));
+      throw e;
+    }
+    if (!config.dev) throw new LbInputError(`${field}.dev`, "every instance needs its interface");
+    return { name, pinDir: pin, config };
+  });
+}
+
+/** A VIP's health check (see HealthCheck), defaults filled in. */
+export function checkHealthCheck(value: unknown, vip: VipSpec, field: string): HealthCheck {
+  const h = checkObject(value, field, [
+    "type",
+    "port",
+    "path",
+    "expectStatus",
+    "payload",
+    "intervalMs",
+    "timeoutMs",
+    "rise",
+    "fall",
+  ]);
+  if (h.type !== "tcp" && h.type !== "udp" && h.type !== "http")
+    throw new LbInputError(`${field}.type`, `expected "tcp", "udp" or "http", got ${show(h.type)}`);
+  if (h.type === "udp" && vip.proto !== "udp")
+    throw new LbInputError(`${field}.type`, `a UDP check for the TCP VIP ${vip.addr}:${vip.port}/tcp`);
+  if (h.type !== "udp" && vip.proto === "udp")
+    throw new LbInputError(
+      `${field}.type`,
+      `a ${h.type.toUpperCase()} check for the UDP VIP ${vip.addr}:${vip.port}/udp`,
+    );
+  const d = HEALTH_CHECK_DEFAULTS;
+  const int = (name: string, min: number, max: number, dflt: number): number => {
+    const n = h[name] ?? dflt;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max)
+      throw new LbInputError(`${field}.${name}`, `expected a whole number ${min}..${max}, got ${show(h[name])}`);
+    return n;
+  };
+  const str = (name: string, dflt: string, re: RegExp, what: string): string => {
+    const s = h[name] ?? dflt;
+    if (typeof s !== "string" || !re.test(s))
+      throw new LbInputError(`${field}.${name}`, `${show(h[name])} is not ${what}`);
+    return s;
+  };
+  const intervalMs = int("intervalMs", 100, 3_600_000, d.intervalMs);
+  const check: HealthCheck = {
+    type: h.type,
+    port: h.port === undefined ? vip.port : checkPort(h.port, `${field}.port`),
+    path: str("path", d.path, /^\/[\x21-\x7e]*$/, "an HTTP path (starting with /, no spaces)"),
+    expectStatus: int("expectStatus", 100, 599, d.expectStatus),
+    payload: str("payload", d.payload, /^[\s\S]{1,512}$/, "a payload of 1..512 characters"),
+    intervalMs,
+    timeoutMs: int("timeoutMs", 10, intervalMs, Math.min(d.timeoutMs, intervalMs)),
+    rise: int("rise", 1, 100, d.rise),
+    fall: int("fall", 1, 100, d.fall),
+  };
+  return check;
 }
 
 function checkObject(value: unknown, field: string, keys: string[]): Record<string, unknown> {

@@ -68,6 +68,7 @@ export {
   type TestRunResult,
 } from "./program/index.ts";
 export {
+  enterNetns,
   ifNameToIndex,
   inNetns,
   InterfaceError,
@@ -115,6 +116,19 @@ export {
   readInstruction,
   xlatedCode,
 } from "./disasm/index.ts";
+export { CaptureError, type PcapPacket, parsePcap, readPcap, writePcap } from "./pcap/index.ts";
+export {
+  actionName,
+  formatTrace,
+  type MapState as TraceMapState,
+  mapSource,
+  pinnedProgramMaps,
+  TraceError,
+  type TraceEvent,
+  type TraceOutcome,
+  type TraceRun,
+  TraceSession,
+} from "./trace/index.ts";
 export { ETHERNET_SPEEDS, lineRatePps, lineRateShares, type LineRateShare, wireBytes } from "./bench/line-rate.ts";
 export {
   explainRejection,

@@ -7,36 +7,17 @@ import { ElfError } from "../../runtime/elf/errors.ts";
 import { TsbpfError } from "../../runtime/errors.ts";
 import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object/index.ts";
 import { MapError } from "../../runtime/maps/map.ts";
+import { CaptureError } from "../../runtime/pcap/index.ts";
+import { TraceError } from "../../runtime/trace/index.ts";
 import { formatExplanation } from "../../runtime/explain/index.ts";
 import { VerifierError } from "../../runtime/program/verifier-error.ts";
 import type { SourceLocation } from "../../runtime/program/source-map.ts";
 import { InterfaceError, SyscallError } from "../../runtime/sys/index.ts";
 import { ObjectError } from "../../runtime/errors.ts";
+import { EXIT } from "./exit-codes.ts";
 
-/**
- * Exit codes scripts can rely on: 0–4 for every command (bin/cli.ts re-exports them), 5–9 from
- * the runtime commands.
- */
-export const EXIT = {
-  OK: 0,
-  /** Anything else the kernel or the runtime refused (message says what). */
-  FAILURE: 1,
-  /** Bad arguments: unknown option, bad hex or JSON, wrong key size, missing input file. */
-  USAGE: 2,
-  COMPILE_ERROR: 3,
-  /** The kernel verifier rejected a program. */
-  VERIFIER_REJECTED: 4,
-  /** Not privileged: needs root, or CAP_BPF + CAP_NET_ADMIN. */
-  NO_PERMISSION: 5,
-  /** A named thing does not exist: interface, pinned path, id, map key, program in the object. */
-  NOT_FOUND: 6,
-  /** The object file is malformed (ELF, BTF) or cannot be loaded as written. */
-  BAD_OBJECT: 7,
-  /** Something is already there: an XDP program on the interface, a pin at the path. */
-  BUSY: 8,
-  /** The kernel or driver lacks the feature (e.g. native XDP on this interface). */
-  UNSUPPORTED: 9,
-} as const;
+/** The exit codes (bin/commands/exit-codes.ts), for the commands that import them from here. */
+export { EXIT };
 
 /** A user-facing error with its own exit code (bad argument, nothing attached, …). */
 export class CliError extends Error {
@@ -54,7 +35,7 @@ export function exitCodeOf(e: unknown): number {
   if (e instanceof InterfaceError) return EXIT.NOT_FOUND;
   if (e instanceof ObjectError && /^no (program|map)/.test(e.message)) return EXIT.NOT_FOUND;
   if (e instanceof ElfError || e instanceof BtfError || e instanceof ObjectError) return EXIT.BAD_OBJECT;
-  if (e instanceof MapError) return EXIT.USAGE;
+  if (e instanceof MapError || e instanceof CaptureError || e instanceof TraceError) return EXIT.USAGE;
   if (e instanceof SyscallError) {
     switch (e.code) {
       case "EPERM":

@@ -1,8 +1,9 @@
 // Compiling from the CLI (build, check): the compiler is imported on use, since TypeScript and
 // LLVM are not needed by the runtime commands; diagnostics are printed as tsc prints them.
 import fs from "node:fs";
+import path from "node:path";
 import type { CompileOptions, CompileResult, Compiler } from "../../compiler/index.ts";
-import { EXIT } from "./common.ts";
+import { EXIT } from "./exit-codes.ts";
 
 /** The compiled object, or undefined after printing why not (and setting the exit code). */
 export async function compileOrReport(
@@ -43,6 +44,48 @@ export async function buildOrReport(
     return undefined;
   }
   return result as CompileResult & { object: Uint8Array };
+}
+
+export interface BuildOptions {
+  output?: string;
+  emitLlvm?: boolean;
+  timings?: boolean;
+  watch?: boolean;
+}
+
+/**
+ * `tsbpf build`: builds with `compiler` and writes the object (and the IR with --emit-llvm), or
+ * prints the diagnostics. Also what an installed package's startup snapshot runs (bin/snapshot.cjs).
+ */
+export async function buildToFile(compiler: Compiler, file: string, opts: BuildOptions): Promise<void> {
+  const started = performance.now();
+  const result = await buildOrReport(compiler);
+  if (!result) return;
+  if (opts.timings) {
+    const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
+    for (const [name, ms] of Object.entries(result.timings))
+      console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
+    console.log(
+      `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
+    );
+  }
+  const out = opts.output ?? defaultOutput(file);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  writeWhole(out, result.object);
+  if (opts.emitLlvm && result.irAfter) writeWhole(out.replace(/\.o$/, "") + ".ll", result.irAfter);
+  const took = opts.watch ? ` in ${(performance.now() - started).toFixed(0)} ms` : "";
+  console.log(`wrote ${out} (${result.object.length} bytes)${took}`);
+}
+
+function defaultOutput(input: string): string {
+  return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
+}
+
+/** Written aside and renamed: a loader (or a watching test) never reads half an object. */
+function writeWhole(file: string, data: Uint8Array | string): void {
+  const partial = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(partial, data);
+  fs.renameSync(partial, file);
 }
 
 /** Why `file` cannot be a TypeScript program (missing, a directory, an object, another kind of file). */

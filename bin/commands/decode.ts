@@ -9,7 +9,7 @@ import {
   summarize,
 } from "../../runtime/decode/index.ts";
 import { action, CliError, parseHex, toJson } from "./common.ts";
-import { readPcap } from "./pcap.ts";
+import { readPcap } from "../../runtime/pcap/index.ts";
 
 export function decodeCommand(): Command {
   return new Command("decode")

@@ -6,12 +6,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
-import { LoadBalancer, parseVip, type LbState } from "../../lb/control.ts";
+import { LoadBalancer, parseVip, vipName, type LbState } from "../../lb/control.ts";
+import { runHealthChecks, type CheckedVip } from "../../lb/health.ts";
+import { enterNetns } from "../../runtime/index.ts";
 import {
   checkBackend,
   checkConfig,
+  checkFleetConfig,
   checkInterfaceName,
-  checkIpv4,
+  checkIp,
   checkMode,
   checkNetnsName,
   checkTimeouts,
@@ -111,6 +114,10 @@ function lbAction<A extends unknown[]>(fn: (...args: A) => void | Promise<void>)
 
 function readConfig(file: string | undefined): LbConfig {
   if (!file) return { vips: [] };
+  return readJson(file, checkConfig);
+}
+
+function readJson<T>(file: string, check: (json: unknown) => T): T {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -124,7 +131,7 @@ function readConfig(file: string | undefined): LbConfig {
     throw new CliError(`--config: ${file} is not valid JSON (${(e as Error).message})`, EXIT.USAGE);
   }
   try {
-    return checkConfig(json);
+    return check(json);
   } catch (e) {
     if (e instanceof LbInputError) throw new CliError(`${file}: ${e.message}`, EXIT.USAGE);
     throw e;
@@ -147,7 +154,7 @@ function printStats(lb: LoadBalancer) {
         b.addr,
         String(b.id),
         String(b.weight),
-        b.drained ? "drained" : "active",
+        b.down ? "down" : b.drained ? "drained" : "active",
         String(b.slots),
         String(b.flows),
       ]),
@@ -175,7 +182,10 @@ interface StartOptions extends Where {
 
 /** `lb start`: everything is checked before the first change; a start that fails leaves nothing. */
 async function start(o: StartOptions) {
-  const config = readConfig(o.config);
+  await startLb(readConfig(o.config), o);
+}
+
+async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
   const dev = checkInterfaceName(
     o.dev ?? config.dev ?? missing("--dev", "no interface: give --dev or `dev` in the config"),
     o.dev ? "--dev" : "dev",
@@ -203,6 +213,7 @@ async function start(o: StartOptions) {
       if (config.timeouts) balancer.setTimeouts(config.timeouts);
       else balancer.setTimeouts({});
       if (config.encapSource) balancer.setEncapSource(config.encapSource);
+      if (config.encapSource6) balancer.setEncapSource(config.encapSource6);
       for (const v of config.vips) {
         balancer.addVip(v.vip, { encap: v.encap });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
@@ -223,6 +234,124 @@ async function start(o: StartOptions) {
     balancer.close();
     console.log(`LB attached to ${dev}${netns ? ` in ${netns}` : ""}; maps and link pinned under ${paths.pinDir}`);
   });
+}
+
+/**
+ * `lb run`: the LB as a service. Starts it from the config unless one runs under the pin
+ * directory, then health-checks the backends of every VIP with a `healthCheck` (lb/health.ts)
+ * from the LB's network namespace, taking a failing backend out and putting a recovered one
+ * back (each change under the LB's lock, saved in its state, shown by `lb stats`), until
+ * SIGTERM or SIGINT. Then it stops probing and exits 0; the LB keeps forwarding.
+ */
+async function run(o: StartOptions) {
+  if (!o.config) throw new CliError("--config: `lb run` needs the config file (its VIPs' healthCheck)", EXIT.USAGE);
+  const config = readConfig(o.config);
+  const paths = lbPaths(o.pinDir);
+  const running = withLbLock(paths, () => readStateOrCorrupt(paths) !== undefined && existsSync(paths.link));
+  if (running) console.log(`using the LB running under ${paths.pinDir}`);
+  else await start(o);
+  const netns = o.netns ?? config.netns;
+  if (netns !== undefined) enterNetns(checkNetnsName(netns, o.netns ? "--netns" : "netns"));
+  const checked = config.vips.filter((v) => v.healthCheck);
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  for (const v of checked) {
+    const h = v.healthCheck!;
+    log(
+      `checking ${vipName(v.vip)}: ${h.type}${h.type === "http" ? ` ${h.path}` : ""} port ${h.port} every ${h.intervalMs} ms (timeout ${h.timeoutMs} ms, rise ${h.rise}, fall ${h.fall})`,
+    );
+  }
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the health checks`);
+    controller.abort();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  let gone = false;
+  try {
+    await runHealthChecks({
+      signal: controller.signal,
+      targets: (): CheckedVip[] => {
+        const state = readStateOrCorrupt(paths);
+        if (!state) {
+          gone = true;
+          controller.abort();
+          return [];
+        }
+        return checked.map((c) => ({
+          vip: c.vip,
+          check: c.healthCheck!,
+          backends: (state.vips.find((v) => vipName(v.spec) === vipName(c.vip))?.backends ?? []).map((b) => ({
+            addr: b.addr,
+            down: b.down === true,
+          })),
+        }));
+      },
+      onChange: (e) => {
+        try {
+          withRunningLb(o, (lb) => {
+            const slots = lb.setHealth(e.vip, e.addr, e.state === "up");
+            log(
+              `${vipName(e.vip)} backend ${e.addr} ${e.state} after ${e.streak} ${e.state === "up" ? "good" : "failed"} probes (${e.detail}); ${slots} Maglev slots rewritten`,
+            );
+          });
+        } catch (err) {
+          log(`${vipName(e.vip)} backend ${e.addr} ${e.state}: not applied: ${(err as Error).message}`);
+        }
+      },
+    });
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+  if (gone) throw new CliError(`the LB under ${paths.pinDir} was stopped: health checks end`, EXIT.NOT_FOUND);
+  log(`health checks stopped; the LB keeps running under ${paths.pinDir} (\`tsbpf lb stop\` detaches it)`);
+}
+
+/**
+ * `lb fleet start`: every instance of the fleet config started (as `lb start`) with the same
+ * VIPs and backends, so the same Maglev tables; all or none (a failure stops those started).
+ */
+async function fleetStart(o: { config: string; object: string }) {
+  const instances = readJson(o.config, checkFleetConfig);
+  const started: string[] = [];
+  try {
+    for (const i of instances) {
+      process.stdout.write(`${i.name}: `);
+      await startLb(i.config, { pinDir: i.pinDir, object: o.object });
+      started.push(i.pinDir);
+    }
+  } catch (e) {
+    for (const pinDir of started) withLbLock(lbPaths(pinDir), () => removeLb(lbPaths(pinDir)));
+    throw e;
+  }
+  console.log(`fleet of ${instances.length} started: ${instances.map((i) => i.name).join(", ")}`);
+}
+
+function fleetStop(o: { config: string }) {
+  for (const i of readJson(o.config, checkFleetConfig)) {
+    const paths = lbPaths(i.pinDir);
+    withLbLock(paths, () => {
+      if (hasRemains(paths)) removeLb(paths);
+    });
+    console.log(`${i.name}: stopped`);
+  }
+}
+
+function fleetStats(o: { config: string }) {
+  const rows = [["instance", "vip", "packets", "bytes", "flows"]];
+  for (const i of readJson(o.config, checkFleetConfig)) {
+    const lb = openRunningLb(i.pinDir);
+    try {
+      const flows = new Map<string, number>();
+      for (const b of lb.backends()) flows.set(b.vip, (flows.get(b.vip) ?? 0) + b.flows);
+      for (const s of lb.stats())
+        rows.push([i.name, s.vip, String(s.packets), String(s.bytes), String(flows.get(s.vip) ?? 0)]);
+    } finally {
+      lb.close();
+    }
+  }
+  printTable(rows);
 }
 
 /** `lb upgrade`: under the LB's lock, the new build takes over the pinned maps and the link (lb/upgrade.ts). */
@@ -266,13 +395,47 @@ export function lbCommand(): Command {
     .description("load the LB, attach it to an interface, apply a config file; it keeps running after exit")
     .option(
       "-c, --config <file>",
-      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, encapSource, vips: [{ vip: "10.100.0.1:80/tcp", encap, backends: [{ addr, mac, weight }] }] }',
+      'JSON config: { dev, netns, mode, timeouts: { tcpNew, tcpEstablished, tcpClosing, udp }, encapSource, encapSource6, vips: [{ vip: "10.100.0.1:80/tcp" or "[fd00::1]:80/tcp", encap, backends: [{ addr, mac, weight }], healthCheck }] }',
     )
     .option("--dev <ifname>", "interface (overrides the config's dev)")
     .option("--netns <name>", "network namespace of the interface (ip netns)")
     .option("--mode <mode>", "native, generic or auto")
     .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
     .action(lbAction(start));
+
+  pinOption(lb.command("run"))
+    .description(
+      "run the LB as a service: start it from the config (unless running), health-check its backends until SIGTERM/SIGINT (docs/lb-operations.md)",
+    )
+    .requiredOption("-c, --config <file>", "JSON config as for `lb start`, with a `healthCheck` per VIP to check")
+    .option("--dev <ifname>", "interface (overrides the config's dev)")
+    .option("--netns <name>", "network namespace of the interface (ip netns); probes are sent from it")
+    .option("--mode <mode>", "native, generic or auto")
+    .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
+    .action(lbAction(run));
+
+  const fleet = lb
+    .command("fleet")
+    .description("LB instances behind ECMP, programmed from one fleet config (docs/lb-operations.md)");
+  fleet
+    .command("start")
+    .description("start every instance of the fleet with the same VIPs and backends")
+    .requiredOption(
+      "-c, --config <file>",
+      "JSON: { mode, timeouts, vips: [...as for lb start], instances: [{ name, dev, netns, encapSource, pinDir }] }",
+    )
+    .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
+    .action(lbAction(fleetStart));
+  fleet
+    .command("stop")
+    .description("stop every instance of the fleet")
+    .requiredOption("-c, --config <file>", "the fleet config")
+    .action(lbAction(fleetStop));
+  fleet
+    .command("stats")
+    .description("per instance and VIP: packets, bytes, tracked flows")
+    .requiredOption("-c, --config <file>", "the fleet config")
+    .action(lbAction(fleetStats));
 
   pinOption(lb.command("upgrade"))
     .description(
@@ -303,8 +466,11 @@ export function lbCommand(): Command {
   pinOption(
     vip
       .command("add")
-      .argument("<vip>", "ADDR:PORT/tcp|udp")
-      .option("--encap", "serve it by IP-in-IP encapsulation (direct server return; needs `lb encap-source`)"),
+      .argument("<vip>", "ADDR:PORT/tcp|udp, [IPV6]:PORT/tcp|udp")
+      .option(
+        "--encap",
+        "serve it by encapsulation, IP-in-IP or IPv6-in-IPv6 (direct server return; needs `lb encap-source`)",
+      ),
   ).action(
     lbAction((text: string, o: Where & { encap?: boolean }) => {
       const spec = parseVip(text);
@@ -341,14 +507,14 @@ export function lbCommand(): Command {
     .action(
       lbAction((v: string, addr: string, o: Where) => {
         const spec = parseVip(v);
-        withRunningLb(o, (b) => b.removeBackend(spec, addr));
+        withRunningLb(o, (b) => b.removeBackend(spec, checkIp(addr, "<addr>")));
       }),
     );
   pinOption(backend.command("weight").argument("<vip>").argument("<addr>").argument("<weight>")).action(
     lbAction((v: string, addr: string, w: string, o: Where) => {
       const spec = parseVip(v);
       const weight = checkWeight(w, "<weight>", true);
-      withRunningLb(o, (b) => b.setWeight(spec, addr, weight));
+      withRunningLb(o, (b) => b.setWeight(spec, checkIp(addr, "<addr>"), weight));
     }),
   );
   pinOption(backend.command("drain").argument("<vip>").argument("<addr>"))
@@ -356,7 +522,7 @@ export function lbCommand(): Command {
     .action(
       lbAction((v: string, addr: string, o: Where) => {
         const spec = parseVip(v);
-        withRunningLb(o, (b) => b.drain(spec, addr));
+        withRunningLb(o, (b) => b.drain(spec, checkIp(addr, "<addr>")));
       }),
     );
 
@@ -384,16 +550,18 @@ export function lbCommand(): Command {
       }),
     );
 
-  pinOption(lb.command("encap-source").argument("[addr]", "IPv4 address"))
+  pinOption(lb.command("encap-source").argument("[addr]", "IPv4 address (IPv4 VIPs) or IPv6 address (IPv6 VIPs)"))
     .description("show or set the outer source address of encapsulated packets (docs/lb-abi.md)")
     .action(
       lbAction((addr: string | undefined, o: Where) => {
-        const checked = addr === undefined ? undefined : checkIpv4(addr, "<addr>");
+        const checked = addr === undefined ? undefined : checkIp(addr, "<addr>");
         withRunningLb(
           o,
           (b) => {
             if (checked !== undefined) b.setEncapSource(checked);
-            console.log(b.encapSource() ?? "not set");
+            console.log(b.encapSource(4) ?? "not set");
+            const six = b.encapSource(6);
+            if (six) console.log(six);
           },
           checked !== undefined,
         );

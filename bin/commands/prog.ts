@@ -11,7 +11,7 @@ import { listXdpLinks } from "../../runtime/link/list.ts";
 import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
 import { mapTypeName } from "../../runtime/maps/types.ts";
 import { action, CliError, EXIT, hex, loadObjectFile, parseHex, parsePositiveInt, table, toJson } from "./common.ts";
-import { readPcap, writePcap } from "./pcap.ts";
+import { readPcap, writePcap } from "../../runtime/pcap/index.ts";
 import { locateXdp, xdpDevices, type XdpMode } from "./xdp-devices.ts";
 
 // ---------------------------------------------------------------- bpffs helpers

@@ -267,6 +267,8 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
     "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
   KernelObjectDesc: "it is the class of BpfTimer and SpinLock; use those as the types of map value fields",
+  TimerField: "it is the type of a BpfTimer field, for the declarations of the timer helpers",
+  SpinLockField: "it is the type of a SpinLock field, for the declarations of spinLock() and spinUnlock()",
   KernelObject: "it is the type of a BpfTimer or SpinLock field's value, for annotations outside programs",
   isPaddingField: "it is the rule for padding fields (named pad…), used when encoding values",
 };

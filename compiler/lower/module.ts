@@ -281,7 +281,7 @@ export class ModuleLowerer extends IRModule {
   }
 
   /** Subprograms the kernel calls back, by kind and function (callbacks.ts). */
-  readonly callbacks = { loop: new Map<unknown, ValueRef>(), timer: new Map<unknown, ValueRef>() };
+  readonly callbacks: Record<"loop" | "timer", Map<unknown, ValueRef>> = { loop: new Map(), timer: new Map() };
 
   /** Calls one of the program's functions, lowering it on first use. Arguments: integers by value, structs by reference. */
   callFunction(f: FunctionLowerer, call: CallExpression, decl: Node, args: Node[]): Val {

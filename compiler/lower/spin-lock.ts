@@ -60,13 +60,18 @@ export function checkCriticalSection(f: FunctionLowerer, lock: CallExpression): 
     );
   const statements = block.getStatements();
   const start = statements.indexOf(statement as Statement);
-  const end = statements.findIndex(
-    (s, i) =>
-      i > start &&
-      Node.isExpressionStatement(s) &&
-      Node.isCallExpression(stripParens(s.getExpression())) &&
-      langCallee(f, stripParens(s.getExpression()) as CallExpression) === "spinUnlock",
-  );
+  const calls = (s: Statement, name: string) => {
+    const e = Node.isExpressionStatement(s) ? stripParens(s.getExpression()) : undefined;
+    return e !== undefined && Node.isCallExpression(e) && langCallee(f, e) === name;
+  };
+  // The first spinUnlock() after it in the block, unless another spinLock() comes first.
+  let end = -1;
+  for (let i = start + 1; i < statements.length && !calls(statements[i]!, "spinLock"); i++) {
+    if (calls(statements[i]!, "spinUnlock")) {
+      end = i;
+      break;
+    }
+  }
   if (end < 0)
     throw new CompileError(
       lock,

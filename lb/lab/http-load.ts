@@ -15,6 +15,11 @@ export interface LoadOptions {
   timeoutMs: number;
   /** Whole run; requests not started by then count as failures ("deadline"). */
   deadlineMs: number;
+  /** Stop starting requests after this long (they are not counted): a run of a given duration. */
+  durationMs?: number;
+  /** Request i connects from local port localPortBase + i (so a failure can be traced to its
+   *  flow, and so its Maglev slot); default: an ephemeral port. */
+  localPortBase?: number;
 }
 
 export interface LoadReport {
@@ -26,12 +31,14 @@ export interface LoadReport {
   /** Failures by error code ("ETIMEDOUT", "ECONNREFUSED", "HTTP 500", "deadline", …). */
   errors: Record<string, number>;
   durationMs: number;
+  /** With localPortBase: each failed request's local port and error. */
+  failures?: { port: number; code: string }[];
 }
 
-function getOnce(o: LoadOptions): Promise<string> {
+function getOnce(o: LoadOptions, localPort?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: o.host, port: o.port, path: "/", agent: false, headers: { connection: "close" } },
+      { host: o.host, port: o.port, path: "/", agent: false, headers: { connection: "close" }, localPort },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -59,8 +66,11 @@ export async function runLoadHere(o: LoadOptions): Promise<LoadReport> {
   const report: LoadReport = { requests: o.requests, ok: 0, failed: 0, byBackend: {}, errors: {}, durationMs: 0 };
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   let next = 0;
+  if (o.localPortBase !== undefined) report.failures = [];
   const worker = async () => {
     while (next < o.requests) {
+      if (o.durationMs !== undefined && Date.now() - start > o.durationMs) break;
+      const port = o.localPortBase === undefined ? undefined : o.localPortBase + next;
       next++;
       if (Date.now() - start > o.deadlineMs) {
         report.failed++;
@@ -68,15 +78,18 @@ export async function runLoadHere(o: LoadOptions): Promise<LoadReport> {
         continue;
       }
       try {
-        bump(report.byBackend, await getOnce(o));
+        bump(report.byBackend, await getOnce(o, port));
         report.ok++;
       } catch (e) {
         report.failed++;
-        bump(report.errors, (e as NodeJS.ErrnoException).code ?? String(e));
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        bump(report.errors, code);
+        if (port !== undefined) report.failures?.push({ port, code });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, o.requests)) }, worker));
+  report.requests = next;
   report.durationMs = Date.now() - start;
   return report;
 }

@@ -1,12 +1,13 @@
 // Backend HTTP server, run inside a backend's namespace by http.ts:
-//   node --import tsx lb/lab/http-server.ts <name> <port>
+//   node --import tsx lb/lab/http-server.ts <name> <port> [address]
 // Answers every request with "<name>\n" and closes the connection, so each
 // request the load client makes is one TCP flow through the LB.
-// Prints "listening" once bound, which http.ts waits for.
+// Prints "listening" once bound, which http.ts waits for. [address] defaults to 0.0.0.0; an
+// IPv6 address ("::") listens on IPv6 only, beside the IPv4 server on the same port.
 
 import { createServer } from "node:http";
 
-const [name, portArg] = process.argv.slice(2);
+const [name, portArg, address] = process.argv.slice(2);
 const port = Number(portArg ?? 80);
 if (!name || !Number.isInteger(port)) {
   console.error("usage: http-server.ts <name> <port>");
@@ -19,7 +20,8 @@ const server = createServer((req, res) => {
   res.end(`${name}\n`);
 });
 server.keepAliveTimeout = 0;
-server.listen(port, "0.0.0.0", () => console.log("listening"));
+const host = address ?? "0.0.0.0";
+server.listen({ port, host, ipv6Only: host.includes(":") }, () => console.log("listening"));
 // Die with the parent: it kills us, but a SIGKILLed parent can't.
 process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();

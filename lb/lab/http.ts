@@ -26,7 +26,7 @@ export interface Backends {
 /** Start one HTTP server per backend on `port` and wait until all listen. */
 export async function startBackendServers(
   lab: Lab,
-  opts: { port?: number; timeoutMs?: number } = {},
+  opts: { port?: number; timeoutMs?: number; address?: string } = {},
 ): Promise<Backends> {
   const port = opts.port ?? 80;
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -35,10 +35,14 @@ export async function startBackendServers(
   try {
     await Promise.all(
       lab.backends.map((be) => {
-        const child = lab.spawn(be.name, [...nodeTs("http-server.ts"), be.name, String(port)], {
-          cwd: repoRoot,
-          stdio: ["pipe", "pipe", "pipe"],
-        });
+        const child = lab.spawn(
+          be.name,
+          [...nodeTs("http-server.ts"), be.name, String(port), ...(opts.address ? [opts.address] : [])],
+          {
+            cwd: repoRoot,
+            stdio: ["pipe", "pipe", "pipe"],
+          },
+        );
         children.push(child);
         return waitForLine(child, "listening", timeoutMs, `http server in ${be.ns}`);
       }),
@@ -84,6 +88,10 @@ export interface LoadRun {
   host?: string;
   /** Default 80. */
   port?: number;
+  /** Stop starting requests after this long (see LoadOptions). */
+  durationMs?: number;
+  /** Request i from local port localPortBase + i (see LoadOptions). */
+  localPortBase?: number;
 }
 
 /** Make `requests` new-connection HTTP GETs from the client namespace; report per-backend counts. */
@@ -95,6 +103,8 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     concurrency: run.concurrency ?? 8,
     timeoutMs: run.timeoutMs ?? 3000,
     deadlineMs: run.deadlineMs ?? 60_000,
+    durationMs: run.durationMs,
+    localPortBase: run.localPortBase,
   };
   const { stdout } = await lab.exec("client", [...nodeTs("http-load.ts"), JSON.stringify(opts)], {
     timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000,

@@ -149,7 +149,7 @@ function sleepSync(ms: number): void {
  * private mount namespace still holds /run/netns/<ns>), so wait for them to
  * be gone and retry, within about two seconds.
  */
-function deleteNamespace(ns: string): void {
+export function deleteNamespace(ns: string): void {
   for (let attempt = 0; attempt < 20; attempt++) {
     const pids = shQuiet(["ip", "netns", "pids", ns]).split(/\s+/).filter(Boolean);
     for (const pid of pids) {

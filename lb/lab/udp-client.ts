@@ -13,7 +13,7 @@ const TIMEOUT_MS = 2000,
 
 function ask(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
+    const socket = createSocket(host!.includes(":") ? "udp6" : "udp4");
     const timer = setTimeout(() => {
       socket.close();
       reject(new Error("timeout"));

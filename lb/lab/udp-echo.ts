@@ -3,6 +3,7 @@
 // Answers every datagram with "<name>". Prints "listening" once bound. Bound to [address]
 // (default all): a server for a VIP held on lo binds the VIP, so that its answers come from
 // it (direct server return) rather than from the address the route to the client prefers.
+// An IPv6 address ("::" for all) makes an IPv6-only socket, beside the IPv4 one on the port.
 import { createSocket } from "node:dgram";
 
 const [name, portArg, address] = process.argv.slice(2);
@@ -11,7 +12,7 @@ if (!name || !Number.isInteger(port)) {
   console.error("usage: udp-echo.ts <name> <port> [address]");
   process.exit(2);
 }
-const socket = createSocket("udp4");
+const socket = address?.includes(":") ? createSocket({ type: "udp6", ipv6Only: true }) : createSocket("udp4");
 socket.on("message", (_msg, from) => socket.send(name, from.port, from.address));
 socket.bind(port, address ?? "0.0.0.0", () => console.log("listening"));
 process.stdin.on("end", () => process.exit(0));

@@ -10,7 +10,8 @@ function verdictText(f: Field): string {
   return "";
 }
 
-function fieldLine(f: Field, indent: string): string {
+/** One field as decode prints it (trace's packet diff uses the same line). */
+export function fieldLine(f: Field, indent: string): string {
   const where = f.mask !== undefined ? `${f.offset}` : `${f.offset}`;
   const size = f.mask !== undefined ? `${f.length}/${f.mask.toString(16)}` : `${f.length}`;
   const raw = f.raw.length > 26 ? `${f.raw.slice(0, 24)}…` : f.raw;

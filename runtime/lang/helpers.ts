@@ -166,6 +166,11 @@ export function loop(_count: number, _callback: unknown, _state?: unknown): numb
   return inProgramOnly("loop");
 }
 
+/** A BpfTimer field as programs read it (`v.timer`; optional in literals, so possibly undefined to TypeScript). */
+export type TimerField = KernelObject<"bpf_timer"> | undefined;
+/** A SpinLock field as programs read it (`v.lock`). */
+export type SpinLockField = KernelObject<"bpf_spin_lock"> | undefined;
+
 /** Clocks of timerInit() (the kernel's clockids). */
 export enum TimerClock {
   REALTIME = 0,
@@ -177,7 +182,7 @@ export enum TimerClock {
  * bpf_timer_init: prepares the `BpfTimer` field of a value of `map` (the map it lives in,
  * declared at module level). Returns 0, or a negative errno (-EBUSY once it is initialized).
  */
-export function timerInit(_timer: KernelObject<"bpf_timer">, _map: object, _clock = TimerClock.MONOTONIC): number {
+export function timerInit(_timer: TimerField, _map: object, _clock = TimerClock.MONOTONIC): number {
   return inProgramOnly("timerInit");
 }
 /**
@@ -185,15 +190,15 @@ export function timerInit(_timer: KernelObject<"bpf_timer">, _map: object, _cloc
  * as `function onTimer(key: K, value: Value<typeof V>)` with the map's key and value types
  * (both optional); it runs without a packet, in softirq context. Returns 0 or a negative errno.
  */
-export function timerSetCallback(_timer: KernelObject<"bpf_timer">, _callback: (key: any, value: any) => void): number {
+export function timerSetCallback(_timer: TimerField, _callback: (key: any, value: any) => void): number {
   return inProgramOnly("timerSetCallback");
 }
 /** bpf_timer_start: fires the callback once, `nsecs` from now (flags: 1 = absolute time). Returns 0 or a negative errno. */
-export function timerStart(_timer: KernelObject<"bpf_timer">, _nsecs: bigint, _flags = 0): number {
+export function timerStart(_timer: TimerField, _nsecs: bigint, _flags = 0): number {
   return inProgramOnly("timerStart");
 }
 /** bpf_timer_cancel: stops a started timer. Returns 1 if it was pending, 0 if not, or a negative errno. */
-export function timerCancel(_timer: KernelObject<"bpf_timer">): number {
+export function timerCancel(_timer: TimerField): number {
   return inProgramOnly("timerCancel");
 }
 
@@ -203,11 +208,11 @@ export function timerCancel(_timer: KernelObject<"bpf_timer">): number {
  * the two there is no helper call (map operations, printk…), no return, break or continue
  * out, and no other lock.
  */
-export function spinLock(_lock: KernelObject<"bpf_spin_lock">): void {
+export function spinLock(_lock: SpinLockField): void {
   return inProgramOnly("spinLock");
 }
 /** bpf_spin_unlock: releases what spinLock() took. */
-export function spinUnlock(_lock: KernelObject<"bpf_spin_lock">): void {
+export function spinUnlock(_lock: SpinLockField): void {
   return inProgramOnly("spinUnlock");
 }
 

@@ -4,8 +4,9 @@
  * CPU's index; records are PERF_RECORD_SAMPLE with the program's bytes as raw data (counted
  * as lost when the ring was full). Waiting is epoll over every CPU's fd, on a worker thread.
  */
-import { Attr, bpf, BpfCmd, closeFd, Epoll, kernelCopy, mapShared, SyscallError, type Mapping } from "../sys/index.ts";
+import { Attr, bpf, BpfCmd, closeFd, kernelCopy, mapShared, SyscallError, type Mapping } from "../sys/index.ts";
 import { lastErrno, rawSyscall5 } from "../sys/libc.ts";
+import { EventReader } from "./event-reader.ts";
 import { MapError, type BpfMap } from "./map.ts";
 import { possibleCpus } from "./possible-cpus.ts";
 import type { Codec } from "./typed.ts";
@@ -35,11 +36,8 @@ interface CpuRing {
   ring: Mapping;
 }
 
-export class PerfEventReader<E = Uint8Array> implements AsyncIterable<E> {
+export class PerfEventReader<E = Uint8Array> extends EventReader<E> {
   private readonly rings: CpuRing[] = [];
-  private epoll = new Epoll();
-  private waiting?: Promise<number>;
-  private closed = false;
   /** Samples taken from the rings and not yet yielded by the iterator. */
   private pending: E[] = [];
   /** Samples the kernel dropped because a ring was full. */
@@ -51,6 +49,7 @@ export class PerfEventReader<E = Uint8Array> implements AsyncIterable<E> {
     private readonly codec?: Pick<Codec<E>, "size" | "decode">,
     readonly pages = 8,
   ) {
+    super();
     if (map.type !== MapType.PERF_EVENT_ARRAY)
       throw new MapError(`map "${map.name}" is ${mapTypeName(map.type)}, not PERF_EVENT_ARRAY`);
     const cpus = Math.min(possibleCpus(), map.maxEntries);
@@ -60,6 +59,11 @@ export class PerfEventReader<E = Uint8Array> implements AsyncIterable<E> {
       this.close();
       throw e;
     }
+  }
+
+  /** The number of CPUs it reads (one ring each). */
+  get cpus(): number {
+    return this.rings.length;
   }
 
   static bind<E>(map: BpfMap, decl: PerfEventArrayDescriptor<E>): PerfEventReader<E> {
@@ -88,7 +92,6 @@ export class PerfEventReader<E = Uint8Array> implements AsyncIterable<E> {
         new Attr(32).u32(0, this.map.fd).ptr(8, kernelCopy(key)).ptr(16, kernelCopy(value)),
         `map "${this.map.name}"`,
       );
-      this.epoll.add(fd);
     } catch (e) {
       if (!this.rings.some((r) => r.fd === fd)) closeFd(fd);
       throw e;
@@ -129,34 +132,21 @@ export class PerfEventReader<E = Uint8Array> implements AsyncIterable<E> {
     return out;
   }
 
-  async wait(timeoutMs: number): Promise<boolean> {
-    this.waiting = this.epoll.wait(timeoutMs);
-    try {
-      return (await this.waiting) > 0;
-    } finally {
-      this.waiting = undefined;
-    }
+  protected waitFds(): readonly number[] {
+    return this.rings.map((r) => r.fd);
   }
 
-  /** Samples as they come, until close() (checked every 200 ms while idle). */
-  async *[Symbol.asyncIterator](): AsyncIterator<E> {
-    while (!this.closed) {
-      if (this.pending.length === 0) this.pending = this.poll();
-      const next = this.pending.shift();
-      if (next !== undefined) yield next;
-      else await this.wait(200);
-    }
+  protected take(): E | undefined {
+    if (this.pending.length === 0) this.pending = this.poll();
+    return this.pending.shift();
   }
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
+    this.closeWaiting();
     for (const { fd, ring } of this.rings) {
       ring.unmap();
       closeFd(fd);
     }
-    const epoll = this.epoll;
-    if (this.waiting) void this.waiting.finally(() => epoll.close());
-    else epoll.close();
   }
 }

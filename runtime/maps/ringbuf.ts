@@ -5,7 +5,8 @@
  * between the consumer and producer positions, and the consumer position is advanced past
  * them. Waiting is epoll on the map fd, on a worker thread.
  */
-import { Epoll, mapShared, type Mapping } from "../sys/index.ts";
+import { mapShared, type Mapping } from "../sys/index.ts";
+import { EventReader } from "./event-reader.ts";
 import { MapError, type BpfMap } from "./map.ts";
 import type { Codec } from "./typed.ts";
 import { MapType, mapTypeName } from "./types.ts";
@@ -22,12 +23,9 @@ export interface RingBufDescriptor<E> {
   readonly maxEntries: number;
 }
 
-export class RingBufReader<E = Uint8Array> implements AsyncIterable<E> {
+export class RingBufReader<E = Uint8Array> extends EventReader<E> {
   private consumer: Mapping;
   private producer: Mapping;
-  private epoll?: Epoll;
-  private waiting?: Promise<number>;
-  private closed = false;
   /** Records too short for the event type (the program wrote another type), skipped. */
   skipped = 0;
 
@@ -36,6 +34,7 @@ export class RingBufReader<E = Uint8Array> implements AsyncIterable<E> {
     readonly map: BpfMap,
     private readonly codec?: Pick<Codec<E>, "size" | "decode">,
   ) {
+    super();
     if (map.type !== MapType.RINGBUF) throw new MapError(`map "${map.name}" is ${mapTypeName(map.type)}, not RINGBUF`);
     const size = map.maxEntries;
     this.consumer = mapShared(map.fd, 0, PAGE, true, `ring buffer "${map.name}" consumer page`);
@@ -90,37 +89,19 @@ export class RingBufReader<E = Uint8Array> implements AsyncIterable<E> {
     return { found: false };
   }
 
-  /** Waits until records may be ready (or `timeoutMs` passes); true if the fd became readable. */
-  async wait(timeoutMs: number): Promise<boolean> {
-    if (!this.epoll) {
-      this.epoll = new Epoll();
-      this.epoll.add(this.map.fd);
-    }
-    this.waiting = this.epoll.wait(timeoutMs);
-    try {
-      return (await this.waiting) > 0;
-    } finally {
-      this.waiting = undefined;
-    }
+  protected waitFds(): readonly number[] {
+    return [this.map.fd];
   }
 
-  /** Records as they come, until close() (checked every 200 ms while idle). */
-  async *[Symbol.asyncIterator](): AsyncIterator<E> {
-    while (!this.closed) {
-      const r = this.next();
-      if (r.found) yield r.record;
-      else await this.wait(200);
-    }
+  protected take(): E | undefined {
+    const r = this.next();
+    return r.found ? r.record : undefined;
   }
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
+    this.closeWaiting();
     this.consumer.unmap();
     this.producer.unmap();
-    // A wait in progress on a worker thread still uses the epoll fd: close it when the wait ends.
-    const epoll = this.epoll;
-    if (this.waiting) void this.waiting.finally(() => epoll?.close());
-    else epoll?.close();
   }
 }

@@ -8,7 +8,7 @@ export { ifNameToIndex, InterfaceError } from "./netif.ts";
 export { raiseMemlockLimit } from "./rlimit.ts";
 export { allIds, fdById, objectInfo } from "./info.ts";
 export { getPinnedObject, pinObject } from "./pin.ts";
-export { inNetns } from "./netns.ts";
+export { enterNetns, inNetns } from "./netns.ts";
 export { lockFile, type FileLock } from "./lock.ts";
 export { Epoll } from "./epoll.ts";
 export { mapShared, type Mapping } from "./mmap.ts";

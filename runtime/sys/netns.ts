@@ -42,3 +42,20 @@ export function inNetns<T>(name: string | undefined, fn: () => T): T {
     closeSync(home);
   }
 }
+
+/**
+ * Moves the calling thread (Node's main thread, where sockets are opened) into network
+ * namespace `name` for good: sockets the process opens afterwards live there, while bpffs,
+ * files and BPF objects are untouched (setns switches the network namespace only; `ip netns
+ * exec` also remounts /sys, which would hide /sys/fs/bpf).
+ */
+export function enterNetns(name: string): void {
+  const path = `/var/run/netns/${name}`;
+  if (!existsSync(path)) throw new InterfaceError(`network namespace "${name}" does not exist (ip netns list)`);
+  const target = openSync(path, "r");
+  try {
+    enter(target, `"${name}"`);
+  } finally {
+    closeSync(target);
+  }
+}

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parsePcap } from "../../bin/commands/pcap.ts";
+import { parsePcap } from "../../runtime/pcap/index.ts";
 import { buildCorpusObject } from "../programs/harness.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { tsbpf } from "./helpers.ts";

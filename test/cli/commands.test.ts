@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { bpftool, bpftoolRun, compileC, ensureBpffs, udpFrame, arpFrame } from "../runtime/helpers.ts";
-import { writePcap } from "../../bin/commands/pcap.ts";
+import { writePcap } from "../../runtime/pcap/index.ts";
 import { EXIT } from "../../bin/commands/common.ts";
 import { EXIT as BASE_EXIT } from "../../bin/cli.ts";
 import { buildCount, compileFixture, hex, icmpEcho, STACK_LINE, tsbpf, tsbpfJson, tsbpfProcess } from "./helpers.ts";

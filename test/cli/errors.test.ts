@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { compileC, lineOf } from "../runtime/helpers.ts";
 import { EXIT } from "../../bin/commands/common.ts";
-import { writePcap } from "../../bin/commands/pcap.ts";
+import { writePcap } from "../../runtime/pcap/index.ts";
 import { buildCount, ROOT, STACK_LINE, tsbpf, tsbpfProcess, type CliResult } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-cli-err-"));

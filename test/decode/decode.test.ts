@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePcap } from "../../bin/commands/pcap.ts";
+import { parsePcap } from "../../runtime/pcap/index.ts";
 import { type DecodedPacket, decodePacket, type Field, type Layer } from "../../runtime/decode/index.ts";
 import { tsbpf } from "../cli/helpers.ts";
 import { ROOT } from "../runtime/helpers.ts";

@@ -3,6 +3,7 @@
 // operator share it; no operator has only literal operands (those fold at compile time);
 // division only in unsigned types; loops count a bounded number of times for their counter's type.
 import {
+  type Arg,
   type ArithOp,
   type Base,
   BOOL,
@@ -16,6 +17,7 @@ import {
   type Param,
   type Place,
   type Prog,
+  type RefValue,
   type ScalarT,
   type Stmt,
   type StructT,
@@ -102,6 +104,8 @@ export function constOnly(e: Expr): boolean {
       return constOnly(e.a) && constOnly(e.b);
     case "cond":
       return constOnly(e.c) && constOnly(e.a) && constOnly(e.b);
+    case "table":
+      return constOnly(e.i);
     default:
       return false;
   }
@@ -129,13 +133,31 @@ export interface GenOptions {
    * not bounded by a mask or remainder), "assign-in-expr" (assignments, ++, -- and calls inside
    * expressions; statements still assign, and store calls' results), "view" (second packet views),
    * "len" (`ctx.len` as an operand), "packet-param-index" (computed indexes into the packet
-   * view passed to a function).
+   * view passed to a function), "table-index" (computed indexes into constant tables),
+   * "signed-offset" (view offsets of a signed type, unbounded), "loop-offset" (view offsets not
+   * bounded by a mask or remainder in loop bodies), "single-enum" (enums whose members
+   * all have one value).
    */
   avoid?: string[];
+  /** The budget of verifier paths (PATH_BUDGET unless given; null: none). */
+  budget?: { paths: number; loop: number } | null;
 }
 
+/**
+ * Budgets on the verifier's paths (see weights()): a program over them is drawn again from the
+ * same random stream, so a seed still gives one program. Above them the verifier may stop at its
+ * limit of processed instructions, which says nothing about the compiler.
+ */
+export const PATH_BUDGET = { paths: 400, loop: 60 };
+
 export function generate(seed: number, options: GenOptions = {}, id = String(seed)): Prog {
-  return new Gen(seed, id, options).prog();
+  const r = new Rng(seed);
+  const budget = options.budget === undefined ? PATH_BUDGET : options.budget;
+  for (let attempt = 0; ; attempt++) {
+    const p = new Gen(seed, id, options, r).prog();
+    const w = weights(p);
+    if (!budget || (w.paths <= budget.paths && w.loop <= budget.loop) || attempt === 50) return p;
+  }
 }
 
 class Gen {
@@ -157,8 +179,9 @@ class Gen {
     readonly seed: number,
     readonly id: string,
     readonly options: GenOptions,
+    r: Rng,
   ) {
-    this.r = new Rng(seed);
+    this.r = r;
     this.budget = options.size ?? 10 + this.r.int(25);
   }
   avoid(what: string): boolean {
@@ -169,13 +192,22 @@ class Gen {
   }
 
   // ---- types ----
-  scalarType(): ScalarT {
+  /** A scalar type; `field`: of a struct field (where an enum may be narrowed with `enumOf`). */
+  scalarType(field = false): ScalarT {
+    if (this.enums.length && this.r.chance(0.1)) return this.enumType(field && this.r.chance(0.5));
     return this.r.chance(0.1) ? BOOL : INTS[this.r.pick(INT_NAMES)];
+  }
+  /** An enum's type: a `u32` (an `i32` when a member is negative), or `enumOf<E>(w)` in a field. */
+  enumType(narrow: boolean): IntT {
+    const e = this.r.pick(this.enums);
+    if (narrow)
+      return { ...INTS[this.r.pick(["u8", "u16", "u32", "i8", "i16", "i32"] as const)], enumName: e.name, narrow };
+    return { ...(e.members.some((m) => m.v < 0n) ? INTS.i32 : INTS.u32), enumName: e.name };
   }
   struct(name: string, fields: number, nested: boolean, packed: boolean): StructT {
     const fs: StructT["fields"] = [];
     for (let i = 0; i < fields; i++) {
-      let ty: FieldT = this.scalarType();
+      let ty: FieldT = this.scalarType(true);
       const roll = this.r.next();
       if (roll < 0.15)
         ty = { k: "array", elem: this.r.chance(0.15) ? BOOL : INTS[this.r.pick(INT_NAMES)], len: 2 + this.r.int(4) };
@@ -188,6 +220,22 @@ class Gen {
 
   prog(): Prog {
     const id = this.id;
+    // An enum first: locals, parameters and struct fields may have its type.
+    if (this.r.chance(0.5)) {
+      const members = Array.from({ length: 1 + this.r.int(4) }, (_, i) => {
+        let v = this.literalValue("num");
+        if (v > 0x7fffffffn) v = BigInt(this.r.int(1000)); // an enum member is a JavaScript number: keep it in i32
+        return { name: `M${i}`, v };
+      });
+      // A member 0: where a test for truth is false, TypeScript narrows an enum-typed place to its
+      // members that are 0, and to `never` without one (`x += 1` is then an error there).
+      if (!members.some((m) => m.v === 0n)) members[0]!.v = 0n;
+      // With one value (`enum E { M0 = 0 }`) TypeScript decides every test of truth of an E, and
+      // the compiler follows its narrowed type: known/enum_or_bool.ts.
+      if (this.avoid("single-enum") && members.every((m) => m.v === 0n))
+        members.push({ name: `M${members.length}`, v: 1n });
+      this.enums.push({ name: `E${id}`, members });
+    }
     this.state = this.struct(`S${id}`, 5 + this.r.int(8), true, this.r.chance(0.3));
     this.state.fields.push({ name: "out", ty: { k: "array", elem: INTS.u64, len: 8 } });
     this.state.fields.push({ name: "bout", ty: { k: "array", elem: BOOL, len: 4 } });
@@ -203,19 +251,12 @@ class Gen {
       const big = this.r.chance(0.3);
       this.consts.push({ name: `K${id}_${i}`, v: this.literalValue(big ? "big" : "num"), big });
     }
-    if (this.r.chance(0.4)) {
-      const members = Array.from({ length: 1 + this.r.int(4) }, (_, i) => {
-        let v = this.literalValue("num");
-        if (v > 0x7fffffffn) v = BigInt(this.r.int(1000)); // an enum member is a JavaScript number: keep it in i32
-        return { name: `M${i}`, v };
-      });
-      this.enums.push({ name: `E${id}`, members });
-    }
     for (let i = this.r.int(3); i > 0; i--) {
       const values = Array.from({ length: 1 + this.r.int(5) }, () => BigInt.asUintN(32, this.literalValue("num")));
       this.tables.push({ name: `T${id}_${i}`, values });
     }
     for (let i = this.r.int(4); i > 0; i--) this.funcs.push(this.func(`f${id}_${this.funcs.length}`));
+    if (this.r.chance(0.4)) this.funcs.push(this.refFunc(`f${id}_${this.funcs.length}`));
     const scope: Scope = {
       locals: [],
       bases: [
@@ -250,7 +291,7 @@ class Gen {
         params.push({ k: "ref", name: this.fresh("r"), def });
       } else params.push({ k: "value", name: this.fresh("a"), ty: this.scalarType() });
     }
-    const ret = INTS[this.r.pick(INT_NAMES)];
+    const ret = this.enums.length && this.r.chance(0.1) ? this.enumType(false) : INTS[this.r.pick(INT_NAMES)];
     const fn: Func = { name, params, ret, body: [] };
     const scope: Scope = {
       locals: params.flatMap((p) => (p.k === "value" ? [{ name: p.name, ty: p.ty, assignable: true }] : [])),
@@ -261,18 +302,55 @@ class Gen {
     };
     const saved = this.budget;
     this.budget = 2 + this.r.int(6);
-    // Two locals, so that every kind of integer has a place to be written.
+    fn.body = [...this.funcLocals(scope), ...this.block(scope, 1)];
+    if (fn.body.at(-1)?.k !== "return")
+      fn.body.push({ k: "return", e: this.int(scope, tsKind(ret) as "num" | "big", 2) });
+    this.budget = saved;
+    return fn;
+  }
+
+  /** Two locals at a function's start, so that every kind of integer has a place to be written. */
+  funcLocals(scope: Scope): Stmt[] {
     const pre: Stmt[] = [];
     for (const ty of [this.r.pick(NUM_TYPES), this.r.pick(BIG_TYPES)]) {
       const name = this.fresh("v");
       pre.push({ k: "let", name, ty, init: this.literal(tsKind(ty) as "num") });
       scope.locals.push({ name, ty, assignable: true });
     }
-    fn.body = [...pre, ...this.block(scope, 1)];
-    if (fn.body.at(-1)?.k !== "return")
-      fn.body.push({ k: "return", e: this.int(scope, tsKind(ret) as "num" | "big", 2) });
+    return pre;
+  }
+
+  /**
+   * A function returning `Value<typeof S> | null` for the map value's struct or the packet view's:
+   * a reference parameter as it is, `m.lookup(0)`, `ctx.header(V, off)` or `null`.
+   */
+  refFunc(name: string): Func {
+    const def = this.r.chance(0.5) ? this.state : this.view;
+    const params: Param[] = [{ k: "ctx", name: "ctx" }];
+    if (this.r.chance(0.6)) params.push({ k: "ref", name: this.fresh("r"), def });
+    for (let i = this.r.int(3); i > 0; i--) params.push({ k: "value", name: this.fresh("a"), ty: this.scalarType() });
+    const fn: Func = { name, params, ret: INTS.u32, refRet: def, body: [] };
+    const scope: Scope = {
+      locals: params.flatMap((p) => (p.k === "value" ? [{ name: p.name, ty: p.ty, assignable: true }] : [])),
+      bases: params.flatMap((p) => (p.k === "ref" ? [{ name: p.name, def: p.def }] : [])),
+      loops: 0,
+      breakable: 0,
+      func: fn,
+    };
+    const saved = this.budget;
+    this.budget = 1 + this.r.int(4);
+    fn.body = [...this.funcLocals(scope), ...this.block(scope, 1)];
+    if (fn.body.at(-1)?.k !== "return") fn.body.push({ k: "return", ref: this.refValue(scope, def) });
     this.budget = saved;
     return fn;
+  }
+  refValue(scope: Scope, def: StructT): RefValue {
+    const roll = this.r.next();
+    if (roll < 0.2) return { k: "null" };
+    const own = scope.bases.filter((b) => b.def === def);
+    if (roll < 0.6 && own.length) return { k: "base", base: this.r.pick(own) };
+    if (def === this.state) return { k: "lookup", map: `m${this.id}` };
+    return { k: "header", def, off: this.offset(scope) };
   }
 
   // ---- statements ----
@@ -349,6 +427,10 @@ class Gen {
     }
     if (roll < 0.62 && deep) return [this.switch(scope, depth)];
     if (roll < 0.69 && deep && scope.loops < 2) return [this.loop(scope, depth)];
+    if (roll < 0.71 && deep && !scope.func) {
+      const call = this.refCall(scope, depth);
+      if (call) return [call];
+    }
     if (roll < 0.73 && deep && !scope.func && !this.avoid("view")) {
       const base: Base = { name: this.fresh("w"), def: this.view2 };
       const off = this.offset(scope);
@@ -369,6 +451,7 @@ class Gen {
     if (roll < 0.8 && scope.breakable > 0)
       return [this.r.chance(0.5) || scope.loops === 0 ? { k: "break" } : { k: "continue" }];
     if (roll < 0.83 && depth > 0) {
+      if (scope.func?.refRet) return [{ k: "return", ref: this.refValue(scope, scope.func.refRet) }];
       if (scope.func) return [{ k: "return", e: this.int(scope, tsKind(scope.func.ret) as "num", 2) }];
       return [{ k: "return", action: this.r.int(4) }];
     }
@@ -388,16 +471,32 @@ class Gen {
     return [{ k: "expr", e: this.assignment(scope, 2) }];
   }
 
+  /** `const r = f(ctx, …); if (r !== null) { … }` with a function returning a reference or null. */
+  refCall(scope: Scope, depth: number): Stmt | undefined {
+    const fns = this.funcs.filter((f) => f.refRet);
+    if (!fns.length) return undefined;
+    const fn = this.r.pick(fns);
+    const args = this.args(scope, fn, 2);
+    if (!args) return undefined;
+    const base: Base = { name: this.fresh("rv"), def: fn.refRet! };
+    const inner: Scope = { ...scope, bases: [...scope.bases, base] };
+    return { k: "refcall", base, fn, args, body: this.block(inner, depth + 1) };
+  }
+
   offset(scope: Scope): Expr {
     const roll = this.r.next();
     let e = this.int(scope, "num", 2);
     if (constOnly(e)) e = this.input(scope, "num");
     if (roll < 0.5)
       return { k: "bin", op: "&", a: e, b: { k: "lit", v: BigInt(this.r.pick([7, 15, 31, 63])), big: false } };
-    if (roll < 0.85 || this.avoid("unbounded-offset")) return { k: "lit", v: BigInt(this.r.int(48)), big: false };
+    if (roll < 0.85 || this.avoid("unbounded-offset") || (scope.loops > 0 && this.avoid("loop-offset")))
+      return { k: "lit", v: BigInt(this.r.int(48)), big: false };
     if (roll < 0.9)
       return { k: "bin", op: "%", a: { k: "cast", to: INTS.u32, e }, b: { k: "lit", v: 40n, big: false } };
-    return this.readOf(scope, "num") ?? { k: "len" };
+    const read = this.readOf(scope, "num") ?? { k: "len" };
+    // A signed offset that may be negative (null: it is a huge unsigned number): known/signed_view_offset.ts.
+    if (this.avoid("signed-offset") && (typeOf(read) as IntT).signed) return { k: "cast", to: INTS.u32, e: read };
+    return read;
   }
 
   switch(scope: Scope, depth: number): Stmt {
@@ -527,6 +626,7 @@ class Gen {
           const e: Expr =
             this.r.chance(0.6) ||
             this.avoid("computed-index") ||
+            this.depthGuard > 2 || // an index inside an index inside an index: enough
             // The clamp of a computed index is a branch: in a loop body, unrolled by the verifier,
             // a few of them with the body's other branches pass its complexity limit.
             scope.loops > 0 ||
@@ -568,6 +668,20 @@ class Gen {
   leaf(scope: Scope, kind: "num" | "big"): Expr {
     const roll = this.r.next();
     if (roll < 0.15) return this.literal(kind);
+    if (roll < 0.17 && kind === "num" && this.tables.length) {
+      // T[i]: a literal index, or a computed one (clamped: a branch, so not in loop bodies).
+      const table = this.r.pick(this.tables);
+      const literal =
+        this.r.chance(0.4) ||
+        scope.loops > 0 ||
+        this.depthGuard > 2 ||
+        this.avoid("computed-index") ||
+        this.avoid("table-index");
+      const i: Expr = literal
+        ? { k: "lit", v: BigInt(this.r.int(table.values.length)), big: false }
+        : this.index(scope);
+      return { k: "table", table, i };
+    }
     if (roll < 0.2 && kind === "num" && !scope.func && !this.avoid("len")) return { k: "len" };
     if (roll < 0.3) {
       const other = kind === "num" ? "big" : "num";
@@ -691,14 +805,20 @@ class Gen {
     const fns = this.funcs.filter(
       (f) =>
         f !== scope.func &&
+        !f.refRet &&
         tsKind(f.ret) === kind &&
         this.funcs.indexOf(f) < (scope.func ? this.funcs.indexOf(scope.func) : Infinity),
     );
     if (!fns.length) return undefined;
     const fn = this.r.pick(fns);
-    const args: import("./ir.ts").Arg[] = [];
+    const args = this.args(scope, fn, depth);
+    return args && { k: "call", fn, args };
+  }
+  args(scope: Scope, fn: Func, depth: number): Arg[] | undefined {
+    const args: Arg[] = [];
     for (const p of fn.params) {
-      if (p.k === "ref") {
+      if (p.k === "ctx") args.push({ k: "ctx" });
+      else if (p.k === "ref") {
         const bases = scope.bases.filter((b) => b.def === p.def);
         if (!bases.length) return undefined;
         args.push({ k: "ref", base: this.r.pick(bases) });
@@ -709,7 +829,7 @@ class Gen {
           e: this.r.chance(0.2) ? this.literal(tsKind(p.ty) as "num") : this.int(scope, tsKind(p.ty) as "num", depth),
         });
     }
-    return { k: "call", fn, args };
+    return args;
   }
 
   bool(scope: Scope, depth: number): Expr {
@@ -784,3 +904,96 @@ export function leafTypes(t: FieldT): ScalarT[] {
 }
 
 export type { IntT };
+
+/**
+ * About log₂ of the number of paths the verifier walks through a program: each branch (a
+ * comparison or `!` as a value, `&&`/`||`/`?:`, the zero test of `/` and `%`, a computed
+ * index's clamp, `Math.min`/`max`, a view's null test) doubles the paths after it, a loop
+ * repeats its body's, a call inlines its function's. BPF has no conditional move, so every
+ * one is a jump. The verifier prunes paths that meet in an equal state, so this is an upper
+ * bound; the generator keeps it under a budget so that programs stay below the verifier's
+ * limit of 1,000,000 processed instructions (a complexity rejection is not a compiler bug).
+ */
+export function pathWeight(p: Prog): number {
+  return weights(p).paths;
+}
+
+/** `paths`: pathWeight; `loop`: the largest weight of one loop (its iterations times its body's). */
+export function weights(p: Prog): { paths: number; loop: number } {
+  let loop = 0;
+  const funcs = new Map<Func, number>();
+  const place = (pl: Place): number =>
+    pl.k === "field" ? pl.path.reduce((w, s) => w + (s.k === "index" && s.e.k !== "lit" ? 1 + expr(s.e) : 0), 0) : 0;
+  const func = (fn: Func): number => {
+    let w = funcs.get(fn);
+    if (w === undefined) funcs.set(fn, (w = block(fn.body)));
+    return w;
+  };
+  const expr = (e: Expr): number => {
+    switch (e.k) {
+      case "lit":
+      case "bool":
+      case "len":
+        return 0;
+      case "read":
+        return place(e.p);
+      case "cast":
+        return expr(e.e);
+      case "un":
+        return expr(e.e) + (e.op === "!" ? 1 : 0);
+      case "bin": {
+        const jump = ["/", "%", "<", "<=", ">", ">=", "===", "!==", "&&", "||"].includes(e.op) ? 1 : 0;
+        return expr(e.a) + expr(e.b) + jump;
+      }
+      case "cond":
+        return expr(e.c) + 1 + Math.max(expr(e.a), expr(e.b));
+      case "assign":
+        return place(e.p) + expr(e.e) + (e.op === "/=" || e.op === "%=" ? 1 : 0);
+      case "inc":
+        return place(e.p);
+      case "call":
+        return e.args.reduce((w, a) => w + (a.k === "value" ? expr(a.e) : 0), 0) + func(e.fn);
+      case "math":
+        return e.args.reduce((w, a) => w + expr(a), 0) + (e.fn === "imul" ? 0 : e.args.length - 1);
+      case "table":
+        return e.i.k === "lit" ? 0 : 1 + expr(e.i);
+    }
+  };
+  const block = (body: Stmt[]): number => body.reduce((w, s) => w + stmt(s), 0);
+  const stmt = (s: Stmt): number => {
+    switch (s.k) {
+      case "let":
+        return expr(s.init);
+      case "struct":
+        return s.init.reduce((w, e) => w + expr(e), 0);
+      case "expr":
+        return expr(s.e);
+      case "if":
+        return expr(s.c) + 1 + Math.max(block(s.yes), s.no ? block(s.no) : 0);
+      case "switch":
+        // Each case may fall through into the next: a path runs a suffix of the bodies.
+        return expr(s.e) + Math.ceil(Math.log2(s.cases.length + 1)) + block(s.cases.flatMap((c) => c.body));
+      case "for": {
+        const n = (s.step > 0n ? s.to - s.from : s.from - s.to) / (s.step > 0n ? s.step : -s.step) + 1n;
+        const w = Number(n < 0n ? 0n : n) * block(s.body);
+        loop = Math.max(loop, w);
+        return w;
+      }
+      case "forof": {
+        const w = s.table.values.length * block(s.body);
+        loop = Math.max(loop, w);
+        return w;
+      }
+      case "view":
+        return expr(s.off) + 1 + block(s.body);
+      case "refcall":
+        return s.args.reduce((w, a) => w + (a.k === "value" ? expr(a.e) : 0), 0) + func(s.fn) + 1 + block(s.body);
+      case "return":
+        return s.e ? expr(s.e) : s.ref?.k === "header" ? expr(s.ref.off) + 1 : 0;
+      default:
+        return 0;
+    }
+  };
+  const paths = block(p.body);
+  return { paths, loop };
+}

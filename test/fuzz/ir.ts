@@ -10,6 +10,12 @@ export interface IntT {
   bits: 8 | 16 | 32 | 64;
   signed: boolean;
   be: boolean;
+  /**
+   * A TypeScript enum held in this integer type: a local, parameter or field declared `E` (a
+   * `u32`, or an `i32` when a member is negative), or with `narrow`, a field `enumOf<E>(u8)`.
+   */
+  enumName?: string;
+  narrow?: boolean;
 }
 export interface BoolT {
   k: "bool";
@@ -115,8 +121,20 @@ export type Expr =
   | { k: "inc"; p: Place; op: "++" | "--"; prefix: boolean }
   | { k: "call"; fn: Func; args: Arg[] }
   /** `Math.min(…)`, `Math.max(…)`, `Math.imul(a, b)` on numbers. */
-  | { k: "math"; fn: "min" | "max" | "imul"; args: Expr[] };
-export type Arg = { k: "value"; e: Expr } | { k: "ref"; base: Base };
+  | { k: "math"; fn: "min" | "max" | "imul"; args: Expr[] }
+  /** `T[i]`: an element of a module-level constant table (a `u32`; a computed index is clamped). */
+  | { k: "table"; table: Table; i: Expr };
+export type Arg = { k: "value"; e: Expr } | { k: "ref"; base: Base } | { k: "ctx" };
+
+/** What a function returning `Value<typeof S> | null` returns. */
+export type RefValue =
+  | { k: "null" }
+  /** A reference parameter, as it is. */
+  | { k: "base"; base: Base }
+  /** The program's map value, `m.lookup(0)`. */
+  | { k: "lookup"; map: string }
+  /** `ctx.header(V, off)`: the view at a packet offset, or null. */
+  | { k: "header"; def: StructT; off: Expr };
 
 export interface SwitchCase {
   /** undefined: `default:` */
@@ -133,10 +151,12 @@ export type Stmt =
   | { k: "for"; v: string; ty: IntT; from: bigint; cmp: CmpOp; to: bigint; step: bigint; body: Stmt[] }
   | { k: "break" }
   | { k: "continue" }
-  | { k: "return"; action?: number; e?: Expr }
+  | { k: "return"; action?: number; e?: Expr; ref?: RefValue }
   | { k: "view"; base: Base; off: Expr; body: Stmt[] }
   /** `for (const v of TABLE)` over a module-level constant table (its elements are u32s). */
-  | { k: "forof"; v: string; table: Table; body: Stmt[] };
+  | { k: "forof"; v: string; table: Table; body: Stmt[] }
+  /** `const r = f(…); if (r !== null) { … }`: a call of a function returning a reference or null. */
+  | { k: "refcall"; base: Base; fn: Func; args: Arg[]; body: Stmt[] };
 
 /** A module-level array of constants (a table): `const T = [1, 2, 3];`. */
 export interface Table {
@@ -144,11 +164,17 @@ export interface Table {
   values: bigint[];
 }
 
-export type Param = { k: "value"; name: string; ty: ScalarT } | { k: "ref"; name: string; def: StructT };
+export type Param =
+  | { k: "value"; name: string; ty: ScalarT }
+  | { k: "ref"; name: string; def: StructT }
+  | { k: "ctx"; name: "ctx" };
 export interface Func {
   name: string;
   params: Param[];
+  /** The integer type returned, unless `refRet`. */
   ret: IntT;
+  /** The function returns `Value<typeof refRet> | null` (the map value's struct or the packet view's). */
+  refRet?: StructT;
   body: Stmt[];
 }
 

@@ -12,6 +12,7 @@ import {
   layout,
   type Place,
   type Prog,
+  type RefValue,
   type ScalarT,
   sizeOf,
   type Stmt,
@@ -79,7 +80,10 @@ export function typeOf(e: Expr): Ty {
     case "cast":
       return valueType(e.to);
     case "call":
+      if (e.fn.refRet) throw new ModelError(`${e.fn.name} returns a reference, not a value`);
       return valueType(e.fn.ret);
+    case "table":
+      return INTS.u32;
     case "math": {
       // Math.imul: 32 bits, signed only if both operands are (a literal is signed if negative).
       if (e.fn === "imul") {
@@ -188,6 +192,8 @@ const tyOfVal = (v: Val): Ty => (v.k === "int" ? v.t : v.k === "lit" ? v : { k: 
 
 // ---- memory ----
 
+const isRegion = (v: Returned): v is Region => typeof v === "object" && v !== null && "buf" in v;
+
 interface Region {
   buf: Uint8Array;
   off: number;
@@ -228,7 +234,9 @@ interface Frame {
   locals: Map<string, Val>;
   bases: Map<string, Region>;
 }
-type Flow = undefined | { k: "break" } | { k: "continue" } | { k: "return"; v: Val | number };
+/** What a return gives: a value, an XDP action, or a reference (a region, or null). */
+type Returned = Val | number | Region | null;
+type Flow = undefined | { k: "break" } | { k: "continue" } | { k: "return"; v: Returned };
 
 export interface RunInput {
   packet: Uint8Array;
@@ -328,7 +336,15 @@ export class Machine {
       case "continue":
         return { k: "continue" };
       case "return":
+        if (s.ref) return { k: "return", v: this.refValue(f, s.ref) };
         return { k: "return", v: s.e ? this.eval(f, s.e) : s.action! };
+      case "refcall": {
+        const r = this.invoke(f, s.fn, s.args);
+        if (!s.fn.refRet || (r !== null && !isRegion(r))) throw new ModelError(`${s.fn.name} returned a value`);
+        if (r === null) return;
+        f.bases.set(s.base.name, r);
+        return this.block(f, s.body);
+      }
       case "forof":
         for (const v of s.table.values) {
           this.tick();
@@ -339,13 +355,44 @@ export class Machine {
         }
         return;
       case "view": {
-        const off = this.eval(f, s.off);
-        const o = BigInt.asUintN(64, convert(off, off.k === "int" ? off.t : INTS.u64));
-        if (o + BigInt(sizeOf(s.base.def)) > BigInt(this.packet.length)) return;
-        f.bases.set(s.base.name, { buf: this.packet, off: Number(o) });
+        const region = this.header(f, s.base.def, s.off);
+        if (!region) return;
+        f.bases.set(s.base.name, region);
         return this.block(f, s.body);
       }
     }
+  }
+
+  /** `ctx.header(def, off)`: the view at that packet offset, or null when the packet is too short. */
+  header(f: Frame, def: StructT, offset: Expr): Region | null {
+    const off = this.eval(f, offset);
+    const o = BigInt.asUintN(64, convert(off, off.k === "int" ? off.t : INTS.u64));
+    if (o + BigInt(sizeOf(def)) > BigInt(this.packet.length)) return null;
+    return { buf: this.packet, off: Number(o) };
+  }
+
+  refValue(f: Frame, r: RefValue): Region | null {
+    switch (r.k) {
+      case "null":
+        return null;
+      case "base": {
+        const region = f.bases.get(r.base.name);
+        if (!region) throw new ModelError(`no struct ${r.base.name} in scope`);
+        return region;
+      }
+      case "lookup":
+        return { buf: this.state, off: 0 };
+      case "header":
+        return this.header(f, r.def, r.off);
+    }
+  }
+
+  /** Computed indexes are unsigned 64-bit numbers clamped to the last element. */
+  indexOf(f: Frame, e: Expr, len: number): number {
+    const iv = this.eval(f, e);
+    if (iv.k === "bool") throw new ModelError("a bool index");
+    const i = BigInt.asUintN(64, convert(iv, iv.k === "int" ? iv.t : literalType(iv.v, iv.big)));
+    return Number(i > BigInt(len - 1) ? BigInt(len - 1) : i);
   }
 
   coerce(v: Val, ty: ScalarT): Val {
@@ -371,12 +418,8 @@ export class Machine {
         t = t.fields.find((x) => x.name === step.name)!.ty;
       } else {
         if (t.k !== "array") throw new ModelError("index of a non-array");
-        const iv = this.eval(f, step.e);
-        // A computed index is clamped to the last element (as an unsigned 64-bit number).
-        if (iv.k === "bool") throw new ModelError("a bool index");
-        let i = BigInt.asUintN(64, convert(iv, iv.k === "int" ? iv.t : literalType(iv.v, iv.big)));
-        if (i > BigInt(t.len - 1)) i = BigInt(t.len - 1);
-        off += Number(i) * sizeOf(t.elem);
+        if (step.e.k === "lit" && step.e.v >= BigInt(t.len)) throw new ModelError("a literal index outside the array");
+        off += this.indexOf(f, step.e, t.len) * sizeOf(t.elem);
         t = t.elem;
       }
     }
@@ -466,8 +509,17 @@ export class Machine {
         const stored = this.store(r, { k: "int", t, v: wrap(old.v + (e.op === "++" ? 1n : -1n), t) });
         return e.prefix ? stored : old;
       }
-      case "call":
-        return this.call(f, e.fn, e.args);
+      case "call": {
+        const v = this.invoke(f, e.fn, e.args);
+        if (e.fn.refRet || v === null || isRegion(v) || typeof v === "number")
+          throw new ModelError(`${e.fn.name} returns a reference, not a value`);
+        return this.coerce(v, e.fn.ret);
+      }
+      case "table": {
+        if (e.i.k === "lit" && e.i.v >= BigInt(e.table.values.length))
+          throw new ModelError("a literal index outside the table");
+        return { k: "int", t: INTS.u32, v: e.table.values[this.indexOf(f, e.i, e.table.values.length)]! };
+      }
       case "math": {
         const vals = e.args.map((a) => this.eval(f, a)); // left to right
         if (e.fn === "imul") {
@@ -496,11 +548,14 @@ export class Machine {
     return { k: "int", t, v: convert(v, t) };
   }
 
-  call(f: Frame, fn: Func, args: Arg[]): Val {
+  /** Runs a function (inlined: its arguments are evaluated left to right first) and gives what it returned. */
+  invoke(f: Frame, fn: Func, args: Arg[]): Returned {
     const callee: Frame = { locals: new Map(), bases: new Map() };
     fn.params.forEach((p, i) => {
       const a = args[i]!;
-      if (p.k === "ref") {
+      if (p.k === "ctx") {
+        if (a.k !== "ctx") throw new ModelError("the context parameter needs ctx");
+      } else if (p.k === "ref") {
         if (a.k !== "ref") throw new ModelError("a value passed for a reference");
         const region = f.bases.get(a.base.name);
         if (!region) throw new ModelError(`no struct ${a.base.name} in scope`);
@@ -512,7 +567,7 @@ export class Machine {
     });
     const flow = this.block(callee, fn.body);
     if (flow?.k !== "return") throw new ModelError(`${fn.name} ended without return`);
-    return this.coerce(flow.v as Val, fn.ret);
+    return flow.v;
   }
 }
 

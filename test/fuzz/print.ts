@@ -1,6 +1,6 @@
 // Prints fuzzer programs as TypeScript source for the compiler. Every compound expression is
 // parenthesized, so the printed text has exactly the IR's structure.
-import type { Expr, FieldT, Func, Place, Prog, Stmt, StructT } from "./ir.ts";
+import type { Expr, FieldT, Func, IntT, Place, Prog, RefValue, ScalarT, Stmt, StructT } from "./ir.ts";
 import { typeOf } from "./model.ts";
 
 export const ACTIONS = ["ABORTED", "DROP", "PASS", "TX"];
@@ -37,14 +37,36 @@ export function printExpr(e: Expr): string {
     case "cond":
       return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
     case "assign":
-      return `(${printPlace(e.p)} ${e.op} ${printExpr(e.e)})`;
+      return `(${printPlace(e.p)} ${e.op} ${e.op === "=" ? valueFor(e.p.ty, e.e) : printExpr(e.e)})`;
     case "inc":
       return e.prefix ? `(${e.op}${printPlace(e.p)})` : `(${printPlace(e.p)}${e.op})`;
     case "call":
-      return `${e.fn.name}(${e.args.map((a) => (a.k === "ref" ? a.base.name : printExpr(a.e))).join(", ")})`;
+      return printCall(e.fn, e.args);
     case "math":
       return `Math.${e.fn}(${e.args.map(printExpr).join(", ")})`;
+    case "table":
+      return `${e.table.name}[${printExpr(e.i)}]`;
   }
+}
+
+function printCall(fn: Func, args: Extract<Expr, { k: "call" }>["args"]): string {
+  const text = args.map((a, i) => {
+    if (a.k === "ref") return a.base.name;
+    if (a.k === "ctx") return "ctx";
+    const p = fn.params[i]!;
+    return p.k === "value" ? valueFor(p.ty, a.e) : printExpr(a.e);
+  });
+  return `${fn.name}(${text.join(", ")})`;
+}
+
+/**
+ * A value stored into a place of type `ty`. A TypeScript enum accepts a `number` but not a literal
+ * type that is not one of its members (`let v: E = c ? 1 : 2`): such values are written
+ * `(… as number)`, which the compiler ignores.
+ */
+export function valueFor(ty: ScalarT, e: Expr): string {
+  if (ty.k !== "int" || !ty.enumName || (e.k === "lit" && e.name?.startsWith(`${ty.enumName}.`))) return printExpr(e);
+  return `(${printExpr(e)} as number)`;
 }
 
 /**
@@ -64,26 +86,42 @@ export function printPlace(p: Place): string {
   return p.base.name + p.path.map((s) => (s.k === "field" ? `.${s.name}` : `[${printExpr(s.e)}]`)).join("");
 }
 
-const typeName = (t: { k: string; name?: string }) => (t.k === "bool" ? "bool" : t.name!);
+const typeName = (t: ScalarT) => (t.k === "bool" ? "bool" : (t.enumName ?? t.name));
 
-function printStmts(body: Stmt[], indent: string): string[] {
-  return body.flatMap((s) => printStmt(s, indent));
+/** The statements of a function returning `ret` (undefined: the XDP program's body). */
+function printStmts(body: Stmt[], indent: string, ret?: IntT): string[] {
+  return body.flatMap((s) => printStmt(s, indent, ret));
 }
 
 function structLiteral(def: StructT, values: Iterator<Expr>): string {
   const value = (t: FieldT): string => {
     if (t.k === "struct") return structLiteral(t, values);
-    if (t.k === "array") return `[${Array.from({ length: t.len }, () => printExpr(values.next().value!)).join(", ")}]`;
-    return printExpr(values.next().value!);
+    if (t.k === "array")
+      return `[${Array.from({ length: t.len }, () => valueFor(t.elem, values.next().value!)).join(", ")}]`;
+    return valueFor(t, values.next().value!);
   };
   return `{ ${def.fields.map((f) => `${f.name}: ${value(f.ty)}`).join(", ")} }`;
 }
 
-function printStmt(s: Stmt, ind: string): string[] {
+function printRef(r: RefValue): string {
+  switch (r.k) {
+    case "null":
+      return "null";
+    case "base":
+      return r.base.name;
+    case "lookup":
+      return `${r.map}.lookup(0)`;
+    case "header":
+      return `ctx.header(${r.def.name}, ${printExpr(r.off)})`;
+  }
+}
+
+function printStmt(s: Stmt, ind: string, ret?: IntT): string[] {
   const inner = `${ind}  `;
+  const stmts = (body: Stmt[], indent: string) => printStmts(body, indent, ret);
   switch (s.k) {
     case "let":
-      return [`${ind}let ${s.name}: ${typeName(s.ty)} = ${printExpr(s.init)};`];
+      return [`${ind}let ${s.name}: ${typeName(s.ty)} = ${valueFor(s.ty, s.init)};`];
     case "struct": {
       const value = s.init.length ? structLiteral(s.base.def, s.init[Symbol.iterator]()) : `zero(${s.base.def.name})`;
       return [`${ind}const ${s.base.name}: Value<typeof ${s.base.def.name}> = ${value};`];
@@ -91,8 +129,8 @@ function printStmt(s: Stmt, ind: string): string[] {
     case "expr":
       return [`${ind}${printExpr(s.e)};`];
     case "if": {
-      const out = [`${ind}if (${printExpr(s.c)}) {`, ...printStmts(s.yes, inner)];
-      if (s.no) out.push(`${ind}} else {`, ...printStmts(s.no, inner));
+      const out = [`${ind}if (${printExpr(s.c)}) {`, ...stmts(s.yes, inner)];
+      if (s.no) out.push(`${ind}} else {`, ...stmts(s.no, inner));
       out.push(`${ind}}`);
       return out;
     }
@@ -100,7 +138,7 @@ function printStmt(s: Stmt, ind: string): string[] {
       const out = [`${ind}switch (${widened(s.e)}) {`];
       for (const c of s.cases) {
         out.push(`${inner}${c.label ? `case ${printExpr(c.label)}` : "default"}: {`);
-        out.push(...printStmts(c.body, `${inner}  `));
+        out.push(...stmts(c.body, `${inner}  `));
         out.push(`${inner}}`);
       }
       out.push(`${ind}}`);
@@ -119,7 +157,7 @@ function printStmt(s: Stmt, ind: string): string[] {
               : `${s.v} -= ${lit(-s.step)}`;
       return [
         `${ind}for (let ${s.v}: ${s.ty.name} = ${lit(s.from)}; ${s.v} ${s.cmp} ${lit(s.to)}; ${step}) {`,
-        ...printStmts(s.body, inner),
+        ...stmts(s.body, inner),
         `${ind}}`,
       ];
     }
@@ -128,14 +166,23 @@ function printStmt(s: Stmt, ind: string): string[] {
     case "continue":
       return [`${ind}continue;`];
     case "return":
-      return [`${ind}return ${s.e ? printExpr(s.e) : `XdpAction.${ACTIONS[s.action!]}`};`];
+      if (s.ref) return [`${ind}return ${printRef(s.ref)};`];
+      if (s.e) return [`${ind}return ${ret ? valueFor(ret, s.e) : printExpr(s.e)};`];
+      return [`${ind}return XdpAction.${ACTIONS[s.action!]};`];
+    case "refcall":
+      return [
+        `${ind}const ${s.base.name} = ${printCall(s.fn, s.args)};`,
+        `${ind}if (${s.base.name} !== null) {`,
+        ...stmts(s.body, inner),
+        `${ind}}`,
+      ];
     case "forof":
-      return [`${ind}for (const ${s.v} of ${s.table.name}) {`, ...printStmts(s.body, inner), `${ind}}`];
+      return [`${ind}for (const ${s.v} of ${s.table.name}) {`, ...stmts(s.body, inner), `${ind}}`];
     case "view":
       return [
         `${ind}const ${s.base.name} = ctx.header(${s.base.def.name}, ${printExpr(s.off)});`,
         `${ind}if (${s.base.name} !== null) {`,
-        ...printStmts(s.body, inner),
+        ...stmts(s.body, inner),
         `${ind}}`,
       ];
   }
@@ -144,6 +191,7 @@ function printStmt(s: Stmt, ind: string): string[] {
 function fieldType(t: FieldT): string {
   if (t.k === "array") return `array(${typeName(t.elem)}, ${t.len})`;
   if (t.k === "struct") return t.name;
+  if (t.k === "int" && t.narrow) return `enumOf<${t.enumName}>(${t.name})`;
   return typeName(t);
 }
 
@@ -164,21 +212,26 @@ function printStructs(roots: StructT[]): string[] {
 
 function printFunc(fn: Func): string[] {
   const params = fn.params.map((p) =>
-    p.k === "ref" ? `${p.name}: Value<typeof ${p.def.name}>` : `${p.name}: ${typeName(p.ty)}`,
+    p.k === "ref"
+      ? `${p.name}: Value<typeof ${p.def.name}>`
+      : p.k === "ctx"
+        ? "ctx: XdpContext"
+        : `${p.name}: ${typeName(p.ty)}`,
   );
-  return [`function ${fn.name}(${params.join(", ")}): ${fn.ret.name} {`, ...printStmts(fn.body, "  "), "}"];
+  const ret = fn.refRet ? `Value<typeof ${fn.refRet.name}> | null` : typeName(fn.ret);
+  return [`function ${fn.name}(${params.join(", ")}): ${ret} {`, ...printStmts(fn.body, "  ", fn.ret), "}"];
 }
 
 /** One program's declarations and its XDP program. */
 export function printProg(p: Prog): string {
   const lines = [
     `// fuzz program ${p.id} (seed ${p.seed})`,
-    ...printStructs([p.state, p.view, p.view2, p.local]),
-    `export const m${p.id} = new ArrayMap(${p.state.name}, { maxEntries: 1 });`,
-    ...p.consts.map((c) => `const ${c.name} = ${printLiteral(c.v, c.big)};`),
     ...p.enums.map(
       (e) => `enum ${e.name} { ${e.members.map((m) => `${m.name} = ${printLiteral(m.v, false)}`).join(", ")} }`,
     ),
+    ...printStructs([p.state, p.view, p.view2, p.local]),
+    `export const m${p.id} = new ArrayMap(${p.state.name}, { maxEntries: 1 });`,
+    ...p.consts.map((c) => `const ${c.name} = ${printLiteral(c.v, c.big)};`),
     ...p.tables.map((t) => `const ${t.name} = [${t.values.map((v) => printLiteral(v, false)).join(", ")}];`),
     ...p.globals.map((g) => `let ${g.name}: ${g.ty.name} = ${printLiteral(g.init, g.ty.bits === 64)};`),
     ...p.funcs.flatMap(printFunc),
@@ -195,7 +248,7 @@ export function printProg(p: Prog): string {
 }
 
 export const IMPORTS =
-  'import { xdp, XdpAction, ArrayMap, struct, array, type Value, zero, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
+  'import { xdp, XdpAction, ArrayMap, struct, array, enumOf, type Value, type XdpContext, zero, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
 
 /** A module holding several programs (one compile, one load). */
 export function printModule(progs: Prog[]): string {

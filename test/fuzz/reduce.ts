@@ -35,6 +35,8 @@ function exprKids(e: Expr): Expr[] {
       return e.args.flatMap((a) => (a.k === "value" ? [a.e] : []));
     case "math":
       return e.args;
+    case "table":
+      return [e.i];
     default:
       return [];
   }
@@ -89,6 +91,9 @@ function edits(p: Prog): Edit[] {
       case "math":
         e.args.forEach((_, i) => slot(e.args, i));
         break;
+      case "table":
+        slot(e, "i");
+        break;
     }
   };
   const walkBlock = (body: Stmt[]) => {
@@ -108,6 +113,11 @@ function edits(p: Prog): Edit[] {
           break;
         case "return":
           if (s.e) slot(s, "e");
+          if (s.ref?.k === "header") slot(s.ref, "off");
+          break;
+        case "refcall":
+          for (const a of s.args) if (a.k === "value") slot(a, "e");
+          walkBlock(s.body);
           break;
         case "if":
           inline(s.yes);
@@ -162,7 +172,7 @@ export function reduce(seed: number, failure: Failure, options: ReduceOptions = 
   const p = generate(seed, options);
   const keeps = (): boolean => {
     if (!modelAccepts(p)) return false;
-    const r = runProgs([p], {}, "reduce");
+    const r = runProgs([p], {});
     return r.failures.some(
       (f) => f.class === failure.class && (failure.class === "miscompile" || f.signature === failure.signature),
     );

@@ -2,8 +2,9 @@
 // several inputs in BPF_PROG_TEST_RUN and compared byte for byte with the model.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compile, formatDiagnostic } from "../../compiler/index.ts";
+import { Compiler, type CompileOptions, type CompileResult, formatDiagnostic } from "../../compiler/index.ts";
 import { type BpfObject, loadObjectSync, VerifierError } from "../../runtime/index.ts";
+import { objectInfo } from "../../runtime/sys/index.ts";
 import { type GenOptions, generate, Rng } from "./generate.ts";
 import { type Prog, sizeOf } from "./ir.ts";
 import { ModelError, type RunInput, type RunOutput, runModel } from "./model.ts";
@@ -34,12 +35,32 @@ export interface BatchResult {
   failures: Failure[];
   compileMs: number;
   runs: number;
+  /** Instructions the verifier processed for each loaded program, by seed (bpf_prog_info.verified_insns). */
+  verified: Map<number, number>;
 }
 
 const INPUTS_PER_PROGRAM = 3;
 /** A compile of one program slower than this is a timeout (a slow module is not: the machine may be busy). */
 export const COMPILE_LIMIT_MS = 120_000;
 const WORK = join(process.env.TMPDIR ?? "/tmp", `tsbpf-fuzz-${process.pid}`);
+
+/**
+ * Warm compilers (`tsbpf build --watch`'s), one per file and options: a module is written to the
+ * same file every time, so each compile parses only it again, not TypeScript's lib and tsbpf's
+ * declarations (about a second per module).
+ */
+const compilers = new Map<string, Compiler>();
+function compileWarm(file: string, options: CompileOptions): CompileResult {
+  const key = `${file}\0${JSON.stringify(options)}`;
+  let c = compilers.get(key);
+  if (!c) compilers.set(key, (c = new Compiler(file, options)));
+  try {
+    return c.build();
+  } catch (e) {
+    compilers.delete(key); // a compiler that threw starts afresh
+    throw e;
+  }
+}
 
 /** The inputs of run `r` of a program: packet bytes and the map value, random but for the seed. */
 export function inputsFor(p: Prog, r: number): RunInput {
@@ -68,19 +89,20 @@ function firstLine(s: string) {
 }
 
 /** Compiles and loads programs, dropping (and reporting) the ones that fail, until the rest load. */
-function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObject; live: Prog[]; compileMs: number } {
+function build(progs: Prog[], failures: Failure[]): { obj?: BpfObject; live: Prog[]; compileMs: number } {
   mkdirSync(WORK, { recursive: true });
   let live = progs;
   let compileMs = 0;
   for (let attempt = 0; live.length && attempt < progs.length + 2; attempt++) {
     const { text, ranges } = moduleOf(live);
-    const file = join(WORK, `${tag}.ts`);
+    // One file for every module (the builds are one after the other), so one warm compiler.
+    const file = join(WORK, "module.ts");
     writeFileSync(file, text);
     const t0 = performance.now();
-    let result: ReturnType<typeof compile>;
+    let result: CompileResult;
     try {
       // TypeScript's check is the slowest phase; programs that fail are checked again with it.
-      result = compile(file, { skipTypeCheck: true });
+      result = compileWarm(file, { skipTypeCheck: true });
     } catch (e) {
       compileMs += performance.now() - t0;
       if (live.length === 1) {
@@ -90,9 +112,9 @@ function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObje
       }
       // Bisect: which programs crash on their own.
       const half = Math.ceil(live.length / 2);
-      const a = build(live.slice(0, half), failures, `${tag}a`);
+      const a = build(live.slice(0, half), failures);
       a.obj?.close();
-      const b = build(live.slice(half), failures, `${tag}b`);
+      const b = build(live.slice(half), failures);
       b.obj?.close();
       live = [...a.live, ...b.live];
       compileMs += a.compileMs + b.compileMs;
@@ -134,9 +156,9 @@ function build(progs: Prog[], failures: Failure[], tag: string): { obj?: BpfObje
       const prog = live.find((p) => `p${p.id}` === name);
       if (!prog && live.length > 1) {
         const half = Math.ceil(live.length / 2);
-        const a = build(live.slice(0, half), failures, `${tag}a`);
+        const a = build(live.slice(0, half), failures);
         a.obj?.close();
-        const b = build(live.slice(half), failures, `${tag}b`);
+        const b = build(live.slice(half), failures);
         b.obj?.close();
         live = [...a.live, ...b.live];
         continue;
@@ -180,20 +202,15 @@ export function difference(
 }
 
 /** Runs programs (by seed): generate, model, compile together, load, test-run each, compare. */
-export function runBatch(
-  seeds: number[],
-  options: GenOptions & { sabotage?: boolean } = {},
-  tag = "batch",
-): BatchResult {
+export function runBatch(seeds: number[], options: GenOptions & { sabotage?: boolean } = {}): BatchResult {
   return runProgs(
     seeds.map((s) => generate(s, options)),
     options,
-    tag,
   );
 }
 
 /** Runs programs: model, compile together, load, test-run each, compare. */
-export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}, tag = "batch"): BatchResult {
+export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}): BatchResult {
   const failures: Failure[] = [];
   const progs: Prog[] = [];
   const expected = new Map<Prog, { input: RunInput; want: RunOutput }[]>();
@@ -216,8 +233,9 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}, tag 
       failures.push({ seed, class: "invalid", detail: `model: ${e.message}`, signature: `model: ${e.message}` });
     }
   }
-  const { obj, live, compileMs } = build(progs, failures, tag);
+  const { obj, live, compileMs } = build(progs, failures);
   let runs = 0;
+  const verified = new Map<number, number>();
   if (obj) {
     try {
       const data = [".data", ".bss"].filter((s) => obj.maps.has(s));
@@ -225,6 +243,7 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}, tag 
       const initial = data.map((s) => obj.map(s).lookup(zero)!);
       const stateKey = new Uint8Array(4);
       for (const p of live) {
+        verified.set(p.seed, objectInfo(obj.program(`p${p.id}`).fd, 232).readUInt32LE(216));
         for (const { input, want } of expected.get(p)!) {
           data.forEach((s, i) => obj.map(s).update(zero, initial[i]!));
           const m = obj.map(`m${p.id}`);
@@ -256,19 +275,19 @@ export function runProgs(all: Prog[], options: { sabotage?: boolean } = {}, tag 
   for (const f of failures) {
     if (f.class === "invalid") continue;
     const p = progs.find((x) => x.seed === f.seed);
-    const tsError = p && typeError(p, tag);
+    const tsError = p && typeError(p);
     if (tsError) Object.assign(f, { class: "invalid", detail: tsError, signature: `invalid: ${tsError}` });
   }
-  return { programs: all.length, failures, compileMs, runs };
+  return { programs: all.length, failures, compileMs, runs, verified };
 }
 
 /** TypeScript's first error in a program, if it has one. */
-export function typeError(p: Prog, tag = "check"): string | undefined {
+export function typeError(p: Prog): string | undefined {
   mkdirSync(WORK, { recursive: true });
-  const file = join(WORK, `${tag}-tscheck.ts`);
+  const file = join(WORK, "tscheck.ts");
   writeFileSync(file, moduleOf([p]).text);
   try {
-    const d = compile(file).diagnostics.find((x) => x.tsCode);
+    const d = compileWarm(file, {}).diagnostics.find((x) => x.tsCode);
     return d && formatDiagnostic(d);
   } catch {
     return undefined;

@@ -133,6 +133,50 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     expect(report.byBackend[c!.name] ?? 0).toBe(0);
   }, 120_000);
 
+  it("IPv6 VIPs and backends: added, shown by `lb stats` in their maps, removed (docs/lb-abi.md, IPv6)", () => {
+    const pin = ["--pin-dir", PIN_DIR];
+    const vip6 = "[fd00:100::9]:80/tcp";
+    const [a, b] = lab.backends;
+    expect(tsbpf("lb", "vip", "add", vip6, ...pin).out).toMatch(/has index \d+/);
+    expect(tsbpf("lb", "backend", "add", vip6, "FD00::B", "--mac", a!.mac, ...pin).out).toMatch(/fd00::b has id \d+/i);
+    expect(tsbpf("lb", "backend", "add", vip6, "fd00::c", "--mac", b!.mac, "--weight", "2", ...pin).status).toBe(0);
+    // The families stay apart: no IPv4 backend for an IPv6 VIP; an encapsulation VIP needs its source.
+    const mixed = tsbpf("lb", "backend", "add", vip6, a!.addr, "--mac", a!.mac, ...pin);
+    expect(mixed.status).not.toBe(0);
+    expect(mixed.out).toContain("the LB does not translate between them");
+    const encap = tsbpf("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin);
+    expect(encap.status).not.toBe(0);
+    expect(encap.out).toContain("encapSource6");
+    expect(tsbpf("lb", "encap-source", "fd00::1", ...pin).out).toContain("fd00::1");
+    expect(tsbpf("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin).status).toBe(0);
+    const stats = tsbpf("lb", "stats", ...pin).out;
+    expect(stats).toMatch(/\[fd00:100::9\]:80\/tcp\s+0\s+0\s+dnat/);
+    expect(stats).toMatch(/\[fd00:100::a\]:80\/tcp\s+0\s+0\s+encap/);
+    expect(stats).toMatch(/\[fd00:100::9\]:80\/tcp\s+fd00::b\s+\d+\s+1\s+active\s+\d+\s+0/);
+    expect(stats).toMatch(/\[fd00:100::9\]:80\/tcp\s+fd00::c\s+\d+\s+2\s+active\s+\d+\s+0/);
+    const lb = openRunningLb(PIN_DIR);
+    try {
+      expect([...lb.maps.vips6.entries()].length).toBe(2);
+      const live = [...lb.maps.backends6.entries()].filter(([, v]) => v.addr.w0 !== 0);
+      expect(live.map(([, v]) => v.addr)).toEqual([
+        { w0: 0xfd000000, w1: 0, w2: 0, w3: 0xb },
+        { w0: 0xfd000000, w1: 0, w2: 0, w3: 0xc },
+      ]);
+      expect(lb.maps.encap6.lookup(0)!.saddr).toEqual({ w0: 0xfd000000, w1: 0, w2: 0, w3: 1 });
+    } finally {
+      lb.close();
+    }
+    expect(tsbpf("lb", "backend", "remove", vip6, "fd00:0::b", ...pin).status).toBe(0);
+    for (const v of [vip6, "[fd00:100::a]:80/tcp"]) expect(tsbpf("lb", "vip", "remove", v, ...pin).status).toBe(0);
+    const after = openRunningLb(PIN_DIR);
+    try {
+      expect([...after.maps.vips6.entries()]).toEqual([]);
+      expect([...after.maps.backends6.entries()].filter(([, v]) => v.addr.w0 !== 0)).toEqual([]);
+    } finally {
+      after.close();
+    }
+  });
+
   it("`lb stop` detaches and removes pins and state; commands then say no LB runs", () => {
     expect(tsbpf("lb", "stop", "--pin-dir", PIN_DIR).status).toBe(0);
     expect(existsSync(PIN_DIR)).toBe(false);

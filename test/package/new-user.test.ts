@@ -5,7 +5,7 @@
 // `tsbpf init` a project and run its `npm install && npm test`. npm installs only from the
 // registry (npm's cache makes repeated runs quick) and the tarball.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,8 +23,8 @@ interface Run {
   out: string;
   stdout: string;
 }
-function run(cwd: string, cmd: string, args: string[], timeout = 300_000): Run {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, NO_COLOR: "1" } });
+function run(cwd: string, cmd: string, args: string[], timeout = 300_000, env: Record<string, string> = {}): Run {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, NO_COLOR: "1", ...env } });
   return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 /** stdout and stderr of a run that must succeed. */
@@ -144,7 +144,9 @@ describe("the packed package, as a new user installs it", () => {
     const files = JSON.parse(readFileSync(join(work, "files.json"), "utf8")) as string[];
     for (const f of [
       "bin/tsbpf.js",
+      "bin/snapshot.cjs",
       "dist/cli.js",
+      "dist/snapshot.cjs",
       "dist/runtime.js",
       "dist/types/runtime/index.d.ts",
       "docs/lb-abi.md",
@@ -199,6 +201,46 @@ describe("the packed package, as a new user installs it", () => {
     expect(out).toMatchObject({ retval: 2, packets: "1", seen: [0x0a4d0001] });
     expect(out.compiled).toBeGreaterThan(0);
   }, 300_000);
+
+  it("builds from the startup snapshot the first build made: the same object and diagnostics, and a bad snapshot is dropped", async () => {
+    // The build test above ran the first build, which makes the snapshot in the background.
+    const cache = join(user, "node_modules/tsbpf/node_modules/.cache/tsbpf");
+    const blobs = () => {
+      try {
+        return readdirSync(cache).filter((f) => /^build-\w+\.blob$/.test(f));
+      } catch {
+        return [];
+      }
+    };
+    for (const started = Date.now(); blobs().length === 0; ) {
+      if (Date.now() - started > 240_000) throw new Error("no startup snapshot 240 s after the first build");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const blob = join(cache, blobs()[0]!);
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    const reference = readFileSync(join(user, "bpf-out/count.o"));
+    // The snapshot's own build (what the bin starts for a plain `tsbpf build`).
+    const fromSnapshot = run(user, process.execPath, ["--snapshot-blob", blob, "count.ts", "-o", "snap/count.o"]);
+    expect(ok(fromSnapshot)).toBe("wrote snap/count.o (" + reference.length + " bytes)\n");
+    expect(readFileSync(join(user, "snap/count.o")).equals(reference)).toBe(true);
+    writeFileSync(join(user, "bad.ts"), `import type { u32 } from "tsbpf";\nexport const x: u32 = 1n;\n`);
+    const diagnostics = run(user, process.execPath, ["--snapshot-blob", blob, "bad.ts"]);
+    const usual = run(user, bin, ["build", "bad.ts"], 300_000, { TSBPF_NO_SNAPSHOT: "1" });
+    expect(usual.status).toBe(3);
+    expect(usual.out).toMatch(/\nbad\.ts:2:14 - error TS2322/);
+    expect({ status: diagnostics.status, out: diagnostics.out }).toEqual({ status: usual.status, out: usual.out });
+    // Through the bin, which finds the snapshot by its key; a corrupt one is dropped, the build still right.
+    expect(ok(run(user, bin, ["build", "count.ts", "-o", "bin/count.o"]))).toBe(
+      `wrote bin/count.o (${reference.length} bytes)\n`,
+    );
+    expect(readFileSync(join(user, "bin/count.o")).equals(reference)).toBe(true);
+    writeFileSync(blob, "not a snapshot");
+    expect(run(user, bin, ["build", "count.ts", "-o", "bin/again.o"]).stdout).toBe(
+      `wrote bin/again.o (${reference.length} bytes)\n`,
+    );
+    expect(readFileSync(join(user, "bin/again.o")).equals(reference)).toBe(true);
+    expect(existsSync(blob) ? readFileSync(blob, "utf8").slice(0, 14) : "dropped").not.toBe("not a snapshot");
+  }, 600_000);
 
   it("tsbpf init makes a project whose npm install and npm test pass, with a clean install", () => {
     const app = join(work, "app");

@@ -11,6 +11,8 @@ import { bytes, eth, ipv4, udp, pad, ETH_IP, ETH_ARP } from "./packets.ts";
 import { checks, probe } from "./check_mtu.ts";
 import { clocks } from "./boot_clocks.ts";
 import { results, ticks } from "./bpf_loop.ts";
+import { slots } from "./timers.ts";
+import { accounts } from "./spin_lock.ts";
 
 const arp = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
 
@@ -92,5 +94,55 @@ describeKernel("bpf_loop (module-level callbacks)", () => {
     expect(out.lookup(0)).toEqual({ iterations: 255, calls: 255, total: sumSquares(255) });
     // The stateless callback ran 3 times per frame.
     expect(c.obj.typedMap(ticks, "ticks").lookup(0)).toEqual({ n: 12n });
+  });
+});
+
+describeKernel("timers (bpf_timer in a map value)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("timers");
+  });
+  afterAll(() => c?.close());
+
+  it("runs the callback in the kernel after the delay, once armed; a second init is -EBUSY", async () => {
+    expectLoaded(c, "arm", "disarm");
+    const s = c.obj.typedMap(slots, "slots");
+    const idle = { delayNs: 0n, armedAt: 0n, firedAt: 0n, firedKey: 0, result: 0 };
+    s.update(0, { ...idle, delayNs: 20_000_000n }); // the timer field is left out: zero
+    expect(run(c, "arm", arp(60)).ret).toBe(XdpAction.PASS);
+    expect(s.lookup(0)?.result).toBe(0);
+    // The callback runs in softirq context 20 ms later: wait for it, 2 s at most.
+    const deadline = Date.now() + 2000;
+    while (s.lookup(0)!.firedAt === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const v = s.lookup(0)!;
+    expect(v.timer).toEqual({ kernelObject: "bpf_timer" });
+    expect(v.firedKey).toBe(0);
+    expect(v.firedAt - v.armedAt).toBeGreaterThanOrEqual(20_000_000n);
+    expect(run(c, "arm", arp(60)).ret).toBe(XdpAction.PASS);
+    expect(s.lookup(0)?.result).toBe(-16); // -EBUSY
+  });
+
+  it("cancels a pending timer before it fires", async () => {
+    const s = c.obj.typedMap(slots, "slots");
+    expect(run(c, "disarm", arp(60)).ret).toBe(XdpAction.PASS);
+    expect(s.lookup(1)).toMatchObject({ result: 1, firedAt: 0n });
+  });
+});
+
+describeKernel("spin_lock (bpf_spin_lock in a map value)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("spin_lock");
+  });
+  afterAll(() => c?.close());
+
+  it("updates the fields under the lock", () => {
+    expectLoaded(c, "spin_lock");
+    const a = c.obj.typedMap(accounts, "accounts");
+    a.update(1, { frames: 0, bytes: 0n }); // BPF_PROG_TEST_RUN frames come in on loopback (ifindex 1)
+    const verdicts = [60, 70, 80].map((len) => run(c, "spin_lock", arp(len)).ret);
+    expect(verdicts).toEqual([XdpAction.PASS, XdpAction.TX, XdpAction.PASS]);
+    expect(a.lookup(1)).toEqual({ lock: { kernelObject: "bpf_spin_lock" }, frames: 3, bytes: 210n });
+    expect(run(c, "spin_lock", arp(60)).ret).toBe(XdpAction.TX); // the fourth frame
   });
 });

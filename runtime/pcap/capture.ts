@@ -1,6 +1,12 @@
-// Capture files: classic libpcap (what tcpdump -w writes) and pcapng (Wireshark's default), Ethernet link type only.
+/**
+ * Capture files: classic libpcap (what tcpdump -w writes) and pcapng (Wireshark's default),
+ * Ethernet link type only. One reader for `tsbpf decode`, `run` and `trace`.
+ */
 import fs from "node:fs";
-import { CliError, EXIT } from "./common.ts";
+import { TsbpfError } from "../errors.ts";
+
+/** A capture file that cannot be read: not pcap/pcapng, truncated, or not Ethernet. */
+export class CaptureError extends TsbpfError {}
 
 export interface PcapPacket {
   /** 1-based position in the file. */
@@ -18,7 +24,7 @@ const PCAPNG = 0x0a0d0d0a;
 
 export function parsePcap(bytes: Uint8Array, name = "pcap"): PcapPacket[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (what: string) => new CliError(`${name}: ${what}`, EXIT.USAGE);
+  const bad = (what: string) => new CaptureError(`${name}: ${what}`);
   if (buf.length < 24) throw bad(`${buf.length} bytes, too short for a pcap file header (24 bytes)`);
   const le = buf.readUInt32LE(0);
   const be = buf.readUInt32BE(0);
@@ -67,7 +73,7 @@ interface PcapngInterface {
 
 /** pcapng (IETF draft-ietf-opsawg-pcapng): sections, interfaces, enhanced/simple/obsolete packet blocks. */
 export function parsePcapng(buf: Buffer, name = "pcapng"): PcapPacket[] {
-  const bad = (what: string) => new CliError(`${name}: ${what}`, EXIT.USAGE);
+  const bad = (what: string) => new CaptureError(`${name}: ${what}`);
   const packets: PcapPacket[] = [];
   let little = true;
   let interfaces: PcapngInterface[] = [];
@@ -158,7 +164,7 @@ export function parsePcapng(buf: Buffer, name = "pcapng"): PcapPacket[] {
 }
 
 export function readPcap(file: string): PcapPacket[] {
-  if (!fs.existsSync(file)) throw new CliError(`${file}: no such file`, EXIT.USAGE);
+  if (!fs.existsSync(file)) throw new CaptureError(`${file}: no such file`);
   return parsePcap(fs.readFileSync(file), file);
 }
 

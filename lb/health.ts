@@ -1,0 +1,165 @@
+// Health checks of the LB's backends: a TCP connect, a UDP request that must be answered, or
+// an HTTP GET that must return the expected status, each with a timeout; rise/fall thresholds
+// turn results into up/down transitions, and the prober (runHealthChecks) probes every backend
+// of every checked VIP once per interval, reporting transitions to the caller, which marks the
+// backend in the control plane (LoadBalancer.setHealth). Probes go to the backend's own address
+// from the namespace the prober runs in (`tsbpf lb run` enters the LB's).
+import { createSocket } from "node:dgram";
+import { request } from "node:http";
+import { connect } from "node:net";
+import type { HealthCheck, VipSpec } from "./input.ts";
+
+export type { HealthCheck } from "./input.ts";
+
+export interface ProbeResult {
+  ok: boolean;
+  /** What was seen: "connected", "HTTP 200", "answered", or the error ("ECONNREFUSED", "timeout", "HTTP 503"). */
+  detail: string;
+}
+
+/** One probe of `addr` as `check` says; never rejects, settles within the check's timeout. */
+export function probe(check: HealthCheck, addr: string): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let cleanup = () => {};
+    const done = (ok: boolean, detail: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cleanup();
+      resolve({ ok, detail });
+    };
+    const timer = setTimeout(() => done(false, "timeout"), check.timeoutMs);
+    const fail = (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message);
+    if (check.type === "tcp") {
+      const socket = connect({ host: addr, port: check.port });
+      cleanup = () => socket.destroy();
+      socket.once("connect", () => done(true, "connected"));
+      socket.once("error", fail);
+    } else if (check.type === "http") {
+      const req = request(
+        { host: addr, port: check.port, path: check.path, agent: false, headers: { connection: "close" } },
+        (res) => {
+          res.resume();
+          const status = `HTTP ${res.statusCode}`;
+          done(res.statusCode === check.expectStatus, status);
+        },
+      );
+      cleanup = () => req.destroy();
+      req.once("error", fail);
+      req.end();
+    } else {
+      const socket = createSocket("udp4");
+      cleanup = () => {
+        try {
+          socket.close();
+        } catch {
+          /* already closed by its error */
+        }
+      };
+      socket.once("error", fail); // ECONNREFUSED: the ICMP port unreachable of a closed port
+      socket.once("message", () => done(true, "answered"));
+      socket.connect(check.port, addr, () => socket.send(check.payload));
+    }
+  });
+}
+
+/** Rise/fall: a backend goes down after `fall` failed probes in a row, up after `rise` good ones. */
+export class HealthTracker {
+  private up: boolean;
+  private streak = 0;
+
+  constructor(
+    private readonly check: Pick<HealthCheck, "rise" | "fall">,
+    initiallyUp: boolean,
+  ) {
+    this.up = initiallyUp;
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  /** Feeds one probe result; returns the new state if this result changed it. */
+  observe(ok: boolean): "up" | "down" | undefined {
+    if (ok === this.up) {
+      this.streak = 0;
+      return undefined;
+    }
+    this.streak++;
+    if (this.streak < (this.up ? this.check.fall : this.check.rise)) return undefined;
+    this.up = ok;
+    this.streak = 0;
+    return ok ? "up" : "down";
+  }
+}
+
+/** A checked VIP as the prober sees it each round: its backends now and whether each is marked down. */
+export interface CheckedVip {
+  vip: VipSpec;
+  check: HealthCheck;
+  backends: { addr: string; down: boolean }[];
+}
+
+export interface HealthEvent {
+  vip: VipSpec;
+  addr: string;
+  state: "up" | "down";
+  /** The last probe's result, and how many in a row led here. */
+  detail: string;
+  streak: number;
+}
+
+/**
+ * Probes every backend of every checked VIP once per its interval until `signal` aborts;
+ * `targets()` is read each round (backends added or removed meanwhile are followed), and
+ * `onChange` is called for every up/down transition (awaited before the next round of that
+ * VIP). Resolves once every loop has finished its round in flight.
+ */
+export async function runHealthChecks(options: {
+  targets: () => CheckedVip[];
+  onChange: (event: HealthEvent) => void | Promise<void>;
+  signal: AbortSignal;
+}): Promise<void> {
+  const trackers = new Map<string, HealthTracker>();
+  const names = options.targets().map((t) => `${t.vip.addr}:${t.vip.port}/${t.vip.proto}`);
+  const loop = async (name: string) => {
+    while (!options.signal.aborted) {
+      const started = Date.now();
+      const target = options.targets().find((t) => `${t.vip.addr}:${t.vip.port}/${t.vip.proto}` === name);
+      if (!target) return;
+      const results = await Promise.all(
+        target.backends.map(async (b) => ({ b, result: await probe(target.check, b.addr) })),
+      );
+      for (const { b, result } of results) {
+        const key = `${name}|${b.addr}`;
+        let tracker = trackers.get(key);
+        if (!tracker) trackers.set(key, (tracker = new HealthTracker(target.check, !b.down)));
+        const change = tracker.observe(result.ok);
+        if (change)
+          await options.onChange({
+            vip: target.vip,
+            addr: b.addr,
+            state: change,
+            detail: result.detail,
+            streak: change === "up" ? target.check.rise : target.check.fall,
+          });
+      }
+      await sleep(Math.max(0, target.check.intervalMs - (Date.now() - started)), options.signal);
+    }
+  };
+  await Promise.all(names.map(loop));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(finish, ms);
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", finish);
+      resolve();
+    }
+    signal.addEventListener("abort", finish);
+  });
+}

@@ -1,0 +1,23 @@
+// Found by the differential fuzzer (CI seed 20 of the generator with budgets, reduced by hand):
+// `ctx.header(W, off)` with a signed offset that can be negative (an i16 after `--`). The object
+// compiles and the verifier rejects it: "invalid access to packet, off=24 size=8, R1(id=2,off=24,r=0)
+// R1 offset is outside of the packet". docs/language.md: the offset is an unsigned 64-bit number
+// (a negative one gives null), so the program is valid: with off = 0 the view is null (−1 is huge),
+// with off = 9 it is at 8 and `w.f1[2] = 5n` writes bytes 32…39 of the packet.
+import { xdp, XdpAction, ArrayMap, struct, array, u16, type i16, i64, be64 } from "tsbpf";
+
+export const S = struct({ off: u16 });
+export const W = struct({ f0: be64, f1: array(i64, 4) });
+export const state = new ArrayMap(S, { maxEntries: 1 });
+
+export const signed_view_offset = xdp((ctx) => {
+  const s = state.lookup(0);
+  if (s === null) return XdpAction.ABORTED;
+  let off: i16 = s.off;
+  off--;
+  const w = ctx.header(W, off);
+  if (w !== null) {
+    w.f1[2] = 5n;
+  }
+  return XdpAction.PASS;
+});
