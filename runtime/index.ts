@@ -61,9 +61,11 @@ export {
   ProgType,
   progTypeName,
   VerifierError,
+  TcAction,
   XdpAction,
   type LogLevel,
   type SourceLocation,
+  type SkbFields,
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
@@ -78,6 +80,10 @@ export {
   type FileLock,
 } from "./sys/index.ts";
 export {
+  attachTcx,
+  TcxLink,
+  type AttachTcxOptions,
+  type TcxDirection,
   attachXdp,
   LinkError,
   linkInfo,

@@ -217,6 +217,11 @@ function mapMethod(
     case "redirect": {
       if (!["DevMap", "DevMapHash", "CpuMap"].includes(map.className)) break;
       arity(call, args, 1, 2);
+      if (f.contextKind === "tc")
+        throw new CompileError(
+          call,
+          "redirect() through a map is for XDP programs; a tc program calls redirect(ifindex)",
+        );
       const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);

@@ -2,7 +2,7 @@
 // compile-time entity (a map, the context, a constant not yet given a width).
 import type { Node } from "ts-morph";
 import type { ValueRef } from "../llvm/capi.ts";
-import type { BType, IntT } from "../types.ts";
+import type { BType, IntT, ProgramKind } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 /**
@@ -78,7 +78,7 @@ export type Val =
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
   | { kind: "map"; map: MapInfo; p?: ValueRef }
-  | { kind: "ctx" }
+  | { kind: "ctx"; program: ProgramKind }
   | { kind: "type"; type: BType }
   | { kind: "table"; element: BType; values: bigint[] }
   | { kind: "void" };
