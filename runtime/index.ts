@@ -144,3 +144,4 @@ export {
   type CatalogEntry as RejectionCatalogEntry,
 } from "./explain/index.ts";
 export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";
+export { XskSocket, type XskOptions } from "./xsk/index.ts";

@@ -49,6 +49,7 @@ export const MAP_CLASSES: Record<string, number> = {
   RingBuf: MapType.RINGBUF,
   LpmTrie: MapType.LPM_TRIE,
   DevMapHash: MapType.DEVMAP_HASH,
+  XskMap: MapType.XSKMAP,
   QueueMap: MapType.QUEUE,
   StackMap: MapType.STACK,
   BloomFilter: MapType.BLOOM_FILTER,
@@ -58,7 +59,7 @@ export const MAP_CLASSES: Record<string, number> = {
 /** Map classes without keys: a value type only (queue, stack, bloom filter). */
 export const KEYLESS_MAP_CLASSES: readonly string[] = ["QueueMap", "StackMap", "BloomFilter"];
 /** Map classes whose key and value are u32 slots, ifindexes or fds, given by size only. */
-export const FD_MAP_CLASSES: readonly string[] = ["DevMap", "DevMapHash", "CpuMap", "ProgArray"];
+export const FD_MAP_CLASSES: readonly string[] = ["DevMap", "DevMapHash", "CpuMap", "XskMap", "ProgArray"];
 
 export interface MapInfo {
   name: string;

@@ -215,7 +215,7 @@ function mapMethod(
       return { kind: "int", type: I64, v: f.helperCall(HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
     }
     case "redirect": {
-      if (!["DevMap", "DevMapHash", "CpuMap"].includes(map.className)) break;
+      if (!["DevMap", "DevMapHash", "CpuMap", "XskMap"].includes(map.className)) break;
       arity(call, args, 1, 2);
       if (f.contextKind === "tc")
         throw new CompileError(
@@ -357,6 +357,8 @@ function mapMethods(map: MapInfo): string {
       return "perf event arrays have output(ctx, event)";
     case "ProgArray":
       return "program arrays have tailCall";
+    case "XskMap":
+      return "XSK maps have redirect, lookup, update and delete";
     case "DevMap":
     case "DevMapHash":
     case "CpuMap":
