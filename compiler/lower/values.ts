@@ -50,11 +50,8 @@ export type Val =
    * `swapped`: `v` holds the value byte-swapped, as read from a big-endian field. The swap to
    * host order is made only where a host-order operation needs it (toInt), so a field copied
    * to another big-endian field, compared for equality or checksummed is never swapped.
-   * `packetLength`: `ctx.len`, a difference of packet pointers (`data_end - data`) that LLVM
-   * would fold into 32-bit pointer arithmetic once it meets other arithmetic (the verifier
-   * rejects that): made opaque where it does (`lengthOperand`).
    */
-  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean; packetLength?: boolean }
+  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean }
   /** An i1. */
   | { kind: "bool"; v: ValueRef }
   /** An integer constant with no width yet: it takes the width of what it meets. */
