@@ -10,11 +10,13 @@ import { parseBtf } from "../../runtime/btf/parse.ts";
 import { BtfKind } from "../../runtime/btf/types.ts";
 import { parseElf } from "../../runtime/elf/parse.ts";
 import { StructDesc } from "../../runtime/lang/types.ts";
+import * as lang from "../../runtime/lang/index.ts";
 import * as net from "../../runtime/lang/net.ts";
 import { ROOT } from "../runtime/helpers.ts";
 
-/** Structs the kernel defines (the program's context), not declared by the program. */
-const KERNEL_STRUCTS = new Set(["xdp_md"]);
+/** Structs the kernel defines (the programs' contexts, the opaque timer and lock), not declared
+ *  by the program. */
+const KERNEL_STRUCTS = new Set(["xdp_md", "__sk_buff", "bpf_timer", "bpf_spin_lock"]);
 
 const PROGRAMS = [
   "lb/lb.ts",
@@ -23,10 +25,11 @@ const PROGRAMS = [
     .map((f) => `test/programs/${f}`),
 ].sort();
 
-/** The runtime's struct descriptors a module exports (and tsbpf/net's), by declaration name. */
+/** The runtime's struct descriptors a module exports (and tsbpf's and tsbpf/net's, such as a
+ *  helper's result struct), by declaration name. */
 function runtimeStructs(module: Record<string, unknown>): Map<string, StructDesc<any>> {
   const out = new Map<string, StructDesc<any>>();
-  for (const [name, value] of [...Object.entries(net), ...Object.entries(module)]) {
+  for (const [name, value] of [...Object.entries(lang), ...Object.entries(net), ...Object.entries(module)]) {
     if (value instanceof StructDesc) out.set(name, value);
   }
   return out;
