@@ -256,6 +256,7 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   ValueMapDecl:
     "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
+  TcProgram: "it is what tc() returns, for the loader",
   KernelObjectDesc: "it is the class of BpfTimer and SpinLock; use those as the types of map value fields",
   TimerField: "it is the type of a BpfTimer field, for the declarations of the timer helpers",
   SpinLockField: "it is the type of a SpinLock field, for the declarations of spinLock() and spinUnlock()",
