@@ -194,8 +194,9 @@ function compare(
   if (run.outcome === "not-modelled" && mayStop) return { run, diffs };
   if (run.outcome !== "exit") diffs.push(`trace ended ${run.outcome}: ${run.message}`);
   if (run.action !== kernel.retval) diffs.push(`action: trace ${run.action}, kernel ${kernel.retval}`);
-  if (hex(run.after) !== hex(kernel.data))
-    diffs.push(`packet: trace ${hex(run.after)}\n        kernel ${hex(kernel.data)}`);
+  // The kernel returns data_meta .. data_end: the metadata, then the packet.
+  const traced = Uint8Array.from([...run.meta, ...run.after]);
+  if (hex(traced) !== hex(kernel.data)) diffs.push(`packet: trace ${hex(traced)}\n        kernel ${hex(kernel.data)}`);
   const after = snapshot(obj);
   for (const [name, model] of session.maps) {
     const map = obj.maps.get(name);
