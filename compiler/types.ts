@@ -121,6 +121,9 @@ export function typeName(t: BType): string {
   }
 }
 
+/** The kinds of program: XDP (context struct xdp_md) and tc (BPF_PROG_TYPE_SCHED_CLS, context struct __sk_buff). */
+export type ProgramKind = "xdp" | "tc";
+
 /** Binary arithmetic: operands are widened to at least 32 bits, to 64 if either is 64;
  *  the result is signed only if both operands are. */
 export function arithmeticType(a: IntT, b: IntT): IntT {

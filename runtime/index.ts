@@ -61,9 +61,11 @@ export {
   ProgType,
   progTypeName,
   VerifierError,
+  TcAction,
   XdpAction,
   type LogLevel,
   type SourceLocation,
+  type SkbFields,
   type TestRunInput,
   type TestRunResult,
 } from "./program/index.ts";
@@ -78,6 +80,10 @@ export {
   type FileLock,
 } from "./sys/index.ts";
 export {
+  attachTcx,
+  TcxLink,
+  type AttachTcxOptions,
+  type TcxDirection,
   attachXdp,
   LinkError,
   linkInfo,
@@ -138,3 +144,4 @@ export {
   type CatalogEntry as RejectionCatalogEntry,
 } from "./explain/index.ts";
 export { BPF_F_TEST_XDP_LIVE_FRAMES, testRunLive } from "./program/index.ts";
+export { XskSocket, type XskOptions } from "./xsk/index.ts";

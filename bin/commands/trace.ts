@@ -52,7 +52,8 @@ Modelled: every instruction (ALU32/64, signed division, atomics, byte swaps, BPF
 lookup/update/delete (hash, LRU, array, per-CPU, LPM trie, map-in-map, queue/stack), tail calls,
 bpf_loop, xdp_adjust_head/tail/meta, xdp_load/store_bytes, csum_diff, redirect, redirect_map,
 ringbuf/perf output, trace_printk. ktime is the tracer's CLOCK_MONOTONIC, prandom a fixed-seed
-generator. Not modelled (the trace stops there and says so): bpf_fib_lookup, bpf_check_mtu, kfuncs.
+generator. Not modelled (the trace stops there and says so): bpf_fib_lookup, bpf_check_mtu,
+bpf_timer_*, kfuncs.
 
 Examples:
   tsbpf trace examples/count.ts --packet 020000000002020000000001080045000014000100004011f9e40a0000010a000002

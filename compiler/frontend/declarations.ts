@@ -14,6 +14,7 @@ import {
   sizeOf as sizeOfType,
   type BType,
   type IntT,
+  type ProgramKind,
 } from "../types.ts";
 import { MapFlags, MapType } from "../../runtime/lang/maps.ts";
 import { isLangFile, LANG_FILES } from "./project.ts";
@@ -23,6 +24,7 @@ import { enumType, readTypeNode } from "./typenodes.ts";
 /** Functions of tsbpf that declare at module level: a program, a type, a global variable. */
 export const DECLARING_FUNCTIONS: Record<string, string> = {
   xdp: "a program",
+  tc: "a program",
   struct: "a struct type",
   bytes: "an array type",
   array: "an array type",
@@ -47,6 +49,7 @@ export const MAP_CLASSES: Record<string, number> = {
   RingBuf: MapType.RINGBUF,
   LpmTrie: MapType.LPM_TRIE,
   DevMapHash: MapType.DEVMAP_HASH,
+  XskMap: MapType.XSKMAP,
   QueueMap: MapType.QUEUE,
   StackMap: MapType.STACK,
   BloomFilter: MapType.BLOOM_FILTER,
@@ -56,7 +59,7 @@ export const MAP_CLASSES: Record<string, number> = {
 /** Map classes without keys: a value type only (queue, stack, bloom filter). */
 export const KEYLESS_MAP_CLASSES: readonly string[] = ["QueueMap", "StackMap", "BloomFilter"];
 /** Map classes whose key and value are u32 slots, ifindexes or fds, given by size only. */
-export const FD_MAP_CLASSES: readonly string[] = ["DevMap", "DevMapHash", "CpuMap", "ProgArray"];
+export const FD_MAP_CLASSES: readonly string[] = ["DevMap", "DevMapHash", "CpuMap", "XskMap", "ProgArray"];
 
 export interface MapInfo {
   name: string;
@@ -98,7 +101,7 @@ export type Entity =
   /** A global of JavaScript's standard library (`Math`): only Math.imul/min/max are lowered. */
   | { kind: "builtin"; name: string }
   | { kind: "function"; decl: Node }
-  | { kind: "program"; decl: Node };
+  | { kind: "program"; decl: Node; program: ProgramKind };
 
 /** The declaration a symbol finally refers to, through imports and re-exports. */
 export function resolveSymbol(symbol: TsSymbol | undefined): TsSymbol | undefined {
@@ -175,7 +178,8 @@ export class Declarations {
     if (Node.isNewExpression(expr)) return { kind: "map", map: this.mapInfo(expr, name) };
     if (Node.isCallExpression(expr)) {
       const callee = this.entityOf(expr.getExpression());
-      if (callee?.kind === "lang" && callee.name === "xdp") return { kind: "program", decl: expr };
+      if (callee?.kind === "lang" && (callee.name === "xdp" || callee.name === "tc"))
+        return { kind: "program", decl: expr, program: callee.name };
       if (callee?.kind === "lang" && ["struct", "bytes", "array"].includes(callee.name)) {
         return { kind: "type", type: this.typeOf(expr, name) };
       }

@@ -3,11 +3,14 @@
 import type { EnumDeclaration, TypeNode } from "ts-morph";
 import { Node, SyntaxKind } from "./ts-morph.ts";
 import { CompileError } from "../diagnostics.ts";
-import { BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
+import { BOOL, INT_TYPES, type BType, type IntT, type ProgramKind } from "../types.ts";
 import { isLangFile, resolveSymbol, type Declarations } from "./declarations.ts";
 import { enumStorage } from "../../runtime/lang/layout.ts";
 
-export type AnnotatedType = { kind: "data"; type: BType; nullable: boolean } | { kind: "ctx" } | { kind: "void" };
+export type AnnotatedType =
+  | { kind: "data"; type: BType; nullable: boolean }
+  | { kind: "ctx"; program: ProgramKind }
+  | { kind: "void" };
 
 /** An enum as a type, in variables and struct fields alike: a u32, or an i32 if a member is
  *  negative (C gives enums an int); the rule is the language's (runtime/lang/layout.ts). */
@@ -48,7 +51,8 @@ export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType
     if (decl && isLangFile(decl.getSourceFile().getFilePath())) {
       if (INT_TYPES[name]) return { kind: "data", type: INT_TYPES[name]!, nullable: false };
       if (name === "bool") return { kind: "data", type: BOOL, nullable: false };
-      if (name === "XdpContext") return { kind: "ctx" };
+      if (name === "XdpContext") return { kind: "ctx", program: "xdp" };
+      if (name === "TcContext") return { kind: "ctx", program: "tc" };
       if (name === "Value" || name === "StructValue") {
         const arg = node.getTypeArguments()[0];
         if (arg && Node.isTypeQuery(arg)) {

@@ -8,7 +8,6 @@ import { arithmeticType, INT_TYPES, type IntT } from "../types.ts";
 import { foldBinary } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
-import { lengthOperand } from "./xdp.ts";
 
 /** The type two operands are brought to before an operation. */
 export function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT {
@@ -33,8 +32,6 @@ export function commonType(f: FunctionLowerer, a: Val, b: Val, node: Node): IntT
 export function arithmetic(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, node: Node): Val {
   if (a.kind === "const" && b.kind === "const")
     return { kind: "const", value: foldConst(f, op, a, b, node), big: a.big || b.big };
-  a = lengthOperand(f, a);
-  b = lengthOperand(f, b);
   const shift =
     op === SyntaxKind.LessThanLessThanToken ||
     op === SyntaxKind.GreaterThanGreaterThanToken ||

@@ -9,7 +9,6 @@ import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
-import { lengthOperand } from "./xdp.ts";
 import { arithmetic } from "./arithmetic.ts";
 
 type RefVal = Extract<Val, { kind: "ref" }>;
@@ -68,8 +67,7 @@ export function assignTo(f: FunctionLowerer, target: RefVal, valueNode: Node): v
   }
   const value = lowerExpr(f, valueNode, target.type);
   f.at(valueNode);
-  // `(x.a = ctx.len) % y`: the assignment's value is the stored one; opaque as in arithmetic.
-  f.store(target, lengthOperand(f, f.rvalue(value, valueNode)), valueNode);
+  f.store(target, f.rvalue(value, valueNode), valueNode);
 }
 
 /** The memory an assignment writes to. */

@@ -215,8 +215,13 @@ function mapMethod(
       return { kind: "int", type: I64, v: f.helperCall(HELPER.map_delete_elem, i64, [mapPointer(f, map), key]) };
     }
     case "redirect": {
-      if (!["DevMap", "DevMapHash", "CpuMap"].includes(map.className)) break;
+      if (!["DevMap", "DevMapHash", "CpuMap", "XskMap"].includes(map.className)) break;
       arity(call, args, 1, 2);
+      if (f.contextKind === "tc")
+        throw new CompileError(
+          call,
+          "redirect() through a map is for XDP programs; a tc program calls redirect(ifindex)",
+        );
       const key = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
       const flags = args[1] ? f.toInt(lowerValue(f, args[1]), U64, args[1]).v : f.constInt(64, 0n);
       f.at(call);
@@ -352,6 +357,8 @@ function mapMethods(map: MapInfo): string {
       return "perf event arrays have output(ctx, event)";
     case "ProgArray":
       return "program arrays have tailCall";
+    case "XskMap":
+      return "XSK maps have redirect, lookup, update and delete";
     case "DevMap":
     case "DevMapHash":
     case "CpuMap":

@@ -4,7 +4,17 @@ import type { Node } from "ts-morph";
 import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef, type MetadataRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { alignOf, kernelObjectIn, literalType, sizeOf, typeName, valueType, type BType, type IntT } from "../types.ts";
+import {
+  alignOf,
+  kernelObjectIn,
+  literalType,
+  sizeOf,
+  typeName,
+  valueType,
+  type BType,
+  type IntT,
+  type ProgramKind,
+} from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
 import {
@@ -47,6 +57,8 @@ export class FunctionLowerer extends IRBuilder {
   readonly loops: LoopTargets[] = [];
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: ValueRef | null = null;
+  /** Which context contextArg is: struct xdp_md (XDP) or struct __sk_buff (tc). */
+  contextKind: ProgramKind = "xdp";
   /** In a function returning a struct: the caller's slot that a value on this function's stack is copied to. */
   sret: ValueRef | null = null;
   /** The values of its `return` statements (for what a returned reference points to). */

@@ -32,6 +32,11 @@ interface Intrinsic {
   lower(f: FunctionLowerer, call: CallExpression, args: Node[]): Val;
 }
 
+/** `atomicFetchAdd(field, x)` and the other atomics returning the field's value from before. */
+function fetchingAtomic(name: string, op: number): Intrinsic {
+  return { arity: [2, 2], lower: (f, call, args) => atomicUpdate(f, call, args, name, op) };
+}
+
 export const INTRINSICS: Record<string, Intrinsic> = {
   ktimeGetNs: {
     arity: [0, 0],
@@ -211,26 +216,11 @@ export const INTRINSICS: Record<string, Intrinsic> = {
       return { kind: "void" };
     },
   },
-  atomicFetchAdd: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAdd", AtomicRMWBinOp.Add),
-  },
-  atomicFetchAnd: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchAnd", AtomicRMWBinOp.And),
-  },
-  atomicFetchOr: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchOr", AtomicRMWBinOp.Or),
-  },
-  atomicFetchXor: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicFetchXor", AtomicRMWBinOp.Xor),
-  },
-  atomicExchange: {
-    arity: [2, 2],
-    lower: (f, call, args) => atomicUpdate(f, call, args, "atomicExchange", AtomicRMWBinOp.Xchg),
-  },
+  atomicFetchAdd: fetchingAtomic("atomicFetchAdd", AtomicRMWBinOp.Add),
+  atomicFetchAnd: fetchingAtomic("atomicFetchAnd", AtomicRMWBinOp.And),
+  atomicFetchOr: fetchingAtomic("atomicFetchOr", AtomicRMWBinOp.Or),
+  atomicFetchXor: fetchingAtomic("atomicFetchXor", AtomicRMWBinOp.Xor),
+  atomicExchange: fetchingAtomic("atomicExchange", AtomicRMWBinOp.Xchg),
   atomicCompareExchange: {
     arity: [3, 3],
     lower(f, call, args) {
@@ -266,6 +256,7 @@ export const NOT_IN_PROGRAMS: Record<string, string> = {
   ValueMapDecl:
     "it is the base class of the maps without keys; declare a QueueMap, StackMap or BloomFilter at module level",
   XdpProgram: "it is what xdp() returns, for the loader",
+  TcProgram: "it is what tc() returns, for the loader",
   KernelObjectDesc: "it is the class of BpfTimer and SpinLock; use those as the types of map value fields",
   TimerField: "it is the type of a BpfTimer field, for the declarations of the timer helpers",
   SpinLockField: "it is the type of a SpinLock field, for the declarations of spinLock() and spinUnlock()",

@@ -53,6 +53,9 @@ export const HELPER = {
   loop: 181,
   xdp_load_bytes: 189,
   xdp_store_bytes: 190,
+  skb_store_bytes: 9,
+  skb_load_bytes: 26,
+  skb_pull_data: 39,
 } as const;
 
 /** An LLVM module for the BPF target, and what the builders of its functions share. */

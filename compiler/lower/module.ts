@@ -9,7 +9,7 @@ import { AlreadyReported, CompileError, diagnosticAt, internalError, type Diagno
 import { Declarations, type GlobalInfo, type MapInfo } from "../frontend/declarations.ts";
 import type { SubsetCheck } from "../frontend/subset.ts";
 import { DebugInfo } from "../debuginfo/debuginfo.ts";
-import { alignOf, BOOL, sizeOf, typeName, U32, valueType, type BType, type IntT } from "../types.ts";
+import { alignOf, BOOL, sizeOf, typeName, U32, valueType, type BType, type IntT, type ProgramKind } from "../types.ts";
 import { EARLIER_ITERATION, FunctionLowerer, staleViewError, type Returns } from "./function.ts";
 import { IRModule } from "./irbuilder.ts";
 import { lowerStatement } from "./statements.ts";
@@ -28,10 +28,18 @@ interface Signature {
   broken: boolean;
 }
 
+/** In a variant's packetParams: the packet views it gets are a tc program's (context struct __sk_buff). */
+const TC_CONTEXT_VARIANT = 1 << 30;
+
 export interface UserFunction {
   fn: ValueRef;
   fnType: TypeRef;
-  params: ({ kind: "int"; type: IntT } | { kind: "bool" } | { kind: "ref"; val: RefTemplate } | { kind: "ctx" })[];
+  params: (
+    | { kind: "int"; type: IntT }
+    | { kind: "bool" }
+    | { kind: "ref"; val: RefTemplate }
+    | { kind: "ctx"; program: ProgramKind }
+  )[];
   returns: Returns;
   /** It takes the caller's context as its last parameter (it gets a packet view and has no context parameter). */
   hiddenContext: boolean;
@@ -117,7 +125,7 @@ export class ModuleLowerer extends IRModule {
           if (entity?.kind === "program") {
             if (!statement.isExported())
               throw new CompileError(d, "programs must be exported: `export const name = xdp(...)`");
-            lowerProgram(this, d.getName(), entity.decl as CallExpression);
+            lowerProgram(this, d.getName(), entity.decl as CallExpression, entity.program);
             programs++;
           }
         }
@@ -300,12 +308,20 @@ export class ModuleLowerer extends IRModule {
     });
     let packetParams = 0;
     if (f.contextArg) for (const [i, v] of refs) if (v.packet || v.memory === "packet") packetParams |= 1 << i;
+    // A tc program's views are on a struct __sk_buff: a variant of its own (the hidden context's kind).
+    if (packetParams !== 0 && f.contextKind === "tc") packetParams |= TC_CONTEXT_VARIANT;
     const user = this.userFunction(fd, call, packetParams);
     const values = user.params.map((p, i) => {
       const a = args[i]!;
       if (p.kind === "ctx") {
-        if (lowerExpr(f, a).kind !== "ctx")
-          throw new CompileError(a, "expected the XDP context here (the program's ctx, or an XdpContext parameter)");
+        const ctx = lowerExpr(f, a);
+        if (ctx.kind !== "ctx" || ctx.program !== p.program) {
+          const want =
+            p.program === "tc"
+              ? "the tc context here (a tc program's ctx, or a TcContext parameter)"
+              : "the XDP context here (the program's ctx, or an XdpContext parameter)";
+          throw new CompileError(a, `expected ${want}`);
+        }
         return contextArgument(f);
       }
       if (p.kind === "bool") return f.toBool(lowerValue(f, a), a);
@@ -471,7 +487,10 @@ export class ModuleLowerer extends IRModule {
     const f = new FunctionLowerer(this, fn, scope, returns);
     const first = returns.kind === "ref" ? 1 : 0;
     if (returns.kind === "ref") f.sret = C.LLVMGetParam(fn, 0);
-    if (hiddenContext) f.contextArg = C.LLVMGetParam(fn, first + params.length);
+    if (hiddenContext) {
+      f.contextArg = C.LLVMGetParam(fn, first + params.length);
+      f.contextKind = packetParams & TC_CONTEXT_VARIANT ? "tc" : "xdp";
+    }
     this.lowering.add(key);
     try {
       fd.getParameters().forEach((p, i) => {
@@ -481,7 +500,10 @@ export class ModuleLowerer extends IRModule {
         }
         const param = params[i]!;
         const v = C.LLVMGetParam(fn, first + i);
-        if (param.kind === "ctx") f.contextArg = v;
+        if (param.kind === "ctx") {
+          f.contextArg = v;
+          f.contextKind = param.program;
+        }
         if (param.kind === "int" || param.kind === "bool") {
           // Scalar parameters are variables (assignable); LLVM keeps them in registers.
           const type = param.kind === "int" ? param.type : BOOL;
@@ -499,7 +521,9 @@ export class ModuleLowerer extends IRModule {
         const memory =
           packetParams & (1 << i) ? ("packet" as const) : param.kind === "ref" ? param.val.memory : undefined;
         const val: Val =
-          param.kind === "ctx" ? { kind: "ctx" } : { ...param.val, memory, p: v, takenAt: new Set(), param: i };
+          param.kind === "ctx"
+            ? { kind: "ctx", program: param.program }
+            : { ...param.val, memory, p: v, takenAt: new Set(), param: i };
         f.locals.set(p.compilerNode, { kind: "bound", val });
       });
       this.lowerBody(f, fd);
@@ -534,7 +558,7 @@ export class ModuleLowerer extends IRModule {
     const tn = p.getTypeNode();
     if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
     const t = readTypeNode(this.decls, tn);
-    if (t.kind === "ctx") return { kind: "ctx" };
+    if (t.kind === "ctx") return t;
     if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
     // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
     if (t.type.kind === "int") return { kind: "int", type: t.type };

@@ -1,22 +1,30 @@
-// An XDP program: `export const name = xdp((ctx) => { … }, { section })` lowered to a global
-// function in its section (default "xdp") that takes the context and returns an XDP action;
-// falling off the end of the body passes the packet.
+// A program: `export const name = xdp((ctx) => { … }, { section })` or `tc((ctx) => …)`
+// lowered to a global function in its section (default "xdp" / "tc") that takes the context
+// (struct xdp_md * / struct __sk_buff *) and returns an action; falling off the end of the
+// body passes the packet (XDP_PASS / TC_ACT_OK).
 import type { ArrowFunction, CallExpression } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
-import { INT_TYPES } from "../types.ts";
+import { INT_TYPES, type ProgramKind } from "../types.ts";
 import { FunctionLowerer } from "./function.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { xdpMdDebugType } from "./xdp.ts";
+import { skBuffDebugType } from "./skbuff.ts";
 
-export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpression): void {
+/** What falling off the end of a program returns: XDP_PASS, TC_ACT_OK. */
+const PASS: Record<ProgramKind, number> = { xdp: 2, tc: 0 };
+
+/** The sections libbpf knows for tc programs (all BPF_PROG_TYPE_SCHED_CLS). */
+const TC_SECTIONS = /^(tc(\/.*)?|classifier(\/.*)?|tcx\/(ingress|egress))$/;
+
+export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpression, kind: ProgramKind): void {
   const arrow = call.getArguments()[0];
   if (!arrow || !(Node.isArrowFunction(arrow) || Node.isFunctionExpression(arrow))) {
-    throw new CompileError(call, "xdp() takes the program as an arrow function: xdp((ctx) => { … })");
+    throw new CompileError(call, `${kind}() takes the program as an arrow function: ${kind}((ctx) => { … })`);
   }
-  const section = programSection(call);
+  const section = programSection(call, kind);
   m.programNodes.set(name, call);
   const i8p = C.LLVMPointerType(C.LLVMInt8TypeInContext(m.ctx), 0);
   const i32 = C.LLVMInt32TypeInContext(m.ctx);
@@ -32,34 +40,38 @@ export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpressio
     name,
     m.lineOf(arrow),
     m.di.int,
-    [{ name: ctxName, type: xdpMdDebugType(m) }],
+    [{ name: ctxName, type: kind === "tc" ? skBuffDebugType(m) : xdpMdDebugType(m) }],
     false,
   );
   const f = new FunctionLowerer(m, fn, scope, INT_TYPES.i32!);
   try {
     const params = (arrow as ArrowFunction).getParameters();
-    if (params.length > 1) throw new CompileError(arrow, "an XDP program takes one parameter, the context");
+    if (params.length > 1) throw new CompileError(arrow, "a program takes one parameter, the context");
     f.contextArg = C.LLVMGetParam(fn, 0);
-    if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx" } });
+    f.contextKind = kind;
+    if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx", program: kind } });
     m.lowerBody(f, arrow as ArrowFunction);
     // Falling off the end passes the packet (never XDP_ABORTED by accident).
     f.finish(() => {
       f.at(arrow);
-      C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, 2, 0));
+      C.LLVMBuildRet(f.b, C.LLVMConstInt(i32, PASS[kind], 0));
     });
   } finally {
     f.dispose();
   }
 }
 
-function programSection(call: CallExpression): string {
+function programSection(call: CallExpression, kind: ProgramKind): string {
   const options = call.getArguments()[1];
-  if (!options) return "xdp";
+  if (!options) return kind;
   if (!Node.isObjectLiteralExpression(options))
     throw new CompileError(options, "program options must be an object literal");
   const section = options.getProperty("section");
-  if (!section) return "xdp";
+  if (!section) return kind;
   const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
   if (!init || !Node.isStringLiteral(init)) throw new CompileError(section, "section must be a string literal");
-  return init.getLiteralText();
+  const text = init.getLiteralText();
+  if (kind === "tc" && !TC_SECTIONS.test(text))
+    throw new CompileError(init, `'${text}' is not a tc section libbpf knows: use "tc", "tcx/ingress" or "tcx/egress"`);
+  return text;
 }

@@ -12,7 +12,6 @@ import { typeFromUses } from "./literal-types.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
 import { equalLiteral, literalComparisonType } from "./comparison.ts";
-import { lengthOperand } from "./xdp.ts";
 import { readTypeNode } from "../frontend/typenodes.ts";
 import type { RefTemplate, Val } from "./values.ts";
 
@@ -195,7 +194,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
-  if (value) value = lengthOperand(f, f.rvalue(value, init!));
+  if (value) value = f.rvalue(value, init!);
   if (value && !["int", "bool", "const"].includes(value.kind)) {
     if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });

@@ -7,7 +7,6 @@ import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { lowerValue } from "./expressions.ts";
 import { increment } from "./assignment.ts";
-import { lengthOperand } from "./xdp.ts";
 
 export function lowerPrefix(
   f: FunctionLowerer,
@@ -27,7 +26,7 @@ export function lowerPrefix(
     if (operand.kind === "ref") return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
     return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
   }
-  return arithmetic(f, expr, op, lengthOperand(f, operand)); // `~ctx.len`: see lengthOperand
+  return arithmetic(f, expr, op, operand);
 }
 
 function arithmetic(f: FunctionLowerer, expr: Node, op: SyntaxKind, operand: Val): Val {

@@ -2,7 +2,7 @@
 // compile-time entity (a map, the context, a constant not yet given a width).
 import type { Node } from "ts-morph";
 import type { ValueRef } from "../llvm/capi.ts";
-import type { BType, IntT } from "../types.ts";
+import type { BType, IntT, ProgramKind } from "../types.ts";
 import type { MapInfo } from "../frontend/declarations.ts";
 
 /**
@@ -50,11 +50,8 @@ export type Val =
    * `swapped`: `v` holds the value byte-swapped, as read from a big-endian field. The swap to
    * host order is made only where a host-order operation needs it (toInt), so a field copied
    * to another big-endian field, compared for equality or checksummed is never swapped.
-   * `packetLength`: `ctx.len`, a difference of packet pointers (`data_end - data`) that LLVM
-   * would fold into 32-bit pointer arithmetic once it meets other arithmetic (the verifier
-   * rejects that): made opaque where it does (`lengthOperand`).
    */
-  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean; packetLength?: boolean }
+  | { kind: "int"; type: IntT; v: ValueRef; swapped?: boolean }
   /** An i1. */
   | { kind: "bool"; v: ValueRef }
   /** An integer constant with no width yet: it takes the width of what it meets. */
@@ -81,7 +78,7 @@ export type Val =
   | { kind: "null" }
   /** A map; `p` is set for an inner map found by a map-in-map lookup (may be null). */
   | { kind: "map"; map: MapInfo; p?: ValueRef }
-  | { kind: "ctx" }
+  | { kind: "ctx"; program: ProgramKind }
   | { kind: "type"; type: BType }
   | { kind: "table"; element: BType; values: bigint[] }
   | { kind: "void" };

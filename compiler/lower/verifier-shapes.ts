@@ -322,7 +322,10 @@ function mergedAsPointer(v: ValueRef, depth: number): boolean {
 
 // ---- the IR around ------------------------------------------------------------------------
 
-/** ctx->data or ctx->data_end: `inttoptr(zext(load i32 ctx + 0 or + 4))`, as contextPointer builds them. */
+/**
+ * ctx->data or ctx->data_end: `inttoptr(zext(load i32 ctx + offset))`, as contextPointer builds
+ * them: offsets 0 and 4 in struct xdp_md, 76 and 80 in struct __sk_buff (tc).
+ */
 function packetPointer(v: ValueRef): "data" | "data_end" | undefined {
   v = stripCasts(v);
   if (C.LLVMGetInstructionOpcode(v) !== Opcode.IntToPtr) return undefined;
@@ -334,7 +337,7 @@ function packetPointer(v: ValueRef): "data" | "data_end" | undefined {
   const offset = C.LLVMIsAConstantInt(C.LLVMGetOperand(field, C.LLVMGetNumOperands(field) - 1));
   if (!offset) return undefined;
   const n = Number(C.LLVMConstIntGetZExtValue(offset));
-  return n === 0 ? "data" : n === 4 ? "data_end" : undefined;
+  return n === 0 || n === 76 ? "data" : n === 4 || n === 80 ? "data_end" : undefined;
 }
 
 function stripCasts(v: ValueRef): ValueRef {

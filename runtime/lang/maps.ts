@@ -168,6 +168,17 @@ export class DevMapHash extends MapDecl<typeof u32, typeof u32> {
     return inProgramOnly("redirect");
   }
 }
+/** AF_XDP sockets to redirect to: key u32 (an rx queue index), value a socket fd (set from userspace). */
+export class XskMap extends MapDecl<typeof u32, typeof u32> {
+  readonly type: MapType = MapType.XSKMAP;
+  constructor(options: MapOptions) {
+    super(u32, u32, options);
+  }
+  /** In a program: XDP_REDIRECT if a socket is at `key`, else the action in the low bits of flags. */
+  redirect(_key: number, _flags = 0): number {
+    return inProgramOnly("redirect");
+  }
+}
 /** CPUs to redirect to: key u32 CPU, value u32 queue size. */
 export class CpuMap extends MapDecl<typeof u32, typeof u32> {
   readonly type: MapType = MapType.CPUMAP;

@@ -1,4 +1,5 @@
 export { listXdpLinks } from "./list.ts";
+export { attachTcx, TcxLink, type AttachTcxOptions, type TcxDirection } from "./tcx.ts";
 export {
   attachXdp,
   LinkError,

@@ -145,8 +145,10 @@ export interface LinkInfo {
   type: number;
   id: number;
   progId: number;
-  /** For XDP links. */
+  /** For XDP and tcx links. */
   ifindex: number;
+  /** For tcx links: AttachType.TCX_INGRESS or TCX_EGRESS. */
+  attachType: number;
 }
 
 export function linkInfo(fd: number): LinkInfo {
@@ -156,5 +158,6 @@ export function linkInfo(fd: number): LinkInfo {
     id: info.readUInt32LE(4),
     progId: info.readUInt32LE(8),
     ifindex: info.readUInt32LE(16),
+    attachType: info.readUInt32LE(20),
   };
 }

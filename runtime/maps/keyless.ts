@@ -52,13 +52,15 @@ export class TypedQueue<V> {
   }
   /** Removes and returns the next value (oldest for a queue, newest for a stack), or undefined if empty. */
   pop(): V | undefined {
-    const out = kernelBuffer(this.map.valueSize);
-    return elem(this.map, BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, out) ? this.valueType.decode(out) : undefined;
+    return this.read(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM);
   }
   /** The next value without removing it, or undefined if empty. */
   peek(): V | undefined {
+    return this.read(BpfCmd.MAP_LOOKUP_ELEM);
+  }
+  private read(cmd: BpfCmd): V | undefined {
     const out = kernelBuffer(this.map.valueSize);
-    return elem(this.map, BpfCmd.MAP_LOOKUP_ELEM, out) ? this.valueType.decode(out) : undefined;
+    return elem(this.map, cmd, out) ? this.valueType.decode(out) : undefined;
   }
   /** Pops every value, in order. */
   drain(): V[] {

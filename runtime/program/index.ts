@@ -21,6 +21,13 @@ export {
   verifierReason,
   type SourceLocation,
 } from "./source-map.ts";
-export { BPF_F_TEST_XDP_LIVE_FRAMES, testRun, testRunLive, type TestRunInput, type TestRunResult } from "./test-run.ts";
-export { AttachType, ProgLoadFlags, ProgType, progTypeName, XdpAction } from "./types.ts";
+export {
+  BPF_F_TEST_XDP_LIVE_FRAMES,
+  testRun,
+  testRunLive,
+  type SkbFields,
+  type TestRunInput,
+  type TestRunResult,
+} from "./test-run.ts";
+export { AttachType, ProgLoadFlags, ProgType, progTypeName, TcAction, XdpAction } from "./types.ts";
 export { VerifierError } from "./verifier-error.ts";

@@ -1,12 +1,13 @@
 /** A program loaded into the kernel. */
 import { TsbpfError } from "../errors.ts";
 import { attachXdp, type AttachXdpOptions, type XdpLink } from "../link/xdp.ts";
+import { attachTcx, type AttachTcxOptions, type TcxDirection, type TcxLink } from "../link/tcx.ts";
 import { closeFd, pinObject } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
 import { programInfo, type ProgramInfo } from "./info.ts";
 import { sourceLocationOf, type SourceLocation } from "./source-map.ts";
 import { testRun, type TestRunInput, type TestRunResult } from "./test-run.ts";
-import { progTypeName } from "./types.ts";
+import { AttachType, ProgType, progTypeName } from "./types.ts";
 
 export class Program {
   private fdValue: number;
@@ -65,6 +66,27 @@ export class Program {
   /** Attach this (XDP) program to an interface through a BPF link. */
   attachXdp(iface: string | number, options?: AttachXdpOptions): XdpLink {
     return attachXdp(this.fd, iface, options);
+  }
+
+  /**
+   * Attach this (tc) program to an interface's ingress or egress through a tcx link. The
+   * direction defaults to the section's (`tcx/ingress`, `tcx/egress`); a `tc` section must say.
+   */
+  attachTcx(iface: string | number, direction?: TcxDirection, options?: AttachTcxOptions): TcxLink {
+    const fromSection =
+      this.expectedAttachType === AttachType.TCX_INGRESS
+        ? "ingress"
+        : this.expectedAttachType === AttachType.TCX_EGRESS
+          ? "egress"
+          : undefined;
+    if (this.type !== ProgType.SCHED_CLS)
+      throw new TsbpfError(`program "${this.name}" is ${this.typeName}, not a tc program (SCHED_CLS)`);
+    const d = direction ?? fromSection;
+    if (!d)
+      throw new TsbpfError(
+        `program "${this.name}" is in section "${this.section}": say where to attach it ("ingress" or "egress")`,
+      );
+    return attachTcx(this.fd, iface, d, options);
   }
 
   close(): void {

@@ -18,6 +18,11 @@ export function programKindForSection(section: string): SectionProgramKind | und
       sub === "devmap" ? AttachType.XDP_DEVMAP : sub === "cpumap" ? AttachType.XDP_CPUMAP : AttachType.XDP;
     return { type: ProgType.XDP, expectedAttachType, flags };
   }
+  // libbpf's SEC("tcx/ingress") and SEC("tcx/egress") load with the tcx attach type they are for.
+  if (head === "tcx" && (sub === "ingress" || sub === "egress")) {
+    const expectedAttachType = sub === "ingress" ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS;
+    return { type: ProgType.SCHED_CLS, expectedAttachType, flags: 0 };
+  }
   if (head === "tc" || head === "classifier")
     return { type: ProgType.SCHED_CLS, expectedAttachType: AttachType.NONE, flags: 0 };
   if (head === "action") return { type: ProgType.SCHED_ACT, expectedAttachType: AttachType.NONE, flags: 0 };

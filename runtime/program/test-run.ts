@@ -1,4 +1,5 @@
 /** BPF_PROG_TEST_RUN: run a loaded program on a packet inside the kernel. */
+import { TsbpfError } from "../errors.ts";
 import { Attr, bpf, BpfCmd, kernelBuffer, kernelCopy } from "../sys/index.ts";
 
 export interface TestRunInput {
@@ -8,7 +9,43 @@ export interface TestRunInput {
   repeat?: number;
   /** Context struct (XDP: struct xdp_md) to pass in; returned as ctxOut. */
   ctx?: Uint8Array;
+  /**
+   * tc programs: the socket buffer's fields to start with (struct __sk_buff; the kernel takes
+   * only these); the result's `skb` has them as the program left them. Not with `ctx`.
+   */
+  skb?: Partial<SkbFields>;
   flags?: number;
+}
+
+/** The fields of struct __sk_buff a tc test run takes in and gives back. */
+export interface SkbFields {
+  mark: number;
+  priority: number;
+  /** The device the packet is on (default: loopback); ingressIfindex is where it came from. */
+  ifindex: number;
+  ingressIfindex: number;
+}
+
+/** sizeof(struct __sk_buff) and the offsets of SkbFields in it (include/uapi/linux/bpf.h). */
+const SKB_SIZE = 192;
+const SKB_OFFSETS: Record<keyof SkbFields, number> = { mark: 8, priority: 32, ingressIfindex: 36, ifindex: 40 };
+
+function encodeSkb(fields: Partial<SkbFields>): Uint8Array {
+  const b = Buffer.alloc(SKB_SIZE);
+  for (const [name, offset] of Object.entries(SKB_OFFSETS))
+    b.writeUInt32LE(fields[name as keyof SkbFields] ?? 0, offset);
+  return b;
+}
+
+function decodeSkb(ctx: Uint8Array): SkbFields {
+  const b = Buffer.from(ctx.buffer, ctx.byteOffset, ctx.byteLength);
+  const read = (name: keyof SkbFields) => b.readUInt32LE(SKB_OFFSETS[name]);
+  return {
+    mark: read("mark"),
+    priority: read("priority"),
+    ifindex: read("ifindex"),
+    ingressIfindex: read("ingressIfindex"),
+  };
 }
 
 export interface TestRunResult {
@@ -19,16 +56,20 @@ export interface TestRunResult {
   /** Average run time in nanoseconds. */
   duration: number;
   ctxOut?: Uint8Array;
+  /** With `skb` in the input: the socket buffer's fields after the program ran. */
+  skb?: SkbFields;
 }
 
 /** Room for programs that grow the packet (xdp_adjust_head/tail). */
 const OUTPUT_SLACK = 4096;
 
 export function testRun(progFd: number, input: TestRunInput, what = "test run"): TestRunResult {
+  if (input.ctx && input.skb) throw new TsbpfError(`${what}: give the context as ctx or as skb fields, not both`);
+  const ctx = input.skb ? encodeSkb(input.skb) : input.ctx;
   const dataIn = kernelCopy(input.data);
   const dataOut = kernelBuffer(input.data.byteLength + OUTPUT_SLACK);
-  const ctxIn = input.ctx ? kernelCopy(input.ctx) : null;
-  const ctxOut = input.ctx ? kernelBuffer(input.ctx.byteLength) : null;
+  const ctxIn = ctx ? kernelCopy(ctx) : null;
+  const ctxOut = ctx ? kernelBuffer(ctx.byteLength) : null;
   const attr = new Attr(80)
     .u32(0, progFd)
     .u32(8, dataIn.length)
@@ -40,11 +81,13 @@ export function testRun(progFd: number, input: TestRunInput, what = "test run"):
   if (ctxIn && ctxOut) attr.u32(40, ctxIn.length).u32(44, ctxOut.length).ptr(48, ctxIn).ptr(56, ctxOut);
   bpf(BpfCmd.PROG_TEST_RUN, attr, what);
   const outSize = attr.readU32(12);
+  const ctxBack = ctxOut ? Uint8Array.from(ctxOut.subarray(0, attr.readU32(44))) : undefined;
   return {
     retval: attr.readU32(4),
     data: Uint8Array.from(dataOut.subarray(0, outSize)),
     duration: attr.readU32(36),
-    ...(ctxOut ? { ctxOut: Uint8Array.from(ctxOut.subarray(0, attr.readU32(44))) } : {}),
+    ...(ctxBack ? { ctxOut: ctxBack } : {}),
+    ...(ctxBack && input.skb ? { skb: decodeSkb(ctxBack) } : {}),
   };
 }
 

@@ -6,9 +6,16 @@ export function progTypeName(type: number): string {
   return `prog type ${type}`;
 }
 
-export const AttachType = { NONE: 0, XDP_DEVMAP: 33, XDP_CPUMAP: 35, XDP: 37 } as const;
+export const AttachType = {
+  NONE: 0,
+  XDP_DEVMAP: 33,
+  XDP_CPUMAP: 35,
+  XDP: 37,
+  TCX_INGRESS: 46,
+  TCX_EGRESS: 47,
+} as const;
 
 export const ProgLoadFlags = { XDP_HAS_FRAGS: 1 << 5 } as const;
 
 /** XDP actions (enum xdp_action), for reading test-run results: the declarations module's enum. */
-export { XdpAction } from "../lang/program.ts";
+export { TcAction, XdpAction } from "../lang/program.ts";

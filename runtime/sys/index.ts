@@ -11,4 +11,4 @@ export { getPinnedObject, pinObject } from "./pin.ts";
 export { enterNetns, inNetns } from "./netns.ts";
 export { lockFile, type FileLock } from "./lock.ts";
 export { Epoll } from "./epoll.ts";
-export { mapShared, type Mapping } from "./mmap.ts";
+export { mapAnonymous, mapShared, type AnonymousMapping, type Mapping } from "./mmap.ts";

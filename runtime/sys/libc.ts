@@ -58,6 +58,10 @@ export const rawMunmap = libc.func("int munmap(void *addr, size_t len)") as (add
 export function mappedView(addr: unknown, len: number): ArrayBuffer {
   return koffi.view(addr as never, len) as ArrayBuffer;
 }
+/** The address a pointer returned by a libc call holds. */
+export function pointerAddress(p: unknown): bigint {
+  return koffi.address(p as never);
+}
 /** mmap's MAP_FAILED, (void *) -1. */
 export function mmapFailed(addr: unknown): boolean {
   return addr === null || koffi.address(addr as never) === 0xffffffffffffffffn;
@@ -80,3 +84,30 @@ export const rawSyscall5 = libc.func("long syscall(long nr, void *a1, long a2, l
   a4: number,
   a5: number,
 ) => number | bigint;
+
+// Sockets, for AF_XDP (runtime/xsk).
+export const rawSocket = libc.func("int socket(int domain, int type, int protocol)") as (
+  domain: number,
+  type: number,
+  protocol: number,
+) => number;
+export const rawSetsockopt = libc.func("int setsockopt(int fd, int level, int name, void *value, uint len)") as (
+  fd: number,
+  level: number,
+  name: number,
+  value: Buffer,
+  len: number,
+) => number;
+/** getsockopt; `len` is a 4-byte buffer holding the value's size, in and out. */
+export const rawGetsockopt = libc.func("int getsockopt(int fd, int level, int name, void *value, void *len)") as (
+  fd: number,
+  level: number,
+  name: number,
+  value: Buffer,
+  len: Buffer,
+) => number;
+export const rawBind = libc.func("int bind(int fd, void *addr, uint len)") as (
+  fd: number,
+  addr: Buffer,
+  len: number,
+) => number;

@@ -15,7 +15,7 @@ import { INT_TYPES, LANG_STRUCTS } from "../../compiler/types.ts";
 import { ROOT } from "../runtime/helpers.ts";
 
 /** Types that frontend/typenodes.ts reads in annotations. */
-const ANNOTATIONS = ["XdpContext", "Value", "StructValue"];
+const ANNOTATIONS = ["XdpContext", "TcContext", "Value", "StructValue"];
 
 function langExports(): Map<string, Node[]> {
   const project = new Project({ skipAddingFilesFromTsConfig: true });

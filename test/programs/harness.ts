@@ -22,14 +22,14 @@ export interface Corpus {
   close(): void;
 }
 
-/** The corpus: every program in test/programs (the files declaring an `xdp(…)` program; not the tests and their helpers). */
+/** The corpus: every program in test/programs (the files declaring an `xdp(…)` or `tc(…)` program; not the tests and their helpers). */
 export function corpusNames(): string[] {
   return readdirSync(PROGRAMS)
     .filter(
       (f) =>
         f.endsWith(".ts") &&
         !f.endsWith(".test.ts") &&
-        /^export const \w+ = xdp\(/m.test(readFileSync(join(PROGRAMS, f), "utf8")),
+        /^export const \w+ = (xdp|tc)\(/m.test(readFileSync(join(PROGRAMS, f), "utf8")),
     )
     .map((f) => f.slice(0, -3))
     .sort();

@@ -134,11 +134,8 @@ describeKernel("atomic_fetch (atomics that return the value before)", () => {
     expectLoaded(c, "atomic_fetch");
     const state = c.obj.typedMap(shared, "shared");
     const out = c.obj.typedMap(seen, "seen");
-    state.update(0, { tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
-    const frame = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
-    expect(run(c, "atomic_fetch", frame(60)).ret).toBe(XdpAction.PASS);
-    expect(out.lookup(0)).toEqual({ tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n });
-    expect(state.lookup(0)).toEqual({
+    const initial = { tickets: 10, mask: 0xffffffff, flags: 0, small: 7, owner: 0n, bits: 0n, last: 0n };
+    const afterFirst = {
       tickets: 11,
       mask: ~(1 << 10) >>> 0,
       flags: 0xff,
@@ -146,19 +143,8 @@ describeKernel("atomic_fetch (atomics that return the value before)", () => {
       owner: 60n,
       bits: 1n << 10n,
       last: 60n,
-    });
-    expect(run(c, "atomic_fetch", frame(70)).ret).toBe(XdpAction.PASS);
-    // compare-exchange does not store when the field differs from `expected`: owner and small keep 60.
-    expect(out.lookup(0)).toEqual({
-      tickets: 11,
-      mask: ~(1 << 10) >>> 0,
-      flags: 0xff,
-      small: 60,
-      owner: 60n,
-      bits: 1n << 10n,
-      last: 60n,
-    });
-    expect(state.lookup(0)).toEqual({
+    };
+    const afterSecond = {
       tickets: 12,
       mask: ~(3 << 10) >>> 0,
       flags: 0,
@@ -166,7 +152,17 @@ describeKernel("atomic_fetch (atomics that return the value before)", () => {
       owner: 60n,
       bits: 3n << 10n,
       last: 70n,
-    });
+    };
+    state.update(0, initial);
+    const frame = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
+    // Each atomic returns the field's value from before: `seen` gets the state the frame found.
+    expect(run(c, "atomic_fetch", frame(60)).ret).toBe(XdpAction.PASS);
+    expect(out.lookup(0)).toEqual(initial);
+    expect(state.lookup(0)).toEqual(afterFirst);
+    expect(run(c, "atomic_fetch", frame(70)).ret).toBe(XdpAction.PASS);
+    expect(out.lookup(0)).toEqual(afterFirst);
+    // compare-exchange does not store when the field differs from `expected`: owner and small keep 60.
+    expect(state.lookup(0)).toEqual(afterSecond);
   });
 });
 

@@ -90,8 +90,8 @@ const PACKETS: Record<string, number[]> = {
   "ethernet only": K.eth(K.ETH_IP, []),
 };
 
-/** Helpers the interpreter stops at (kernel state it does not have): these programs may end "not modelled". */
-const NOT_MODELLED = new Set(["fib_route", "check_mtu"]);
+/** Files whose programs call helpers the interpreter stops at (kernel state it does not have): they may end "not modelled". */
+const NOT_MODELLED = new Set(["fib_route", "check_mtu", "timers"]);
 
 /** Map types whose entries the comparison reads (the rest hold fds or are event outputs). */
 const COMPARED: ReadonlySet<number> = new Set([
@@ -163,12 +163,14 @@ function compare(
   session: TraceSession,
   program: string,
   packet: Uint8Array,
+  /** The program calls a helper the trace does not model: stopping there is the expected answer. */
+  mayStop = false,
 ): { run: TraceRun; diffs: string[] } {
   const before = snapshot(obj);
   const run = session.run(packet);
   const kernel = obj.program(program).testRun({ data: packet });
   const diffs: string[] = [];
-  if (run.outcome === "not-modelled" && NOT_MODELLED.has(session.spec.programs[0]!.name)) return { run, diffs };
+  if (run.outcome === "not-modelled" && mayStop) return { run, diffs };
   if (run.outcome !== "exit") diffs.push(`trace ended ${run.outcome}: ${run.message}`);
   if (run.action !== kernel.retval) diffs.push(`action: trace ${run.action}, kernel ${kernel.retval}`);
   if (hex(run.after) !== hex(kernel.data))
@@ -234,7 +236,7 @@ describe("trace agrees with BPF_PROG_TEST_RUN", () => {
       );
       const session = new TraceSession(spec, { program: p.name, live, state: slots, now, jiffies, cpu: CPU });
       for (const [cls, bytes] of Object.entries(PACKETS)) {
-        const { diffs } = compare(obj, session, p.name, Uint8Array.from(bytes));
+        const { diffs } = compare(obj, session, p.name, Uint8Array.from(bytes), NOT_MODELLED.has(name));
         if (diffs.length) failures.push(`${p.name} on ${cls}:\n  ${diffs.join("\n  ")}`);
       }
     }

@@ -1,0 +1,1 @@
+export { XskSocket, type XskOptions } from "./socket.ts";

@@ -1,0 +1,127 @@
+// tc programs (BPF_PROG_TYPE_SCHED_CLS) written in the language: loaded by bpftool and the
+// runtime, run with BPF_PROG_TEST_RUN on socket buffers (verdicts, skb->mark and priority as
+// the program left them, counters), and attached through tcx links on a veth with real traffic.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
+import { linkInfo, ProgType, TcAction } from "../../runtime/index.ts";
+import { vethToNamespace } from "../runtime/helpers.ts";
+import { bytes, eth, ipv4, udp, tcp, ETH_IP, ETH_ARP, pad } from "./packets.ts";
+import { setup, expectLoaded, type Corpus } from "./harness.ts";
+import { by_proto, last_ifindex } from "./tc_classify.ts";
+
+const udpFrame = (dport: number, payload: number[] = [1, 2, 3, 4]) =>
+  bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1234, dport, payload))));
+
+describeKernel("tc_classify", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("tc_classify");
+  });
+  afterAll(() => c?.close());
+
+  it("loads as a SCHED_CLS program with bpftool and the runtime", () => {
+    expectLoaded(c, "tc_classify");
+    expect(c.obj.program("tc_classify").type).toBe(ProgType.SCHED_CLS);
+  });
+
+  it("drops UDP to the blocked port, marks the rest with the port, raises the priority", () => {
+    const prog = c.obj.program("tc_classify");
+    const blocked = prog.testRun({ data: udpFrame(9), skb: { mark: 5, priority: 3, ifindex: 1 } });
+    expect(blocked.retval).toBe(TcAction.SHOT);
+    expect(blocked.skb).toMatchObject({ mark: 5, priority: 3 });
+    const dns = prog.testRun({ data: udpFrame(53), skb: { priority: 3, ifindex: 1 } });
+    expect(dns.retval).toBe(TcAction.OK);
+    expect(dns.skb).toMatchObject({ mark: 53, priority: 4, ifindex: 1 });
+    // Not UDP: neither marked nor re-prioritized.
+    const syn = prog.testRun({ data: bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 80, 2)))), skb: { priority: 3 } });
+    expect(syn.retval).toBe(TcAction.OK);
+    expect(syn.skb).toMatchObject({ mark: 0, priority: 3 });
+    // ARP: skb->protocol is not IPv4, the program returns before looking at the packet.
+    expect(prog.testRun({ data: bytes(eth(ETH_ARP, pad([], 28))) }).retval).toBe(TcAction.OK);
+  });
+
+  it("counts packets and skb->len bytes by IP protocol; sees the ifindex it runs on", () => {
+    const counts = c.obj.typedMap(by_proto, "by_proto");
+    const before = (proto: number) => counts.lookup(proto) ?? { packets: 0n, bytes: 0n };
+    const [udp0, tcp0] = [before(17), before(6)];
+    const frames = [udpFrame(53), udpFrame(53, pad([], 100)), bytes(eth(ETH_IP, ipv4({ proto: 6 }, tcp(1, 80, 2))))];
+    for (const f of frames) c.obj.program("tc_classify").testRun({ data: f, skb: { ifindex: 1 } });
+    expect(counts.lookup(17)).toEqual({
+      packets: udp0.packets + 2n,
+      bytes: udp0.bytes + BigInt(frames[0]!.length + frames[1]!.length),
+    });
+    expect(counts.lookup(6)).toEqual({ packets: tcp0.packets + 1n, bytes: tcp0.bytes + BigInt(frames[2]!.length) });
+    expect(c.obj.typedMap(last_ifindex, "last_ifindex").lookup(0)).toBe(1);
+  });
+});
+
+const tag = `${process.pid % 100000}`;
+const NS = `tsbpftc-${tag}`;
+const HOST_IF = `tc${tag}h`;
+const PEER_IF = `tc${tag}p`;
+
+describeKernel("tcx links with real traffic", () => {
+  let c: Corpus;
+  let removeVeth: (() => void) | undefined;
+  beforeAll(async () => {
+    removeVeth = vethToNamespace(NS, HOST_IF, PEER_IF, "10.214.0.1/24", "10.214.0.2/24");
+    c = await setup("tc_classify");
+  });
+  afterAll(() => {
+    c?.close();
+    removeVeth?.();
+  });
+
+  it("on ingress: UDP from the namespace is counted, port 9 dropped before the socket; detach stops it", async () => {
+    const prog = c.obj.program("tc_classify");
+    const send = (port: number, n: number) =>
+      spawnSync("ip", [
+        "netns",
+        "exec",
+        NS,
+        "python3",
+        "-c",
+        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(${n}): s.sendto(b'x'*10, ('10.214.0.1', ${port}))`,
+      ]);
+    // Sockets on the host end: what reaches them got past the tc program.
+    const received = new Map<number, number>();
+    const sockets = await Promise.all(
+      [9, 9999].map(
+        (port) =>
+          new Promise<Socket>((resolve) => {
+            const s = createSocket("udp4");
+            s.on("message", () => received.set(port, (received.get(port) ?? 0) + 1));
+            s.bind(port, "10.214.0.1", () => resolve(s));
+          }),
+      ),
+    );
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    const link = prog.attachTcx(HOST_IF, "ingress");
+    try {
+      // The kernel's view of the link (this bpftool predates tcx): type BPF_LINK_TYPE_TCX (11), on
+      // the host end, attach type BPF_TCX_INGRESS (46).
+      const ifindex = Number(
+        /^(\d+):/.exec(execFileSync("ip", ["-o", "link", "show", HOST_IF], { encoding: "utf8" }))![1],
+      );
+      expect(linkInfo(link.fd)).toMatchObject({ type: 11, ifindex, attachType: 46, progId: prog.id });
+      const counts = c.obj.typedMap(by_proto, "by_proto");
+      const udp0 = counts.lookup(17)?.packets ?? 0n;
+      send(9999, 3);
+      send(9, 2);
+      await settle();
+      expect(counts.lookup(17)?.packets).toBe(udp0 + 5n);
+      expect(Object.fromEntries(received)).toEqual({ 9999: 3 });
+    } finally {
+      link.detach();
+    }
+    const after = c.obj.typedMap(by_proto, "by_proto").lookup(17)?.packets;
+    send(9999, 2);
+    send(9, 1);
+    await settle();
+    for (const s of sockets) s.close();
+    expect(c.obj.typedMap(by_proto, "by_proto").lookup(17)?.packets).toBe(after);
+    expect(Object.fromEntries(received)).toEqual({ 9: 1, 9999: 5 });
+  });
+});
