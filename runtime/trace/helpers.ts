@@ -13,6 +13,7 @@ import type { ProgramSpec } from "../object/spec.ts";
 import { M32, u64 } from "./alu.ts";
 import type { TraceEvent } from "./events.ts";
 import type { AddressSpace, Region } from "./memory.ts";
+import { deviceByIfindex, dropTimers, initTimer, timerState } from "./kernel-state.ts";
 import type { TraceMap } from "./maps.ts";
 import { hex, XDP_FRAME, XDP_FRAME_HEADER, XDP_TAILROOM } from "./xdp-frame.ts";
 
@@ -52,6 +53,8 @@ const EINVAL = 22n;
 const ENOENT = 2n;
 const EACCES = 13n;
 const E2BIG = 7n;
+const ENODEV = 19n;
+const EBUSY = 16n;
 const neg = (e: bigint) => u64(-e);
 const ETH_HLEN = 14;
 const XDP_ABORTED = 0n;
@@ -73,7 +76,16 @@ export function describeBytes(m: Machine, typeId: number, bytes: Uint8Array): st
 const keyText = (m: Machine, map: TraceMap, key: Uint8Array) => describeBytes(m, map.shape.keyTypeId, key);
 const valueText = (m: Machine, map: TraceMap, value: Uint8Array) => describeBytes(m, map.shape.valueTypeId, value);
 const errno = (r: number) => (r === 0 ? "ok" : `-${ERRNO_NAMES[-r] ?? -r}`);
-const ERRNO_NAMES: Record<number, string> = { 2: "ENOENT", 7: "E2BIG", 13: "EACCES", 17: "EEXIST", 22: "EINVAL" };
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  7: "E2BIG",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  22: "EINVAL",
+};
 
 export function callHelper(m: Machine, insn: Instruction, name: string, a: bigint[]): bigint | "jumped" {
   const plain = (result: bigint, note?: string, args = a.slice(0, arity(name)).map((v) => m.describe(v))) => {
@@ -108,6 +120,7 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
       const key = m.memory.bytes(a[1]!, map.shape.keySize);
       const value = m.memory.bytes(a[2]!, map.shape.valueSize);
       const r = map.update(key, value, a[3]!);
+      if (r === 0) dropTimers(map, key); // the kernel frees the old value's timers (bpf_obj_free_fields)
       const flags = a[3] === 1n ? " (NOEXIST)" : a[3] === 2n ? " (EXIST)" : "";
       m.emit({
         kind: "map",
@@ -124,6 +137,7 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
       const map = m.mapAt(a[0]!);
       const key = m.memory.bytes(a[1]!, map.shape.keySize);
       const r = map.delete(key);
+      if (r === 0) dropTimers(map, key);
       m.emit({
         kind: "map",
         insn: insn.index,
@@ -309,6 +323,41 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
       m.memory.remove(region);
       return 0n;
     }
+    case "timer_init":
+    case "timer_set_callback":
+    case "timer_start":
+    case "timer_cancel":
+      return timer(m, name, a, plain);
+    case "check_mtu": {
+      // bpf_xdp_check_mtu: dev_len = mtu + hard_header_len; the frame (or *mtu_len, an L3 length,
+      // plus the header) grown by len_diff must not exceed it; *mtu_len becomes the MTU.
+      if (a[4] !== 0n)
+        return plain(
+          neg(EINVAL),
+          "flags not 0",
+          a.slice(0, 5).map((v) => m.describe(v)),
+        );
+      const ifindex = Number(a[1]! & M32);
+      const dev = ifindex > 0x7fffffff ? undefined : deviceByIfindex(ifindex);
+      const args = a.slice(0, 5).map((v) => m.describe(v));
+      if (!dev) return plain(neg(ENODEV), `no device with ifindex ${ifindex}`, args);
+      if (dev.hardHeaderLen === undefined)
+        throw new HelperStop(
+          `helper bpf_check_mtu is not modelled for ${dev.name}: its link-layer header length is unknown`,
+        );
+      const mtuLen = Buffer.from(m.memory.bytes(a[2]!, 4)).readUInt32LE(0);
+      let len = mtuLen ? (mtuLen + dev.hardHeaderLen) | 0 : m.end - m.data;
+      len = (len + Number(BigInt.asIntN(32, a[3]!))) | 0;
+      const out = Buffer.alloc(4);
+      out.writeUInt32LE(dev.mtu >>> 0);
+      m.memory.copyIn(a[2]!, out);
+      const frag = len > dev.mtu + dev.hardHeaderLen;
+      return plain(
+        frag ? 1n : 0n,
+        `${dev.name} (MTU ${dev.mtu}): ${len} bytes with the header ${frag ? "need fragmentation" : "fit"}`,
+        args,
+      );
+    }
     default:
       throw new HelperStop(
         `helper bpf_${name} is not modelled by the trace${name === "fib_lookup" ? " (it needs the kernel's routing and neighbour tables)" : ""}`,
@@ -332,8 +381,57 @@ function arity(name: string): number {
   if (name === "redirect") return 2;
   if (name.startsWith("xdp_adjust")) return 2;
   if (name === "csum_diff") return 5;
-  if (name === "ringbuf_reserve") return 3;
+  if (name === "ringbuf_reserve" || name === "timer_init" || name === "timer_start") return 3;
+  if (name === "timer_set_callback") return 2;
+  if (name === "timer_cancel") return 1;
   return 4;
+}
+
+const CLOCK_REALTIME = 0n;
+const CLOCK_MONOTONIC = 1n;
+const CLOCK_BOOTTIME = 7n;
+const MAX_CLOCKS = 16n;
+const BPF_F_TIMER_ABS = 1n;
+const BPF_F_TIMER_CPU_PIN = 2n;
+
+/**
+ * bpf_timer_* as kernel/bpf/helpers.c answers a program run by a process that holds the map (as
+ * BPF_PROG_TEST_RUN's caller does, so never -EPERM). The kernel hides a timer from user space, so
+ * a timer the trace has not initialized itself is taken as never initialized. The callback is run
+ * by the kernel when the timer expires, never by the trace.
+ */
+function timer(m: Machine, name: string, a: bigint[], plain: (r: bigint, note?: string) => bigint): bigint {
+  const region = m.memory.regionOf(a[0]!);
+  if (region?.kind !== "map-value" || !region.map || !region.key)
+    throw new HelperStop(`helper bpf_${name} is not modelled on a timer outside a map value`);
+  const map = region.map as TraceMap;
+  const offset = Number(a[0]! - region.base);
+  const t = timerState(map, region.key, offset);
+  const now = () => (m.options.now ? m.options.now() : process.hrtime.bigint());
+  if (name === "timer_init") {
+    const clock = a[2]! & (MAX_CLOCKS - 1n);
+    if (a[2]! >= MAX_CLOCKS || (clock !== CLOCK_MONOTONIC && clock !== CLOCK_REALTIME && clock !== CLOCK_BOOTTIME))
+      return plain(neg(EINVAL), "unsupported clock");
+    if (t) return plain(neg(EBUSY), "initialized before");
+    initTimer(map, region.key, offset);
+    return plain(0n, "assumes no earlier initialization the kernel hides from user space");
+  }
+  if (!t) return plain(neg(EINVAL), "timer not initialized");
+  if (name === "timer_set_callback") {
+    t.callback = a[1]!;
+    return plain(0n);
+  }
+  if (name === "timer_start") {
+    if (a[2]! & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN)) return plain(neg(EINVAL), "unknown flags");
+    if (t.callback === undefined) return plain(neg(EINVAL), "no callback set");
+    t.expires = a[2]! & BPF_F_TIMER_ABS ? a[1]! : now() + a[1]!;
+    return plain(0n, "the kernel runs the callback when it expires; the trace does not run it");
+  }
+  // bpf_timer_cancel: 1 if it was pending (hrtimer_cancel), 0 if not; the callback is dropped.
+  const pending = t.expires !== undefined && t.expires > now();
+  t.callback = undefined;
+  t.expires = undefined;
+  return plain(pending ? 1n : 0n, pending ? "it was pending" : "it was not pending");
 }
 
 function packetBoundsNote(m: Machine): string {

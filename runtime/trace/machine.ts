@@ -56,6 +56,8 @@ export interface RunResult {
   events: TraceEvent[];
   /** The packet as the program left it (ctx->data .. ctx->data_end). */
   packet: Uint8Array;
+  /** The metadata the program left in front of it (ctx->data_meta .. ctx->data). */
+  meta: Uint8Array;
   instructions: number;
 }
 
@@ -112,6 +114,11 @@ export class Machine implements HelperHost {
 
   packetBytes(): Uint8Array {
     return this.packet.bytes.slice(this.data, this.end);
+  }
+
+  /** The metadata in front of the packet (data_meta .. data); BPF_PROG_TEST_RUN returns it before the packet. */
+  metaBytes(): Uint8Array {
+    return this.packet.bytes.slice(this.meta, this.data);
   }
 
   get btf(): Btf | undefined {
@@ -206,7 +213,15 @@ export class Machine implements HelperHost {
     let count = 0;
     const stop = (outcome: TraceOutcome, message: string, value?: number): RunResult => {
       if (outcome !== "exit") this.emit({ kind: "fault", insn: this.pc, message });
-      return { outcome, value, message, events: this.events, packet: this.packetBytes(), instructions: count };
+      return {
+        outcome,
+        value,
+        message,
+        events: this.events,
+        packet: this.packetBytes(),
+        meta: this.metaBytes(),
+        instructions: count,
+      };
     };
     for (;;) {
       if (count >= limit) return stop("limit", `stopped after ${limit} instructions`);
@@ -218,7 +233,14 @@ export class Machine implements HelperHost {
         const done = this.step(insn);
         if (done !== undefined) {
           this.emit({ kind: "exit", insn: insn.index, value: done });
-          return { outcome: "exit", value: done, events: this.events, packet: this.packetBytes(), instructions: count };
+          return {
+            outcome: "exit",
+            value: done,
+            events: this.events,
+            packet: this.packetBytes(),
+            meta: this.metaBytes(),
+            instructions: count,
+          };
         }
       } catch (e) {
         if (e instanceof MemoryFault) return stop("fault", e.message);

@@ -39,6 +39,8 @@ export interface TraceRun {
   message?: string;
   before: Uint8Array;
   after: Uint8Array;
+  /** The metadata in front of `after` (BPF_PROG_TEST_RUN returns it followed by the packet). */
+  meta: Uint8Array;
   events: TraceEvent[];
   instructions: number;
 }
@@ -167,6 +169,7 @@ export class TraceSession {
       ...(r.message !== undefined ? { message: r.message } : {}),
       before: Uint8Array.from(packet),
       after: r.packet,
+      meta: r.meta,
       events: r.events,
       instructions: r.instructions,
     };
