@@ -218,7 +218,7 @@ function lowerElementAccess(
         throw new CompileError(indexNode, `index ${index.value} is outside the table (length ${object.values.length})`);
       return { kind: "const", value: v, big: false };
     }
-    return tableLookup(f, object, f.toInt(index, INT_TYPES.u32!, indexNode));
+    return tableLookup(f, object, f.toInt(index, INT_TYPES.u64!, indexNode));
   }
   if (object.kind !== "ref" || object.type.kind !== "array")
     throw new CompileError(expr, `${describe(object)} cannot be indexed`);
@@ -270,18 +270,20 @@ export function tableLookup(
   const type = table.element as IntT;
   const done = f.block("table.done");
   const fallback = f.block("table.out");
+  // A computed index is an unsigned 64-bit number clamped to the last element (docs/language.md),
+  // as for arrays: every index past the end reads the last value.
   const sw = C.LLVMBuildSwitch(f.b, index.v, fallback, table.values.length);
   const incoming: [ValueRef, BasicBlockRef][] = [];
   table.values.forEach((value, i) => {
     const bb = f.block("table.case");
-    C.LLVMAddCase(sw, f.constInt(32, BigInt(i)), bb);
+    C.LLVMAddCase(sw, f.constInt(index.type.bits, BigInt(i)), bb);
     f.positionAt(bb);
     C.LLVMBuildBr(f.b, done);
     incoming.push([f.constInt(type, value), bb]);
   });
   f.positionAt(fallback);
   C.LLVMBuildBr(f.b, done);
-  incoming.push([f.constInt(type, 0n), fallback]);
+  incoming.push([f.constInt(type, table.values.at(-1) ?? 0n), fallback]);
   f.positionAt(done);
   const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "table");
   C.LLVMAddIncoming(

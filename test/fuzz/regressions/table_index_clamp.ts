@@ -1,7 +1,8 @@
 // Found by the differential fuzzer (seed 2 of the generator with table indexes, reduced from
 // `w7.f1 = T2_1[g2_2]` with g2_2 = 16): a computed index into a constant table is not clamped.
 // docs/language.md: computed indexes are unsigned 64-bit numbers clamped to the last element,
-// so with i = 9, `T[i]` is T[4] = 3; the kernel reads 0. A constant index (`T[2]`) is right.
+// so with i = 9, `T[i]` is T[4] = 3; the kernel read 0 (the switch's fallback was 0, and the
+// index was cut to 32 bits). A constant index (`T[2]`) was right.
 import { xdp, XdpAction, ArrayMap, struct, u16, u32 } from "tsbpf";
 
 export const S = struct({ i: u16, a: u32, b: u32 });
