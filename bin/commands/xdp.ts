@@ -1,9 +1,11 @@
-// tsbpf attach | detach: XDP programs on interfaces through pinned BPF links.
+// tsbpf attach | detach: XDP programs (and, with --tcx, tc programs) on interfaces through pinned
+// BPF links.
 import fs from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { attachXdp, linkInfo, XdpLink, type XdpMode } from "../../runtime/link/xdp.ts";
 import { listXdpLinks } from "../../runtime/link/list.ts";
+import { attachTcx, LINK_TYPE_TCX, TcxLink, type TcxDirection } from "../../runtime/link/tcx.ts";
 import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
@@ -23,8 +25,11 @@ import { describeLocation, locateXdp } from "./xdp-devices.ts";
 
 /** Where `attach` pins a link when no --pin is given. */
 export const DEFAULT_LINK_DIR = "/sys/fs/bpf/tsbpf";
-export const defaultLinkPin = (ifname: string, netns?: string) =>
-  path.join(DEFAULT_LINK_DIR, netns ? `xdp-${netns}-${ifname}` : `xdp-${ifname}`);
+/** `xdp-<if>`, or `tcx-ingress-<if>` / `tcx-egress-<if>`, with the namespace before the interface. */
+export const defaultLinkPin = (ifname: string, netns?: string, tcx?: TcxDirection) => {
+  const hook = tcx ? `tcx-${tcx}` : "xdp";
+  return path.join(DEFAULT_LINK_DIR, netns ? `${hook}-${netns}-${ifname}` : `${hook}-${ifname}`);
+};
 
 function attachWithMode(
   progFd: number,
@@ -62,8 +67,20 @@ interface AttachTarget {
   close(): void;
 }
 
-/** The XDP program to attach: from an object file (loaded now), or already loaded and pinned in bpffs. */
-async function openAttachTarget(file: string, opts: { prog?: string; pinMaps?: string }): Promise<AttachTarget> {
+/** The kind of program a hook takes: XDP, or tc (SCHED_CLS) for a tcx link. */
+interface ProgKind {
+  type: number;
+  name: string;
+}
+const XDP_KIND: ProgKind = { type: ProgType.XDP, name: "XDP" };
+const TC_KIND: ProgKind = { type: ProgType.SCHED_CLS, name: "tc" };
+
+/** The program to attach: from an object file (loaded now), or already loaded and pinned in bpffs. */
+async function openAttachTarget(
+  file: string,
+  opts: { prog?: string; pinMaps?: string },
+  kind: ProgKind,
+): Promise<AttachTarget> {
   if (isOnBpffs(file)) {
     if (opts.prog || opts.pinMaps)
       throw new CliError(`--prog and --pin-maps are for object files; ${file} is a pinned program`);
@@ -71,8 +88,8 @@ async function openAttachTarget(file: string, opts: { prog?: string; pinMaps?: s
     const fd = getPinnedObject(file);
     try {
       const info = programInfo(fd);
-      if (info.type !== ProgType.XDP)
-        throw new CliError(`${file} is a ${progTypeName(info.type).toLowerCase()} program, not XDP`);
+      if (info.type !== kind.type)
+        throw new CliError(`${file} is a ${progTypeName(info.type).toLowerCase()} program, not ${kind.name}`);
       return { fd, name: info.name, close: () => closeFd(fd) };
     } catch (e) {
       closeFd(fd);
@@ -80,17 +97,17 @@ async function openAttachTarget(file: string, opts: { prog?: string; pinMaps?: s
     }
   }
   const obj = await loadObjectFile(file, opts.prog ? { programs: [opts.prog] } : {});
-  const xdpProgs = [...obj.programs.values()].filter((p) => p.type === ProgType.XDP);
+  const progs = [...obj.programs.values()].filter((p) => p.type === kind.type);
   const fail = (message: string) => {
     obj.close();
     return new CliError(message);
   };
-  if (opts.prog && xdpProgs[0]?.name !== opts.prog) throw fail(`program "${opts.prog}" is not an XDP program`);
-  if (xdpProgs.length !== 1)
+  if (opts.prog && progs[0]?.name !== opts.prog) throw fail(`program "${opts.prog}" is not a ${kind.name} program`);
+  if (progs.length !== 1)
     throw fail(
-      `${file} has ${xdpProgs.length} XDP programs (${xdpProgs.map((p) => p.name).join(", ") || "none"}): choose one with --prog NAME`,
+      `${file} has ${progs.length} ${kind.name} programs (${progs.map((p) => p.name).join(", ") || "none"}): choose one with --prog NAME`,
     );
-  return { fd: xdpProgs[0]!.fd, name: xdpProgs[0]!.name, obj, close: () => obj.close() };
+  return { fd: progs[0]!.fd, name: progs[0]!.name, obj, close: () => obj.close() };
 }
 
 function mapNameById(id: number): string {
@@ -106,8 +123,10 @@ function mapNameById(id: number): string {
 
 export function attachCommand(): Command {
   return new Command("attach")
-    .description("attach an XDP program to an interface through a BPF link, pinned so it stays after tsbpf exits")
-    .argument("<object>", "BPF ELF object (.o), or an XDP program pinned in bpffs (e.g. by tsbpf load --pin)")
+    .description(
+      "attach an XDP program (or with --tcx a tc program) to an interface through a BPF link, pinned so it stays after tsbpf exits",
+    )
+    .argument("<object>", "BPF ELF object (.o), or a program pinned in bpffs (e.g. by tsbpf load --pin)")
     .requiredOption("--dev <interface>", "network interface (in this network namespace, or in --netns)")
     .option("--netns <name>", "network namespace of the interface (as in `ip netns`)")
     .option("--prog <name>", "program to attach (needed when the object has several XDP programs)")
@@ -116,7 +135,16 @@ export function attachCommand(): Command {
         .choices(["native", "generic", "auto"])
         .default("auto"),
     )
-    .option("--pin <path>", `bpffs path for the link (default ${DEFAULT_LINK_DIR}/xdp-<interface>)`)
+    .addOption(
+      new Option(
+        "--tcx <direction>",
+        "attach a tc program to the interface's ingress or egress through a tcx link instead (--mode does not apply)",
+      ).choices(["ingress", "egress"]),
+    )
+    .option(
+      "--pin <path>",
+      `bpffs path for the link (default ${DEFAULT_LINK_DIR}/xdp-<interface>, or tcx-<direction>-<interface>)`,
+    )
     .option(
       "--pin-maps <dir>",
       "also pin the object's programs and maps under this bpffs directory (read them with tsbpf map dump DIR/NAME)",
@@ -137,12 +165,13 @@ export function attachCommand(): Command {
             mode: XdpMode;
             pin?: string;
             pinMaps?: string;
+            tcx?: TcxDirection;
             json?: boolean;
           },
         ) => {
           // Interface names and indexes belong to a network namespace: resolve and attach in it.
           const ifindex = inNetns(opts.netns, () => ifNameToIndex(opts.dev)); // a missing interface fails before anything is loaded
-          const pinPath = opts.pin ?? defaultLinkPin(opts.dev, opts.netns);
+          const pinPath = opts.pin ?? defaultLinkPin(opts.dev, opts.netns, opts.tcx);
           ensurePinDir(path.dirname(pinPath));
           if (fs.existsSync(pinPath))
             throw new CliError(
@@ -150,9 +179,14 @@ export function attachCommand(): Command {
               EXIT.BUSY,
             );
           if (opts.pinMaps) ensurePinDir(opts.pinMaps);
-          const target = await openAttachTarget(file, opts);
+          const target = await openAttachTarget(file, opts, opts.tcx ? TC_KIND : XDP_KIND);
           try {
-            const { link, mode, note } = inNetns(opts.netns, () => attachWithMode(target.fd, opts.dev, opts.mode));
+            const tcx = opts.tcx;
+            const { link, mode, note } = inNetns(opts.netns, () =>
+              tcx
+                ? { link: attachTcx(target.fd, opts.dev, tcx), mode: `tcx ${tcx}`, note: undefined }
+                : attachWithMode(target.fd, opts.dev, opts.mode),
+            );
             try {
               link.pin(pinPath);
             } catch (e) {
@@ -185,7 +219,7 @@ export function attachCommand(): Command {
             if (opts.json) return void console.log(toJson(result, 2));
             if (note) console.log(`note: ${note}`);
             console.log(
-              `attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""} (ifindex ${ifindex}) in ${mode} mode`,
+              `attached ${target.name} (prog id ${progInfo.id}) to ${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""} (ifindex ${ifindex}) ${opts.tcx ? `on ${opts.tcx} through a tcx link` : `in ${mode} mode`}`,
             );
             console.log(`link id ${info.id}, pinned at ${pinPath}`);
             if (maps.length)
@@ -244,13 +278,15 @@ function findLinkPins(linkId: number): string[] {
 
 export function detachCommand(): Command {
   return new Command("detach")
-    .description("detach the XDP program from an interface (its BPF link), and remove the link's pin")
+    .description(
+      "detach the XDP program from an interface (its BPF link), or the link pinned at --pin (XDP or tcx), and remove the pin",
+    )
     .option("--dev <interface>", "interface to detach from")
     .option(
       "--netns <name>",
       "with --dev: the interface is in this network namespace (detaches the link tsbpf attach --netns pinned)",
     )
-    .option("--pin <path>", "pinned link to detach (as printed by tsbpf attach)")
+    .option("--pin <path>", "pinned link to detach, XDP or tcx (as printed by tsbpf attach)")
     .option("-j, --json", "machine-readable output")
     .addHelpText(
       "after",
@@ -283,11 +319,16 @@ export function detachCommand(): Command {
           if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
           const kind = pinnedKind(opts.pin);
           if (kind !== "link") throw new CliError(`${opts.pin} is a pinned ${kind}, not a link`);
-          const link = XdpLink.fromPinned(opts.pin);
+          const pinFd = getPinnedObject(opts.pin);
+          const linkType = linkInfo(pinFd).type;
+          closeFd(pinFd);
+          const link = linkType === LINK_TYPE_TCX ? TcxLink.fromPinned(opts.pin) : XdpLink.fromPinned(opts.pin);
           const info = linkInfo(link.fd);
           const where = opts.dev
             ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}`
-            : describeLocation(info.ifindex, locateXdp(info.progId, info.ifindex));
+            : link instanceof TcxLink
+              ? `ifindex ${info.ifindex} (tcx ${link.direction})`
+              : describeLocation(info.ifindex, locateXdp(info.progId, info.ifindex));
           if (info.ifindex === 0) {
             // Already detached (e.g. the interface went away): only the pin is left.
             link.close();

@@ -3,10 +3,15 @@
 // the program left them, counters), and attached through tcx links on a veth with real traffic.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { linkInfo, ProgType, TcAction } from "../../runtime/index.ts";
-import { vethToNamespace } from "../runtime/helpers.ts";
+import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
+import { bpffsDir, vethToNamespace } from "../runtime/helpers.ts";
+import { ROOT, tsbpfProcess } from "../cli/helpers.ts";
 import { bytes, eth, ipv4, udp, tcp, ETH_IP, ETH_ARP, pad } from "./packets.ts";
 import { setup, expectLoaded, type Corpus } from "./harness.ts";
 import { by_proto, last_ifindex } from "./tc_classify.ts";
@@ -124,4 +129,71 @@ describeKernel("tcx links with real traffic", () => {
     expect(c.obj.typedMap(by_proto, "by_proto").lookup(17)?.packets).toBe(after);
     expect(Object.fromEntries(received)).toEqual({ 9: 1, 9999: 5 });
   });
+
+  it("tsbpf attach --tcx ingress pins a tcx link that drops port 9 until tsbpf detach --pin removes it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-tcx-"));
+    const pins = bpffsDir("tcx-cli");
+    const pin = join(pins.dir, "link");
+    // What reaches a socket on the host end during `send`: the packets the tc program let by.
+    const delivered = async (send: () => void): Promise<Record<number, number>> => {
+      const got: Record<number, number> = {};
+      const sockets = await Promise.all(
+        [9, 9999].map(
+          (port) =>
+            new Promise<Socket>((resolve) => {
+              const s = createSocket("udp4");
+              s.on("message", () => void (got[port] = (got[port] ?? 0) + 1));
+              s.bind(port, "10.214.0.1", () => resolve(s));
+            }),
+        ),
+      );
+      send();
+      await new Promise((r) => setTimeout(r, 300));
+      for (const s of sockets) s.close();
+      return got;
+    };
+    const send = (port: number, n: number) =>
+      spawnSync("ip", [
+        "netns",
+        "exec",
+        NS,
+        "python3",
+        "-c",
+        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(${n}): s.sendto(b'x'*10, ('10.214.0.1', ${port}))`,
+      ]);
+    try {
+      const object = join(dir, "tc_classify.o");
+      expect(tsbpfProcess("build", join(ROOT, "test/programs/tc_classify.ts"), "-o", object).status).toBe(0);
+      // An XDP attach of a tc-only object says what is wrong.
+      const wrong = tsbpfProcess("attach", object, "--dev", HOST_IF, "--pin", pin);
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain("has 0 XDP programs (none)");
+
+      const attach = tsbpfProcess("attach", object, "--tcx", "ingress", "--dev", HOST_IF, "--pin", pin, "--json");
+      expect(attach.status, attach.stderr).toBe(0);
+      const result = JSON.parse(attach.stdout);
+      expect(result).toMatchObject({ interface: HOST_IF, mode: "tcx ingress", link_pin: pin, prog: "tc_classify" });
+      const fd = getPinnedObject(pin);
+      try {
+        expect(linkInfo(fd)).toMatchObject({ type: 11, attachType: 46, progId: result.prog_id });
+      } finally {
+        closeFd(fd);
+      }
+      expect(await delivered(() => (send(9999, 2), send(9, 2)))).toEqual({ 9999: 2 });
+
+      const detach = tsbpfProcess("detach", "--pin", pin);
+      expect(detach.status, detach.stderr).toBe(0);
+      expect(detach.stdout).toMatch(
+        new RegExp(
+          `^detached link ${result.link_id} \\(prog id ${result.prog_id}\\) from ifindex ${result.ifindex} \\(tcx ingress\\); removed ${pin}$`,
+          "m",
+        ),
+      );
+      expect(existsSync(pin)).toBe(false);
+      expect(await delivered(() => send(9, 1))).toEqual({ 9: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      pins.cleanup();
+    }
+  }, 60_000);
 });
