@@ -76,6 +76,8 @@ export {
   InterfaceError,
   lockFile,
   openFdCount,
+  openMarkedSocket,
+  type MarkedSocketOptions,
   SyscallError,
   type FileLock,
 } from "./sys/index.ts";

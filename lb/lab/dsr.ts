@@ -10,6 +10,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
+import type { Lab } from "./topology.ts";
 import { buildDecap } from "./xdp-pass.ts";
 import type { VipSpec } from "../control.ts";
 
@@ -33,6 +34,32 @@ export interface DsrVips {
 /** Sets the backends up for direct server return and adds the encapsulation VIPs over all of them. */
 export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<DsrVips> {
   const { lab, lb } = env;
+  await setUpDsrBackends(lab);
+  for (const be of lab.backends)
+    await new Promise<void>((resolve, reject) => {
+      const child = lab.spawn(
+        be.name,
+        [process.execPath, "--import", "tsx", join(here, "udp-echo.ts"), be.name, String(DSR_UDP_PORT), DSR_VIP],
+        { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
+      );
+      child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
+      child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
+    });
+
+  lb.setEncapSource(lab.lb.addr);
+  const http: VipSpec = { addr: DSR_VIP, port: 80, proto: "tcp" };
+  const udp: VipSpec = { addr: DSR_VIP, port: DSR_UDP_PORT, proto: "udp" };
+  for (const vip of [http, udp]) {
+    lb.addVip(vip, { encap: true });
+    for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
+  }
+  return { http, udp };
+}
+
+/** The network side of direct server return (no servers, no LB): per backend the MTU, the
+ *  decapsulation, DSR_VIP on lo and the route of its replies to the client; the client's
+ *  route to DSR_VIP through the LB. */
+export async function setUpDsrBackends(lab: Lab): Promise<void> {
   const decap = buildDecap();
   const inBr = (...argv: string[]) => lab.exec(lab.bridgeNs, ["ip", ...argv]);
   await inBr("link", "set", lab.lb.bridgePort, "mtu", String(MTU));
@@ -45,24 +72,6 @@ export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<Ds
     await sh("ip", "addr", "add", `${DSR_VIP}/32`, "dev", "lo");
     await sh("ip", "rule", "add", "from", DSR_VIP, "lookup", TABLE);
     await sh("ip", "route", "add", `${lab.client.addr}/32`, "dev", "eth0", "table", TABLE);
-    await new Promise<void>((resolve, reject) => {
-      const child = lab.spawn(
-        be.name,
-        [process.execPath, "--import", "tsx", join(here, "udp-echo.ts"), be.name, String(DSR_UDP_PORT), DSR_VIP],
-        { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
-      );
-      child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
-      child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
-    });
   }
   await lab.exec("client", ["ip", "route", "add", `${DSR_VIP}/32`, "via", lab.lb.addr]);
-
-  lb.setEncapSource(lab.lb.addr);
-  const http: VipSpec = { addr: DSR_VIP, port: 80, proto: "tcp" };
-  const udp: VipSpec = { addr: DSR_VIP, port: DSR_UDP_PORT, proto: "udp" };
-  for (const vip of [http, udp]) {
-    lb.addVip(vip, { encap: true });
-    for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
-  }
-  return { http, udp };
 }
