@@ -55,7 +55,11 @@ function integerShortCircuit(f: FunctionLowerer, op: SyntaxKind, a: Val, left: N
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
   const done = f.block("logic.done");
   f.positionAt(rhs);
-  const b = lowerValue(f, right);
+  let b = lowerValue(f, right);
+  // TypeScript types `e || x.b > 3` as the enum when the enum has one member (33: always true for
+  // it; 0: always false, for `&&`), though the other operand may run and is a bool. The operands
+  // decide, not that narrowed type: the bool counts as 0 or 1, as in a condition.
+  if (b.kind === "bool") b = f.toInt(b, INT_TYPES.i32!, right);
   const type = commonType(f, a, b, expr);
   const vb = f.toInt(b, type, right).v;
   const rhsEnd = f.current;
