@@ -323,6 +323,49 @@ struct {
 	__type(value, struct encap6_config);
 } encap6 SEC(".maps");
 
+/* ---- ICMP (docs/lb-abi.md, "ICMP"; lb/icmp.ts) ---- */
+
+/* vip_info.flags: on a vips/vips6 entry with proto ICMP/ICMPv6 and port 0, echo requests to
+ * that address are answered; on a TCP/UDP VIP, "too big" errors about its flows go to their
+ * backends and (encapsulation) packets too big for the backends' link are answered. */
+#define VIP_F_ECHO 2
+#define VIP_F_PMTU 4
+#define REPLY_TTL 64
+#define QUOTE4 84
+#define QUOTE6 248
+
+/* pmtu: ARRAY, 1 entry { mtu u32 }: the backends' link MTU; 0 = not configured. */
+struct pmtu_config {
+	__u32 mtu;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pmtu_config);
+} pmtu SEC(".maps");
+
+/* ICMP or ICMPv6 header: the last 4 bytes are the echo id/sequence, or unused + next-hop MTU
+ * ("fragmentation needed"), or the MTU (ICMPv6 "packet too big"). */
+struct icmp_hdr {
+	__u8 type;
+	__u8 code;
+	__u16 check;
+	__u32 rest;
+};
+
+/* The first 18 bytes of a TCP header: as far as its checksum. */
+struct quoted_tcp {
+	__u16 source;
+	__u16 dest;
+	__u32 seq;
+	__u32 ack;
+	__u16 off_flags;
+	__u16 window;
+	__u16 check;
+};
+
 /* ---- Connection state (docs/lb-state.md) ---- */
 
 static __always_inline __u64 timeout_of(__u8 proto, __u8 state)
@@ -855,6 +898,361 @@ static __always_inline int encapsulate6(struct xdp_md *ctx, const struct backend
 	return XDP_TX;
 }
 
+/* ---- ICMP (docs/lb-abi.md, "ICMP"; lb/icmp.ts): opt-in by VIP flags ---- */
+
+static __always_inline __u16 csum_replace2(__u16 check, __u16 from, __u16 to)
+{
+	__u32 sum = (__u16)~check + (__u16)~from + to;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* A UDP checksum after a change: 0 ("none") stays 0, a computed 0 is sent as 0xffff. */
+static __always_inline __u16 udp_check(__u16 old, __u16 updated)
+{
+	if (!old)
+		return 0;
+	return updated ? updated : 0xffff;
+}
+
+static __always_inline void bounce(struct ethhdr *eth)
+{
+	__u8 mac[ETH_ALEN];
+
+	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+	set_macs(eth, mac);
+}
+
+/* The backend of a live tracked flow, without touching its state; NULL: none. */
+static __always_inline struct backend *flow_backend4(__u32 client, __u32 vip, __u16 cport, __u16 vport, __u8 proto)
+{
+	struct ct_key ck = { .saddr = client, .daddr = vip, .sport = cport, .dport = vport, .proto = proto };
+	struct ct_value *ct = bpf_map_lookup_elem(&conntrack, &ck);
+
+	if (!ct || bpf_ktime_get_ns() - ct->seen > timeout_of(proto, ct->state))
+		return 0;
+	__u32 id = ct->backend;
+	struct backend *be = bpf_map_lookup_elem(&backends, &id);
+
+	if (!be || be->addr != ct->backend_addr)
+		return 0;
+	return be;
+}
+
+/* I1-I3: an ICMP packet (IPv4 header sane, not a fragment; its ICMP header at l4). */
+static __always_inline int icmp4(struct xdp_md *ctx, struct ethhdr *eth, struct iphdr *ip, void *l4, __u32 tot_len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct icmp_hdr *icmp = l4;
+	__u32 icmp_off = l4 - (void *)ip;
+
+	if ((void *)(icmp + 1) > data_end || icmp_off + sizeof(*icmp) > tot_len)
+		return XDP_PASS;
+	/* I1. Echo request to an address whose ICMP entry has VIP_F_ECHO: the reply, in place. */
+	if (icmp->type == 8) {
+		if (icmp_off != sizeof(*ip))
+			return XDP_PASS;
+		struct vip_key vk = { .addr = ip->daddr, .port = 0, .proto = IPPROTO_ICMP };
+		struct vip_info *v = bpf_map_lookup_elem(&vips, &vk);
+
+		if (!v || !(v->flags & VIP_F_ECHO))
+			return XDP_PASS;
+		icmp->check = csum_replace2(icmp->check, bpf_htons(8 << 8 | icmp->code), bpf_htons(0 << 8 | icmp->code));
+		icmp->type = 0;
+		ip->check = csum_replace2(ip->check, bpf_htons(ip->ttl << 8 | IPPROTO_ICMP),
+					  bpf_htons(REPLY_TTL << 8 | IPPROTO_ICMP));
+		ip->ttl = REPLY_TTL;
+		__u32 client = ip->saddr;
+
+		ip->saddr = ip->daddr;
+		ip->daddr = client;
+		bounce(eth);
+		return XDP_TX;
+	}
+	if (icmp->type != 3 || icmp->code != 4)
+		return XDP_PASS;
+	/* I2. "Fragmentation needed" about a packet the VIP sent, addressed to the VIP. */
+	struct iphdr *q = (void *)(icmp + 1);
+	struct udphdr *ports = (void *)(q + 1);
+
+	if ((void *)(ports + 1) > data_end || icmp_off + sizeof(*icmp) + sizeof(*q) + sizeof(*ports) > tot_len)
+		return XDP_PASS;
+	__u8 proto = q->protocol;
+	__u32 vip_addr = q->saddr;
+
+	if (((__u8 *)q)[0] != 0x45 || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) || vip_addr != ip->daddr)
+		return XDP_PASS;
+	struct vip_key vk = { .addr = vip_addr, .port = ports->source, .proto = proto };
+	struct vip_info *vip = bpf_map_lookup_elem(&vips, &vk);
+
+	if (!vip || !(vip->flags & VIP_F_PMTU))
+		return XDP_PASS;
+	struct backend *be = flow_backend4(q->daddr, vip_addr, ports->dest, ports->source, proto);
+
+	if (!be)
+		return XDP_PASS;
+	/* I3. To the flow's backend: encapsulated ... */
+	if (vip->flags & VIP_F_ENCAP) {
+		__u32 zero = 0;
+		struct encap_config *ec = bpf_map_lookup_elem(&encap, &zero);
+
+		if (!ec || !ec->saddr)
+			return XDP_PASS;
+		return encapsulate(ctx, be, ec->saddr);
+	}
+	/* ... or translated back as the backend sent the quoted packet. */
+	__u32 to = be->addr;
+
+	set_macs(eth, be->mac);
+	ip->check = csum_replace4(ip->check, vip_addr, to);
+	ip->daddr = to;
+	__u16 check = csum_replace4(icmp->check, vip_addr, to);
+	__u16 qcheck = csum_replace4(q->check, vip_addr, to);
+
+	check = csum_replace2(check, q->check, qcheck);
+	q->check = qcheck;
+	q->saddr = to;
+	if (proto == IPPROTO_UDP) {
+		__u16 u = udp_check(ports->check, csum_replace4(ports->check, vip_addr, to));
+
+		check = csum_replace2(check, ports->check, u);
+		ports->check = u;
+	} else {
+		struct quoted_tcp *t = (void *)(q + 1);
+
+		if ((void *)(t + 1) <= data_end && icmp_off + sizeof(*icmp) + sizeof(*q) + sizeof(*t) <= tot_len) {
+			__u16 c = csum_replace4(t->check, vip_addr, to);
+
+			check = csum_replace2(check, t->check, c);
+			t->check = c;
+		}
+	}
+	icmp->check = check;
+	return XDP_TX;
+}
+
+/* E1a: the MTU to announce for an encapsulation VIP's packet, or 0. */
+static __always_inline __u32 path_mtu4(__u32 tot_len, __u16 frag_off)
+{
+	__u32 zero = 0;
+	struct pmtu_config *c = bpf_map_lookup_elem(&pmtu, &zero);
+
+	if (!c || c->mtu <= sizeof(struct iphdr) || !(frag_off & bpf_htons(0x4000)))
+		return 0;
+	if (tot_len + sizeof(struct iphdr) <= c->mtu || tot_len < QUOTE4)
+		return 0;
+	return c->mtu - sizeof(struct iphdr);
+}
+
+/* E1a: "fragmentation needed" from the VIP to the client, quoting QUOTE4 bytes. */
+static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu)
+{
+	int len = ctx->data_end - ctx->data;
+
+	if (bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + QUOTE4) - len))
+		return XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, -(int)(sizeof(struct iphdr) + sizeof(struct icmp_hdr))))
+		return XDP_DROP;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct icmp_hdr *icmp = (void *)(ip + 1);
+	struct ethhdr *received = data + sizeof(struct iphdr) + sizeof(struct icmp_hdr);
+	struct iphdr *quoted = (void *)(icmp + 1);
+
+	if ((void *)icmp + sizeof(*icmp) + QUOTE4 > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_dest, received->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, received->h_dest, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = 0;
+	ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(*icmp) + QUOTE4);
+	ip->id = 0;
+	ip->frag_off = 0;
+	ip->ttl = REPLY_TTL;
+	ip->protocol = IPPROTO_ICMP;
+	ip->check = 0;
+	ip->saddr = quoted->daddr;
+	ip->daddr = quoted->saddr;
+	icmp->type = 3;
+	icmp->code = 4;
+	icmp->check = 0;
+	icmp->rest = bpf_htonl(mtu);
+	icmp->check = csum_fold(bpf_csum_diff(0, 0, (void *)icmp, sizeof(*icmp) + QUOTE4, 0));
+	ip->check = csum_fold(bpf_csum_diff(0, 0, (void *)ip, sizeof(*ip), 0));
+	return XDP_TX;
+}
+
+/* The backend of a live tracked IPv6 flow, without touching its state; NULL: none. */
+static __always_inline struct backend6 *flow_backend6(const struct addr6 *client, const struct addr6 *vip,
+						      __u16 cport, __u16 vport, __u8 proto)
+{
+	struct ct6_key ck = { .saddr = *client, .daddr = *vip, .sport = cport, .dport = vport, .proto = proto };
+	struct ct6_value *ct = bpf_map_lookup_elem(&conntrack6, &ck);
+
+	if (!ct || bpf_ktime_get_ns() - ct->seen > timeout_of(proto, ct->state))
+		return 0;
+	__u32 id = ct->backend;
+	struct backend6 *be = bpf_map_lookup_elem(&backends6, &id);
+
+	if (!be || !same_addr6(&be->addr, &ct->backend_addr))
+		return 0;
+	return be;
+}
+
+/* I4-I6: an ICMPv6 packet (its header at off in the IPv6 packet of ip_len bytes). */
+static __always_inline int icmp6(struct xdp_md *ctx, struct ethhdr *eth, struct ip6w *ip, __u32 off, __u32 ip_len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct icmp_hdr *icmp = data + sizeof(*eth) + off;
+
+	if ((void *)(icmp + 1) > data_end || off + sizeof(*icmp) > ip_len)
+		return XDP_PASS;
+	/* I4. Echo request to an address whose ICMPv6 entry has VIP_F_ECHO; no extension headers. */
+	if (icmp->type == 128) {
+		if (off != sizeof(*ip))
+			return XDP_PASS;
+		struct vip6_key vk = { .addr = ip->daddr, .port = 0, .proto = IPPROTO_ICMPV6 };
+		struct vip_info *v = bpf_map_lookup_elem(&vips6, &vk);
+
+		if (!v || !(v->flags & VIP_F_ECHO))
+			return XDP_PASS;
+		icmp->check = csum_replace2(icmp->check, bpf_htons(128 << 8 | icmp->code), bpf_htons(129 << 8 | icmp->code));
+		icmp->type = 129;
+		ip->hop_limit = REPLY_TTL;
+		struct addr6 client = ip->saddr;
+
+		ip->saddr = ip->daddr;
+		ip->daddr = client;
+		bounce(eth);
+		return XDP_TX;
+	}
+	if (icmp->type != 2)
+		return XDP_PASS;
+	/* I5. "Packet too big" about a packet the VIP sent, addressed to the VIP. */
+	struct ip6w *q = (void *)(icmp + 1);
+	struct udphdr *ports = (void *)(q + 1);
+
+	if ((void *)(ports + 1) > data_end || off + sizeof(*icmp) + sizeof(*q) + sizeof(*ports) > ip_len)
+		return XDP_PASS;
+	__u8 proto = q->nexthdr;
+
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !same_addr6(&q->saddr, &ip->daddr))
+		return XDP_PASS;
+	struct vip6_key vk = { .addr = q->saddr, .port = ports->source, .proto = proto };
+	struct vip_info *vip = bpf_map_lookup_elem(&vips6, &vk);
+
+	if (!vip || !(vip->flags & VIP_F_PMTU))
+		return XDP_PASS;
+	struct backend6 *be = flow_backend6(&q->daddr, &q->saddr, ports->dest, ports->source, proto);
+
+	if (!be)
+		return XDP_PASS;
+	/* I6. To the flow's backend: encapsulated ... */
+	if (vip->flags & VIP_F_ENCAP) {
+		__u32 zero = 0;
+		struct encap6_config *ec = bpf_map_lookup_elem(&encap6, &zero);
+
+		if (!ec || zero_addr6(&ec->saddr))
+			return XDP_PASS;
+		return encapsulate6(ctx, be, &ec->saddr);
+	}
+	/* ... or translated back: outer destination (pseudo-header) and quoted source := backend. */
+	set_macs(eth, be->mac);
+	__u16 check = csum_replace16(icmp->check, &ip->daddr, &be->addr);
+
+	check = csum_replace16(check, &q->saddr, &be->addr);
+	if (proto == IPPROTO_UDP) {
+		__u16 u = udp_check(ports->check, csum_replace16(ports->check, &q->saddr, &be->addr));
+
+		check = csum_replace2(check, ports->check, u);
+		ports->check = u;
+	} else {
+		struct quoted_tcp *t = (void *)(q + 1);
+
+		if ((void *)(t + 1) <= data_end && off + sizeof(*icmp) + sizeof(*q) + sizeof(*t) <= ip_len) {
+			__u16 c = csum_replace16(t->check, &q->saddr, &be->addr);
+
+			check = csum_replace2(check, t->check, c);
+			t->check = c;
+		}
+	}
+	icmp->check = check;
+	ip->daddr = be->addr;
+	q->saddr = be->addr;
+	return XDP_TX;
+}
+
+/* VE2: the MTU to announce for an encapsulation VIP's IPv6 packet, or 0. */
+static __always_inline __u32 path_mtu6(__u32 payload_len)
+{
+	__u32 zero = 0;
+	struct pmtu_config *c = bpf_map_lookup_elem(&pmtu, &zero);
+
+	if (!c || c->mtu <= 2 * sizeof(struct ip6w))
+		return 0;
+	__u32 len = sizeof(struct ip6w) + payload_len;
+
+	if (len + sizeof(struct ip6w) <= c->mtu || len < QUOTE6)
+		return 0;
+	return c->mtu - sizeof(struct ip6w);
+}
+
+/* VE2: ICMPv6 "packet too big" from the VIP to the client, quoting QUOTE6 bytes. */
+static __always_inline int too_big6(struct xdp_md *ctx, __u32 mtu)
+{
+	int len = ctx->data_end - ctx->data;
+
+	if (bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + QUOTE6) - len))
+		return XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, -(int)(sizeof(struct ip6w) + sizeof(struct icmp_hdr))))
+		return XDP_DROP;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ip6w *ip = (void *)(eth + 1);
+	struct icmp_hdr *icmp = (void *)(ip + 1);
+	struct ethhdr *received = data + sizeof(struct ip6w) + sizeof(struct icmp_hdr);
+	struct ip6w *quoted = (void *)(icmp + 1);
+
+	if ((void *)icmp + sizeof(*icmp) + QUOTE6 > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(eth->h_dest, received->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, received->h_dest, ETH_ALEN);
+	eth->h_proto = bpf_htons(ETH_P_IPV6);
+	ip->saddr = quoted->daddr;
+	ip->daddr = quoted->saddr;
+	icmp->type = 2;
+	icmp->code = 0;
+	icmp->check = 0;
+	icmp->rest = bpf_htonl(mtu);
+	/* Pseudo-header and message in one pass: the header's first 8 bytes hold, for the moment,
+	 * the pseudo-header's length and next-header words. */
+	ip->ver_tc_flow = 0;
+	ip->payload_len = bpf_htons(sizeof(*icmp) + QUOTE6);
+	ip->nexthdr = 0;
+	ip->hop_limit = IPPROTO_ICMPV6;
+	icmp->check = csum_fold(bpf_csum_diff(0, 0, (void *)ip, sizeof(*ip) + sizeof(*icmp) + QUOTE6, 0));
+	ip->ver_tc_flow = bpf_htonl(0x60000000);
+	ip->nexthdr = IPPROTO_ICMPV6;
+	ip->hop_limit = REPLY_TTL;
+	return XDP_TX;
+}
+
 /* Steps V1-V10: what the LB cannot parse is passed unmodified (the host's stack judges it). */
 static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 {
@@ -905,6 +1303,9 @@ static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 		f.dport = udp->dest;
 		f.l4check = &udp->check;
 	} else {
+		/* ICMPv6: echo requests and "packet too big" of VIPs that opt in; else V3. */
+		if (next == IPPROTO_ICMPV6)
+			return icmp6(ctx, eth, ip, off, ip_len);
 		return XDP_PASS;
 	}
 	f.now = bpf_ktime_get_ns();
@@ -925,6 +1326,12 @@ static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 
 	if (encap_vip && (!ec || zero_addr6(&ec->saddr)))
 		return XDP_DROP;
+	if (encap_vip && (vip->flags & VIP_F_PMTU)) {
+		__u32 mtu = path_mtu6(bpf_ntohs(ip->payload_len));
+
+		if (mtu)
+			return too_big6(ctx, mtu);	/* VE2 */
+	}
 	struct backend6 *be = pick_backend6(eth, ip, &f, index, encap_vip);
 
 	if (!be)
@@ -1001,6 +1408,9 @@ int lb(struct xdp_md *ctx)
 		f.dport = udp->dest;
 		f.l4check = &udp->check;
 	} else {
+		/* ICMP: echo requests and "fragmentation needed" of VIPs that opt in; else 5. */
+		if (f.proto == IPPROTO_ICMP)
+			return icmp4(ctx, eth, ip, l4, tot_len);
 		return XDP_PASS;
 	}
 	f.now = bpf_ktime_get_ns();
@@ -1030,6 +1440,12 @@ int lb(struct xdp_md *ctx)
 		if (!ec || !ec->saddr)
 			return XDP_DROP;
 		encap_src = ec->saddr;
+		if (vip->flags & VIP_F_PMTU) {
+			__u32 mtu = path_mtu4(tot_len, ip->frag_off);
+
+			if (mtu)
+				return too_big4(ctx, mtu);	/* E1a */
+		}
 	}
 	if (pick_backend(eth, ip, &f, index, encap_vip, &be) < 0)
 		return XDP_DROP;

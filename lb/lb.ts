@@ -47,7 +47,10 @@ import {
   TCP_FIN,
   TCP_RST,
   TCP_SYN,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
 } from "tsbpf/net";
+import { icmp4, icmp6, pathMtu4, pathMtu6, tooBig4, tooBig6, VIP_F_PMTU } from "./icmp.ts";
 
 export const license = "Dual MIT/GPL";
 
@@ -115,7 +118,11 @@ export const VIP_F_ENCAP = 1;
 /** The outer source address of encapsulated packets; 0: not configured (they are dropped). */
 export const EncapConfig = struct({ saddr: be32 });
 export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
-const ENCAP_TTL = 64;
+export const ENCAP_TTL = 64;
+/** The MTU of the link to the backends (the largest IP packet it carries), for encapsulation
+ *  VIPs with VIP_F_PMTU (lb/icmp.ts); 0: not configured (no "too big" answers). */
+export const PmtuConfig = struct({ mtu: u32 });
+export const pmtu = new ArrayMap(PmtuConfig, { maxEntries: 1 });
 
 // ---- IPv6 (docs/lb-abi.md, "IPv6"): the same model in maps of their own, so that IPv4's
 // maps, layouts and per-packet code stay as they are. An IPv6 VIP's index shares 0..15 with
@@ -125,7 +132,14 @@ const ENCAP_TTL = 64;
 /** An IPv6 address: its 16 bytes as they are in the packet, as four network-order words. */
 export const Addr6 = struct({ w0: be32, w1: be32, w2: be32, w3: be32 });
 /** The IPv6 header (tsbpf/net's Ipv6) with word-addressable addresses, for checksums and keys. */
-const Ipv6W = struct({ verTcFlow: be32, payloadLen: be16, nexthdr: u8, hopLimit: u8, saddr: Addr6, daddr: Addr6 });
+export const Ipv6W = struct({
+  verTcFlow: be32,
+  payloadLen: be16,
+  nexthdr: u8,
+  hopLimit: u8,
+  saddr: Addr6,
+  daddr: Addr6,
+});
 export const Vip6Key = struct({ addr: Addr6, port: be16, proto: u8, pad: u8 });
 export const Backend6 = struct({ addr: Addr6, mac: bytes(6), pad: u16 });
 export const vips6 = new HashMap(Vip6Key, VipInfo, { maxEntries: 64 });
@@ -146,13 +160,18 @@ export const rnat6 = new LruHashMap(Rnat6Key, Rnat6Value, { maxEntries: 2 * FLOW
 /** The outer source address of IPv6-in-IPv6 packets; :: (all zero): not configured. */
 export const Encap6Config = struct({ saddr: Addr6 });
 export const encap6 = new ArrayMap(Encap6Config, { maxEntries: 1 });
+/** The keys of lb/icmp.ts's lookups, per CPU: in map memory, not on the 512-byte stack, which
+ *  the TCP/UDP paths fill (the compiler counts every local of the inlined program). Their pad
+ *  bytes are never written: they stay 0. */
+export const IcmpKeys = struct({ vip: VipKey, ct: CtKey, vip6: Vip6Key, ct6: Ct6Key });
+export const icmpKeys = new PerCpuArrayMap(IcmpKeys, { maxEntries: 1 });
 /** Extension headers (hop-by-hop, destination options) skipped before the TCP/UDP header. */
 export const MAX_EXT_HEADERS = 4;
-type Addr6View = Value<typeof Addr6>;
-type Ipv6View = Value<typeof Ipv6W>;
+export type Addr6View = Value<typeof Addr6>;
+export type Ipv6View = Value<typeof Ipv6W>;
 
-type EthView = Value<typeof Eth>;
-type Ipv4View = Value<typeof Ipv4>;
+export type EthView = Value<typeof Eth>;
+export type Ipv4View = Value<typeof Ipv4>;
 const Mac = bytes(6);
 
 /** What the data plane's steps need of a TCP or UDP packet, read once while its headers'
@@ -207,7 +226,7 @@ function fixL4Checksum(ctx: XdpContext, flow: FlowView, from: be32, to: be32): v
 }
 
 /** The idle timeout of an entry in `state` (configuration, or the default). */
-function timeoutOf(proto: u8, state: u8): u64 {
+export function timeoutOf(proto: u8, state: u8): u64 {
   const t = config.lookup(0);
   let ns: u64 = 0n;
   if (t !== null) {
@@ -240,7 +259,7 @@ function encapState(state: u8, flags: u8): u8 {
 
 /** E3: the received IPv4 packet, untouched, inside an outer IPv4 header from `saddr` to the
  *  backend (docs/lb-abi.md, "Encapsulation mode"). */
-function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
+export function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
   const inner = ctx.header(Ipv4, Eth.size);
   if (inner === null) return XdpAction.DROP;
   const tos = inner.tos;
@@ -282,7 +301,7 @@ function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): X
 }
 
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
-function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
+export function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
   eth.src = eth.dst;
   eth.dst = mac;
 }
@@ -408,13 +427,13 @@ function pickBackend(
 
 // ---- IPv6 (docs/lb-abi.md, "IPv6"): steps V1-V10, the IPv4 steps' twins.
 
-function sameAddr6(a: Addr6View, b: Addr6View): bool {
+export function sameAddr6(a: Addr6View, b: Addr6View): bool {
   return a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
 }
 
 /** An L4 checksum after a 128-bit address change: RFC 1624 per word (the pseudo-header
  *  holds the address), the words' updates chained. */
-function csumReplace16(check: be16, from: Addr6View, to: Addr6View): be16 {
+export function csumReplace16(check: be16, from: Addr6View, to: Addr6View): be16 {
   let c = csumReplace4(check, from.w0, to.w0);
   c = csumReplace4(c, from.w1, to.w1);
   c = csumReplace4(c, from.w2, to.w2);
@@ -543,7 +562,7 @@ function pickBackend6(
 
 /** VE3: the received IPv6 packet, untouched, inside an outer IPv6 header from `saddr` to the
  *  backend (next header 41, IPv6 in IPv6). */
-function encapsulate6(ctx: XdpContext, be: Value<typeof Backend6>, saddr: Addr6View): XdpAction {
+export function encapsulate6(ctx: XdpContext, be: Value<typeof Backend6>, saddr: Addr6View): XdpAction {
   const inner = ctx.header(Ipv6W, Eth.size);
   if (inner === null) return XdpAction.DROP;
   const verTcFlow = inner.verTcFlow;
@@ -601,6 +620,8 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
     sport = udp.source;
     dport = udp.dest;
   } else {
+    // ICMPv6: echo requests and "packet too big" of VIPs that opt in (lb/icmp.ts); else V3.
+    if (next === IPPROTO_ICMPV6) return icmp6(ctx, eth, ip, off, ipLen);
     return XdpAction.PASS;
   }
   const proto: u8 = next;
@@ -623,6 +644,10 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
   const encapVip = (vip.flags & VIP_F_ENCAP) !== 0;
   const ec = encap6.lookup(0);
   if (encapVip && (ec === null || (ec.saddr.w0 | ec.saddr.w1 | ec.saddr.w2 | ec.saddr.w3) === 0)) return XdpAction.DROP;
+  if (encapVip && (vip.flags & VIP_F_PMTU) !== 0) {
+    const mtu = pathMtu6(ip.payloadLen);
+    if (mtu !== 0) return tooBig6(ctx, mtu); // VE2 (lb/icmp.ts)
+  }
   const be = pickBackend6(eth, ip, flow, index, encapVip, ctKey, rk);
   if (be === null) return XdpAction.DROP;
   const st = stats.lookup(index);
@@ -677,6 +702,8 @@ export const lb = xdp((ctx) => {
     sport = udp.source;
     dport = udp.dest;
   } else {
+    // ICMP: echo requests and "fragmentation needed" of VIPs that opt in (lb/icmp.ts); else 5.
+    if (proto === IPPROTO_ICMP) return icmp4(ctx, eth, ip, l4, totLen);
     return XdpAction.PASS;
   }
   const flow: FlowView = { now: ktimeGetNs(), l4, sport, dport, proto, flags };
@@ -703,6 +730,10 @@ export const lb = xdp((ctx) => {
     const ec = encap.lookup(0);
     if (ec === null || ec.saddr === 0) return XdpAction.DROP;
     encapSrc = ec.saddr;
+    if ((vip.flags & VIP_F_PMTU) !== 0) {
+      const mtu = pathMtu4(totLen, ip.fragOff);
+      if (mtu !== 0) return tooBig4(ctx, mtu); // E1a (lb/icmp.ts)
+    }
   }
 
   // 8. The flow's backend (E2 for an encapsulation VIP).

@@ -7,6 +7,7 @@ import { ElfError } from "../../runtime/elf/errors.ts";
 import { TsbpfError } from "../../runtime/errors.ts";
 import { loadObject, type BpfObject, type LoadOptions } from "../../runtime/object/index.ts";
 import { MapError } from "../../runtime/maps/map.ts";
+import { LinkError } from "../../runtime/link/link.ts";
 import { CaptureError } from "../../runtime/pcap/index.ts";
 import { TraceError } from "../../runtime/trace/index.ts";
 import { formatExplanation } from "../../runtime/explain/index.ts";
@@ -35,7 +36,8 @@ export function exitCodeOf(e: unknown): number {
   if (e instanceof InterfaceError) return EXIT.NOT_FOUND;
   if (e instanceof ObjectError && /^no (program|map)/.test(e.message)) return EXIT.NOT_FOUND;
   if (e instanceof ElfError || e instanceof BtfError || e instanceof ObjectError) return EXIT.BAD_OBJECT;
-  if (e instanceof MapError || e instanceof CaptureError || e instanceof TraceError) return EXIT.USAGE;
+  if (e instanceof MapError || e instanceof LinkError || e instanceof CaptureError || e instanceof TraceError)
+    return EXIT.USAGE;
   if (e instanceof SyscallError) {
     switch (e.code) {
       case "EPERM":

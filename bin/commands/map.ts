@@ -7,7 +7,7 @@ import { kernelBtf } from "../../runtime/btf/kernel.ts";
 import { decodeBtfValue, formatBtfValue, type BtfValue } from "../../runtime/btf/format.ts";
 import { encodeBtfValue } from "../../runtime/btf/encode.ts";
 import type { Btf } from "../../runtime/btf/parse.ts";
-import { allIds, BpfCmd, ENOENT, fdById, SyscallError } from "../../runtime/sys/index.ts";
+import { allIds, BpfCmd, bpfObjectKind, ENOENT, fdById, SyscallError } from "../../runtime/sys/index.ts";
 import { action, CliError, EXIT, hex, parseHex, parseJson, table, toJson } from "./common.ts";
 
 const REF_HELP = "MAP is a pinned path (/sys/fs/bpf/…), `pinned PATH`, or `id N` (ids: tsbpf map list, tsbpf load)";
@@ -38,13 +38,8 @@ export function openMapRef(words: string[]): BpfMap {
   return map;
 }
 
-function isMapFd(fd: number): boolean {
-  try {
-    return /^anon_inode:bpf[-_]map$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`));
-  } catch {
-    return true; // no /proc: trust the kernel's answer
-  }
-}
+/** No /proc (kind unknown): trust the kernel's answer. */
+const isMapFd = (fd: number): boolean => (bpfObjectKind(fd) ?? "map") === "map";
 
 /** Decoding and encoding of one map's keys and values through the BTF the kernel holds for it. */
 class MapCodec {

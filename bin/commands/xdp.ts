@@ -3,15 +3,24 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { attachXdp, linkInfo, XdpLink, type XdpMode } from "../../runtime/link/xdp.ts";
-import { listXdpLinks } from "../../runtime/link/list.ts";
-import { attachTcx, LINK_TYPE_TCX, TcxLink, type TcxDirection } from "../../runtime/link/tcx.ts";
+import {
+  attachTcx,
+  attachXdp,
+  linkInfo,
+  listXdpLinks,
+  openPinnedLink,
+  TcxLink,
+  XdpLink,
+  type TcxDirection,
+  type XdpMode,
+} from "../../runtime/link/index.ts";
 import { ProgType, progTypeName } from "../../runtime/program/types.ts";
 import { programInfo } from "../../runtime/program/info.ts";
 import { BpfMap } from "../../runtime/maps/map.ts";
 import type { BpfObject } from "../../runtime/object/index.ts";
 import {
   BpfCmd,
+  bpfObjectKind,
   closeFd,
   fdById,
   getPinnedObject,
@@ -234,16 +243,6 @@ export function attachCommand(): Command {
     );
 }
 
-/** What a bpffs file holds: "link", "map", "prog" (from the anon inode behind an fd to it). */
-export function pinnedKind(p: string): string {
-  const fd = getPinnedObject(p);
-  try {
-    return fs.readlinkSync(`/proc/self/fd/${fd}`).replace(/^anon_inode:bpf[-_]/, "");
-  } finally {
-    closeFd(fd);
-  }
-}
-
 /** Files in bpffs (depth-limited) that hold XDP link `linkId`. */
 function findLinkPins(linkId: number): string[] {
   const found: string[] = [];
@@ -262,8 +261,7 @@ function findLinkPins(linkId: number): string[] {
         let fd = -1;
         try {
           fd = getPinnedObject(p);
-          if (/^anon_inode:bpf[-_]link$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`)) && linkInfo(fd).id === linkId)
-            found.push(p);
+          if (bpfObjectKind(fd) === "link" && linkInfo(fd).id === linkId) found.push(p);
         } catch {
           // not ours to read, or not a BPF object
         } finally {
@@ -317,13 +315,8 @@ export function detachCommand(): Command {
         }> = [];
         if (opts.pin) {
           if (!fs.existsSync(opts.pin)) throw new CliError(`${opts.pin}: no such pinned link`, EXIT.NOT_FOUND);
-          const kind = pinnedKind(opts.pin);
-          if (kind !== "link") throw new CliError(`${opts.pin} is a pinned ${kind}, not a link`);
-          const pinFd = getPinnedObject(opts.pin);
-          const linkType = linkInfo(pinFd).type;
-          closeFd(pinFd);
-          const link = linkType === LINK_TYPE_TCX ? TcxLink.fromPinned(opts.pin) : XdpLink.fromPinned(opts.pin);
-          const info = linkInfo(link.fd);
+          const link = openPinnedLink(opts.pin);
+          const info = link.info();
           const where = opts.dev
             ? `${opts.dev}${opts.netns ? ` in ${opts.netns}` : ""}`
             : link instanceof TcxLink

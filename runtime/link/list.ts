@@ -1,8 +1,6 @@
 /** What is attached where: XDP links in the system, found by walking link ids. */
 import { allIds, BpfCmd, closeFd, ENOENT, fdById, SyscallError } from "../sys/index.ts";
-import { linkInfo, type LinkInfo } from "./xdp.ts";
-
-const LINK_TYPE_XDP = 6;
+import { linkInfo, type LinkInfo, LinkType } from "./link.ts";
 
 export function listXdpLinks(ifindex?: number): LinkInfo[] {
   const out: LinkInfo[] = [];
@@ -16,7 +14,7 @@ export function listXdpLinks(ifindex?: number): LinkInfo[] {
     }
     try {
       const info = linkInfo(fd);
-      if (info.type === LINK_TYPE_XDP && (ifindex === undefined || info.ifindex === ifindex)) out.push(info);
+      if (info.type === LinkType.XDP && (ifindex === undefined || info.ifindex === ifindex)) out.push(info);
     } finally {
       closeFd(fd);
     }

@@ -7,7 +7,7 @@ export { kernelBuffer, kernelCopy, kernelCString } from "./memory.ts";
 export { ifNameToIndex, InterfaceError } from "./netif.ts";
 export { raiseMemlockLimit } from "./rlimit.ts";
 export { allIds, fdById, objectInfo } from "./info.ts";
-export { getPinnedObject, pinObject } from "./pin.ts";
+export { bpfObjectKind, getPinnedObject, pinObject } from "./pin.ts";
 export { enterNetns, inNetns } from "./netns.ts";
 export { lockFile, type FileLock } from "./lock.ts";
 export { Epoll } from "./epoll.ts";

@@ -149,7 +149,12 @@ describeKernel("attach an object file (auto mode, default link pin, maps pinned)
     }
   });
 
-  it("detach --pin removes it", async () => {
+  it("detach --pin removes it; a pinned map given to --pin is refused, and stays", async () => {
+    const map = join(mapsDir(), "counts");
+    const wrong = await tsbpf("detach", "--pin", map);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain(`${map} is a pinned map, not a link`);
+    expect(existsSync(map)).toBe(true);
     const r = await tsbpf("detach", "--pin", defaultPin);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(defaultPin)).toBe(false);

@@ -492,6 +492,8 @@ def cases(m, tables):
     state_cases(m, tables, sent)
     encap_cases(m, tables)
     ipv6_cases(m, tables[2])
+    from conformance_icmp import icmp_cases  # docs/lb-abi.md, "ICMP"
+    icmp_cases(sys.modules[__name__], m, tables)
 
     # Stats count forwarded frames of VIP index 0 (replies and drops are not counted).
     p1 = stats(0)

@@ -1,15 +1,14 @@
 // tc programs (BPF_PROG_TYPE_SCHED_CLS) written in the language: loaded by bpftool and the
 // runtime, run with BPF_PROG_TEST_RUN on socket buffers (verdicts, skb->mark and priority as
 // the program left them, counters), and attached through tcx links on a veth with real traffic.
-import { execFileSync, spawnSync } from "node:child_process";
-import { createSocket, type Socket } from "node:dgram";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { linkInfo, ProgType, TcAction } from "../../runtime/index.ts";
-import { closeFd, getPinnedObject } from "../../runtime/sys/index.ts";
+import { sendUdpFrom, udpDelivered } from "../support/udp.ts";
+import { linkInfo, openPinnedLink, ProgType, TcAction, TcxLink } from "../../runtime/index.ts";
 import { bpffsDir, vethToNamespace } from "../runtime/helpers.ts";
 import { ROOT, tsbpfProcess } from "../cli/helpers.ts";
 import { bytes, eth, ipv4, udp, tcp, ETH_IP, ETH_ARP, pad } from "./packets.ts";
@@ -66,12 +65,16 @@ const tag = `${process.pid % 100000}`;
 const NS = `tsbpftc-${tag}`;
 const HOST_IF = `tc${tag}h`;
 const PEER_IF = `tc${tag}p`;
+const HOST_ADDR = "10.214.0.1";
+/** UDP from the namespace to the host end, and what of it reached sockets there (got past tc). */
+const send = (port: number, n: number) => sendUdpFrom(NS, HOST_ADDR, port, n);
+const delivered = (during: () => void) => udpDelivered(HOST_ADDR, [9, 9999], during);
 
 describeKernel("tcx links with real traffic", () => {
   let c: Corpus;
   let removeVeth: (() => void) | undefined;
   beforeAll(async () => {
-    removeVeth = vethToNamespace(NS, HOST_IF, PEER_IF, "10.214.0.1/24", "10.214.0.2/24");
+    removeVeth = vethToNamespace(NS, HOST_IF, PEER_IF, `${HOST_ADDR}/24`, "10.214.0.2/24");
     c = await setup("tc_classify");
   });
   afterAll(() => {
@@ -81,28 +84,6 @@ describeKernel("tcx links with real traffic", () => {
 
   it("on ingress: UDP from the namespace is counted, port 9 dropped before the socket; detach stops it", async () => {
     const prog = c.obj.program("tc_classify");
-    const send = (port: number, n: number) =>
-      spawnSync("ip", [
-        "netns",
-        "exec",
-        NS,
-        "python3",
-        "-c",
-        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(${n}): s.sendto(b'x'*10, ('10.214.0.1', ${port}))`,
-      ]);
-    // Sockets on the host end: what reaches them got past the tc program.
-    const received = new Map<number, number>();
-    const sockets = await Promise.all(
-      [9, 9999].map(
-        (port) =>
-          new Promise<Socket>((resolve) => {
-            const s = createSocket("udp4");
-            s.on("message", () => received.set(port, (received.get(port) ?? 0) + 1));
-            s.bind(port, "10.214.0.1", () => resolve(s));
-          }),
-      ),
-    );
-    const settle = () => new Promise((r) => setTimeout(r, 300));
     const link = prog.attachTcx(HOST_IF, "ingress");
     try {
       // The kernel's view of the link (this bpftool predates tcx): type BPF_LINK_TYPE_TCX (11), on
@@ -113,54 +94,20 @@ describeKernel("tcx links with real traffic", () => {
       expect(linkInfo(link.fd)).toMatchObject({ type: 11, ifindex, attachType: 46, progId: prog.id });
       const counts = c.obj.typedMap(by_proto, "by_proto");
       const udp0 = counts.lookup(17)?.packets ?? 0n;
-      send(9999, 3);
-      send(9, 2);
-      await settle();
+      expect(await delivered(() => (send(9999, 3), send(9, 2)))).toEqual({ 9999: 3 });
       expect(counts.lookup(17)?.packets).toBe(udp0 + 5n);
-      expect(Object.fromEntries(received)).toEqual({ 9999: 3 });
     } finally {
       link.detach();
     }
     const after = c.obj.typedMap(by_proto, "by_proto").lookup(17)?.packets;
-    send(9999, 2);
-    send(9, 1);
-    await settle();
-    for (const s of sockets) s.close();
+    expect(await delivered(() => (send(9999, 2), send(9, 1)))).toEqual({ 9: 1, 9999: 2 });
     expect(c.obj.typedMap(by_proto, "by_proto").lookup(17)?.packets).toBe(after);
-    expect(Object.fromEntries(received)).toEqual({ 9: 1, 9999: 5 });
   });
 
   it("tsbpf attach --tcx ingress pins a tcx link that drops port 9 until tsbpf detach --pin removes it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tsbpf-tcx-"));
     const pins = bpffsDir("tcx-cli");
     const pin = join(pins.dir, "link");
-    // What reaches a socket on the host end during `send`: the packets the tc program let by.
-    const delivered = async (send: () => void): Promise<Record<number, number>> => {
-      const got: Record<number, number> = {};
-      const sockets = await Promise.all(
-        [9, 9999].map(
-          (port) =>
-            new Promise<Socket>((resolve) => {
-              const s = createSocket("udp4");
-              s.on("message", () => void (got[port] = (got[port] ?? 0) + 1));
-              s.bind(port, "10.214.0.1", () => resolve(s));
-            }),
-        ),
-      );
-      send();
-      await new Promise((r) => setTimeout(r, 300));
-      for (const s of sockets) s.close();
-      return got;
-    };
-    const send = (port: number, n: number) =>
-      spawnSync("ip", [
-        "netns",
-        "exec",
-        NS,
-        "python3",
-        "-c",
-        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(${n}): s.sendto(b'x'*10, ('10.214.0.1', ${port}))`,
-      ]);
     try {
       const object = join(dir, "tc_classify.o");
       expect(tsbpfProcess("build", join(ROOT, "test/programs/tc_classify.ts"), "-o", object).status).toBe(0);
@@ -173,11 +120,12 @@ describeKernel("tcx links with real traffic", () => {
       expect(attach.status, attach.stderr).toBe(0);
       const result = JSON.parse(attach.stdout);
       expect(result).toMatchObject({ interface: HOST_IF, mode: "tcx ingress", link_pin: pin, prog: "tc_classify" });
-      const fd = getPinnedObject(pin);
+      const pinned = openPinnedLink(pin);
       try {
-        expect(linkInfo(fd)).toMatchObject({ type: 11, attachType: 46, progId: result.prog_id });
+        expect(pinned).toBeInstanceOf(TcxLink);
+        expect(pinned.info()).toMatchObject({ type: 11, attachType: 46, progId: result.prog_id });
       } finally {
-        closeFd(fd);
+        pinned.close();
       }
       expect(await delivered(() => (send(9999, 2), send(9, 2)))).toEqual({ 9999: 2 });
 

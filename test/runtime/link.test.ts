@@ -7,7 +7,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { InterfaceError, listXdpLinks, loadObject, openFdCount, XdpLink, type BpfObject } from "../../runtime/index.ts";
+import {
+  InterfaceError,
+  LinkError,
+  listXdpLinks,
+  loadObject,
+  openFdCount,
+  openPinnedLink,
+  TcxLink,
+  XdpLink,
+  type BpfObject,
+} from "../../runtime/index.ts";
 import { bpffsDir, compileC, vethToNamespace } from "./helpers.ts";
 
 const tag = `${process.pid % 100000}`;
@@ -90,5 +100,29 @@ describeKernel("XDP links", () => {
     reopened.detach();
     expect(existsSync(pinPath)).toBe(false);
     expect(xdpShown(HOST_IF)).toBe(false);
+  });
+
+  it("openPinnedLink opens a pinned link of either kind once; a pinned map or the other kind is refused", () => {
+    const prog = obj.programs.get("count_proto")!;
+    const link = prog.attachXdp(hostIndex, { mode: "generic" });
+    const linkPin = join(pins.dir, "any_link");
+    const mapPin = join(pins.dir, "a_map");
+    link.pin(linkPin);
+    link.close();
+    obj.maps.get("proto_count")!.pin(mapPin);
+    const fds = openFdCount();
+    expect(() => openPinnedLink(mapPin)).toThrow(LinkError);
+    expect(() => openPinnedLink(mapPin)).toThrow(`${mapPin} is a pinned map, not a link`);
+    expect(() => TcxLink.fromPinned(linkPin)).toThrow(`${linkPin} is a link of type 6, not tcx`);
+    expect(openFdCount()).toBe(fds); // nothing leaked by the refusals
+    const reopened = openPinnedLink(linkPin);
+    expect(reopened).toBeInstanceOf(XdpLink);
+    expect(reopened.ifindex).toBe(hostIndex);
+    expect(reopened.pinnedPath).toBe(linkPin);
+    expect(reopened.info()).toMatchObject({ type: 6, ifindex: hostIndex, progId: prog.id });
+    reopened.detach();
+    expect(existsSync(linkPin)).toBe(false);
+    expect(xdpShown(HOST_IF)).toBe(false);
+    expect(openFdCount()).toBe(fds);
   });
 });
