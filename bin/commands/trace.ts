@@ -51,9 +51,10 @@ packets of a capture run in order, each seeing the map changes of the ones befor
 Modelled: every instruction (ALU32/64, signed division, atomics, byte swaps, BPF-to-BPF calls), map
 lookup/update/delete (hash, LRU, array, per-CPU, LPM trie, map-in-map, queue/stack), tail calls,
 bpf_loop, xdp_adjust_head/tail/meta, xdp_load/store_bytes, csum_diff, redirect, redirect_map,
-ringbuf/perf output, trace_printk. ktime is the tracer's CLOCK_MONOTONIC, prandom a fixed-seed
-generator. Not modelled (the trace stops there and says so): bpf_fib_lookup, bpf_check_mtu,
-bpf_timer_*, kfuncs.
+ringbuf/perf output, trace_printk, check_mtu, timer_*. bpf_fib_lookup is asked of the kernel (the
+real helper, run by BPF_PROG_TEST_RUN in this network namespace: use \`ip netns exec NS\` for another).
+ktime is the tracer's CLOCK_MONOTONIC, prandom a fixed-seed generator. Not modelled (the trace stops
+there and says so): other helpers, kfuncs.
 
 Examples:
   tsbpf trace examples/count.ts --packet 020000000002020000000001080045000014000100004011f9e40a0000010a000002
@@ -99,10 +100,11 @@ Exit codes: 0 traced (whatever the action), 2 usage (bad hex, capture or map sta
         }
         const names = [...spec.maps.map((m) => m.name), ...spec.globalData.map((g) => g.name)];
         const opened = opts.pinned !== undefined ? pinnedProgramMaps(opts.pinned, names) : new Map();
+        let session: TraceSession | undefined;
         try {
           const live = new Map<string, MapSource>([...opened].map(([n, m]) => [n, mapSource(m, cpu)]));
-          const session = new TraceSession(spec, { program: opts.prog, state, live, cpu });
-          const runs = packets.map((p) => ({ index: p.index, run: session.run(p.data) }));
+          session = new TraceSession(spec, { program: opts.prog, state, live, cpu });
+          const runs = packets.map((p) => ({ index: p.index, run: session!.run(p.data) }));
           if (opts.json) {
             console.log(
               toJson(
@@ -125,6 +127,7 @@ Exit codes: 0 traced (whatever the action), 2 usage (bad hex, capture or map sta
             );
           if (runs.some(({ run }) => run.outcome !== "exit")) process.exitCode = EXIT.FAILURE;
         } finally {
+          session?.close();
           for (const m of opened.values()) m.close();
         }
       }),

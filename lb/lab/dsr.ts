@@ -2,15 +2,13 @@
 // (docs/lb-abi.md, "Encapsulation mode"), with backends that decapsulate and answer the
 // client straight from the VIP, never through the LB.
 //
-// Per backend: the IP-in-IP decapsulation on eth0 (decap_ipip.ts in XDP: this kernel has
-// no CONFIG_NET_IPIP for a `tunl0` device), the VIP on lo, and a policy route that sends
-// what leaves from the VIP straight to the client (the lab's main route to the client goes
-// through the LB, for DNAT's reverse NAT). The links from the LB to the backends get an MTU
-// of 1600, room for the 20-byte outer header after a client's full-size frame.
+// Per backend: the decapsulation and MTUs of encap-backends.ts, the VIP on lo, and a policy
+// route that sends what leaves from the VIP straight to the client (the lab's main route to
+// the client goes through the LB, for DNAT's reverse NAT).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
-import { buildDecap } from "./xdp-pass.ts";
+import { enableDecapsulation } from "./encap-backends.ts";
 import type { VipSpec } from "../control.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,7 +18,6 @@ const ROOT = join(here, "../..");
 export const DSR_VIP = "10.100.0.2";
 /** UDP port of the VIP's datagram echo (its server binds the VIP, see udp-echo.ts). */
 export const DSR_UDP_PORT = 54;
-const MTU = 1600;
 const TABLE = "100";
 
 export interface DsrVips {
@@ -33,15 +30,9 @@ export interface DsrVips {
 /** Sets the backends up for direct server return and adds the encapsulation VIPs over all of them. */
 export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<DsrVips> {
   const { lab, lb } = env;
-  const decap = buildDecap();
-  const inBr = (...argv: string[]) => lab.exec(lab.bridgeNs, ["ip", ...argv]);
-  await inBr("link", "set", lab.lb.bridgePort, "mtu", String(MTU));
-  await lab.exec("lb", ["ip", "link", "set", "eth0", "mtu", String(MTU)]);
+  await enableDecapsulation(env);
   for (const be of lab.backends) {
-    await inBr("link", "set", be.bridgePort, "mtu", String(MTU));
     const sh = (...argv: string[]) => lab.exec(be.name, argv);
-    await sh("ip", "link", "set", "eth0", "mtu", String(MTU));
-    await sh("ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", decap, "sec", "xdp");
     await sh("ip", "addr", "add", `${DSR_VIP}/32`, "dev", "lo");
     await sh("ip", "rule", "add", "from", DSR_VIP, "lookup", TABLE);
     await sh("ip", "route", "add", `${lab.client.addr}/32`, "dev", "eth0", "table", TABLE);

@@ -6,15 +6,14 @@
 // detection: the lab's addresses are unique). The client routes the VIPs' /64 via the LB.
 // Backends route the client via the LB (for DNAT's reverse NAT), except what leaves from the
 // encapsulation VIP, which a policy route sends straight to the client; they decapsulate
-// IPv6-in-IPv6 in XDP (decap_ip6ip6.ts: this kernel has no CONFIG_IPV6_TUNNEL), hold the
+// (encap-backends.ts: decap.ts in XDP, this kernel has no CONFIG_IPV6_TUNNEL), hold the
 // encapsulation VIP on lo, and run an HTTP server on [::]:80, a UDP echo on [::]:53 (DNAT) and
-// one bound to the encapsulation VIP on port 54. The links to the backends get an MTU of 1600,
-// room for the 40-byte outer header after a client's full-size frame.
+// one bound to the encapsulation VIP on port 54.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
 import { startBackendServers } from "./http.ts";
-import { buildDecap6 } from "./xdp-pass.ts";
+import { enableDecapsulation } from "./encap-backends.ts";
 import type { VipSpec } from "../control.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,7 +23,6 @@ const ROOT = join(here, "../..");
 export const VIP6 = "fd00:100::1";
 export const ENCAP_VIP6 = "fd00:100::2";
 export const ENCAP_UDP_PORT6 = 54;
-const MTU = 1600;
 const TABLE = "106";
 
 /** A host's IPv6 address: fd00:: and its IPv4 address's last byte, in hex (10.0.0.11 → fd00::b). */
@@ -41,21 +39,15 @@ export interface Ipv6Vips {
 
 export async function enableIpv6(env: LoadBalancedLab): Promise<Ipv6Vips> {
   const { lab, lb } = env;
-  const decap = buildDecap6();
-  const inBr = (...argv: string[]) => lab.exec(lab.bridgeNs, ["ip", ...argv]);
   for (const h of [lab.client, lab.lb, ...lab.backends]) {
     await lab.exec(h.name, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.eth0.disable_ipv6=0"]);
     await lab.exec(h.name, ["ip", "-6", "addr", "add", `${hostAddr6(h.addr)}/64`, "dev", "eth0", "nodad"]);
   }
-  await inBr("link", "set", lab.lb.bridgePort, "mtu", String(MTU));
-  await lab.exec("lb", ["ip", "link", "set", "eth0", "mtu", String(MTU)]);
+  await enableDecapsulation(env);
   const lb6 = hostAddr6(lab.lb.addr);
   const client6 = hostAddr6(lab.client.addr);
   for (const be of lab.backends) {
     const sh = (...argv: string[]) => lab.exec(be.name, argv);
-    await inBr("link", "set", be.bridgePort, "mtu", String(MTU));
-    await sh("ip", "link", "set", "eth0", "mtu", String(MTU));
-    await sh("ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", decap, "sec", "xdp");
     await sh("ip", "-6", "addr", "add", `${ENCAP_VIP6}/128`, "dev", "lo");
     await sh("ip", "-6", "route", "add", `${client6}/128`, "via", lb6);
     await sh("ip", "-6", "rule", "add", "from", ENCAP_VIP6, "lookup", TABLE);

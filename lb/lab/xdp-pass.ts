@@ -1,7 +1,7 @@
 // Builds the lab's own XDP programs with `tsbpf build`: xdp_pass.ts, the XDP_PASS program the
 // lab puts on the veth peer of an interface that XDP_TXes (see topology.ts,
-// docs/xdp-on-veth.md), and decap_ipip.ts / decap_ip6ip6.ts, the backends' decapsulation (dsr.ts, ipv6.ts). Objects are
-// cached in bpf-out/lab/ and rebuilt when the source is newer. (The CLI, not the compiler
+// docs/xdp-on-veth.md), and decap.ts, the backends' decapsulation (encap-backends.ts, fleet.ts).
+// Objects are cached in bpf-out/lab/ and rebuilt when the source is newer. (The CLI, not the compiler
 // module: lb/ depends on the runtime and the declarations only.)
 
 import { execFileSync } from "node:child_process";
@@ -16,13 +16,9 @@ export function buildXdpPass(): string {
   return buildLabProgram("xdp_pass");
 }
 
+/** The backends' IPv4-in-IPv4 and IPv6-in-IPv6 decapsulation (decap.ts). */
 export function buildDecap(): string {
-  return buildLabProgram("decap_ipip");
-}
-
-/** The backends' IPv6-in-IPv6 decapsulation (decap_ip6ip6.ts, lb/lab/ipv6.ts). */
-export function buildDecap6(): string {
-  return buildLabProgram("decap_ip6ip6");
+  return buildLabProgram("decap");
 }
 
 function buildLabProgram(name: string): string {

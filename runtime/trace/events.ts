@@ -29,7 +29,16 @@ export type TraceEvent =
       /** "found", "not found", "ok", "-ENOENT", … */
       result: string;
     }
-  | { kind: "helper"; insn: number; helper: string; args: string[]; result: string; note?: string }
+  | {
+      kind: "helper";
+      insn: number;
+      helper: string;
+      args: string[];
+      result: string;
+      note?: string;
+      /** Lines under the call (bpf_fib_lookup: its parameters going in and coming out). */
+      details?: string[];
+    }
   | { kind: "call"; insn: number; function: string; depth: number }
   | { kind: "return"; insn: number; function: string; value: string; depth: number }
   | { kind: "tail-call"; insn: number; map: string; index: number; program?: string }

@@ -43,7 +43,10 @@ function eventLine(e: TraceEvent): string | undefined {
       return `${e.map}.${e.op}${key} → ${e.result}${value}`;
     }
     case "helper":
-      return `bpf_${e.helper}(${e.args.join(", ")}) = ${e.result}${e.note ? `  (${e.note})` : ""}`;
+      return [
+        `bpf_${e.helper}(${e.args.join(", ")}) = ${e.result}${e.note ? `  (${e.note})` : ""}`,
+        ...(e.details ?? []).map((d) => `    ${d}`),
+      ].join("\n      ");
     case "call":
       return `call ${e.function}`;
     case "return":

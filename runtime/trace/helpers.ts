@@ -1,8 +1,9 @@
 /**
  * The kernel helpers a traced program may call, modelled on the interpreter's memory and maps,
  * with the return values and errors the kernel gives (net/core/filter.c, kernel/bpf/helpers.c).
- * A helper whose result depends on kernel state the trace does not have (bpf_fib_lookup) stops
- * the trace with "not modelled" instead of inventing an answer.
+ * bpf_fib_lookup, whose answer is the network namespace's routing and neighbour state, is asked of
+ * the kernel itself (fib-lookup.ts). A helper the trace does not model stops it with "not
+ * modelled" instead of inventing an answer.
  */
 import { readFileSync } from "node:fs";
 import { decodeBtfValue, formatBtfValue } from "../btf/format.ts";
@@ -15,6 +16,8 @@ import type { TraceEvent } from "./events.ts";
 import type { AddressSpace, Region } from "./memory.ts";
 import { deviceByIfindex, dropTimers, initTimer, timerState } from "./kernel-state.ts";
 import type { TraceMap } from "./maps.ts";
+import type { FibAnswer } from "./fib-lookup.ts";
+import { fibParamsText, fibResultText } from "./fib-params.ts";
 import { hex, XDP_FRAME, XDP_FRAME_HEADER, XDP_TAILROOM } from "./xdp-frame.ts";
 
 /** What the helpers see of the machine that calls them. */
@@ -30,6 +33,7 @@ export interface HelperHost {
     random?: () => number;
     cpu?: number;
     jiffies?: () => bigint;
+    fibLookup?: (params: Uint8Array, flags: number) => FibAnswer;
   };
   readonly btf: Btf | undefined;
   readonly programs: ReadonlyMap<string, ProgramSpec>;
@@ -358,10 +362,34 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
         args,
       );
     }
+    case "fib_lookup": {
+      // The kernel answers: the struct goes to the real helper and comes back as it left it.
+      if (!m.options.fibLookup)
+        throw new HelperStop("helper bpf_fib_lookup is not modelled here: no kernel to ask (fibLookup option)");
+      const plen = Number(a[2]! & M32);
+      const flags = Number(a[3]! & M32);
+      const before = m.memory.bytes(a[1]!, plen);
+      let answer: FibAnswer;
+      try {
+        answer = m.options.fibLookup(before, flags);
+      } catch (e) {
+        throw new HelperStop(`helper bpf_fib_lookup: the kernel could not be asked: ${(e as Error).message}`);
+      }
+      m.memory.copyIn(a[1]!, answer.params);
+      const params = fibParamsText(before, answer.params, flags);
+      m.emit({
+        kind: "helper",
+        insn: insn.index,
+        helper: name,
+        args: a.slice(0, 4).map((v) => m.describe(v)),
+        result: fibResultText(answer.result),
+        note: "the kernel's answer, in this network namespace",
+        details: [`params in:  ${params.in}`, `params out: ${params.out}`],
+      });
+      return u64(BigInt(answer.result));
+    }
     default:
-      throw new HelperStop(
-        `helper bpf_${name} is not modelled by the trace${name === "fib_lookup" ? " (it needs the kernel's routing and neighbour tables)" : ""}`,
-      );
+      throw new HelperStop(`helper bpf_${name} is not modelled by the trace`);
   }
 }
 

@@ -10,5 +10,6 @@ export {
   TraceSession,
 } from "./session.ts";
 export type { MachineOptions } from "./machine.ts";
+export { type FibAnswer, KernelFibLookup } from "./fib-lookup.ts";
 export { actionName, formatEvents, formatTrace, packetDiff, type TraceFormat } from "./format.ts";
 export { mapSource, type PerCpuView, pinnedProgramMaps, sumWords } from "./live.ts";

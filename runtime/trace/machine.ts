@@ -14,6 +14,7 @@ import { callHelper, describeBytes, type HelperHost, HelperStop } from "./helper
 import { hex, XDP_FRAME, XDP_HEADROOM } from "./xdp-frame.ts";
 import { type AddressSpace, MemoryFault, type Region } from "./memory.ts";
 import type { TraceMap } from "./maps.ts";
+import type { FibAnswer } from "./fib-lookup.ts";
 
 const STACK_SIZE = 512;
 const MAX_TAIL_CALLS = 33;
@@ -31,6 +32,8 @@ export interface MachineOptions {
   jiffies?: () => bigint;
   /** bpf_get_prandom_u32; default: a fixed-seed generator, so a trace repeats. */
   random?: () => number;
+  /** bpf_fib_lookup: the kernel's answer for a parameter struct (a TraceSession asks the kernel); without it the trace stops there. */
+  fibLookup?: (params: Uint8Array, flags: number) => FibAnswer;
 }
 
 export interface Program {

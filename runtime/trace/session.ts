@@ -11,6 +11,7 @@ import type { TraceEvent, TraceOutcome } from "./events.ts";
 import { Machine, type MachineOptions } from "./machine.ts";
 import { AddressSpace } from "./memory.ts";
 import { type MapShape, type MapSource, TraceMap } from "./maps.ts";
+import { KernelFibLookup } from "./fib-lookup.ts";
 
 export class TraceError extends TsbpfError {}
 
@@ -58,6 +59,8 @@ export class TraceSession {
   readonly maps = new Map<string, TraceMap>();
   readonly program: ProgramSpec;
   private readonly programs: Map<string, ProgramSpec>;
+  /** The loaded helper program bpf_fib_lookup is asked through, on first use; close() unloads it. */
+  private fib: KernelFibLookup | undefined;
 
   constructor(
     readonly spec: ObjectSpec,
@@ -159,7 +162,15 @@ export class TraceSession {
       this.memory,
       this.maps,
       packet,
-      this.options,
+      {
+        ...this.options,
+        fibLookup:
+          this.options.fibLookup ??
+          ((params, flags) => {
+            this.fib ??= new KernelFibLookup();
+            return this.fib.lookup(params, flags);
+          }),
+      },
     );
     const r = machine.run();
     return {
@@ -173,6 +184,12 @@ export class TraceSession {
       events: r.events,
       instructions: r.instructions,
     };
+  }
+
+  /** Unloads what the session loaded into the kernel (bpf_fib_lookup's helper program). */
+  close(): void {
+    this.fib?.close();
+    this.fib = undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import { compile } from "../../compiler/index.ts";
 import { loadObjectSync } from "../../runtime/index.ts";
 import { generate } from "./generate.ts";
 import { printModule } from "./print.ts";
-import { reproduce, runBatch } from "./run.ts";
+import { reproduce, runBatch, typeError } from "./run.ts";
 
 /** Seeds run by `npm test` (`npm run fuzz -- --seed 1 --count 200 --avoid …` runs the same programs). */
 const FIRST = 1;
@@ -22,6 +22,15 @@ describe("differential fuzzer", () => {
     expect(printModule([generate(7)])).toBe(printModule([generate(7)]));
     expect(printModule([generate(7)])).not.toBe(printModule([generate(8)]));
   });
+
+  it("prints only programs TypeScript accepts (generator-invalid seeds 20000094, 20000753, 20002128, 10010366)", () => {
+    // `x < ((v > (-7)) ? …)` and `x << a[((b > (c)) …]` read as type arguments; `(c ? 5n : 7n) || x` is
+    // "always truthy" (TS2872).
+    for (const seed of [20000094, 20000753, 20002128])
+      expect(typeError(generate(seed, { avoid: AVOID }))).toBeUndefined();
+    const avoid = ["len", "table-index", "signed-offset", "single-enum", "loop-offset"];
+    expect(typeError(generate(10010366, { avoid }))).toBeUndefined();
+  }, 120_000);
 
   it("notices when the kernel and the model disagree", () => {
     const r = runBatch([FIRST], { avoid: AVOID, sabotage: true });

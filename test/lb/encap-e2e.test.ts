@@ -1,6 +1,6 @@
 // Encapsulation mode (direct server return) end to end, issue 16: real TCP and UDP from the
 // client to an encapsulation VIP; the LB sends each packet IP-in-IP to a backend, which
-// decapsulates it (lb/lab/decap_ipip.ts), holds the VIP on lo and answers the client
+// decapsulates it (lb/lab/decap.ts), holds the VIP on lo and answers the client
 // directly. The Linux stacks on both ends check every checksum of the inner packets.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";

@@ -1,6 +1,6 @@
 // IPv6 end to end, issue 16 item 2: real TCP and UDP from the client to two IPv6 VIPs, one
 // served by DNAT with reverse NAT through the LB, one by IPv6-in-IPv6 encapsulation with
-// backends that decapsulate (lb/lab/decap_ip6ip6.ts) and answer directly. The Linux stacks
+// backends that decapsulate (lb/lab/decap.ts) and answer directly. The Linux stacks
 // on both ends check every checksum (the lab's veths compute them in full, no offload).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";

@@ -4,6 +4,7 @@
 // the kernel's maps through (as `trace --pinned` does), so both start from the same state.
 import koffi from "koffi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
@@ -14,7 +15,9 @@ import { buildTable } from "../../lb/maglev.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { MapType } from "../../runtime/maps/types.ts";
 import { mapSource } from "../../runtime/trace/live.ts";
-import { type TraceRun, TraceSession } from "../../runtime/trace/index.ts";
+import { formatTrace, KernelFibLookup, type TraceRun, TraceSession } from "../../runtime/trace/index.ts";
+import { FibResult } from "../../runtime/lang/index.ts";
+import { inNetns } from "../../runtime/sys/netns.ts";
 import { buildCorpusObject, corpusNames } from "../programs/harness.ts";
 import * as K from "../programs/packets.ts";
 
@@ -89,9 +92,6 @@ const PACKETS: Record<string, number[]> = {
   ),
   "ethernet only": K.eth(K.ETH_IP, []),
 };
-
-/** Files whose programs call helpers the interpreter stops at (kernel state it does not have): they may end "not modelled". */
-const NOT_MODELLED = new Set(["fib_route"]);
 
 /**
  * Map contents some programs need before the comparison. timers: slot 0's timer is started an
@@ -178,20 +178,29 @@ function sameButClock(trace: Uint8Array, kernel: Uint8Array | undefined): boolea
   return t.equals(k);
 }
 
+/** struct xdp_md for a test run: the packet from 0 to its length, arriving on `ingressIfindex`. */
+function xdpMd(packet: Uint8Array, ingressIfindex: number): Uint8Array {
+  const ctx = Buffer.alloc(24);
+  ctx.writeUInt32LE(packet.length, 4);
+  ctx.writeUInt32LE(ingressIfindex, 12);
+  return ctx;
+}
+
 /** Traces `packet`, runs it in the kernel, and returns what differs (empty: they agree). */
 function compare(
   obj: BpfObject,
   session: TraceSession,
   program: string,
   packet: Uint8Array,
-  /** The program calls a helper the trace does not model: stopping there is the expected answer. */
-  mayStop = false,
+  /** The device the packet comes in on (xdp_md.ingress_ifindex; default: the namespace's loopback). */
+  ingressIfindex?: number,
 ): { run: TraceRun; diffs: string[] } {
   const before = snapshot(obj);
   const run = session.run(packet);
-  const kernel = obj.program(program).testRun({ data: packet });
+  const kernel = obj
+    .program(program)
+    .testRun({ data: packet, ...(ingressIfindex ? { ctx: xdpMd(packet, ingressIfindex) } : {}) });
   const diffs: string[] = [];
-  if (run.outcome === "not-modelled" && mayStop) return { run, diffs };
   if (run.outcome !== "exit") diffs.push(`trace ended ${run.outcome}: ${run.message}`);
   if (run.action !== kernel.retval) diffs.push(`action: trace ${run.action}, kernel ${kernel.retval}`);
   // The kernel returns data_meta .. data_end: the metadata, then the packet.
@@ -258,9 +267,13 @@ describe("trace agrees with BPF_PROG_TEST_RUN", () => {
           .map(([n, m]) => [n, mapSource(m, CPU)]),
       );
       const session = new TraceSession(spec, { program: p.name, live, state: slots, now, jiffies, cpu: CPU });
-      for (const [cls, bytes] of Object.entries(PACKETS)) {
-        const { diffs } = compare(obj, session, p.name, Uint8Array.from(bytes), NOT_MODELLED.has(name));
-        if (diffs.length) failures.push(`${p.name} on ${cls}:\n  ${diffs.join("\n  ")}`);
+      try {
+        for (const [cls, bytes] of Object.entries(PACKETS)) {
+          const { diffs } = compare(obj, session, p.name, Uint8Array.from(bytes));
+          if (diffs.length) failures.push(`${p.name} on ${cls}:\n  ${diffs.join("\n  ")}`);
+        }
+      } finally {
+        session.close();
       }
     }
     expect(failures.join("\n")).toBe("");
@@ -358,5 +371,121 @@ describe("trace agrees with BPF_PROG_TEST_RUN on the load balancer", () => {
     // The new flow created its conntrack and rnat entries in the trace's model too.
     expect(session.map("conntrack").contents().length).toBeGreaterThan(0);
     expect(session.map("rnat").contents().length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * fib_route.ts in a network namespace of its own with a veth, a neighbour and routes, so that
+ * bpf_fib_lookup gives every kind of answer; the trace asks the kernel's helper (a helper program
+ * run in the same namespace) and must agree with the program's own test run on action and bytes.
+ */
+describe("trace agrees with BPF_PROG_TEST_RUN on bpf_fib_lookup's answers", () => {
+  const NS = `tsbpf-trace-fib-${process.pid}`;
+  const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
+  const GATEWAY_MAC = "02:00:00:00:10:02";
+  const OUR_MAC = "02:00:00:00:10:01";
+  let obj: BpfObject | undefined;
+  /** sysfs shows the host's devices: ask ip inside the namespace. */
+  const ifindexOf = (device: string) =>
+    (JSON.parse(ip("-n", NS, "-j", "link", "show", device).toString()) as Array<{ ifindex: number }>)[0]!.ifindex;
+  const macOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(":");
+
+  beforeAll(() => {
+    spawnSync("ip", ["netns", "del", NS]);
+    ip("netns", "add", NS);
+    const inNs = (...args: string[]) => ip("-n", NS, ...args);
+    inNs("link", "set", "lo", "up");
+    inNs("link", "add", "fib0", "address", OUR_MAC, "type", "veth", "peer", "name", "fib1", "address", GATEWAY_MAC);
+    inNs("link", "set", "fib0", "up");
+    inNs("link", "set", "fib1", "up");
+    inNs("addr", "add", "10.200.0.1/24", "dev", "fib0");
+    ip("netns", "exec", NS, "sysctl", "-qw", "net.ipv4.conf.all.forwarding=1");
+    ip("netns", "exec", NS, "sysctl", "-qw", "net.ipv4.conf.fib1.forwarding=0");
+    inNs("neigh", "replace", "10.200.0.2", "lladdr", GATEWAY_MAC, "dev", "fib0", "nud", "permanent");
+    inNs("route", "add", "10.201.0.0/24", "via", "10.200.0.2", "dev", "fib0");
+    inNs("route", "add", "10.202.0.0/24", "via", "10.200.0.3", "dev", "fib0"); // no neighbour entry for .3
+    inNs("route", "add", "unreachable", "10.203.0.0/24");
+    inNs("route", "add", "blackhole", "10.204.0.0/24");
+    inNs("route", "add", "prohibit", "10.205.0.0/24");
+  });
+  afterAll(() => {
+    obj?.close();
+    spawnSync("ip", ["netns", "del", NS]);
+  });
+
+  it("success (MACs rewritten), no neighbour, unreachable, blackhole, prohibit, local, no route, MTU, forwarding off", async () => {
+    const { object } = buildCorpusObject("fib_route");
+    obj = await loadObject(object);
+    const udpTo = (dst: string, totLen?: number) => {
+      const frame = K.eth(K.ETH_IP, K.ipv4({ proto: 17, src: "10.200.0.9", dst }, K.udp(5000, 53, [1, 2, 3, 4])));
+      if (totLen !== undefined) [frame[16], frame[17]] = [totLen >> 8, totLen & 0xff];
+      return Uint8Array.from(frame);
+    };
+    // [what, packet, the fib result the program must record, the device it comes in on (default lo)]
+    const cases: Array<[string, Uint8Array, FibResult, string?]> = [
+      ["routed through a gateway with a neighbour entry", udpTo("10.201.0.5"), FibResult.SUCCESS],
+      ["routed through a gateway without one", udpTo("10.202.0.5"), FibResult.NO_NEIGH],
+      ["an unreachable route", udpTo("10.203.0.5"), FibResult.UNREACHABLE],
+      ["a blackhole route", udpTo("10.204.0.5"), FibResult.BLACKHOLE],
+      ["a prohibit route", udpTo("10.205.0.5"), FibResult.PROHIBIT],
+      ["a local address", udpTo("10.200.0.1"), FibResult.NOT_FWDED],
+      ["no route at all", udpTo("10.9.9.9"), FibResult.NOT_FWDED],
+      ["longer than the route's MTU", udpTo("10.201.0.5", 9000), FibResult.FRAG_NEEDED],
+      ["arriving where forwarding is off", udpTo("10.201.0.5"), FibResult.FWD_DISABLED, "fib1"],
+    ];
+    const failures: string[] = [];
+    const traced: TraceRun[] = [];
+    inNetns(NS, () => {
+      for (const [what, packet, expected, device] of cases) {
+        const ingressIfindex = device ? ifindexOf(device) : undefined;
+        const live = new Map([...obj!.maps].map(([n, m]) => [n, mapSource(m, CPU)]));
+        const session = new TraceSession(obj!.spec, { live, cpu: CPU, ...(ingressIfindex ? { ingressIfindex } : {}) });
+        try {
+          const { run, diffs } = compare(obj!, session, "fib_route", packet, ingressIfindex);
+          traced.push(run);
+          const answer = Buffer.from(obj!.map("answers").lookup(Buffer.alloc(4))!);
+          if (answer.readInt32LE(0) !== expected)
+            diffs.push(`kernel's fib result ${answer.readInt32LE(0)}, expected ${expected}`);
+          if (diffs.length) failures.push(`${what}:\n  ${diffs.join("\n  ")}`);
+        } finally {
+          session.close();
+        }
+      }
+    });
+    expect(failures.join("\n")).toBe("");
+    // The forwarded packet left with the gateway's MAC as destination and ours as source, out of fib0.
+    const success = traced[0]!;
+    expect(success.action).toBe(XdpAction.REDIRECT);
+    expect(macOf(success.after.subarray(0, 6))).toBe(GATEWAY_MAC);
+    expect(macOf(success.after.subarray(6, 12))).toBe(OUR_MAC);
+    // The trace shows the call, its answer and the struct's fields by their kernel names.
+    const text = formatTrace(success);
+    expect(text).toMatch(/bpf_fib_lookup\(&ctx, fp-\d+, 64, 0\) = 0 \(SUCCESS\)/);
+    expect(text).toMatch(/params in: +family 2 \(AF_INET\) .*ipv4_src 10\.200\.0\.9 +ipv4_dst 10\.201\.0\.5/);
+    expect(text).toMatch(/params out: .*ifindex \d+ .*smac 02:00:00:00:10:01 +dmac 02:00:00:00:10:02/);
+    expect(formatTrace(traced[1]!)).toMatch(/= 7 \(NO_NEIGH\)/);
+  });
+
+  it("passes the program's flags to the kernel: SKIP_NEIGH forwards without a neighbour, unknown flags are -EINVAL", () => {
+    const params = Buffer.alloc(64);
+    params[0] = 2; // AF_INET
+    params.writeUInt16LE(32, 6); // tot_len
+    Buffer.from([10, 200, 0, 9]).copy(params, 16);
+    Buffer.from([10, 202, 0, 5]).copy(params, 32);
+    const fib = new KernelFibLookup();
+    try {
+      inNetns(NS, () => {
+        params.writeUInt32LE(ifindexOf("lo"), 8);
+        expect(fib.lookup(params, 0).result).toBe(FibResult.NO_NEIGH);
+        const skipped = fib.lookup(params, 4); // BPF_FIB_LOOKUP_SKIP_NEIGH
+        expect(skipped.result).toBe(FibResult.SUCCESS);
+        expect(Buffer.from(skipped.params).readUInt32LE(8)).toBe(ifindexOf("fib0"));
+        expect(fib.lookup(params, 1 << 30).result).toBe(-22);
+        params.writeUInt32LE(0x7fffffff, 8); // no such device
+        expect(fib.lookup(params, 0).result).toBe(-19);
+      });
+    } finally {
+      fib.close();
+    }
   });
 });
