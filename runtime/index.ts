@@ -18,6 +18,7 @@ export {
   BtfLoadError,
   decodeBtfValue,
   encodeBtfValue,
+  formatBtfText,
   formatBtfValue,
   kernelBtf,
   parseBtf,
