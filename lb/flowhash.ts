@@ -12,20 +12,22 @@ import { fmix32, mixBlock } from "./murmur.ts";
 /** Maglev table size; the slot is `flowHash(...) % M`. */
 export const FLOW_SLOTS = MAGLEV_M;
 
-/** u32 hash of a flow; all arguments host order (saddr/daddr u32, ports u16, proto u8). */
-export function flowHash(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {
+/** murmur3 over the address words, then one word of ports (source high) and one of protocol. */
+function hashFlow(addressWords: readonly number[], sport: number, dport: number, proto: number): number {
   let h = 0;
-  h = mixBlock(h, saddr | 0);
-  h = mixBlock(h, daddr | 0);
+  for (const w of addressWords) h = mixBlock(h, w | 0);
   h = mixBlock(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
   h = mixBlock(h, proto & 0xff);
   return fmix32(h);
 }
 
-/** The Maglev slot (0..65536) the data plane looks up for this flow. */
-export function flowSlot(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {
-  return flowHash(saddr, daddr, sport, dport, proto) % FLOW_SLOTS;
+/** u32 hash of a flow; all arguments host order (saddr/daddr u32, ports u16, proto u8). */
+export function flowHash(saddr: number, daddr: number, sport: number, dport: number, proto: number): number {
+  return hashFlow([saddr, daddr], sport, dport, proto);
 }
+
+/** The Maglev slot (0..65536) the data plane looks up for this flow. */
+export const flowSlot = (...flow: Parameters<typeof flowHash>): number => flowHash(...flow) % FLOW_SLOTS;
 
 /** "10.0.0.1" → 0x0a000001, for tests and control-plane tools. */
 export function ipv4ToU32(dotted: string): number {
@@ -49,20 +51,8 @@ export function flowHash6(
   dport: number,
   proto: number,
 ): number {
-  let h = 0;
-  for (const w of [...saddr, ...daddr]) h = mixBlock(h, w | 0);
-  h = mixBlock(h, ((sport & 0xffff) << 16) | (dport & 0xffff));
-  h = mixBlock(h, proto & 0xff);
-  return fmix32(h);
+  return hashFlow([...saddr, ...daddr], sport, dport, proto);
 }
 
 /** The Maglev slot of an IPv6 flow. */
-export function flowSlot6(
-  saddr: readonly number[],
-  daddr: readonly number[],
-  sport: number,
-  dport: number,
-  proto: number,
-): number {
-  return flowHash6(saddr, daddr, sport, dport, proto) % FLOW_SLOTS;
-}
+export const flowSlot6 = (...flow: Parameters<typeof flowHash6>): number => flowHash6(...flow) % FLOW_SLOTS;

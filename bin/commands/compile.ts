@@ -36,7 +36,7 @@ export async function buildOrReport(
     return undefined;
   }
   const { formatDiagnostic } = await import("../../compiler/index.ts");
-  const result = compiler.build();
+  const result = await compiler.buildAsync();
   if (!result.object) {
     for (const d of result.diagnostics) console.error(formatDiagnostic(d));
     console.error(`\nFound ${result.diagnostics.length} error${result.diagnostics.length === 1 ? "" : "s"}.`);
@@ -64,7 +64,9 @@ export async function buildToFile(compiler: Compiler, file: string, opts: BuildO
   if (opts.timings) {
     const width = Math.max(...Object.keys(result.timings).map((k) => k.length));
     for (const [name, ms] of Object.entries(result.timings))
-      console.log(`${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms`);
+      console.log(
+        `${name.padEnd(width)}  ${ms.toFixed(0).padStart(5)} ms (CPU ${(result.cpu[name] ?? 0).toFixed(0).padStart(5)} ms)`,
+      );
     console.log(
       `${"since start of the process".padEnd(width)}  ${performance.now().toFixed(0).padStart(5)} ms (compile ${(performance.now() - started).toFixed(0)} ms)`,
     );

@@ -73,6 +73,29 @@ export function optimize(module: ModuleRef, pipeline = "default<O2>"): void {
   }
 }
 
+/**
+ * optimize() on one of koffi's worker threads: the promise settles when LLVM is done. Nothing may
+ * touch the module's LLVM context until then (the caller type-checks meanwhile, which is
+ * TypeScript's business only).
+ */
+export function optimizeAsync(module: ModuleRef, pipeline = "default<O2>"): Promise<void> {
+  const machine = targetMachine();
+  const options = C.LLVMCreatePassBuilderOptions();
+  const runPasses = C.LLVMRunPasses as typeof C.LLVMRunPasses & {
+    async: (
+      ...args: [...Parameters<typeof C.LLVMRunPasses>, (e: unknown, r: ReturnType<typeof C.LLVMRunPasses>) => void]
+    ) => void;
+  };
+  return new Promise((resolve, reject) => {
+    runPasses.async(module, pipeline, machine, options, (failure, error) => {
+      C.LLVMDisposePassBuilderOptions(options);
+      if (failure) reject(failure);
+      else if (error) reject(new Error(`LLVM pass pipeline failed: ${takeMessage(C.LLVMGetErrorMessage(error))}`));
+      else resolve();
+    });
+  });
+}
+
 /** Emits the module as a BPF ELF relocatable object. */
 export function emitObject(module: ModuleRef): Uint8Array {
   const error: [CPointer | null] = [null];

@@ -16,13 +16,15 @@ export interface KeylessMapDescriptor<V, T extends MapType> {
 export type QueueDescriptor<V> = KeylessMapDescriptor<V, MapType.QUEUE | MapType.STACK>;
 export type BloomFilterDescriptor<V> = KeylessMapDescriptor<V, MapType.BLOOM_FILTER>;
 
-function check(map: BpfMap, decl: KeylessMapDescriptor<unknown, MapType>): void {
+/** The declaration's value codec, once the loaded map is checked to match the declaration. */
+function checkedValueType<V>(map: BpfMap, decl: KeylessMapDescriptor<V, MapType>): Codec<V> {
   const diffs: string[] = [];
   if (decl.type !== map.type) diffs.push(`type ${mapTypeName(decl.type)} ≠ ${mapTypeName(map.type)}`);
   if (map.keySize !== 0) diffs.push(`key size 0 ≠ ${map.keySize}`);
   if (decl.valueType.size !== map.valueSize) diffs.push(`value size ${decl.valueType.size} ≠ ${map.valueSize}`);
   if (decl.maxEntries !== map.maxEntries) diffs.push(`max entries ${decl.maxEntries} ≠ ${map.maxEntries}`);
   if (diffs.length) throw new MapError(`declaration does not match loaded map "${map.name}": ${diffs.join(", ")}`);
+  return decl.valueType;
 }
 
 /** One element operation with a NULL key; false where the kernel says ENOENT (empty, or not in the filter). */
@@ -36,19 +38,25 @@ function elem(map: BpfMap, cmd: BpfCmd, value: Buffer, flags = 0): boolean {
   }
 }
 
-/** A queue (FIFO) or stack (LIFO) map. */
-export class TypedQueue<V> {
+/** What the typed views of keyless maps share: the map, the value codec, a value as the kernel reads it. */
+export abstract class KeylessView<V> {
   constructor(
     readonly map: BpfMap,
     readonly valueType: Codec<V>,
   ) {}
+  protected encoded(value: V): Buffer {
+    return kernelCopy(this.valueType.encode(value));
+  }
+}
+
+/** A queue (FIFO) or stack (LIFO) map. */
+export class TypedQueue<V> extends KeylessView<V> {
   static bind<V>(map: BpfMap, decl: QueueDescriptor<V>): TypedQueue<V> {
-    check(map, decl);
-    return new TypedQueue(map, decl.valueType);
+    return new TypedQueue(map, checkedValueType(map, decl));
   }
   /** Adds a value; when full, throws (E2BIG) unless `overwrite`, which drops the oldest. */
   push(value: V, overwrite = false): void {
-    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, kernelCopy(this.valueType.encode(value)), overwrite ? UpdateFlags.EXIST : 0);
+    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, this.encoded(value), overwrite ? UpdateFlags.EXIST : 0);
   }
   /** Removes and returns the next value (oldest for a queue, newest for a stack), or undefined if empty. */
   pop(): V | undefined {
@@ -71,20 +79,15 @@ export class TypedQueue<V> {
 }
 
 /** A bloom filter: `has` is false only for values never added. */
-export class TypedBloomFilter<V> {
-  constructor(
-    readonly map: BpfMap,
-    readonly valueType: Codec<V>,
-  ) {}
+export class TypedBloomFilter<V> extends KeylessView<V> {
   static bind<V>(map: BpfMap, decl: BloomFilterDescriptor<V>): TypedBloomFilter<V> {
-    check(map, decl);
-    return new TypedBloomFilter(map, decl.valueType);
+    return new TypedBloomFilter(map, checkedValueType(map, decl));
   }
   add(value: V): void {
-    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, kernelCopy(this.valueType.encode(value)));
+    elem(this.map, BpfCmd.MAP_UPDATE_ELEM, this.encoded(value));
   }
   has(value: V): boolean {
-    return elem(this.map, BpfCmd.MAP_LOOKUP_ELEM, kernelCopy(this.valueType.encode(value)));
+    return elem(this.map, BpfCmd.MAP_LOOKUP_ELEM, this.encoded(value));
   }
 }
 

@@ -68,4 +68,40 @@ describe("warm compiler (build --watch)", () => {
     write("helper.ts", HELPER(7));
     expect(step("and back").object).toEqual(edited.object);
   });
+
+  it("keeps its program: a rebuild parses only the files that were edited", () => {
+    const dir = join(scratchDir(), "reuse");
+    mkdirSync(dir, { recursive: true });
+    const main = join(dir, "main.ts");
+    const helper = join(dir, "helper.ts");
+    writeFileSync(main, MAIN("", ""));
+    writeFileSync(helper, HELPER(3));
+    const warm = new Compiler(main);
+    expect(warm.build().object).toBeDefined();
+    // The first build parses everything: TypeScript's lib, tsbpf's declarations, the program.
+    const first = warm.parsedFiles;
+    expect(first).toEqual(expect.arrayContaining([main, helper]));
+    expect(first.some((f) => f.endsWith("lib.es5.d.ts"))).toBe(true);
+    expect(first.some((f) => f.endsWith("runtime/lang/maps.ts"))).toBe(true);
+    warm.build();
+    expect(warm.parsedFiles, "nothing changed").toEqual([]);
+    writeFileSync(helper, HELPER(7));
+    warm.build();
+    expect(warm.parsedFiles, "helper.ts edited").toEqual([helper]);
+    writeFileSync(main, MAIN("", "if (ctx.len > 9000) return XdpAction.DROP;"));
+    warm.build();
+    expect(warm.parsedFiles, "main.ts edited").toEqual([main]);
+  });
+
+  it("gives from buildAsync (LLVM optimizing while TypeScript checks) what build gives", async () => {
+    const dir = join(scratchDir(), "async");
+    mkdirSync(dir, { recursive: true });
+    const main = join(dir, "main.ts");
+    writeFileSync(join(dir, "helper.ts"), HELPER(3));
+    const warm = new Compiler(main);
+    for (const body of ["", "const bad: u32 = 1n;", "if (ctx.len > 9000) return XdpAction.DROP;"]) {
+      writeFileSync(main, MAIN("", body));
+      expect(outcome(await warm.buildAsync(), dir), body).toEqual(outcome(compile(main), dir));
+    }
+  });
 });

@@ -91,6 +91,18 @@ const NUM_TYPES = INT_NAMES.filter((n) => INTS[n].bits < 64).map((n) => INTS[n])
 const BIG_TYPES = INT_NAMES.filter((n) => INTS[n].bits === 64).map((n) => INTS[n]);
 const PLAIN_INTS = INT_NAMES.filter((n) => !INTS[n].be).map((n) => INTS[n]);
 
+/**
+ * True if TypeScript rejects testing the truth of `e` by its syntax alone (TS2872 "This kind of
+ * expression is always truthy", as the left of `&&`/`||`, the operand of `!` and a condition): a
+ * number literal other than 0 and 1, any bigint literal, a `?:` whose arms are both such. A
+ * negative literal is printed `(-7)`, which TypeScript does not judge.
+ */
+export function alwaysTruthy(e: Expr): boolean {
+  if (e.k === "lit") return !e.name && e.v >= 0n && (e.big || e.v > 1n);
+  if (e.k === "cond") return alwaysTruthy(e.a) && alwaysTruthy(e.b);
+  return false;
+}
+
 /** True if an expression has no run-time input (the compiler would fold it). */
 export function constOnly(e: Expr): boolean {
   switch (e.k) {
@@ -702,6 +714,15 @@ class Gen {
     if (kind === "num" && !scope.func) return { k: "len" };
     return this.readOf(scope, kind) ?? this.fallback(scope, kind);
   }
+  /** `e`, or an input in its place where `e` would be constant or TypeScript rejects testing its truth (`(c ? 5 : 6) || x`). */
+  tested(scope: Scope, kind: "num" | "big", e: Expr): Expr {
+    if (!constOnly(e) && !alwaysTruthy(e)) return e;
+    const i = this.input(scope, kind);
+    if (!alwaysTruthy(i)) return i;
+    // Only literals in reach (a function without inputs): 0 or 1, which TypeScript accepts.
+    const one: Expr = { k: "lit", v: BigInt(this.r.int(2)), big: false };
+    return kind === "num" ? one : { k: "cast", to: INTS.u64, e: one };
+  }
   fallback(scope: Scope, kind: "num" | "big"): Expr {
     if (scope.func) return this.literal(kind);
     return kind === "num" ? { k: "len" } : { k: "cast", to: INTS.u64, e: { k: "len" } };
@@ -749,7 +770,7 @@ class Gen {
     if (roll < 0.74) {
       const a = this.int(scope, kind, depth - 1);
       const b = this.r.chance(0.3) ? this.literal(kind) : this.int(scope, kind, depth - 1);
-      return { k: "bin", op: this.r.pick(["&&", "||"] as const), a: constOnly(a) ? this.input(scope, kind) : a, b };
+      return { k: "bin", op: this.r.pick(["&&", "||"] as const), a: this.tested(scope, kind, a), b };
     }
     if (roll < 0.86 && !this.avoid("assign-in-expr")) {
       const p = this.writable(scope, kind);
@@ -841,7 +862,11 @@ class Gen {
     }
     if (roll < 0.5) return this.comparison(scope, depth - 1);
     if (roll < 0.6)
-      return { k: "un", op: "!", e: this.r.chance(0.5) ? this.bool(scope, depth - 1) : this.input(scope, "num") };
+      return {
+        k: "un",
+        op: "!",
+        e: this.r.chance(0.5) ? this.bool(scope, depth - 1) : this.tested(scope, "num", this.input(scope, "num")),
+      };
     if (roll < 0.75)
       return {
         k: "bin",
@@ -880,8 +905,11 @@ class Gen {
   cond(scope: Scope, depth: number): Expr {
     const roll = this.r.next();
     if (roll < 0.6) return this.bool(scope, depth);
-    if (roll < 0.85) return this.input(scope, this.r.chance(0.8) ? "num" : "big");
-    const i = this.input(scope, "num");
+    if (roll < 0.85) {
+      const kind = this.r.chance(0.8) ? "num" : "big";
+      return this.tested(scope, kind, this.input(scope, kind));
+    }
+    const i = this.tested(scope, "num", this.input(scope, "num"));
     const b = this.bool(scope, depth);
     const op = this.r.pick(["&&", "||"] as const);
     return this.r.chance(0.5) ? { k: "bin", op, a: i, b } : { k: "bin", op, a: b, b: i };

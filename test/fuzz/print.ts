@@ -1,5 +1,6 @@
 // Prints fuzzer programs as TypeScript source for the compiler. Every compound expression is
 // parenthesized, so the printed text has exactly the IR's structure.
+import ts from "typescript";
 import type { Expr, FieldT, Func, IntT, Place, Prog, RefValue, ScalarT, Stmt, StructT } from "./ir.ts";
 import { typeOf } from "./model.ts";
 
@@ -28,11 +29,15 @@ export function printExpr(e: Expr): string {
       return `(${e.op}${printExpr(e.e)})`;
     case "bin": {
       if (e.op === "===" || e.op === "!==") return `(${widened(e.a)} ${e.op} ${widened(e.b)})`;
-      // TypeScript reads `x << (…) > (…)` as a call with type arguments (`x<<T>(…) => …>(…)`):
-      // `~~` in front of the count, which does not change it, keeps it an expression.
+      // TypeScript may read `x << (…) > (…)`, `x << a[(b > (c))…]` or `x < ((v > (-7)) ? …)` as a
+      // call or instantiation with type arguments (`x<((v>(-7)…`). Where it would, `~~` in front of
+      // a shift count (which does not change the masked count) and `!(x >= …)` for `x < …` (the
+      // same truth) keep the program the IR's.
+      const a = printExpr(e.a);
       const b = printExpr(e.b);
-      if (e.op === "<<" && b.startsWith("(")) return `(${printExpr(e.a)} << ~~${b})`;
-      return `(${printExpr(e.a)} ${e.op} ${b})`;
+      if ((e.op === "<<" || e.op === "<") && !readsAsOperator(e.op, b))
+        return e.op === "<<" ? `(${a} << ~~${b})` : `(!(${a} >= ${b}))`;
+      return `(${a} ${e.op} ${b})`;
     }
     case "cond":
       return `(${printExpr(e.c)} ? ${printExpr(e.a)} : ${printExpr(e.b)})`;
@@ -47,6 +52,22 @@ export function printExpr(e: Expr): string {
     case "table":
       return `${e.table.name}[${printExpr(e.i)}]`;
   }
+}
+
+/** Whether TypeScript parses `_ op right` as that binary operator with `right` whole as its operand. */
+function readsAsOperator(op: "<" | "<<", right: string): boolean {
+  const text = `_ ${op} ${right};`;
+  const file = ts.createSourceFile("operand.ts", text, ts.ScriptTarget.Latest);
+  const s = file.statements[0];
+  const kind = op === "<" ? ts.SyntaxKind.LessThanToken : ts.SyntaxKind.LessThanLessThanToken;
+  return (
+    file.statements.length === 1 &&
+    s !== undefined &&
+    ts.isExpressionStatement(s) &&
+    ts.isBinaryExpression(s.expression) &&
+    s.expression.operatorToken.kind === kind &&
+    s.expression.right.getText(file) === right
+  );
 }
 
 function printCall(fn: Func, args: Extract<Expr, { k: "call" }>["args"]): string {
