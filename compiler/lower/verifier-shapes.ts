@@ -10,12 +10,18 @@
 //    one register to equal addresses: a second view's check `data + 29 + 16` and the first
 //    view's field `data + 45` (fuzzer seed 3067, test/fuzz/regressions/view_reuse.ts). The
 //    check then compares an opaque copy.
-// 2. A view offset whose bound only LLVM knows. `ctx.header(V, off)` checks `off <= 4095`
-//    (MAX_VIEW_OFFSET) so that `data + off` has a range; LLVM drops that check when it proves
-//    it, also from `x % 40` or `x / 20`, which the verifier cannot bound (it knows nothing after
-//    a division, and LLVM turns `%` into `x - x / 40 * 40`). Such an offset is clamped again,
-//    on an opaque copy. The clamp never changes a result: where the check was dropped LLVM
-//    proved it true, and where it was kept the view's address is used only when it held.
+// 2. A view offset the verifier cannot bound by itself. `ctx.header(V, off)` checks
+//    `off <= 4095` (MAX_VIEW_OFFSET) so that `data + off` has a range, but after LLVM the
+//    register added to `data` is often not the one compared: LLVM drops the check when it
+//    proves it, also from `x % 40` or `x / 20` (the verifier knows nothing after a division,
+//    and LLVM turns `%` into `x - x / 40 * 40`); it narrows it to the offset's source (an i16's
+//    zero extension compared in 16 bits, on a masked copy: fuzzer seed 20); it replaces it by an
+//    equivalent test of another value (`(1 << n) <= 4095` becomes `n < 12`: seed 76); or code
+//    generation computes the address before the branch (a view merged as a pointer: seed 3045).
+//    So every offset whose bound the verifier cannot know from the arithmetic alone is clamped
+//    again, on an opaque copy, just before it is added. The clamp never changes a result: where
+//    the check was dropped LLVM proved it true, and where it was kept the view's address is used
+//    only when it held. It costs three instructions where it is added (none in the LB).
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { IRBuilder, type IRModule } from "./irbuilder.ts";
@@ -69,26 +75,53 @@ function failsWhenTrue(pred: number, index: number): boolean | undefined {
   return greater === (index === 0);
 }
 
-/** Whether `p` is used, other than by the check, on a path from the check's failing side. */
+/**
+ * Whether `p`, or an address derived from it, is used, other than by the check, on a path from
+ * the check's failing side.
+ */
 function usedWhereCheckFailed(check: ValueRef, p: ValueRef, failsWhenTrue: boolean | undefined): boolean {
-  const uses = users(p).filter((u) => addressOf(u) !== addressOf(check));
+  const uses = addressUses(p).filter(({ user }) => addressOf(user) !== addressOf(check));
   if (uses.length === 0) return false;
   const failing: Edge[] = [];
   if (!failingEdges(check, failsWhenTrue, failing, 0)) return true;
   const reached = reachable(failing.map((e) => e.to));
   const failingEdge = (from: BasicBlockRef, to: BasicBlockRef) =>
     failing.some((e) => addressOf(e.from) === addressOf(from) && addressOf(e.to) === addressOf(to));
-  return uses.some((u) => {
+  return uses.some(({ user: u, value }) => {
     const block = C.LLVMGetInstructionParent(u);
     if (C.LLVMGetInstructionOpcode(u) !== Opcode.PHI) return reached.has(addressOf(block));
     // A phi uses its value at the end of the block it comes from.
     for (let k = 0; k < C.LLVMCountIncoming(u); k++) {
-      if (addressOf(C.LLVMGetOperand(u, k)) !== addressOf(p)) continue;
+      if (addressOf(C.LLVMGetOperand(u, k)) !== addressOf(value)) continue;
       const from = C.LLVMGetIncomingBlock(u, k);
       if (reached.has(addressOf(from)) || failingEdge(from, block)) return true;
     }
     return false;
   });
+}
+
+/**
+ * The uses of `p` and of the addresses derived from it by a bitcast or a constant offset: those
+ * are `p`'s register to the verifier (a bitcast is no instruction, and code generation folds a
+ * constant offset into the access). A field's address computed before the check and used on its
+ * failing side is `p` used there (fuzzer seed 20000624: `pk.f6` at data + 14 in a loop, whose
+ * bitcast LLVM hoisted next to a second view's check of data + 4 + 10).
+ */
+function addressUses(p: ValueRef, depth = 0): { user: ValueRef; value: ValueRef }[] {
+  const out: { user: ValueRef; value: ValueRef }[] = [];
+  for (const user of users(p)) {
+    out.push({ user, value: p });
+    const op = C.LLVMGetInstructionOpcode(user);
+    const derived =
+      op === Opcode.BitCast ||
+      (op === Opcode.GetElementPtr &&
+        addressOf(C.LLVMGetOperand(user, 0)) === addressOf(p) &&
+        Array.from({ length: C.LLVMGetNumOperands(user) - 1 }, (_, k) => C.LLVMGetOperand(user, k + 1)).every((i) =>
+          C.LLVMIsAConstantInt(i),
+        ));
+    if (derived && depth < 8) out.push(...addressUses(user, depth + 1));
+  }
+  return out;
 }
 
 interface Edge {
@@ -179,8 +212,7 @@ function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
   if (C.LLVMGetNumOperands(gep) !== 2) return;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMIsAConstantInt(off)) return;
-  const unchecked =
-    divisionInside(off, new Set(), 0) || (verifierBound(off, new Map()) > VERIFIER_BOUNDED && mergedAsPointer(gep, 0));
+  const unchecked = divisionInside(off, new Set(), 0) || verifierBound(off, new Map()) > VERIFIER_BOUNDED;
   if (!unchecked) return;
   at(b, gep);
   const o = b.opaque(off);
@@ -304,20 +336,6 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   }
   memo.set(key, bound);
   return bound;
-}
-
-/**
- * Whether a view's address (or one computed from it) is merged with another pointer by a
- * select or phi: then BPF code generation computes it before the branch on the offset's check,
- * and the verifier never sees the offset bounded (fuzzer seed 3045).
- */
-function mergedAsPointer(v: ValueRef, depth: number): boolean {
-  if (depth > 4) return false;
-  return users(v).some((u) => {
-    const op = C.LLVMGetInstructionOpcode(u);
-    if (op === Opcode.Select || op === Opcode.PHI) return true;
-    return (op === Opcode.GetElementPtr || op === Opcode.BitCast) && mergedAsPointer(u, depth + 1);
-  });
 }
 
 // ---- the IR around ------------------------------------------------------------------------

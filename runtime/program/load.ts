@@ -4,7 +4,9 @@
  * log_true_size when it reports one). With logLevel 0 a failed load is
  * retried once with a level-1 log so the error can explain itself. E2BIG is the verifier's
  * complexity limit ("BPF program is too large"): the kernel keeps the log's tail (rotating log),
- * which shows where it was when it stopped.
+ * which shows where it was when it stopped. EFAULT is also the verifier's own: "verifier bug: …" in
+ * the log when it found its state inconsistent (a kernel bug, fuzzer seed 20000649 on 6.18), which
+ * the log names; without one it stays a plain EFAULT.
  */
 import {
   Attr,
@@ -12,6 +14,7 @@ import {
   BpfCmd,
   E2BIG,
   EACCES,
+  EFAULT,
   EINVAL,
   ENOSPC,
   kernelBuffer,
@@ -21,7 +24,7 @@ import {
 import { kernelObjectName, OBJ_NAME_LEN } from "../maps/create.ts";
 import type { FuncInfo, LineInfo } from "./assemble.ts";
 import { INSN_SIZE } from "./insn.ts";
-import { TOO_DEEP, TOO_LARGE, VerifierError } from "./verifier-error.ts";
+import { TOO_DEEP, TOO_LARGE, VERIFIER_BUG, VerifierError } from "./verifier-error.ts";
 
 export type LogLevel = 0 | 1 | 2;
 
@@ -85,7 +88,8 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
     const { errno } = r.error;
     if (level === 0) {
       // Not privileged, or the kernel lacks something: the log would not help.
-      if (errno !== EACCES && errno !== EINVAL && errno !== ENOSPC && errno !== E2BIG) throw r.error;
+      if (errno !== EACCES && errno !== EINVAL && errno !== ENOSPC && errno !== E2BIG && errno !== EFAULT)
+        throw r.error;
       level = 1;
       continue;
     }
@@ -97,7 +101,8 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
       errno === EACCES ||
       errno === EINVAL ||
       errno === ENOSPC ||
-      (errno === E2BIG && (TOO_LARGE.test(r.log) || TOO_DEEP.test(r.log)))
+      (errno === E2BIG && (TOO_LARGE.test(r.log) || TOO_DEEP.test(r.log))) ||
+      (errno === EFAULT && VERIFIER_BUG.test(r.log))
     )
       throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
     throw r.error;

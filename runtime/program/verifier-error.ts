@@ -9,6 +9,19 @@ export const TOO_LARGE = /BPF program is too large\. Processed (\d+) insn/;
 /** Too many nested BPF-to-BPF calls: also E2BIG, also the verifier's judgement. */
 export const TOO_DEEP = /the call stack of \d+ frames is too deep/;
 
+/** The verifier found its own state inconsistent (EFAULT): a bug of the kernel, not of the program. */
+export const VERIFIER_BUG = /^verifier bug: .*|^BUG .*/m;
+
+/** The reason for an EFAULT from the verifier's own bug, with its words. */
+function kernelBugReason(log: string): string | undefined {
+  const m = VERIFIER_BUG.exec(log);
+  if (!m) return undefined;
+  return (
+    `the kernel's verifier stopped on a bug of its own ("${m[0].trim()}"), not on a fault in the program; ` +
+    "another kernel version may load it, and changing the code around the place below may avoid the bug"
+  );
+}
+
 /**
  * The reason for a complexity rejection, in words that say what happened and what to do: the
  * verifier walks every path (each loop iteration, each branch inside it) until its budget of
@@ -35,7 +48,7 @@ export class VerifierError extends SyscallError {
   readonly explanation?: Explanation;
 
   constructor(program: string, errno: number, log: string, lineInfo: readonly LineInfo[]) {
-    const reason = complexityReason(log) ?? verifierReason(log);
+    const reason = complexityReason(log) ?? kernelBugReason(log) ?? verifierReason(log);
     const source = stoppedAt(log, lineInfo);
     const detail = [`verifier said: ${reason || "(empty log)"}`];
     if (source) detail.push(`at ${formatSourceLocation(source)}`);

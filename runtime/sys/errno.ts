@@ -23,6 +23,7 @@ export const ENOSPC = errnoByName.ENOSPC ?? 28;
 export const E2BIG = errnoByName.E2BIG ?? 7;
 export const EEXIST = errnoByName.EEXIST ?? 17;
 export const EACCES = errnoByName.EACCES ?? 13;
+export const EFAULT = errnoByName.EFAULT ?? 14;
 export const ENOTSUPP = 524;
 export const EOPNOTSUPP = errnoByName.EOPNOTSUPP ?? 95;
 export const EWOULDBLOCK = errnoByName.EAGAIN ?? 11;
@@ -41,7 +42,7 @@ const hints: Record<string, string> = {
   EOPNOTSUPP: "operation not supported",
   EBUSY: "device or resource busy (something is already attached?)",
   ENODEV: "no such device",
-  EFAULT: "bad address passed to the kernel",
+  EFAULT: "bad address (from BPF_PROG_LOAD also a bug the verifier found in itself)",
 };
 
 export function errnoHint(errno: number): string {

@@ -15,7 +15,7 @@ const FIRST = 1;
 const COUNT = 80;
 const BATCH = 40;
 /** Constructs left out while a bug in them is open (see docs/fuzzing.md). */
-const AVOID: string[] = ["signed-offset", "loop-offset"];
+const AVOID: string[] = [];
 
 describe("differential fuzzer", () => {
   it("generates the same program from the same seed", () => {
@@ -48,38 +48,7 @@ describe("differential fuzzer", () => {
   }
 });
 
-/** Bugs the fuzzer found that are still open: each test fails (as expected) until its fix. */
-describe("open bugs found by the fuzzer", () => {
-  it.fails("known/signed_view_offset.ts: a view at a signed offset that may be negative loads (seed 20)", () => {
-    const r = compile(join(import.meta.dirname, "known/signed_view_offset.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
-      const run = (off: number) => {
-        obj.map("state").update(new Uint8Array(4), Uint8Array.from([off, 0]));
-        return Buffer.from(obj.program("signed_view_offset").testRun({ data: new Uint8Array(64) }).data);
-      };
-      expect(run(0)).toEqual(Buffer.alloc(64)); // off = −1: null
-      expect(run(9).readBigInt64LE(32)).toBe(5n); // off = 8: w.f1[2] is at 8 + 8 + 16
-    } finally {
-      obj.close();
-    }
-  });
-
-  it.fails("known/view_offset_loop.ts: a view at an unbounded offset in a loop loads (seed 76)", () => {
-    const r = compile(join(import.meta.dirname, "known/view_offset_loop.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
-      obj.map("state").update(new Uint8Array(4), new Uint8Array(8));
-      obj.program("view_offset_loop").testRun({ data: new Uint8Array(64) });
-      // n = 0: off = 1, the view fits the packet, out = 1.
-      expect(obj.map("state").lookup(new Uint8Array(4))![0]).toBe(1);
-    } finally {
-      obj.close();
-    }
-  });
-});
+// Open bugs the fuzzer finds go to test/fuzz/known/ as `it.fails` tests until fixed (none is open).
 
 /** Compiles and loads a regression program, runs it once with map value `value` and a 64-byte packet. */
 function runRegression(file: string, value: number[]): { action: number; out: Buffer } {
@@ -108,6 +77,62 @@ describe("bugs found by the fuzzer", () => {
     // e = 33: e decides (5, and 33 as a value); z = 1: `z && b > 3` is `b > 3`.
     expect(run(33, 1, 9)).toEqual([5, 5, 33]);
     expect(run(33, 1, 1)).toEqual([5, 7, 33]);
+  });
+
+  it("regressions/signed_view_offset.ts: a view at a signed offset that may be negative loads (seed 20)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/signed_view_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (off: number) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([off, 0]));
+        return Buffer.from(obj.program("signed_view_offset").testRun({ data: new Uint8Array(64) }).data);
+      };
+      expect(run(0)).toEqual(Buffer.alloc(64)); // off = −1: null
+      expect(run(9).readBigInt64LE(32)).toBe(5n); // off = 8: w.f1[2] is at 8 + 8 + 16
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_offset_loop.ts: a view at an unbounded offset in a loop loads (seed 76)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_offset_loop.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (n: number) => {
+        obj.map("state").update(new Uint8Array(4), new Uint8Array(8));
+        const packet = new Uint8Array(64);
+        packet[0] = n;
+        obj.program("view_offset_loop").testRun({ data: packet });
+        return obj.map("state").lookup(new Uint8Array(4))![0];
+      };
+      // n = 0: off = 1, the view fits the packet, out = 1; n = 20: off = 1 << 20, null, out = 0.
+      expect([run(0), run(20)]).toEqual([1, 0]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_reuse_loop.ts: a field's address hoisted next to another view's check stays usable (seed 20000624)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_reuse_loop.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (n: number) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([n, ...new Array(15).fill(0)]));
+        const res = obj.program("view_reuse_loop").testRun({ data: new Uint8Array(64) });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(8);
+        return [res.retval, out, res.data[21]];
+      };
+      // n = 1: three views (out = 3), pk.d flipped once (its last byte, 21, is 1); n = 9: never.
+      expect([run(1), run(9)]).toEqual([
+        [2, 3n, 1],
+        [2, 3n, 0],
+      ]);
+    } finally {
+      obj.close();
+    }
   });
 
   it("regressions/table_index_clamp.ts: a computed index into a constant table is clamped to the last element (seed 2)", () => {

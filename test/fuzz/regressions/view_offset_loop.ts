@@ -4,6 +4,8 @@
 // pkt pointer and register with unbounded min value is not allowed". docs/language.md: the offset
 // is an unsigned 64-bit number and the view is null when it passes the packet's end, so the
 // program is valid (with p.n = 0, off = 1, the view fits a 64-byte packet and out = 1).
+// Cause: LLVM rewrote the check `(1 << n) <= 4095` into `n < 12`, which tells the verifier nothing
+// about `1 << n` (the loop only placed it in another block). Fixed as signed_view_offset.ts.
 import { xdp, XdpAction, ArrayMap, struct, array, u8, u32, i8, i64, u64, type be32, be64, bool } from "tsbpf";
 
 export const S = struct({ out: u64 });
