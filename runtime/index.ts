@@ -18,6 +18,7 @@ export {
   BtfLoadError,
   decodeBtfValue,
   encodeBtfValue,
+  formatBtfText,
   formatBtfValue,
   kernelBtf,
   parseBtf,
@@ -76,6 +77,8 @@ export {
   InterfaceError,
   lockFile,
   openFdCount,
+  openMarkedSocket,
+  type MarkedSocketOptions,
   SyscallError,
   type FileLock,
 } from "./sys/index.ts";
