@@ -77,6 +77,8 @@ export {
   InterfaceError,
   lockFile,
   openFdCount,
+  openMarkedSocket,
+  type MarkedSocketOptions,
   SyscallError,
   type FileLock,
 } from "./sys/index.ts";
