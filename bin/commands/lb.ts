@@ -16,12 +16,15 @@ import {
   checkFleetConfig,
   checkInterfaceName,
   checkIp,
+  checkMtu,
   checkMode,
   checkNetnsName,
   checkTimeouts,
   checkWeight,
   family,
   LbInputError,
+  MAX_MTU,
+  MIN_MTU,
   type LbConfig,
 } from "../../lb/input.ts";
 import {
@@ -222,8 +225,9 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
       else balancer.setTimeouts({});
       if (config.encapSource) balancer.setEncapSource(config.encapSource);
       if (config.encapSource6) balancer.setEncapSource(config.encapSource6);
+      if (config.mtu) balancer.setMtu(config.mtu);
       for (const v of config.vips) {
-        balancer.addVip(v.vip, { encap: v.encap });
+        balancer.addVip(v.vip, { encap: v.encap, echo: v.echo, pmtu: v.pmtu });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
       }
       // The commit order: maps, then the link, then the state file. A start that dies before
@@ -515,11 +519,17 @@ export function lbCommand(): Command {
       .option(
         "--encap",
         "serve it by encapsulation, IP-in-IP or IPv6-in-IPv6 (direct server return; needs `lb encap-source`)",
+      )
+      .option("--echo", "the LB answers pings (ICMP echo requests) to the VIP's address")
+      .option(
+        "--pmtu",
+        'ICMP "too big" errors about its flows go to their backends; with --encap and `lb mtu`, packets too big for the backends\' link are answered',
       ),
   ).action(
-    lbAction((text: string, o: Where & { encap?: boolean }) => {
+    lbAction((text: string, o: Where & { encap?: boolean; echo?: boolean; pmtu?: boolean }) => {
       const spec = parseVip(text);
-      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, { encap: o.encap === true })}`));
+      const flags = { encap: o.encap === true, echo: o.echo === true, pmtu: o.pmtu === true };
+      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, flags)}`));
     }),
   );
   pinOption(vip.command("remove").argument("<vip>")).action(
@@ -609,6 +619,22 @@ export function lbCommand(): Command {
             if (six) console.log(six);
           },
           checked !== undefined,
+        );
+      }),
+    );
+
+  pinOption(lb.command("mtu").argument("[bytes]", `${MIN_MTU}..${MAX_MTU}`))
+    .description('show or set the MTU of the link to the backends, for "too big" answers (docs/lb-abi.md, "ICMP")')
+    .action(
+      lbAction((bytes: string | undefined, o: Where) => {
+        const mtu = bytes === undefined ? undefined : checkMtu(bytes, "<bytes>", true);
+        withRunningLb(
+          o,
+          (b) => {
+            if (mtu !== undefined) b.setMtu(mtu);
+            console.log(b.mtu() ?? "not set");
+          },
+          mtu !== undefined,
         );
       }),
     );
