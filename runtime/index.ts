@@ -131,7 +131,9 @@ export {
 export { CaptureError, type PcapPacket, parsePcap, readPcap, writePcap } from "./pcap/index.ts";
 export {
   actionName,
+  type FibAnswer,
   formatTrace,
+  KernelFibLookup,
   type MapState as TraceMapState,
   mapSource,
   pinnedProgramMaps,

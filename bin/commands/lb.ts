@@ -16,12 +16,15 @@ import {
   checkFleetConfig,
   checkInterfaceName,
   checkIp,
+  checkMtu,
   checkMode,
   checkNetnsName,
   checkTimeouts,
   checkWeight,
   family,
   LbInputError,
+  MAX_MTU,
+  MIN_MTU,
   type LbConfig,
 } from "../../lb/input.ts";
 import {
@@ -222,8 +225,9 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
       else balancer.setTimeouts({});
       if (config.encapSource) balancer.setEncapSource(config.encapSource);
       if (config.encapSource6) balancer.setEncapSource(config.encapSource6);
+      if (config.mtu) balancer.setMtu(config.mtu);
       for (const v of config.vips) {
-        balancer.addVip(v.vip, { encap: v.encap });
+        balancer.addVip(v.vip, { encap: v.encap, echo: v.echo, pmtu: v.pmtu });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
       }
       // The commit order: maps, then the link, then the state file. A start that dies before
@@ -254,7 +258,7 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
 async function run(o: RunOptions) {
   if (!o.config) throw new CliError("--config: `lb run` needs the config file (its VIPs' healthCheck)", EXIT.USAGE);
   const config = readConfig(o.config);
-  const throughTunnel = config.vips.some((v) => v.healthCheck && v.encap && family(v.vip.addr) === 4);
+  const throughTunnel = config.vips.some((v) => v.healthCheck && v.encap);
   if (throughTunnel && !existsSync(o.hcObject))
     throw new CliError(
       `--hc-object: ${o.hcObject} not found: build it with \`tsbpf build lb/healthcheck.ts -o ${o.hcObject}\` (encapsulation VIPs are probed through the tunnel)`,
@@ -274,17 +278,19 @@ async function run(o: RunOptions) {
       `checking ${vipName(v.vip)}: ${h.type}${h.type === "http" ? ` ${h.path}` : ""} port ${h.port} every ${h.intervalMs} ms (timeout ${h.timeoutMs} ms, rise ${h.rise}, fall ${h.fall})`,
     );
   }
-  // Encapsulation VIPs (IPv4) are probed as clients reach them: to VIP:port, through the
-  // tunnel to each backend (lb/healthcheck.ts on the interface's egress; docs/lb-operations.md).
+  // Encapsulation VIPs are probed as clients reach them: to VIP:port, through the tunnel to
+  // each backend (lb/healthcheck.ts on the interface's egress; docs/lb-operations.md).
   let tunnel: ProbeTunnel | undefined;
-  const encapSource = readStateOrCorrupt(paths)?.encapSource;
-  if (throughTunnel && encapSource) {
+  const startedState = readStateOrCorrupt(paths);
+  if (throughTunnel && startedState) {
+    const { encapSource, encapSource6 } = startedState;
     const dev = o.dev ?? config.dev;
     if (!dev)
       throw new CliError("--dev: the probe tunnel needs the LB's interface (--dev or `dev` in the config)", EXIT.USAGE);
-    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource });
+    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource, source6: encapSource6 });
+    const sources = [encapSource, encapSource6].filter(Boolean).join(", ");
     log(
-      `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${encapSource}`,
+      `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${sources}`,
     );
   }
   const controller = new AbortController();
@@ -308,14 +314,15 @@ async function run(o: RunOptions) {
         const tunneled: TunnelBackend[] = [];
         const targets = checked.map((c) => {
           const running = state.vips.find((v) => vipName(v.spec) === vipName(c.vip));
-          const viaTunnel = tunnel !== undefined && running?.encap === true && family(c.vip.addr) === 4;
+          const viaTunnel = tunnel !== undefined && running?.encap === true;
+          const source = family(c.vip.addr) === 6 ? state.encapSource6 : state.encapSource;
           return {
             vip: c.vip,
             check: c.healthCheck!,
             backends: (running?.backends ?? []).map((b) => {
               if (!viaTunnel) return { addr: b.addr, down: b.down === true };
               tunneled.push({ id: b.id, addr: b.addr, mac: b.mac });
-              const probe = { addr: c.vip.addr, mark: probeMark(b.id), source: state.encapSource };
+              const probe = { addr: c.vip.addr, mark: probeMark(b.id), source };
               return { addr: b.addr, down: b.down === true, probe };
             }),
           };
@@ -512,11 +519,17 @@ export function lbCommand(): Command {
       .option(
         "--encap",
         "serve it by encapsulation, IP-in-IP or IPv6-in-IPv6 (direct server return; needs `lb encap-source`)",
+      )
+      .option("--echo", "the LB answers pings (ICMP echo requests) to the VIP's address")
+      .option(
+        "--pmtu",
+        'ICMP "too big" errors about its flows go to their backends; with --encap and `lb mtu`, packets too big for the backends\' link are answered',
       ),
   ).action(
-    lbAction((text: string, o: Where & { encap?: boolean }) => {
+    lbAction((text: string, o: Where & { encap?: boolean; echo?: boolean; pmtu?: boolean }) => {
       const spec = parseVip(text);
-      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, { encap: o.encap === true })}`));
+      const flags = { encap: o.encap === true, echo: o.echo === true, pmtu: o.pmtu === true };
+      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, flags)}`));
     }),
   );
   pinOption(vip.command("remove").argument("<vip>")).action(
@@ -606,6 +619,22 @@ export function lbCommand(): Command {
             if (six) console.log(six);
           },
           checked !== undefined,
+        );
+      }),
+    );
+
+  pinOption(lb.command("mtu").argument("[bytes]", `${MIN_MTU}..${MAX_MTU}`))
+    .description('show or set the MTU of the link to the backends, for "too big" answers (docs/lb-abi.md, "ICMP")')
+    .action(
+      lbAction((bytes: string | undefined, o: Where) => {
+        const mtu = bytes === undefined ? undefined : checkMtu(bytes, "<bytes>", true);
+        withRunningLb(
+          o,
+          (b) => {
+            if (mtu !== undefined) b.setMtu(mtu);
+            console.log(b.mtu() ?? "not set");
+          },
+          mtu !== undefined,
         );
       }),
     );
