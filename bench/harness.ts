@@ -45,7 +45,7 @@ import {
   type Program,
 } from "../runtime/index.ts";
 import { objectInfo } from "../runtime/sys/index.ts";
-import { MAGLEV_M as M } from "../lb/lb.ts";
+import { MAGLEV_M as M } from "../lb/maps.ts";
 import { buildTable } from "../lb/maglev.ts";
 import { flowHash, flowHash6 } from "../lb/flowhash.ts";
 import { wordsList } from "../lb/ipv6.ts";

@@ -16,7 +16,7 @@ import {
   Vip6Key,
   VipInfo,
   VipKey,
-} from "../lb/lb.ts";
+} from "../lb/maps.ts";
 import { ipv6ToWords, wordsList, type Addr6Words } from "../lb/ipv6.ts";
 
 /** An IPv6 address as the LB's maps hold it (four host-order words). */

@@ -1,6 +1,6 @@
 // The LB's control plane: VIPs, backends (add, remove, weight, drain), Maglev tables
 // (only changed slots are rewritten), stats. It programs the data plane's maps through
-// the runtime, typed by the same declarations lb/lb.ts compiles from.
+// the runtime, typed by the same declarations (lb/maps.ts) lb/lb.ts compiles from.
 import { join } from "node:path";
 import {
   BpfMap,
@@ -12,7 +12,7 @@ import {
   type XdpLink,
   type XdpMode,
 } from "../runtime/index.ts";
-import * as abi from "./lb.ts";
+import * as abi from "./maps.ts";
 import { VIP_F_ECHO, VIP_F_PMTU } from "./icmp.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
@@ -88,7 +88,7 @@ export interface BackendReport {
   flows: number;
 }
 
-/** The data plane's maps, typed by lb/lb.ts's declarations. */
+/** The data plane's maps, typed by lb/maps.ts's declarations. */
 export interface LbMaps {
   vips: TypedMap<Value<typeof abi.VipKey>, Value<typeof abi.VipInfo>>;
   backends: TypedMap<number, Value<typeof abi.Backend>>;

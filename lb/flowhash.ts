@@ -6,7 +6,7 @@
 // is 80 — and the data planes convert from the packet with ntohl/ntohs first.
 // Shape: murmur3's block mix over four 32-bit words, then fmix32 finalizer.
 
-import { MAGLEV_M } from "./lb.ts";
+import { MAGLEV_M } from "./maps.ts";
 import { fmix32, mixBlock } from "./murmur.ts";
 
 /** Maglev table size; the slot is `flowHash(...) % M`. */

@@ -46,16 +46,10 @@ import {
   backends6,
   conntrack,
   conntrack6,
-  csumReplace16,
   encap,
   encap6,
-  encapsulate,
-  encapsulate6,
   Ipv6W,
   pmtu,
-  sameAddr6,
-  setMacs,
-  timeoutOf,
   vips,
   vips6,
   VIP_F_ENCAP,
@@ -65,7 +59,9 @@ import {
   type EthView,
   type Ipv4View,
   type Ipv6View,
-} from "./lb.ts";
+} from "./maps.ts";
+import { csumReplace16, encapsulate, encapsulate6, sameAddr6, setMacs } from "./forward.ts";
+import { timeoutOf } from "./timeouts.ts";
 
 /** `VipInfo.flags` bit of a `vips`/`vips6` entry with proto ICMP (1) / ICMPv6 (58) and port 0:
  *  echo requests to that address are answered by the LB. */

@@ -1,7 +1,7 @@
 // What the LB accepts from its users (config file, command line, control-plane calls), checked
 // before anything changes. Each check names the field it rejects, so a user sees where the
 // mistake is: `vips[0].backends[2].mac: "02:00:00:00:00:zz" is not a MAC address …`.
-import * as abi from "./lb.ts";
+import * as abi from "./maps.ts";
 import { formatIpv6, ipv6ToWords } from "./ipv6.ts";
 
 /** Bad input to the LB; `field` names it (a config path like `vips[1].backends[0].addr`, or an argument). */

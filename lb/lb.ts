@@ -1,24 +1,19 @@
 // The XDP layer-4 load balancer's data plane, in tsbpf's TypeScript subset.
-// Maps and per-packet behaviour: docs/lb-abi.md (the numbered steps below are its
-// steps); flow state layouts: docs/lb-state.md. The control plane (lb/control.ts) imports
-// this module to read and write the same maps with the same declarations.
+// Per-packet behaviour: docs/lb-abi.md (the numbered steps below are its steps); flow
+// state: docs/lb-state.md. The maps and their layouts are declared in lb/maps.ts, which the
+// control plane (lb/control.ts) imports too; ICMP is in lb/icmp.ts, the packet rewriting it
+// shares with this file in lb/forward.ts.
 import {
   xdp,
   XdpAction,
-  HashMap,
-  ArrayMap,
-  LruHashMap,
-  PerCpuArrayMap,
   UpdateFlags,
   struct,
-  array,
-  bytes,
   u8,
   u16,
   u32,
   u64,
   be16,
-  be32,
+  type be32,
   type bool,
   csumReplace4,
   ktimeGetNs,
@@ -36,11 +31,8 @@ import {
   ETH_P_IPV6,
   IPPROTO_DSTOPTS,
   IPPROTO_HOPOPTS,
-  IPPROTO_IPIP,
-  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  IP_DF,
   IP_MF,
   IP_OFFSET,
   TCP_ACK,
@@ -50,129 +42,46 @@ import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
 } from "tsbpf/net";
+import {
+  MAGLEV_M,
+  MAX_VIPS,
+  MAX_BACKENDS,
+  type Backend,
+  vips,
+  backends,
+  maglev,
+  stats,
+  type CtKey,
+  type RnatKey,
+  type RnatValue,
+  conntrack,
+  rnat,
+  CT_NEW,
+  CT_ESTABLISHED,
+  CT_CLOSING,
+  VIP_F_ENCAP,
+  encap,
+  Ipv6W,
+  type Backend6,
+  vips6,
+  backends6,
+  Ct6Key,
+  Rnat6Key,
+  type Rnat6Value,
+  conntrack6,
+  rnat6,
+  encap6,
+  MAX_EXT_HEADERS,
+  type Addr6View,
+  type Ipv6View,
+  type EthView,
+  type Ipv4View,
+} from "./maps.ts";
+import { csumReplace16, encapsulate, encapsulate6, sameAddr6, setMacs } from "./forward.ts";
+import { timeoutOf } from "./timeouts.ts";
 import { icmp4, icmp6, pathMtu4, pathMtu6, tooBig4, tooBig6, VIP_F_PMTU } from "./icmp.ts";
 
 export const license = "Dual MIT/GPL";
-
-/** Maglev table size per VIP (a prime), and the ABI's limits. */
-export const MAGLEV_M = 65537;
-export const MAX_VIPS = 16;
-export const MAX_BACKENDS = 1024;
-export const FLOW_ENTRIES = 65536;
-
-// ---- Control-plane maps (LB_ABI.md). Addresses and ports are be32/be16: network byte
-// order in the map, host-order numbers in TypeScript on both sides.
-
-export const VipKey = struct({ addr: be32, port: be16, proto: u8, pad: u8 });
-export const VipInfo = struct({ index: u32, flags: u32 });
-export const Backend = struct({ addr: be32, mac: bytes(6), pad: u16 });
-export const VipStats = struct({ packets: u64, bytes: u64 });
-
-export const vips = new HashMap(VipKey, VipInfo, { maxEntries: 64 });
-export const backends = new ArrayMap(Backend, { maxEntries: MAX_BACKENDS });
-export const maglev = new ArrayMap(u32, { maxEntries: MAGLEV_M * MAX_VIPS });
-export const stats = new PerCpuArrayMap(VipStats, { maxEntries: MAX_VIPS });
-
-// ---- Flow state (docs/lb-state.md): which backend a flow goes to, and how to send
-// the backend's replies back as the VIP.
-
-export const CtKey = struct({ saddr: be32, daddr: be32, sport: be16, dport: be16, proto: u8, pad: array(u8, 3) });
-/** `backendAddr` is the address the flow was sent to: the flow is live only while
- *  backends[backend] still has it. `seen` is ktime of the flow's last packet (either
- *  direction); `state` one of CT_* below. */
-export const CtValue = struct({ backend: u32, backendAddr: be32, seen: u64, state: u8, pad: array(u8, 7) });
-export const RnatKey = struct({
-  clientAddr: be32,
-  backendAddr: be32,
-  clientPort: be16,
-  vipPort: be16,
-  proto: u8,
-  pad: array(u8, 3),
-});
-/** `backend` is the flow's backend id, so a reply can restore a lost conntrack entry. */
-export const RnatValue = struct({ vipAddr: be32, clientMac: bytes(6), backend: u16 });
-
-export const conntrack = new LruHashMap(CtKey, CtValue, { maxEntries: FLOW_ENTRIES });
-// Twice the size: a flow's entries are touched together, and the larger table makes the
-// LRU evict a live flow's reverse entry last (docs/lb-state.md, "Both entries or none").
-export const rnat = new LruHashMap(RnatKey, RnatValue, { maxEntries: 2 * FLOW_ENTRIES });
-
-/** Connection states (docs/lb-state.md). UDP entries stay CT_NEW and use the UDP timeout. */
-export const CT_NEW = 0;
-export const CT_ESTABLISHED = 1;
-export const CT_CLOSING = 2;
-
-/** Idle timeouts in nanoseconds, per state; 0 means the default below. */
-export const Timeouts = struct({ tcpNew: u64, tcpEstablished: u64, tcpClosing: u64, udp: u64 });
-export const config = new ArrayMap(Timeouts, { maxEntries: 1 });
-/** Default idle timeouts, in seconds. */
-export const DEFAULT_TCP_NEW_S = 30;
-export const DEFAULT_TCP_ESTABLISHED_S = 3600;
-export const DEFAULT_TCP_CLOSING_S = 10;
-export const DEFAULT_UDP_S = 300;
-const NS_PER_S = 1000000000n;
-
-/** `VipInfo.flags` bit: the VIP is served by IP-in-IP encapsulation (direct server return,
- *  docs/lb-abi.md "Encapsulation mode"); 0 is DNAT. */
-export const VIP_F_ENCAP = 1;
-/** The outer source address of encapsulated packets; 0: not configured (they are dropped). */
-export const EncapConfig = struct({ saddr: be32 });
-export const encap = new ArrayMap(EncapConfig, { maxEntries: 1 });
-export const ENCAP_TTL = 64;
-/** The MTU of the link to the backends (the largest IP packet it carries), for encapsulation
- *  VIPs with VIP_F_PMTU (lb/icmp.ts); 0: not configured (no "too big" answers). */
-export const PmtuConfig = struct({ mtu: u32 });
-export const pmtu = new ArrayMap(PmtuConfig, { maxEntries: 1 });
-
-// ---- IPv6 (docs/lb-abi.md, "IPv6"): the same model in maps of their own, so that IPv4's
-// maps, layouts and per-packet code stay as they are. An IPv6 VIP's index shares 0..15 with
-// the IPv4 VIPs (one `maglev` table and one `stats` entry per index); backend ids share
-// 0..1023 (an id is live in `backends` or in `backends6`, by its VIP's family).
-
-/** An IPv6 address: its 16 bytes as they are in the packet, as four network-order words. */
-export const Addr6 = struct({ w0: be32, w1: be32, w2: be32, w3: be32 });
-/** The IPv6 header (tsbpf/net's Ipv6) with word-addressable addresses, for checksums and keys. */
-export const Ipv6W = struct({
-  verTcFlow: be32,
-  payloadLen: be16,
-  nexthdr: u8,
-  hopLimit: u8,
-  saddr: Addr6,
-  daddr: Addr6,
-});
-export const Vip6Key = struct({ addr: Addr6, port: be16, proto: u8, pad: u8 });
-export const Backend6 = struct({ addr: Addr6, mac: bytes(6), pad: u16 });
-export const vips6 = new HashMap(Vip6Key, VipInfo, { maxEntries: 64 });
-export const backends6 = new ArrayMap(Backend6, { maxEntries: MAX_BACKENDS });
-export const Ct6Key = struct({ saddr: Addr6, daddr: Addr6, sport: be16, dport: be16, proto: u8, pad: array(u8, 3) });
-export const Ct6Value = struct({ backend: u32, state: u8, pad: array(u8, 3), seen: u64, backendAddr: Addr6 });
-export const Rnat6Key = struct({
-  clientAddr: Addr6,
-  backendAddr: Addr6,
-  clientPort: be16,
-  vipPort: be16,
-  proto: u8,
-  pad: array(u8, 3),
-});
-export const Rnat6Value = struct({ vipAddr: Addr6, clientMac: bytes(6), backend: u16 });
-export const conntrack6 = new LruHashMap(Ct6Key, Ct6Value, { maxEntries: FLOW_ENTRIES });
-export const rnat6 = new LruHashMap(Rnat6Key, Rnat6Value, { maxEntries: 2 * FLOW_ENTRIES });
-/** The outer source address of IPv6-in-IPv6 packets; :: (all zero): not configured. */
-export const Encap6Config = struct({ saddr: Addr6 });
-export const encap6 = new ArrayMap(Encap6Config, { maxEntries: 1 });
-/** The keys of lb/icmp.ts's lookups, per CPU: in map memory, not on the 512-byte stack, which
- *  the TCP/UDP paths fill (the compiler counts every local of the inlined program). Their pad
- *  bytes are never written: they stay 0. */
-export const IcmpKeys = struct({ vip: VipKey, ct: CtKey, vip6: Vip6Key, ct6: Ct6Key });
-export const icmpKeys = new PerCpuArrayMap(IcmpKeys, { maxEntries: 1 });
-/** Extension headers (hop-by-hop, destination options) skipped before the TCP/UDP header. */
-export const MAX_EXT_HEADERS = 4;
-export type Addr6View = Value<typeof Addr6>;
-export type Ipv6View = Value<typeof Ipv6W>;
-
-export type EthView = Value<typeof Eth>;
-export type Ipv4View = Value<typeof Ipv4>;
-const Mac = bytes(6);
 
 /** What the data plane's steps need of a TCP or UDP packet, read once while its headers'
  *  bounds are known (C twin: struct flow): where its TCP or UDP header starts (`l4`), its
@@ -225,26 +134,6 @@ function fixL4Checksum(ctx: XdpContext, flow: FlowView, from: be32, to: be32): v
   }
 }
 
-/** The idle timeout of an entry in `state` (configuration, or the default). Callers compare
- *  it with the entry's age written after it (`timeoutOf(…) < now - seen`): JavaScript evaluates
- *  left to right, and an age computed before the `config` look-up is held across the call
- *  (a spill, and more states for the verifier); the C twin's compiler reads it after. */
-export function timeoutOf(proto: u8, state: u8): u64 {
-  const t = config.lookup(0);
-  let ns: u64 = 0n;
-  if (t !== null) {
-    if (proto === IPPROTO_UDP) ns = t.udp;
-    else if (state === CT_ESTABLISHED) ns = t.tcpEstablished;
-    else if (state === CT_CLOSING) ns = t.tcpClosing;
-    else ns = t.tcpNew;
-  }
-  if (ns !== 0n) return ns;
-  if (proto === IPPROTO_UDP) return u64(DEFAULT_UDP_S) * NS_PER_S;
-  if (state === CT_ESTABLISHED) return u64(DEFAULT_TCP_ESTABLISHED_S) * NS_PER_S;
-  if (state === CT_CLOSING) return u64(DEFAULT_TCP_CLOSING_S) * NS_PER_S;
-  return u64(DEFAULT_TCP_NEW_S) * NS_PER_S;
-}
-
 /** A flow's state after a packet with these TCP flags (0 for UDP); `reply`: from the backend. */
 function nextState(state: u8, flags: u8, reply: bool): u8 {
   if ((flags & (TCP_FIN | TCP_RST)) !== 0) return CT_CLOSING;
@@ -258,55 +147,6 @@ function nextState(state: u8, flags: u8, reply: bool): u8 {
  *  third packet) proves the backend answered, as a reply does for DNAT. */
 function encapState(state: u8, flags: u8): u8 {
   return nextState(state, flags, (flags & (TCP_SYN | TCP_ACK)) === TCP_ACK);
-}
-
-/** E3: the received IPv4 packet, untouched, inside an outer IPv4 header from `saddr` to the
- *  backend (docs/lb-abi.md, "Encapsulation mode"). */
-export function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: be32): XdpAction {
-  const inner = ctx.header(Ipv4, Eth.size);
-  if (inner === null) return XdpAction.DROP;
-  const tos = inner.tos;
-  const totLen: u16 = inner.totLen + Ipv4.size;
-  const df: u16 = inner.fragOff & IP_DF;
-  if (!ctx.adjustHead(-Ipv4.size)) return XdpAction.DROP;
-  const eth = ctx.header(Eth, 0);
-  const outer = ctx.header(Ipv4, Eth.size);
-  const received = ctx.header(Eth, Ipv4.size); // the received Ethernet header, overwritten by `outer`
-  if (eth === null || outer === null || received === null) return XdpAction.DROP;
-  eth.src = received.dst;
-  eth.dst = be.mac;
-  eth.proto = ETH_P_IP;
-  // The header checksum over the values, as network-order words (RFC 1071).
-  const daddr = be.addr;
-  let sum: u32 =
-    0x4500 +
-    tos +
-    totLen +
-    df +
-    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
-    (saddr >>> 16) +
-    (saddr & 0xffff) +
-    (daddr >>> 16) +
-    (daddr & 0xffff);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  outer.verIhl = 0x45;
-  outer.tos = tos;
-  outer.totLen = totLen;
-  outer.id = 0;
-  outer.fragOff = df;
-  outer.ttl = ENCAP_TTL;
-  outer.protocol = IPPROTO_IPIP;
-  outer.check = ~sum & 0xffff;
-  outer.saddr = saddr;
-  outer.daddr = daddr;
-  return XdpAction.TX;
-}
-
-/** Ethernet source := the frame's destination (this host); destination := `mac`. */
-export function setMacs(eth: EthView, mac: Value<typeof Mac>): void {
-  eth.src = eth.dst;
-  eth.dst = mac;
 }
 
 /** 10. A backend's reply to a tracked client: the flow's reverse entry, or null if there is
@@ -430,19 +270,6 @@ function pickBackend(
 
 // ---- IPv6 (docs/lb-abi.md, "IPv6"): steps V1-V10, the IPv4 steps' twins.
 
-export function sameAddr6(a: Addr6View, b: Addr6View): bool {
-  return a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
-}
-
-/** An L4 checksum after a 128-bit address change: RFC 1624 per word (the pseudo-header
- *  holds the address), the words' updates chained. */
-export function csumReplace16(check: be16, from: Addr6View, to: Addr6View): be16 {
-  let c = csumReplace4(check, from.w0, to.w0);
-  c = csumReplace4(c, from.w1, to.w1);
-  c = csumReplace4(c, from.w2, to.w2);
-  return csumReplace4(c, from.w3, to.w3);
-}
-
 /** Patches the TCP or UDP checksum for an address change from `from` to `to` (IPv6 has no
  *  header checksum). A UDP checksum of 0 stays 0 (the receiver drops it, RFC 8200); a
  *  computed 0 is sent as 0xffff. */
@@ -562,31 +389,6 @@ function pickBackend6(
     );
   }
   return be;
-}
-
-/** VE3: the received IPv6 packet, untouched, inside an outer IPv6 header from `saddr` to the
- *  backend (next header 41, IPv6 in IPv6). */
-export function encapsulate6(ctx: XdpContext, be: Value<typeof Backend6>, saddr: Addr6View): XdpAction {
-  const inner = ctx.header(Ipv6W, Eth.size);
-  if (inner === null) return XdpAction.DROP;
-  const verTcFlow = inner.verTcFlow;
-  const payloadLen: u32 = inner.payloadLen + Ipv6W.size;
-  if (payloadLen > 0xffff) return XdpAction.DROP; // the outer payload length would not fit
-  if (!ctx.adjustHead(-Ipv6W.size)) return XdpAction.DROP;
-  const eth = ctx.header(Eth, 0);
-  const outer = ctx.header(Ipv6W, Eth.size);
-  const received = ctx.header(Eth, Ipv6W.size); // the received Ethernet header, overwritten by `outer`
-  if (eth === null || outer === null || received === null) return XdpAction.DROP;
-  eth.src = received.dst;
-  eth.dst = be.mac;
-  eth.proto = ETH_P_IPV6;
-  outer.verTcFlow = verTcFlow;
-  outer.payloadLen = payloadLen;
-  outer.nexthdr = IPPROTO_IPV6;
-  outer.hopLimit = ENCAP_TTL;
-  outer.saddr = saddr;
-  outer.daddr = be.addr;
-  return XdpAction.TX;
 }
 
 /** Steps V1-V10 for a frame whose EtherType is IPv6. What the LB cannot parse is passed

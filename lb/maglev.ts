@@ -14,7 +14,7 @@
 // on input order — backends are sorted by key first — so every LB instance
 // and every control-plane restart computes the same table.
 
-import { MAGLEV_M, MAX_BACKENDS } from "./lb.ts";
+import { MAGLEV_M, MAX_BACKENDS } from "./maps.ts";
 import { fmix32, mixBlock, scramble } from "./murmur.ts";
 
 /** Table size per VIP; prime, and fixed by LB_ABI.md (declared with the maps in lb.ts). */

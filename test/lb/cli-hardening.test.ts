@@ -23,7 +23,7 @@ import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 import { lbPaths, STATE_DIR } from "../../lb/persist.ts";
-import { MAGLEV_M } from "../../lb/lb.ts";
+import { MAGLEV_M } from "../../lb/maps.ts";
 import { checkConfig, LbInputError } from "../../lb/input.ts";
 
 const NS = `tsbpf-lbh-${process.pid}`;

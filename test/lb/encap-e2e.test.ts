@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { runLoad } from "../../lb/lab/http.ts";
-import { CT_CLOSING } from "../../lb/lb.ts";
+import { CT_CLOSING } from "../../lb/maps.ts";
 import { startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
 import { DSR_UDP_PORT, DSR_VIP, enableDirectServerReturn, type DsrVips } from "../../lb/lab/dsr.ts";
 import { ROOT } from "../runtime/helpers.ts";

@@ -10,7 +10,7 @@ import { describeKernel } from "../support/kernel.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
-import { FLOW_ENTRIES } from "../../lb/lb.ts";
+import { FLOW_ENTRIES } from "../../lb/maps.ts";
 import { startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
 import { runFloodScenario } from "../../lb/lab/flood.ts";
 import { ROOT } from "../runtime/helpers.ts";

@@ -7,7 +7,7 @@
 // reply reverse-NATed (source = the VIP).
 // docs/lb-state.md, "Both entries or none", says what was run at full size.
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
@@ -15,7 +15,7 @@ import { loadObject, XdpAction, type BpfObject } from "../../runtime/index.ts";
 import { buildTable } from "../../lb/maglev.ts";
 import { flowSlot } from "../../lb/flowhash.ts";
 import * as P from "../../bench/packets.ts";
-import { ROOT } from "../runtime/helpers.ts";
+import { lbVariant } from "../support/lb-variant.ts";
 
 const SMALL = 2048;
 const M = 65537;
@@ -30,23 +30,21 @@ const BACKENDS = [0, 1, 2, 3].map((id) => ({
 
 describe("SYN flood beyond the flow tables (FLOW_ENTRIES 2048 build)", () => {
   const tmp = mkdtempSync(join(tmpdir(), "tsbpf-flood-"));
-  const source = join(ROOT, "lb", `lb-flood-${process.pid}.ts`);
   let obj: BpfObject | undefined;
   afterAll(() => {
     obj?.close();
-    rmSync(source, { force: true });
     rmSync(tmp, { recursive: true, force: true });
   });
 
   it("300 idle connections keep working after 5 × 2048 new flows", async () => {
-    const text = readFileSync(join(ROOT, "lb/lb.ts"), "utf8");
-    expect(text).toContain("export const FLOW_ENTRIES = 65536;");
-    writeFileSync(source, text.replace("export const FLOW_ENTRIES = 65536;", `export const FLOW_ENTRIES = ${SMALL};`));
+    const variant = lbVariant("flood", (t) =>
+      t.replace("export const FLOW_ENTRIES = 65536;", `export const FLOW_ENTRIES = ${SMALL};`),
+    );
     let result: ReturnType<typeof compile>;
     try {
-      result = compile(source);
+      result = compile(variant.entry);
     } finally {
-      rmSync(source, { force: true });
+      variant.remove();
     }
     expect(result.diagnostics).toEqual([]);
     const path = join(tmp, "lb-small.o");

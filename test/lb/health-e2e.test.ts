@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
-import { MAGLEV_M } from "../../lb/lb.ts";
+import { MAGLEV_M } from "../../lb/maps.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";

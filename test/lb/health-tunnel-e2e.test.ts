@@ -19,7 +19,7 @@ import { DSR_VIP, setUpDsrBackends } from "../../lb/lab/dsr.ts";
 import { ENCAP_VIP6, hostAddr6 } from "../../lb/lab/ipv6.ts";
 import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
-import { MAGLEV_M } from "../../lb/lb.ts";
+import { MAGLEV_M } from "../../lb/maps.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";

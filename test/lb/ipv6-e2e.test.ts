@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { runLoad } from "../../lb/lab/http.ts";
-import { CT_CLOSING } from "../../lb/lb.ts";
+import { CT_CLOSING } from "../../lb/maps.ts";
 import { startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
 import { ENCAP_VIP6, enableIpv6, hostAddr6, VIP6, type Ipv6Vips } from "../../lb/lab/ipv6.ts";
 import { formatIpv6 } from "../../lb/ipv6.ts";

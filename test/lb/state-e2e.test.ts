@@ -12,7 +12,7 @@ import {
   type LoadBalancedLab,
 } from "../../lb/lab/load-balanced.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
-import { MAGLEV_M } from "../../lb/lb.ts";
+import { MAGLEV_M } from "../../lb/maps.ts";
 import type { VipSpec } from "../../lb/control.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
@@ -15,22 +15,19 @@ import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
 import { XdpLink } from "../../runtime/index.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
+import { lbVariant } from "../support/lb-variant.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 
 const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-upgrade-${process.pid}`;
 
-/** lb/lb.ts with `edit` applied, compiled (the copy sits beside lb.ts so its imports resolve). */
+/** lb/lb.ts built with `edit` applied to its ABI declarations (lb/maps.ts). */
 function buildVariant(name: string, edit: (text: string) => string): string {
-  const text = readFileSync(join(ROOT, "lb/lb.ts"), "utf8");
-  const changed = edit(text);
-  expect(changed).not.toBe(text);
-  const source = join(ROOT, "lb", `lb-${name}-${process.pid}.ts`);
-  writeFileSync(source, changed);
+  const variant = lbVariant(name, edit);
   let result: ReturnType<typeof compile>;
   try {
-    result = compile(source);
+    result = compile(variant.entry);
   } finally {
-    rmSync(source, { force: true });
+    variant.remove();
   }
   expect(result.diagnostics).toEqual([]);
   const path = join(scratchDir(), `lb-${name}.o`);
