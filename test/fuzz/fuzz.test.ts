@@ -137,6 +137,28 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_merged_offset.ts: a view whose unrolled iterations LLVM merged reads through a checked address (seed 30000332)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_merged_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (a: number, length: number) => {
+        obj
+          .map("state")
+          .update(new Uint8Array(4), Uint8Array.from([a, 0, 0, 0, 0, 0, 0, 0, 7, ...new Array(7).fill(0)]));
+        const packet = Uint8Array.from({ length }, (_, i) => i);
+        obj.program("view_merged_offset").testRun({ data: packet });
+        return Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(8);
+      };
+      // a = 0xfc, 30 bytes: the view at 31 is null (out ^= 1), the one at 15 reads f1 = bytes 16…23.
+      expect(run(0xfc, 30)).toBe(0x1716151413121110n);
+      // a = 0: the view at 0 fits at once, f1 = bytes 1…8; a = 0xfc, 20 bytes: both null, 7 ^ 1 ^ 1.
+      expect([run(0, 30), run(0xfc, 20)]).toEqual([0x0807060504030201n, 7n]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
     expect(r.diagnostics).toEqual([]);
