@@ -227,11 +227,17 @@ function backendDiagnostics(
   return sortDiagnostics(out);
 }
 
+/** Each diagnostic once, in source order. Where TypeScript reported an error, tsbpf's own at the
+ *  same place is an echo of it (`u32` not imported: TypeScript says "Cannot find name", which
+ *  is the cause; "not a BPF type" would only repeat it) and is left out. */
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
+  const typeScriptAt = new Set(ds.filter((d) => d.tsCode !== undefined).map((d) => `${d.file}:${d.line}:${d.column}`));
   return ds
     .filter((d) => {
-      const k = `${d.file}:${d.line}:${d.column}:${d.message}`;
+      const at = `${d.file}:${d.line}:${d.column}`;
+      if (d.tsCode === undefined && typeScriptAt.has(at)) return false;
+      const k = `${at}:${d.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

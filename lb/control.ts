@@ -13,6 +13,7 @@ import {
   type XdpMode,
 } from "../runtime/index.ts";
 import * as abi from "./lb.ts";
+import { VIP_F_ECHO, VIP_F_PMTU } from "./icmp.ts";
 import { buildTable, diffTables, M, NO_BACKEND, type MaglevBackend } from "./maglev.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
 import { formatIpv6, ipv6ToWords, type Addr6Words } from "./ipv6.ts";
@@ -20,6 +21,7 @@ import {
   checkBackend,
   checkIp,
   checkIpv4,
+  checkMtu,
   family,
   vipName,
   checkPort,
@@ -53,6 +55,11 @@ interface VipState {
   index: number;
   /** Served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
   encap: boolean;
+  /** Echo requests to its address answered by the LB (docs/lb-abi.md, "ICMP"). */
+  echo: boolean;
+  /** "Too big" errors about its flows forwarded to their backends; encapsulation VIPs answer
+   *  packets too big for the backends' link MTU (`mtu`). */
+  pmtu: boolean;
   backends: Map<string, BackendState>;
   table: Uint32Array | null;
 }
@@ -96,6 +103,7 @@ export interface LbMaps {
   conntrack6: TypedMap<Value<typeof abi.Ct6Key>, Value<typeof abi.Ct6Value>>;
   rnat6: TypedMap<Value<typeof abi.Rnat6Key>, Value<typeof abi.Rnat6Value>>;
   encap6: TypedMap<number, Value<typeof abi.Encap6Config>>;
+  pmtu: TypedMap<number, Value<typeof abi.PmtuConfig>>;
 }
 
 const NO_ADDR6: Addr6Words = { w0: 0, w1: 0, w2: 0, w3: 0 };
@@ -105,7 +113,9 @@ const sameWords = (a: Addr6Words, b: Addr6Words) => a.w0 === b.w0 && a.w1 === b.
 /** What the control plane knows beyond the maps: enough to rebuild every map it writes. */
 export interface LbState {
   /** `encap`: the VIP is served by encapsulation (absent: DNAT). */
-  vips: { spec: VipSpec; index: number; encap?: boolean; backends: BackendState[] }[];
+  vips: { spec: VipSpec; index: number; encap?: boolean; echo?: boolean; pmtu?: boolean; backends: BackendState[] }[];
+  /** The MTU of the link to the backends, for "too big" answers (absent: not configured). */
+  mtu?: number;
   /** The outer source address of encapsulated packets (absent: not configured). */
   encapSource?: string;
   /** The same for IPv6 VIPs' IPv6-in-IPv6 packets. */
@@ -126,6 +136,7 @@ export class LoadBalancer {
   private timeoutsS: Timeouts = { ...DEFAULT_TIMEOUTS };
   private encapSrc?: string;
   private encapSrc6?: string;
+  private mtuBytes?: number;
 
   private constructor(
     readonly maps: LbMaps,
@@ -205,9 +216,12 @@ export class LoadBalancer {
         spec: v.spec,
         index: v.index,
         ...(v.encap ? { encap: true } : {}),
+        ...(v.echo ? { echo: true } : {}),
+        ...(v.pmtu ? { pmtu: true } : {}),
         backends: [...v.backends.values()],
       })),
       timeouts: { ...this.timeoutsS },
+      ...(this.mtuBytes ? { mtu: this.mtuBytes } : {}),
       ...(this.encapSrc ? { encapSource: this.encapSrc } : {}),
       ...(this.encapSrc6 ? { encapSource6: this.encapSrc6 } : {}),
     };
@@ -218,6 +232,7 @@ export class LoadBalancer {
     this.timeoutsS = { ...DEFAULT_TIMEOUTS, ...state.timeouts };
     this.encapSrc = state.encapSource;
     this.encapSrc6 = state.encapSource6;
+    this.mtuBytes = state.mtu;
     for (const v of state.vips) {
       const backends = new Map(v.backends.map((b) => [b.addr, { ...b }]));
       for (const b of v.backends) this.idByMember.set(memberKey(v.spec, b.addr), b.id);
@@ -225,6 +240,8 @@ export class LoadBalancer {
         spec: v.spec,
         index: v.index,
         encap: v.encap === true,
+        echo: v.echo === true,
+        pmtu: v.pmtu === true,
         backends,
         table: tableFor(backends),
       });
@@ -235,14 +252,19 @@ export class LoadBalancer {
   private reconcile(checkTables: boolean): number {
     let fixed = 0;
     const all = [...this.vipStates.values()];
-    fixed += reconcileVips(
-      this.maps.vips,
-      all.filter((v) => family(v.spec.addr) === 4).map((v) => [this.vipKey(v.spec), v]),
-    );
-    fixed += reconcileVips(
-      this.maps.vips6,
-      all.filter((v) => family(v.spec.addr) === 6).map((v) => [this.vip6Key(v.spec), v]),
-    );
+    fixed += reconcileVips(this.maps.vips, [
+      ...all.filter((v) => family(v.spec.addr) === 4).map((v) => [this.vipKey(v.spec), vipInfo(v)] as const),
+      ...this.echoEntries(4).map(([addr, info]) => [this.echoKey(addr), info] as const),
+    ]);
+    fixed += reconcileVips(this.maps.vips6, [
+      ...all.filter((v) => family(v.spec.addr) === 6).map((v) => [this.vip6Key(v.spec), vipInfo(v)] as const),
+      ...this.echoEntries(6).map(([addr, info]) => [this.echoKey6(addr), info] as const),
+    ]);
+    const mtuWant = this.mtuBytes ?? 0;
+    if (this.maps.pmtu.lookup(0)?.mtu !== mtuWant) {
+      this.maps.pmtu.update(0, { mtu: mtuWant });
+      fixed++;
+    }
     const encapWant = this.encapSrc ? ipv4ToU32(this.encapSrc) : 0;
     if (this.maps.encap.lookup(0)?.saddr !== encapWant) {
       this.maps.encap.update(0, { saddr: encapWant });
@@ -332,9 +354,26 @@ export class LoadBalancer {
     }
   }
 
-  /** Adds a VIP; `encap`: served by IP-in-IP encapsulation (direct server return), which
-   *  needs the encapsulation source set first. A VIP's mode is fixed while it exists. */
-  addVip(spec: VipSpec, options: { encap?: boolean } = {}): number {
+  /** The MTU of the link to the backends, if configured ("too big" answers, docs/lb-abi.md "ICMP"). */
+  mtu(): number | undefined {
+    return this.mtuBytes;
+  }
+
+  /** Sets the MTU of the link to the backends (the largest IP packet it carries, 1320..65535):
+   *  an encapsulation VIP with `pmtu` answers a client's packet that would exceed it once
+   *  encapsulated with "fragmentation needed" / "packet too big". */
+  setMtu(mtu: number): void {
+    this.mtuBytes = checkMtu(mtu, "mtu");
+    this.maps.pmtu.update(0, { mtu: this.mtuBytes });
+  }
+
+  /**
+   * Adds a VIP; `encap`: served by IP-in-IP encapsulation (direct server return), which needs
+   * the encapsulation source set first. A VIP's mode is fixed while it exists. `echo`: the LB
+   * answers pings to its address; `pmtu`: "too big" errors about its flows reach their backends
+   * (and, with `encap` and an MTU set, too big packets are answered). docs/lb-abi.md, "ICMP".
+   */
+  addVip(spec: VipSpec, options: { encap?: boolean; echo?: boolean; pmtu?: boolean } = {}): number {
     spec = checkVip(spec);
     const name = vipName(spec);
     if (this.vipStates.has(name)) throw new LbInputError("vip", `VIP ${name} exists`);
@@ -350,11 +389,20 @@ export class LoadBalancer {
       abi.MAX_VIPS,
       "VIPs",
     );
-    const state: VipState = { spec, index, encap, backends: new Map(), table: null };
+    const state: VipState = {
+      spec,
+      index,
+      encap,
+      echo: options.echo === true,
+      pmtu: options.pmtu === true,
+      backends: new Map(),
+      table: null,
+    };
     this.publishTable(state);
     this.vipStates.set(name, state);
-    if (v6) this.maps.vips6.update(this.vip6Key(spec), { index, flags: vipFlags(state) });
-    else this.maps.vips.update(this.vipKey(spec), { index, flags: vipFlags(state) });
+    if (v6) this.maps.vips6.update(this.vip6Key(spec), vipInfo(state));
+    else this.maps.vips.update(this.vipKey(spec), vipInfo(state));
+    this.publishEcho(spec.addr);
     return index;
   }
 
@@ -363,7 +411,37 @@ export class LoadBalancer {
     if (family(state.spec.addr) === 6) this.maps.vips6.delete(this.vip6Key(state.spec));
     else this.maps.vips.delete(this.vipKey(state.spec));
     this.vipStates.delete(vipName(spec));
+    this.publishEcho(state.spec.addr);
     for (const addr of [...state.backends.keys()]) this.releaseBackend(spec, addr);
+  }
+
+  /** The ICMP entries (docs/lb-abi.md, "ICMP") of one family: each address with a VIP that
+   *  answers pings, with the lowest index among its VIPs. */
+  private echoEntries(ipFamily: 4 | 6): [string, Value<typeof abi.VipInfo>][] {
+    const byAddr = new Map<string, number>();
+    for (const v of this.vipStates.values())
+      if (v.echo && family(v.spec.addr) === ipFamily)
+        byAddr.set(v.spec.addr, Math.min(v.index, byAddr.get(v.spec.addr) ?? v.index));
+    return [...byAddr].map(([addr, index]) => [addr, { index, flags: VIP_F_ECHO }]);
+  }
+
+  /** Writes or deletes the ICMP entry of `addr` after its VIPs changed. */
+  private publishEcho(addr: string): void {
+    const v6 = family(addr) === 6;
+    const entry = this.echoEntries(v6 ? 6 : 4).find(([a]) => a === addr);
+    if (v6) {
+      if (entry) this.maps.vips6.update(this.echoKey6(addr), entry[1]);
+      else this.maps.vips6.delete(this.echoKey6(addr));
+    } else if (entry) this.maps.vips.update(this.echoKey(addr), entry[1]);
+    else this.maps.vips.delete(this.echoKey(addr));
+  }
+
+  private echoKey(addr: string): Value<typeof abi.VipKey> {
+    return { addr: ipv4ToU32(addr), port: 0, proto: IPPROTO_ICMP, pad: 0 };
+  }
+
+  private echoKey6(addr: string): Value<typeof abi.Vip6Key> {
+    return { addr: ipv6ToWords(addr), port: 0, proto: IPPROTO_ICMPV6, pad: 0 };
   }
 
   addBackend(vip: VipSpec, spec: BackendSpec): number {
@@ -539,8 +617,12 @@ function memberKey(vip: VipSpec, addr: string): string {
   return `${vipName(vip)}|${addr}`;
 }
 
-function vipFlags(v: { encap: boolean }): number {
-  return v.encap ? abi.VIP_F_ENCAP : 0;
+const IPPROTO_ICMP = 1;
+const IPPROTO_ICMPV6 = 58;
+
+/** A TCP/UDP VIP's `vips`/`vips6` value: its index and mode flags. */
+function vipInfo(v: { index: number; encap: boolean; pmtu: boolean }): Value<typeof abi.VipInfo> {
+  return { index: v.index, flags: (v.encap ? abi.VIP_F_ENCAP : 0) | (v.pmtu ? VIP_F_PMTU : 0) };
 }
 
 /**
@@ -578,6 +660,7 @@ function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => Typed
     conntrack6: bind("conntrack6", abi.conntrack6),
     rnat6: bind("rnat6", abi.rnat6),
     encap6: bind("encap6", abi.encap6),
+    pmtu: bind("pmtu", abi.pmtu),
   };
 }
 
@@ -590,7 +673,7 @@ function checkVip(spec: VipSpec): VipSpec {
 /** Rewrites the entries of a VIP map (vips or vips6) that differ from `want`; returns how many. */
 function reconcileVips<K>(
   map: TypedMap<K, Value<typeof abi.VipInfo>>,
-  want: [K, { index: number; encap: boolean }][],
+  want: readonly (readonly [K, Value<typeof abi.VipInfo>])[],
 ): number {
   let fixed = 0;
   const byKey = new Map(want.map(([k, v]) => [JSON.stringify(k), v]));
@@ -599,15 +682,15 @@ function reconcileVips<K>(
     if (!w) {
       map.delete(key);
       fixed++;
-    } else if (info.index !== w.index || info.flags !== vipFlags(w)) {
-      map.update(key, { index: w.index, flags: vipFlags(w) });
+    } else if (info.index !== w.index || info.flags !== w.flags) {
+      map.update(key, w);
       fixed++;
     }
     byKey.delete(JSON.stringify(key));
   }
   for (const [k, v] of want)
     if (byKey.has(JSON.stringify(k))) {
-      map.update(k, { index: v.index, flags: vipFlags(v) });
+      map.update(k, v);
       fixed++;
     }
   return fixed;

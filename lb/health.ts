@@ -2,14 +2,25 @@
 // an HTTP GET that must return the expected status, each with a timeout; rise/fall thresholds
 // turn results into up/down transitions, and the prober (runHealthChecks) probes every backend
 // of every checked VIP once per interval, reporting transitions to the caller, which marks the
-// backend in the control plane (LoadBalancer.setHealth). Probes go to the backend's own address
-// from the namespace the prober runs in (`tsbpf lb run` enters the LB's).
+// backend in the control plane (LoadBalancer.setHealth). Probes run from the namespace the
+// prober runs in (`tsbpf lb run` enters the LB's): to the backend's own address (DNAT VIPs),
+// or, for encapsulation VIPs, to VIP:port from a socket marked for that backend, which the
+// tc program lb/healthcheck.ts sends through the tunnel (lb/probe-tunnel.ts).
 import { createSocket } from "node:dgram";
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, isIPv6, Socket } from "node:net";
+import { openMarkedSocket } from "../runtime/index.ts";
 import type { HealthCheck, VipSpec } from "./input.ts";
 
 export type { HealthCheck } from "./input.ts";
+
+/** Where a probe goes: `addr` (port: the check's); with `mark`, from a socket with that SO_MARK
+ *  (bound to `source`, if given), which the probe tunnel encapsulates to the backend. */
+export interface ProbeTarget {
+  addr: string;
+  mark?: number;
+  source?: string;
+}
 
 export interface ProbeResult {
   ok: boolean;
@@ -17,8 +28,22 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** One probe of `addr` as `check` says; never rejects, settles within the check's timeout. */
-export function probe(check: HealthCheck, addr: string): Promise<ProbeResult> {
+/** A TCP socket to the target, marked if it says so. */
+function tcpTo(target: ProbeTarget, port: number): Socket {
+  if (target.mark === undefined) return connect({ host: target.addr, port });
+  const fd = openMarkedSocket({
+    family: isIPv6(target.addr) ? 6 : 4,
+    type: "tcp",
+    mark: target.mark,
+    bindAddress: target.source,
+  });
+  return new Socket({ fd, readable: true, writable: true }).connect({ host: target.addr, port });
+}
+
+/** One probe of `target` as `check` says; never rejects, settles within the check's timeout. */
+export function probe(check: HealthCheck, target: ProbeTarget | string): Promise<ProbeResult> {
+  const to: ProbeTarget = typeof target === "string" ? { addr: target } : target;
+  const addr = to.addr;
   return new Promise((resolve) => {
     let settled = false;
     let cleanup = () => {};
@@ -31,35 +56,59 @@ export function probe(check: HealthCheck, addr: string): Promise<ProbeResult> {
     };
     const timer = setTimeout(() => done(false, "timeout"), check.timeoutMs);
     const fail = (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message);
-    if (check.type === "tcp") {
-      const socket = connect({ host: addr, port: check.port });
-      cleanup = () => socket.destroy();
-      socket.once("connect", () => done(true, "connected"));
-      socket.once("error", fail);
-    } else if (check.type === "http") {
-      const req = request(
-        { host: addr, port: check.port, path: check.path, agent: false, headers: { connection: "close" } },
-        (res) => {
-          res.resume();
-          const status = `HTTP ${res.statusCode}`;
-          done(res.statusCode === check.expectStatus, status);
-        },
-      );
-      cleanup = () => req.destroy();
-      req.once("error", fail);
-      req.end();
-    } else {
-      const socket = createSocket("udp4");
-      cleanup = () => {
-        try {
-          socket.close();
-        } catch {
-          /* already closed by its error */
+    try {
+      start();
+    } catch (e) {
+      fail(e as NodeJS.ErrnoException); // the marked socket could not be made
+    }
+    function start() {
+      if (check.type === "tcp") {
+        const socket = tcpTo(to, check.port);
+        cleanup = () => socket.destroy();
+        socket.once("connect", () => done(true, "connected"));
+        socket.once("error", fail);
+      } else if (check.type === "http") {
+        const req = request(
+          {
+            host: addr,
+            port: check.port,
+            path: check.path,
+            headers: { connection: "close" },
+            // No agent: a connection of its own per probe (an agent would make its own socket).
+            ...(to.mark === undefined ? { agent: false } : { createConnection: () => tcpTo(to, check.port) }),
+          },
+          (res) => {
+            res.resume();
+            const status = `HTTP ${res.statusCode}`;
+            done(res.statusCode === check.expectStatus, status);
+          },
+        );
+        cleanup = () => req.destroy();
+        req.once("error", fail);
+        req.end();
+      } else {
+        const socket = createSocket(isIPv6(addr) ? "udp6" : "udp4");
+        cleanup = () => {
+          try {
+            socket.close();
+          } catch {
+            /* already closed by its error */
+          }
+        };
+        socket.once("error", fail); // ECONNREFUSED: the ICMP port unreachable of a closed port
+        socket.once("message", () => done(true, "answered"));
+        const send = () => socket.connect(check.port, addr, () => socket.send(check.payload));
+        if (to.mark === undefined) send();
+        else {
+          const fd = openMarkedSocket({
+            family: isIPv6(addr) ? 6 : 4,
+            type: "udp",
+            mark: to.mark,
+            bindAddress: to.source,
+          });
+          socket.bind({ fd } as { fd: number }, send);
         }
-      };
-      socket.once("error", fail); // ECONNREFUSED: the ICMP port unreachable of a closed port
-      socket.once("message", () => done(true, "answered"));
-      socket.connect(check.port, addr, () => socket.send(check.payload));
+      }
     }
   });
 }
@@ -98,7 +147,8 @@ export class HealthTracker {
 export interface CheckedVip {
   vip: VipSpec;
   check: HealthCheck;
-  backends: { addr: string; down: boolean }[];
+  /** `probe`: where its probes go (absent: the backend's address). */
+  backends: { addr: string; down: boolean; probe?: ProbeTarget }[];
 }
 
 export interface HealthEvent {
@@ -129,7 +179,7 @@ export async function runHealthChecks(options: {
       const target = options.targets().find((t) => `${t.vip.addr}:${t.vip.port}/${t.vip.proto}` === name);
       if (!target) return;
       const results = await Promise.all(
-        target.backends.map(async (b) => ({ b, result: await probe(target.check, b.addr) })),
+        target.backends.map(async (b) => ({ b, result: await probe(target.check, b.probe ?? b.addr) })),
       );
       for (const { b, result } of results) {
         const key = `${name}|${b.addr}`;

@@ -80,8 +80,18 @@ export interface LbConfig {
   encapSource?: string;
   /** The same for IPv6 VIPs (IPv6-in-IPv6, docs/lb-abi.md "IPv6"). */
   encapSource6?: string;
-  /** `encap`: served by IP-in-IP encapsulation (direct server return) instead of DNAT. */
-  vips: { vip: VipSpec; encap: boolean; backends: Required<BackendSpec>[]; healthCheck?: HealthCheck }[];
+  /** The MTU of the link to the backends, for "too big" answers (docs/lb-abi.md, "ICMP"). */
+  mtu?: number;
+  /** `encap`: served by IP-in-IP encapsulation (direct server return) instead of DNAT; `echo`:
+   *  pings to its address answered; `pmtu`: "too big" errors about its flows handled (ICMP). */
+  vips: {
+    vip: VipSpec;
+    encap: boolean;
+    echo?: boolean;
+    pmtu?: boolean;
+    backends: Required<BackendSpec>[];
+    healthCheck?: HealthCheck;
+  }[];
 }
 
 const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
@@ -167,6 +177,18 @@ export function checkWeight(value: unknown, field: string, fromCommandLine = fal
   return n;
 }
 
+/** The backends' link MTU bounds: IPv6-in-IPv6 of a minimum-MTU (1280) IPv6 packet must fit. */
+export const MIN_MTU = 1320;
+export const MAX_MTU = 65535;
+
+/** The MTU of the link to the backends, MIN_MTU..MAX_MTU (a JSON number, or digits on the command line). */
+export function checkMtu(value: unknown, field: string, fromCommandLine = false): number {
+  const n = fromCommandLine && typeof value === "string" && /^[1-9]\d*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < MIN_MTU || n > MAX_MTU)
+    throw new LbInputError(field, `expected a whole number ${MIN_MTU}..${MAX_MTU} (bytes), got ${show(value)}`);
+  return n;
+}
+
 /** A port number 1..65535 (a JSON number, or digits without leading zeros on the command line). */
 export function checkPort(value: unknown, field: string): number {
   const n = typeof value === "string" && /^[1-9]\d*$/.test(value) ? Number(value) : value;
@@ -242,7 +264,16 @@ export function checkTimeouts(value: unknown, field: string): Partial<Timeouts> 
 
 /** The whole config file, checked: every field, duplicates, and the ABI's limits. */
 export function checkConfig(value: unknown): LbConfig {
-  const c = checkObject(value, "config", ["dev", "netns", "mode", "timeouts", "encapSource", "encapSource6", "vips"]);
+  const c = checkObject(value, "config", [
+    "dev",
+    "netns",
+    "mode",
+    "timeouts",
+    "encapSource",
+    "encapSource6",
+    "mtu",
+    "vips",
+  ]);
   const config: LbConfig = { vips: [] };
   if (c.dev !== undefined) config.dev = checkInterfaceName(c.dev, "dev");
   if (c.netns !== undefined) config.netns = checkNetnsName(c.netns, "netns");
@@ -250,6 +281,7 @@ export function checkConfig(value: unknown): LbConfig {
   if (c.timeouts !== undefined) config.timeouts = checkTimeouts(c.timeouts, "timeouts");
   if (c.encapSource !== undefined) config.encapSource = checkIpv4(c.encapSource, "encapSource");
   if (c.encapSource6 !== undefined) config.encapSource6 = checkIpv6(c.encapSource6, "encapSource6");
+  if (c.mtu !== undefined) config.mtu = checkMtu(c.mtu, "mtu");
   if (c.vips === undefined) return config;
   if (!Array.isArray(c.vips)) throw new LbInputError("vips", `expected a list of VIPs, got ${show(c.vips)}`);
   if (c.vips.length > abi.MAX_VIPS)
@@ -258,9 +290,10 @@ export function checkConfig(value: unknown): LbConfig {
   let members = 0;
   c.vips.forEach((entry: unknown, i: number) => {
     const field = `vips[${i}]`;
-    const v = checkObject(entry, field, ["vip", "encap", "backends", "healthCheck"]);
-    if (v.encap !== undefined && typeof v.encap !== "boolean")
-      throw new LbInputError(`${field}.encap`, `expected true or false, got ${show(v.encap)}`);
+    const v = checkObject(entry, field, ["vip", "encap", "echo", "pmtu", "backends", "healthCheck"]);
+    for (const flag of ["encap", "echo", "pmtu"] as const)
+      if (v[flag] !== undefined && typeof v[flag] !== "boolean")
+        throw new LbInputError(`${field}.${flag}`, `expected true or false, got ${show(v[flag])}`);
     const encap = v.encap === true;
     const vip = parseVip(v.vip, `${field}.vip`);
     const source = family(vip.addr) === 6 ? "encapSource6" : "encapSource";
@@ -282,7 +315,14 @@ export function checkConfig(value: unknown): LbConfig {
       throw new LbInputError(`${field}.backends`, `at most ${abi.MAX_BACKENDS} backends over all VIPs`);
     const healthCheck =
       v.healthCheck === undefined ? undefined : checkHealthCheck(v.healthCheck, vip, `${field}.healthCheck`);
-    config.vips.push({ vip, encap, backends, ...(healthCheck ? { healthCheck } : {}) });
+    config.vips.push({
+      vip,
+      encap,
+      ...(v.echo === true ? { echo: true } : {}),
+      ...(v.pmtu === true ? { pmtu: true } : {}),
+      backends,
+      ...(healthCheck ? { healthCheck } : {}),
+    });
   });
   return config;
 }

@@ -225,7 +225,10 @@ function fixL4Checksum(ctx: XdpContext, flow: FlowView, from: be32, to: be32): v
   }
 }
 
-/** The idle timeout of an entry in `state` (configuration, or the default). */
+/** The idle timeout of an entry in `state` (configuration, or the default). Callers compare
+ *  it with the entry's age written after it (`timeoutOf(…) < now - seen`): JavaScript evaluates
+ *  left to right, and an age computed before the `config` look-up is held across the call
+ *  (a spill, and more states for the verifier); the C twin's compiler reads it after. */
 export function timeoutOf(proto: u8, state: u8): u64 {
   const t = config.lookup(0);
   let ns: u64 = 0n;
@@ -337,7 +340,7 @@ function replyEntry(ip: Ipv4View, flow: FlowView): Value<typeof RnatValue> | nul
   } else if (tracked.backendAddr !== ip.saddr) {
     rnat.delete(rnatKey);
     return null;
-  } else if (flow.now - tracked.seen > timeoutOf(flow.proto, tracked.state)) {
+  } else if (timeoutOf(flow.proto, tracked.state) < flow.now - tracked.seen) {
     rnat.delete(rnatKey);
     conntrack.delete(flowKey);
     return null;
@@ -367,7 +370,7 @@ function pickBackend(
   };
   const tracked = conntrack.lookup(ctKey);
   if (tracked !== null) {
-    if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
+    if (timeoutOf(flow.proto, tracked.state) >= flow.now - tracked.seen) {
       const be = backends.lookup(tracked.backend);
       if (be !== null && be.addr === tracked.backendAddr) {
         tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
@@ -486,7 +489,7 @@ function replyEntry6(
   } else if (!sameAddr6(tracked.backendAddr, ip.saddr)) {
     rnat6.delete(rnatKey);
     return null;
-  } else if (flow.now - tracked.seen > timeoutOf(flow.proto, tracked.state)) {
+  } else if (timeoutOf(flow.proto, tracked.state) < flow.now - tracked.seen) {
     rnat6.delete(rnatKey);
     conntrack6.delete(flowKey);
     return null;
@@ -521,15 +524,16 @@ function pickBackend6(
   const tracked = conntrack6.lookup(ctKey);
   if (tracked !== null) {
     rk.backendAddr = tracked.backendAddr;
-    if (flow.now - tracked.seen <= timeoutOf(flow.proto, tracked.state)) {
-      const be = backends6.lookup(tracked.backend);
-      if (be !== null && sameAddr6(be.addr, tracked.backendAddr)) {
-        tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
-        tracked.seen = flow.now;
-        if (!encap && rnat6.lookup(rk) === null)
-          rnat6.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
-        return be;
-      }
+    // The tracked backend while the flow is live: one test of it after the timeout and the
+    // look-up (as the C twin's `be = 0; if (…) be = lookup`), so the verifier meets fewer paths.
+    let live: Value<typeof Backend6> | null = null;
+    if (timeoutOf(flow.proto, tracked.state) >= flow.now - tracked.seen) live = backends6.lookup(tracked.backend);
+    if (live !== null && sameAddr6(live.addr, tracked.backendAddr)) {
+      tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
+      tracked.seen = flow.now;
+      if (!encap && rnat6.lookup(rk) === null)
+        rnat6.update(rk, { vipAddr: ip.daddr, clientMac: eth.src, backend: tracked.backend }, UpdateFlags.ANY);
+      return live;
     }
     if (!encap) rnat6.delete(rk);
     conntrack6.delete(ctKey);

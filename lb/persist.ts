@@ -60,19 +60,30 @@ export function lbPaths(pinDir: string): LbPaths {
 }
 
 /** Runs `fn` holding the LB's lock (waits for another command to finish first); an async
- *  `fn` holds it until its promise settles. */
+ *  `fn` holds it until its promise settles. When nothing of the LB is left after `fn` (it was
+ *  stopped, or never started), the lock file goes too, so stopped LBs leave nothing in STATE_DIR. */
 export function withLbLock<T>(paths: LbPaths, fn: () => T): T {
   ensureOwnDirectory(STATE_DIR);
   const lock = lockFile(paths.lock);
+  const done = () => {
+    let gone = false;
+    try {
+      gone = !hasRemains(paths);
+    } catch {
+      // an unsafe or unreadable pin directory: keep the lock file, and fn's own error
+    }
+    if (gone) lock.remove();
+    else lock.release();
+  };
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    lock.release();
+    done();
     throw e;
   }
-  if (result instanceof Promise) return result.finally(() => lock.release()) as T;
-  lock.release();
+  if (result instanceof Promise) return result.finally(done) as T;
+  done();
   return result;
 }
 

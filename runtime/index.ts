@@ -18,6 +18,7 @@ export {
   BtfLoadError,
   decodeBtfValue,
   encodeBtfValue,
+  formatBtfText,
   formatBtfValue,
   kernelBtf,
   parseBtf,
@@ -76,6 +77,8 @@ export {
   InterfaceError,
   lockFile,
   openFdCount,
+  openMarkedSocket,
+  type MarkedSocketOptions,
   SyscallError,
   type FileLock,
 } from "./sys/index.ts";
@@ -128,7 +131,9 @@ export {
 export { CaptureError, type PcapPacket, parsePcap, readPcap, writePcap } from "./pcap/index.ts";
 export {
   actionName,
+  type FibAnswer,
   formatTrace,
+  KernelFibLookup,
   type MapState as TraceMapState,
   mapSource,
   pinnedProgramMaps,

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { LoadBalancer, parseVip, vipName, type LbState } from "../../lb/control.ts";
 import { runHealthChecks, type CheckedVip } from "../../lb/health.ts";
+import { ProbeTunnel, probeMark, type TunnelBackend } from "../../lb/probe-tunnel.ts";
 import { enterNetns } from "../../runtime/index.ts";
 import {
   checkBackend,
@@ -15,11 +16,15 @@ import {
   checkFleetConfig,
   checkInterfaceName,
   checkIp,
+  checkMtu,
   checkMode,
   checkNetnsName,
   checkTimeouts,
   checkWeight,
+  family,
   LbInputError,
+  MAX_MTU,
+  MIN_MTU,
   type LbConfig,
 } from "../../lb/input.ts";
 import {
@@ -39,6 +44,7 @@ import { upgradeLb, UpgradeRefusedError } from "../../lb/upgrade.ts";
 import { action, CliError, EXIT } from "./common.ts";
 
 const DEFAULT_OBJECT = join(dirname(new URL(import.meta.url).pathname), "../../bpf-out/lb.o");
+const DEFAULT_HC_OBJECT = join(dirname(new URL(import.meta.url).pathname), "../../bpf-out/healthcheck.o");
 
 export type { LbConfig } from "../../lb/input.ts";
 
@@ -180,6 +186,11 @@ interface StartOptions extends Where {
   object: string;
 }
 
+interface RunOptions extends StartOptions {
+  /** lb/healthcheck.ts's object: probes of encapsulation VIPs go through the tunnel. */
+  hcObject: string;
+}
+
 /** `lb start`: everything is checked before the first change; a start that fails leaves nothing. */
 async function start(o: StartOptions) {
   await startLb(readConfig(o.config), o);
@@ -214,8 +225,9 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
       else balancer.setTimeouts({});
       if (config.encapSource) balancer.setEncapSource(config.encapSource);
       if (config.encapSource6) balancer.setEncapSource(config.encapSource6);
+      if (config.mtu) balancer.setMtu(config.mtu);
       for (const v of config.vips) {
-        balancer.addVip(v.vip, { encap: v.encap });
+        balancer.addVip(v.vip, { encap: v.encap, echo: v.echo, pmtu: v.pmtu });
         for (const b of v.backends) balancer.addBackend(v.vip, b);
       }
       // The commit order: maps, then the link, then the state file. A start that dies before
@@ -243,9 +255,15 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
  * back (each change under the LB's lock, saved in its state, shown by `lb stats`), until
  * SIGTERM or SIGINT. Then it stops probing and exits 0; the LB keeps forwarding.
  */
-async function run(o: StartOptions) {
+async function run(o: RunOptions) {
   if (!o.config) throw new CliError("--config: `lb run` needs the config file (its VIPs' healthCheck)", EXIT.USAGE);
   const config = readConfig(o.config);
+  const throughTunnel = config.vips.some((v) => v.healthCheck && v.encap && family(v.vip.addr) === 4);
+  if (throughTunnel && !existsSync(o.hcObject))
+    throw new CliError(
+      `--hc-object: ${o.hcObject} not found: build it with \`tsbpf build lb/healthcheck.ts -o ${o.hcObject}\` (encapsulation VIPs are probed through the tunnel)`,
+      EXIT.USAGE,
+    );
   const paths = lbPaths(o.pinDir);
   const running = withLbLock(paths, () => readStateOrCorrupt(paths) !== undefined && existsSync(paths.link));
   if (running) console.log(`using the LB running under ${paths.pinDir}`);
@@ -258,6 +276,19 @@ async function run(o: StartOptions) {
     const h = v.healthCheck!;
     log(
       `checking ${vipName(v.vip)}: ${h.type}${h.type === "http" ? ` ${h.path}` : ""} port ${h.port} every ${h.intervalMs} ms (timeout ${h.timeoutMs} ms, rise ${h.rise}, fall ${h.fall})`,
+    );
+  }
+  // Encapsulation VIPs (IPv4) are probed as clients reach them: to VIP:port, through the
+  // tunnel to each backend (lb/healthcheck.ts on the interface's egress; docs/lb-operations.md).
+  let tunnel: ProbeTunnel | undefined;
+  const encapSource = readStateOrCorrupt(paths)?.encapSource;
+  if (throughTunnel && encapSource) {
+    const dev = o.dev ?? config.dev;
+    if (!dev)
+      throw new CliError("--dev: the probe tunnel needs the LB's interface (--dev or `dev` in the config)", EXIT.USAGE);
+    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource });
+    log(
+      `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${encapSource}`,
     );
   }
   const controller = new AbortController();
@@ -278,14 +309,23 @@ async function run(o: StartOptions) {
           controller.abort();
           return [];
         }
-        return checked.map((c) => ({
-          vip: c.vip,
-          check: c.healthCheck!,
-          backends: (state.vips.find((v) => vipName(v.spec) === vipName(c.vip))?.backends ?? []).map((b) => ({
-            addr: b.addr,
-            down: b.down === true,
-          })),
-        }));
+        const tunneled: TunnelBackend[] = [];
+        const targets = checked.map((c) => {
+          const running = state.vips.find((v) => vipName(v.spec) === vipName(c.vip));
+          const viaTunnel = tunnel !== undefined && running?.encap === true && family(c.vip.addr) === 4;
+          return {
+            vip: c.vip,
+            check: c.healthCheck!,
+            backends: (running?.backends ?? []).map((b) => {
+              if (!viaTunnel) return { addr: b.addr, down: b.down === true };
+              tunneled.push({ id: b.id, addr: b.addr, mac: b.mac });
+              const probe = { addr: c.vip.addr, mark: probeMark(b.id), source: state.encapSource };
+              return { addr: b.addr, down: b.down === true, probe };
+            }),
+          };
+        });
+        tunnel?.sync(tunneled);
+        return targets;
       },
       onChange: (e) => {
         try {
@@ -303,6 +343,7 @@ async function run(o: StartOptions) {
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    tunnel?.close();
   }
   if (gone) throw new CliError(`the LB under ${paths.pinDir} was stopped: health checks end`, EXIT.NOT_FOUND);
   log(`health checks stopped; the LB keeps running under ${paths.pinDir} (\`tsbpf lb stop\` detaches it)`);
@@ -412,6 +453,11 @@ export function lbCommand(): Command {
     .option("--netns <name>", "network namespace of the interface (ip netns); probes are sent from it")
     .option("--mode <mode>", "native, generic or auto")
     .option("--object <file>", "the LB object built by `tsbpf build lb/lb.ts`", DEFAULT_OBJECT)
+    .option(
+      "--hc-object <file>",
+      "the probe tunnel's object built by `tsbpf build lb/healthcheck.ts` (encapsulation VIPs' probes)",
+      DEFAULT_HC_OBJECT,
+    )
     .action(lbAction(run));
 
   const fleet = lb
@@ -470,11 +516,17 @@ export function lbCommand(): Command {
       .option(
         "--encap",
         "serve it by encapsulation, IP-in-IP or IPv6-in-IPv6 (direct server return; needs `lb encap-source`)",
+      )
+      .option("--echo", "the LB answers pings (ICMP echo requests) to the VIP's address")
+      .option(
+        "--pmtu",
+        'ICMP "too big" errors about its flows go to their backends; with --encap and `lb mtu`, packets too big for the backends\' link are answered',
       ),
   ).action(
-    lbAction((text: string, o: Where & { encap?: boolean }) => {
+    lbAction((text: string, o: Where & { encap?: boolean; echo?: boolean; pmtu?: boolean }) => {
       const spec = parseVip(text);
-      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, { encap: o.encap === true })}`));
+      const flags = { encap: o.encap === true, echo: o.echo === true, pmtu: o.pmtu === true };
+      withRunningLb(o, (b) => console.log(`VIP ${text} has index ${b.addVip(spec, flags)}`));
     }),
   );
   pinOption(vip.command("remove").argument("<vip>")).action(
@@ -564,6 +616,22 @@ export function lbCommand(): Command {
             if (six) console.log(six);
           },
           checked !== undefined,
+        );
+      }),
+    );
+
+  pinOption(lb.command("mtu").argument("[bytes]", `${MIN_MTU}..${MAX_MTU}`))
+    .description('show or set the MTU of the link to the backends, for "too big" answers (docs/lb-abi.md, "ICMP")')
+    .action(
+      lbAction((bytes: string | undefined, o: Where) => {
+        const mtu = bytes === undefined ? undefined : checkMtu(bytes, "<bytes>", true);
+        withRunningLb(
+          o,
+          (b) => {
+            if (mtu !== undefined) b.setMtu(mtu);
+            console.log(b.mtu() ?? "not set");
+          },
+          mtu !== undefined,
         );
       }),
     );

@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { BpfMap } from "../../runtime/maps/map.ts";
 import { mapTypeName, UpdateFlags } from "../../runtime/maps/types.ts";
 import { kernelBtf } from "../../runtime/btf/kernel.ts";
-import { decodeBtfValue, formatBtfValue, type BtfValue } from "../../runtime/btf/format.ts";
+import { decodeBtfValue, formatBtfText, type BtfValue } from "../../runtime/btf/format.ts";
 import { encodeBtfValue } from "../../runtime/btf/encode.ts";
 import type { Btf } from "../../runtime/btf/parse.ts";
 import { allIds, BpfCmd, bpfObjectKind, ENOENT, fdById, SyscallError } from "../../runtime/sys/index.ts";
@@ -75,6 +75,16 @@ class MapCodec {
     return this.decode(this.map.btfValueTypeId, bytes);
   }
 
+  /** Text as `tsbpf trace` prints keys and values too (be16/be32 also in hex); undefined without BTF. */
+  text(typeId: number, bytes: Uint8Array): string | undefined {
+    if (!this.btf || !typeId) return undefined;
+    try {
+      return formatBtfText(this.btf, typeId, bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
   private encode(typeId: number, json: string, what: string, option: string): Uint8Array {
     if (!this.btf || !typeId)
       throw new CliError(`map "${this.map.name}" has no BTF type for its ${what}: give ${option} as hex`);
@@ -129,12 +139,8 @@ function entryJson(codec: MapCodec, e: Entry, perCpu: boolean) {
 }
 
 function entryText(codec: MapCodec, e: Entry, perCpu: boolean, asHex: boolean): string {
-  const k = asHex ? undefined : codec.key(e.key);
-  const keyText = k !== undefined ? formatBtfValue(k) : hex(e.key);
-  const valueText = (v: Uint8Array) => {
-    const d = asHex ? undefined : codec.value(v);
-    return d !== undefined ? formatBtfValue(d) : hex(v);
-  };
+  const keyText = (asHex ? undefined : codec.text(codec.map.btfKeyTypeId, e.key)) ?? hex(e.key);
+  const valueText = (v: Uint8Array) => (asHex ? undefined : codec.text(codec.map.btfValueTypeId, v)) ?? hex(v);
   if (perCpu) return `key: ${keyText}\n${e.values.map((v, cpu) => `  cpu${cpu}: ${valueText(v)}`).join("\n")}`;
   return `key: ${keyText}  value: ${valueText(e.values[0]!)}`;
 }

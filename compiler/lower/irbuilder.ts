@@ -56,6 +56,7 @@ export const HELPER = {
   skb_store_bytes: 9,
   skb_load_bytes: 26,
   skb_pull_data: 39,
+  skb_adjust_room: 50,
 } as const;
 
 /** An LLVM module for the BPF target, and what the builders of its functions share. */

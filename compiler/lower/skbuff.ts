@@ -54,9 +54,21 @@ export function skbProperty(f: FunctionLowerer, expr: Node, name: string): Val {
   return { kind: "int", type: U32, v };
 }
 
-/** `ctx.pullData()`, `ctx.loadBytes()`, `ctx.storeBytes()` of a tc program. */
+/** `ctx.pullData()`, `ctx.adjustRoom()`, `ctx.loadBytes()`, `ctx.storeBytes()` of a tc program. */
 export function skbMethod(f: FunctionLowerer, call: CallExpression, method: string, args: Node[]): Val {
   switch (method) {
+    case "adjustRoom": {
+      arity(call, args, 3);
+      const lenDiff = f.toInt(lowerValue(f, args[0]!), INT_TYPES.i32!, args[0]!).v;
+      const mode = f.toInt(lowerValue(f, args[1]!), U32, args[1]!).v;
+      const flags = f.toInt(lowerValue(f, args[2]!), INT_TYPES.u64!, args[2]!).v;
+      f.m.adjustsPacket = true;
+      f.at(call);
+      const r = f.helperCall(HELPER.skb_adjust_room, f.int(64), [contextArgument(f), lenDiff, mode, flags]);
+      // Room is made inside the packet: the data pointers move, views taken before are invalid.
+      f.packetMoved({ call, method });
+      return { kind: "bool", v: C.LLVMBuildICmp(f.b, IntPredicate.EQ, r, f.constInt(64, 0n), "") };
+    }
     case "pullData": {
       arity(call, args, 1);
       const len = f.toInt(lowerValue(f, args[0]!), U32, args[0]!).v;
@@ -101,7 +113,7 @@ export function skbMethod(f: FunctionLowerer, call: CallExpression, method: stri
   throw new CompileError(
     call,
     xdpOnly
-      ? `ctx.${method}() is an XDP helper; a tc program has pullData, loadBytes and storeBytes`
+      ? `ctx.${method}() is an XDP helper; a tc program has pullData, adjustRoom, loadBytes and storeBytes`
       : `the tc context has no method '${method}'`,
   );
 }

@@ -27,8 +27,8 @@ const NOT_HELPERS = new Set([
   "atomicExchange",
   "atomicCompareExchange",
 ]);
-/** Methods of the context that are not helper calls (a bounds check, a field). */
-const CONTEXT_ACCESSORS = new Set(["header"]);
+/** Methods of the context that are not helper calls: views, a bounds check on the data pointers. */
+const CONTEXT_ACCESSORS = new Set(["header", "meta"]);
 
 /** Which language function a call calls, if any. */
 function langCallee(f: FunctionLowerer, call: CallExpression): string | undefined {

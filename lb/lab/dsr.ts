@@ -8,6 +8,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
+import type { Lab } from "./topology.ts";
 import { enableDecapsulation } from "./encap-backends.ts";
 import type { VipSpec } from "../control.ts";
 
@@ -30,12 +31,8 @@ export interface DsrVips {
 /** Sets the backends up for direct server return and adds the encapsulation VIPs over all of them. */
 export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<DsrVips> {
   const { lab, lb } = env;
-  await enableDecapsulation(env);
-  for (const be of lab.backends) {
-    const sh = (...argv: string[]) => lab.exec(be.name, argv);
-    await sh("ip", "addr", "add", `${DSR_VIP}/32`, "dev", "lo");
-    await sh("ip", "rule", "add", "from", DSR_VIP, "lookup", TABLE);
-    await sh("ip", "route", "add", `${lab.client.addr}/32`, "dev", "eth0", "table", TABLE);
+  await setUpDsrBackends(lab);
+  for (const be of lab.backends)
     await new Promise<void>((resolve, reject) => {
       const child = lab.spawn(
         be.name,
@@ -45,8 +42,6 @@ export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<Ds
       child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
       child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
     });
-  }
-  await lab.exec("client", ["ip", "route", "add", `${DSR_VIP}/32`, "via", lab.lb.addr]);
 
   lb.setEncapSource(lab.lb.addr);
   const http: VipSpec = { addr: DSR_VIP, port: 80, proto: "tcp" };
@@ -56,4 +51,18 @@ export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<Ds
     for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
   }
   return { http, udp };
+}
+
+/** The network side of direct server return, without servers or an LB: the decapsulation
+ *  (encap-backends.ts), DSR_VIP on each backend's lo with the route of its replies to the
+ *  client, and the client's route to DSR_VIP through the LB. */
+export async function setUpDsrBackends(lab: Lab): Promise<void> {
+  await enableDecapsulation({ lab });
+  for (const be of lab.backends) {
+    const sh = (...argv: string[]) => lab.exec(be.name, argv);
+    await sh("ip", "addr", "add", `${DSR_VIP}/32`, "dev", "lo");
+    await sh("ip", "rule", "add", "from", DSR_VIP, "lookup", TABLE);
+    await sh("ip", "route", "add", `${lab.client.addr}/32`, "dev", "eth0", "table", TABLE);
+  }
+  await lab.exec("client", ["ip", "route", "add", `${DSR_VIP}/32`, "via", lab.lb.addr]);
 }

@@ -7,7 +7,7 @@ import { buildDecap } from "./xdp-pass.ts";
 
 const MTU = 1600;
 
-export async function enableDecapsulation(env: LoadBalancedLab): Promise<void> {
+export async function enableDecapsulation(env: Pick<LoadBalancedLab, "lab">): Promise<void> {
   const { lab } = env;
   const decap = buildDecap();
   const inBr = (...argv: string[]) => lab.exec(lab.bridgeNs, ["ip", ...argv]);

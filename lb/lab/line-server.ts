@@ -1,11 +1,11 @@
 // Long-lived-connection server, run inside a backend's namespace:
-//   node --import tsx lb/lab/line-server.ts <name> <port>
+//   node --import tsx lb/lab/line-server.ts <name> <port> [address]
 // Answers every line it receives with "<name>\n" and keeps the connection open, so a
 // client can watch one TCP flow over time (does it stay on its backend?).
-// Prints "listening" once bound.
+// Prints "listening" once bound to [address] (default all).
 import { createServer } from "node:net";
 
-const [name, portArg] = process.argv.slice(2);
+const [name, portArg, address] = process.argv.slice(2);
 const port = Number(portArg ?? 81);
 if (!name || !Number.isInteger(port)) {
   console.error("usage: line-server.ts <name> <port>");
@@ -18,6 +18,6 @@ const server = createServer((socket) => {
   });
   socket.on("error", () => socket.destroy());
 });
-server.listen(port, "0.0.0.0", () => console.log("listening"));
+server.listen(port, address ?? "0.0.0.0", () => console.log("listening"));
 process.stdin.on("end", () => process.exit(0));
 process.stdin.resume();

@@ -14,10 +14,25 @@ export type BtfValue = number | bigint | boolean | string | null | BtfValue[] | 
 const MAX_DEPTH = 32;
 
 export function decodeBtfValue(btf: Btf, typeId: number, bytes: Uint8Array): BtfValue {
+  return decodeChecked(btf, typeId, bytes, false);
+}
+
+function decodeChecked(btf: Btf, typeId: number, bytes: Uint8Array, marks: boolean): BtfValue {
   const size = btf.sizeOf(typeId);
   if (bytes.byteLength < size)
     throw new BtfError(`cannot decode ${btf.describe(typeId)}: need ${size} bytes, got ${bytes.byteLength}`);
-  return decode(btf, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, 0);
+  return decode(btf, typeId, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, 0, marks);
+}
+
+/** A `__be*` integer with its width, kept apart while decoding for text that shows it in hex too. */
+class NetworkOrderInt {
+  constructor(
+    readonly value: number | bigint,
+    readonly size: number,
+  ) {}
+  get text(): string {
+    return `${this.value} (0x${this.value.toString(16).padStart(this.size * 2, "0")})`;
+  }
 }
 
 function readUnsigned(view: DataView, offset: number, size: number, bigEndian = false): bigint {
@@ -31,14 +46,17 @@ function intValue(raw: bigint, bits: number, signed: boolean): number | bigint {
   return bits <= 32 ? Number(v) : v;
 }
 
-function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth: number): BtfValue {
+/** `marks`: `__be*` integers come back as NetworkOrderInt (for formatBtfText only). */
+function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth: number, marks: boolean): BtfValue {
   if (depth > MAX_DEPTH) throw new BtfError(`type #${typeId}: nesting too deep to decode`);
   const t = btf.skipQualifiers(typeId);
   switch (t.kind) {
     case BtfKind.INT: {
       if (t.encoding & BTF_INT_BOOL) return view.getUint8(offset) !== 0;
-      const raw = readUnsigned(view, offset, t.size, isBigEndian(btf, typeId)) >> BigInt(t.bitOffset);
-      return intValue(raw, t.bits, (t.encoding & BTF_INT_SIGNED) !== 0);
+      const bigEndian = isBigEndian(btf, typeId);
+      const raw = readUnsigned(view, offset, t.size, bigEndian) >> BigInt(t.bitOffset);
+      const v = intValue(raw, t.bits, (t.encoding & BTF_INT_SIGNED) !== 0);
+      return marks && bigEndian ? (new NetworkOrderInt(v, t.size) as unknown as BtfValue) : v;
     }
     case BtfKind.ENUM:
     case BtfKind.ENUM64: {
@@ -60,7 +78,7 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
         return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("latin1");
       }
       return Array.from({ length: t.nelems }, (_, i) =>
-        decode(btf, t.elemType, view, offset + i * elemSize, depth + 1),
+        decode(btf, t.elemType, view, offset + i * elemSize, depth + 1, marks),
       );
     }
     case BtfKind.STRUCT:
@@ -74,7 +92,7 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
           const signed = member.kind === BtfKind.INT && (member.encoding & BTF_INT_SIGNED) !== 0;
           out[key] = intValue(raw, m.bitfieldSize, signed);
         } else {
-          const value = decode(btf, m.type, view, offset + m.bitOffset / 8, depth + 1);
+          const value = decode(btf, m.type, view, offset + m.bitOffset / 8, depth + 1, marks);
           // Anonymous nested structs/unions flatten into the parent, as in C.
           if (m.name === "" && value !== null && typeof value === "object" && !Array.isArray(value))
             Object.assign(out, value);
@@ -85,14 +103,32 @@ function decode(btf: Btf, typeId: number, view: DataView, offset: number, depth:
     }
     case BtfKind.DATASEC: {
       const out: { [name: string]: BtfValue } = {};
-      for (const v of t.vars) out[btf.type(v.type).name] = decode(btf, v.type, view, offset + v.offset, depth + 1);
+      for (const v of t.vars)
+        out[btf.type(v.type).name] = decode(btf, v.type, view, offset + v.offset, depth + 1, marks);
       return out;
     }
     case BtfKind.VAR:
-      return decode(btf, t.type, view, offset, depth + 1);
+      return decode(btf, t.type, view, offset, depth + 1, marks);
     default:
       throw new BtfError(`cannot decode a value of ${btfKindName(t.kind)} type #${t.id}`);
   }
+}
+
+/**
+ * One-line text of `bytes` read as type `typeId`, as the declarations mean them: host-order
+ * numbers, and each integer declared big-endian (be16/be32/be64, C's `__be*`) also in hex, which
+ * shows its bytes in network order: an IPv4 address 10.100.0.1 is `174325761 (0x0a640001)`. BTF
+ * does not say which be32 is an address, so none is printed dotted. `tsbpf map dump` and
+ * `tsbpf trace` print keys and values with it.
+ */
+export function formatBtfText(btf: Btf, typeId: number, bytes: Uint8Array): string {
+  const texts: string[] = [];
+  const json = JSON.stringify(decodeChecked(btf, typeId, bytes, true), (_k, v: unknown) => {
+    if (v instanceof NetworkOrderInt) return `\u0000${texts.push(v.text) - 1}`;
+    return typeof v === "bigint" ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;
+  });
+  // Char arrays stop at NUL, so no decoded string holds one: the placeholders are only these.
+  return json.replace(/"\\u0000(\d+)"/g, (_m, i: string) => texts[Number(i)]!);
 }
 
 /** One-line rendering of a decoded value (bigints as plain numbers). */

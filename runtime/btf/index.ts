@@ -1,7 +1,7 @@
 export { BtfError } from "./errors.ts";
 export { parseBtfExt, type BtfExt, type FuncInfoRecord, type LineInfoRecord } from "./ext.ts";
 export { fixupBtfForKernel } from "./fixup.ts";
-export { decodeBtfValue, formatBtfValue, type BtfValue } from "./format.ts";
+export { decodeBtfValue, formatBtfText, formatBtfValue, type BtfValue } from "./format.ts";
 export { BtfLoadError, loadBtf } from "./load.ts";
 export { kernelBtf, kernelBtfBytes } from "./kernel.ts";
 export { encodeBtfValue } from "./encode.ts";

@@ -94,10 +94,40 @@ export interface TcContext {
   queueMapping: number;
   /** Makes the first `len` bytes linear (bpf_skb_pull_data; 0: all); true on success. Views taken before are invalid. */
   pullData(len: number): boolean;
+  /**
+   * Grows (or shrinks, `lenDiff` < 0) the packet by `lenDiff` bytes after its Ethernet header
+   * (`AdjustRoomMode.MAC`) or after its IP header (`NET`), for pushing or popping an outer
+   * header (bpf_skb_adjust_room); `flags` are `AdjustRoomFlags` or'ed, e.g. `FIXED_GSO |
+   * ENCAP_L3_IPV4` to push an IPv4 tunnel header. True on success. Views taken before are invalid.
+   */
+  adjustRoom(lenDiff: number, mode: AdjustRoomMode, flags: number): boolean;
   /** Copies packet bytes from `offset` into a struct or array (bpf_skb_load_bytes); true on success. */
   loadBytes(offset: number, into: object): boolean;
   /** Copies a struct or array into the packet at `offset` (bpf_skb_store_bytes); true on success. */
   storeBytes(offset: number, from: object): boolean;
+}
+
+/** Where `ctx.adjustRoom()` makes room (enum bpf_adj_room_mode). */
+export enum AdjustRoomMode {
+  /** After the IP header. */
+  NET = 0,
+  /** After the Ethernet header: room for an outer IP header. */
+  MAC = 1,
+}
+
+/** BPF_F_ADJ_ROOM_* flags of `ctx.adjustRoom()` (include/uapi/linux/bpf.h). */
+export enum AdjustRoomFlags {
+  /** Keep the segment size of a GSO packet (the outer header is not taken from the MSS). */
+  FIXED_GSO = 1,
+  /** The room is for an outer IPv4 header: the stack sees an encapsulated packet (inner headers set). */
+  ENCAP_L3_IPV4 = 2,
+  /** The same for an outer IPv6 header. */
+  ENCAP_L3_IPV6 = 4,
+  ENCAP_L4_GRE = 8,
+  ENCAP_L4_UDP = 16,
+  /** Keep a CHECKSUM_COMPLETE sum as it is. */
+  NO_CSUM_RESET = 32,
+  ENCAP_L2_ETH = 64,
 }
 
 export interface XdpProgram {

@@ -12,3 +12,4 @@ export { enterNetns, inNetns } from "./netns.ts";
 export { lockFile, type FileLock } from "./lock.ts";
 export { Epoll } from "./epoll.ts";
 export { mapAnonymous, mapShared, type AnonymousMapping, type Mapping } from "./mmap.ts";
+export { openMarkedSocket, type MarkedSocketOptions } from "./marked-socket.ts";

@@ -6,7 +6,7 @@
  * modelled" instead of inventing an answer.
  */
 import { readFileSync } from "node:fs";
-import { decodeBtfValue, formatBtfValue } from "../btf/format.ts";
+import { formatBtfText } from "../btf/format.ts";
 import type { Instruction } from "../disasm/instruction.ts";
 import { MapType } from "../maps/types.ts";
 import type { Btf } from "../btf/parse.ts";
@@ -64,12 +64,12 @@ const ETH_HLEN = 14;
 const XDP_ABORTED = 0n;
 const XDP_REDIRECT = 4n;
 
-/** A key or value as text: decoded with the map's BTF type when there is one, else hex. */
+/** A key or value as text: decoded with the map's BTF type when there is one (as `tsbpf map dump` prints it), else hex. */
 export function describeBytes(m: Machine, typeId: number, bytes: Uint8Array): string {
   const btf = m.btf;
   if (btf && typeId) {
     try {
-      return formatBtfValue(decodeBtfValue(btf, typeId, bytes));
+      return formatBtfText(btf, typeId, bytes);
     } catch {
       // fall back to hex
     }

@@ -65,9 +65,42 @@ it("map dump and map get print what the typed map API reads", async () => {
   } finally {
     typed.map.close();
   }
+  // Text: host-order numbers, and be16/be32 fields also in hex (their bytes in network order).
   const dump = await tsbpf("map", "dump", MAP);
-  expect(dump.stdout).toContain('key: {"addr":3232235777,"port":53,"pad":0}  value: {"backend":3232235778,"hits":1}');
-  expect(dump.stdout).toContain('key: {"addr":172818433,"port":8080,"pad":0}  value: {"backend":172818434,"hits":5}');
+  expect(dump.stdout).toContain(
+    'key: {"addr":3232235777 (0xc0a80101),"port":53 (0x0035),"pad":0}  value: {"backend":3232235778 (0xc0a80102),"hits":1}',
+  );
+  expect(dump.stdout).toContain(
+    'key: {"addr":172818433 (0x0a4d0001),"port":8080 (0x1f90),"pad":0}  value: {"backend":172818434 (0x0a4d0002),"hits":5}',
+  );
+  // JSON: plain host-order numbers, which --key-json/--maps take back.
+  const rows = await tsbpfJson<Array<{ key: unknown }>>("map", "dump", MAP, "--json");
+  expect(rows.map((r) => r.key)).toContainEqual({ addr: 3232235777, port: 53, pad: 0 });
   const got = await tsbpfJson<{ value: unknown }>("map", "get", MAP, "--key-json", '{"addr": 3232235777, "port": 53}');
   expect(got.value).toEqual({ backend: 3232235778, hits: 1 });
+});
+
+it("tsbpf trace prints the keys and values it looks up as map dump does", async () => {
+  const u = await tsbpf(
+    "map",
+    "update",
+    MAP,
+    "--key-json",
+    '{"addr": 3232235777, "port": 80}',
+    "--value-json",
+    '{"backend": 167772161, "hits": 7}',
+  );
+  expect(u.status, u.stderr).toBe(0);
+  const dump = await tsbpf("map", "dump", MAP);
+  const [, key, value] = /key: (\{"addr":3232235777 [^}]*"port":80 [^}]*\}) {2}value: (\{.*\})/.exec(dump.stdout)!;
+  expect(key).toBe('{"addr":3232235777 (0xc0a80101),"port":80 (0x0050),"pad":0}');
+  expect(value).toBe('{"backend":167772161 (0x0a000001),"hits":7}');
+  const state = join(tmp, "state.json");
+  writeFileSync(state, JSON.stringify({ flows: await tsbpfJson("map", "dump", MAP, "--json") }));
+  // A UDP datagram from 192.168.1.1: the program looks up { addr: saddr, port: 80 } and counts a hit.
+  const packet = "02000000000202000000000108004500001c000100004011f78bc0a801010a000002a455003500080000";
+  const t = await tsbpf("trace", join(tmp, "flow.o"), "--maps", state, "--packet", packet);
+  expect(t.status, t.stderr).toBe(0);
+  expect(t.stdout).toContain(`flows.lookup ${key} → found = ${value}`);
+  expect(t.stdout).toContain(`flows[${key}] ← {"backend":167772161 (0x0a000001),"hits":8}`);
 });

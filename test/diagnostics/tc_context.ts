@@ -1,4 +1,4 @@
-// expect: 21:8 - error: ctx.adjustHead() is an XDP helper; a tc program has pullData, loadBytes and storeBytes
+// expect: 21:8 - error: ctx.adjustHead() is an XDP helper; a tc program has pullData, adjustRoom, loadBytes and storeBytes
 // expect: 21:12 - error TS2339: Property 'adjustHead' does not exist on type 'TcContext'.
 // expect: 22:7 - error: the tc context has no property 'rxQueueIndex'; it has len, pktType, mark, queueMapping, protocol, vlanTci, priority, ingressIfindex, ifindex, tcIndex, hash, tcClassid
 // expect: 22:11 - error TS2339: Property 'rxQueueIndex' does not exist on type 'TcContext'.

@@ -8,6 +8,7 @@ import { loadObject, VerifierError } from "../../runtime/index.ts";
 import { formatRejection } from "../../bin/commands/check.ts";
 import { formatVerifierError } from "../../bin/commands/common.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { eth, ipv4, udp, pad, ETH_IP } from "../programs/packets.ts";
 
 const FILE = "test/diagnostics/verifier/too_complex.ts";
 const REASON = /^the verifier stopped after 1000001 instructions \(its complexity limit\): it checks every path separately/;
@@ -51,4 +52,43 @@ describe("a complexity rejection", () => {
       process.chdir(cwd);
     }
   }, 180_000);
+});
+
+describe("three small nested loops (issue 10 item 9)", () => {
+  it("load with a small verifier cost and match as written", async () => {
+    const r = compile(join(ROOT, "test/diagnostics/verifier/nested_loops.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = await loadObject(r.object!, { logLevel: 1 });
+    try {
+      // The verifier walks the 256 inner steps once per rule: 22,733 instructions on 6.18, far from
+      // the limit of 1,000,000 (a loop unrolled or a counter whose bound it loses would be near it).
+      const processed = Number(/processed (\d+) insns/.exec(obj.program("nested_loops").verifierLog)?.[1]);
+      expect(processed).toBeGreaterThan(1000);
+      expect(processed).toBeLessThan(100_000);
+      // Rule 2: port 53, the 3 bytes "abc", action 1 (DROP); rule 0: port 53, "zz", action 0 (TX).
+      const rule = (port: number, action: number, pattern: string) => {
+        const v = Buffer.alloc(12);
+        v.writeUInt16LE(port, 0);
+        v[2] = pattern.length;
+        v[3] = action;
+        Buffer.from(pattern).copy(v, 4);
+        return v;
+      };
+      const key = (i: number) => Uint8Array.of(i, 0, 0, 0);
+      obj.map("rules").update(key(2), rule(53, 1, "abc"));
+      obj.map("rules").update(key(0), rule(53, 0, "zz"));
+      const send = (port: number, payload: string) =>
+        obj.program("nested_loops").testRun({
+          data: Uint8Array.from(eth(ETH_IP, ipv4({ proto: 17 }, udp(1000, port, pad([...Buffer.from(payload)], 16))))),
+        }).retval;
+      const n = (i: number) => Buffer.from(obj.map("hits").lookup(key(i))!).readBigUInt64LE(0);
+      expect(send(53, "xxxxxabcxxxxxxxx")).toBe(1); // "abc" at offset 5: rule 2 drops
+      expect(send(53, "xxxxxxxxxabcxxxx")).toBe(2); // at offset 9, past the 8 offsets searched: PASS
+      expect(send(54, "abcxxxxxxxxxxxxx")).toBe(2); // another port
+      expect(send(53, "abczzxxxxxxxxxxx")).toBe(3); // rule 0 first: "zz" at 3, XDP_TX
+      expect([n(0), n(2)]).toEqual([1n, 1n]);
+    } finally {
+      obj.close();
+    }
+  }, 120_000);
 });

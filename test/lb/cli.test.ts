@@ -11,6 +11,7 @@ import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
+import { lbPaths } from "../../lb/persist.ts";
 
 const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-test-${process.pid}`;
 
@@ -177,12 +178,15 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     }
   });
 
-  it("`lb stop` detaches and removes pins and state; commands then say no LB runs", () => {
+  it("`lb stop` detaches and removes pins, state and lock; commands then say no LB runs", () => {
     expect(tsbpf("lb", "stop", "--pin-dir", PIN_DIR).status).toBe(0);
     expect(existsSync(PIN_DIR)).toBe(false);
     const r = tsbpf("lb", "stats", "--pin-dir", PIN_DIR);
     expect(r.status).not.toBe(0);
     expect(r.out).toContain("no LB running");
     expect(r.out).not.toMatch(/\n\s+at /); // no stack trace
+    // Nothing left in /run/tsbpf-lb either: the lock goes with the LB.
+    expect(existsSync(lbPaths(PIN_DIR).state)).toBe(false);
+    expect(existsSync(lbPaths(PIN_DIR).lock)).toBe(false);
   });
 });

@@ -145,4 +145,13 @@ describeKernel("spin_lock (bpf_spin_lock in a map value)", () => {
     expect(a.lookup(1)).toEqual({ lock: { kernelObject: "bpf_spin_lock" }, frames: 3, bytes: 210n });
     expect(run(c, "spin_lock", arp(60)).ret).toBe(XdpAction.TX); // the fourth frame
   });
+
+  it("reads the metadata under the lock (ctx.meta() is no helper call): the verifier accepts it", () => {
+    expectLoaded(c, "spin_lock_meta");
+    const a = c.obj.typedMap(accounts, "accounts");
+    a.update(2, { frames: 0, bytes: 0n });
+    // A test run has no metadata before the packet: meta() is null, the frame's length counts.
+    expect(run(c, "spin_lock_meta", arp(64)).ret).toBe(XdpAction.PASS);
+    expect(a.lookup(2)).toMatchObject({ frames: 1, bytes: 64n });
+  });
 });

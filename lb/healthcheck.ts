@@ -1,0 +1,107 @@
+// Health checks through the tunnel (docs/lb-operations.md, "Probes through the tunnel"): a tc
+// egress program on the LB's interface that sends the prober's packets to a backend exactly
+// as the LB sends client traffic in encapsulation mode — the packet to VIP:port, untouched,
+// inside an outer IPv4 header to the backend (IP-in-IP) — so a probe reaches the service the
+// backend holds on the VIP, through the backend's decapsulation, and checks the whole path.
+//
+// The prober opens one socket per backend with SO_MARK set to that backend's mark; the kernel
+// copies the socket's mark into every packet it sends for it (SYN, ACK, data, FIN, RST), so
+// the mark identifies the probe's packets without parsing them, and names the backend. The
+// prober writes `hc_reals[mark]` (the backend's address and MAC) before it connects. Packets
+// with another mark, or none, go on to the next program of the hook unchanged. The replies
+// come straight from the backend (direct server return), not through this program.
+// Katran's healthchecking program (hc_reals_map, keyed by skb->mark) is the model.
+import {
+  tc,
+  TcAction,
+  AdjustRoomMode,
+  AdjustRoomFlags,
+  ArrayMap,
+  HashMap,
+  PerCpuArrayMap,
+  struct,
+  bytes,
+  u16,
+  u32,
+  u64,
+  be32,
+} from "tsbpf";
+import { Eth, Ipv4, ETH_P_IP, IPPROTO_IPIP, IP_DF } from "tsbpf/net";
+
+export const license = "Dual MIT/GPL";
+
+/** A backend probed through the tunnel: the outer destination and the frame's destination MAC
+ *  (the layout of lb.ts's `Backend`). */
+export const HcReal = struct({ addr: be32, mac: bytes(6), pad: u16 });
+/** The outer source address (the LB's encapsulation source); 0: not configured. */
+export const HcConfig = struct({ saddr: be32 });
+/** Per CPU: probe packets encapsulated, and probe packets dropped (no source configured, not
+ *  IPv4, no room). */
+export const HcStats = struct({ encapsulated: u64, dropped: u64 });
+
+export const MAX_HC_REALS = 1024;
+export const hc_reals = new HashMap(u32, HcReal, { maxEntries: MAX_HC_REALS });
+export const hc_config = new ArrayMap(HcConfig, { maxEntries: 1 });
+export const hc_stats = new PerCpuArrayMap(HcStats, { maxEntries: 1 });
+
+const ENCAP_TTL = 64;
+
+function dropped(): TcAction {
+  const s = hc_stats.lookup(0);
+  if (s !== null) s.dropped += 1n;
+  return TcAction.SHOT;
+}
+
+export const healthcheck = tc((ctx) => {
+  const mark = ctx.mark;
+  if (mark === 0) return TcAction.UNSPEC;
+  const real = hc_reals.lookup(mark);
+  if (real === null) return TcAction.UNSPEC; // someone else's mark: not a probe
+  // A probe that cannot go through the tunnel is dropped, never sent bare to the VIP: it
+  // would check another path (and reach whichever host answers for the VIP).
+  const config = hc_config.lookup(0);
+  if (config === null || config.saddr === 0 || ctx.protocol !== ETH_P_IP) return dropped();
+  const inner = ctx.header(Ipv4, Eth.size);
+  if (inner === null) return dropped();
+  const tos = inner.tos;
+  const totLen: u16 = inner.totLen + Ipv4.size;
+  const df: u16 = inner.fragOff & IP_DF;
+  const saddr = config.saddr;
+  const daddr = real.addr;
+  const mac = real.mac;
+  // Room for the outer header between the Ethernet header and the packet; the kernel marks
+  // the socket buffer as encapsulated (inner headers), so checksum and segmentation offloads
+  // still apply to the inner packet.
+  if (!ctx.adjustRoom(Ipv4.size, AdjustRoomMode.MAC, AdjustRoomFlags.FIXED_GSO | AdjustRoomFlags.ENCAP_L3_IPV4))
+    return dropped();
+  const eth = ctx.header(Eth, 0);
+  const outer = ctx.header(Ipv4, Eth.size);
+  if (eth === null || outer === null) return dropped();
+  eth.dst = mac; // the source stays this interface's address
+  // The header checksum over the values, as network-order words (RFC 1071), as lb.ts's E3.
+  let sum: u32 =
+    0x4500 +
+    tos +
+    totLen +
+    df +
+    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
+    (saddr >>> 16) +
+    (saddr & 0xffff) +
+    (daddr >>> 16) +
+    (daddr & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  outer.verIhl = 0x45;
+  outer.tos = tos;
+  outer.totLen = totLen;
+  outer.id = 0;
+  outer.fragOff = df;
+  outer.ttl = ENCAP_TTL;
+  outer.protocol = IPPROTO_IPIP;
+  outer.check = ~sum & 0xffff;
+  outer.saddr = saddr;
+  outer.daddr = daddr;
+  const s = hc_stats.lookup(0);
+  if (s !== null) s.encapsulated += 1n;
+  return TcAction.OK;
+});

@@ -1,0 +1,307 @@
+// `tsbpf lb run` probing encapsulation VIPs through the tunnel (issue 17, item 1; docs/
+// lb-operations.md "Probes through the tunnel"), real servers in network namespaces. The
+// backends decapsulate IP-in-IP, hold the VIP on lo, and run their HTTP (:80), line (:81) and
+// UDP (:54) servers bound to the VIP only: a probe to a backend's own address is refused, so
+// a backend is up only while probes reach it through the tunnel, as clients' packets do — and
+// a capture on a backend's link shows the probes inside IP-in-IP from the LB. One backend's
+// servers are killed under HTTP load through the LB: HTTP, TCP and UDP probes take it out of
+// the three VIPs within the configured time, only its own Maglev slots move, and no request
+// whose flow hashes to a healthy backend fails; its servers come back and the probes restore
+// it. SIGTERM ends the prober and detaches the tunnel program; the LB keeps forwarding.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.ts";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createLab, type Lab } from "../../lb/lab/topology.ts";
+import { DSR_VIP, setUpDsrBackends } from "../../lb/lab/dsr.ts";
+import { runLoad } from "../../lb/lab/http.ts";
+import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
+import { MAGLEV_M } from "../../lb/lb.ts";
+import { ROOT } from "../runtime/helpers.ts";
+import { scratchDir } from "../support/scratch.ts";
+import { openRunningLb } from "../../bin/commands/lb.ts";
+
+const PIN_DIR = `/sys/fs/bpf/tsbpf-lb-hctun-${process.pid}`;
+const INTERVAL_MS = 500;
+const TIMEOUT_MS = 500;
+const RISE = 2;
+const FALL = 3;
+/** Slack for applying a change (a Maglev table rebuilt and written, each VIP in turn) on two
+ *  cores shared by eight test runs; as in health-e2e.test.ts. */
+const SLACK_MS = 8000;
+const NOTICE_MS = FALL * INTERVAL_MS + TIMEOUT_MS + SLACK_MS;
+const PORTS = ["80/tcp", "81/tcp", "54/udp"];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tsbpf(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** The VIP's 65537 Maglev slots as the running LB has them. */
+function vipTable(vip: string): Uint32Array {
+  const lb = openRunningLb(PIN_DIR);
+  try {
+    const index = lb.stats().find((s) => s.vip === vip)!.index;
+    const table = new Uint32Array(MAGLEV_M);
+    for (const [k, v] of lb.maps.maglev.map.lookupBatch(MAGLEV_M) ?? []) {
+      const key = new DataView(k.buffer, k.byteOffset).getUint32(0, true);
+      if (key >= index * MAGLEV_M && key < (index + 1) * MAGLEV_M)
+        table[key - index * MAGLEV_M] = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
+    }
+    return table;
+  } finally {
+    lb.close();
+  }
+}
+
+/** The name of the program a BPF link runs, or undefined if there is no such link. */
+function linkProgram(id: number): string | undefined {
+  const link = spawnSync("bpftool", ["-j", "link", "show", "id", String(id)], { encoding: "utf8" });
+  if (link.status !== 0) return undefined;
+  const progId = (JSON.parse(link.stdout) as { prog_id: number }).prog_id;
+  const prog = spawnSync("bpftool", ["-j", "prog", "show", "id", String(progId)], { encoding: "utf8" });
+  return (JSON.parse(prog.stdout) as { name: string }).name;
+}
+
+describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the tunnel", () => {
+  let lab: Lab;
+  let prober: ChildProcess | undefined;
+  /** The prober's tcx link (lb/healthcheck.ts on the LB's eth0 egress). */
+  let linkId = 0;
+  const log: { at: number; line: string }[] = [];
+  /** Per backend name: its three servers, bound to the VIP. */
+  const servers = new Map<string, ChildProcess[]>();
+
+  async function startServers(name: string) {
+    const node = (file: string, port: string) => [
+      process.execPath,
+      "--import",
+      "tsx",
+      join(ROOT, "lb/lab", file),
+      name,
+      port,
+      DSR_VIP,
+    ];
+    const children = [node("http-server.ts", "80"), node("line-server.ts", "81"), node("udp-echo.ts", "54")].map(
+      (argv) => lab.spawn(name, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] }),
+    );
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`server in ${name} not listening`)), 30_000);
+            c.stdout!.on("data", (d: Buffer) => {
+              if (d.toString().includes("listening")) {
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+          }),
+      ),
+    );
+    servers.set(name, children);
+  }
+
+  async function waitForLog(re: RegExp, from: number, budgetMs: number): Promise<number> {
+    const deadline = Date.now() + budgetMs;
+    while (Date.now() < deadline) {
+      const hit = log.slice(from).find((l) => re.test(l.line));
+      if (hit) return hit.at;
+      await sleep(50);
+    }
+    throw new Error(`no prober line ${re} within ${budgetMs} ms; log:\n${log.map((l) => l.line).join("\n")}`);
+  }
+
+  beforeAll(async () => {
+    const object = join(scratchDir(), "lb.o");
+    const hcObject = join(scratchDir(), "healthcheck.o");
+    for (const [src, out] of [
+      ["lb/lb.ts", object],
+      ["lb/healthcheck.ts", hcObject],
+    ] as const) {
+      const built = tsbpf("build", src, "-o", out);
+      expect(built.status, built.out).toBe(0);
+    }
+    lab = await createLab({ backends: 3 });
+    await setUpDsrBackends(lab);
+    // The LB's route to the VIPs leaves by eth0, as a default route to its gateway does (the
+    // client's side stands for the rest of the network). Probes follow it to the tc program.
+    await lab.exec("lb", ["ip", "route", "add", "default", "via", lab.client.addr]);
+    for (const b of lab.backends) await startServers(b.name);
+    const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
+    const timing = { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS, rise: RISE, fall: FALL };
+    const config = join(scratchDir(), "lb-tunnel.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dev: lab.lb.ifname,
+        netns: lab.lb.ns,
+        mode: "native",
+        encapSource: lab.lb.addr,
+        vips: [
+          { vip: `${DSR_VIP}:80/tcp`, encap: true, backends, healthCheck: { type: "http", path: "/", ...timing } },
+          { vip: `${DSR_VIP}:81/tcp`, encap: true, backends, healthCheck: { type: "tcp", ...timing } },
+          {
+            vip: `${DSR_VIP}:54/udp`,
+            encap: true,
+            backends,
+            healthCheck: { type: "udp", payload: "ping", ...timing },
+          },
+        ],
+      }),
+    );
+    prober = spawn(
+      process.execPath,
+      [
+        join(ROOT, "bin/tsbpf.js"),
+        "lb",
+        "run",
+        "--config",
+        config,
+        "--pin-dir",
+        PIN_DIR,
+        "--object",
+        object,
+        "--hc-object",
+        hcObject,
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    createInterface({ input: prober.stdout! }).on("line", (line) => log.push({ at: Date.now(), line }));
+    await waitForLog(/probes of encapsulation VIPs go through the tunnel/, 0, 60_000);
+    linkId = Number(/tcx link (\d+)/.exec(log.find((l) => /tcx link/.test(l.line))!.line)![1]);
+    // Probing for a while: every backend stays up, though its servers listen on the VIP only.
+    await sleep(FALL * INTERVAL_MS * 3);
+    expect(log.filter((l) => / down /.test(l.line))).toEqual([]);
+  }, 180_000);
+
+  afterAll(() => {
+    console.log(`prober log:\n${log.map((l) => `${l.at} ${l.line}`).join("\n")}`);
+    prober?.kill("SIGKILL");
+    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    rmSync(PIN_DIR, { recursive: true, force: true });
+    lab?.destroy();
+  });
+
+  it("the probes reach the backends inside IP-in-IP from the LB, addressed to the VIP; direct ones are refused", async () => {
+    expect(linkProgram(linkId)).toBe("healthcheck");
+    const be = lab.backends[0]!;
+    // On the backend's link (before its XDP decapsulation): IP-in-IP from the LB whose inner
+    // packet goes from the LB to the VIP — a probe (clients' packets come from the client).
+    const hex = (a: string) => `0x${ipv4ToU32(a).toString(16).padStart(8, "0")}`;
+    const filter = `ip proto 4 and ip src ${lab.lb.addr} and ip dst ${be.addr} and ip[32:4] = ${hex(lab.lb.addr)} and ip[36:4] = ${hex(DSR_VIP)}`;
+    const capture = await lab.exec(
+      lab.bridgeNs,
+      ["timeout", "10", "tcpdump", "-n", "-c", "3", "-i", be.bridgePort, filter],
+      { timeoutMs: 15_000 },
+    );
+    const lines = capture.stdout.trim().split("\n");
+    expect(lines.length, capture.stdout + capture.stderr).toBe(3);
+    for (const l of lines)
+      expect(l).toMatch(
+        new RegExp(
+          `${lab.lb.addr} > ${be.addr}: IP ${lab.lb.addr}\\.\\d+ > ${DSR_VIP.replace(/\./g, "\\.")}\\.(80|81|54): `,
+        ),
+      );
+    // The same service asked at the backend's own address, from the LB: refused (bound to the VIP).
+    const direct = await lab.exec("lb", ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${be.addr}/81`]).then(
+      () => "connected",
+      (e: Error) => e.message,
+    );
+    expect(direct).toMatch(/refused/i);
+  }, 60_000);
+
+  it("a backend whose servers stop is drained within the configured time and restored; no healthy flow fails", async () => {
+    const vip80 = `${DSR_VIP}:80/tcp`;
+    const victim = lab.backends[1]!;
+    const victimId = (() => {
+      const lb = openRunningLb(PIN_DIR);
+      try {
+        return lb.backends().find((b) => b.vip === vip80 && b.addr === victim.addr)!.id;
+      } finally {
+        lb.close();
+      }
+    })();
+    const before = vipTable(vip80);
+    const load = runLoad(lab, {
+      host: DSR_VIP,
+      requests: 20_000,
+      concurrency: 4,
+      durationMs: 20_000,
+      deadlineMs: 40_000,
+      timeoutMs: 2000,
+      localPortBase: 10_000,
+    });
+    await sleep(1000);
+
+    const mark = log.length;
+    const killedAt = Date.now();
+    for (const c of servers.get(victim.name)!) c.kill("SIGKILL");
+    const victimRe = victim.addr.replace(/\./g, "\\.");
+    const downAt: number[] = [];
+    for (const port of PORTS)
+      downAt.push(
+        await waitForLog(new RegExp(`${DSR_VIP}:${port} backend ${victimRe} down`), mark, NOTICE_MS + 10_000),
+      );
+    for (const t of downAt) expect(t - killedAt).toBeLessThan(NOTICE_MS);
+    const during = vipTable(vip80);
+    let moved = 0;
+    for (let s = 0; s < MAGLEV_M; s++) {
+      if (before[s] === victimId) {
+        expect(during[s]).not.toBe(victimId);
+        moved++;
+      } else if (during[s] !== before[s]) throw new Error(`slot ${s} of a healthy backend changed`);
+    }
+    expect(moved).toBeGreaterThan(MAGLEV_M / 5);
+    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const victimRows = stats.split("\n").filter((l) => l.includes(` ${victim.addr} `));
+    expect(victimRows.length, stats).toBe(3);
+    for (const row of victimRows) expect(row).toMatch(/\sdown\s+0\s/);
+
+    await sleep(1500);
+    const mark2 = log.length;
+    await startServers(victim.name);
+    const restartedAt = Date.now();
+    const upAt: number[] = [];
+    for (const port of PORTS)
+      upAt.push(await waitForLog(new RegExp(`${DSR_VIP}:${port} backend ${victimRe} up`), mark2, NOTICE_MS + 10_000));
+    for (const t of upAt) expect(t - restartedAt).toBeLessThan(RISE * INTERVAL_MS + TIMEOUT_MS + SLACK_MS);
+    expect(vipTable(vip80)).toEqual(before);
+
+    const report = await load;
+    const client = ipv4ToU32(lab.client.addr);
+    const vip = ipv4ToU32(DSR_VIP);
+    for (const f of report.failures ?? [])
+      expect(before[flowSlot(client, vip, f.port, 80, 6)], `failed request from port ${f.port}: ${f.code}`).toBe(
+        victimId,
+      );
+    expect(report.ok).toBeGreaterThan(200);
+    for (const b of lab.backends) if (b !== victim) expect(report.byBackend[b.name] ?? 0).toBeGreaterThan(0);
+    const after = await runLoad(lab, { host: DSR_VIP, requests: 300, concurrency: 8, localPortBase: 40_000 });
+    expect(after.errors).toEqual({});
+    for (const b of lab.backends) expect(after.byBackend[b.name] ?? 0).toBeGreaterThan(50);
+    console.log(
+      `tunnel health cycle: down after ${downAt.map((t) => t - killedAt).join("/")} ms, up after ${upAt
+        .map((t) => t - restartedAt)
+        .join("/")} ms (http/tcp/udp); load ${report.ok} ok, ${report.failed} failed ${JSON.stringify(
+        report.errors,
+      )}; ${moved} slots moved`,
+    );
+  }, 180_000);
+
+  it("SIGTERM stops the prober, detaches the tunnel program and leaves the LB forwarding", async () => {
+    const exited = new Promise<number | null>((resolve) => prober!.once("exit", (code) => resolve(code)));
+    prober!.kill("SIGTERM");
+    const code = await Promise.race([exited, sleep(10_000).then(() => "hung")]);
+    expect(code).toBe(0);
+    prober = undefined;
+    expect(linkProgram(linkId)).toBeUndefined();
+    const report = await runLoad(lab, { host: DSR_VIP, requests: 150, concurrency: 8 });
+    expect(report.errors).toEqual({});
+    expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);
+  }, 60_000);
+});
