@@ -25,19 +25,22 @@ export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, rig
     const truthy = value.kind === "const" ? value.value !== 0n : Number(C.LLVMConstIntGetZExtValue(value.v)) !== 0;
     return truthy === (op === SyntaxKind.AmpersandAmpersandToken) ? lowerExpr(f, right) : value;
   }
-  if (numeric) {
-    let a = f.rvalue(value, left);
+  let a = f.rvalue(value, left);
+  // The operands decide, not TypeScript's type of the whole, which narrowing can make anything:
+  // `never` for `e && 255` inside `if (e)` when the enum E has only the member 0. An integer left
+  // operand takes the integer path, which gives a bool only if the right operand is one.
+  if (numeric || a.kind === "int") {
     // A bool that TypeScript narrowed to `false` (in the else of `if (b = …)`) makes `b || x` a
     // number: the bool decides only when it is `true`, and counts as 1 then, as in JavaScript.
     if (a.kind === "bool") a = f.toInt(a, INT_TYPES.i32!, left); // i32: never changes the type of `x`
-    return integerShortCircuit(f, op, a, left, right, expr);
+    return integerShortCircuit(f, op, a, left, right, expr, numeric);
   }
-  const a = f.toBool(value, left);
+  const truth = f.toBool(a, left);
   const from = f.current;
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
   const done = f.block("logic.done");
-  if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, a, rhs, done);
-  else C.LLVMBuildCondBr(f.b, a, done, rhs);
+  if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, truth, rhs, done);
+  else C.LLVMBuildCondBr(f.b, truth, done, rhs);
   f.positionAt(rhs);
   const b = f.toBool(lowerExpr(f, right), right);
   const rhsEnd = f.current;
@@ -49,13 +52,39 @@ export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, rig
   return { kind: "bool", v: phi };
 }
 
-/** `a && b`, `a || b` on integers: the value of the operand that decides, as in JavaScript (`7 && 5` is 5). */
-function integerShortCircuit(f: FunctionLowerer, op: SyntaxKind, a: Val, left: Node, right: Node, expr: Node): Val {
+/**
+ * `a && b`, `a || b` on integers: the value of the operand that decides, as in JavaScript (`7 && 5`
+ * is 5). With `numeric` false (TypeScript's type is not a number) and a bool right operand, an
+ * integer mixed with a bool in a condition: a bool, each operand counting by its truth.
+ */
+function integerShortCircuit(
+  f: FunctionLowerer,
+  op: SyntaxKind,
+  a: Val,
+  left: Node,
+  right: Node,
+  expr: Node,
+  numeric: boolean,
+): Val {
   const from = f.current;
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
   const done = f.block("logic.done");
   f.positionAt(rhs);
   let b = lowerValue(f, right);
+  if (!numeric && b.kind === "bool") {
+    const vb = b.v;
+    const rhsEnd = f.current;
+    C.LLVMBuildBr(f.b, done);
+    f.positionAt(from);
+    const truth = f.toBool(a, left);
+    if (op === SyntaxKind.AmpersandAmpersandToken) C.LLVMBuildCondBr(f.b, truth, rhs, done);
+    else C.LLVMBuildCondBr(f.b, truth, done, rhs);
+    f.positionAt(done);
+    const phi = C.LLVMBuildPhi(f.b, f.i1, "");
+    const short = C.LLVMConstInt(f.i1, op === SyntaxKind.AmpersandAmpersandToken ? 0 : 1, 0);
+    C.LLVMAddIncoming(phi, [short, vb], [from, rhsEnd], 2);
+    return { kind: "bool", v: phi };
+  }
   // TypeScript types `e || x.b > 3` as the enum when the enum has one member (33: always true for
   // it; 0: always false, for `&&`), though the other operand may run and is a bool. The operands
   // decide, not that narrowed type: the bool counts as 0 or 1, as in a condition.

@@ -65,18 +65,18 @@ function runRegression(file: string, value: number[]): { action: number; out: Bu
 }
 
 describe("bugs found by the fuzzer", () => {
-  it("regressions/enum_or_bool.ts: an operand of a one-member enum mixed with a bool in `||`/`&&` (seeds 29, 20001148)", () => {
+  it("regressions/enum_or_bool.ts: an operand of a one-member enum in `||`/`&&`, mixed with a bool or narrowed to never (seeds 29, 20001148, 30001369)", () => {
     // Bytes: e (u16), z (u8), pad, b (u32), out, out2, out3.
     const run = (e: number, z: number, b: number) => {
-      const { out } = runRegression("enum_or_bool", [e, 0, z, 0, b, 0, 0, 0, ...new Array(12).fill(0)]);
-      return [out.readUInt32LE(8), out.readUInt32LE(12), out.readUInt32LE(16)];
+      const { out } = runRegression("enum_or_bool", [e, 0, z, 0, b, 0, 0, 0, ...new Array(16).fill(0)]);
+      return [out.readUInt32LE(8), out.readUInt32LE(12), out.readUInt32LE(16), out.readUInt32LE(20)];
     };
-    // e = 0: `e || b > 3` is `b > 3` (5 or 7; as a value 1 or 0); z = 0: `z && …` is 0 (7).
-    expect(run(0, 0, 9)).toEqual([5, 7, 1]);
-    expect(run(0, 0, 1)).toEqual([7, 7, 0]);
-    // e = 33: e decides (5, and 33 as a value); z = 1: `z && b > 3` is `b > 3`.
-    expect(run(33, 1, 9)).toEqual([5, 5, 33]);
-    expect(run(33, 1, 1)).toEqual([5, 7, 33]);
+    // e = 0: `e || b > 3` is `b > 3` (5 or 7; as a value 1 or 0); z = 0: `z && …` is 0 (7), out4 not written.
+    expect(run(0, 0, 9)).toEqual([5, 7, 1, 0]);
+    expect(run(0, 0, 1)).toEqual([7, 7, 0, 0]);
+    // e = 33: e decides (5, and 33 as a value); z = 1: `z && b > 3` is `b > 3`, `z && 255` is 255.
+    expect(run(33, 1, 9)).toEqual([5, 5, 33, 264]);
+    expect(run(33, 1, 1)).toEqual([5, 7, 33, 256]);
   });
 
   it("regressions/signed_view_offset.ts: a view at a signed offset that may be negative loads (seed 20)", () => {
