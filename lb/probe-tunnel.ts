@@ -1,13 +1,14 @@
 // The prober's side of health checks through the tunnel (docs/lb-operations.md): loads
 // lb/healthcheck.ts's tc program (built by `tsbpf build lb/healthcheck.ts`), attaches it to
 // the LB interface's egress through a tcx link held by this process (it goes when the prober
-// goes), and keeps its `hc_reals` map equal to the backends of the encapsulation VIPs being
-// probed: backend id → mark HC_MARK_BASE + id → { address, MAC }.
+// goes), and keeps its `hc_reals` (IPv4) and `hc_reals6` maps equal to the backends of the
+// encapsulation VIPs being probed: backend id → mark HC_MARK_BASE + id → { address, MAC }.
 import { inNetns, linkInfo, loadObject, type BpfObject, type TcxLink, type TypedMap } from "../runtime/index.ts";
 import type { Value } from "../runtime/lang/index.ts";
 import * as hc from "./healthcheck.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
-import { macBytes } from "./input.ts";
+import { family, macBytes } from "./input.ts";
+import { ipv6ToWords } from "./ipv6.ts";
 
 /** The first probe mark; backend id N is probed with mark HC_MARK_BASE + N (ids are 0..1023). */
 export const HC_MARK_BASE = 0x4c420000;
@@ -22,29 +23,35 @@ export interface TunnelBackend {
 
 export class ProbeTunnel {
   private readonly reals: TypedMap<number, Value<typeof hc.HcReal>>;
+  private readonly reals6: TypedMap<number, Value<typeof hc.HcReal6>>;
   private readonly stats: TypedMap<number, Value<typeof hc.HcStats>>;
-  private routed = new Map<number, string>();
+  /** Mark → the address its entry holds (its family says which map). */
+  private readonly routed = new Map<number, string>();
 
   private constructor(
     private readonly object: BpfObject,
     private link: TcxLink | undefined,
   ) {
     this.reals = object.typedMap(hc.hc_reals, "hc_reals");
+    this.reals6 = object.typedMap(hc.hc_reals6, "hc_reals6");
     this.stats = object.typedMap(hc.hc_stats, "hc_stats");
   }
 
   /**
-   * Loads the program from `objectPath`, sets the outer source address `source` (the LB's
-   * encapsulation source) and attaches it to `dev`'s egress (in `netns`, if given), first in
-   * the hook's chain so no other program passes a probe on bare.
+   * Loads the program from `objectPath`, sets the outer source addresses `source` and
+   * `source6` (the LB's encapsulation sources; a family without one has its probes dropped)
+   * and attaches it to `dev`'s egress (in `netns`, if given), first in the hook's chain so no
+   * other program passes a probe on bare.
    */
   static async open(
     objectPath: string,
-    options: { dev: string; netns?: string; source: string },
+    options: { dev: string; netns?: string; source?: string | undefined; source6?: string | undefined },
   ): Promise<ProbeTunnel> {
     const object = await loadObject(objectPath);
     try {
-      object.typedMap(hc.hc_config, "hc_config").update(0, { saddr: ipv4ToU32(options.source) });
+      if (options.source) object.typedMap(hc.hc_config, "hc_config").update(0, { saddr: ipv4ToU32(options.source) });
+      if (options.source6)
+        object.typedMap(hc.hc_config6, "hc_config6").update(0, { saddr: ipv6ToWords(options.source6) });
       const program = object.program("healthcheck");
       const link = inNetns(options.netns, () => program.attachTcx(options.dev, "egress", { first: true }));
       return new ProbeTunnel(object, link);
@@ -54,19 +61,21 @@ export class ProbeTunnel {
     }
   }
 
-  /** Makes `hc_reals` hold exactly these backends (each under its mark). */
+  /** Makes `hc_reals` and `hc_reals6` hold exactly these backends (each under its mark). */
   sync(backends: TunnelBackend[]): void {
     const want = new Map(backends.map((b) => [probeMark(b.id), b]));
-    for (const mark of [...this.routed.keys()])
-      if (!want.has(mark)) {
-        this.reals.delete(mark);
+    for (const [mark, was] of [...this.routed])
+      if (was !== want.get(mark)?.addr) {
+        // Gone, or now a backend of the other family (an id is reused): out of its old map.
+        if (family(was) === 6) this.reals6.delete(mark);
+        else this.reals.delete(mark);
         this.routed.delete(mark);
       }
     for (const [mark, b] of want) {
-      const key = `${b.addr} ${b.mac}`;
-      if (this.routed.get(mark) === key) continue;
-      this.reals.update(mark, { addr: ipv4ToU32(b.addr), mac: macBytes(b.mac), pad: 0 });
-      this.routed.set(mark, key);
+      const mac = macBytes(b.mac);
+      if (family(b.addr) === 6) this.reals6.update(mark, { addr: ipv6ToWords(b.addr), mac, pad: 0 });
+      else this.reals.update(mark, { addr: ipv4ToU32(b.addr), mac, pad: 0 });
+      this.routed.set(mark, b.addr);
     }
   }
 

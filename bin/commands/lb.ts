@@ -258,7 +258,7 @@ async function startLb(config: LbConfig, o: Omit<StartOptions, "config">) {
 async function run(o: RunOptions) {
   if (!o.config) throw new CliError("--config: `lb run` needs the config file (its VIPs' healthCheck)", EXIT.USAGE);
   const config = readConfig(o.config);
-  const throughTunnel = config.vips.some((v) => v.healthCheck && v.encap && family(v.vip.addr) === 4);
+  const throughTunnel = config.vips.some((v) => v.healthCheck && v.encap);
   if (throughTunnel && !existsSync(o.hcObject))
     throw new CliError(
       `--hc-object: ${o.hcObject} not found: build it with \`tsbpf build lb/healthcheck.ts -o ${o.hcObject}\` (encapsulation VIPs are probed through the tunnel)`,
@@ -278,17 +278,19 @@ async function run(o: RunOptions) {
       `checking ${vipName(v.vip)}: ${h.type}${h.type === "http" ? ` ${h.path}` : ""} port ${h.port} every ${h.intervalMs} ms (timeout ${h.timeoutMs} ms, rise ${h.rise}, fall ${h.fall})`,
     );
   }
-  // Encapsulation VIPs (IPv4) are probed as clients reach them: to VIP:port, through the
-  // tunnel to each backend (lb/healthcheck.ts on the interface's egress; docs/lb-operations.md).
+  // Encapsulation VIPs are probed as clients reach them: to VIP:port, through the tunnel to
+  // each backend (lb/healthcheck.ts on the interface's egress; docs/lb-operations.md).
   let tunnel: ProbeTunnel | undefined;
-  const encapSource = readStateOrCorrupt(paths)?.encapSource;
-  if (throughTunnel && encapSource) {
+  const startedState = readStateOrCorrupt(paths);
+  if (throughTunnel && startedState) {
+    const { encapSource, encapSource6 } = startedState;
     const dev = o.dev ?? config.dev;
     if (!dev)
       throw new CliError("--dev: the probe tunnel needs the LB's interface (--dev or `dev` in the config)", EXIT.USAGE);
-    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource });
+    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource, source6: encapSource6 });
+    const sources = [encapSource, encapSource6].filter(Boolean).join(", ");
     log(
-      `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${encapSource}`,
+      `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${sources}`,
     );
   }
   const controller = new AbortController();
@@ -312,14 +314,15 @@ async function run(o: RunOptions) {
         const tunneled: TunnelBackend[] = [];
         const targets = checked.map((c) => {
           const running = state.vips.find((v) => vipName(v.spec) === vipName(c.vip));
-          const viaTunnel = tunnel !== undefined && running?.encap === true && family(c.vip.addr) === 4;
+          const viaTunnel = tunnel !== undefined && running?.encap === true;
+          const source = family(c.vip.addr) === 6 ? state.encapSource6 : state.encapSource;
           return {
             vip: c.vip,
             check: c.healthCheck!,
             backends: (running?.backends ?? []).map((b) => {
               if (!viaTunnel) return { addr: b.addr, down: b.down === true };
               tunneled.push({ id: b.id, addr: b.addr, mac: b.mac });
-              const probe = { addr: c.vip.addr, mark: probeMark(b.id), source: state.encapSource };
+              const probe = { addr: c.vip.addr, mark: probeMark(b.id), source };
               return { addr: b.addr, down: b.down === true, probe };
             }),
           };

@@ -178,6 +178,37 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     }
   });
 
+  it("ICMP options (docs/lb-abi.md, ICMP): `vip add --echo` makes pings answered, `--pmtu` flags the VIP, `lb mtu`", async () => {
+    const pin = ["--pin-dir", PIN_DIR];
+    const ping = async () =>
+      lab
+        .exec("client", ["ping", "-c", "2", "-i", "0.2", "-W", "1", lab.vip], { timeoutMs: 10_000 })
+        .then((r) => Number(/(\d+) received/.exec(r.stdout)?.[1]))
+        .catch(() => 0);
+    expect(tsbpf("lb", "mtu", ...pin).out).toContain("not set");
+    const small = tsbpf("lb", "mtu", "1000", ...pin);
+    expect(small.status).not.toBe(0);
+    expect(small.out).toContain('<bytes>: expected a whole number 1320..65535 (bytes), got "1000"');
+    expect(tsbpf("lb", "mtu", "1500", ...pin).out).toContain("1500");
+    expect(await ping()).toBe(0);
+    expect(tsbpf("lb", "vip", "add", `${lab.vip}:7/udp`, "--echo", ...pin).status).toBe(0);
+    expect(tsbpf("lb", "vip", "add", `${lab.vip}:9/udp`, "--pmtu", ...pin).status).toBe(0);
+    expect(await ping()).toBe(2);
+    const lb = openRunningLb(PIN_DIR);
+    try {
+      const flags = new Map([...lb.maps.vips.entries()].map(([k, v]) => [`${k.port}/${k.proto}`, v.flags]));
+      expect(flags.get("0/1")).toBe(2); // the address's ICMP entry: VIP_F_ECHO
+      expect(flags.get("7/17")).toBe(0);
+      expect(flags.get("9/17")).toBe(4); // VIP_F_PMTU
+      expect(lb.maps.pmtu.lookup(0)).toEqual({ mtu: 1500 });
+      expect(lb.mtu()).toBe(1500);
+    } finally {
+      lb.close();
+    }
+    for (const port of [7, 9]) expect(tsbpf("lb", "vip", "remove", `${lab.vip}:${port}/udp`, ...pin).status).toBe(0);
+    expect(await ping()).toBe(0);
+  }, 60_000);
+
   it("`lb stop` detaches and removes pins, state and lock; commands then say no LB runs", () => {
     expect(tsbpf("lb", "stop", "--pin-dir", PIN_DIR).status).toBe(0);
     expect(existsSync(PIN_DIR)).toBe(false);

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { DSR_VIP, setUpDsrBackends } from "../../lb/lab/dsr.ts";
+import { ENCAP_VIP6, hostAddr6 } from "../../lb/lab/ipv6.ts";
 import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
 import { MAGLEV_M } from "../../lb/lb.ts";
@@ -32,7 +33,15 @@ const FALL = 3;
  *  cores shared by eight test runs; as in health-e2e.test.ts. */
 const SLACK_MS = 8000;
 const NOTICE_MS = FALL * INTERVAL_MS + TIMEOUT_MS + SLACK_MS;
-const PORTS = ["80/tcp", "81/tcp", "54/udp"];
+/** The checked VIPs as the prober's log names them: IPv4 HTTP, TCP, UDP; IPv6 TCP, UDP. */
+const VIPS = [
+  `${DSR_VIP}:80/tcp`,
+  `${DSR_VIP}:81/tcp`,
+  `${DSR_VIP}:54/udp`,
+  `[${ENCAP_VIP6}]:81/tcp`,
+  `[${ENCAP_VIP6}]:54/udp`,
+];
+const reEscape = (text: string) => text.replace(/[.[\]]/g, "\\$&");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,18 +86,22 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
   const servers = new Map<string, ChildProcess[]>();
 
   async function startServers(name: string) {
-    const node = (file: string, port: string) => [
+    const node = (file: string, port: string, vip = DSR_VIP) => [
       process.execPath,
       "--import",
       "tsx",
       join(ROOT, "lb/lab", file),
       name,
       port,
-      DSR_VIP,
+      vip,
     ];
-    const children = [node("http-server.ts", "80"), node("line-server.ts", "81"), node("udp-echo.ts", "54")].map(
-      (argv) => lab.spawn(name, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] }),
-    );
+    const children = [
+      node("http-server.ts", "80"),
+      node("line-server.ts", "81"),
+      node("udp-echo.ts", "54"),
+      node("line-server.ts", "81", ENCAP_VIP6),
+      node("udp-echo.ts", "54", ENCAP_VIP6),
+    ].map((argv) => lab.spawn(name, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] }));
     await Promise.all(
       children.map(
         (c) =>
@@ -131,8 +144,25 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     // The LB's route to the VIPs leaves by eth0, as a default route to its gateway does (the
     // client's side stands for the rest of the network). Probes follow it to the tc program.
     await lab.exec("lb", ["ip", "route", "add", "default", "via", lab.client.addr]);
+    // IPv6: addresses on the LB, the client (the LB's gateway) and the backends, which hold
+    // ENCAP_VIP6 on lo (their decapsulation takes IPv6-in-IPv6 too).
+    for (const h of [lab.client, lab.lb, ...lab.backends]) {
+      await lab.exec(h.name, [
+        "sysctl",
+        "-qw",
+        "net.ipv6.conf.all.disable_ipv6=0",
+        "net.ipv6.conf.eth0.disable_ipv6=0",
+      ]);
+      await lab.exec(h.name, ["ip", "-6", "addr", "add", `${hostAddr6(h.addr)}/64`, "dev", "eth0", "nodad"]);
+    }
+    for (const b of lab.backends) {
+      await lab.exec(b.name, ["sysctl", "-qw", "net.ipv6.conf.lo.disable_ipv6=0"]);
+      await lab.exec(b.name, ["ip", "-6", "addr", "add", `${ENCAP_VIP6}/128`, "dev", "lo"]);
+    }
+    await lab.exec("lb", ["ip", "-6", "route", "add", "default", "via", hostAddr6(lab.client.addr)]);
     for (const b of lab.backends) await startServers(b.name);
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
+    const backends6 = lab.backends.map((b) => ({ addr: hostAddr6(b.addr), mac: b.mac }));
     const timing = { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS, rise: RISE, fall: FALL };
     const config = join(scratchDir(), "lb-tunnel.json");
     writeFileSync(
@@ -142,6 +172,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
         netns: lab.lb.ns,
         mode: "native",
         encapSource: lab.lb.addr,
+        encapSource6: hostAddr6(lab.lb.addr),
         vips: [
           { vip: `${DSR_VIP}:80/tcp`, encap: true, backends, healthCheck: { type: "http", path: "/", ...timing } },
           { vip: `${DSR_VIP}:81/tcp`, encap: true, backends, healthCheck: { type: "tcp", ...timing } },
@@ -149,6 +180,13 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
             vip: `${DSR_VIP}:54/udp`,
             encap: true,
             backends,
+            healthCheck: { type: "udp", payload: "ping", ...timing },
+          },
+          { vip: `[${ENCAP_VIP6}]:81/tcp`, encap: true, backends: backends6, healthCheck: { type: "tcp", ...timing } },
+          {
+            vip: `[${ENCAP_VIP6}]:54/udp`,
+            encap: true,
+            backends: backends6,
             healthCheck: { type: "udp", payload: "ping", ...timing },
           },
         ],
@@ -207,6 +245,17 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
           `${lab.lb.addr} > ${be.addr}: IP ${lab.lb.addr}\\.\\d+ > ${DSR_VIP.replace(/\./g, "\\.")}\\.(80|81|54): `,
         ),
       );
+    // IPv6: IPv6-in-IPv6 from the LB, inner from the LB to ENCAP_VIP6.
+    const lb6 = hostAddr6(lab.lb.addr);
+    const capture6 = await lab.exec(
+      lab.bridgeNs,
+      ["timeout", "10", "tcpdump", "-n", "-c", "2", "-i", be.bridgePort, `ip6 and ip6[6] = 41 and ip6 src ${lb6}`],
+      { timeoutMs: 15_000 },
+    );
+    const lines6 = capture6.stdout.trim().split("\n");
+    expect(lines6.length, capture6.stdout + capture6.stderr).toBe(2);
+    for (const l of lines6)
+      expect(l).toMatch(new RegExp(`${lb6} > ${hostAddr6(be.addr)}: IP6 ${lb6}\\.\\d+ > ${ENCAP_VIP6}\\.(81|54): `));
     // The same service asked at the backend's own address, from the LB: refused (bound to the VIP).
     const direct = await lab.exec("lb", ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${be.addr}/81`]).then(
       () => "connected",
@@ -241,12 +290,13 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     const mark = log.length;
     const killedAt = Date.now();
     for (const c of servers.get(victim.name)!) c.kill("SIGKILL");
-    const victimRe = victim.addr.replace(/\./g, "\\.");
     const downAt: number[] = [];
-    for (const port of PORTS)
+    for (const [i, vip] of VIPS.entries()) {
+      const addr = i < 3 ? victim.addr : hostAddr6(victim.addr);
       downAt.push(
-        await waitForLog(new RegExp(`${DSR_VIP}:${port} backend ${victimRe} down`), mark, NOTICE_MS + 10_000),
+        await waitForLog(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} down`), mark, NOTICE_MS + 10_000),
       );
+    }
     for (const t of downAt) expect(t - killedAt).toBeLessThan(NOTICE_MS);
     const during = vipTable(vip80);
     let moved = 0;
@@ -258,8 +308,10 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     }
     expect(moved).toBeGreaterThan(MAGLEV_M / 5);
     const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
-    const victimRows = stats.split("\n").filter((l) => l.includes(` ${victim.addr} `));
-    expect(victimRows.length, stats).toBe(3);
+    const victimRows = stats
+      .split("\n")
+      .filter((l) => l.includes(` ${victim.addr} `) || l.includes(` ${hostAddr6(victim.addr)} `));
+    expect(victimRows.length, stats).toBe(5);
     for (const row of victimRows) expect(row).toMatch(/\sdown\s+0\s/);
 
     await sleep(1500);
@@ -267,8 +319,12 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     await startServers(victim.name);
     const restartedAt = Date.now();
     const upAt: number[] = [];
-    for (const port of PORTS)
-      upAt.push(await waitForLog(new RegExp(`${DSR_VIP}:${port} backend ${victimRe} up`), mark2, NOTICE_MS + 10_000));
+    for (const [i, vip] of VIPS.entries()) {
+      const addr = i < 3 ? victim.addr : hostAddr6(victim.addr);
+      upAt.push(
+        await waitForLog(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} up`), mark2, NOTICE_MS + 10_000),
+      );
+    }
     for (const t of upAt) expect(t - restartedAt).toBeLessThan(RISE * INTERVAL_MS + TIMEOUT_MS + SLACK_MS);
     expect(vipTable(vip80)).toEqual(before);
 
@@ -287,7 +343,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     console.log(
       `tunnel health cycle: down after ${downAt.map((t) => t - killedAt).join("/")} ms, up after ${upAt
         .map((t) => t - restartedAt)
-        .join("/")} ms (http/tcp/udp); load ${report.ok} ok, ${report.failed} failed ${JSON.stringify(
+        .join("/")} ms (http/tcp/udp, IPv6 tcp/udp); load ${report.ok} ok, ${report.failed} failed ${JSON.stringify(
         report.errors,
       )}; ${moved} slots moved`,
     );

@@ -11,16 +11,21 @@ import { compile, formatDiagnostic } from "../../compiler/index.ts";
 import { loadObject, TcAction, type BpfObject } from "../../runtime/index.ts";
 import * as hc from "../../lb/healthcheck.ts";
 import { ipv4ToU32 } from "../../lb/flowhash.ts";
+import { ipv6ToWords } from "../../lb/ipv6.ts";
 import { describeKernel } from "../support/kernel.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { ROOT } from "../runtime/helpers.ts";
-import { bytes, checksum, eth, ETH_IP, ip4, ipv4, tcp, udp, MAC_A } from "../programs/packets.ts";
+import { bytes, checksum, eth, ETH_IP, ETH_IPV6, ip4, ip6, ipv4, ipv6, tcp, udp, MAC_A } from "../programs/packets.ts";
 
 const VIP = "10.100.0.2";
 const LB = "10.0.0.1";
 const BACKEND = "10.0.0.12";
 const BACKEND_MAC = [0x02, 0, 0x0a, 0, 0, 0x0c];
 const MARK = 0x4c420007;
+const VIP6 = "fd00:100::2";
+const LB6 = "fd00::1";
+const BACKEND6 = "fd00::c";
+const MARK6 = 0x4c420008;
 
 describeKernel("lb/healthcheck.ts", () => {
   let obj: BpfObject;
@@ -34,6 +39,7 @@ describeKernel("lb/healthcheck.ts", () => {
     writeFileSync(path, result.object);
     obj = await loadObject(result.object);
     obj.typedMap(hc.hc_reals, "hc_reals").update(MARK, { addr: ipv4ToU32(BACKEND), mac: BACKEND_MAC, pad: 0 });
+    obj.typedMap(hc.hc_reals6, "hc_reals6").update(MARK6, { addr: ipv6ToWords(BACKEND6), mac: BACKEND_MAC, pad: 0 });
   });
   afterAll(() => obj?.close());
 
@@ -87,10 +93,36 @@ describeKernel("lb/healthcheck.ts", () => {
     expect(checksum(out.data.subarray(14, 34))).toBe(0);
   });
 
+  it("encapsulates a marked IPv6 probe in IPv6 (next header 41) to its backend, inner packet untouched", () => {
+    obj.typedMap(hc.hc_config6, "hc_config6").update(0, { saddr: ipv6ToWords(LB6) });
+    const inner = ipv6(6, tcp(40000, 80, 0x02), LB6, VIP6);
+    inner[1] = 0x2a; // traffic class and flow label bits, copied to the outer header
+    inner[3] = 0x07;
+    const out = run([...bytes(eth(ETH_IPV6, inner))], MARK6);
+    expect(out.retval).toBe(TcAction.OK);
+    expect([...out.data]).toEqual([
+      ...BACKEND_MAC,
+      ...MAC_A,
+      0x86,
+      0xdd,
+      ...inner.slice(0, 4),
+      inner.length >> 8,
+      inner.length & 0xff,
+      41,
+      64,
+      ...ip6(LB6),
+      ...ip6(BACKEND6),
+      ...inner,
+    ]);
+    // An IPv4 packet under an IPv6 backend's mark: dropped, not sent bare.
+    const v4 = [...bytes(eth(ETH_IP, ipv4({ src: LB, dst: VIP, proto: 17 }, udp(5000, 53, [1]))))];
+    expect(run(v4, MARK6).retval).toBe(TcAction.SHOT);
+  });
+
   it("passes packets without a mark, or with a mark that is not a probe's, unchanged to the next program", () => {
     config(LB);
     const frame = [...bytes(eth(ETH_IP, ipv4({ src: LB, dst: VIP, proto: 17 }, udp(5000, 53, [1, 2, 3]))))];
-    for (const mark of [0, MARK + 1]) {
+    for (const mark of [0, MARK + 100]) {
       const out = run(frame, mark);
       expect(out.retval | 0).toBe(TcAction.UNSPEC); // retval is the u32 the kernel returns
       expect([...out.data]).toEqual(frame);
