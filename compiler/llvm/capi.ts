@@ -218,6 +218,7 @@ const PROTOTYPES = [
   "LLVMTypeRef LLVMPointerType(LLVMTypeRef ElementType, unsigned int AddressSpace)",
   "void LLVMPositionBuilderAtEnd(LLVMBuilderRef Builder, LLVMBasicBlockRef Block)",
   "void LLVMPositionBuilderBefore(LLVMBuilderRef Builder, LLVMValueRef Instr)",
+  "void LLVMReplaceAllUsesWith(LLVMValueRef OldVal, LLVMValueRef NewVal)",
   "void *LLVMPrintModuleToString(LLVMModuleRef M)",
   "LLVMErrorRef LLVMRunPasses(LLVMModuleRef M, const char *Passes, LLVMTargetMachineRef TM, LLVMPassBuilderOptionsRef Options)",
   "void LLVMSetAlignment(LLVMValueRef V, unsigned int Bytes)",

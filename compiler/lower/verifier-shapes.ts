@@ -22,6 +22,8 @@
 //    again, on an opaque copy, just before it is added. The clamp never changes a result: where
 //    the check was dropped LLVM proved it true, and where it was kept the view's address is used
 //    only when it held. It costs three instructions where it is added (none in the LB).
+//    And where LLVM merged two views' blocks (an unrolled loop's iterations) and computes
+//    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { IRBuilder, type IRModule } from "./irbuilder.ts";
@@ -40,7 +42,7 @@ export function fixPacketShapes(m: IRModule): void {
           else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
         }
       }
-      for (const gep of views) clampViewOffset(b, gep);
+      for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep);
       for (const check of checks) separateCheckedPointer(b, check);
     }
   } finally {
@@ -207,6 +209,43 @@ function reachable(starts: BasicBlockRef[]): Set<bigint> {
 }
 
 // ---- 2. view offsets ---------------------------------------------------------------------
+
+/**
+ * `data + phi(o1, o2)` where each `data + oK` was already computed (and checked) on its incoming
+ * edge: LLVM sank the two views' addresses after the merge of an unrolled loop's iterations, and
+ * the one computed after it is a new pointer for the verifier, never checked (fuzzer seed
+ * 30000332: "invalid access to packet … r=0"). The view becomes the phi of the checked addresses.
+ */
+function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
+  if (C.LLVMGetNumOperands(gep) !== 2) return false;
+  const base = C.LLVMGetOperand(gep, 0);
+  const off = C.LLVMGetOperand(gep, 1);
+  const block = C.LLVMGetInstructionParent(gep);
+  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI || addressOf(C.LLVMGetInstructionParent(off)) !== addressOf(block))
+    return false;
+  const values: ValueRef[] = [];
+  const blocks: BasicBlockRef[] = [];
+  for (let k = 0; k < C.LLVMCountIncoming(off); k++) {
+    const v = C.LLVMGetOperand(off, k);
+    const from = C.LLVMGetIncomingBlock(off, k);
+    const same = users(v).find(
+      (u) =>
+        C.LLVMGetInstructionOpcode(u) === Opcode.GetElementPtr &&
+        C.LLVMGetNumOperands(u) === 2 &&
+        addressOf(C.LLVMGetOperand(u, 0)) === addressOf(base) &&
+        addressOf(C.LLVMGetOperand(u, 1)) === addressOf(v) &&
+        addressOf(C.LLVMGetInstructionParent(u)) === addressOf(from),
+    );
+    if (!same) return false;
+    values.push(same);
+    blocks.push(from);
+  }
+  C.LLVMPositionBuilderBefore(b.b, C.LLVMGetFirstInstruction(block)!);
+  const view = C.LLVMBuildPhi(b.b, C.LLVMTypeOf(gep), "view");
+  C.LLVMAddIncoming(view, values, blocks, values.length);
+  C.LLVMReplaceAllUsesWith(gep, view); // the gep, unused, generates no code
+  return true;
+}
 
 function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
   if (C.LLVMGetNumOperands(gep) !== 2) return;

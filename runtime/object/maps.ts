@@ -107,17 +107,8 @@ function createMapFromDefinition(obj: BpfObject, def: MapDefinition): BpfMap {
       spec.btfKeyTypeId = 0;
       spec.btfValueTypeId = 0;
     }
-    const fd = createMap(spec);
-    return new BpfMap(fd, {
-      name: def.name,
-      type: def.type,
-      keySize: def.keySize,
-      valueSize: def.valueSize,
-      maxEntries: def.maxEntries,
-      flags: def.mapFlags,
-      btfKeyTypeId: spec.btfKeyTypeId,
-      btfValueTypeId: spec.btfValueTypeId,
-    });
+    // The spec names the map's properties as the kernel got them (BTF ids included).
+    return new BpfMap(createMap(spec), spec);
   } finally {
     closeFd(innerFd);
   }

@@ -1,5 +1,4 @@
 // Bad input to the CLI: a clear message naming the problem, a documented exit code, never a stack trace.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { compileC, lineOf } from "../runtime/helpers.ts";
 import { EXIT } from "../../bin/commands/common.ts";
 import { writePcap } from "../../runtime/pcap/index.ts";
 import { buildCount, ROOT, STACK_LINE, tsbpf, tsbpfProcess, type CliResult } from "./helpers.ts";
+import { runAsNobody } from "../support/nobody.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-cli-err-"));
 let count = "";
@@ -60,25 +60,7 @@ describeKernel("as a separate process (what a script sees)", () => {
       const obj = join(home, "count.o");
       writeFileSync(obj, readFileSync(count));
       chmodSync(obj, 0o644);
-      const r = spawnSync(
-        "setpriv",
-        [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          "--inh-caps=-all",
-          "--bounding-set=-all",
-          process.execPath,
-          join(ROOT, "bin/tsbpf.js"),
-          "load",
-          obj,
-        ],
-        {
-          cwd: ROOT,
-          encoding: "utf8",
-          env: { ...process.env, HOME: home },
-        },
-      );
+      const r = runAsNobody([process.execPath, join(ROOT, "bin/tsbpf.js"), "load", obj], home);
       expectClean({ status: r.status, stdout: r.stdout, stderr: r.stderr }, EXIT.NO_PERMISSION, /EPERM/);
       expect(r.stderr).toMatch(/root, or grant CAP_BPF and CAP_NET_ADMIN/);
     } finally {

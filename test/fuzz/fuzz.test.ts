@@ -2,10 +2,12 @@
 // run in the kernel and compared with the model of docs/language.md (test/fuzz/model.ts).
 // A failure prints the seed and the command that reproduces and reduces it.
 import { spawnSync } from "node:child_process";
+import { release } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.ts";
-import { loadObjectSync } from "../../runtime/index.ts";
+import { loadObjectSync, VerifierError } from "../../runtime/index.ts";
+import { EFAULT } from "../../runtime/sys/index.ts";
 import { generate } from "./generate.ts";
 import { printModule } from "./print.ts";
 import { reproduce, runBatch, typeError } from "./run.ts";
@@ -134,6 +136,47 @@ describe("bugs found by the fuzzer", () => {
       obj.close();
     }
   });
+
+  it("regressions/view_merged_offset.ts: a view whose unrolled iterations LLVM merged reads through a checked address (seed 30000332)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_merged_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (a: number, length: number) => {
+        obj
+          .map("state")
+          .update(new Uint8Array(4), Uint8Array.from([a, 0, 0, 0, 0, 0, 0, 0, 7, ...new Array(7).fill(0)]));
+        const packet = Uint8Array.from({ length }, (_, i) => i);
+        obj.program("view_merged_offset").testRun({ data: packet });
+        return Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(8);
+      };
+      // a = 0xfc, 30 bytes: the view at 31 is null (out ^= 1), the one at 15 reads f1 = bytes 16…23.
+      expect(run(0xfc, 30)).toBe(0x1716151413121110n);
+      // a = 0: the view at 0 fits at once, f1 = bytes 1…8; a = 0xfc, 20 bytes: both null, 7 ^ 1 ^ 1.
+      expect([run(0, 30), run(0xfc, 20)]).toEqual([0x0807060504030201n, 7n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
+    expect(r.diagnostics).toEqual([]);
+    let error: unknown;
+    try {
+      loadObjectSync(r.object!).close();
+    } catch (e) {
+      error = e;
+    }
+    // Linux 6.18 fails here (a kernel that fixed its bug may load the program).
+    if (release().startsWith("6.18.") || error !== undefined) {
+      expect(error).toBeInstanceOf(VerifierError);
+      const v = error as VerifierError;
+      expect(v.errno).toBe(EFAULT);
+      expect(v.reason).toMatch(/^the kernel's verifier stopped on a bug of its own \("verifier bug: stack slot \d+/);
+      expect(v.message).not.toMatch(/bad address passed/);
+    }
+  }, 60_000);
 
   it("regressions/table_index_clamp.ts: a computed index into a constant table is clamped to the last element (seed 2)", () => {
     const r = compile(join(import.meta.dirname, "regressions/table_index_clamp.ts"));

@@ -2,14 +2,17 @@
 // fresh ESM project, type-check a program and a script with the user's own tsc (nodenext and
 // bundler, TypeScript 7's default strictness, with and without skipLibCheck), `tsbpf build`
 // with the installed bin, load the object from plain node (runtime and compiler exports), then
-// `tsbpf init` a project and run its `npm install && npm test`. npm installs only from the
+// `tsbpf init` a project and run its `npm install && npm test`, attach a tc program with
+// `tsbpf attach --tcx` to a veth with real UDP through it, and check the tutorial's lessons
+// (4, and the load balancer's 9-13) on their shipped solutions. npm installs only from the
 // registry (npm's cache makes repeated runs quick) and the tarball.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../runtime/helpers.ts";
+import { bpffsDir, ROOT, vethToNamespace } from "../runtime/helpers.ts";
+import { sendUdpFrom, udpDelivered } from "../support/udp.ts";
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   version: string;
@@ -93,6 +96,19 @@ const seen = obj.typedMap(new HashMap(be32, u64, { maxEntries: 16 }), "sources")
 obj.close();
 const again = compile("count.ts");
 console.log(JSON.stringify({ retval: r.retval, packets: String(c.packets), seen, compiled: again.object?.length ?? again.diagnostics }));
+`;
+
+/** A tc program: UDP to port 9 dropped on the way in. */
+const TC_PROGRAM = `import { tc, TcAction } from "tsbpf";
+import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
+
+export const drop9 = tc((ctx) => {
+  if (ctx.protocol !== ETH_P_IP) return TcAction.OK;
+  const ip = ctx.header(Ipv4, Eth.size);
+  if (ip === null || ip.protocol !== IPPROTO_UDP) return TcAction.OK;
+  const udp = ctx.header(Udp, Eth.size + (ip.verIhl & 0xf) * 4);
+  return udp !== null && udp.dest === 9 ? TcAction.SHOT : TcAction.OK;
+});
 `;
 
 const TS7_STRICT = {
@@ -267,5 +283,68 @@ describe("the packed package, as a new user installs it", () => {
     expect(ok(run(user, bin, ["lesson", "check", "4", "src/04-solved.ts"]))).toBe(
       "lesson 4 (parse headers): 10 of 10 packets right ✓\n",
     );
+  }, 300_000);
+
+  it("checks the load balancer's lessons 9-13 from the installed package: each shipped solution passes, a starter fails", () => {
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    const shipped = join(user, "node_modules/tsbpf/bin/lessons");
+    const slugs = readdirSync(join(shipped, "solutions")).filter((f) => /^(09|1[0-3])-lb-.*\.ts$/.test(f));
+    expect(slugs).toHaveLength(5);
+    mkdirSync(join(user, "src"), { recursive: true });
+    for (const slug of slugs) {
+      const n = Number(slug.slice(0, 2));
+      writeFileSync(join(user, "src", slug), readFileSync(join(shipped, "solutions", slug), "utf8"));
+      const r = run(user, bin, ["lesson", "check", String(n), `src/${slug}`]);
+      expect({ n, status: r.status }).toEqual({ n, status: 0 });
+      expect(r.out).toMatch(new RegExp(`^lesson ${n} \\(LB: .*\\): (\\d+) of \\1 packets right ✓\n$`));
+    }
+    expect(ok(run(user, bin, ["lesson", "start", "9", "src/09-start.ts"]))).toMatch(
+      /^wrote src\/09-start\.ts: lesson 9/,
+    );
+    const starter = run(user, bin, ["lesson", "check", "9", "src/09-start.ts"]);
+    expect(starter.status).toBe(1);
+    expect(starter.out).toMatch(/^lesson 9 \(LB: hash and Maglev\): \d+ of 15 packets right\n/);
+  }, 300_000);
+
+  it("attaches a tc program with the installed bin: tsbpf attach --tcx ingress drops UDP to port 9 on a veth until tsbpf detach --pin", async () => {
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    const tag = `${process.pid % 100000}`;
+    const [ns, host] = [`tsbpfpkg-${tag}`, `pk${tag}h`];
+    const removeVeth = vethToNamespace(ns, host, `pk${tag}p`, "10.218.0.1/24", "10.218.0.2/24");
+    const pins = bpffsDir("pkg-tcx");
+    const pin = join(pins.dir, "link");
+    const send = (port: number, n: number) => sendUdpFrom(ns, "10.218.0.1", port, n);
+    const delivered = (during: () => void) => udpDelivered("10.218.0.1", [9, 9999], during);
+    try {
+      writeFileSync(join(user, "drop9.ts"), TC_PROGRAM);
+      expect(ok(run(user, bin, ["build", "drop9.ts"]))).toMatch(/^wrote bpf-out\/drop9\.o \(\d+ bytes\)\n$/);
+      const attach = run(user, bin, [
+        "attach",
+        "bpf-out/drop9.o",
+        "--tcx",
+        "ingress",
+        "--dev",
+        host,
+        "--pin",
+        pin,
+        "--json",
+      ]);
+      expect(attach.status, attach.out).toBe(0);
+      expect(JSON.parse(attach.stdout)).toMatchObject({
+        interface: host,
+        mode: "tcx ingress",
+        prog: "drop9",
+        link_pin: pin,
+      });
+      expect(await delivered(() => (send(9999, 2), send(9, 2)))).toEqual({ 9999: 2 });
+      const detach = run(user, bin, ["detach", "--pin", pin]);
+      expect(detach.status, detach.out).toBe(0);
+      expect(detach.out).toMatch(/^detached link \d+ \(prog id \d+\) from ifindex \d+ \(tcx ingress\); removed /);
+      expect(existsSync(pin)).toBe(false);
+      expect(await delivered(() => send(9, 1))).toEqual({ 9: 1 });
+    } finally {
+      pins.cleanup();
+      removeVeth();
+    }
   }, 300_000);
 });

@@ -2,7 +2,6 @@
  * The runtime against the real kernel and against bpftool (libbpf):
  * same load verdicts, same test-run results, map contents, verifier logs.
  */
-import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { loadObject, openFdCount, TsbpfError, VerifierError, XdpAction } from "../../runtime/index.ts";
 import { arpFrame, bpffsDir, bpftool, bpftoolRun, compileC, lineOf, ROOT, u32le, udpFrame } from "./helpers.ts";
+import { runAsNobody } from "../support/nobody.ts";
 
 const GOOD = ["hash_count", "global_data", "bpf2bpf", "two_progs", "percpu_stats"] as const;
 const ALL = [...GOOD, "bad_oob"] as const;
@@ -234,25 +234,7 @@ catch (e) { console.log(e.constructor.name + ": " + e.message); }
 `,
       );
       chmodSync(script, 0o644);
-      const r = spawnSync(
-        "setpriv",
-        [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          "--inh-caps=-all",
-          "--bounding-set=-all",
-          process.execPath,
-          "--import",
-          "tsx",
-          script,
-        ],
-        {
-          cwd: ROOT,
-          encoding: "utf8",
-          env: { ...process.env, HOME: dir },
-        },
-      );
+      const r = runAsNobody([process.execPath, "--import", "tsx", script], dir);
       expect(r.stdout).toMatch(/EPERM/);
       expect(r.stdout).toMatch(/root, or grant CAP_BPF and CAP_NET_ADMIN/);
     } finally {
