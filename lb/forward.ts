@@ -4,6 +4,7 @@
 import {
   XdpAction,
   bytes,
+  type u8,
   type u16,
   type u32,
   type be16,
@@ -14,7 +15,16 @@ import {
   type XdpContext,
 } from "tsbpf";
 import { Eth, Ipv4, ETH_P_IP, ETH_P_IPV6, IPPROTO_IPIP, IPPROTO_IPV6, IP_DF } from "tsbpf/net";
-import { ENCAP_TTL, Ipv6W, type Addr6View, type Backend, type Backend6, type EthView } from "./maps.ts";
+import {
+  ENCAP_TTL,
+  Ipv6W,
+  type Addr6View,
+  type Backend,
+  type Backend6,
+  type EthView,
+  type Ipv4View,
+  type Ipv6View,
+} from "./maps.ts";
 
 const Mac = bytes(6);
 
@@ -34,8 +44,14 @@ export function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: b
   eth.src = received.dst;
   eth.dst = be.mac;
   eth.proto = ETH_P_IP;
-  // The header checksum over the values, as network-order words (RFC 1071).
-  const daddr = be.addr;
+  writeOuterIpv4(outer, tos, totLen, df, saddr, be.addr);
+  return XdpAction.TX;
+}
+
+/** E3's outer header, written over `outer`: no options, id 0, the inner packet's TOS and DF,
+ *  TTL ENCAP_TTL, protocol 4, and its checksum computed from the values, as network-order
+ *  words (RFC 1071). The health-check tunnel (lb/healthcheck.ts) writes its probes' the same way. */
+export function writeOuterIpv4(outer: Ipv4View, tos: u8, totLen: u16, df: u16, saddr: be32, daddr: be32): void {
   let sum: u32 =
     0x4500 +
     tos +
@@ -58,7 +74,6 @@ export function encapsulate(ctx: XdpContext, be: Value<typeof Backend>, saddr: b
   outer.check = ~sum & 0xffff;
   outer.saddr = saddr;
   outer.daddr = daddr;
-  return XdpAction.TX;
 }
 
 /** Ethernet source := the frame's destination (this host); destination := `mac`. */
@@ -96,11 +111,23 @@ export function encapsulate6(ctx: XdpContext, be: Value<typeof Backend6>, saddr:
   eth.src = received.dst;
   eth.dst = be.mac;
   eth.proto = ETH_P_IPV6;
+  writeOuterIpv6(outer, verTcFlow, payloadLen, saddr, be.addr);
+  return XdpAction.TX;
+}
+
+/** VE3's outer header, written over `outer`: the inner packet's version, traffic class and flow
+ *  label, next header 41, hop limit ENCAP_TTL (lb/healthcheck.ts's probes too). */
+export function writeOuterIpv6(
+  outer: Ipv6View,
+  verTcFlow: be32,
+  payloadLen: u32,
+  saddr: Addr6View,
+  daddr: Addr6View,
+): void {
   outer.verTcFlow = verTcFlow;
   outer.payloadLen = payloadLen;
   outer.nexthdr = IPPROTO_IPV6;
   outer.hopLimit = ENCAP_TTL;
   outer.saddr = saddr;
-  outer.daddr = be.addr;
-  return XdpAction.TX;
+  outer.daddr = daddr;
 }

@@ -21,23 +21,22 @@ import {
   HashMap,
   PerCpuArrayMap,
   struct,
-  bytes,
-  u16,
+  type u16,
   u32,
   u64,
-  be16,
   be32,
-  u8,
   type TcContext,
   type Value,
 } from "tsbpf";
-import { Eth, Ipv4, ETH_P_IP, ETH_P_IPV6, IPPROTO_IPIP, IPPROTO_IPV6, IP_DF } from "tsbpf/net";
+import { Eth, Ipv4, ETH_P_IP, ETH_P_IPV6, IP_DF } from "tsbpf/net";
+import { Addr6, Backend, Backend6, Ipv6W } from "./maps.ts";
+import { writeOuterIpv4, writeOuterIpv6 } from "./forward.ts";
 
 export const license = "Dual MIT/GPL";
 
 /** A backend probed through the tunnel: the outer destination and the frame's destination MAC
- *  (the layout of lb.ts's `Backend`). */
-export const HcReal = struct({ addr: be32, mac: bytes(6), pad: u16 });
+ *  (the data plane's `backends` entry). */
+export const HcReal = Backend;
 /** The outer source address (the LB's encapsulation source); 0: not configured. */
 export const HcConfig = struct({ saddr: be32 });
 /** Per CPU: probe packets encapsulated, and probe packets dropped (no source configured, not
@@ -50,17 +49,12 @@ export const hc_config = new ArrayMap(HcConfig, { maxEntries: 1 });
 export const hc_stats = new PerCpuArrayMap(HcStats, { maxEntries: 1 });
 
 // IPv6 VIPs' backends, probed through IPv6-in-IPv6 (lb.ts's VE3): the same with 16-byte
-// addresses (four network-order words, as lb.ts's Addr6). A mark names a backend of one family.
-export const Addr6 = struct({ w0: be32, w1: be32, w2: be32, w3: be32 });
-export const HcReal6 = struct({ addr: Addr6, mac: bytes(6), pad: u16 });
+// addresses. A mark names a backend of one family.
+export const HcReal6 = Backend6;
 /** The outer source of IPv6-in-IPv6 probes; :: (all zero): not configured. */
 export const HcConfig6 = struct({ saddr: Addr6 });
 export const hc_reals6 = new HashMap(u32, HcReal6, { maxEntries: MAX_HC_REALS });
 export const hc_config6 = new ArrayMap(HcConfig6, { maxEntries: 1 });
-/** The IPv6 header with word-addressable addresses (as lb.ts's Ipv6W). */
-const Ipv6W = struct({ verTcFlow: be32, payloadLen: be16, nexthdr: u8, hopLimit: u8, saddr: Addr6, daddr: Addr6 });
-
-const ENCAP_TTL = 64;
 const ENCAP_FLAGS = AdjustRoomFlags.FIXED_GSO | AdjustRoomFlags.ENCAP_L3_IPV4;
 const ENCAP6_FLAGS = AdjustRoomFlags.FIXED_GSO | AdjustRoomFlags.ENCAP_L3_IPV6;
 
@@ -104,29 +98,7 @@ function encapsulate(ctx: TcContext, real: Value<typeof HcReal>): TcAction {
   const outer = ctx.header(Ipv4, Eth.size);
   if (eth === null || outer === null) return dropped();
   eth.dst = mac; // the source stays this interface's address
-  // The header checksum over the values, as network-order words (RFC 1071), as lb.ts's E3.
-  let sum: u32 =
-    0x4500 +
-    tos +
-    totLen +
-    df +
-    ((ENCAP_TTL << 8) | IPPROTO_IPIP) +
-    (saddr >>> 16) +
-    (saddr & 0xffff) +
-    (daddr >>> 16) +
-    (daddr & 0xffff);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  outer.verIhl = 0x45;
-  outer.tos = tos;
-  outer.totLen = totLen;
-  outer.id = 0;
-  outer.fragOff = df;
-  outer.ttl = ENCAP_TTL;
-  outer.protocol = IPPROTO_IPIP;
-  outer.check = ~sum & 0xffff;
-  outer.saddr = saddr;
-  outer.daddr = daddr;
+  writeOuterIpv4(outer, tos, totLen, df, saddr, daddr);
   return encapsulated();
 }
 
@@ -146,12 +118,7 @@ function encapsulate6(ctx: TcContext, real: Value<typeof HcReal6>): TcAction {
   const outer = ctx.header(Ipv6W, Eth.size);
   if (eth === null || outer === null) return dropped();
   eth.dst = real.mac;
-  outer.verTcFlow = verTcFlow;
-  outer.payloadLen = payloadLen;
-  outer.nexthdr = IPPROTO_IPV6;
-  outer.hopLimit = ENCAP_TTL;
-  outer.saddr = config.saddr;
-  outer.daddr = real.addr;
+  writeOuterIpv6(outer, verTcFlow, payloadLen, config.saddr, real.addr);
   return encapsulated();
 }
 
