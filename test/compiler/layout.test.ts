@@ -2,8 +2,8 @@
 // BTF LLVM emits) equals the runtime's layout of the same declarations (the StructDesc objects
 // userspace encodes map keys and values with), for every named struct in the BTF of lb/lb.ts
 // and test/programs. Runs without a kernel (compiles with LLVM, imports the declarations).
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.ts";
 import { parseBtf } from "../../runtime/btf/parse.ts";
@@ -25,11 +25,21 @@ const PROGRAMS = [
     .map((f) => `test/programs/${f}`),
 ].sort();
 
-/** The runtime's struct descriptors a module exports (and tsbpf's and tsbpf/net's, such as a
- *  helper's result struct), by declaration name. */
-function runtimeStructs(module: Record<string, unknown>): Map<string, StructDesc<any>> {
+/** A program's file and the program's own modules it imports (`./maps.ts`), transitively. */
+function ownModules(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  for (const [, spec] of readFileSync(file, "utf8").matchAll(/from "(\.{1,2}\/[^"]+\.ts)"/g))
+    ownModules(join(dirname(file), spec!), seen);
+  return [...seen];
+}
+
+/** The runtime's struct descriptors the program's modules export (and tsbpf's and tsbpf/net's,
+ *  such as a helper's result struct), by declaration name. */
+async function runtimeStructs(file: string): Promise<Map<string, StructDesc<any>>> {
+  const modules = await Promise.all(ownModules(file).map((f) => import(f) as Promise<Record<string, unknown>>));
   const out = new Map<string, StructDesc<any>>();
-  for (const [name, value] of [...Object.entries(lang), ...Object.entries(net), ...Object.entries(module)]) {
+  for (const [name, value] of [lang, net, ...modules].flatMap((m) => Object.entries(m))) {
     if (value instanceof StructDesc) out.set(name, value);
   }
   return out;
@@ -44,7 +54,7 @@ describe("struct layout: compiler (BTF) = runtime (StructDesc)", () => {
       const elf = parseElf(result.object);
       const section = elf.sectionByName(".BTF")!;
       const btf = parseBtf(result.object.subarray(section.offset, section.offset + section.size));
-      const structs = runtimeStructs(await import(join(ROOT, program)));
+      const structs = await runtimeStructs(join(ROOT, program));
       const unmatched: string[] = [];
       for (const t of btf.types) {
         if (t.kind !== BtfKind.STRUCT || t.name === "" || KERNEL_STRUCTS.has(t.name)) continue;
