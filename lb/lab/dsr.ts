@@ -5,15 +5,11 @@
 // Per backend: the decapsulation and MTUs of encap-backends.ts, the VIP on lo, and a policy
 // route that sends what leaves from the VIP straight to the client (the lab's main route to
 // the client goes through the LB, for DNAT's reverse NAT).
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
 import type { Lab } from "./topology.ts";
 import { enableDecapsulation } from "./encap-backends.ts";
+import { labScript, startServer } from "./servers.ts";
 import type { VipSpec } from "../control.ts";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, "../..");
 
 /** The encapsulation VIP's address (the lab's DNAT VIP is 10.100.0.1). */
 export const DSR_VIP = "10.100.0.2";
@@ -33,15 +29,7 @@ export async function enableDirectServerReturn(env: LoadBalancedLab): Promise<Ds
   const { lab, lb } = env;
   await setUpDsrBackends(lab);
   for (const be of lab.backends)
-    await new Promise<void>((resolve, reject) => {
-      const child = lab.spawn(
-        be.name,
-        [process.execPath, "--import", "tsx", join(here, "udp-echo.ts"), be.name, String(DSR_UDP_PORT), DSR_VIP],
-        { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
-      );
-      child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
-      child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
-    });
+    await startServer(lab, be.name, labScript("udp-echo.ts", be.name, String(DSR_UDP_PORT), DSR_VIP));
 
   lb.setEncapSource(lab.lb.addr);
   const http: VipSpec = { addr: DSR_VIP, port: 80, proto: "tcp" };

@@ -4,18 +4,11 @@
 // node processes started with `ip netns exec`, since a process's network
 // namespace is per process (per thread, really) and node can't switch it.
 
-import type { ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Lab } from "./topology.ts";
+import { LAB_CWD, labScript, startServer } from "./servers.ts";
 import type { LoadOptions, LoadReport } from "./http-load.ts";
 
 export type { LoadReport } from "./http-load.ts";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..");
-// `--import tsx` resolves from the working directory: run from the repo root.
-const nodeTs = (file: string) => [process.execPath, "--import", "tsx", join(here, file)];
 
 export interface Backends {
   port: number;
@@ -29,50 +22,24 @@ export async function startBackendServers(
   opts: { port?: number; timeoutMs?: number; address?: string } = {},
 ): Promise<Backends> {
   const port = opts.port ?? 80;
-  const timeoutMs = opts.timeoutMs ?? 15_000;
-  const children: ChildProcess[] = [];
-  const stop = () => children.forEach((c) => c.kill("SIGKILL"));
-  try {
-    await Promise.all(
-      lab.backends.map((be) => {
-        const child = lab.spawn(
-          be.name,
-          [...nodeTs("http-server.ts"), be.name, String(port), ...(opts.address ? [opts.address] : [])],
-          {
-            cwd: repoRoot,
-            stdio: ["pipe", "pipe", "pipe"],
-          },
-        );
-        children.push(child);
-        return waitForLine(child, "listening", timeoutMs, `http server in ${be.ns}`);
-      }),
-    );
-  } catch (e) {
+  const started = await Promise.allSettled(
+    lab.backends.map((be) =>
+      startServer(
+        lab,
+        be.name,
+        labScript("http-server.ts", be.name, String(port), ...(opts.address ? [opts.address] : [])),
+        opts.timeoutMs ?? 15_000,
+      ),
+    ),
+  );
+  const servers = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const stop = () => servers.forEach((c) => c.kill("SIGKILL"));
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
     stop();
-    throw e;
+    throw failed.reason;
   }
   return { port, stop };
-}
-
-function waitForLine(child: ChildProcess, line: string, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
-    function fail(why: string) {
-      clearTimeout(timer);
-      reject(new Error(`lab: ${what}: ${why}${err ? `: ${err.trim()}` : ""}`));
-    }
-    child.stderr?.on("data", (d) => (err += d));
-    child.stdout?.on("data", (d) => {
-      out += d;
-      if (out.split("\n").includes(line)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code, sig) => fail(`exited (${sig ?? code})`));
-  });
 }
 
 export interface LoadRun {
@@ -106,9 +73,9 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     durationMs: run.durationMs,
     localPortBase: run.localPortBase,
   };
-  const { stdout } = await lab.exec("client", [...nodeTs("http-load.ts"), JSON.stringify(opts)], {
+  const { stdout } = await lab.exec("client", labScript("http-load.ts", JSON.stringify(opts)), {
     timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000,
-    cwd: repoRoot,
+    cwd: LAB_CWD,
   });
   return JSON.parse(stdout) as LoadReport;
 }

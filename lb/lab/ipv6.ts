@@ -9,15 +9,11 @@
 // (encap-backends.ts: decap.ts in XDP, this kernel has no CONFIG_IPV6_TUNNEL), hold the
 // encapsulation VIP on lo, and run an HTTP server on [::]:80, a UDP echo on [::]:53 (DNAT) and
 // one bound to the encapsulation VIP on port 54.
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { LoadBalancedLab } from "./load-balanced.ts";
 import { startBackendServers } from "./http.ts";
 import { enableDecapsulation } from "./encap-backends.ts";
+import { labScript, startServer } from "./servers.ts";
 import type { VipSpec } from "../control.ts";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, "../..");
 
 /** The DNAT VIP and the encapsulation VIP. */
 export const VIP6 = "fd00:100::1";
@@ -56,15 +52,7 @@ export async function enableIpv6(env: LoadBalancedLab): Promise<Ipv6Vips> {
       [53, "::"],
       [ENCAP_UDP_PORT6, ENCAP_VIP6],
     ] as const)
-      await new Promise<void>((resolve, reject) => {
-        const child = lab.spawn(
-          be.name,
-          [process.execPath, "--import", "tsx", join(here, "udp-echo.ts"), be.name, String(port), address],
-          { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] },
-        );
-        child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
-        child.once("exit", (code) => reject(new Error(`udp-echo in ${be.name} exited (${code})`)));
-      });
+      await startServer(lab, be.name, labScript("udp-echo.ts", be.name, String(port), address));
   }
   await startBackendServers(lab, { port: 80, address: "::" });
   await lab.exec("client", ["ip", "-6", "route", "add", "fd00:100::/64", "via", lb6]);

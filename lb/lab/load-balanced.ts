@@ -3,16 +3,12 @@
 // the LB's interface, and three VIPs (:80 and :81 TCP, :53 UDP, whose servers answer with
 // their name) over every backend. Used by the demo and the end-to-end tests.
 import { createInterface } from "node:readline";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
 import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
 import { startBackendServers } from "./http.ts";
+import { LAB_CWD, labScript, startServer } from "./servers.ts";
 import { LoadBalancer, type VipSpec } from "../control.ts";
 import type { XdpMode } from "../../runtime/index.ts";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const nodeTs = (file: string) => [process.execPath, "--import", "tsx", join(ROOT, "lb/lab", file)];
 
 export interface LoadBalancedLab {
   lab: Lab;
@@ -28,7 +24,7 @@ export interface LoadBalancedLab {
 
 /** Starts a process in a namespace; resolves with its first stdout line that `ready` accepts. */
 function start(lab: Lab, ns: string, argv: string[], ready: (line: string) => boolean) {
-  const child: ChildProcess = lab.spawn(ns, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const child: ChildProcess = lab.spawn(ns, argv, { cwd: LAB_CWD, stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return (async () => {
     for (;;) {
@@ -51,8 +47,8 @@ export async function startLoadBalancedLab(opts: {
     await startBackendServers(lab, { port: 80 });
     await Promise.all(
       lab.backends.flatMap((b) => [
-        start(lab, b.name, [...nodeTs("line-server.ts"), b.name, "81"], (l) => l === "listening"),
-        start(lab, b.name, [...nodeTs("udp-echo.ts"), b.name, "53"], (l) => l === "listening"),
+        startServer(lab, b.name, labScript("line-server.ts", b.name, "81")),
+        startServer(lab, b.name, labScript("udp-echo.ts", b.name, "53")),
       ]),
     );
     lb = await LoadBalancer.load(opts.object);
@@ -92,9 +88,9 @@ export interface UdpReport {
 
 /** Sends `count` datagrams to VIP:53, each from a new socket connected to the VIP. */
 export async function runUdp(lab: Lab, count: number): Promise<UdpReport> {
-  const { stdout } = await lab.exec("client", [...nodeTs("udp-client.ts"), lab.vip, "53", String(count)], {
+  const { stdout } = await lab.exec("client", labScript("udp-client.ts", lab.vip, "53", String(count)), {
     timeoutMs: 60_000,
-    cwd: ROOT,
+    cwd: LAB_CWD,
   });
   return JSON.parse(stdout) as UdpReport;
 }
@@ -108,12 +104,12 @@ export interface StickyConnections {
 
 /** Opens `count` long-lived connections to VIP:81 from the client and asks each who answers. */
 export async function openStickyConnections(lab: Lab, count: number): Promise<StickyConnections> {
-  return openSticky(lab, [...nodeTs("sticky-client.ts"), lab.vip, "81", String(count)]);
+  return openSticky(lab, labScript("sticky-client.ts", lab.vip, "81", String(count)));
 }
 
 /** Opens `count` UDP flows to VIP:`port` (each its own connected socket) and asks on each who answers. */
 export async function openStickyUdpFlows(lab: Lab, count: number, port = 53): Promise<StickyConnections> {
-  return openSticky(lab, [...nodeTs("sticky-udp-client.ts"), lab.vip, String(port), String(count)]);
+  return openSticky(lab, labScript("sticky-udp-client.ts", lab.vip, String(port), String(count)));
 }
 
 async function openSticky(lab: Lab, argv: string[]): Promise<StickyConnections> {

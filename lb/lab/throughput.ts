@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLoadBalancedLab } from "./load-balanced.ts";
 import { DSR_VIP, enableDirectServerReturn } from "./dsr.ts";
+import { LAB_CWD, labScript, startServer } from "./servers.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, "../..");
@@ -29,27 +30,15 @@ try {
   const be = lab.backends[0]!;
   // The direct transfer's answers go straight to the client too, as the VIP's do.
   await lab.exec(be.name, ["ip", "rule", "add", "from", be.addr, "lookup", "100"]);
-  await new Promise<void>((resolve, reject) => {
-    const sink = lab.spawn(
-      be.name,
-      [process.execPath, "--import", "tsx", join(here, "bulk.ts"), "sink", String(PORT)],
-      {
-        cwd: ROOT,
-        stdio: ["pipe", "pipe", "inherit"],
-      },
-    );
-    sink.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
-    sink.once("exit", (code) => reject(new Error(`sink exited (${code})`)));
-  });
+  await startServer(lab, be.name, labScript("bulk.ts", "sink", String(PORT)));
   const vip = { addr: DSR_VIP, port: PORT, proto: "tcp" as const };
   lb.addVip(vip, { encap: true });
   lb.addBackend(vip, { addr: be.addr, mac: be.mac });
   const send = async (host: string) => {
-    const { stdout } = await lab.exec(
-      "client",
-      [process.execPath, "--import", "tsx", join(here, "bulk.ts"), "send", host, String(PORT), String(MB)],
-      { cwd: ROOT, timeoutMs: 300_000 },
-    );
+    const { stdout } = await lab.exec("client", labScript("bulk.ts", "send", host, String(PORT), String(MB)), {
+      cwd: LAB_CWD,
+      timeoutMs: 300_000,
+    });
     return JSON.parse(stdout) as { bytes: number; seconds: number; mbitPerS: number };
   };
   const viaLb: number[] = [];

@@ -15,6 +15,8 @@ import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
 import { MAGLEV_M } from "../../lb/maps.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { vipTable } from "../support/lb-running.ts";
+import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 
@@ -36,23 +38,6 @@ function tsbpf(...args: string[]) {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-/** The VIP's 65537 Maglev slots as the running LB has them. */
-function vipTable(vip: string): Uint32Array {
-  const lb = openRunningLb(PIN_DIR);
-  try {
-    const index = lb.stats().find((s) => s.vip === vip)!.index;
-    const table = new Uint32Array(MAGLEV_M);
-    for (const [k, v] of lb.maps.maglev.map.lookupBatch(MAGLEV_M) ?? []) {
-      const key = new DataView(k.buffer, k.byteOffset).getUint32(0, true);
-      if (key >= index * MAGLEV_M && key < (index + 1) * MAGLEV_M)
-        table[key - index * MAGLEV_M] = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
-    }
-    return table;
-  } finally {
-    lb.close();
-  }
-}
-
 describeKernel("tsbpf lb run: health checks take a dead backend out and bring it back", () => {
   let lab: Lab;
   let prober: ChildProcess | undefined;
@@ -61,30 +46,12 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
   const servers = new Map<string, ChildProcess[]>();
 
   async function startServers(name: string) {
-    const node = (file: string, ...args: string[]) => [
-      process.execPath,
-      "--import",
-      "tsx",
-      join(ROOT, "lb/lab", file),
-      name,
-      ...args,
-    ];
-    const children = [node("http-server.ts", "80"), node("line-server.ts", "81"), node("udp-echo.ts", "53")].map(
-      (argv) => lab.spawn(name, argv, { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] }),
-    );
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`server in ${name} not listening`)), 30_000);
-            c.stdout!.on("data", (d: Buffer) => {
-              if (d.toString().includes("listening")) {
-                clearTimeout(timer);
-                resolve();
-              }
-            });
-          }),
-      ),
+    const children = await Promise.all(
+      [
+        labScript("http-server.ts", name, "80"),
+        labScript("line-server.ts", name, "81"),
+        labScript("udp-echo.ts", name, "53"),
+      ].map((argv) => startServer(lab, name, argv)),
     );
     servers.set(name, children);
   }
@@ -155,7 +122,7 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
         lb.close();
       }
     })();
-    const before = vipTable(vip80);
+    const before = vipTable(PIN_DIR, vip80);
     // HTTP load for the whole cycle, each request from its own client port.
     const load = runLoad(lab, {
       requests: 20_000,
@@ -182,7 +149,7 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
       );
     for (const t of downAt) expect(t - killedAt).toBeLessThan(NOTICE_MS);
     // Only the victim's slots moved, each to a live backend.
-    const during = vipTable(vip80);
+    const during = vipTable(PIN_DIR, vip80);
     let moved = 0;
     for (let s = 0; s < MAGLEV_M; s++) {
       if (before[s] === victimId) {
@@ -210,7 +177,7 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
         ),
       );
     for (const t of upAt) expect(t - restartedAt).toBeLessThan(RISE * INTERVAL_MS + TIMEOUT_MS + SLACK_MS);
-    expect(vipTable(vip80)).toEqual(before);
+    expect(vipTable(PIN_DIR, vip80)).toEqual(before);
 
     const report = await load;
     // Failures only among flows Maglev gave the victim before it was taken out.

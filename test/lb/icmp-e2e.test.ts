@@ -15,19 +15,12 @@ import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { startLoadBalancedLab, type LoadBalancedLab } from "../../lb/lab/load-balanced.ts";
 import { enableIpv6, hostAddr6 } from "../../lb/lab/ipv6.ts";
+import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { ipv4ToU32 } from "../../lb/flowhash.ts";
 import { ipv6ToWords } from "../../lb/ipv6.ts";
 import type { VipSpec } from "../../lb/control.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
-
-const nodeTs = (file: string, ...args: string[]) => [
-  process.execPath,
-  "--import",
-  "tsx",
-  join(ROOT, "lb/lab", file),
-  ...args,
-];
 
 describeKernel("LB ICMP end to end (ping to a VIP, path MTU discovery through DNAT)", () => {
   let env: LoadBalancedLab;
@@ -119,16 +112,8 @@ describeKernel("LB ICMP end to end (ping to a VIP, path MTU discovery through DN
     for (const be of lab.backends) sh("ip", "-n", be.ns, "route", "add", "10.0.1.0/24", "via", lab.lb.addr);
     await Promise.all(
       lab.backends.flatMap((be) =>
-        [90, 91].map(
-          (port) =>
-            new Promise<void>((resolve, reject) => {
-              const child = lab.spawn(be.name, nodeTs("big-response.ts", "serve", String(port), "200000"), {
-                cwd: ROOT,
-                stdio: ["pipe", "pipe", "inherit"],
-              });
-              child.stdout!.on("data", (d: Buffer) => d.toString().includes("listening") && resolve());
-              child.once("exit", (code) => reject(new Error(`big-response in ${be.name} exited (${code})`)));
-            }),
+        [90, 91].map((port) =>
+          startServer(lab, be.name, labScript("big-response.ts", "serve", String(port), "200000")),
         ),
       ),
     );
@@ -138,7 +123,7 @@ describeKernel("LB ICMP end to end (ping to a VIP, path MTU discovery through DN
     lb.addVip(pmtu, { pmtu: true });
     for (const vip of [plain, pmtu]) for (const b of lab.backends) lb.addBackend(vip, { addr: b.addr, mac: b.mac });
     const fetch = async (port: number, ms: number) => {
-      const { stdout } = await lab.exec(far, nodeTs("big-response.ts", "fetch", lab.vip, String(port), String(ms)), {
+      const { stdout } = await lab.exec(far, labScript("big-response.ts", "fetch", lab.vip, String(port), String(ms)), {
         timeoutMs: ms + 10_000,
         cwd: ROOT,
       });
