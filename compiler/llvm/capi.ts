@@ -196,6 +196,7 @@ const PROTOTYPES = [
   "const char * LLVMGetValueName2(LLVMValueRef Val, _Out_ size_t *Length)",
   "void LLVMGlobalSetMetadata(LLVMValueRef Global, unsigned int Kind, LLVMMetadataRef MD)",
   "void LLVMInitializeBPFAsmPrinter(void)",
+  "void LLVMInitializeBPFAsmParser(void)",
   "void LLVMInitializeBPFTarget(void)",
   "void LLVMInitializeBPFTargetInfo(void)",
   "void LLVMInitializeBPFTargetMC(void)",
