@@ -160,6 +160,69 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_shifted_offset.ts: a view at a u8 offset shifted by a register in a loop loads and reads its bytes (seeds 30010011, 40001019)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_shifted_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      /** Runs `prog` with state {a, n, d, k, x} on 64 bytes whose byte i is i (bytes 0 and 1: p0, p1); [out, nulls]. */
+      const run = (prog: string, [a, n, d, k, x]: number[], p0 = 0, p1 = 1) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([a, n, d, k, x, 0, 0, 0, ...new Array(16).fill(0)]));
+        const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
+        packet[0] = p0;
+        packet[1] = p1;
+        expect(obj.program(prog).testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [out.readBigUInt64LE(8), out.readBigUInt64LE(16)];
+      };
+      // 200 >> (2 / 1) three times = 3; not shifted (x = 0), 200 is past the packet: null.
+      expect([run("local_array", [0, 1, 2, 200, 1]), run("local_array", [0, 1, 2, 200, 0])]).toEqual([
+        [3n, 0n],
+        [0n, 1n],
+      ]);
+      // 255 >> 1 three times = 31.
+      expect([run("map_value", [255, 1, 0, 0, 1]), run("map_value", [255, 1, 0, 0, 0])]).toEqual([
+        [31n, 0n],
+        [0n, 1n],
+      ]);
+      // p.a = 240, p.n = 2: 240 >> 4 = 15.
+      expect([run("packet_field", [0, 0, 0, 0, 1], 240, 2), run("packet_field", [0, 0, 0, 0, 0], 240, 2)]).toEqual([
+        [15n, 0n],
+        [0n, 1n],
+      ]);
+      // Two of the four steps shift: 200 >> 2 = 50; by 0: 200, null.
+      expect([run("nested", [200, 1, 0, 0, 1]), run("nested", [200, 0, 0, 0, 1])]).toEqual([
+        [50n, 0n],
+        [0n, 1n],
+      ]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (i: number, j: number, k: number) => {
+        const value = Buffer.alloc(24);
+        [i, j, k].forEach((x, n) => value.writeUInt32LE(x, 4 * n));
+        obj.map("state").update(new Uint8Array(4), value);
+        const packet = Uint8Array.from({ length: 64 }, (_, n) => n + 100);
+        obj.program("linked_index").testRun({ data: packet });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [[...out.subarray(16, 21)], out[21], out[22], out.readUInt32LE(12)];
+      };
+      // Past the end (0x7fffffff, 0xc0000000): the last elements b[4] and a[2]; the view at 0x20000000 is null.
+      expect(run(0, 0, 0)).toEqual([[0, 0, 0, 0, 7], 129, 99, 0]);
+      // The sums wrap in 32 bits: b[0], a[1] and the view at 3 (packet byte 103).
+      expect(run(0x80000001, 0x40000001, 0xe0000003)).toEqual([[7, 0, 0, 0, 0], 193, 103, 0xa0000005]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     // The program as compiled before clampIndex (main at 233d645: each index clamped by a
     // `select`) meets the kernel's bug; today's code for it does not, and loads.
