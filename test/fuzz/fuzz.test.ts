@@ -159,6 +159,47 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_null_test.ts: a view read where a view of the same address was tested null loads (seed 40004597)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_null_test.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (program: string, off: number, length: number, flag = 0) => {
+        // S: d = 7, off, flag, out = 0x55, q.
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([7, 0, off, flag, 0x55, ...new Array(19).fill(0)]));
+        const packet = Uint8Array.from({ length }, (_, i) => i);
+        const res = obj.program(program).testRun({ data: packet });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readUInt32LE(4);
+        return [res.retval, out, Buffer.compare(Buffer.from(res.data), Buffer.from(packet))];
+      };
+      // V is 17 bytes. 64 bytes: the view at 0 is there twice, out = c = bytes 3 and 4 (XDP_TX, 3);
+      // 16 bytes: null (XDP_ABORTED, 0), nothing written.
+      expect([run("view_null_test", 0, 64), run("view_null_test", 0, 16)]).toEqual([
+        [3, 0x0403, 0],
+        [0, 0x55, 0],
+      ]);
+      // At 5: c = bytes 8 and 9; at 47 the view ends at the packet's end; at 48 it does not fit.
+      const offset = [5, 47, 48].map((off) => run("view_null_test_offset", off, 64));
+      expect(offset).toEqual([
+        [3, 0x0908, 0],
+        [3, 0x3332, 0],
+        [0, 0x55, 0],
+      ]);
+      // In a `let` at 14: c = bytes 17 and 18; 30 bytes: null. Through `?:` at 2: the flag set, c = bytes
+      // 5 and 6; not set, null: out = 1, XDP_DROP (1), the packet unchanged.
+      expect([run("view_null_test_let", 0, 64), run("view_null_test_let", 0, 30)]).toEqual([
+        [3, 0x1211, 0],
+        [0, 0x55, 0],
+      ]);
+      expect([run("view_null_test_cond", 0, 64, 1), run("view_null_test_cond", 0, 64, 0)]).toEqual([
+        [3, 0x0605, 0],
+        [1, 1, 0],
+      ]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
     expect(r.diagnostics).toEqual([]);
