@@ -159,6 +159,37 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_merged_phi.ts: a view read after the merge of unrolled iterations whose offsets merge too (seed 30010368)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_merged_phi.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (a: number, b: number, packet: Uint8Array) => {
+        obj
+          .map("state")
+          .update(new Uint8Array(4), Uint8Array.from([a, b, 0, 0, 0, 0, 0, 0, 7, ...new Array(7).fill(0)]));
+        const res = obj.program("view_merged_phi").testRun({ data: packet });
+        return [res.retval, Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(8)];
+      };
+      const packet = new Uint8Array(64);
+      // a = 0: the view at 0 has f2 (byte 8) = 3, out = f1 = bytes 4…7 (XDP_TX, 3); with b set, 1.
+      packet.set([0x11, 0x22, 0x33, 0x44, 3], 4);
+      expect([run(0, 0, packet), run(0, 1, packet)]).toEqual([
+        [3, 0x44332211n],
+        [3, 1n],
+      ]);
+      // a = 1: the view at (0 − 1) & 7 = 7 (f0 = byte 7, f2 = byte 15 = 0), f0 ≠ 0 so k = 2: the
+      // second view at 6 (f2 = byte 14 = 3) reads f1 = bytes 10…13.
+      packet.fill(0).set([9, 0, 0, 0xaa, 0xbb, 0xcc, 0xdd, 3], 7);
+      expect(run(1, 0, packet)).toEqual([3, 0xddccbbaan]);
+      // f0 = 0: k stays 1, the second view is the first again, no f2 = 3: XDP_PASS, out unchanged.
+      packet[7] = 0;
+      expect(run(1, 0, packet)).toEqual([2, 7n]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/view_null_test.ts: a view read where a view of the same address was tested null loads (seed 40004597)", () => {
     const r = compile(join(import.meta.dirname, "regressions/view_null_test.ts"));
     expect(r.diagnostics).toEqual([]);
