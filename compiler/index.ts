@@ -2,7 +2,7 @@
 import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./frontend/project.ts";
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
-import { checkStack, spillDiagnostic } from "./lower/stack.ts";
+import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, optimizeAsync, printModule, verifyModule } from "./llvm/target.ts";
 import { C, onLlvmDiagnostics, type LlvmDiagnostic, type ModuleRef } from "./llvm/capi.ts";
@@ -184,8 +184,8 @@ export class Compiler {
       if (typeDiagnostics.length) return { diagnostics: sortDiagnostics(typeDiagnostics) };
       fixPacketShapes(lowerer);
       this.phase("optimize (default<O2>)");
-      const stack = checkStack(lowerer);
-      if (stack.length) return { diagnostics: stack };
+      const oversized = oversizedLocals(lowerer);
+      if (oversized.length) return { diagnostics: oversized };
       const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
       const object = emitObject(lowerer.module);
       this.phase("BPF code generation");
@@ -221,7 +221,7 @@ function backendDiagnostics(
 ): Diagnostic[] {
   const out = errors.map(
     (e) =>
-      spillDiagnostic(e.description, object, m.programNodes) ??
+      stackLimitDiagnostic(e.description, object, m) ??
       diagnosticAt(source, `LLVM's BPF backend failed: ${e.description}`),
   );
   return sortDiagnostics(out);

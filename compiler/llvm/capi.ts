@@ -205,7 +205,9 @@ const PROTOTYPES = [
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
+  "void LLVMInstructionEraseFromParent(LLVMValueRef Inst)",
   "LLVMValueRef LLVMIsAConstantInt(LLVMValueRef Val)",
+  "LLVMValueRef LLVMIsAFunction(LLVMValueRef Val)",
   "LLVMValueRef LLVMIsAInlineAsm(LLVMValueRef Val)",
   "LLVMBool LLVMIsConditional(LLVMValueRef Branch)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
@@ -277,6 +279,7 @@ type NullableResult =
   | "LLVMGetFirstUse"
   | "LLVMGetNextUse"
   | "LLVMIsAConstantInt"
+  | "LLVMIsAFunction"
   | "LLVMIsAInlineAsm"
   | "LLVMInstructionGetDebugLoc"
   | "LLVMRunPasses";
