@@ -346,6 +346,24 @@ struct {
 	__type(value, struct pmtu_config);
 } pmtu SEC(".maps");
 
+/* icmpStats: PERCPU_ARRAY, key 0 IPv4, 1 IPv6: what the ICMP paths did. */
+struct icmp_stats {
+	__u64 echo_replies;
+	__u64 too_big_forwarded;
+	__u64 too_big_sent;
+	__u64 too_big_dropped;
+};
+
+#define ICMP_STATS_V4 0
+#define ICMP_STATS_V6 1
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct icmp_stats);
+} icmpStats SEC(".maps");
+
 /* ICMP or ICMPv6 header: the last 4 bytes are the echo id/sequence, or unused + next-hop MTU
  * ("fragmentation needed"), or the MTU (ICMPv6 "packet too big"). */
 struct icmp_hdr {
@@ -924,6 +942,39 @@ static __always_inline __u16 udp_check(__u16 old, __u16 updated)
 	return updated ? updated : 0xffff;
 }
 
+static __always_inline struct icmp_stats *icmp_counts(__u32 family)
+{
+	return bpf_map_lookup_elem(&icmpStats, &family);
+}
+
+static __always_inline int echo_replied(struct icmp_stats *s)
+{
+	if (s)
+		s->echo_replies++;
+	return XDP_TX;
+}
+
+static __always_inline int too_big_forwarded(struct icmp_stats *s, int action)
+{
+	if (s && action == XDP_TX)
+		s->too_big_forwarded++;
+	return action;
+}
+
+static __always_inline int too_big_sent(struct icmp_stats *s)
+{
+	if (s)
+		s->too_big_sent++;
+	return XDP_TX;
+}
+
+static __always_inline int too_big_dropped(struct icmp_stats *s)
+{
+	if (s)
+		s->too_big_dropped++;
+	return XDP_DROP;
+}
+
 static __always_inline void bounce(struct ethhdr *eth)
 {
 	__u8 mac[ETH_ALEN];
@@ -958,6 +1009,7 @@ static __always_inline int icmp4(struct xdp_md *ctx, struct ethhdr *eth, struct 
 
 	if ((void *)(icmp + 1) > data_end || icmp_off + sizeof(*icmp) > tot_len)
 		return XDP_PASS;
+	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V4);
 	/* I1. Echo request to an address whose ICMP entry has VIP_F_ECHO: the reply, in place. */
 	if (icmp->type == 8) {
 		if (icmp_off != sizeof(*ip))
@@ -977,7 +1029,7 @@ static __always_inline int icmp4(struct xdp_md *ctx, struct ethhdr *eth, struct 
 		ip->saddr = ip->daddr;
 		ip->daddr = client;
 		bounce(eth);
-		return XDP_TX;
+		return echo_replied(counts);
 	}
 	if (icmp->type != 3 || icmp->code != 4)
 		return XDP_PASS;
@@ -1008,7 +1060,7 @@ static __always_inline int icmp4(struct xdp_md *ctx, struct ethhdr *eth, struct 
 
 		if (!ec || !ec->saddr)
 			return XDP_PASS;
-		return encapsulate(ctx, be, ec->saddr);
+		return too_big_forwarded(counts, encapsulate(ctx, be, ec->saddr));
 	}
 	/* ... or translated back as the backend sent the quoted packet. */
 	__u32 to = be->addr;
@@ -1038,31 +1090,35 @@ static __always_inline int icmp4(struct xdp_md *ctx, struct ethhdr *eth, struct 
 		}
 	}
 	icmp->check = check;
-	return XDP_TX;
+	return too_big_forwarded(counts, XDP_TX);
 }
 
-/* E1a: the MTU to announce for an encapsulation VIP's packet, or 0. */
-static __always_inline __u32 path_mtu4(__u32 tot_len, __u16 frag_off)
+/* E1a: the MTU to announce for an encapsulation VIP's packet too big once encapsulated, or 0. */
+static __always_inline __u32 path_mtu4(__u32 tot_len)
 {
 	__u32 zero = 0;
 	struct pmtu_config *c = bpf_map_lookup_elem(&pmtu, &zero);
 
-	if (!c || c->mtu <= sizeof(struct iphdr) || !(frag_off & bpf_htons(0x4000)))
+	if (!c || c->mtu <= sizeof(struct iphdr))
 		return 0;
 	if (tot_len + sizeof(struct iphdr) <= c->mtu || tot_len < QUOTE4)
 		return 0;
 	return c->mtu - sizeof(struct iphdr);
 }
 
-/* E1a: "fragmentation needed" from the VIP to the client, quoting QUOTE4 bytes. */
-static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu)
+/* E1a: "fragmentation needed" from the VIP to the client, quoting QUOTE4 bytes; a packet
+ * without DF is dropped (XDP cannot fragment it). */
+static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu, __u16 frag_off)
 {
+	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V4);
 	int len = ctx->data_end - ctx->data;
 
+	if (!(frag_off & bpf_htons(0x4000)))
+		return too_big_dropped(counts);
 	if (bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + QUOTE4) - len))
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	if (bpf_xdp_adjust_head(ctx, -(int)(sizeof(struct iphdr) + sizeof(struct icmp_hdr))))
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
@@ -1072,7 +1128,7 @@ static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu)
 	struct iphdr *quoted = (void *)(icmp + 1);
 
 	if ((void *)icmp + sizeof(*icmp) + QUOTE4 > data_end)
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	__builtin_memcpy(eth->h_dest, received->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, received->h_dest, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IP);
@@ -1093,7 +1149,7 @@ static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu)
 	icmp->rest = bpf_htonl(mtu);
 	icmp->check = csum_fold(bpf_csum_diff(0, 0, (void *)icmp, sizeof(*icmp) + QUOTE4, 0));
 	ip->check = csum_fold(bpf_csum_diff(0, 0, (void *)ip, sizeof(*ip), 0));
-	return XDP_TX;
+	return too_big_sent(counts);
 }
 
 /* The backend of a live tracked IPv6 flow, without touching its state; NULL: none. */
@@ -1122,6 +1178,7 @@ static __always_inline int icmp6(struct xdp_md *ctx, struct ethhdr *eth, struct 
 
 	if ((void *)(icmp + 1) > data_end || off + sizeof(*icmp) > ip_len)
 		return XDP_PASS;
+	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V6);
 	/* I4. Echo request to an address whose ICMPv6 entry has VIP_F_ECHO; no extension headers. */
 	if (icmp->type == 128) {
 		if (off != sizeof(*ip))
@@ -1139,7 +1196,7 @@ static __always_inline int icmp6(struct xdp_md *ctx, struct ethhdr *eth, struct 
 		ip->saddr = ip->daddr;
 		ip->daddr = client;
 		bounce(eth);
-		return XDP_TX;
+		return echo_replied(counts);
 	}
 	if (icmp->type != 2)
 		return XDP_PASS;
@@ -1169,7 +1226,7 @@ static __always_inline int icmp6(struct xdp_md *ctx, struct ethhdr *eth, struct 
 
 		if (!ec || zero_addr6(&ec->saddr))
 			return XDP_PASS;
-		return encapsulate6(ctx, be, &ec->saddr);
+		return too_big_forwarded(counts, encapsulate6(ctx, be, &ec->saddr));
 	}
 	/* ... or translated back: outer destination (pseudo-header) and quoted source := backend. */
 	set_macs(eth, be->mac);
@@ -1194,7 +1251,7 @@ static __always_inline int icmp6(struct xdp_md *ctx, struct ethhdr *eth, struct 
 	icmp->check = check;
 	ip->daddr = be->addr;
 	q->saddr = be->addr;
-	return XDP_TX;
+	return too_big_forwarded(counts, XDP_TX);
 }
 
 /* VE2: the MTU to announce for an encapsulation VIP's IPv6 packet, or 0. */
@@ -1215,12 +1272,13 @@ static __always_inline __u32 path_mtu6(__u32 payload_len)
 /* VE2: ICMPv6 "packet too big" from the VIP to the client, quoting QUOTE6 bytes. */
 static __always_inline int too_big6(struct xdp_md *ctx, __u32 mtu)
 {
+	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V6);
 	int len = ctx->data_end - ctx->data;
 
 	if (bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + QUOTE6) - len))
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	if (bpf_xdp_adjust_head(ctx, -(int)(sizeof(struct ip6w) + sizeof(struct icmp_hdr))))
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
@@ -1230,7 +1288,7 @@ static __always_inline int too_big6(struct xdp_md *ctx, __u32 mtu)
 	struct ip6w *quoted = (void *)(icmp + 1);
 
 	if ((void *)icmp + sizeof(*icmp) + QUOTE6 > data_end)
-		return XDP_DROP;
+		return too_big_dropped(counts);
 	__builtin_memcpy(eth->h_dest, received->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, received->h_dest, ETH_ALEN);
 	eth->h_proto = bpf_htons(ETH_P_IPV6);
@@ -1250,7 +1308,7 @@ static __always_inline int too_big6(struct xdp_md *ctx, __u32 mtu)
 	ip->ver_tc_flow = bpf_htonl(0x60000000);
 	ip->nexthdr = IPPROTO_ICMPV6;
 	ip->hop_limit = REPLY_TTL;
-	return XDP_TX;
+	return too_big_sent(counts);
 }
 
 /* Steps V1-V10: what the LB cannot parse is passed unmodified (the host's stack judges it). */
@@ -1441,10 +1499,10 @@ int lb(struct xdp_md *ctx)
 			return XDP_DROP;
 		encap_src = ec->saddr;
 		if (vip->flags & VIP_F_PMTU) {
-			__u32 mtu = path_mtu4(tot_len, ip->frag_off);
+			__u32 mtu = path_mtu4(tot_len);
 
 			if (mtu)
-				return too_big4(ctx, mtu);	/* E1a */
+				return too_big4(ctx, mtu, ip->frag_off);	/* E1a */
 		}
 	}
 	if (pick_backend(eth, ip, &f, index, encap_vip, &be) < 0)

@@ -3,6 +3,7 @@ import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
+import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, optimizeAsync, printModule, verifyModule } from "./llvm/target.ts";
 import { C, onLlvmDiagnostics, type LlvmDiagnostic, type ModuleRef } from "./llvm/capi.ts";
@@ -183,6 +184,7 @@ export class Compiler {
       typeDiagnostics = yield { module: lowerer.module, typeCheck };
       if (typeDiagnostics.length) return { diagnostics: sortDiagnostics(typeDiagnostics) };
       fixPacketShapes(lowerer);
+      unlinkPointerOffsets(lowerer);
       this.phase("optimize (default<O2>)");
       const oversized = oversizedLocals(lowerer);
       if (oversized.length) return { diagnostics: oversized };

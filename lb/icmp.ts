@@ -5,7 +5,9 @@
 //    on the way to the client about a packet the backend sent as the VIP, forwarded to the
 //    flow's backend (VIP_F_PMTU), so path MTU discovery works through the LB;
 //  - an encapsulation VIP's packet that would exceed the backends' link MTU once encapsulated
-//    answered with "fragmentation needed" / "packet too big" (VIP_F_PMTU and `pmtu[0].mtu`).
+//    answered with "fragmentation needed" / "packet too big" (VIP_F_PMTU and `pmtu[0].mtu`), or
+//    dropped if it is an IPv4 packet without DF.
+// What each path did is counted in `icmpStats` (per family), which `tsbpf lb stats` shows.
 // lb/lb.ts calls in here from its step 5 (IPv4), V3 (IPv6) and before encapsulating.
 import {
   XdpAction,
@@ -17,7 +19,6 @@ import {
   be16,
   be32,
   i32,
-  bytes,
   csumDiff,
   csumReplace2,
   csumReplace4,
@@ -42,6 +43,10 @@ import {
   type CtKey,
   type Ct6Key,
   icmpKeys,
+  icmpStats,
+  type IcmpStats,
+  ICMP_STATS_V4,
+  ICMP_STATS_V6,
   backends,
   backends6,
   conntrack,
@@ -95,7 +100,6 @@ export const QUOTE4 = 84;
 export const QUOTE6 = 248;
 const IcmpMsg4 = struct({ w: array(u32, (8 + QUOTE4) / 4) });
 const Icmp6Region = struct({ w: array(u32, (40 + 8 + QUOTE6) / 4) });
-const Mac = bytes(6);
 
 function fold(sum: u32): u16 {
   sum = (sum & 0xffff) + (sum >>> 16);
@@ -109,10 +113,43 @@ function udpCheck(old: be16, updated: be16): be16 {
   return updated === 0 ? 0xffff : updated;
 }
 
-/** Ethernet: back where the frame came from. */
+// ---- Counters: one icmpStats entry per family (ICMP_STATS_V4, ICMP_STATS_V6), looked up once
+// per packet by the path that counts (each lookup's key takes stack, which the TCP/UDP paths fill).
+
+type Counts = Value<typeof IcmpStats> | null;
+
+/** I1/I4: an echo request answered. */
+function echoReplied(counts: Counts): XdpAction {
+  if (counts !== null) counts.echoReplies += 1n;
+  return XdpAction.TX;
+}
+
+/** I3/I6: a "too big" error sent on to its flow's backend, if `action` is XDP_TX. */
+function tooBigForwarded(counts: Counts, action: XdpAction): XdpAction {
+  if (counts !== null && action === XdpAction.TX) counts.tooBigForwarded += 1n;
+  return action;
+}
+
+/** E1a/VE2: a packet too big for the backends' link answered with a "too big" error. */
+function tooBigSent(counts: Counts): XdpAction {
+  if (counts !== null) counts.tooBigSent += 1n;
+  return XdpAction.TX;
+}
+
+/** E1a/VE2: a packet too big for the backends' link dropped instead. */
+function tooBigDropped(counts: Counts): XdpAction {
+  if (counts !== null) counts.tooBigDropped += 1n;
+  return XdpAction.DROP;
+}
+
+/** Ethernet: back where the frame came from, the addresses swapped byte by byte (in registers:
+ *  a 6-byte copy would take stack). */
 function bounce(eth: EthView): void {
-  const mac: Value<typeof Mac> = eth.src;
-  setMacs(eth, mac);
+  for (let i = 0; i < 6; i++) {
+    const b = eth.dst[i]!;
+    eth.dst[i] = eth.src[i]!;
+    eth.src[i] = b;
+  }
 }
 
 // ---- IPv4 ----
@@ -144,6 +181,7 @@ export function icmp4(ctx: XdpContext, eth: EthView, ip: Ipv4View, l4: u32, totL
   const icmpOff: u32 = l4 - Eth.size;
   const keys = icmpKeys.lookup(0);
   if (icmp === null || keys === null || icmpOff + IcmpHdr.size > totLen) return XdpAction.PASS;
+  const counts = icmpStats.lookup(ICMP_STATS_V4);
   // I1. Echo request to an address whose ICMP entry has VIP_F_ECHO: the reply, in place.
   if (icmp.type === ICMP_ECHO) {
     if (icmpOff !== Ipv4.size) return XdpAction.PASS; // IP options: the host's stack answers
@@ -161,7 +199,7 @@ export function icmp4(ctx: XdpContext, eth: EthView, ip: Ipv4View, l4: u32, totL
     ip.saddr = ip.daddr;
     ip.daddr = client;
     bounce(eth);
-    return XdpAction.TX;
+    return echoReplied(counts);
   }
   if (icmp.type !== ICMP_DEST_UNREACH || icmp.code !== ICMP_FRAG_NEEDED) return XdpAction.PASS;
   // I2. "Fragmentation needed" about a packet the VIP sent (its quoted IPv4 header, no options,
@@ -185,7 +223,7 @@ export function icmp4(ctx: XdpContext, eth: EthView, ip: Ipv4View, l4: u32, totL
   if ((vip.flags & VIP_F_ENCAP) !== 0) {
     const ec = encap.lookup(0);
     if (ec === null || ec.saddr === 0) return XdpAction.PASS;
-    return encapsulate(ctx, be, ec.saddr);
+    return tooBigForwarded(counts, encapsulate(ctx, be, ec.saddr));
   }
   // ... or translated back as the backend sent the quoted packet: the outer destination and the
   // quoted source := the backend, every checksum patched (RFC 1624).
@@ -210,23 +248,28 @@ export function icmp4(ctx: XdpContext, eth: EthView, ip: Ipv4View, l4: u32, totL
     }
   }
   icmp.check = check;
-  return XdpAction.TX;
+  return tooBigForwarded(counts, XdpAction.TX);
 }
 
-/** E1a: the MTU to announce for an encapsulation VIP's packet of `totLen` bytes (IPv4 header's
- *  `fragOff` for DF), or 0 if it fits, may be fragmented, or no MTU is configured. */
-export function pathMtu4(totLen: u32, fragOff: be16): u32 {
+/** E1a: the next-hop MTU to announce for an encapsulation VIP's packet of `totLen` bytes, or 0
+ *  if it fits once encapsulated or no MTU is configured. */
+export function pathMtu4(totLen: u32): u32 {
   const c = pmtu.lookup(0);
-  if (c === null || c.mtu <= Ipv4.size || (fragOff & IP_DF) === 0) return 0;
+  if (c === null || c.mtu <= Ipv4.size) return 0;
   if (totLen + Ipv4.size <= c.mtu || totLen < QUOTE4) return 0;
   return c.mtu - Ipv4.size;
 }
 
-/** E1a: the packet turned into "fragmentation needed" (type 3, code 4, next-hop MTU `mtu`) from
- *  the VIP to the client, quoting the packet's first QUOTE4 bytes. */
-export function tooBig4(ctx: XdpContext, mtu: u32): XdpAction {
-  if (!ctx.adjustTail(i32(Eth.size + QUOTE4) - i32(ctx.len))) return XdpAction.DROP;
-  if (!ctx.adjustHead(-(Ipv4.size + IcmpHdr.size))) return XdpAction.DROP;
+/** E1a: the packet (its IPv4 header's `fragOff`) turned into "fragmentation needed" (type 3,
+ *  code 4, next-hop MTU `mtu`) from the VIP to the client, quoting its first QUOTE4 bytes. A
+ *  packet without DF is dropped: its sender allowed fragmentation, which XDP cannot do (one frame
+ *  in, at most one out), and "fragmentation needed" is the answer to DF packets only (RFC 1191);
+ *  sent on, it would be lost on the link, uncounted. */
+export function tooBig4(ctx: XdpContext, mtu: u32, fragOff: be16): XdpAction {
+  const counts = icmpStats.lookup(ICMP_STATS_V4);
+  if ((fragOff & IP_DF) === 0) return tooBigDropped(counts);
+  if (!ctx.adjustTail(i32(Eth.size + QUOTE4) - i32(ctx.len))) return tooBigDropped(counts);
+  if (!ctx.adjustHead(-(Ipv4.size + IcmpHdr.size))) return tooBigDropped(counts);
   const eth = ctx.header(Eth, 0);
   const ip = ctx.header(Ipv4, Eth.size);
   const icmp = ctx.header(IcmpHdr, Eth.size + Ipv4.size);
@@ -234,7 +277,7 @@ export function tooBig4(ctx: XdpContext, mtu: u32): XdpAction {
   const received = ctx.header(Eth, Ipv4.size + IcmpHdr.size); // overwritten by `ip` and `icmp`
   const quoted = ctx.header(Ipv4, Eth.size + Ipv4.size + IcmpHdr.size);
   if (eth === null || ip === null || icmp === null || msg === null || received === null || quoted === null)
-    return XdpAction.DROP;
+    return tooBigDropped(counts);
   eth.dst = received.src;
   eth.src = received.dst;
   eth.proto = ETH_P_IP;
@@ -254,7 +297,7 @@ export function tooBig4(ctx: XdpContext, mtu: u32): XdpAction {
   icmp.rest = mtu; // unused (16 bits of 0), next-hop MTU
   icmp.check = htons(fold(csumDiff(null, msg)));
   ip.check = htons(fold(csumDiff(null, ip)));
-  return XdpAction.TX;
+  return tooBigSent(counts);
 }
 
 // ---- IPv6 ----
@@ -303,6 +346,7 @@ export function icmp6(ctx: XdpContext, eth: EthView, ip: Ipv6View, off: u32, ipL
   const icmp = ctx.header(IcmpHdr, l4);
   const keys = icmpKeys.lookup(0);
   if (icmp === null || keys === null || off + IcmpHdr.size > ipLen) return XdpAction.PASS;
+  const counts = icmpStats.lookup(ICMP_STATS_V6);
   // I4. Echo request to an address whose ICMPv6 entry has VIP_F_ECHO; no extension headers.
   if (icmp.type === ICMPV6_ECHO_REQUEST) {
     if (off !== Ipv6W.size) return XdpAction.PASS;
@@ -318,7 +362,7 @@ export function icmp6(ctx: XdpContext, eth: EthView, ip: Ipv6View, off: u32, ipL
     ip.hopLimit = REPLY_TTL;
     swapAddr6(ip.saddr, ip.daddr);
     bounce(eth);
-    return XdpAction.TX;
+    return echoReplied(counts);
   }
   if (icmp.type !== ICMPV6_PKT_TOOBIG) return XdpAction.PASS;
   // I5. "Packet too big" about a packet the VIP sent: its quoted IPv6 header (TCP or UDP right
@@ -340,7 +384,7 @@ export function icmp6(ctx: XdpContext, eth: EthView, ip: Ipv6View, off: u32, ipL
   if ((vip.flags & VIP_F_ENCAP) !== 0) {
     const ec = encap6.lookup(0);
     if (ec === null || (ec.saddr.w0 | ec.saddr.w1 | ec.saddr.w2 | ec.saddr.w3) === 0) return XdpAction.PASS;
-    return encapsulate6(ctx, be, ec.saddr);
+    return tooBigForwarded(counts, encapsulate6(ctx, be, ec.saddr));
   }
   // ... or translated back: the outer destination (in the ICMPv6 pseudo-header) and the quoted
   // source := the backend, the quoted TCP/UDP checksum patched too.
@@ -362,7 +406,7 @@ export function icmp6(ctx: XdpContext, eth: EthView, ip: Ipv6View, off: u32, ipL
   icmp.check = check;
   ip.daddr = be.addr;
   q.saddr = be.addr;
-  return XdpAction.TX;
+  return tooBigForwarded(counts, XdpAction.TX);
 }
 
 /** VE2: the MTU to announce for an encapsulation VIP's IPv6 packet (payload length
@@ -378,8 +422,9 @@ export function pathMtu6(payloadLen: u32): u32 {
 /** VE2: the packet turned into ICMPv6 "packet too big" (type 2, code 0, MTU `mtu`) from the VIP
  *  to the client, quoting the packet's first QUOTE6 bytes. */
 export function tooBig6(ctx: XdpContext, mtu: u32): XdpAction {
-  if (!ctx.adjustTail(i32(Eth.size + QUOTE6) - i32(ctx.len))) return XdpAction.DROP;
-  if (!ctx.adjustHead(-(Ipv6W.size + IcmpHdr.size))) return XdpAction.DROP;
+  const counts = icmpStats.lookup(ICMP_STATS_V6);
+  if (!ctx.adjustTail(i32(Eth.size + QUOTE6) - i32(ctx.len))) return tooBigDropped(counts);
+  if (!ctx.adjustHead(-(Ipv6W.size + IcmpHdr.size))) return tooBigDropped(counts);
   const eth = ctx.header(Eth, 0);
   const ip = ctx.header(Ipv6W, Eth.size);
   const icmp = ctx.header(IcmpHdr, Eth.size + Ipv6W.size);
@@ -387,7 +432,7 @@ export function tooBig6(ctx: XdpContext, mtu: u32): XdpAction {
   const received = ctx.header(Eth, Ipv6W.size + IcmpHdr.size); // overwritten by `ip` and `icmp`
   const quoted = ctx.header(Ipv6W, Eth.size + Ipv6W.size + IcmpHdr.size);
   if (eth === null || ip === null || icmp === null || region === null || received === null || quoted === null)
-    return XdpAction.DROP;
+    return tooBigDropped(counts);
   eth.dst = received.src;
   eth.src = received.dst;
   eth.proto = ETH_P_IPV6;
@@ -407,5 +452,5 @@ export function tooBig6(ctx: XdpContext, mtu: u32): XdpAction {
   ip.verTcFlow = 0x60000000;
   ip.nexthdr = IPPROTO_ICMPV6;
   ip.hopLimit = REPLY_TTL;
-  return XdpAction.TX;
+  return tooBigSent(counts);
 }

@@ -537,8 +537,8 @@ export const lb = xdp((ctx) => {
     if (ec === null || ec.saddr === 0) return XdpAction.DROP;
     encapSrc = ec.saddr;
     if ((vip.flags & VIP_F_PMTU) !== 0) {
-      const mtu = pathMtu4(totLen, ip.fragOff);
-      if (mtu !== 0) return tooBig4(ctx, mtu); // E1a (lb/icmp.ts)
+      const mtu = pathMtu4(totLen);
+      if (mtu !== 0) return tooBig4(ctx, mtu, ip.fragOff); // E1a (lb/icmp.ts)
     }
   }
 

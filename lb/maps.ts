@@ -130,6 +130,14 @@ export const encap6 = new ArrayMap(Encap6Config, { maxEntries: 1 });
  *  bytes are never written: they stay 0. */
 export const IcmpKeys = struct({ vip: VipKey, ct: CtKey, vip6: Vip6Key, ct6: Ct6Key });
 export const icmpKeys = new PerCpuArrayMap(IcmpKeys, { maxEntries: 1 });
+/** What lb/icmp.ts did, per CPU, per family (`ICMP_STATS_V4`, `ICMP_STATS_V6`): echo requests
+ *  answered; "too big" errors about a flow sent on to its backend; "too big" answers the LB sent
+ *  for packets too large for the backends' link; and such packets it dropped instead (IPv4
+ *  without DF, or no room to build the answer). */
+export const IcmpStats = struct({ echoReplies: u64, tooBigForwarded: u64, tooBigSent: u64, tooBigDropped: u64 });
+export const icmpStats = new PerCpuArrayMap(IcmpStats, { maxEntries: 2 });
+export const ICMP_STATS_V4 = 0;
+export const ICMP_STATS_V6 = 1;
 /** Extension headers (hop-by-hop, destination options) skipped before the TCP/UDP header. */
 export const MAX_EXT_HEADERS = 4;
 export type Addr6View = Value<typeof Addr6>;

@@ -195,6 +195,7 @@ const PROTOTYPES = [
   "LLVMBool LLVMGetTargetFromTriple(const char* Triple, _Out_ LLVMTargetRef *T, _Out_ void **ErrorMessage)",
   "const char * LLVMGetValueName2(LLVMValueRef Val, _Out_ size_t *Length)",
   "void LLVMGlobalSetMetadata(LLVMValueRef Global, unsigned int Kind, LLVMMetadataRef MD)",
+  "void LLVMInitializeBPFAsmParser(void)",
   "void LLVMInitializeBPFAsmPrinter(void)",
   "void LLVMInitializeBPFTarget(void)",
   "void LLVMInitializeBPFTargetInfo(void)",

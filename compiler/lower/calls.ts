@@ -35,7 +35,7 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
     }
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
-  const decl = callee.getSymbol()?.getValueDeclaration();
+  const decl = f.m.decls.symbolOf(callee)?.getValueDeclaration();
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(callee); // its declaration was reported
   const entity = f.m.decls.entityOf(callee);
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);

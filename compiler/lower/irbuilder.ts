@@ -181,10 +181,24 @@ export class IRBuilder {
    * stays on the register that is used (docs/compiler.md, "Packet access").
    */
   opaque(v: ValueRef): ValueRef {
+    return this.inRegister(v, "", "opaque");
+  }
+
+  /**
+   * `v` unchanged through an `&= -1` that LLVM cannot see through: one instruction, which the
+   * verifier sees as arithmetic, so the register no longer carries a link to the one it was
+   * copied from (verifier-links.ts). The bounds stay: `& -1` keeps every known bit.
+   */
+  unlinked(v: ValueRef): ValueRef {
+    return this.inRegister(v, "$0 &= -1", "unlinked");
+  }
+
+  /** `text` as inline asm taking and giving `v` in one register, free of side effects. */
+  private inRegister(v: ValueRef, text: string, name: string): ValueRef {
     const ty = C.LLVMTypeOf(v);
     const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
-    const asm = C.LLVMGetInlineAsm(fnType, "", 0, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
-    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, "opaque");
+    const asm = C.LLVMGetInlineAsm(fnType, text, text.length, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
+    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, name);
     for (const attr of ["readnone", "nounwind"]) {
       const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
       C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));

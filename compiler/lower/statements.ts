@@ -381,7 +381,7 @@ function alwaysTrue(f: FunctionLowerer, cond: Node): string | undefined {
     op = mirrored[op] ?? op;
   }
   const literal = f.m.decls.tryConstValue(bound);
-  const decl = Node.isIdentifier(counter) ? counter.getSymbol()?.getValueDeclaration() : undefined;
+  const decl = Node.isIdentifier(counter) ? f.m.decls.symbolOf(counter)?.getValueDeclaration() : undefined;
   const local = decl && f.locals.get(decl.compilerNode);
   if (literal === undefined || local?.kind !== "slot" || local.type.kind !== "int") return undefined;
   const t = valueType(local.type);

@@ -159,6 +159,29 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (i: number, j: number, k: number) => {
+        const value = Buffer.alloc(24);
+        [i, j, k].forEach((x, n) => value.writeUInt32LE(x, 4 * n));
+        obj.map("state").update(new Uint8Array(4), value);
+        const packet = Uint8Array.from({ length: 64 }, (_, n) => n + 100);
+        obj.program("linked_index").testRun({ data: packet });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [[...out.subarray(16, 21)], out[21], out[22], out.readUInt32LE(12)];
+      };
+      // Past the end (0x7fffffff, 0xc0000000): the last elements b[4] and a[2]; the view at 0x20000000 is null.
+      expect(run(0, 0, 0)).toEqual([[0, 0, 0, 0, 7], 129, 99, 0]);
+      // The sums wrap in 32 bits: b[0], a[1] and the view at 3 (packet byte 103).
+      expect(run(0x80000001, 0x40000001, 0xe0000003)).toEqual([[7, 0, 0, 0, 0], 193, 103, 0xa0000005]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
     expect(r.diagnostics).toEqual([]);

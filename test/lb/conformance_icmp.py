@@ -48,6 +48,26 @@ def icmp_cases(c, m, tables):
         m.update("pmtu", c.u32le(0), c.u32le(mtu))
         m.flush()
 
+    def counts(family):
+        """icmpStats[family] (0 IPv4, 1 IPv6) summed over CPUs: (echo replies, too big forwarded,
+        too big sent, too big dropped)."""
+        e = m.lookup("icmpStats", c.u32le(family))
+        total = [0, 0, 0, 0]
+        for cpu in e["values"]:
+            v = bytes(int(x, 16) for x in cpu["value"])
+            for i in range(4):
+                total[i] += int.from_bytes(v[8 * i:8 * i + 8], "little")
+        return tuple(total)
+
+    def counted(name, family, before, delta):
+        """Checks that icmpStats[family] moved by exactly `delta` since `before`; returns it now."""
+        now = counts(family)
+        got = tuple(a - b for a, b in zip(now, before))
+        c.expect(f"icmp: counters, {name}", got == delta, f"got {got}, want {delta} (echo, fwd, sent, dropped)")
+        return now
+
+    v4, v6 = counts(0), counts(1)
+
     # ---- I1: echo requests (IPv4) ----
     vip(c.VIP, 0, 1, 0, VIP_F_ECHO)          # ICMP entry of 10.0.0.100: answered
     vip("10.0.0.101", 0, 1, 2, 0)            # ICMP entry without the flag: step 5
@@ -73,6 +93,7 @@ def icmp_cases(c, m, tables):
     verdict("icmp: ICMP header shorter than 8 bytes", short)
     case = bytes(eth() / IP(src=C, dst=c.VIP, flags="MF") / ICMP(type=8))
     verdict("icmp: a fragment of an echo request is dropped (step 4)", case, "DROP")
+    v4 = counted("3 echo replies (IPv4)", 0, v4, (3, 0, 0, 0))
 
     # ---- I4: echo requests (ICMPv6) ----
     vip6(c.VIP6, 0, 58, 5, VIP_F_ECHO)
@@ -91,6 +112,7 @@ def icmp_cases(c, m, tables):
             bytes(eth() / IPv6(src=C6, dst=c.VIP6) / IPv6ExtHdrHopByHop() / ICMPv6EchoRequest()))
     verdict("icmp6: neighbour solicitation for the VIP",
             bytes(eth() / IPv6(src=C6, dst=c.VIP6, hlim=255) / ICMPv6ND_NS(tgt=c.VIP6)))
+    v6 = counted("1 echo reply (IPv6)", 1, v6, (1, 0, 0, 0))
 
     # ---- I2/I3: "fragmentation needed" about a VIP's flow (IPv4) ----
     vip(PMTU_VIP, 80, 6, IDX, VIP_F_PMTU)
@@ -151,6 +173,7 @@ def icmp_cases(c, m, tables):
     verdict("icmp: frag needed quoting only 7 bytes of TCP", frag_needed(PMTU_VIP, sent_by(PMTU_VIP, p)[:27]))
     opt = bytes(IP(src=PMTU_VIP, dst=C, options=b"\x01\x01\x01\x00") / TCP(sport=80, dport=p))[:52]
     verdict("icmp: frag needed quoting a header with options", frag_needed(PMTU_VIP, opt))
+    v4 = counted("5 errors to DNAT flows' backends", 0, v4, (0, 5, 0, 0))
 
     # Encapsulation VIP: the error goes to the backend encapsulated, untouched.
     m.update("encap", c.u32le(0), c.ip_bytes(c.ENCAP_SRC))
@@ -162,6 +185,7 @@ def icmp_cases(c, m, tables):
     want = bytes(Ether(src=c.LB_MAC, dst=bmac) / IP(tos=0, id=0, flags=0, ttl=64, proto=4, src=c.ENCAP_SRC, dst=baddr) /
                  Raw(icmp[14:]))
     tx("icmp: frag needed, encapsulation flow: to its backend in IP-in-IP", icmp, want)
+    v4 = counted("1 error to an encapsulation flow's backend", 0, v4, (0, 1, 0, 0))
 
     # ---- E1a: encapsulation VIP, packet too big for the backends' link ----
     p = 7200
@@ -183,13 +207,16 @@ def icmp_cases(c, m, tables):
     c.expect("icmp: generated error (IP checksum, scapy)", chk["checksums"]["ip"]["ok"], str(chk["checksums"]))
     got, out = c.run(client_packet(1380))
     c.expect("icmp: encapsulated size 1400 = MTU: encapsulated", got == "TX" and out[23] == 4, f"{got} {out[:40].hex()}")
-    got, out = c.run(client_packet(1381, flags=0))
-    c.expect("icmp: too big without DF: encapsulated", got == "TX" and out[23] == 4, f"{got} {out[:40].hex()}")
+    # Without DF: XDP cannot fragment, and "fragmentation needed" answers DF packets only.
+    verdict("icmp: too big without DF: dropped", client_packet(1381, flags=0), "DROP")
+    got, out = c.run(client_packet(1380, flags=0))
+    c.expect("icmp: fits without DF: encapsulated", got == "TX" and out[23] == 4, f"{got} {out[:40].hex()}")
     got, out = c.run(client_packet(1381, port=7201))
     c.expect("icmp: too big, new flow: answered", got == "TX" and out[23] == 1, f"{got} {out[:40].hex()}")
     c.expect("icmp: too big: nothing recorded", c.ct(c.ct_key(C, PMTU_ENCAP_VIP, 7201, 80, 6)) is None, "recorded")
     e1 = c.stats(IDX_ENCAP)
     c.expect("icmp: stats count the encapsulated packets only", e1[0] - e0[0] == 3, f"{e1[0] - e0[0]} packets")
+    v4 = counted("2 answered too big, 1 dropped without DF", 0, v4, (0, 0, 2, 1))
     vip(c.ENCAP_VIP, 81, 6, c.ENCAP_INDEX, VIP_F_ENCAP)  # encapsulation without VIP_F_PMTU
     m.flush()
     s = c.slot(C, c.ENCAP_VIP, 7202, 81, 6)
@@ -242,6 +269,7 @@ def icmp_cases(c, m, tables):
     want = bytes(Ether(src=c.LB_MAC, dst=bmac, type=0x86DD) /
                  IPv6(plen=len(icmp) - 14, nh=41, hlim=64, src=c.ENCAP6_SRC, dst=baddr) / Raw(icmp[14:]))
     tx("icmp6: packet too big, encapsulation flow: to its backend in IPv6-in-IPv6", icmp, want)
+    v6 = counted("4 errors to flows' backends (IPv6)", 1, v6, (0, 4, 0, 0))
 
     def client6(size, port=p):
         return bytes(Ether(src=c.CLIENT_MAC, dst=c.LB_MAC) / IPv6(src=C6, dst=PMTU_ENCAP_VIP6, hlim=60, fl=7) /
@@ -253,6 +281,7 @@ def icmp_cases(c, m, tables):
     want = bytes(Ether(src=c.LB_MAC, dst=c.CLIENT_MAC) / IPv6(src=PMTU_ENCAP_VIP6, dst=C6, hlim=64) /
                  ICMPv6PacketTooBig(mtu=1360) / Raw(big[14:14 + 248]))
     tx("icmp6: encapsulated size 1401 > MTU 1400: packet too big, MTU 1360", big, want)
+    v6 = counted("1 answered too big (IPv6)", 1, v6, (0, 0, 1, 0))
     set_mtu(0)
     got, out = c.run(client6(1361))
     c.expect("icmp6: MTU 0 (not configured): encapsulated", got == "TX" and out[20] == 41, got)
