@@ -83,8 +83,14 @@ describe("warm compiler (build --watch)", () => {
     expect(first).toEqual(expect.arrayContaining([main, helper]));
     expect(first.some((f) => f.endsWith("lib.es5.d.ts"))).toBe(true);
     expect(first.some((f) => f.endsWith("runtime/lang/maps.ts"))).toBe(true);
-    warm.build();
+    const again = warm.build();
     expect(warm.parsedFiles, "nothing changed").toEqual([]);
+    expect(Object.keys(again.timings), "nothing changed: the last result, not a build").toEqual([
+      "nothing changed: the last build's result",
+    ]);
+    writeFileSync(join(dir, "unrelated.ts"), "export const x = 1;\n");
+    expect(outcome(warm.build(), dir), "a file the program does not import").toEqual(outcome(compile(main), dir));
+    expect(warm.parsedFiles).toEqual([]);
     writeFileSync(helper, HELPER(7));
     warm.build();
     expect(warm.parsedFiles, "helper.ts edited").toEqual([helper]);
