@@ -184,6 +184,7 @@ const PROTOTYPES = [
   "LLVMTypeKind LLVMGetTypeKind(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMGetUser(LLVMUseRef U)",
   "LLVMBasicBlockRef LLVMGetInstructionParent(LLVMValueRef Inst)",
+  "LLVMValueRef LLVMGetBasicBlockParent(LLVMBasicBlockRef BB)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
   "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
   "unsigned int LLVMGetIntTypeWidth(LLVMTypeRef IntegerTy)",
@@ -207,7 +208,9 @@ const PROTOTYPES = [
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
+  "void LLVMInstructionEraseFromParent(LLVMValueRef Inst)",
   "LLVMValueRef LLVMIsAConstantInt(LLVMValueRef Val)",
+  "LLVMValueRef LLVMIsAFunction(LLVMValueRef Val)",
   "LLVMValueRef LLVMIsAInlineAsm(LLVMValueRef Val)",
   "LLVMBool LLVMIsConditional(LLVMValueRef Branch)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
@@ -279,6 +282,7 @@ type NullableResult =
   | "LLVMGetFirstUse"
   | "LLVMGetNextUse"
   | "LLVMIsAConstantInt"
+  | "LLVMIsAFunction"
   | "LLVMIsAInlineAsm"
   | "LLVMInstructionGetDebugLoc"
   | "LLVMRunPasses";
