@@ -37,6 +37,7 @@ export const Opcode = {
   Xor: 25,
   Alloca: 26,
   Load: 27,
+  Store: 28,
   GetElementPtr: 29,
   Trunc: 30,
   ZExt: 31,
@@ -47,6 +48,8 @@ export const Opcode = {
   PHI: 44,
   Call: 45,
   Select: 46,
+  AtomicCmpXchg: 56,
+  AtomicRMW: 57,
   Freeze: 68,
 } as const;
 
