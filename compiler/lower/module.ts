@@ -483,7 +483,7 @@ export class ModuleLowerer extends IRModule {
         : returns.kind === "ref"
           ? this.di.pointerTo(this.di.typeOf(returns.type))
           : this.di.typeOf(returns.kind === "bool" ? { kind: "bool" } : returns);
-    const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true);
+    const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true, fd.getSourceFile().getFilePath());
     const f = new FunctionLowerer(this, fn, scope, returns);
     const first = returns.kind === "ref" ? 1 : 0;
     if (returns.kind === "ref") f.sret = C.LLVMGetParam(fn, 0);

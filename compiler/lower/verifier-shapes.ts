@@ -14,10 +14,11 @@
 //    `off <= 4095` (MAX_VIEW_OFFSET) so that `data + off` has a range, but after LLVM the
 //    register added to `data` is often not the one compared: LLVM drops the check when it
 //    proves it, also from `x % 40` or `x / 20` (the verifier knows nothing after a division,
-//    and LLVM turns `%` into `x - x / 40 * 40`); it narrows it to the offset's source (an i16's
-//    zero extension compared in 16 bits, on a masked copy: fuzzer seed 20); it replaces it by an
-//    equivalent test of another value (`(1 << n) <= 4095` becomes `n < 12`: seed 76); or code
-//    generation computes the address before the branch (a view merged as a pointer: seed 3045).
+//    and LLVM turns `%` into `x - x / 40 * 40`) or `u8 >> n` (nor after a shift by a register;
+//    LLVM then drops the `& 255` it proves redundant: seed 30010011); it narrows it to the
+//    offset's source (an i16's zero extension compared in 16 bits, on a masked copy: fuzzer seed
+//    20); it replaces it by an equivalent test of another value (`(1 << n) <= 4095` becomes
+//    `n < 12`: seed 76); or code generation computes the address before the branch (a view merged as a pointer: seed 3045).
 //    So every offset whose bound the verifier cannot know from the arithmetic alone is clamped
 //    again, on an opaque copy, just before it is added. The clamp never changes a result: where
 //    the check was dropped LLVM proved it true, and where it was kept the view's address is used
@@ -251,58 +252,12 @@ function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
   if (C.LLVMGetNumOperands(gep) !== 2) return;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMIsAConstantInt(off)) return;
-  const unchecked = divisionInside(off, new Set(), 0) || verifierBound(off, new Map()) > VERIFIER_BOUNDED;
-  if (!unchecked) return;
+  if (verifierBound(off, new Map()) <= VERIFIER_BOUNDED) return;
   at(b, gep);
   const o = b.opaque(off);
   const limit = C.LLVMConstInt(C.LLVMTypeOf(off), MAX_VIEW_OFFSET, 0);
   const inRange = C.LLVMBuildICmp(b.b, IntPredicate.ULE, o, limit, "");
   C.LLVMSetOperand(gep, 1, C.LLVMBuildSelect(b.b, inRange, o, limit, "off"));
-}
-
-/**
- * Whether an offset is computed from a division or remainder the verifier cannot bound, not
- * masked by an `&` it can: the offsets whose range LLVM may know and the verifier not.
- */
-function divisionInside(v: ValueRef, seen: Set<bigint>, depth: number): boolean {
-  const key = addressOf(v);
-  if (depth > 24 || seen.has(key) || C.LLVMIsAConstantInt(v)) return false;
-  seen.add(key);
-  const operand = (k: number) => divisionInside(C.LLVMGetOperand(v, k), seen, depth + 1);
-  switch (C.LLVMGetInstructionOpcode(v)) {
-    case Opcode.UDiv:
-    case Opcode.SDiv:
-    case Opcode.URem:
-    case Opcode.SRem:
-      return true;
-    case Opcode.And: {
-      const mask = [0, 1].map((k) => C.LLVMIsAConstantInt(C.LLVMGetOperand(v, k)));
-      if (mask.some((c) => c && BigInt(C.LLVMConstIntGetZExtValue(c)) <= 0xffffn)) return false;
-      return operand(0) || operand(1);
-    }
-    case Opcode.ZExt:
-    case Opcode.SExt:
-    case Opcode.Trunc:
-    case Opcode.Freeze:
-      return operand(0);
-    case Opcode.Add:
-    case Opcode.Sub:
-    case Opcode.Mul:
-    case Opcode.Shl:
-    case Opcode.LShr:
-    case Opcode.AShr:
-    case Opcode.Or:
-    case Opcode.Xor:
-      return operand(0) || operand(1);
-    case Opcode.Select:
-      return operand(1) || operand(2);
-    case Opcode.PHI: {
-      for (let k = 0; k < C.LLVMCountIncoming(v); k++) if (operand(k)) return true;
-      return false;
-    }
-    default:
-      return false; // loads, calls (an opaque value among them), arguments
-  }
 }
 
 /**
@@ -313,9 +268,21 @@ function divisionInside(v: ValueRef, seen: Set<bigint>, depth: number): boolean 
 const VERIFIER_BOUNDED = 0x8000n;
 
 /**
+ * A value whose range LLVM may know and the verifier does not: above every type's maximum, so
+ * no width caps it. The verifier knows nothing (not even the 64-bit register's sign) after a
+ * division or remainder, or a shift by a register (Linux 6.18's is_safe_to_compute_dst_reg_range:
+ * `w8 >>= w2` of a u8 is "scalar()", fuzzer seeds 30010011 and 40001019), while LLVM knows
+ * `zext(u8) >> n` and `u8 / n` stay below 256, and code generation then drops a mask it proves
+ * redundant (`& 255`, a zero extension). So whatever is computed from such a value is not bounded
+ * for the verifier, masked or not.
+ */
+const LOST = 1n << 65n;
+
+/**
  * The largest value the verifier can know `v` to have from the arithmetic alone (no branch):
- * from a load's width, `&` masks, shifts, sums and products of such values, and phis of them
- * (an unrolled loop's offset: the verifier follows each iteration).
+ * from a load's width, `&` masks, shifts by constants, sums and products of such values, and
+ * phis of them (an unrolled loop's offset: the verifier follows each iteration); LOST where it
+ * cannot know one.
  */
 function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   const c = C.LLVMIsAConstantInt(v);
@@ -329,39 +296,58 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   const operand = (k: number) => verifierBound(C.LLVMGetOperand(v, k), memo);
   const min = (a: bigint, b: bigint) => (a < b ? a : b);
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  /** The value as a register of v's type: at most `all`, unless the verifier lost it. */
+  const width = (x: bigint) => (x >= LOST ? LOST : min(x, all));
   const shift = () => {
     const n = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
     return n ? BigInt(C.LLVMConstIntGetZExtValue(n)) : undefined;
   };
   let bound = all;
   switch (C.LLVMGetInstructionOpcode(v)) {
+    case Opcode.UDiv:
+    case Opcode.SDiv:
+    case Opcode.URem:
+    case Opcode.SRem:
+      bound = LOST;
+      break;
     case Opcode.ZExt:
     case Opcode.Trunc:
-      bound = min(operand(0), all);
+    case Opcode.Freeze:
+      bound = width(operand(0));
       break;
-    case Opcode.And:
-      bound = min(operand(0), operand(1));
+    case Opcode.And: {
+      const [a, b] = [operand(0), operand(1)];
+      bound = a >= LOST || b >= LOST ? LOST : min(a, b);
       break;
+    }
     case Opcode.LShr: {
       const n = shift();
-      if (n !== undefined) bound = operand(0) >> n;
+      const a = operand(0);
+      bound = n === undefined || a >= LOST ? LOST : a >> n;
       break;
     }
     case Opcode.Shl: {
       const n = shift();
-      if (n !== undefined) bound = min(operand(0) << n, all);
+      bound = n === undefined ? LOST : width(operand(0) << n);
       break;
     }
+    case Opcode.AShr:
+      if (shift() === undefined) bound = LOST;
+      else bound = max(operand(0), all) >= LOST ? LOST : all;
+      break;
     case Opcode.Add:
-      bound = min(operand(0) + operand(1), all);
+      bound = width(operand(0) + operand(1));
       break;
     case Opcode.Mul:
-      bound = min(operand(0) * operand(1), all);
+      bound = width(operand(0) * operand(1));
+      break;
+    case Opcode.Sub:
+      bound = max(operand(0), operand(1)) >= LOST ? LOST : all;
       break;
     case Opcode.Or:
     case Opcode.Xor: {
       const m = max(operand(0), operand(1));
-      bound = min((1n << BigInt(m.toString(2).length)) - 1n, all);
+      bound = width((1n << BigInt(m.toString(2).length)) - 1n);
       break;
     }
     case Opcode.Select:

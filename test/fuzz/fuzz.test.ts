@@ -159,6 +159,46 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_shifted_offset.ts: a view at a u8 offset shifted by a register in a loop loads and reads its bytes (seeds 30010011, 40001019)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_shifted_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      /** Runs `prog` with state {a, n, d, k, x} on 64 bytes whose byte i is i (bytes 0 and 1: p0, p1); [out, nulls]. */
+      const run = (prog: string, [a, n, d, k, x]: number[], p0 = 0, p1 = 1) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([a, n, d, k, x, 0, 0, 0, ...new Array(16).fill(0)]));
+        const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
+        packet[0] = p0;
+        packet[1] = p1;
+        expect(obj.program(prog).testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [out.readBigUInt64LE(8), out.readBigUInt64LE(16)];
+      };
+      // 200 >> (2 / 1) three times = 3; not shifted (x = 0), 200 is past the packet: null.
+      expect([run("local_array", [0, 1, 2, 200, 1]), run("local_array", [0, 1, 2, 200, 0])]).toEqual([
+        [3n, 0n],
+        [0n, 1n],
+      ]);
+      // 255 >> 1 three times = 31.
+      expect([run("map_value", [255, 1, 0, 0, 1]), run("map_value", [255, 1, 0, 0, 0])]).toEqual([
+        [31n, 0n],
+        [0n, 1n],
+      ]);
+      // p.a = 240, p.n = 2: 240 >> 4 = 15.
+      expect([run("packet_field", [0, 0, 0, 0, 1], 240, 2), run("packet_field", [0, 0, 0, 0, 0], 240, 2)]).toEqual([
+        [15n, 0n],
+        [0n, 1n],
+      ]);
+      // Two of the four steps shift: 200 >> 2 = 50; by 0: 200, null.
+      expect([run("nested", [200, 1, 0, 0, 1]), run("nested", [200, 0, 0, 0, 1])]).toEqual([
+        [50n, 0n],
+        [0n, 1n],
+      ]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
     const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
     expect(r.diagnostics).toEqual([]);
