@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./frontend/project.ts";
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
-import { checkStack, spillDiagnostic } from "./lower/stack.ts";
+import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
 import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
 import { accessThroughNullArms } from "./lower/verifier-null-arms.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
@@ -229,8 +229,8 @@ export class Compiler {
       fixPacketShapes(lowerer);
       unlinkPointerOffsets(lowerer);
       this.phase("optimize (default<O2>)");
-      const stack = checkStack(lowerer);
-      if (stack.length) return { diagnostics: stack };
+      const oversized = oversizedLocals(lowerer);
+      if (oversized.length) return { diagnostics: oversized };
       const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
       const object = emitObject(lowerer.module);
       this.phase("BPF code generation");
@@ -266,7 +266,7 @@ function backendDiagnostics(
 ): Diagnostic[] {
   const out = errors.map(
     (e) =>
-      spillDiagnostic(e.description, object, m.programNodes) ??
+      stackLimitDiagnostic(e.description, object, m) ??
       diagnosticAt(source, `LLVM's BPF backend failed: ${e.description}`),
   );
   return sortDiagnostics(out);

@@ -210,7 +210,9 @@ const PROTOTYPES = [
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
+  "void LLVMInstructionEraseFromParent(LLVMValueRef Inst)",
   "LLVMValueRef LLVMIsAConstantInt(LLVMValueRef Val)",
+  "LLVMValueRef LLVMIsAFunction(LLVMValueRef Val)",
   "LLVMValueRef LLVMIsAInlineAsm(LLVMValueRef Val)",
   "LLVMBool LLVMIsConditional(LLVMValueRef Branch)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
@@ -282,6 +284,7 @@ type NullableResult =
   | "LLVMGetFirstUse"
   | "LLVMGetNextUse"
   | "LLVMIsAConstantInt"
+  | "LLVMIsAFunction"
   | "LLVMIsAInlineAsm"
   | "LLVMInstructionGetDebugLoc"
   | "LLVMRunPasses";

@@ -19,8 +19,9 @@ export const IntPredicate = {
 /** LLVMLinkage. */
 export const Linkage = { External: 0, Internal: 8 } as const;
 
-/** LLVMOpcode (what stack.ts and verifier-shapes.ts look for). */
+/** LLVMOpcode (what stack.ts, lifetimes.ts and verifier-shapes.ts look for). */
 export const Opcode = {
+  Ret: 1,
   Br: 2,
   Add: 8,
   Sub: 10,

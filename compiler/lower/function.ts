@@ -17,6 +17,7 @@ import {
 } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
+import { Lifetimes } from "./lifetimes.ts";
 import {
   describe,
   type LoopBack,
@@ -220,6 +221,22 @@ export class FunctionLowerer extends IRBuilder {
   }
   /** The node being lowered, for diagnostics found after lowering (stack size). */
   private lastNode: Node | undefined;
+
+  /** The lifetimes of block-scoped variables' and temporaries' slots (lifetimes.ts). */
+  readonly lifetimes = new Lifetimes(this);
+
+  /** A slot for a block-scoped variable or a temporary: it lives from here until the innermost
+   *  block ends (lifetimes.ts), so that LLVM may give its bytes to a later block's slots. */
+  scopedAlloca(type: BType, name: string): ValueRef {
+    const slot = this.alloca(type, name);
+    this.lifetimes.begin(slot, sizeOf(type));
+    return slot;
+  }
+
+  override dispose() {
+    this.lifetimes.finish(this.fn);
+    super.dispose();
+  }
 
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): ValueRef {
