@@ -184,6 +184,7 @@ const PROTOTYPES = [
   "LLVMTypeKind LLVMGetTypeKind(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMGetUser(LLVMUseRef U)",
   "LLVMBasicBlockRef LLVMGetInstructionParent(LLVMValueRef Inst)",
+  "LLVMValueRef LLVMGetBasicBlockParent(LLVMBasicBlockRef BB)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
   "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
   "unsigned int LLVMGetIntTypeWidth(LLVMTypeRef IntegerTy)",

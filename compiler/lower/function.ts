@@ -383,10 +383,17 @@ export class FunctionLowerer extends IRBuilder {
     }
   }
 
-  /** The reference as a pointer that is null when absent (for phis and calls). */
+  /**
+   * The reference as a pointer that is null when absent (for phis, slots, calls and returns).
+   * A present view's address is marked non-null (IRBuilder.nonNull): `data + off` is never
+   * null, but LLVM cannot know it, and where such a pointer was tested against null and the same
+   * address read, LLVM took the read on the null side for undefined behaviour and left that path
+   * `unreachable`, code that runs off the end for the verifier (fuzzer seed 40004597,
+   * test/fuzz/regressions/view_null_test.ts). Marked, the test is the bounds check alone.
+   */
   pointerOrNull(val: Extract<Val, { kind: "ref" }>): ValueRef {
     if (!val.present) return val.p;
-    return C.LLVMBuildSelect(this.b, val.present, val.p, this.nullPtr(), "");
+    return C.LLVMBuildSelect(this.b, val.present, this.nonNull(val.p), this.nullPtr(), "");
   }
 
   /** Loads a scalar out of a reference; other values pass through. */

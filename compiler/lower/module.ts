@@ -331,7 +331,9 @@ export class ModuleLowerer extends IRModule {
           : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = refs.get(i)!;
       this.passedView(f, fd, call, user.staleParameters?.get(i), v);
-      return f.pointerOrNull(v);
+      // A parameter that is not `| null` gets the address itself (TypeScript checked it is not null):
+      // through an opaque non-null copy, LLVM could no longer fold what the callee reads from it.
+      return p.val.nullable ? f.pointerOrNull(v) : v.p;
     });
     if (user.hiddenContext) values.push(contextArgument(f));
     const returns = user.returns;

@@ -212,40 +212,106 @@ function reachable(starts: BasicBlockRef[]): Set<bigint> {
 // ---- 2. view offsets ---------------------------------------------------------------------
 
 /**
- * `data + phi(o1, o2)` where each `data + oK` was already computed (and checked) on its incoming
- * edge: LLVM sank the two views' addresses after the merge of an unrolled loop's iterations, and
- * the one computed after it is a new pointer for the verifier, never checked (fuzzer seed
- * 30000332: "invalid access to packet … r=0"). The view becomes the phi of the checked addresses.
+ * `data + phi(o1, o2)` where each `data + oK` was already computed (and checked) on the way to its
+ * incoming edge: LLVM sank the two views' addresses after the merge of an unrolled loop's
+ * iterations, and the one computed after it is a new pointer for the verifier, never checked
+ * (fuzzer seed 30000332: "invalid access to packet … r=0"). The view becomes the phi of the
+ * checked addresses. The address may be computed in a later block than the merge (a field read in
+ * one arm of a `?:` there: seed 30010368), and each checked one in a block before its edge's (the
+ * check's own block, before the branch into the view's block).
  */
 function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
   if (C.LLVMGetNumOperands(gep) !== 2) return false;
-  const base = C.LLVMGetOperand(gep, 0);
   const off = C.LLVMGetOperand(gep, 1);
-  const block = C.LLVMGetInstructionParent(gep);
-  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI || addressOf(C.LLVMGetInstructionParent(off)) !== addressOf(block))
-    return false;
-  const values: ValueRef[] = [];
-  const blocks: BasicBlockRef[] = [];
+  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI) return false;
+  const plan = addressesOfPhi(C.LLVMGetOperand(gep, 0), off, 0);
+  if (!plan) return false;
+  C.LLVMReplaceAllUsesWith(gep, buildAddress(b, plan)); // the gep, unused, generates no code
+  return true;
+}
+
+/** `base + v` as the verifier has seen it: an address computed already, or a phi of such. */
+type Address =
+  | { kind: "computed"; v: ValueRef }
+  | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
+
+/**
+ * `base + off` for a phi `off`, from addresses computed before each incoming edge: each incoming
+ * offset's own `base + oK` on the way to its edge, or, for an offset that is itself a phi (the
+ * merge of an earlier merge: seed 30010368), the phi of its incoming addresses.
+ */
+function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address | undefined {
+  const incoming: { address: Address; from: BasicBlockRef }[] = [];
   for (let k = 0; k < C.LLVMCountIncoming(off); k++) {
     const v = C.LLVMGetOperand(off, k);
     const from = C.LLVMGetIncomingBlock(off, k);
-    const same = users(v).find(
+    const before = blocksBefore(from);
+    const computed = users(v).find(
       (u) =>
         C.LLVMGetInstructionOpcode(u) === Opcode.GetElementPtr &&
         C.LLVMGetNumOperands(u) === 2 &&
         addressOf(C.LLVMGetOperand(u, 0)) === addressOf(base) &&
         addressOf(C.LLVMGetOperand(u, 1)) === addressOf(v) &&
-        addressOf(C.LLVMGetInstructionParent(u)) === addressOf(from),
+        before.has(addressOf(C.LLVMGetInstructionParent(u))),
     );
-    if (!same) return false;
-    values.push(same);
-    blocks.push(from);
+    let address: Address | undefined = computed && { kind: "computed", v: computed };
+    if (
+      !address &&
+      depth < 4 &&
+      C.LLVMGetInstructionOpcode(v) === Opcode.PHI &&
+      before.has(addressOf(C.LLVMGetInstructionParent(v)))
+    )
+      address = addressesOfPhi(base, v, depth + 1);
+    if (!address) return undefined;
+    incoming.push({ address, from });
   }
+  return { kind: "phi", phi: off, incoming };
+}
+
+/** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
+function buildAddress(b: IRBuilder, a: Address): ValueRef {
+  if (a.kind === "computed") return a.v;
+  const values = a.incoming.map((i) => buildAddress(b, i.address));
+  const block = C.LLVMGetInstructionParent(a.phi);
   C.LLVMPositionBuilderBefore(b.b, C.LLVMGetFirstInstruction(block)!);
-  const view = C.LLVMBuildPhi(b.b, C.LLVMTypeOf(gep), "view");
-  C.LLVMAddIncoming(view, values, blocks, values.length);
-  C.LLVMReplaceAllUsesWith(gep, view); // the gep, unused, generates no code
-  return true;
+  const view = C.LLVMBuildPhi(b.b, C.LLVMTypeOf(values[0]!), "view");
+  C.LLVMAddIncoming(
+    view,
+    values,
+    a.incoming.map((i) => i.from),
+    values.length,
+  );
+  return view;
+}
+
+/**
+ * `block` and the blocks that run before it on every path to it: its chain of single
+ * predecessors (a value computed in one of them is available at `block`'s end).
+ */
+function blocksBefore(block: BasicBlockRef): Set<bigint> {
+  const out = new Set<bigint>();
+  for (let bb: BasicBlockRef | undefined = block; bb && out.size < 16; ) {
+    if (out.has(addressOf(bb))) break;
+    out.add(addressOf(bb));
+    const preds = predecessors(bb);
+    bb = preds.length === 1 ? preds[0] : undefined;
+  }
+  return out;
+}
+
+function predecessors(block: BasicBlockRef): BasicBlockRef[] {
+  const out: BasicBlockRef[] = [];
+  const fn = C.LLVMGetBasicBlockParent(block);
+  for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
+    const term = C.LLVMGetBasicBlockTerminator(bb);
+    if (!term) continue;
+    for (let k = 0; k < C.LLVMGetNumSuccessors(term); k++)
+      if (addressOf(C.LLVMGetSuccessor(term, k)) === addressOf(block)) {
+        out.push(bb);
+        break;
+      }
+  }
+  return out;
 }
 
 function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
