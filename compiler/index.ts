@@ -5,7 +5,6 @@ import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
 import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
-import { accessThroughNullArms } from "./lower/verifier-null-arms.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, optimizeAsync, printModule, verifyModule } from "./llvm/target.ts";
 import { C, onLlvmDiagnostics, type LlvmDiagnostic, type ModuleRef } from "./llvm/capi.ts";
@@ -147,9 +146,11 @@ export class Compiler {
   private finish(result: CompileResult): CompileResult {
     this.lastDiagnostics = result.diagnostics;
     const done = { ...result, timings: this.timings, cpu: this.cpu };
-    const texts = new Map(
-      this.parsed!.project.getSourceFiles().map((f) => [f.getFilePath() as string, f.getFullText()]),
-    );
+    // TypeScript's program, not ts-morph's list of files, which can lack an imported file that
+    // TypeScript read again from disk (see refreshProgram).
+    const program = this.parsed!.project.getProgram().compilerObject;
+    const files = program.getSourceFiles().filter((f) => !program.isSourceFileDefaultLibrary(f));
+    const texts = new Map(files.map((f) => [f.fileName, f.text]));
     this.last = { texts, result: done };
     return done;
   }
@@ -225,7 +226,6 @@ export class Compiler {
       // The driver type-checks and runs default<O2>.
       typeDiagnostics = yield { module: lowerer.module, typeCheck };
       if (typeDiagnostics.length) return { diagnostics: sortDiagnostics(typeDiagnostics) };
-      accessThroughNullArms(lowerer);
       fixPacketShapes(lowerer);
       unlinkPointerOffsets(lowerer);
       this.phase("optimize (default<O2>)");
