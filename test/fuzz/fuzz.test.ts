@@ -294,6 +294,23 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/i8_view_offset.ts: a view at a negative i8 offset is null (seed 50020580, a miscompile)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/i8_view_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (off: number) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([off & 255, 0, 0, 0, 0, 0, 0, 0]));
+        obj.program("i8_view_offset").testRun({ data: Uint8Array.from({ length: 200 }, (_, i) => i) });
+        return Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readUInt32LE(4);
+      };
+      // 0, 5, 127: the packet's byte there; −1 and −128 are null (1000), −128 was the view at 128.
+      expect([0, 5, 127, -1, -128].map(run)).toEqual([0, 5, 127, 1000, 1000]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
     expect(r.diagnostics).toEqual([]);
