@@ -74,7 +74,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
       const slot: RefVal = {
         kind: "ref",
         type: expected,
-        p: f.alloca(expected, "lit"),
+        p: f.scopedAlloca(expected, "lit"),
         nullable: false,
         align: 8,
         packet: false,

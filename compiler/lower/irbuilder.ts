@@ -206,6 +206,18 @@ export class IRBuilder {
     return call;
   }
 
+  /**
+   * The pointer `p`, which the caller knows is not null, as one LLVM knows is not null: an
+   * opaque copy (no instruction) whose result is marked `nonnull`. For an address that LLVM
+   * cannot prove non-null by itself, such as a packet address `data + off`.
+   */
+  nonNull(p: ValueRef): ValueRef {
+    const call = this.opaque(p);
+    const kind = C.LLVMGetEnumAttributeKindForName("nonnull", 7);
+    C.LLVMAddCallSiteAttribute(call, 0, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));
+    return call;
+  }
+
   /** Emits `call ret inttoptr(id)(args…)`, the way clang calls BPF helpers. */
   helperCall(id: number, ret: TypeRef, args: ValueRef[]): ValueRef {
     const argTypes = args.map((a) => C.LLVMTypeOf(a));
