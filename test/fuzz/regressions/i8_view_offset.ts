@@ -1,4 +1,4 @@
-// OPEN (fix: commit 430c3ef). Found by the differential fuzzer (seed 50020580, reduced by `npm run fuzz -- --reduce`): a view
+// Found by the differential fuzzer (seed 50020580, reduced by `npm run fuzz -- --reduce`): a view
 // at an `i8` offset holding −128 was the view at 128. docs/language.md: the offset is an unsigned
 // 64-bit number, so a negative one gives null. The `i8` was zero-extended from 8 bits (128, under
 // the view limit of 4095) instead of sign-extended.
