@@ -306,6 +306,10 @@ describe("bugs found by the fuzzer", () => {
       };
       // 0, 5, 127: the packet's byte there; −1 and −128 are null (1000), −128 was the view at 128.
       expect([0, 5, 127, -1, -128].map(run)).toEqual([0, 5, 127, 1000, 1000]);
+    } finally {
+      obj.close();
+    }
+  });
 
   it("regressions/view_null_arm.ts: a view read after a test LLVM merged reads through its checked address, not a select with null (seed 50010436)", () => {
     const r = compile(join(import.meta.dirname, "regressions/view_null_arm.ts"));
