@@ -152,6 +152,19 @@ function printStats(lb: LoadBalancer) {
   printTable(rows);
   console.log("");
   printTable([
+    ["icmp", "echo replies", "too big forwarded", "too big sent", "too big dropped"],
+    ...lb
+      .icmpStats()
+      .map((s) => [
+        `IPv${s.family}`,
+        String(s.echoReplies),
+        String(s.tooBigForwarded),
+        String(s.tooBigSent),
+        String(s.tooBigDropped),
+      ]),
+  ]);
+  console.log("");
+  printTable([
     ["vip", "backend", "id", "weight", "state", "slots", "flows"],
     ...lb
       .backends()
