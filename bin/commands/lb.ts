@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { LoadBalancer, parseVip, vipName, type LbState } from "../../lb/control.ts";
 import { runHealthChecks, type CheckedVip } from "../../lb/health.ts";
-import { ProbeTunnel, probeMark, type TunnelBackend } from "../../lb/probe-tunnel.ts";
+import { pinnedProbeCounters, ProbeTunnel, probeMark, type TunnelBackend } from "../../lb/probe-tunnel.ts";
 import { enterNetns } from "../../runtime/index.ts";
 import {
   checkBackend,
@@ -51,6 +51,10 @@ export type { LbConfig } from "../../lb/input.ts";
 interface Where {
   pinDir: string;
 }
+
+/** Where `lb run` pins its probe tunnel's counters (hc_stats) while it runs: beside the LB's pin
+ *  directory, not in it (every pin in there is a map of the data plane, which `lb upgrade` keeps). */
+const probeStatsPin = (paths: LbPaths) => `${paths.pinDir}.hc_stats`;
 
 function notRunning(paths: LbPaths): CliError {
   return new CliError(`no LB running under ${paths.pinDir} (start one with \`tsbpf lb start\`)`, EXIT.NOT_FOUND);
@@ -144,7 +148,7 @@ function readJson<T>(file: string, check: (json: unknown) => T): T {
   }
 }
 
-function printStats(lb: LoadBalancer) {
+function printStats(lb: LoadBalancer, paths: LbPaths) {
   const rows = [
     ["vip", "packets", "bytes", "forwarding"],
     ...lb.stats().map((s) => [s.vip, String(s.packets), String(s.bytes), s.forwarding]),
@@ -163,6 +167,9 @@ function printStats(lb: LoadBalancer) {
         String(s.tooBigDropped),
       ]),
   ]);
+  const probes = pinnedProbeCounters(probeStatsPin(paths));
+  if (probes)
+    console.log(`\nprobe tunnel (lb run): ${probes.encapsulated} packets encapsulated, ${probes.dropped} dropped`);
   console.log("");
   printTable([
     ["vip", "backend", "id", "weight", "state", "slots", "flows"],
@@ -300,7 +307,12 @@ async function run(o: RunOptions) {
     const dev = o.dev ?? config.dev;
     if (!dev)
       throw new CliError("--dev: the probe tunnel needs the LB's interface (--dev or `dev` in the config)", EXIT.USAGE);
-    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource, source6: encapSource6 });
+    tunnel = await ProbeTunnel.open(o.hcObject, {
+      dev,
+      source: encapSource,
+      source6: encapSource6,
+      statsPin: probeStatsPin(paths),
+    });
     const sources = [encapSource, encapSource6].filter(Boolean).join(", ");
     log(
       `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${sources}`,
@@ -654,7 +666,7 @@ export function lbCommand(): Command {
 
   pinOption(lb.command("stats"))
     .description("per-VIP packets and bytes; per-backend Maglev slots and tracked flows")
-    .action(lbAction((o: Where) => withRunningLb(o, printStats, false)));
+    .action(lbAction((o: Where) => withRunningLb(o, (lb) => printStats(lb, lbPaths(o.pinDir)), false)));
   return lb;
 }
 

@@ -186,6 +186,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     prober?.kill("SIGKILL");
     if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
+    rmSync(`${PIN_DIR}.hc_stats`, { force: true });
     lab?.destroy();
   });
 
@@ -226,6 +227,13 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
       (e: Error) => e.message,
     );
     expect(direct).toMatch(/refused/i);
+    // `lb stats` shows the tunnel's counters (hc_stats, which the prober pins beside the LB's pins):
+    // at least the five probe packets captured above, none dropped.
+    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const probes = /probe tunnel \(lb run\): (\d+) packets encapsulated, (\d+) dropped/.exec(stats);
+    expect(probes, stats).not.toBeNull();
+    expect(Number(probes![1])).toBeGreaterThanOrEqual(5);
+    expect(probes![2]).toBe("0");
   }, 60_000);
 
   it("a backend whose servers stop is drained within the configured time and restored; no healthy flow fails", async () => {
@@ -320,6 +328,8 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     expect(code).toBe(0);
     prober = undefined;
     expect(linkProgram(linkId)).toBeUndefined();
+    expect(existsSync(`${PIN_DIR}.hc_stats`)).toBe(false);
+    expect(tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);
     const report = await runLoad(lab, { host: DSR_VIP, requests: 150, concurrency: 8 });
     expect(report.errors).toEqual({});
     expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);

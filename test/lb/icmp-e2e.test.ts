@@ -209,15 +209,17 @@ describeKernel("LB ICMP end to end (ping to a VIP, path MTU discovery through th
     lb.addVip(udp, { encap: true, pmtu: true });
     for (const b of lab.backends) lb.addBackend(udp, { addr: b.addr, mac: b.mac });
     const before = family(lb, false);
-    // One datagram of each size, without DF (IP_PMTUDISC_DONT); the backends' echo answers with
-    // its name what reaches it.
+    // One datagram of each size, without DF and whole: IP_PMTUDISC_PROBE sends without DF at the
+    // interface's MTU (with IP_PMTUDISC_DONT the client's stack would fragment it to the path MTU
+    // it learnt from the LB's answers above, and step 4 drops fragments). The backends' echo
+    // answers with its name what reaches it.
     const send = (size: number) =>
       lab.exec("client", [
         "python3",
         "-c",
         `import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER, IP_PMTUDISC_DONT: no DF
+s.setsockopt(socket.IPPROTO_IP, 10, 3)  # IP_MTU_DISCOVER, IP_PMTUDISC_PROBE
 s.settimeout(2)
 s.sendto(b"x" * ${size}, ("${DSR_VIP}", 55))
 try:
