@@ -3,7 +3,7 @@
 // --pin-dir so the LB keeps running after the command exits; the other commands reopen the
 // pinned maps with the control plane's saved state. Where those live, the lock every command
 // holds and how an interrupted start is recovered: lb/persist.ts.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { LoadBalancer, parseVip, vipName, type LbState } from "../../lb/control.ts";
@@ -54,7 +54,7 @@ interface Where {
 
 /** Where `lb run` pins its probe tunnel's counters (hc_stats) while it runs: beside the LB's pin
  *  directory, not in it (every pin in there is a map of the data plane, which `lb upgrade` keeps). */
-const probeStatsPin = (paths: LbPaths) => `${paths.pinDir}.hc_stats`;
+const probeStatsPin = (paths: LbPaths) => `${paths.pinDir}-hc_stats`;
 
 function notRunning(paths: LbPaths): CliError {
   return new CliError(`no LB running under ${paths.pinDir} (start one with \`tsbpf lb start\`)`, EXIT.NOT_FOUND);
@@ -527,6 +527,7 @@ export function lbCommand(): Command {
           const complete = readStateOrCorrupt(paths) && existsSync(paths.link);
           if (!hasRemains(paths)) throw notRunning(paths);
           removeLb(paths);
+          rmSync(probeStatsPin(paths), { force: true }); // left by an `lb run` that was killed
           console.log(
             complete
               ? "LB stopped"

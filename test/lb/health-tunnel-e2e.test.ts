@@ -186,7 +186,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     prober?.kill("SIGKILL");
     if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
-    rmSync(`${PIN_DIR}.hc_stats`, { force: true });
+    rmSync(`${PIN_DIR}-hc_stats`, { force: true });
     lab?.destroy();
   });
 
@@ -328,7 +328,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     expect(code).toBe(0);
     prober = undefined;
     expect(linkProgram(linkId)).toBeUndefined();
-    expect(existsSync(`${PIN_DIR}.hc_stats`)).toBe(false);
+    expect(existsSync(`${PIN_DIR}-hc_stats`)).toBe(false);
     expect(tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);
     const report = await runLoad(lab, { host: DSR_VIP, requests: 150, concurrency: 8 });
     expect(report.errors).toEqual({});
