@@ -666,7 +666,9 @@ export function lbCommand(): Command {
     );
 
   pinOption(lb.command("stats"))
-    .description("per-VIP packets and bytes; per-backend Maglev slots and tracked flows")
+    .description(
+      "per-VIP packets and bytes; ICMP counters; the probe tunnel's (while `lb run` runs); per-backend Maglev slots and tracked flows",
+    )
     .action(lbAction((o: Where) => withRunningLb(o, (lb) => printStats(lb, lbPaths(o.pinDir)), false)));
   return lb;
 }
