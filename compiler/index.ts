@@ -1,8 +1,10 @@
 // tsbpf's compiler: TypeScript program → (ts-morph) → LLVM IR → default<O2> → BPF ELF object.
+import fs from "node:fs";
 import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./frontend/project.ts";
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
-import { checkStack, spillDiagnostic } from "./lower/stack.ts";
+import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
+import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, optimizeAsync, printModule, verifyModule } from "./llvm/target.ts";
 import { C, onLlvmDiagnostics, type LlvmDiagnostic, type ModuleRef } from "./llvm/capi.ts";
@@ -75,6 +77,8 @@ export class Compiler {
 
   /** Builds; TypeScript's type check and LLVM's optimization run one after the other. */
   build(): CompileResult {
+    const unchanged = this.unchanged();
+    if (unchanged) return unchanged;
     const stages = this.stages();
     try {
       let step = stages.next();
@@ -98,6 +102,8 @@ export class Compiler {
    * core to spare. What `tsbpf build` and `build --watch` run.
    */
   async buildAsync(): Promise<CompileResult> {
+    const unchanged = this.unchanged();
+    if (unchanged) return unchanged;
     const stages = this.stages();
     try {
       let step = stages.next();
@@ -139,7 +145,45 @@ export class Compiler {
 
   private finish(result: CompileResult): CompileResult {
     this.lastDiagnostics = result.diagnostics;
-    return { ...result, timings: this.timings, cpu: this.cpu };
+    const done = { ...result, timings: this.timings, cpu: this.cpu };
+    // TypeScript's program, not ts-morph's list of files, which can lack an imported file that
+    // TypeScript read again from disk (see refreshProgram).
+    const program = this.parsed!.project.getProgram().compilerObject;
+    const files = program.getSourceFiles().filter((f) => !program.isSourceFileDefaultLibrary(f));
+    const texts = new Map(files.map((f) => [f.fileName, f.text]));
+    this.last = { texts, result: done };
+    return done;
+  }
+
+  /** The last build's result and the text it had of each file of its program (not the lib's). */
+  private last: { texts: Map<string, string>; result: CompileResult } | undefined;
+
+  /**
+   * The last build's result again when no file of its program changed since (a save that changed
+   * nothing, or of a file the program does not import: the watcher rebuilds on any .ts file of the
+   * directory), as a new build would give it. Not after a build that missed an import, whose file
+   * may have appeared since.
+   */
+  private unchanged(): CompileResult | undefined {
+    if (!this.last || this.lastDiagnostics.some((d) => d.tsCode !== undefined && UNRESOLVED_IMPORT.has(d.tsCode)))
+      return undefined;
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (const [file, text] of this.last.texts) {
+      try {
+        if (fs.readFileSync(file, "utf8") !== text) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    this.parsedFiles = [];
+    const cpu = process.cpuUsage(c0);
+    const what = "nothing changed: the last build's result";
+    return {
+      ...this.last.result,
+      timings: { [what]: performance.now() - t0 },
+      cpu: { [what]: (cpu.user + cpu.system) / 1000 },
+    };
   }
 
   /** One build, paused once at the Midpoint (see build and buildAsync). */
@@ -183,9 +227,10 @@ export class Compiler {
       typeDiagnostics = yield { module: lowerer.module, typeCheck };
       if (typeDiagnostics.length) return { diagnostics: sortDiagnostics(typeDiagnostics) };
       fixPacketShapes(lowerer);
+      unlinkPointerOffsets(lowerer);
       this.phase("optimize (default<O2>)");
-      const stack = checkStack(lowerer);
-      if (stack.length) return { diagnostics: stack };
+      const oversized = oversizedLocals(lowerer);
+      if (oversized.length) return { diagnostics: oversized };
       const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
       const object = emitObject(lowerer.module);
       this.phase("BPF code generation");
@@ -221,7 +266,7 @@ function backendDiagnostics(
 ): Diagnostic[] {
   const out = errors.map(
     (e) =>
-      spillDiagnostic(e.description, object, m.programNodes) ??
+      stackLimitDiagnostic(e.description, object, m) ??
       diagnosticAt(source, `LLVM's BPF backend failed: ${e.description}`),
   );
   return sortDiagnostics(out);

@@ -29,6 +29,14 @@ export class DebugInfo {
   readonly unit: MetadataRef;
   private readonly types = new Map<string, MetadataRef>();
   private readonly dbgKind: number;
+  /** One DIFile per source file (absolute path): a program's functions and lines may come from
+   *  the modules it imports. */
+  private readonly files = new Map<string, MetadataRef>();
+  /** The source file of each function's scope, and its lexical-block files for lines of other
+   *  files (a location must name the file its line is in, or BTF line info says the wrong file). */
+  private readonly scopeFiles = new Map<MetadataRef, string>();
+  private readonly blockFiles = new Map<MetadataRef, Map<string, MetadataRef>>();
+  private readonly mainPath: string;
 
   constructor(
     private readonly ctx: ContextRef,
@@ -36,9 +44,8 @@ export class DebugInfo {
     sourcePath: string,
   ) {
     this.builder = C.LLVMCreateDIBuilder(module);
-    const name = path.basename(sourcePath);
-    const dir = path.dirname(path.resolve(sourcePath));
-    this.file = C.LLVMDIBuilderCreateFile(this.builder, name, name.length, dir, dir.length);
+    this.mainPath = path.resolve(sourcePath);
+    this.file = this.fileOf(this.mainPath);
     const producer = "tsbpf";
     this.unit = C.LLVMDIBuilderCreateCompileUnit(
       this.builder,
@@ -312,7 +319,20 @@ export class DebugInfo {
     return this.arrayOf(this.charType, length, length * 8, 8);
   }
 
-  /** A DISubprogram for a function; returns its scope for locations. */
+  /** The DIFile of a source file (its absolute path), made once. */
+  private fileOf(sourcePath: string): MetadataRef {
+    let file = this.files.get(sourcePath);
+    if (!file) {
+      const name = path.basename(sourcePath);
+      const dir = path.dirname(sourcePath);
+      file = C.LLVMDIBuilderCreateFile(this.builder, name, name.length, dir, dir.length);
+      this.files.set(sourcePath, file);
+    }
+    return file;
+  }
+
+  /** A DISubprogram for a function declared in `sourcePath` (default: the program's file);
+   *  returns its scope for locations. */
   subprogram(
     fn: ValueRef,
     name: string,
@@ -320,22 +340,24 @@ export class DebugInfo {
     ret: MetadataRef | null,
     params: { name: string; type: MetadataRef }[],
     localToUnit: boolean,
+    sourcePath = this.mainPath,
   ): MetadataRef {
+    const file = this.fileOf(path.resolve(sourcePath));
     const sig = C.LLVMDIBuilderCreateSubroutineType(
       this.builder,
-      this.file,
+      file,
       [ret, ...params.map((p) => p.type)],
       params.length + 1,
       0,
     );
     const sp = C.LLVMDIBuilderCreateFunction(
       this.builder,
-      this.file,
+      file,
       name,
       name.length,
       name,
       name.length,
-      this.file,
+      file,
       line,
       sig,
       localToUnit ? 1 : 0,
@@ -347,25 +369,31 @@ export class DebugInfo {
     C.LLVMSetSubprogram(fn, sp);
     // Named parameters: the kernel rejects BTF for a global function with anonymous arguments.
     params.forEach((p, i) => {
-      C.LLVMDIBuilderCreateParameterVariable(
-        this.builder,
-        sp,
-        p.name,
-        p.name.length,
-        i + 1,
-        this.file,
-        line,
-        p.type,
-        1,
-        0,
-      );
+      C.LLVMDIBuilderCreateParameterVariable(this.builder, sp, p.name, p.name.length, i + 1, file, line, p.type, 1, 0);
     });
+    this.scopeFiles.set(sp, path.resolve(sourcePath));
     return sp;
   }
 
+  /** The location of `node` in a function whose scope is `scope`; a line of another file (a
+   *  constant or type of an imported module) is placed in a lexical block of that file. */
   location(node: Node, scope: MetadataRef): MetadataRef {
     const { line, column } = startOf(node);
+    const nodePath = node.getSourceFile().getFilePath();
+    const scopePath = this.scopeFiles.get(scope);
+    if (scopePath !== undefined && nodePath !== scopePath) scope = this.blockFile(scope, nodePath);
     return C.LLVMDIBuilderCreateDebugLocation(this.ctx, line, column, scope, null);
+  }
+
+  private blockFile(scope: MetadataRef, sourcePath: string): MetadataRef {
+    let byFile = this.blockFiles.get(scope);
+    if (!byFile) this.blockFiles.set(scope, (byFile = new Map()));
+    let block = byFile.get(sourcePath);
+    if (!block) {
+      block = C.LLVMDIBuilderCreateLexicalBlockFile(this.builder, scope, this.fileOf(sourcePath), 0);
+      byFile.set(sourcePath, block);
+    }
+    return block;
   }
 
   finalize(): void {

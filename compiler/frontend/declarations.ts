@@ -121,9 +121,23 @@ export class Declarations {
   private readonly cache = new Map<unknown, Entity | null>();
   private readonly evaluating = new Set<unknown>();
 
+  /**
+   * The symbol of a name, asked of the type checker once per node and build: lowering asks it of
+   * the same names many times (each constant-ness test, each use), and for `a.b` the checker
+   * narrows `a` along the function's control flow every time it is asked.
+   */
+  symbolOf(node: Node): TsSymbol | undefined {
+    const key = node.compilerNode;
+    if (this.symbols.has(key)) return this.symbols.get(key);
+    const symbol = node.getSymbol();
+    this.symbols.set(key, symbol);
+    return symbol;
+  }
+  private readonly symbols = new Map<unknown, TsSymbol | undefined>();
+
   /** The entity a name (identifier or `ns.name` access) refers to, or undefined for locals. */
   entityOf(node: Node): Entity | undefined {
-    const symbol = resolveSymbol(node.getSymbol());
+    const symbol = resolveSymbol(this.symbolOf(node));
     if (!symbol) return undefined;
     const decl = symbol.getValueDeclaration() ?? symbol.getDeclarations()[0];
     if (!decl) return undefined;
@@ -479,7 +493,7 @@ export class Declarations {
       const t = expr.getLeft().getType();
       return foldBinary(expr.getOperatorToken().getKind(), a, b, t.isBigInt() || t.isBigIntLiteral());
     }
-    if (Node.isPropertyAccessExpression(expr) && startsAtLocal(expr)) return undefined;
+    if (Node.isPropertyAccessExpression(expr) && startsAtLocal(this, expr)) return undefined;
     if (Node.isPropertyAccessExpression(expr) && expr.getName() === "size") {
       const owner = this.entityOf(expr.getExpression());
       if (owner?.kind === "type") return BigInt(sizeOfType(owner.type));
@@ -499,12 +513,12 @@ export class Declarations {
 /** Whether `a.b[i].c` starts at a function's local or parameter: a value, never a constant.
  *  (Resolving the property itself makes the type checker narrow `a` along the function's
  *  control flow first, which is the costliest query lowering makes.) */
-function startsAtLocal(expr: Node): boolean {
+function startsAtLocal(decls: Declarations, expr: Node): boolean {
   let base = expr;
   while (Node.isPropertyAccessExpression(base) || Node.isElementAccessExpression(base))
     base = stripParens(base.getExpression());
   if (!Node.isIdentifier(base)) return false;
-  const decl = base.getSymbol()?.getValueDeclaration();
+  const decl = decls.symbolOf(base)?.getValueDeclaration();
   if (!decl) return false;
   if (Node.isParameterDeclaration(decl) || Node.isBindingElement(decl)) return true;
   if (!Node.isVariableDeclaration(decl)) return false;

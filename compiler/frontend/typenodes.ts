@@ -41,7 +41,7 @@ export function readTypeNode(decls: Declarations, node: TypeNode): AnnotatedType
   }
   if (Node.isTypeReference(node)) {
     const nameNode = node.getTypeName();
-    const symbol = resolveSymbol(nameNode.getSymbol());
+    const symbol = resolveSymbol(decls.symbolOf(nameNode));
     const decl = symbol?.getDeclarations()[0];
     const name = symbol?.getName() ?? nameNode.getText();
     // An enum (or one of its members, `PacketClass.Web`) is an integer type.

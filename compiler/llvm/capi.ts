@@ -143,6 +143,7 @@ const PROTOTYPES = [
   "LLVMMetadataRef LLVMDIBuilderCreateFile(LLVMDIBuilderRef Builder, const char *Filename, size_t FilenameLen, const char *Directory, size_t DirectoryLen)",
   "LLVMMetadataRef LLVMDIBuilderCreateFunction(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, const char *LinkageName, size_t LinkageNameLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool IsLocalToUnit, LLVMBool IsDefinition, unsigned int ScopeLine, LLVMDIFlags Flags, LLVMBool IsOptimized)",
   "LLVMMetadataRef LLVMDIBuilderCreateGlobalVariableExpression(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, const char *Linkage, size_t LinkLen, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool LocalToUnit, LLVMMetadataRef Expr, LLVMMetadataRef Decl, uint32_t AlignInBits)",
+  "LLVMMetadataRef LLVMDIBuilderCreateLexicalBlockFile(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, LLVMMetadataRef File, unsigned int Discriminator)",
   "LLVMMetadataRef LLVMDIBuilderCreateMemberType(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, LLVMMetadataRef File, unsigned int LineNo, uint64_t SizeInBits, uint32_t AlignInBits, uint64_t OffsetInBits, LLVMDIFlags Flags, LLVMMetadataRef Ty)",
   "LLVMMetadataRef LLVMDIBuilderCreateParameterVariable(LLVMDIBuilderRef Builder, LLVMMetadataRef Scope, const char *Name, size_t NameLen, unsigned int ArgNo, LLVMMetadataRef File, unsigned int LineNo, LLVMMetadataRef Ty, LLVMBool AlwaysPreserve, LLVMDIFlags Flags)",
   "LLVMMetadataRef LLVMDIBuilderCreatePointerType(LLVMDIBuilderRef Builder, LLVMMetadataRef PointeeTy, uint64_t SizeInBits, uint32_t AlignInBits, unsigned int AddressSpace, const char *Name, size_t NameLen)",
@@ -183,6 +184,7 @@ const PROTOTYPES = [
   "LLVMTypeKind LLVMGetTypeKind(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMGetUser(LLVMUseRef U)",
   "LLVMBasicBlockRef LLVMGetInstructionParent(LLVMValueRef Inst)",
+  "LLVMValueRef LLVMGetBasicBlockParent(LLVMBasicBlockRef BB)",
   "LLVMBasicBlockRef LLVMGetInsertBlock(LLVMBuilderRef Builder)",
   "int LLVMGetInstructionOpcode(LLVMValueRef Inst)",
   "unsigned int LLVMGetIntTypeWidth(LLVMTypeRef IntegerTy)",
@@ -195,6 +197,7 @@ const PROTOTYPES = [
   "LLVMBool LLVMGetTargetFromTriple(const char* Triple, _Out_ LLVMTargetRef *T, _Out_ void **ErrorMessage)",
   "const char * LLVMGetValueName2(LLVMValueRef Val, _Out_ size_t *Length)",
   "void LLVMGlobalSetMetadata(LLVMValueRef Global, unsigned int Kind, LLVMMetadataRef MD)",
+  "void LLVMInitializeBPFAsmParser(void)",
   "void LLVMInitializeBPFAsmPrinter(void)",
   "void LLVMInitializeBPFTarget(void)",
   "void LLVMInitializeBPFTargetInfo(void)",
@@ -205,7 +208,9 @@ const PROTOTYPES = [
   "LLVMTypeRef LLVMInt64TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMInt8TypeInContext(LLVMContextRef C)",
   "LLVMTypeRef LLVMIntTypeInContext(LLVMContextRef C, unsigned int NumBits)",
+  "void LLVMInstructionEraseFromParent(LLVMValueRef Inst)",
   "LLVMValueRef LLVMIsAConstantInt(LLVMValueRef Val)",
+  "LLVMValueRef LLVMIsAFunction(LLVMValueRef Val)",
   "LLVMValueRef LLVMIsAInlineAsm(LLVMValueRef Val)",
   "LLVMBool LLVMIsConditional(LLVMValueRef Branch)",
   "LLVMBool LLVMIsConstant(LLVMValueRef Val)",
@@ -277,6 +282,7 @@ type NullableResult =
   | "LLVMGetFirstUse"
   | "LLVMGetNextUse"
   | "LLVMIsAConstantInt"
+  | "LLVMIsAFunction"
   | "LLVMIsAInlineAsm"
   | "LLVMInstructionGetDebugLoc"
   | "LLVMRunPasses";

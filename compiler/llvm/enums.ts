@@ -19,8 +19,9 @@ export const IntPredicate = {
 /** LLVMLinkage. */
 export const Linkage = { External: 0, Internal: 8 } as const;
 
-/** LLVMOpcode (what stack.ts and verifier-shapes.ts look for). */
+/** LLVMOpcode (what stack.ts, lifetimes.ts and verifier-shapes.ts look for). */
 export const Opcode = {
+  Ret: 1,
   Br: 2,
   Add: 8,
   Sub: 10,
@@ -37,6 +38,7 @@ export const Opcode = {
   Xor: 25,
   Alloca: 26,
   Load: 27,
+  Store: 28,
   GetElementPtr: 29,
   Trunc: 30,
   ZExt: 31,

@@ -75,7 +75,7 @@ function lvalue(f: FunctionLowerer, node: Node): RefVal {
   const target = lowerExpr(f, node);
   if (target.kind !== "ref") throw new CompileError(node, "this cannot be assigned to");
   if (Node.isIdentifier(stripParens(node))) {
-    const decl = node.getSymbol()?.getValueDeclaration();
+    const decl = f.m.decls.symbolOf(node)?.getValueDeclaration();
     const local = decl && f.locals.get(decl.compilerNode);
     if (local?.kind === "bound" && target.type.kind !== "struct" && target.type.kind !== "array") {
       throw new CompileError(node, `'${node.getText()}' is a const`);
@@ -123,7 +123,7 @@ export function lowerAssignment(
   expr: Node,
 ): Val | undefined {
   if (op === SyntaxKind.EqualsToken) {
-    const decl = Node.isIdentifier(left) ? left.getSymbol()?.getValueDeclaration() : undefined;
+    const decl = Node.isIdentifier(left) ? f.m.decls.symbolOf(left)?.getValueDeclaration() : undefined;
     const local = decl && f.locals.get(decl.compilerNode);
     if (local?.kind === "pointer") {
       // Rebinds a reference variable: `v = map.lookup(k)` or `v = null`.

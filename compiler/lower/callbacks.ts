@@ -140,6 +140,7 @@ function subprogram(
     loop ? m.di.typeOf(INT_TYPES.i64!) : m.di.int,
     names.map((n, i) => ({ name: n, type: loop && i === 0 ? m.di.typeOf(INT_TYPES.u32!) : voidPointer })),
     true,
+    decl.getSourceFile().getFilePath(),
   );
   const f = new FunctionLowerer(m, fn, scope, { kind: "void" });
   try {

@@ -35,7 +35,7 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
     }
     throw new CompileError(callee, `${describe(receiver)} has no method '${method}'`);
   }
-  const decl = callee.getSymbol()?.getValueDeclaration();
+  const decl = f.m.decls.symbolOf(callee)?.getValueDeclaration();
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(callee); // its declaration was reported
   const entity = f.m.decls.entityOf(callee);
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
@@ -107,7 +107,7 @@ function minMax(f: FunctionLowerer, min: boolean, a: Val, b: Val, node: Node): V
 export function zeroValue(f: FunctionLowerer, type: BType): Val {
   if (type.kind === "int") return { kind: "int", type: valueType(type), v: f.constInt(type, 0n) };
   if (type.kind === "bool") return { kind: "bool", v: C.LLVMConstInt(f.i1, 0, 0) };
-  const p = f.alloca(type, "zero");
+  const p = f.scopedAlloca(type, "zero");
   f.memset(p, sizeOf(type), 8);
   return { kind: "ref", type, p, nullable: false, align: 8, packet: false, memory: "stack" };
 }
@@ -150,7 +150,7 @@ function addressOf(f: FunctionLowerer, node: Node, type: BType): ValueRef {
   if (type.kind !== "int" && type.kind !== "bool")
     throw new CompileError(node, `expected a ${type.kind}, got ${describe(v)}`);
   // Scalars go through a stack slot: helpers read keys from memory.
-  const slot = f.alloca(type, "tmp");
+  const slot = f.scopedAlloca(type, "tmp");
   f.store(
     { kind: "ref", type, p: slot, nullable: false, align: alignOf(type), packet: false, memory: "stack" },
     f.rvalue(v, node),

@@ -74,7 +74,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
       const slot: RefVal = {
         kind: "ref",
         type: expected,
-        p: f.alloca(expected, "lit"),
+        p: f.scopedAlloca(expected, "lit"),
         nullable: false,
         align: 8,
         packet: false,
@@ -97,7 +97,7 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
 
 function isLocalName(f: FunctionLowerer, expr: Node): boolean {
   if (!Node.isIdentifier(expr)) return false;
-  const decl = expr.getSymbol()?.getValueDeclaration();
+  const decl = f.m.decls.symbolOf(expr)?.getValueDeclaration();
   return !!decl && f.locals.has(decl.compilerNode);
 }
 
@@ -113,7 +113,7 @@ export function lowerValue(f: FunctionLowerer, node: Node, expected?: BType): Va
 
 function lowerName(f: FunctionLowerer, expr: Node): Val {
   // `{ proto }` names the variable proto, not the property.
-  const symbol = Node.isShorthandPropertyAssignment(expr) ? expr.getValueSymbol() : expr.getSymbol();
+  const symbol = Node.isShorthandPropertyAssignment(expr) ? expr.getValueSymbol() : f.m.decls.symbolOf(expr);
   const decl = symbol?.getValueDeclaration();
   if (decl && f.poisoned.has(decl.compilerNode)) throw new AlreadyReported(expr);
   const local = decl && f.locals.get(decl.compilerNode);

@@ -17,6 +17,7 @@ import {
 } from "../types.ts";
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
+import { Lifetimes } from "./lifetimes.ts";
 import {
   describe,
   type LoopBack,
@@ -221,6 +222,22 @@ export class FunctionLowerer extends IRBuilder {
   /** The node being lowered, for diagnostics found after lowering (stack size). */
   private lastNode: Node | undefined;
 
+  /** The lifetimes of block-scoped variables' and temporaries' slots (lifetimes.ts). */
+  readonly lifetimes = new Lifetimes(this);
+
+  /** A slot for a block-scoped variable or a temporary: it lives from here until the innermost
+   *  block ends (lifetimes.ts), so that LLVM may give its bytes to a later block's slots. */
+  scopedAlloca(type: BType, name: string): ValueRef {
+    const slot = this.alloca(type, name);
+    this.lifetimes.begin(slot, sizeOf(type));
+    return slot;
+  }
+
+  override dispose() {
+    this.lifetimes.finish(this.fn);
+    super.dispose();
+  }
+
   /** A stack slot in the entry block, so that mem2reg/SROA can promote it. */
   alloca(type: BType | "ptr", name: string): ValueRef {
     // Named `name.N` so that a slot LLVM could not promote is traced back to its variable.
@@ -366,10 +383,17 @@ export class FunctionLowerer extends IRBuilder {
     }
   }
 
-  /** The reference as a pointer that is null when absent (for phis and calls). */
+  /**
+   * The reference as a pointer that is null when absent (for phis, slots, calls and returns).
+   * A present view's address is marked non-null (IRBuilder.nonNull): `data + off` is never
+   * null, but LLVM cannot know it, and where such a pointer was tested against null and the same
+   * address read, LLVM took the read on the null side for undefined behaviour and left that path
+   * `unreachable`, code that runs off the end for the verifier (fuzzer seed 40004597,
+   * test/fuzz/regressions/view_null_test.ts). Marked, the test is the bounds check alone.
+   */
   pointerOrNull(val: Extract<Val, { kind: "ref" }>): ValueRef {
     if (!val.present) return val.p;
-    return C.LLVMBuildSelect(this.b, val.present, val.p, this.nullPtr(), "");
+    return C.LLVMBuildSelect(this.b, val.present, this.nonNull(val.p), this.nullPtr(), "");
   }
 
   /** Loads a scalar out of a reference; other values pass through. */

@@ -181,14 +181,40 @@ export class IRBuilder {
    * stays on the register that is used (docs/compiler.md, "Packet access").
    */
   opaque(v: ValueRef): ValueRef {
+    return this.inRegister(v, "", "opaque");
+  }
+
+  /**
+   * `v` unchanged through an `&= -1` that LLVM cannot see through: one instruction, which the
+   * verifier sees as arithmetic, so the register no longer carries a link to the one it was
+   * copied from (verifier-links.ts). The bounds stay: `& -1` keeps every known bit.
+   */
+  unlinked(v: ValueRef): ValueRef {
+    return this.inRegister(v, "$0 &= -1", "unlinked");
+  }
+
+  /** `text` as inline asm taking and giving `v` in one register, free of side effects. */
+  private inRegister(v: ValueRef, text: string, name: string): ValueRef {
     const ty = C.LLVMTypeOf(v);
     const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
-    const asm = C.LLVMGetInlineAsm(fnType, "", 0, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
-    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, "opaque");
+    const asm = C.LLVMGetInlineAsm(fnType, text, text.length, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
+    const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, name);
     for (const attr of ["readnone", "nounwind"]) {
       const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
       C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));
     }
+    return call;
+  }
+
+  /**
+   * The pointer `p`, which the caller knows is not null, as one LLVM knows is not null: an
+   * opaque copy (no instruction) whose result is marked `nonnull`. For an address that LLVM
+   * cannot prove non-null by itself, such as a packet address `data + off`.
+   */
+  nonNull(p: ValueRef): ValueRef {
+    const call = this.opaque(p);
+    const kind = C.LLVMGetEnumAttributeKindForName("nonnull", 7);
+    C.LLVMAddCallSiteAttribute(call, 0, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));
     return call;
   }
 

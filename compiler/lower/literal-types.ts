@@ -17,7 +17,7 @@ export function typeFromUses(decls: Declarations, d: VariableDeclaration): BType
   const key = d.compilerNode;
   let found: { type: BType; at: Node } | undefined;
   for (const use of scope.getDescendantsOfKind(d.getNameNode().getKind())) {
-    if (use === d.getNameNode() || use.getSymbol()?.getValueDeclaration()?.compilerNode !== key) continue;
+    if (use === d.getNameNode() || decls.symbolOf(use)?.getValueDeclaration()?.compilerNode !== key) continue;
     const type = typeAtUse(decls, use);
     if (!type) continue;
     if (found && (found.type.kind !== type.kind || typeName(found.type) !== typeName(type))) {
@@ -96,7 +96,7 @@ function staticType(decls: Declarations, expr: Node): BType | undefined {
   if (!Node.isIdentifier(expr)) return undefined;
   const entity = decls.entityOf(expr);
   if (entity?.kind === "global") return entity.global.type;
-  const decl = expr.getSymbol()?.getValueDeclaration();
+  const decl = decls.symbolOf(expr)?.getValueDeclaration();
   if (Node.isParameterDeclaration(decl)) return dataType(decls, decl.getTypeNode());
   if (!Node.isVariableDeclaration(decl)) return undefined;
   const annotated = decl.getTypeNode();

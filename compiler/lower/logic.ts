@@ -1,6 +1,6 @@
 // Short-circuit `&&` and `||`: on conditions an i1, on integers the value of the operand
 // that decides, as in JavaScript.
-import { type Node, SyntaxKind } from "../frontend/ts-morph.ts";
+import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C } from "../llvm/capi.ts";
 import type { FunctionLowerer } from "./function.ts";
 import type { Val } from "./values.ts";
@@ -9,14 +9,7 @@ import { commonType } from "./arithmetic.ts";
 import { INT_TYPES } from "../types.ts";
 
 export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, right: Node, expr: Node): Val {
-  const t = expr.getType();
-  const numeric =
-    t.isNumber() ||
-    t.isBigInt() ||
-    t.isNumberLiteral() ||
-    t.isBigIntLiteral() ||
-    (t.isUnion() &&
-      t.getUnionTypes().every((u) => u.isNumber() || u.isBigInt() || u.isNumberLiteral() || u.isBigIntLiteral()));
+  const numeric = !isBoolean(left) && isNumeric(expr);
   const value = lowerExpr(f, left);
   // A constant left operand decides at compile time, as it would at run time (`1 || x.a > 3`
   // is 1, which TypeScript types `1`): the value is the left operand or the right one, and a
@@ -102,4 +95,46 @@ function integerShortCircuit(
   const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "");
   C.LLVMAddIncoming(phi, [va, vb], [from, rhsEnd], 2);
   return { kind: "int", type, v: phi };
+}
+
+/** Whether TypeScript types `expr` a number or bigint (or a union of them). */
+function isNumeric(expr: Node): boolean {
+  const t = expr.getType();
+  return (
+    t.isNumber() ||
+    t.isBigInt() ||
+    t.isNumberLiteral() ||
+    t.isBigIntLiteral() ||
+    (t.isUnion() &&
+      t.getUnionTypes().every((u) => u.isNumber() || u.isBigInt() || u.isNumberLiteral() || u.isBigIntLiteral()))
+  );
+}
+
+const COMPARISONS = new Set([
+  SyntaxKind.LessThanToken,
+  SyntaxKind.LessThanEqualsToken,
+  SyntaxKind.GreaterThanToken,
+  SyntaxKind.GreaterThanEqualsToken,
+  SyntaxKind.EqualsEqualsToken,
+  SyntaxKind.ExclamationEqualsToken,
+  SyntaxKind.EqualsEqualsEqualsToken,
+  SyntaxKind.ExclamationEqualsEqualsToken,
+]);
+
+/**
+ * Whether TypeScript types `expr` `boolean`, seen from its syntax alone: a comparison always is,
+ * and so are `a && b` and `a || b` of two such (`false | boolean`, `true | boolean`). With a left
+ * operand of type `boolean`, `a && b` includes `false` and `a || b` includes `true`, so neither is
+ * numeric, whatever `b` is: the condition chains of a program (`x > 3 && y < 4 && …`) need not ask
+ * the type checker, which would check the whole chain again at each level of it.
+ */
+function isBoolean(node: Node): boolean {
+  let expr = node;
+  while (Node.isParenthesizedExpression(expr)) expr = expr.getExpression();
+  if (!Node.isBinaryExpression(expr)) return false;
+  const op = expr.getOperatorToken().getKind();
+  if (COMPARISONS.has(op)) return true;
+  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken)
+    return isBoolean(expr.getLeft()) && isBoolean(expr.getRight());
+  return false;
 }

@@ -331,7 +331,9 @@ export class ModuleLowerer extends IRModule {
           : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = refs.get(i)!;
       this.passedView(f, fd, call, user.staleParameters?.get(i), v);
-      return f.pointerOrNull(v);
+      // A parameter that is not `| null` gets the address itself (TypeScript checked it is not null):
+      // through an opaque non-null copy, LLVM could no longer fold what the callee reads from it.
+      return p.val.nullable ? f.pointerOrNull(v) : v.p;
     });
     if (user.hiddenContext) values.push(contextArgument(f));
     const returns = user.returns;
@@ -483,7 +485,7 @@ export class ModuleLowerer extends IRModule {
         : returns.kind === "ref"
           ? this.di.pointerTo(this.di.typeOf(returns.type))
           : this.di.typeOf(returns.kind === "bool" ? { kind: "bool" } : returns);
-    const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true);
+    const scope = this.di.subprogram(fn, name, this.lineOf(fd), diRet, [], true, fd.getSourceFile().getFilePath());
     const f = new FunctionLowerer(this, fn, scope, returns);
     const first = returns.kind === "ref" ? 1 : 0;
     if (returns.kind === "ref") f.sret = C.LLVMGetParam(fn, 0);

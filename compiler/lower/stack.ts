@@ -1,22 +1,39 @@
 // BPF programs have a 512-byte stack. After optimization, the stack slots LLVM could not promote
-// to registers are what remains of the locals; more than 512 bytes of them is reported at the
-// biggest local, naming the biggest ones (LLVM would otherwise stop with a fatal error).
-// Code generation adds the registers it spills: a function that keeps more values live than
-// BPF's registers hold can pass the first check and still need more than 512 bytes. The BPF
-// backend reports that as an error (which would end the process without a handler, see
-// onLlvmDiagnostics); `spillDiagnostic` turns it into a diagnostic at the program, with the
-// stack the generated code uses (`stackDepths`).
+// to registers are what remains of the locals. Their sizes added up are not what the program
+// needs: slots of different blocks share bytes (lifetimes.ts, LLVM's stack colouring). So the
+// BPF backend decides: when it reports that a frame is over 512 bytes, the diagnostic
+// (`stackLimitDiagnostic`) names the biggest locals if they add up to more than 512 bytes
+// (`checkStack`), else the registers it spilled, with the stack the generated code uses
+// (`stackDepths`). Only a single
+// slot that cannot fit, or locals too big for a BPF frame offset, are refused before code
+// generation (`oversizedLocals`): LLVM would not generate code for them.
 import { Opcode } from "../llvm/enums.ts";
 import { C } from "../llvm/capi.ts";
 import { targetMachine } from "../llvm/target.ts";
 import { diagnosticAt, type Diagnostic } from "../diagnostics.ts";
-import type { Node } from "ts-morph";
 import type { ModuleLowerer } from "./module.ts";
 
 export const STACK_LIMIT = 512;
 const KEEP_IN_MAP = "Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)";
+/** BPF's frame offsets are 16-bit: locals beyond this are refused before code generation. */
+const FRAME_OFFSET_LIMIT = 32767;
 
-export function checkStack(m: ModuleLowerer): Diagnostic[] {
+/** The functions whose locals cannot fit whatever slots share: one over 512 bytes, or all of them
+ *  over a frame offset's range. */
+export function oversizedLocals(m: ModuleLowerer): Diagnostic[] {
+  return checkStack(m, (total, biggest) => biggest > STACK_LIMIT || total > FRAME_OFFSET_LIMIT);
+}
+
+/**
+ * The functions whose locals (the slots left after optimization) add up to more than 512 bytes,
+ * and that `fails` says failed, at the biggest local, naming the biggest ones; `depth` gives the
+ * stack the generated code uses, where it is known.
+ */
+export function checkStack(
+  m: ModuleLowerer,
+  fails: (total: number, biggest: number, fnName: string) => boolean,
+  depth?: (fnName: string) => number | undefined,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const td = C.LLVMCreateTargetDataLayout(targetMachine());
   for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
@@ -32,16 +49,16 @@ export function checkStack(m: ModuleLowerer): Diagnostic[] {
       }
     }
     const total = slots.reduce((a, s) => a + s.size, 0);
-    if (total <= STACK_LIMIT) continue;
     slots.sort((a, b) => b.size - a.size);
+    const fnName = String(C.LLVMGetValueName2(fn, [0]) ?? "");
+    if (total <= STACK_LIMIT || !fails(total, slots[0]!.size, fnName)) continue;
     const where = slots.find((s) => s.node)?.node;
     const biggest = slots
       .slice(0, 3)
       .map((s) => `'${s.name}' (${s.size} bytes${s.node ? `, line ${s.node.getStartLineNumber()}` : ""})`)
       .join(", ");
-    const fnName = String(C.LLVMGetValueName2(fn, [0]) ?? "");
     const message =
-      `program '${fnName}' needs ${total} bytes of stack, over BPF's ${STACK_LIMIT}-byte limit; biggest locals: ${biggest}. ` +
+      `program '${fnName}' needs ${depth?.(fnName) ?? total} bytes of stack, over BPF's ${STACK_LIMIT}-byte limit; biggest locals: ${biggest}. ` +
       KEEP_IN_MAP;
     if (where) out.push(diagnosticAt(where, message));
     else out.push({ file: "", line: 0, column: 0, message });
@@ -54,24 +71,32 @@ const BACKEND_STACK_ERROR = /in function (\S+) .*BPF stack limit of 512 bytes is
 
 /**
  * The diagnostic for an error the BPF backend reported while generating `object`, if it is the
- * stack limit: at the program (`programs`, by function name), with the bytes its code uses.
+ * stack limit: at the program's biggest local if its locals add up to more than 512 bytes, else
+ * at the program (`m.programNodes`, by function name) as registers spilled; with the bytes its
+ * code uses.
  */
-export function spillDiagnostic(
+export function stackLimitDiagnostic(
   description: string,
   object: Uint8Array | undefined,
-  programs: ReadonlyMap<string, Node>,
+  m: ModuleLowerer,
 ): Diagnostic | undefined {
   const match = BACKEND_STACK_ERROR.exec(description);
   if (!match) return undefined;
   const fnName = match[1]!;
   const depth = object ? stackDepths(object).get(fnName) : undefined;
+  const locals = checkStack(
+    m,
+    (_total, _biggest, name) => name === fnName,
+    () => depth,
+  );
+  if (locals.length) return locals[0];
   const needs = depth ? `; this program needs ${depth}` : "";
   const message =
     `program '${fnName}' needs more stack than BPF allows: the BPF stack is ${STACK_LIMIT} bytes${needs}. ` +
     "Its locals fit, but it keeps more values alive at once than BPF's 10 registers hold, and LLVM " +
     "spills the rest to the stack. Keep fewer values alive across each statement (split long " +
     "expressions and struct literals, call fewer inlined functions in one expression), or keep them in a map value";
-  const node = programs.get(fnName);
+  const node = m.programNodes.get(fnName);
   return node ? diagnosticAt(node, message) : { file: "", line: 0, column: 0, message };
 }
 

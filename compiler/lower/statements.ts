@@ -31,9 +31,16 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
   }
 }
 
+/** A block (or an if's or loop's single statement): what is declared in it, and the temporaries
+ *  made in it, die at its end (lifetimes.ts). */
 function lowerBlock(f: FunctionLowerer, node: Node) {
-  if (Node.isBlock(node)) for (const s of node.getStatements()) lowerStatement(f, s);
-  else lowerStatement(f, node as Statement);
+  f.lifetimes.enter();
+  try {
+    if (Node.isBlock(node)) for (const s of node.getStatements()) lowerStatement(f, s);
+    else lowerStatement(f, node as Statement);
+  } finally {
+    f.lifetimes.leave(!f.terminated);
+  }
 }
 
 function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
@@ -137,7 +144,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
       f.locals.set(key, { kind: "pointer", template, p: slot });
       return;
     }
-    const slot = f.alloca(declared, nameNode.getText());
+    const slot = f.scopedAlloca(declared, nameNode.getText());
     const ref: Extract<Val, { kind: "ref" }> = {
       kind: "ref",
       type: declared,
@@ -174,7 +181,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
       return;
     }
     // A struct-valued field copied into a variable keeps its value when the field changes.
-    const slot = f.alloca(value.type, nameNode.getText());
+    const slot = f.scopedAlloca(value.type, nameNode.getText());
     const copy: Extract<Val, { kind: "ref" }> = {
       kind: "ref",
       type: value.type,
@@ -228,7 +235,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     f.locals.set(key, { kind: "bound", val: v });
     return;
   }
-  const slot = f.alloca(type, nameNode.getText());
+  const slot = f.scopedAlloca(type, nameNode.getText());
   const ref: Extract<Val, { kind: "ref" }> = {
     kind: "ref",
     type,
@@ -374,7 +381,7 @@ function alwaysTrue(f: FunctionLowerer, cond: Node): string | undefined {
     op = mirrored[op] ?? op;
   }
   const literal = f.m.decls.tryConstValue(bound);
-  const decl = Node.isIdentifier(counter) ? counter.getSymbol()?.getValueDeclaration() : undefined;
+  const decl = Node.isIdentifier(counter) ? f.m.decls.symbolOf(counter)?.getValueDeclaration() : undefined;
   const local = decl && f.locals.get(decl.compilerNode);
   if (literal === undefined || local?.kind !== "slot" || local.type.kind !== "int") return undefined;
   const t = valueType(local.type);

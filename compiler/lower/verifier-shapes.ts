@@ -14,10 +14,11 @@
 //    `off <= 4095` (MAX_VIEW_OFFSET) so that `data + off` has a range, but after LLVM the
 //    register added to `data` is often not the one compared: LLVM drops the check when it
 //    proves it, also from `x % 40` or `x / 20` (the verifier knows nothing after a division,
-//    and LLVM turns `%` into `x - x / 40 * 40`); it narrows it to the offset's source (an i16's
-//    zero extension compared in 16 bits, on a masked copy: fuzzer seed 20); it replaces it by an
-//    equivalent test of another value (`(1 << n) <= 4095` becomes `n < 12`: seed 76); or code
-//    generation computes the address before the branch (a view merged as a pointer: seed 3045).
+//    and LLVM turns `%` into `x - x / 40 * 40`) or `u8 >> n` (nor after a shift by a register;
+//    LLVM then drops the `& 255` it proves redundant: seed 30010011); it narrows it to the
+//    offset's source (an i16's zero extension compared in 16 bits, on a masked copy: fuzzer seed
+//    20); it replaces it by an equivalent test of another value (`(1 << n) <= 4095` becomes
+//    `n < 12`: seed 76); or code generation computes the address before the branch (a view merged as a pointer: seed 3045).
 //    So every offset whose bound the verifier cannot know from the arithmetic alone is clamped
 //    again, on an opaque copy, just before it is added. The clamp never changes a result: where
 //    the check was dropped LLVM proved it true, and where it was kept the view's address is used
@@ -211,98 +212,118 @@ function reachable(starts: BasicBlockRef[]): Set<bigint> {
 // ---- 2. view offsets ---------------------------------------------------------------------
 
 /**
- * `data + phi(o1, o2)` where each `data + oK` was already computed (and checked) on its incoming
- * edge: LLVM sank the two views' addresses after the merge of an unrolled loop's iterations, and
- * the one computed after it is a new pointer for the verifier, never checked (fuzzer seed
- * 30000332: "invalid access to packet … r=0"). The view becomes the phi of the checked addresses.
+ * `data + phi(o1, o2)` where each `data + oK` was already computed (and checked) on the way to its
+ * incoming edge: LLVM sank the two views' addresses after the merge of an unrolled loop's
+ * iterations, and the one computed after it is a new pointer for the verifier, never checked
+ * (fuzzer seed 30000332: "invalid access to packet … r=0"). The view becomes the phi of the
+ * checked addresses. The address may be computed in a later block than the merge (a field read in
+ * one arm of a `?:` there: seed 30010368), and each checked one in a block before its edge's (the
+ * check's own block, before the branch into the view's block).
  */
 function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
   if (C.LLVMGetNumOperands(gep) !== 2) return false;
-  const base = C.LLVMGetOperand(gep, 0);
   const off = C.LLVMGetOperand(gep, 1);
-  const block = C.LLVMGetInstructionParent(gep);
-  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI || addressOf(C.LLVMGetInstructionParent(off)) !== addressOf(block))
-    return false;
-  const values: ValueRef[] = [];
-  const blocks: BasicBlockRef[] = [];
+  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI) return false;
+  const plan = addressesOfPhi(C.LLVMGetOperand(gep, 0), off, 0);
+  if (!plan) return false;
+  C.LLVMReplaceAllUsesWith(gep, buildAddress(b, plan)); // the gep, unused, generates no code
+  return true;
+}
+
+/** `base + v` as the verifier has seen it: an address computed already, or a phi of such. */
+type Address =
+  | { kind: "computed"; v: ValueRef }
+  | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
+
+/**
+ * `base + off` for a phi `off`, from addresses computed before each incoming edge: each incoming
+ * offset's own `base + oK` on the way to its edge, or, for an offset that is itself a phi (the
+ * merge of an earlier merge: seed 30010368), the phi of its incoming addresses.
+ */
+function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address | undefined {
+  const incoming: { address: Address; from: BasicBlockRef }[] = [];
   for (let k = 0; k < C.LLVMCountIncoming(off); k++) {
     const v = C.LLVMGetOperand(off, k);
     const from = C.LLVMGetIncomingBlock(off, k);
-    const same = users(v).find(
+    const before = blocksBefore(from);
+    const computed = users(v).find(
       (u) =>
         C.LLVMGetInstructionOpcode(u) === Opcode.GetElementPtr &&
         C.LLVMGetNumOperands(u) === 2 &&
         addressOf(C.LLVMGetOperand(u, 0)) === addressOf(base) &&
         addressOf(C.LLVMGetOperand(u, 1)) === addressOf(v) &&
-        addressOf(C.LLVMGetInstructionParent(u)) === addressOf(from),
+        before.has(addressOf(C.LLVMGetInstructionParent(u))),
     );
-    if (!same) return false;
-    values.push(same);
-    blocks.push(from);
+    let address: Address | undefined = computed && { kind: "computed", v: computed };
+    if (
+      !address &&
+      depth < 4 &&
+      C.LLVMGetInstructionOpcode(v) === Opcode.PHI &&
+      before.has(addressOf(C.LLVMGetInstructionParent(v)))
+    )
+      address = addressesOfPhi(base, v, depth + 1);
+    if (!address) return undefined;
+    incoming.push({ address, from });
   }
+  return { kind: "phi", phi: off, incoming };
+}
+
+/** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
+function buildAddress(b: IRBuilder, a: Address): ValueRef {
+  if (a.kind === "computed") return a.v;
+  const values = a.incoming.map((i) => buildAddress(b, i.address));
+  const block = C.LLVMGetInstructionParent(a.phi);
   C.LLVMPositionBuilderBefore(b.b, C.LLVMGetFirstInstruction(block)!);
-  const view = C.LLVMBuildPhi(b.b, C.LLVMTypeOf(gep), "view");
-  C.LLVMAddIncoming(view, values, blocks, values.length);
-  C.LLVMReplaceAllUsesWith(gep, view); // the gep, unused, generates no code
-  return true;
+  const view = C.LLVMBuildPhi(b.b, C.LLVMTypeOf(values[0]!), "view");
+  C.LLVMAddIncoming(
+    view,
+    values,
+    a.incoming.map((i) => i.from),
+    values.length,
+  );
+  return view;
+}
+
+/**
+ * `block` and the blocks that run before it on every path to it: its chain of single
+ * predecessors (a value computed in one of them is available at `block`'s end).
+ */
+function blocksBefore(block: BasicBlockRef): Set<bigint> {
+  const out = new Set<bigint>();
+  for (let bb: BasicBlockRef | undefined = block; bb && out.size < 16; ) {
+    if (out.has(addressOf(bb))) break;
+    out.add(addressOf(bb));
+    const preds = predecessors(bb);
+    bb = preds.length === 1 ? preds[0] : undefined;
+  }
+  return out;
+}
+
+function predecessors(block: BasicBlockRef): BasicBlockRef[] {
+  const out: BasicBlockRef[] = [];
+  const fn = C.LLVMGetBasicBlockParent(block);
+  for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
+    const term = C.LLVMGetBasicBlockTerminator(bb);
+    if (!term) continue;
+    for (let k = 0; k < C.LLVMGetNumSuccessors(term); k++)
+      if (addressOf(C.LLVMGetSuccessor(term, k)) === addressOf(block)) {
+        out.push(bb);
+        break;
+      }
+  }
+  return out;
 }
 
 function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
   if (C.LLVMGetNumOperands(gep) !== 2) return;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMIsAConstantInt(off)) return;
-  const unchecked = divisionInside(off, new Set(), 0) || verifierBound(off, new Map()) > VERIFIER_BOUNDED;
-  if (!unchecked) return;
+  if (verifierBound(off, new Map()) <= VERIFIER_BOUNDED) return;
   at(b, gep);
   const o = b.opaque(off);
   const limit = C.LLVMConstInt(C.LLVMTypeOf(off), MAX_VIEW_OFFSET, 0);
   const inRange = C.LLVMBuildICmp(b.b, IntPredicate.ULE, o, limit, "");
   C.LLVMSetOperand(gep, 1, C.LLVMBuildSelect(b.b, inRange, o, limit, "off"));
-}
-
-/**
- * Whether an offset is computed from a division or remainder the verifier cannot bound, not
- * masked by an `&` it can: the offsets whose range LLVM may know and the verifier not.
- */
-function divisionInside(v: ValueRef, seen: Set<bigint>, depth: number): boolean {
-  const key = addressOf(v);
-  if (depth > 24 || seen.has(key) || C.LLVMIsAConstantInt(v)) return false;
-  seen.add(key);
-  const operand = (k: number) => divisionInside(C.LLVMGetOperand(v, k), seen, depth + 1);
-  switch (C.LLVMGetInstructionOpcode(v)) {
-    case Opcode.UDiv:
-    case Opcode.SDiv:
-    case Opcode.URem:
-    case Opcode.SRem:
-      return true;
-    case Opcode.And: {
-      const mask = [0, 1].map((k) => C.LLVMIsAConstantInt(C.LLVMGetOperand(v, k)));
-      if (mask.some((c) => c && BigInt(C.LLVMConstIntGetZExtValue(c)) <= 0xffffn)) return false;
-      return operand(0) || operand(1);
-    }
-    case Opcode.ZExt:
-    case Opcode.SExt:
-    case Opcode.Trunc:
-    case Opcode.Freeze:
-      return operand(0);
-    case Opcode.Add:
-    case Opcode.Sub:
-    case Opcode.Mul:
-    case Opcode.Shl:
-    case Opcode.LShr:
-    case Opcode.AShr:
-    case Opcode.Or:
-    case Opcode.Xor:
-      return operand(0) || operand(1);
-    case Opcode.Select:
-      return operand(1) || operand(2);
-    case Opcode.PHI: {
-      for (let k = 0; k < C.LLVMCountIncoming(v); k++) if (operand(k)) return true;
-      return false;
-    }
-    default:
-      return false; // loads, calls (an opaque value among them), arguments
-  }
 }
 
 /**
@@ -313,9 +334,21 @@ function divisionInside(v: ValueRef, seen: Set<bigint>, depth: number): boolean 
 const VERIFIER_BOUNDED = 0x8000n;
 
 /**
+ * A value whose range LLVM may know and the verifier does not: above every type's maximum, so
+ * no width caps it. The verifier knows nothing (not even the 64-bit register's sign) after a
+ * division or remainder, or a shift by a register (Linux 6.18's is_safe_to_compute_dst_reg_range:
+ * `w8 >>= w2` of a u8 is "scalar()", fuzzer seeds 30010011 and 40001019), while LLVM knows
+ * `zext(u8) >> n` and `u8 / n` stay below 256, and code generation then drops a mask it proves
+ * redundant (`& 255`, a zero extension). So whatever is computed from such a value is not bounded
+ * for the verifier, masked or not.
+ */
+const LOST = 1n << 65n;
+
+/**
  * The largest value the verifier can know `v` to have from the arithmetic alone (no branch):
- * from a load's width, `&` masks, shifts, sums and products of such values, and phis of them
- * (an unrolled loop's offset: the verifier follows each iteration).
+ * from a load's width, `&` masks, shifts by constants, sums and products of such values, and
+ * phis of them (an unrolled loop's offset: the verifier follows each iteration); LOST where it
+ * cannot know one.
  */
 function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   const c = C.LLVMIsAConstantInt(v);
@@ -329,39 +362,58 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   const operand = (k: number) => verifierBound(C.LLVMGetOperand(v, k), memo);
   const min = (a: bigint, b: bigint) => (a < b ? a : b);
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  /** The value as a register of v's type: at most `all`, unless the verifier lost it. */
+  const width = (x: bigint) => (x >= LOST ? LOST : min(x, all));
   const shift = () => {
     const n = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
     return n ? BigInt(C.LLVMConstIntGetZExtValue(n)) : undefined;
   };
   let bound = all;
   switch (C.LLVMGetInstructionOpcode(v)) {
+    case Opcode.UDiv:
+    case Opcode.SDiv:
+    case Opcode.URem:
+    case Opcode.SRem:
+      bound = LOST;
+      break;
     case Opcode.ZExt:
     case Opcode.Trunc:
-      bound = min(operand(0), all);
+    case Opcode.Freeze:
+      bound = width(operand(0));
       break;
-    case Opcode.And:
-      bound = min(operand(0), operand(1));
+    case Opcode.And: {
+      const [a, b] = [operand(0), operand(1)];
+      bound = a >= LOST || b >= LOST ? LOST : min(a, b);
       break;
+    }
     case Opcode.LShr: {
       const n = shift();
-      if (n !== undefined) bound = operand(0) >> n;
+      const a = operand(0);
+      bound = n === undefined || a >= LOST ? LOST : a >> n;
       break;
     }
     case Opcode.Shl: {
       const n = shift();
-      if (n !== undefined) bound = min(operand(0) << n, all);
+      bound = n === undefined ? LOST : width(operand(0) << n);
       break;
     }
+    case Opcode.AShr:
+      if (shift() === undefined) bound = LOST;
+      else bound = max(operand(0), all) >= LOST ? LOST : all;
+      break;
     case Opcode.Add:
-      bound = min(operand(0) + operand(1), all);
+      bound = width(operand(0) + operand(1));
       break;
     case Opcode.Mul:
-      bound = min(operand(0) * operand(1), all);
+      bound = width(operand(0) * operand(1));
+      break;
+    case Opcode.Sub:
+      bound = max(operand(0), operand(1)) >= LOST ? LOST : all;
       break;
     case Opcode.Or:
     case Opcode.Xor: {
       const m = max(operand(0), operand(1));
-      bound = min((1n << BigInt(m.toString(2).length)) - 1n, all);
+      bound = width((1n << BigInt(m.toString(2).length)) - 1n);
       break;
     }
     case Opcode.Select:

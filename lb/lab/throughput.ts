@@ -1,67 +1,409 @@
-// Bulk throughput from the client to a backend through the LB in encapsulation mode, against
-// the same transfer straight to the backend (issue 16's goal: ≥ 0.9×):
-//   node --import tsx lb/lab/throughput.ts [MB] [rounds]      (root; defaults 200, 3)
-// builds lb/lb.ts, starts the lab with direct server return (dsr.ts), a sink on be1:9000
-// (bulk.ts), an encapsulation VIP DSR_VIP:9000 with be1 only, and alternates rounds of
-// "via the LB" and "direct" (the backend's answers and ACKs then also go straight to the
-// client). Prints the rounds and the ratio of medians as JSON.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Bulk TCP throughput (iperf3) through the LB namespace against straight to the backend, in both
+// directions, for what runs on the LB's interface (issue 16's goal: encapsulation ≥ 0.9× direct):
+//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc]
+//                                                  (root, iperf3; defaults 3, 3, lab: offloads below)
+//
+// One lab with one backend (topology.ts, dsr.ts's decapsulation and DSR_VIP on lo). Each round
+// runs every path below once, one after the other, each in both directions: "up" is the client
+// sending to the backend (every data segment passes the LB), "down" is `iperf3 -R`, the backend
+// sending (with direct server return only the client's ACKs pass the LB).
+//   direct    the client to the backend's own address DIRECT_ADDR: client → bridge → backend.
+//   kernel    no XDP program on the LB's eth0; the LB namespace routes the VIPs to the backend,
+//             which holds them on lo: the same veths, bridge passes and MTUs as the LB's path,
+//             forwarded by the kernel. "encap" row: to DSR_VIP, answers straight to the client;
+//             "dnat" row: to the DNAT VIP, answers back through the LB namespace.
+//   xdp-pass  the same with an XDP_PASS program on the LB's eth0 (xdp_pass.ts).
+//   c         the C twin (bench/lb.c, clang-14 -O2) in encapsulation (DSR_VIP) and DNAT (VIP).
+//   tsbpf     the LB (lb/lb.ts) the same way.
+// The kernel routes exist only during the kernel and xdp-pass paths, so through c and tsbpf a
+// transfer arrives only if the program forwards it; each of their runs must also show the
+// program's XDP_TX count (ethtool -S of the LB's eth0) grow by the packets the transfer needs,
+// or the measurement fails. Senders and receivers are pinned (iperf3 -A 0,1) the same way on
+// every path. Prints per path, row and direction the medians of the rounds and their ratio to
+// direct, and the load average.
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startLoadBalancedLab } from "./load-balanced.ts";
-import { DSR_VIP, enableDirectServerReturn } from "./dsr.ts";
-import { LAB_CWD, labScript, startServer } from "./servers.ts";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { inNetns, loadObject, type TypedMap } from "../../runtime/index.ts";
+import { LoadBalancer, type VipSpec } from "../control.ts";
+import { DSR_VIP, setUpDsrBackends } from "./dsr.ts";
+import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
+import { buildDecapTc, buildXdpPass } from "./xdp-pass.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, "../..");
-const MB = Number(process.argv[2] ?? 200);
-const ROUNDS = Number(process.argv[3] ?? 3);
-const PORT = 9000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const PORT = 5201;
+/** A second address of the backend, answered straight to the client (the lab's main route to
+ *  the client goes through the LB, as DNAT needs for be1's own address). */
+export const DIRECT_ADDR = "10.0.0.200";
+/** The maps the C twin takes from a configured LoadBalancer (same names and layouts). */
+const CONFIG_MAPS = ["vips", "backends", "maglev", "encap", "config"];
 
-const dir = mkdtempSync(join(tmpdir(), "tsbpf-throughput-"));
-const object = join(dir, "lb.o");
-execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", object]);
-const env = await startLoadBalancedLab({ object, backends: 1 });
-try {
-  await enableDirectServerReturn(env);
-  const { lab, lb } = env;
-  const be = lab.backends[0]!;
-  // The direct transfer's answers go straight to the client too, as the VIP's do.
-  await lab.exec(be.name, ["ip", "rule", "add", "from", be.addr, "lookup", "100"]);
-  await startServer(lab, be.name, labScript("bulk.ts", "sink", String(PORT)));
-  const vip = { addr: DSR_VIP, port: PORT, proto: "tcp" as const };
-  lb.addVip(vip, { encap: true });
-  lb.addBackend(vip, { addr: be.addr, mac: be.mac });
-  const send = async (host: string) => {
-    const { stdout } = await lab.exec("client", labScript("bulk.ts", "send", host, String(PORT), String(MB)), {
-      cwd: LAB_CWD,
-      timeoutMs: 300_000,
-    });
-    return JSON.parse(stdout) as { bytes: number; seconds: number; mbitPerS: number };
+export type PathName = "direct" | "kernel" | "xdp-pass" | "c" | "tsbpf";
+export type Row = "encap" | "dnat";
+export type Direction = "up" | "down";
+
+/** What runs in the LB namespace for one path, set up before its runs and undone after. */
+export interface Path {
+  name: string;
+  /** The rows this path measures and the address the client connects to for each. */
+  targets(lab: Lab): Array<[Row | "direct", string]>;
+  /** True if its transfers must show up as XDP_TX on the LB's eth0. */
+  forwardsByXdp: boolean;
+  setUp(lab: Lab): Promise<() => Promise<void>>;
+}
+
+export interface Run {
+  path: string;
+  row: Row | "direct";
+  direction: Direction;
+  mbitPerS: number;
+  retransmits: number;
+  /** Packets the LB's XDP program sent back out (XDP_TX) during the run. */
+  lbXdpTx: number;
+  /** The 1-minute load average when the run ended. */
+  load: number;
+}
+
+export interface ThroughputOptions {
+  seconds?: number;
+  rounds?: number;
+  /** "lab": the end hosts' veths as topology.ts makes them (no GSO, no GRO: the sender's TCP
+   *  builds every 1500-byte segment, the receiver's stack takes each on its own). "deployment":
+   *  GSO and GRO on at the client's and the backend's eth0, as a NIC's TSO/GRO would be (the
+   *  transmit checksum stays off: frames still leave segmented and fully checksummed). */
+  offloads?: "lab" | "deployment";
+  /** How the backend decapsulates: "xdp", decap.ts on its eth0 as the lab's backends do, or
+   *  "tc", decap_tc.ts at tc ingress (no XDP program on the backend's veth, which then copies
+   *  no packet; see decap_tc.ts). */
+  decap?: "xdp" | "tc";
+  /** The paths to measure; default standardPaths(). */
+  paths?: Path[];
+  log?: (line: string) => void;
+}
+
+/** The LB (or its C twin) with an encapsulation VIP DSR_VIP:PORT and a DNAT VIP VIP:PORT over
+ *  the backend. `object` is tsbpf's lb.o; `c` an object with the same maps (bench/lb.c). */
+export function lbPath(name: string, object: string, options: { c?: string; configure?: ConfigureLb } = {}): Path {
+  return {
+    name,
+    targets: vipTargets,
+    forwardsByXdp: true,
+    async setUp(lab) {
+      const lb = await LoadBalancer.load(object);
+      try {
+        (options.configure ?? configureLb)(lb, lab);
+        if (!options.c) {
+          lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode: "native" });
+          return async () => lb.close();
+        }
+        const c = await loadObject(options.c);
+        try {
+          const maps = lb.maps as unknown as Record<string, TypedMap<unknown, unknown>>;
+          for (const m of CONFIG_MAPS) for (const [k, v] of maps[m]!.map.entries()) c.map(m).update(k, v);
+          const link = inNetns(lab.lb.ns, () => c.program("lb").attachXdp(lab.lb.ifname, { mode: "native" }));
+          return async () => {
+            link.close();
+            c.close();
+            lb.close();
+          };
+        } catch (e) {
+          c.close();
+          throw e;
+        }
+      } catch (e) {
+        lb.close();
+        throw e;
+      }
+    },
   };
-  const viaLb: number[] = [];
-  const direct: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const v = await send(DSR_VIP);
-    const d = await send(be.addr);
-    if (v.bytes !== MB * 1_000_000 && v.bytes < MB * 1_000_000) throw new Error(`via the LB: ${v.bytes} bytes arrived`);
-    viaLb.push(v.mbitPerS);
-    direct.push(d.mbitPerS);
+}
+
+const vipTargets = (lab: Lab): Array<[Row, string]> => [
+  ["encap", DSR_VIP],
+  ["dnat", lab.vip],
+];
+
+export type ConfigureLb = (lb: LoadBalancer, lab: Lab) => void;
+
+/** The measurement's VIPs: DSR_VIP:PORT by encapsulation and the lab's VIP:PORT by DNAT, both to be1. */
+export const configureLb: ConfigureLb = (lb, lab) => {
+  const be = lab.backends[0]!;
+  lb.setEncapSource(lab.lb.addr);
+  const encap: VipSpec = { addr: DSR_VIP, port: PORT, proto: "tcp" };
+  const dnat: VipSpec = { addr: lab.vip, port: PORT, proto: "tcp" };
+  lb.addVip(encap, { encap: true });
+  lb.addVip(dnat);
+  for (const vip of [encap, dnat]) lb.addBackend(vip, { addr: be.addr, mac: be.mac });
+};
+
+/** The kernel forwarding through the LB namespace, with `program` (an XDP object) on its eth0 or none. */
+export function kernelPath(name: string, program?: string): Path {
+  return {
+    name,
+    targets: vipTargets,
+    forwardsByXdp: false,
+    async setUp(lab) {
+      const be = lab.backends[0]!;
+      const routes = [DSR_VIP, lab.vip].map((vip) => [`${vip}/32`, "via", be.addr]);
+      for (const r of routes) await lab.exec("lb", ["ip", "route", "add", ...r]);
+      if (program) await lab.exec("lb", ["ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", program, "sec", "xdp"]);
+      return async () => {
+        if (program) await lab.exec("lb", ["ip", "link", "set", "dev", "eth0", "xdpdrv", "off"]);
+        for (const r of routes) await lab.exec("lb", ["ip", "route", "del", ...r]);
+      };
+    },
+  };
+}
+
+/** direct, kernel, xdp-pass, c (when clang-14 is there), tsbpf; objects built into `dir`. */
+export function standardPaths(dir: string): Path[] {
+  const ts = join(dir, "lb.o");
+  execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", ts], {
+    stdio: "pipe",
+  });
+  const paths: Path[] = [
+    {
+      name: "direct",
+      targets: () => [["direct", DIRECT_ADDR]],
+      forwardsByXdp: false,
+      setUp: async () => async () => {},
+    },
+    kernelPath("kernel"),
+    kernelPath("xdp-pass", buildXdpPass()),
+  ];
+  const c = join(dir, "lb_c.o");
+  try {
+    execFileSync(
+      "clang-14",
+      ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu"].concat([
+        "-c",
+        join(ROOT, "bench/lb.c"),
+        "-o",
+        c,
+      ]),
+      { stdio: "pipe" },
+    );
+    paths.push(lbPath("c", ts, { c }));
+  } catch {
+    /* no clang-14: no C row */
   }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const stats = lb.stats().find((s) => s.vip === `${DSR_VIP}:${PORT}/tcp`)!;
+  paths.push(lbPath("tsbpf", ts));
+  return paths;
+}
+
+export interface ThroughputResult {
+  seconds: number;
+  rounds: number;
+  offloads: "lab" | "deployment";
+  decap: "xdp" | "tc";
+  runs: Run[];
+  /** Per path, row and direction: median Mbit/s of the rounds, and its ratio to direct's median. */
+  medians: Array<{ path: string; row: string; direction: Direction; mbitPerS: number; ofDirect: number }>;
+  loadAverage: { start: number; end: number };
+}
+
+const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+
+export async function measureThroughput(options: ThroughputOptions = {}): Promise<ThroughputResult> {
+  const seconds = options.seconds ?? 3;
+  const rounds = options.rounds ?? 3;
+  const log = options.log ?? (() => {});
+  const start = loadAverage();
+  const dir = mkdtempSync(join(tmpdir(), "tsbpf-throughput-"));
+  sweepStaleLabs();
+  const lab = await createLab({ backends: 1 });
+  try {
+    const paths = options.paths ?? standardPaths(dir);
+    const be = lab.backends[0]!;
+    await setUpDsrBackends(lab);
+    await lab.exec(be.name, ["ip", "addr", "add", `${DIRECT_ADDR}/24`, "dev", "eth0"]);
+    await lab.exec(be.name, ["ip", "rule", "add", "from", DIRECT_ADDR, "lookup", "100"]);
+    // The kernel paths route the DNAT VIP to the backend unchanged.
+    await lab.exec(be.name, ["ip", "addr", "add", `${lab.vip}/32`, "dev", "lo"]);
+    if (options.decap === "tc") {
+      await lab.exec(be.name, ["ip", "link", "set", "dev", be.ifname, "xdpdrv", "off"]);
+      await lab.exec(be.name, ["tc", "qdisc", "add", "dev", be.ifname, "clsact"]);
+      const obj = buildDecapTc();
+      await lab.exec(be.name, [
+        "tc",
+        "filter",
+        "add",
+        "dev",
+        be.ifname,
+        "ingress",
+        "bpf",
+        "da",
+        "obj",
+        obj,
+        "sec",
+        "tc",
+      ]);
+    }
+    if (options.offloads === "deployment")
+      for (const host of [lab.client, be])
+        await lab.exec(host.name, ["ethtool", "-K", host.ifname, "gso", "on", "gro", "on"]);
+    await startIperfServer(lab, be.name);
+    const runs: Run[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const path of paths) {
+        const undo = await path.setUp(lab);
+        try {
+          for (const [row, host] of path.targets(lab))
+            for (const direction of ["up", "down"] as const) {
+              const run = await iperf(lab, path, row, host, direction, seconds);
+              runs.push(run);
+              log(JSON.stringify(run));
+            }
+        } finally {
+          await undo();
+        }
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const groups = new Map<string, Run[]>();
+    for (const r of runs) {
+      const key = `${r.path}\0${r.row}\0${r.direction}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const directOf = (d: Direction) =>
+      median(runs.filter((r) => r.path === "direct" && r.direction === d).map((r) => r.mbitPerS));
+    const medians = [...groups.values()].map((rs) => {
+      const { path, row, direction } = rs[0]!;
+      const mbitPerS = median(rs.map((r) => r.mbitPerS));
+      const direct = directOf(direction);
+      return { path, row, direction, mbitPerS, ofDirect: direct ? Number((mbitPerS / direct).toFixed(2)) : Number.NaN };
+    });
+    return {
+      seconds,
+      rounds,
+      offloads: options.offloads ?? "lab",
+      decap: options.decap ?? "xdp",
+      runs,
+      medians,
+      loadAverage: { start, end: loadAverage() },
+    };
+  } finally {
+    lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function startIperfServer(lab: Lab, ns: string): Promise<ChildProcess> {
+  const child = lab.spawn(ns, ["iperf3", "-s", "-p", String(PORT), "--forceflush"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("throughput: iperf3 -s not listening after 10 s")), 10_000);
+    child.once("error", (e) => reject(new Error(`throughput: iperf3: ${e.message} (apt-get install iperf3)`)));
+    child.once("exit", (code) => reject(new Error(`throughput: iperf3 -s exited (${code})`)));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      if (out.includes("Server listening")) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+  });
+}
+
+/** Sum of the XDP_TX counters of the LB's eth0 (veth's per-queue ethtool statistics). */
+async function lbXdpTx(lab: Lab): Promise<number> {
+  const { stdout } = await lab.exec("lb", ["ethtool", "-S", lab.lb.ifname]);
+  return [...stdout.matchAll(/rx_queue_\d+_xdp_tx: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+async function iperf(lab: Lab, path: Path, row: Row | "direct", host: string, direction: Direction, seconds: number) {
+  const pin = cpus().length >= 2 ? ["-A", "0,1"] : [];
+  const tx0 = await lbXdpTx(lab);
+  const argv = [
+    "iperf3",
+    "-c",
+    host,
+    "-p",
+    String(PORT),
+    "-t",
+    String(seconds),
+    "-O",
+    "1",
+    "-J",
+    "--connect-timeout",
+    "3000",
+    ...pin,
+  ];
+  if (direction === "down") argv.push("-R");
+  const what = `${path.name} ${row} ${direction}`;
+  let report: {
+    error?: string;
+    end?: { sum_received: { bits_per_second: number; bytes: number }; sum_sent: { retransmits?: number } };
+  };
+  try {
+    const { stdout } = await lab.exec("client", argv, { timeoutMs: (seconds + 20) * 1000 });
+    report = JSON.parse(stdout);
+  } catch (e) {
+    const out = ((e as { cause?: { stdout?: string } }).cause?.stdout ?? "").trim();
+    let why = (e as Error).message;
+    try {
+      why = (JSON.parse(out) as { error?: string }).error ?? why;
+    } catch {
+      /* not iperf3's JSON */
+    }
+    throw new Error(`throughput: ${what}: the transfer failed: ${why}`);
+  }
+  // iperf3 -J can exit 0 with only an "error" in its report (e.g. when the connection timed out).
+  const end = report.end;
+  if (report.error || !end?.sum_received) throw new Error(`throughput: ${what}: the transfer failed: ${report.error}`);
+  const tx = (await lbXdpTx(lab)) - tx0;
+  if (path.forwardsByXdp) {
+    // Up: every ~1500-byte data segment; down: the client's ACKs (at least one per 64 kB).
+    const need =
+      direction === "up"
+        ? Math.floor((end.sum_received.bytes / 1500) * 0.9)
+        : Math.floor(end.sum_received.bytes / 65536);
+    if (tx < need)
+      throw new Error(`throughput: ${what}: the LB sent ${tx} packets with XDP_TX, the transfer needs ${need}`);
+  }
+  return {
+    path: path.name,
+    row,
+    direction,
+    mbitPerS: Math.round(end.sum_received.bits_per_second / 1e6),
+    retransmits: end.sum_sent.retransmits ?? 0,
+    lbXdpTx: tx,
+    load: loadAverage(),
+  } satisfies Run;
+}
+
+/** The medians as a Markdown table: a line per path and row, Mbit/s and × direct per direction. */
+export function table(result: ThroughputResult): string {
+  const lines = [
+    "| path | row | up Mbit/s | up × direct | down Mbit/s | down × direct |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  const keys = [...new Set(result.medians.map((m) => `${m.path}\0${m.row}`))];
+  for (const key of keys) {
+    const [path, row] = key.split("\0");
+    const m = (d: Direction) => result.medians.find((x) => x.path === path && x.row === row && x.direction === d);
+    const cell = (d: Direction) => (m(d) ? [String(m(d)!.mbitPerS), m(d)!.ofDirect.toFixed(2)] : ["", ""]);
+    lines.push(`| ${path} | ${row} | ${cell("up").join(" | ")} | ${cell("down").join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!existsSync("/usr/bin/iperf3")) console.error("throughput: iperf3 not found (apt-get install iperf3)");
+  const result = await measureThroughput({
+    seconds: Number(process.argv[2] ?? 3),
+    rounds: Number(process.argv[3] ?? 3),
+    offloads: process.argv[4] === "deployment" ? "deployment" : "lab",
+    decap: process.argv[5] === "tc" ? "tc" : "xdp",
+    log: (l) => console.error(l),
+  });
+  console.log(table(result));
   console.log(
-    JSON.stringify({
-      megabytes: MB,
-      viaLbMbitPerS: viaLb.map((x) => Math.round(x)),
-      directMbitPerS: direct.map((x) => Math.round(x)),
-      ratioOfMedians: Number((median(viaLb) / median(direct)).toFixed(3)),
-      lbPackets: Number(stats.packets),
-    }),
+    `offloads ${result.offloads}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
   );
-} finally {
-  env.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  console.log(JSON.stringify(result));
 }

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../runtime/helpers.ts";
+import { clangBpf } from "../support/clang.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openFdCount } from "../../runtime/sys/index.ts";
 
@@ -79,17 +80,7 @@ export function buildCount(): string {
 export function compileFixture(rel: string): string {
   mkdirSync(cliOut(), { recursive: true });
   const out = join(cliOut(), `${rel.replace(/\//g, "_")}.o`);
-  execFileSync("clang-14", [
-    "-O2",
-    "-g",
-    "-target",
-    "bpf",
-    "-I/usr/include/x86_64-linux-gnu",
-    "-c",
-    join(ROOT, "test/c", `${rel}.c`),
-    "-o",
-    out,
-  ]);
+  clangBpf(join(ROOT, "test/c", `${rel}.c`), out);
   return out;
 }
 

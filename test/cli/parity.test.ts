@@ -1,11 +1,11 @@
 // Parity with libbpf: every corpus program (test/programs/*.ts, compiled here) and every C
 // fixture loads with the runtime exactly when `bpftool prog loadall` loads it, and test runs agree
 // with `bpftool prog run` on the same packets (action and output bytes).
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
+import { clangBpf } from "../support/clang.ts";
 import { loadObject, TsbpfError, type BpfObject } from "../../runtime/index.ts";
 import { arpFrame, bpftool, bpftoolRun, ensureBpffs, ROOT, udpFrame } from "../runtime/helpers.ts";
 import { cliOut, hex, icmpEcho } from "./helpers.ts";
@@ -33,8 +33,7 @@ function cObjects(): string[] {
       dir,
       `${src.includes("/programs/c/") ? "twin_" : src.includes("/lab/") ? "lab_" : ""}${basename(src, ".c")}.o`,
     );
-    execFileSync("clang-14", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", src, "-o", out]);
-    return out;
+    return clangBpf(src, out);
   });
 }
 

@@ -1,4 +1,4 @@
-// expect: 10:3 - error: program 'big_stack' needs 644 bytes of stack, over BPF's 512-byte limit; biggest locals: 'table' (512 bytes, line 10), 'key' (128 bytes, line 11), 'tmp' (4 bytes, line 12). Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)
+// expect: 10:3 - error: program 'big_stack' needs 648 bytes of stack, over BPF's 512-byte limit; biggest locals: 'table' (512 bytes, line 10), 'key' (128 bytes, line 11), 'tmp' (4 bytes, line 12). Keep large buffers in a map value instead (e.g. a PerCpuArrayMap with one entry)
 import { xdp, XdpAction, HashMap, array, u32, u64, type Value } from "tsbpf";
 
 const Table = array(u64, 64);

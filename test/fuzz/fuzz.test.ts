@@ -50,7 +50,28 @@ describe("differential fuzzer", () => {
   }
 });
 
-// Open bugs the fuzzer finds go to test/fuzz/known/ as `it.fails` tests until fixed (none is open).
+// Open bugs the fuzzer finds go to test/fuzz/known/ as `it.fails` tests until fixed.
+describe("open bugs found by the fuzzer", () => {
+  // A miscompile (seed 50020580): −128 in an i8 is the view at 128. The fix, commit 430c3ef
+  // (lower/xdp.ts: an i8 offset sign-extended to 16 bits first), came after the session's
+  // deadline for compiler changes; with it this test passes and moves to the regressions.
+  it.fails("known/i8_view_offset.ts: a view at a negative i8 offset is null", () => {
+    const r = compile(join(import.meta.dirname, "known/i8_view_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (off: number) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([off & 255, 0, 0, 0, 0, 0, 0, 0]));
+        obj.program("i8_view_offset").testRun({ data: Uint8Array.from({ length: 200 }, (_, i) => i) });
+        return Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readUInt32LE(4);
+      };
+      // 0, 5, 127: the packet's byte there; −1 and −128 are null (1000).
+      expect([0, 5, 127, -1, -128].map(run)).toEqual([0, 5, 127, 1000, 1000]);
+    } finally {
+      obj.close();
+    }
+  });
+});
 
 /** Compiles and loads a regression program, runs it once with map value `value` and a 64-byte packet. */
 function runRegression(file: string, value: number[]): { action: number; out: Buffer } {
@@ -154,6 +175,141 @@ describe("bugs found by the fuzzer", () => {
       expect(run(0xfc, 30)).toBe(0x1716151413121110n);
       // a = 0: the view at 0 fits at once, f1 = bytes 1…8; a = 0xfc, 20 bytes: both null, 7 ^ 1 ^ 1.
       expect([run(0, 30), run(0xfc, 20)]).toEqual([0x0807060504030201n, 7n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_merged_phi.ts: a view read after the merge of unrolled iterations whose offsets merge too (seed 30010368)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_merged_phi.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (a: number, b: number, packet: Uint8Array) => {
+        obj
+          .map("state")
+          .update(new Uint8Array(4), Uint8Array.from([a, b, 0, 0, 0, 0, 0, 0, 7, ...new Array(7).fill(0)]));
+        const res = obj.program("view_merged_phi").testRun({ data: packet });
+        return [res.retval, Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(8)];
+      };
+      const packet = new Uint8Array(64);
+      // a = 0: the view at 0 has f2 (byte 8) = 3, out = f1 = bytes 4…7 (XDP_TX, 3); with b set, 1.
+      packet.set([0x11, 0x22, 0x33, 0x44, 3], 4);
+      expect([run(0, 0, packet), run(0, 1, packet)]).toEqual([
+        [3, 0x44332211n],
+        [3, 1n],
+      ]);
+      // a = 1: the view at (0 − 1) & 7 = 7 (f0 = byte 7, f2 = byte 15 = 0), f0 ≠ 0 so k = 2: the
+      // second view at 6 (f2 = byte 14 = 3) reads f1 = bytes 10…13.
+      packet.fill(0).set([9, 0, 0, 0xaa, 0xbb, 0xcc, 0xdd, 3], 7);
+      expect(run(1, 0, packet)).toEqual([3, 0xddccbbaan]);
+      // f0 = 0: k stays 1, the second view is the first again, no f2 = 3: XDP_PASS, out unchanged.
+      packet[7] = 0;
+      expect(run(1, 0, packet)).toEqual([2, 7n]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_null_test.ts: a view read where a view of the same address was tested null loads (seed 40004597)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_null_test.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (program: string, off: number, length: number, flag = 0) => {
+        // S: d = 7, off, flag, out = 0x55, q.
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([7, 0, off, flag, 0x55, ...new Array(19).fill(0)]));
+        const packet = Uint8Array.from({ length }, (_, i) => i);
+        const res = obj.program(program).testRun({ data: packet });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readUInt32LE(4);
+        return [res.retval, out, Buffer.compare(Buffer.from(res.data), Buffer.from(packet))];
+      };
+      // V is 17 bytes. 64 bytes: the view at 0 is there twice, out = c = bytes 3 and 4 (XDP_TX, 3);
+      // 16 bytes: null (XDP_ABORTED, 0), nothing written.
+      expect([run("view_null_test", 0, 64), run("view_null_test", 0, 16)]).toEqual([
+        [3, 0x0403, 0],
+        [0, 0x55, 0],
+      ]);
+      // At 5: c = bytes 8 and 9; at 47 the view ends at the packet's end; at 48 it does not fit.
+      const offset = [5, 47, 48].map((off) => run("view_null_test_offset", off, 64));
+      expect(offset).toEqual([
+        [3, 0x0908, 0],
+        [3, 0x3332, 0],
+        [0, 0x55, 0],
+      ]);
+      // In a `let` at 14: c = bytes 17 and 18; 30 bytes: null. Through `?:` at 2: the flag set, c = bytes
+      // 5 and 6; not set, null: out = 1, XDP_DROP (1), the packet unchanged.
+      expect([run("view_null_test_let", 0, 64), run("view_null_test_let", 0, 30)]).toEqual([
+        [3, 0x1211, 0],
+        [0, 0x55, 0],
+      ]);
+      expect([run("view_null_test_cond", 0, 64, 1), run("view_null_test_cond", 0, 64, 0)]).toEqual([
+        [3, 0x0605, 0],
+        [1, 1, 0],
+      ]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_shifted_offset.ts: a view at a u8 offset shifted by a register in a loop loads and reads its bytes (seeds 30010011, 40001019)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_shifted_offset.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      /** Runs `prog` with state {a, n, d, k, x} on 64 bytes whose byte i is i (bytes 0 and 1: p0, p1); [out, nulls]. */
+      const run = (prog: string, [a, n, d, k, x]: number[], p0 = 0, p1 = 1) => {
+        obj.map("state").update(new Uint8Array(4), Uint8Array.from([a, n, d, k, x, 0, 0, 0, ...new Array(16).fill(0)]));
+        const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
+        packet[0] = p0;
+        packet[1] = p1;
+        expect(obj.program(prog).testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [out.readBigUInt64LE(8), out.readBigUInt64LE(16)];
+      };
+      // 200 >> (2 / 1) three times = 3; not shifted (x = 0), 200 is past the packet: null.
+      expect([run("local_array", [0, 1, 2, 200, 1]), run("local_array", [0, 1, 2, 200, 0])]).toEqual([
+        [3n, 0n],
+        [0n, 1n],
+      ]);
+      // 255 >> 1 three times = 31.
+      expect([run("map_value", [255, 1, 0, 0, 1]), run("map_value", [255, 1, 0, 0, 0])]).toEqual([
+        [31n, 0n],
+        [0n, 1n],
+      ]);
+      // p.a = 240, p.n = 2: 240 >> 4 = 15.
+      expect([run("packet_field", [0, 0, 0, 0, 1], 240, 2), run("packet_field", [0, 0, 0, 0, 0], 240, 2)]).toEqual([
+        [15n, 0n],
+        [0n, 1n],
+      ]);
+      // Two of the four steps shift: 200 >> 2 = 50; by 0: 200, null.
+      expect([run("nested", [200, 1, 0, 0, 1]), run("nested", [200, 0, 0, 0, 1])]).toEqual([
+        [50n, 0n],
+        [0n, 1n],
+      ]);
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (i: number, j: number, k: number) => {
+        const value = Buffer.alloc(24);
+        [i, j, k].forEach((x, n) => value.writeUInt32LE(x, 4 * n));
+        obj.map("state").update(new Uint8Array(4), value);
+        const packet = Uint8Array.from({ length: 64 }, (_, n) => n + 100);
+        obj.program("linked_index").testRun({ data: packet });
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [[...out.subarray(16, 21)], out[21], out[22], out.readUInt32LE(12)];
+      };
+      // Past the end (0x7fffffff, 0xc0000000): the last elements b[4] and a[2]; the view at 0x20000000 is null.
+      expect(run(0, 0, 0)).toEqual([[0, 0, 0, 0, 7], 129, 99, 0]);
+      // The sums wrap in 32 bits: b[0], a[1] and the view at 3 (packet byte 103).
+      expect(run(0x80000001, 0x40000001, 0xe0000003)).toEqual([[7, 0, 0, 0, 0], 193, 103, 0xa0000005]);
     } finally {
       obj.close();
     }

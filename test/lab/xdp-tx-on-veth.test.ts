@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
+import { clangBpf } from "../support/clang.ts";
 import { createLab, sweepStaleLabs, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 
@@ -43,7 +44,7 @@ async function xdpCounters(lab: Lab): Promise<Record<string, number>> {
 
 beforeAll(() => {
   sweepStaleLabs();
-  sh("clang-14", "-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", dnatSrc, "-o", dnatObj);
+  clangBpf(dnatSrc, dnatObj);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,14 +1,16 @@
 // `tsbpf lb` in a lab: start from a config file, drain and weight backends, stats, stop.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { tsbpfCli, writeLbConfig } from "../support/lb-running.ts";
+import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
 import { lbPaths } from "../../lb/persist.ts";
@@ -38,11 +40,6 @@ function backendId(addr: string): number {
   }
 }
 
-function tsbpf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
 describeKernel("tsbpf lb (CLI and control plane)", () => {
   let lab: Lab;
   let vip80: string, vip81: string;
@@ -52,34 +49,24 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", "lb/lb.ts", "-o", object], { cwd: ROOT });
     lab = await createLab({ backends: 3 });
     await startBackendServers(lab, { port: 80 });
-    for (const b of lab.backends)
-      lab.spawn(b.name, [process.execPath, "--import", "tsx", join(ROOT, "lb/lab/line-server.ts"), b.name, "81"], {
-        cwd: ROOT,
-        stdio: ["pipe", "ignore", "inherit"],
-      });
+    for (const b of lab.backends) await startServer(lab, b.name, labScript("line-server.ts", b.name, "81"));
     vip80 = `${lab.vip}:80/tcp`;
     vip81 = `${lab.vip}:81/tcp`;
     const config = join(mkdtempSync(join(tmpdir(), "tsbpf-lb-")), "lb.json");
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
-    writeFileSync(
-      config,
-      JSON.stringify({
-        dev: lab.lb.ifname,
-        netns: lab.lb.ns,
-        mode: "native",
-        vips: [
-          { vip: vip80, backends },
-          { vip: vip81, backends },
-        ],
-      }),
-    );
-    const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
+    writeLbConfig(config, lab, {
+      vips: [
+        { vip: vip80, backends },
+        { vip: vip81, backends },
+      ],
+    });
+    const r = tsbpfCli("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
     expect(r.out).toContain("LB attached");
     expect(r.status).toBe(0);
   }, 120_000);
 
   afterAll(() => {
-    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    if (existsSync(join(PIN_DIR, "link"))) tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR);
     lab?.destroy();
   });
 
@@ -87,7 +74,7 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     const report = await runLoad(lab, { requests: 300, concurrency: 16 });
     expect(report.errors).toEqual({});
     expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);
-    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR);
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR);
     expect(stats.status).toBe(0);
     const line = stats.out.split("\n").find((l) => l.startsWith(vip80))!;
     expect(Number(line.split(/\s+/)[1])).toBeGreaterThanOrEqual(1200); // ≥ 4 packets per connection
@@ -121,7 +108,7 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     const addr = lab.hosts[drained]!.addr;
     const trackedBefore = trackedFlows();
     for (const v of [vip80, vip81])
-      expect(tsbpf("lb", "backend", "drain", v, addr, "--pin-dir", PIN_DIR).status).toBe(0);
+      expect(tsbpfCli("lb", "backend", "drain", v, addr, "--pin-dir", PIN_DIR).status).toBe(0);
     expect(await sticky.askAgain()).toEqual(sticky.before);
     const report = await runLoad(lab, { requests: 200, concurrency: 16 });
     expect(report.errors).toEqual({});
@@ -132,7 +119,7 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     for (const [flow, id] of trackedFlows())
       if (id === drainedId) expect(trackedBefore.get(flow), flow).toBe(drainedId);
     expect(report.byBackend[drained] ?? 0).toBeLessThanOrEqual(report.ok * 0.1);
-    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out;
     expect(stats).toMatch(
       new RegExp(`${vip80.replace(/[./]/g, "\\$&")}\\s+${addr.replace(/\./g, "\\.")}\\s+\\d+\\s+1\\s+drained\\s+0\\s`),
     );
@@ -141,12 +128,12 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
   it("weights shift new flows in proportion", async () => {
     const [a, b, c] = lab.backends;
     // Undo the drain by removing and re-adding with weights 3:1:0-ish.
-    for (const host of [a!, b!, c!]) tsbpf("lb", "backend", "remove", vip80, host.addr, "--pin-dir", PIN_DIR);
+    for (const host of [a!, b!, c!]) tsbpfCli("lb", "backend", "remove", vip80, host.addr, "--pin-dir", PIN_DIR);
     expect(
-      tsbpf("lb", "backend", "add", vip80, a!.addr, "--mac", a!.mac, "--weight", "3", "--pin-dir", PIN_DIR).status,
+      tsbpfCli("lb", "backend", "add", vip80, a!.addr, "--mac", a!.mac, "--weight", "3", "--pin-dir", PIN_DIR).status,
     ).toBe(0);
     expect(
-      tsbpf("lb", "backend", "add", vip80, b!.addr, "--mac", b!.mac, "--weight", "1", "--pin-dir", PIN_DIR).status,
+      tsbpfCli("lb", "backend", "add", vip80, b!.addr, "--mac", b!.mac, "--weight", "1", "--pin-dir", PIN_DIR).status,
     ).toBe(0);
     const report = await runLoad(lab, { requests: 400, concurrency: 16 });
     expect(report.errors).toEqual({});
@@ -160,19 +147,21 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     const pin = ["--pin-dir", PIN_DIR];
     const vip6 = "[fd00:100::9]:80/tcp";
     const [a, b] = lab.backends;
-    expect(tsbpf("lb", "vip", "add", vip6, ...pin).out).toMatch(/has index \d+/);
-    expect(tsbpf("lb", "backend", "add", vip6, "FD00::B", "--mac", a!.mac, ...pin).out).toMatch(/fd00::b has id \d+/i);
-    expect(tsbpf("lb", "backend", "add", vip6, "fd00::c", "--mac", b!.mac, "--weight", "2", ...pin).status).toBe(0);
+    expect(tsbpfCli("lb", "vip", "add", vip6, ...pin).out).toMatch(/has index \d+/);
+    expect(tsbpfCli("lb", "backend", "add", vip6, "FD00::B", "--mac", a!.mac, ...pin).out).toMatch(
+      /fd00::b has id \d+/i,
+    );
+    expect(tsbpfCli("lb", "backend", "add", vip6, "fd00::c", "--mac", b!.mac, "--weight", "2", ...pin).status).toBe(0);
     // The families stay apart: no IPv4 backend for an IPv6 VIP; an encapsulation VIP needs its source.
-    const mixed = tsbpf("lb", "backend", "add", vip6, a!.addr, "--mac", a!.mac, ...pin);
+    const mixed = tsbpfCli("lb", "backend", "add", vip6, a!.addr, "--mac", a!.mac, ...pin);
     expect(mixed.status).not.toBe(0);
     expect(mixed.out).toContain("the LB does not translate between them");
-    const encap = tsbpf("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin);
+    const encap = tsbpfCli("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin);
     expect(encap.status).not.toBe(0);
     expect(encap.out).toContain("encapSource6");
-    expect(tsbpf("lb", "encap-source", "fd00::1", ...pin).out).toContain("fd00::1");
-    expect(tsbpf("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin).status).toBe(0);
-    const stats = tsbpf("lb", "stats", ...pin).out;
+    expect(tsbpfCli("lb", "encap-source", "fd00::1", ...pin).out).toContain("fd00::1");
+    expect(tsbpfCli("lb", "vip", "add", "[fd00:100::a]:80/tcp", "--encap", ...pin).status).toBe(0);
+    const stats = tsbpfCli("lb", "stats", ...pin).out;
     expect(stats).toMatch(/\[fd00:100::9\]:80\/tcp\s+0\s+0\s+dnat/);
     expect(stats).toMatch(/\[fd00:100::a\]:80\/tcp\s+0\s+0\s+encap/);
     expect(stats).toMatch(/\[fd00:100::9\]:80\/tcp\s+fd00::b\s+\d+\s+1\s+active\s+\d+\s+0/);
@@ -189,8 +178,8 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     } finally {
       lb.close();
     }
-    expect(tsbpf("lb", "backend", "remove", vip6, "fd00:0::b", ...pin).status).toBe(0);
-    for (const v of [vip6, "[fd00:100::a]:80/tcp"]) expect(tsbpf("lb", "vip", "remove", v, ...pin).status).toBe(0);
+    expect(tsbpfCli("lb", "backend", "remove", vip6, "fd00:0::b", ...pin).status).toBe(0);
+    for (const v of [vip6, "[fd00:100::a]:80/tcp"]) expect(tsbpfCli("lb", "vip", "remove", v, ...pin).status).toBe(0);
     const after = openRunningLb(PIN_DIR);
     try {
       expect([...after.maps.vips6.entries()]).toEqual([]);
@@ -207,14 +196,14 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
         .exec("client", ["ping", "-c", "2", "-i", "0.2", "-W", "1", lab.vip], { timeoutMs: 10_000 })
         .then((r) => Number(/(\d+) received/.exec(r.stdout)?.[1]))
         .catch(() => 0);
-    expect(tsbpf("lb", "mtu", ...pin).out).toContain("not set");
-    const small = tsbpf("lb", "mtu", "1000", ...pin);
+    expect(tsbpfCli("lb", "mtu", ...pin).out).toContain("not set");
+    const small = tsbpfCli("lb", "mtu", "1000", ...pin);
     expect(small.status).not.toBe(0);
     expect(small.out).toContain('<bytes>: expected a whole number 1320..65535 (bytes), got "1000"');
-    expect(tsbpf("lb", "mtu", "1500", ...pin).out).toContain("1500");
+    expect(tsbpfCli("lb", "mtu", "1500", ...pin).out).toContain("1500");
     expect(await ping()).toBe(0);
-    expect(tsbpf("lb", "vip", "add", `${lab.vip}:7/udp`, "--echo", ...pin).status).toBe(0);
-    expect(tsbpf("lb", "vip", "add", `${lab.vip}:9/udp`, "--pmtu", ...pin).status).toBe(0);
+    expect(tsbpfCli("lb", "vip", "add", `${lab.vip}:7/udp`, "--echo", ...pin).status).toBe(0);
+    expect(tsbpfCli("lb", "vip", "add", `${lab.vip}:9/udp`, "--pmtu", ...pin).status).toBe(0);
     expect(await ping()).toBe(2);
     const lb = openRunningLb(PIN_DIR);
     try {
@@ -227,14 +216,14 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     } finally {
       lb.close();
     }
-    for (const port of [7, 9]) expect(tsbpf("lb", "vip", "remove", `${lab.vip}:${port}/udp`, ...pin).status).toBe(0);
+    for (const port of [7, 9]) expect(tsbpfCli("lb", "vip", "remove", `${lab.vip}:${port}/udp`, ...pin).status).toBe(0);
     expect(await ping()).toBe(0);
   }, 60_000);
 
   it("`lb stop` detaches and removes pins, state and lock; commands then say no LB runs", () => {
-    expect(tsbpf("lb", "stop", "--pin-dir", PIN_DIR).status).toBe(0);
+    expect(tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR).status).toBe(0);
     expect(existsSync(PIN_DIR)).toBe(false);
-    const r = tsbpf("lb", "stats", "--pin-dir", PIN_DIR);
+    const r = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR);
     expect(r.status).not.toBe(0);
     expect(r.out).toContain("no LB running");
     expect(r.out).not.toMatch(/\n\s+at /); // no stack trace

@@ -4,12 +4,13 @@
 // from scratch by scapy, and the conntrack/rnat/stats maps.
 import { expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
+import { clangBpf } from "../support/clang.ts";
 
 function conformance(object: string): string {
   const r = spawnSync("/usr/bin/python3", [join(ROOT, "test/lb/conformance.py")], {
@@ -33,17 +34,7 @@ describeKernel("LB packet conformance (LB_ABI.md)", () => {
 
   it("bench/lb.c, compiled by clang-14, behaves the same", () => {
     const object = join(scratchDir(), "lb_c.o");
-    execFileSync("clang-14", [
-      "-O2",
-      "-g",
-      "-target",
-      "bpf",
-      "-I/usr/include/x86_64-linux-gnu",
-      "-c",
-      join(ROOT, "bench/lb.c"),
-      "-o",
-      object,
-    ]);
+    clangBpf(join(ROOT, "bench/lb.c"), object);
     const out = conformance(object);
     expect(out).toMatch(/\b(\d{3,}) checks passed, 0 failed/);
   }, 320_000);

@@ -6,16 +6,14 @@
 // prober cleanly, with the LB still forwarding.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
 import { MAGLEV_M } from "../../lb/maps.ts";
-import { ROOT } from "../runtime/helpers.ts";
-import { vipTable } from "../support/lb-running.ts";
+import { LbRunProcess, tsbpfCli, vipTable, writeLbConfig } from "../support/lb-running.ts";
 import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
@@ -33,15 +31,9 @@ const NOTICE_MS = FALL * INTERVAL_MS + TIMEOUT_MS + SLACK_MS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tsbpf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
 describeKernel("tsbpf lb run: health checks take a dead backend out and bring it back", () => {
   let lab: Lab;
-  let prober: ChildProcess | undefined;
-  const log: { at: number; line: string }[] = [];
+  let prober: LbRunProcess | undefined;
   /** Per backend name: its three servers (HTTP :80, line :81, UDP echo :53). */
   const servers = new Map<string, ChildProcess[]>();
 
@@ -56,57 +48,33 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
     servers.set(name, children);
   }
 
-  /** Waits for a prober log line matching `re` (from index `from` on); its time. */
-  async function waitForLog(re: RegExp, from: number, budgetMs: number): Promise<number> {
-    const deadline = Date.now() + budgetMs;
-    while (Date.now() < deadline) {
-      const hit = log.slice(from).find((l) => re.test(l.line));
-      if (hit) return hit.at;
-      await sleep(50);
-    }
-    throw new Error(`no prober line ${re} within ${budgetMs} ms; log:\n${log.map((l) => l.line).join("\n")}`);
-  }
-
   beforeAll(async () => {
     const object = join(scratchDir(), "lb.o");
-    const built = tsbpf("build", "lb/lb.ts", "-o", object);
+    const built = tsbpfCli("build", "lb/lb.ts", "-o", object);
     expect(built.status, built.out).toBe(0);
     lab = await createLab({ backends: 3 });
     for (const b of lab.backends) await startServers(b.name);
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
     const timing = { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS, rise: RISE, fall: FALL };
-    const config = join(scratchDir(), "lb.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        dev: lab.lb.ifname,
-        netns: lab.lb.ns,
-        mode: "native",
-        vips: [
-          { vip: `${lab.vip}:80/tcp`, backends, healthCheck: { type: "http", path: "/", ...timing } },
-          { vip: `${lab.vip}:81/tcp`, backends, healthCheck: { type: "tcp", ...timing } },
-          { vip: `${lab.vip}:53/udp`, backends, healthCheck: { type: "udp", payload: "ping", ...timing } },
-        ],
-      }),
-    );
+    const config = writeLbConfig(join(scratchDir(), "lb.json"), lab, {
+      vips: [
+        { vip: `${lab.vip}:80/tcp`, backends, healthCheck: { type: "http", path: "/", ...timing } },
+        { vip: `${lab.vip}:81/tcp`, backends, healthCheck: { type: "tcp", ...timing } },
+        { vip: `${lab.vip}:53/udp`, backends, healthCheck: { type: "udp", payload: "ping", ...timing } },
+      ],
+    });
     const started = Date.now();
-    prober = spawn(
-      process.execPath,
-      [join(ROOT, "bin/tsbpf.js"), "lb", "run", "--config", config, "--pin-dir", PIN_DIR, "--object", object],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    createInterface({ input: prober.stdout! }).on("line", (line) => log.push({ at: Date.now(), line }));
-    await waitForLog(/checking .*:53\/udp: udp port 53 every 500 ms/, 0, 60_000);
+    prober = new LbRunProcess(["--config", config, "--pin-dir", PIN_DIR, "--object", object]);
+    await prober.waitFor(/checking .*:53\/udp: udp port 53 every 500 ms/, 0, 60_000);
     // Probing for a while, nothing goes down.
     await sleep(FALL * INTERVAL_MS * 3);
-    expect(log.filter((l) => / down /.test(l.line))).toEqual([]);
+    expect(prober.lines(/ down /)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(120_000);
   }, 180_000);
 
   afterAll(() => {
-    console.log(`prober log:\n${log.map((l) => `${l.at} ${l.line}`).join("\n")}`);
-    prober?.kill("SIGKILL");
-    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    prober?.dispose();
+    if (existsSync(join(PIN_DIR, "link"))) tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
     lab?.destroy();
   });
@@ -134,14 +102,14 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
     });
     await sleep(1000);
 
-    const mark = log.length;
+    const mark = prober!.log.length;
     const killedAt = Date.now();
     console.log(`killing ${victim.name}'s servers at ${killedAt}`);
     for (const c of servers.get(victim.name)!) c.kill("SIGKILL");
     const downAt: number[] = [];
     for (const port of ["80/tcp", "81/tcp", "53/udp"])
       downAt.push(
-        await waitForLog(
+        await prober!.waitFor(
           new RegExp(`${lab.vip}:${port} backend ${victim.addr.replace(/\./g, "\\.")} down`),
           mark,
           NOTICE_MS + 10_000,
@@ -158,19 +126,19 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
       } else if (during[s] !== before[s]) throw new Error(`slot ${s} of a healthy backend changed`);
     }
     expect(moved).toBeGreaterThan(MAGLEV_M / 5);
-    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out;
     const victimRows = stats.split("\n").filter((l) => l.includes(` ${victim.addr} `));
     expect(victimRows.length).toBe(3);
     for (const row of victimRows) expect(row).toMatch(/\sdown\s+0\s/); // state down, 0 slots
 
     await sleep(1500);
-    const mark2 = log.length;
+    const mark2 = prober!.log.length;
     await startServers(victim.name);
     const restartedAt = Date.now(); // all three listening again
     const upAt: number[] = [];
     for (const port of ["80/tcp", "81/tcp", "53/udp"])
       upAt.push(
-        await waitForLog(
+        await prober!.waitFor(
           new RegExp(`${lab.vip}:${port} backend ${victim.addr.replace(/\./g, "\\.")} up`),
           mark2,
           NOTICE_MS + 10_000,
@@ -203,12 +171,8 @@ describeKernel("tsbpf lb run: health checks take a dead backend out and bring it
   }, 180_000);
 
   it("SIGTERM stops the prober cleanly and leaves the LB forwarding", async () => {
-    const exited = new Promise<number | null>((resolve) => prober!.once("exit", (code) => resolve(code)));
-    prober!.kill("SIGTERM");
-    const code = await Promise.race([exited, sleep(10_000).then(() => "hung")]);
-    expect(code).toBe(0);
-    expect(log.at(-1)?.line).toMatch(/health checks stopped; the LB keeps running/);
-    prober = undefined;
+    expect(await prober!.stop()).toBe(0);
+    expect(prober!.log.at(-1)?.line).toMatch(/health checks stopped; the LB keeps running/);
     const report = await runLoad(lab, { requests: 150, concurrency: 8 });
     expect(report.errors).toEqual({});
     expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);

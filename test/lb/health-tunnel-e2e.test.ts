@@ -10,18 +10,16 @@
 // it. SIGTERM ends the prober and detaches the tunnel program; the LB keeps forwarding.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { createLab, type Lab } from "../../lb/lab/topology.ts";
 import { DSR_VIP, setUpDsrBackends } from "../../lb/lab/dsr.ts";
 import { ENCAP_VIP6, hostAddr6 } from "../../lb/lab/ipv6.ts";
 import { runLoad } from "../../lb/lab/http.ts";
 import { flowSlot, ipv4ToU32 } from "../../lb/flowhash.ts";
 import { MAGLEV_M } from "../../lb/maps.ts";
-import { ROOT } from "../runtime/helpers.ts";
-import { vipTable } from "../support/lb-running.ts";
+import { LbRunProcess, tsbpfCli, vipTable, writeLbConfig } from "../support/lb-running.ts";
 import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
@@ -47,11 +45,6 @@ const reEscape = (text: string) => text.replace(/[.[\]]/g, "\\$&");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tsbpf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
 /** The name of the program a BPF link runs, or undefined if there is no such link. */
 function linkProgram(id: number): string | undefined {
   const link = spawnSync("bpftool", ["-j", "link", "show", "id", String(id)], { encoding: "utf8" });
@@ -63,10 +56,9 @@ function linkProgram(id: number): string | undefined {
 
 describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the tunnel", () => {
   let lab: Lab;
-  let prober: ChildProcess | undefined;
+  let prober: LbRunProcess | undefined;
   /** The prober's tcx link (lb/healthcheck.ts on the LB's eth0 egress). */
   let linkId = 0;
-  const log: { at: number; line: string }[] = [];
   /** Per backend name: its three servers, bound to the VIP. */
   const servers = new Map<string, ChildProcess[]>();
 
@@ -83,16 +75,6 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     servers.set(name, children);
   }
 
-  async function waitForLog(re: RegExp, from: number, budgetMs: number): Promise<number> {
-    const deadline = Date.now() + budgetMs;
-    while (Date.now() < deadline) {
-      const hit = log.slice(from).find((l) => re.test(l.line));
-      if (hit) return hit.at;
-      await sleep(50);
-    }
-    throw new Error(`no prober line ${re} within ${budgetMs} ms; log:\n${log.map((l) => l.line).join("\n")}`);
-  }
-
   beforeAll(async () => {
     const object = join(scratchDir(), "lb.o");
     const hcObject = join(scratchDir(), "healthcheck.o");
@@ -100,7 +82,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
       ["lb/lb.ts", object],
       ["lb/healthcheck.ts", hcObject],
     ] as const) {
-      const built = tsbpf("build", src, "-o", out);
+      const built = tsbpfCli("build", src, "-o", out);
       expect(built.status, built.out).toBe(0);
     }
     lab = await createLab({ backends: 3 });
@@ -128,63 +110,38 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
     const backends6 = lab.backends.map((b) => ({ addr: hostAddr6(b.addr), mac: b.mac }));
     const timing = { intervalMs: INTERVAL_MS, timeoutMs: TIMEOUT_MS, rise: RISE, fall: FALL };
-    const config = join(scratchDir(), "lb-tunnel.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        dev: lab.lb.ifname,
-        netns: lab.lb.ns,
-        mode: "native",
-        encapSource: lab.lb.addr,
-        encapSource6: hostAddr6(lab.lb.addr),
-        vips: [
-          { vip: `${DSR_VIP}:80/tcp`, encap: true, backends, healthCheck: { type: "http", path: "/", ...timing } },
-          { vip: `${DSR_VIP}:81/tcp`, encap: true, backends, healthCheck: { type: "tcp", ...timing } },
-          {
-            vip: `${DSR_VIP}:54/udp`,
-            encap: true,
-            backends,
-            healthCheck: { type: "udp", payload: "ping", ...timing },
-          },
-          { vip: `[${ENCAP_VIP6}]:81/tcp`, encap: true, backends: backends6, healthCheck: { type: "tcp", ...timing } },
-          {
-            vip: `[${ENCAP_VIP6}]:54/udp`,
-            encap: true,
-            backends: backends6,
-            healthCheck: { type: "udp", payload: "ping", ...timing },
-          },
-        ],
-      }),
-    );
-    prober = spawn(
-      process.execPath,
-      [
-        join(ROOT, "bin/tsbpf.js"),
-        "lb",
-        "run",
-        "--config",
-        config,
-        "--pin-dir",
-        PIN_DIR,
-        "--object",
-        object,
-        "--hc-object",
-        hcObject,
+    const config = writeLbConfig(join(scratchDir(), "lb-tunnel.json"), lab, {
+      encapSource: lab.lb.addr,
+      encapSource6: hostAddr6(lab.lb.addr),
+      vips: [
+        { vip: `${DSR_VIP}:80/tcp`, encap: true, backends, healthCheck: { type: "http", path: "/", ...timing } },
+        { vip: `${DSR_VIP}:81/tcp`, encap: true, backends, healthCheck: { type: "tcp", ...timing } },
+        {
+          vip: `${DSR_VIP}:54/udp`,
+          encap: true,
+          backends,
+          healthCheck: { type: "udp", payload: "ping", ...timing },
+        },
+        { vip: `[${ENCAP_VIP6}]:81/tcp`, encap: true, backends: backends6, healthCheck: { type: "tcp", ...timing } },
+        {
+          vip: `[${ENCAP_VIP6}]:54/udp`,
+          encap: true,
+          backends: backends6,
+          healthCheck: { type: "udp", payload: "ping", ...timing },
+        },
       ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    createInterface({ input: prober.stdout! }).on("line", (line) => log.push({ at: Date.now(), line }));
-    await waitForLog(/probes of encapsulation VIPs go through the tunnel/, 0, 60_000);
-    linkId = Number(/tcx link (\d+)/.exec(log.find((l) => /tcx link/.test(l.line))!.line)![1]);
+    });
+    prober = new LbRunProcess(["--config", config, "--pin-dir", PIN_DIR, "--object", object, "--hc-object", hcObject]);
+    await prober.waitFor(/probes of encapsulation VIPs go through the tunnel/, 0, 60_000);
+    linkId = Number(/tcx link (\d+)/.exec(prober.lines(/tcx link/)[0]!)![1]);
     // Probing for a while: every backend stays up, though its servers listen on the VIP only.
     await sleep(FALL * INTERVAL_MS * 3);
-    expect(log.filter((l) => / down /.test(l.line))).toEqual([]);
+    expect(prober.lines(/ down /)).toEqual([]);
   }, 180_000);
 
   afterAll(() => {
-    console.log(`prober log:\n${log.map((l) => `${l.at} ${l.line}`).join("\n")}`);
-    prober?.kill("SIGKILL");
-    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    prober?.dispose();
+    if (existsSync(join(PIN_DIR, "link"))) tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
     rmSync(`${PIN_DIR}-hc_stats`, { force: true });
     lab?.destroy();
@@ -259,14 +216,14 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     });
     await sleep(1000);
 
-    const mark = log.length;
+    const mark = prober!.log.length;
     const killedAt = Date.now();
     for (const c of servers.get(victim.name)!) c.kill("SIGKILL");
     const downAt: number[] = [];
     for (const [i, vip] of VIPS.entries()) {
       const addr = i < 3 ? victim.addr : hostAddr6(victim.addr);
       downAt.push(
-        await waitForLog(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} down`), mark, NOTICE_MS + 10_000),
+        await prober!.waitFor(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} down`), mark, NOTICE_MS + 10_000),
       );
     }
     for (const t of downAt) expect(t - killedAt).toBeLessThan(NOTICE_MS);
@@ -279,7 +236,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
       } else if (during[s] !== before[s]) throw new Error(`slot ${s} of a healthy backend changed`);
     }
     expect(moved).toBeGreaterThan(MAGLEV_M / 5);
-    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out;
     const victimRows = stats
       .split("\n")
       .filter((l) => l.includes(` ${victim.addr} `) || l.includes(` ${hostAddr6(victim.addr)} `));
@@ -287,14 +244,14 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     for (const row of victimRows) expect(row).toMatch(/\sdown\s+0\s/);
 
     await sleep(1500);
-    const mark2 = log.length;
+    const mark2 = prober!.log.length;
     await startServers(victim.name);
     const restartedAt = Date.now();
     const upAt: number[] = [];
     for (const [i, vip] of VIPS.entries()) {
       const addr = i < 3 ? victim.addr : hostAddr6(victim.addr);
       upAt.push(
-        await waitForLog(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} up`), mark2, NOTICE_MS + 10_000),
+        await prober!.waitFor(new RegExp(`${reEscape(vip)} backend ${reEscape(addr)} up`), mark2, NOTICE_MS + 10_000),
       );
     }
     for (const t of upAt) expect(t - restartedAt).toBeLessThan(RISE * INTERVAL_MS + TIMEOUT_MS + SLACK_MS);
@@ -322,11 +279,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
   }, 180_000);
 
   it("SIGTERM stops the prober, detaches the tunnel program and leaves the LB forwarding", async () => {
-    const exited = new Promise<number | null>((resolve) => prober!.once("exit", (code) => resolve(code)));
-    prober!.kill("SIGTERM");
-    const code = await Promise.race([exited, sleep(10_000).then(() => "hung")]);
-    expect(code).toBe(0);
-    prober = undefined;
+    expect(await prober!.stop()).toBe(0);
     expect(linkProgram(linkId)).toBeUndefined();
     expect(existsSync(`${PIN_DIR}-hc_stats`)).toBe(false);
     expect(tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);

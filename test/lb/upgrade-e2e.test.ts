@@ -5,7 +5,7 @@
 // refused with the reason and leave the running program attached.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compile } from "../../compiler/index.ts";
@@ -14,6 +14,8 @@ import { runLoad, startBackendServers } from "../../lb/lab/http.ts";
 import { openStickyConnections } from "../../lb/lab/load-balanced.ts";
 import { XdpLink } from "../../runtime/index.ts";
 import { ROOT } from "../runtime/helpers.ts";
+import { tsbpfCli, writeLbConfig } from "../support/lb-running.ts";
+import { labScript, startServer } from "../../lb/lab/servers.ts";
 import { scratchDir } from "../support/scratch.ts";
 import { lbVariant } from "../support/lb-variant.ts";
 import { openRunningLb } from "../../bin/commands/lb.ts";
@@ -33,11 +35,6 @@ function buildVariant(name: string, edit: (text: string) => string): string {
   const path = join(scratchDir(), `lb-${name}.o`);
   writeFileSync(path, result.object!);
   return path;
-}
-
-function tsbpf(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 /** The same, asynchronously: the test's event loop keeps serving the load meanwhile. */
@@ -88,35 +85,25 @@ describeKernel("tsbpf lb upgrade: a new build under load, through the pinned lin
 
   beforeAll(async () => {
     object = join(scratchDir(), "lb.o");
-    const built = tsbpf("build", "lb/lb.ts", "-o", object);
+    const built = tsbpfCli("build", "lb/lb.ts", "-o", object);
     expect(built.status, built.out).toBe(0);
     lab = await createLab({ backends: 3 });
     await startBackendServers(lab, { port: 80 });
-    for (const b of lab.backends)
-      lab.spawn(b.name, [process.execPath, "--import", "tsx", join(ROOT, "lb/lab/line-server.ts"), b.name, "81"], {
-        cwd: ROOT,
-        stdio: ["pipe", "ignore", "inherit"],
-      });
+    for (const b of lab.backends) await startServer(lab, b.name, labScript("line-server.ts", b.name, "81"));
     const backends = lab.backends.map((b) => ({ addr: b.addr, mac: b.mac }));
     const config = join(scratchDir(), "lb.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        dev: lab.lb.ifname,
-        netns: lab.lb.ns,
-        mode: "native",
-        vips: [
-          { vip: `${lab.vip}:80/tcp`, backends },
-          { vip: `${lab.vip}:81/tcp`, backends },
-        ],
-      }),
-    );
-    const r = tsbpf("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
+    writeLbConfig(config, lab, {
+      vips: [
+        { vip: `${lab.vip}:80/tcp`, backends },
+        { vip: `${lab.vip}:81/tcp`, backends },
+      ],
+    });
+    const r = tsbpfCli("lb", "start", "--config", config, "--pin-dir", PIN_DIR, "--object", object);
     expect(r.status, r.out).toBe(0);
   }, 180_000);
 
   afterAll(() => {
-    if (existsSync(join(PIN_DIR, "link"))) tsbpf("lb", "stop", "--pin-dir", PIN_DIR);
+    if (existsSync(join(PIN_DIR, "link"))) tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
     lab?.destroy();
   });
@@ -132,12 +119,12 @@ describeKernel("tsbpf lb upgrade: a new build under load, through the pinned lin
       ),
     );
     const before = attachedProgId();
-    const a = tsbpf("lb", "upgrade", "--object", smaller, "--pin-dir", PIN_DIR);
+    const a = tsbpfCli("lb", "upgrade", "--object", smaller, "--pin-dir", PIN_DIR);
     expect(a.status).not.toBe(0);
     expect(a.out).toContain("upgrade refused, the running LB is unchanged");
     // FLOW_ENTRIES sizes conntrack and conntrack6: the first of them in the object is named.
     expect(a.out).toMatch(/map "conntrack6?" .*max_entries 65536 ≠ 32768/);
-    const b = tsbpf("lb", "upgrade", "--object", reordered, "--pin-dir", PIN_DIR);
+    const b = tsbpfCli("lb", "upgrade", "--object", reordered, "--pin-dir", PIN_DIR);
     expect(b.status).not.toBe(0);
     expect(b.out).toMatch(/map "vips6?"/); // VipInfo is the value of vips and vips6
     expect(b.out).toContain("value member 1 is 'index' in the existing map, 'flags' in the new object");

@@ -232,3 +232,34 @@ describeKernel("logic_values", () => {
     expect(got).toEqual([7n, 7n, 0n, 0n]);
   });
 });
+
+describeKernel("block_lifetimes", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("block_lifetimes");
+  });
+  afterAll(() => c?.close());
+  const words = (i: number) => {
+    const b = Buffer.from(c.obj.map("words").lookup(key32(i))!);
+    return Array.from({ length: 8 }, (_, k) => b.readUInt32LE(4 * k));
+  };
+  const bigs = (i: number) => {
+    const b = Buffer.from(c.obj.map("bigs").lookup(key32(i))!);
+    return Array.from({ length: 40 }, (_, k) => b.readBigUInt64LE(8 * k));
+  };
+  const results = () => Array.from({ length: 6 }, (_, i) => u64At(c.obj.map("results").lookup(key32(i))));
+  it("keeps each block-scoped local's value for exactly its block, with slots shared between blocks", () => {
+    expectLoaded(c, "block_lifetimes");
+    expect(run(c, "block_lifetimes", bytes([...eth(0x88b5, []), 3, 5, 9, 2])).ret).toBe(XdpAction.PASS);
+    expect(words(0)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]); // inner + outer, both live
+    expect(words(1)).toEqual([3, 4, 5, 6, 7, 8, 9, 16]); // outer after the inner block
+    expect(words(2)).toEqual([9, 9, 9, 9, 9, 9, 9, 9]);
+    expect(words(3)).toEqual([2, 0, 0, 0, 0, 0, 0, 2]);
+    // 3 + 16; first[3]; second's 2 + 0 + 2; Σ (i + 3) for i < 4; later[0]; the kept local's 9 + 100
+    expect(results()).toEqual([19n, 9n, 4n, 18n, 7n, 109n]);
+    expect(bigs(0)).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(2 + i)));
+    expect(run(c, "block_lifetimes", bytes([...eth(0x88b5, []), 0, 0, 9, 0])).ret).toBe(XdpAction.PASS);
+    expect(results()).toEqual([19n, 9n, 0n, 6n, 7n, 109n]);
+    expect(bigs(1)).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(9 * i)));
+  });
+});

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { clangBpf } from "../support/clang.ts";
 import { scratchDir } from "../support/scratch.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -12,17 +13,7 @@ export const C_DIR = join(ROOT, "test/c");
 export function compileC(name: string): string {
   const out = join(scratchDir(), "c", `${name}.o`);
   mkdirSync(dirname(out), { recursive: true }); // names may have a folder: "explain/stack_too_big"
-  execFileSync("clang-14", [
-    "-O2",
-    "-g",
-    "-target",
-    "bpf",
-    "-I/usr/include/x86_64-linux-gnu",
-    "-c",
-    join(C_DIR, `${name}.c`),
-    "-o",
-    out,
-  ]);
+  clangBpf(join(C_DIR, `${name}.c`), out);
   return out;
 }
 
