@@ -84,12 +84,12 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     const echoVip = `${lab.vip}:7/udp`;
     const icmpRow = (family: 4 | 6) =>
       new RegExp(`^IPv${family}\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, "m")
-        .exec(tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out)
+        .exec(tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out)
         ?.slice(1)
         .map(Number);
     const before = icmpRow(4);
     expect(before).toHaveLength(4);
-    expect(tsbpf("lb", "vip", "add", echoVip, "--echo", "--pin-dir", PIN_DIR).status).toBe(0);
+    expect(tsbpfCli("lb", "vip", "add", echoVip, "--echo", "--pin-dir", PIN_DIR).status).toBe(0);
     try {
       const ping = await lab.exec("client", ["ping", "-c", "3", "-i", "0.2", "-W", "1", lab.vip], {
         timeoutMs: 10_000,
@@ -98,7 +98,7 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
       expect(icmpRow(4)).toEqual([before![0]! + 3, ...before!.slice(1)]);
       expect(icmpRow(6)).toEqual([0, 0, 0, 0]);
     } finally {
-      tsbpf("lb", "vip", "remove", echoVip, "--pin-dir", PIN_DIR);
+      tsbpfCli("lb", "vip", "remove", echoVip, "--pin-dir", PIN_DIR);
     }
   }, 60_000);
 

@@ -186,7 +186,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     expect(direct).toMatch(/refused/i);
     // `lb stats` shows the tunnel's counters (hc_stats, which the prober pins beside the LB's pins):
     // at least the five probe packets captured above, none dropped.
-    const stats = tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out;
     const probes = /probe tunnel \(lb run\): (\d+) packets encapsulated, (\d+) dropped/.exec(stats);
     expect(probes, stats).not.toBeNull();
     expect(Number(probes![1])).toBeGreaterThanOrEqual(5);
@@ -282,7 +282,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     expect(await prober!.stop()).toBe(0);
     expect(linkProgram(linkId)).toBeUndefined();
     expect(existsSync(`${PIN_DIR}-hc_stats`)).toBe(false);
-    expect(tsbpf("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);
+    expect(tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);
     const report = await runLoad(lab, { host: DSR_VIP, requests: 150, concurrency: 8 });
     expect(report.errors).toEqual({});
     expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);
