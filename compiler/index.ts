@@ -146,9 +146,11 @@ export class Compiler {
   private finish(result: CompileResult): CompileResult {
     this.lastDiagnostics = result.diagnostics;
     const done = { ...result, timings: this.timings, cpu: this.cpu };
-    const texts = new Map(
-      this.parsed!.project.getSourceFiles().map((f) => [f.getFilePath() as string, f.getFullText()]),
-    );
+    // TypeScript's program, not ts-morph's list of files, which can lack an imported file that
+    // TypeScript read again from disk (see refreshProgram).
+    const program = this.parsed!.project.getProgram().compilerObject;
+    const files = program.getSourceFiles().filter((f) => !program.isSourceFileDefaultLibrary(f));
+    const texts = new Map(files.map((f) => [f.fileName, f.text]));
     this.last = { texts, result: done };
     return done;
   }
