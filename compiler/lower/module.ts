@@ -331,10 +331,9 @@ export class ModuleLowerer extends IRModule {
           : f.toInt(lowerValue(f, a), p.type, a).v;
       const v = refs.get(i)!;
       this.passedView(f, fd, call, user.staleParameters?.get(i), v);
-      // An argument is the plain `present ? p : null`, not pointerOrNull's non-null copy: through the
-      // copy LLVM folded less of what the callee reads (the LB +86 instructions), and the address
-      // itself for a non-`| null` parameter gave a path the verifier rejects (fuzzer seed 60000692).
-      return v.present ? C.LLVMBuildSelect(f.b, v.present, v.p, f.nullPtr(), "") : v.p;
+      // A parameter that is not `| null` gets the address itself (TypeScript checked it is not null):
+      // through an opaque non-null copy, LLVM could no longer fold what the callee reads from it.
+      return p.val.nullable ? f.pointerOrNull(v) : v.p;
     });
     if (user.hiddenContext) values.push(contextArgument(f));
     const returns = user.returns;
