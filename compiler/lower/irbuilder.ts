@@ -60,6 +60,13 @@ export const HELPER = {
 } as const;
 
 /** An LLVM module for the BPF target, and what the builders of its functions share. */
+/** A function's instructions, block by block. The next one is taken after the caller is done
+ *  with this one, so a pass may insert before it or change its operands. */
+export function* instructionsOf(fn: ValueRef): Generator<ValueRef> {
+  for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb))
+    for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) yield i;
+}
+
 export class IRModule {
   readonly ctx: ContextRef;
   readonly module: ModuleRef;

@@ -10,19 +10,17 @@
 // branch. No instruction is added; the LB has no such access.
 import { Opcode, TypeKind } from "../llvm/enums.ts";
 import { C, type ValueRef } from "../llvm/capi.ts";
-import { IRBuilder, type IRModule } from "./irbuilder.ts";
+import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 
 export function accessThroughNullArms(m: IRModule): void {
   const b = new IRBuilder(m);
   try {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
-      for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
-        for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
-          const k = addressOperand(i);
-          if (k === undefined) continue;
-          const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
-          if (p) C.LLVMSetOperand(i, k, p);
-        }
+      for (const i of instructionsOf(fn)) {
+        const k = addressOperand(i);
+        if (k === undefined) continue;
+        const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
+        if (p) C.LLVMSetOperand(i, k, p);
       }
     }
   } finally {
