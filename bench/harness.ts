@@ -65,19 +65,17 @@ export interface BenchOptions {
   repeat: number;
   /** New-flow samples (repeat 1, one fresh flow each) per implementation. */
   newFlows: number;
-  /** Fresh-process `tsbpf build` runs (cold) and in-process compile() runs (warm). */
-  buildRuns: number;
   /** Maglev table builds per size. */
   maglevRuns: number;
   /** Print progress to stderr. */
   verbose?: boolean;
 }
 
-export const FULL: BenchOptions = { samples: 1500, repeat: 1000, newFlows: 4000, buildRuns: 3, maglevRuns: 15 };
-export const QUICK: BenchOptions = { samples: 20, repeat: 50, newFlows: 50, buildRuns: 1, maglevRuns: 2 };
+export const FULL: BenchOptions = { samples: 1500, repeat: 1000, newFlows: 4000, maglevRuns: 15 };
+export const QUICK: BenchOptions = { samples: 20, repeat: 50, newFlows: 50, maglevRuns: 2 };
 
 export interface Row {
-  group: "ns/packet" | "code" | "build" | "maglev";
+  group: "ns/packet" | "code" | "maglev";
   name: string;
   unit: string;
   ts?: number;
@@ -378,12 +376,12 @@ export async function runBench(options: BenchOptions, command = "npm run bench")
   // Objects go to a private directory: a concurrent test run can't swap them under us.
   const OUT = mkdtempSync(join(tmpdir(), "tsbpf-bench-"));
   try {
-    const built = await build(options, OUT, log);
-    const executed = traceExecuted(built.objects, check);
-    const loaded = await measureLoaded(options, built.objects, check, log);
+    const objects = build(OUT, log);
+    const executed = traceExecuted(objects, check);
+    const loaded = await measureLoaded(options, objects, check, log);
     log("maglev …");
     const maglev = MAGLEV_BACKEND_COUNTS.map((n) => ({ n, times: timeMaglevBuild(n, options.maglevRuns) }));
-    const rows = report(options, { build: built.times, executed, ...loaded, maglev });
+    const rows = report(options, { executed, ...loaded, maglev });
     return { rows, lineRates: lineRates(rows), checks, machine: machine(), options, command };
   } finally {
     rmSync(OUT, { recursive: true, force: true });
@@ -394,15 +392,6 @@ type CheckFn = (name: string, ok: boolean, detail?: string) => boolean;
 
 /** The objects measured: the TS LB, its C twin (also for cpu v3), and the XDP_TX floor. */
 type Objects = Record<ImplName | "floor", string>;
-
-interface BuildTimes {
-  /** Fresh `tsbpf build` processes, and clang-14 for the C twin. */
-  cold: number[];
-  clang: number[];
-  /** 2nd+ compile() in this process, and the 1st. */
-  warm: number[];
-  firstInProcess: number;
-}
 
 interface CodeSize {
   insns: number;
@@ -415,7 +404,6 @@ interface CodeSize {
 
 /** Everything the report is made of. */
 interface Measurements {
-  build: BuildTimes;
   /** Executed instructions per path (interpreted). */
   executed: Map<string, Record<ImplName, TraceCounts>>;
   code: Record<ImplName, CodeSize>;
@@ -431,12 +419,12 @@ interface Measurements {
   maglev: Array<{ n: number; times: number[] }>;
 }
 
-/** TS through the CLI in a fresh process (cold) and compile() in process (warm); C with clang. */
-async function build(
-  options: BenchOptions,
-  OUT: string,
-  log: (s: string) => void,
-): Promise<{ objects: Objects; times: BuildTimes }> {
+/**
+ * The objects measured: the TS LB built by the CLI, as users build it, and the C twin and the
+ * XDP_TX floor by clang. Build time is not measured here but by `npm run bench:build`
+ * (bench/package-build.ts), the one model of it: whole processes of the installed package.
+ */
+function build(OUT: string, log: (s: string) => void): Objects {
   log("building …");
   const objects: Objects = {
     TS: join(OUT, "lb.o"),
@@ -444,41 +432,20 @@ async function build(
     C3: join(OUT, "lb_c_v3.o"),
     floor: join(OUT, "xdp_tx.o"),
   };
-  const cold: number[] = [];
-  for (let i = 0; i < options.buildRuns; i++) {
-    const t0 = performance.now();
-    execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", objects.TS], {
-      cwd: ROOT,
-      stdio: "pipe",
-    });
-    cold.push(performance.now() - t0);
-  }
+  execFileSync("node", [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", objects.TS], {
+    cwd: ROOT,
+    stdio: "pipe",
+  });
   const clangRun = (src: string, out: string, ...extra: string[]) =>
     execFileSync(
       "clang-14",
       ["-O2", "-g", "-target", "bpf", ...extra, "-I/usr/include/x86_64-linux-gnu", "-c", join(ROOT, src), "-o", out],
       { stdio: "pipe" },
     );
-  const clang: number[] = [];
-  for (let i = 0; i < options.buildRuns; i++) {
-    const t0 = performance.now();
-    clangRun("bench/lb.c", objects.C);
-    clang.push(performance.now() - t0);
-  }
+  clangRun("bench/lb.c", objects.C);
   clangRun("bench/lb.c", objects.C3, "-mcpu=v3");
   clangRun("bench/xdp_tx.c", objects.floor);
-  const { compile } = await import("../compiler/index.ts");
-  const warm: number[] = [];
-  let firstInProcess = 0;
-  for (let i = 0; i <= options.buildRuns; i++) {
-    const t0 = performance.now();
-    const r = compile(join(ROOT, "lb/lb.ts"));
-    const dt = performance.now() - t0;
-    if (i === 0) firstInProcess = dt;
-    else warm.push(dt);
-    if (!r.object) throw new Error(`compile(lb/lb.ts) failed: ${JSON.stringify(r.diagnostics)}`);
-  }
-  return { objects, times: { cold, clang, warm, firstInProcess } };
+  return objects;
 }
 
 /** Executed instructions per path: the ELF code interpreted (bench/trace.ts), no timing noise. */
@@ -750,23 +717,6 @@ function measurePaths(
 /** The table's rows from the measurements: medians, ratios, targets. */
 function report(options: BenchOptions, m: Measurements): Row[] {
   const rows: Row[] = [];
-  rows.push({
-    group: "build",
-    name: "build, cold (fresh `tsbpf build` process; C: `clang-14 -O2 -g -c`)",
-    unit: "ms",
-    ts: median(m.build.cold),
-    c: median(m.build.clang),
-    target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
-  });
-  rows.push({
-    group: "build",
-    name: "build, warm (2nd+ `compile()` in one process)",
-    unit: "ms",
-    ts: median(m.build.warm),
-    target: { kind: "abs", max: 1000, label: "≤ 1000 ms" },
-    note: `1st compile() in the process (module already imported): ${m.build.firstInProcess.toFixed(0)} ms`,
-  });
-
   const { TS: ti, C: ci, C3: c3i } = m.code;
   rows.push({
     group: "code",
@@ -975,6 +925,10 @@ export function markdown(res: BenchResult): string {
   }
   const notes = res.rows.filter((r) => r.note).map((r) => `- ${r.name}: ${r.note}`);
   lines.push(...notes);
+  lines.push("");
+  lines.push(
+    "Build time is measured by `npm run bench:build` (whole `tsbpf build` processes of the installed package, and `build --watch`), in its own table below.",
+  );
   lines.push("");
   const failed = res.checks.filter((c) => !c.ok);
   lines.push(

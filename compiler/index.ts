@@ -5,6 +5,7 @@ import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
 import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
+import { accessThroughNullArms } from "./lower/verifier-null-arms.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
 import { emitObject, optimize, optimizeAsync, printModule, verifyModule } from "./llvm/target.ts";
 import { C, onLlvmDiagnostics, type LlvmDiagnostic, type ModuleRef } from "./llvm/capi.ts";
@@ -226,6 +227,7 @@ export class Compiler {
       // The driver type-checks and runs default<O2>.
       typeDiagnostics = yield { module: lowerer.module, typeCheck };
       if (typeDiagnostics.length) return { diagnostics: sortDiagnostics(typeDiagnostics) };
+      accessThroughNullArms(lowerer);
       fixPacketShapes(lowerer);
       unlinkPointerOffsets(lowerer);
       this.phase("optimize (default<O2>)");

@@ -76,6 +76,19 @@ export interface VipStatsReport {
   packets: bigint;
   bytes: bigint;
 }
+/** What the data plane's ICMP paths did with one family's packets (docs/lb-abi.md, "ICMP",
+ *  `icmpStats`), summed over CPUs. */
+export interface IcmpStatsReport {
+  family: 4 | 6;
+  /** Echo requests to a VIP answered. */
+  echoReplies: bigint;
+  /** "Too big" errors about a flow sent on to its backend. */
+  tooBigForwarded: bigint;
+  /** "Too big" answers to packets too large for the backends' link once encapsulated. */
+  tooBigSent: bigint;
+  /** Such packets dropped instead (IPv4 without DF, or no room for the answer). */
+  tooBigDropped: bigint;
+}
 export interface BackendReport {
   vip: string;
   addr: string;
@@ -104,6 +117,7 @@ export interface LbMaps {
   rnat6: TypedMap<Value<typeof abi.Rnat6Key>, Value<typeof abi.Rnat6Value>>;
   encap6: TypedMap<number, Value<typeof abi.Encap6Config>>;
   pmtu: TypedMap<number, Value<typeof abi.PmtuConfig>>;
+  icmpStats: TypedMap<number, Value<typeof abi.IcmpStats>>;
 }
 
 const NO_ADDR6: Addr6Words = { w0: 0, w1: 0, w2: 0, w3: 0 };
@@ -512,6 +526,21 @@ export class LoadBalancer {
     });
   }
 
+  /** The ICMP paths' counters, IPv4 then IPv6, summed over CPUs. */
+  icmpStats(): IcmpStatsReport[] {
+    return ([4, 6] as const).map((family) => {
+      const perCpu = this.maps.icmpStats.lookupPerCpu(family === 4 ? abi.ICMP_STATS_V4 : abi.ICMP_STATS_V6) ?? [];
+      const sum = (field: keyof Value<typeof abi.IcmpStats>) => perCpu.reduce((a, s) => a + s[field], 0n);
+      return {
+        family,
+        echoReplies: sum("echoReplies"),
+        tooBigForwarded: sum("tooBigForwarded"),
+        tooBigSent: sum("tooBigSent"),
+        tooBigDropped: sum("tooBigDropped"),
+      };
+    });
+  }
+
   /** Per backend: its Maglev slots and the flows the connection table tracks for it. */
   backends(): BackendReport[] {
     const flows = new Map<string, number>();
@@ -661,6 +690,7 @@ function bindMaps(bind: <K, V>(name: string, decl: MapDescriptor<K, V>) => Typed
     rnat6: bind("rnat6", abi.rnat6),
     encap6: bind("encap6", abi.encap6),
     pmtu: bind("pmtu", abi.pmtu),
+    icmpStats: bind("icmpStats", abi.icmpStats),
   };
 }
 

@@ -17,7 +17,6 @@ import {
   type bool,
   csumReplace4,
   ktimeGetNs,
-  zero,
   type Value,
   type XdpContext,
 } from "tsbpf";
@@ -65,8 +64,8 @@ import {
   type Backend6,
   vips6,
   backends6,
-  Ct6Key,
-  Rnat6Key,
+  type Ct6Key,
+  type Rnat6Key,
   type Rnat6Value,
   conntrack6,
   rnat6,
@@ -286,26 +285,26 @@ function fixL4Checksum6(ctx: XdpContext, flow: FlowView, from: Addr6View, to: Ad
   }
 }
 
-/** V10. A backend's reply to a tracked IPv6 client: as replyEntry. `flowKey` and `rnatKey`
- *  are the caller's (zeroed) keys, filled here: the 512-byte stack holds few 40-byte keys. */
-function replyEntry6(
-  ip: Ipv6View,
-  flow: FlowView,
-  flowKey: Value<typeof Ct6Key>,
-  rnatKey: Value<typeof Rnat6Key>,
-): Value<typeof Rnat6Value> | null {
-  rnatKey.clientAddr = ip.daddr;
-  rnatKey.backendAddr = ip.saddr;
-  rnatKey.clientPort = flow.dport;
-  rnatKey.vipPort = flow.sport;
-  rnatKey.proto = flow.proto;
+/** V10. A backend's reply to a tracked IPv6 client: as replyEntry. */
+function replyEntry6(ip: Ipv6View, flow: FlowView): Value<typeof Rnat6Value> | null {
+  const rnatKey: Value<typeof Rnat6Key> = {
+    clientAddr: ip.daddr,
+    backendAddr: ip.saddr,
+    clientPort: flow.dport,
+    vipPort: flow.sport,
+    proto: flow.proto,
+    pad: [0, 0, 0],
+  };
   const back = rnat6.lookup(rnatKey);
   if (back === null) return null;
-  flowKey.saddr = ip.daddr;
-  flowKey.daddr = back.vipAddr;
-  flowKey.sport = flow.dport;
-  flowKey.dport = flow.sport;
-  flowKey.proto = flow.proto;
+  const flowKey: Value<typeof Ct6Key> = {
+    saddr: ip.daddr,
+    daddr: back.vipAddr,
+    sport: flow.dport,
+    dport: flow.sport,
+    proto: flow.proto,
+    pad: [0, 0, 0],
+  };
   const tracked = conntrack6.lookup(flowKey);
   if (tracked === null) {
     conntrack6.update(
@@ -327,27 +326,31 @@ function replyEntry6(
   return back;
 }
 
-/** V8. The IPv6 flow's backend: as pickBackend, over conntrack6, rnat6 and backends6.
- *  `ctKey` and `rk` are the caller's (zeroed) keys, filled here; one reverse key serves
- *  every rnat6 operation. */
+/** V8. The IPv6 flow's backend: as pickBackend, over conntrack6, rnat6 and backends6. One
+ *  reverse key serves every rnat6 operation; its backend address is the flow's backend's. */
 function pickBackend6(
   eth: EthView,
   ip: Ipv6View,
   flow: FlowView,
   index: u32,
   encap: bool,
-  ctKey: Value<typeof Ct6Key>,
-  rk: Value<typeof Rnat6Key>,
 ): Value<typeof Backend6> | null {
-  ctKey.saddr = ip.saddr;
-  ctKey.daddr = ip.daddr;
-  ctKey.sport = flow.sport;
-  ctKey.dport = flow.dport;
-  ctKey.proto = flow.proto;
-  rk.clientAddr = ip.saddr;
-  rk.clientPort = flow.sport;
-  rk.vipPort = flow.dport;
-  rk.proto = flow.proto;
+  const ctKey: Value<typeof Ct6Key> = {
+    saddr: ip.saddr,
+    daddr: ip.daddr,
+    sport: flow.sport,
+    dport: flow.dport,
+    proto: flow.proto,
+    pad: [0, 0, 0],
+  };
+  const rk: Value<typeof Rnat6Key> = {
+    clientAddr: ip.saddr,
+    backendAddr: { w0: 0, w1: 0, w2: 0, w3: 0 },
+    clientPort: flow.sport,
+    vipPort: flow.dport,
+    proto: flow.proto,
+    pad: [0, 0, 0],
+  };
   const tracked = conntrack6.lookup(ctKey);
   if (tracked !== null) {
     rk.backendAddr = tracked.backendAddr;
@@ -435,10 +438,8 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
 
   // V4. An IPv6 VIP, or else maybe a backend's reply to reverse-NAT (V10).
   const vip = vips6.lookup({ addr: ip.daddr, port: dport, proto, pad: 0 });
-  const ctKey = zero(Ct6Key);
-  const rk = zero(Rnat6Key);
   if (vip === null) {
-    const back = replyEntry6(ip, flow, ctKey, rk);
+    const back = replyEntry6(ip, flow);
     if (back === null) return XdpAction.PASS;
     setMacs(eth, back.clientMac);
     fixL4Checksum6(ctx, flow, ip.saddr, back.vipAddr);
@@ -454,7 +455,7 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
     const mtu = pathMtu6(ip.payloadLen);
     if (mtu !== 0) return tooBig6(ctx, mtu); // VE2 (lb/icmp.ts)
   }
-  const be = pickBackend6(eth, ip, flow, index, encapVip, ctKey, rk);
+  const be = pickBackend6(eth, ip, flow, index, encapVip);
   if (be === null) return XdpAction.DROP;
   const st = stats.lookup(index);
   if (st !== null) {

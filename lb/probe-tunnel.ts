@@ -3,7 +3,9 @@
 // the LB interface's egress through a tcx link held by this process (it goes when the prober
 // goes), and keeps its `hc_reals` (IPv4) and `hc_reals6` maps equal to the backends of the
 // encapsulation VIPs being probed: backend id → mark HC_MARK_BASE + id → { address, MAC }.
-import { inNetns, linkInfo, loadObject, type BpfObject, type TcxLink, type TypedMap } from "../runtime/index.ts";
+// Its counters (`hc_stats`) are pinned where `tsbpf lb stats` reads them while it runs.
+import { existsSync, rmSync } from "node:fs";
+import { BpfMap, inNetns, linkInfo, loadObject, TypedMap, type BpfObject, type TcxLink } from "../runtime/index.ts";
 import type { Value } from "../runtime/lang/index.ts";
 import * as hc from "./healthcheck.ts";
 import { ipv4ToU32 } from "./flowhash.ts";
@@ -31,6 +33,7 @@ export class ProbeTunnel {
   private constructor(
     private readonly object: BpfObject,
     private link: TcxLink | undefined,
+    private readonly statsPin: string | undefined,
   ) {
     this.reals = object.typedMap(hc.hc_reals, "hc_reals");
     this.reals6 = object.typedMap(hc.hc_reals6, "hc_reals6");
@@ -41,11 +44,18 @@ export class ProbeTunnel {
    * Loads the program from `objectPath`, sets the outer source addresses `source` and
    * `source6` (the LB's encapsulation sources; a family without one has its probes dropped)
    * and attaches it to `dev`'s egress (in `netns`, if given), first in the hook's chain so no
-   * other program passes a probe on bare.
+   * other program passes a probe on bare. `statsPin`: where to pin `hc_stats` (replacing what a
+   * prober that died left there) until close().
    */
   static async open(
     objectPath: string,
-    options: { dev: string; netns?: string; source?: string | undefined; source6?: string | undefined },
+    options: {
+      dev: string;
+      netns?: string;
+      source?: string | undefined;
+      source6?: string | undefined;
+      statsPin?: string;
+    },
   ): Promise<ProbeTunnel> {
     const object = await loadObject(objectPath);
     try {
@@ -53,9 +63,14 @@ export class ProbeTunnel {
       if (options.source6)
         object.typedMap(hc.hc_config6, "hc_config6").update(0, { saddr: ipv6ToWords(options.source6) });
       const program = object.program("healthcheck");
+      if (options.statsPin) {
+        rmSync(options.statsPin, { force: true });
+        object.map("hc_stats").pin(options.statsPin);
+      }
       const link = inNetns(options.netns, () => program.attachTcx(options.dev, "egress", { first: true }));
-      return new ProbeTunnel(object, link);
+      return new ProbeTunnel(object, link, options.statsPin);
     } catch (e) {
+      if (options.statsPin) rmSync(options.statsPin, { force: true });
       object.close();
       throw e;
     }
@@ -86,18 +101,40 @@ export class ProbeTunnel {
   }
 
   /** Probe packets encapsulated and dropped so far, summed over CPUs. */
-  counters(): { encapsulated: bigint; dropped: bigint } {
-    const perCpu = this.stats.lookupPerCpu(0) ?? [];
-    return {
-      encapsulated: perCpu.reduce((a, s) => a + s.encapsulated, 0n),
-      dropped: perCpu.reduce((a, s) => a + s.dropped, 0n),
-    };
+  counters(): ProbeCounters {
+    return sumCounters(this.stats);
   }
 
-  /** Detaches the program and frees it. */
+  /** Detaches the program, removes the counters' pin and frees it. */
   close(): void {
+    if (this.statsPin) rmSync(this.statsPin, { force: true });
     this.link?.detach();
     this.link = undefined;
     this.object.close();
+  }
+}
+
+export interface ProbeCounters {
+  encapsulated: bigint;
+  dropped: bigint;
+}
+
+function sumCounters(stats: TypedMap<number, Value<typeof hc.HcStats>>): ProbeCounters {
+  const perCpu = stats.lookupPerCpu(0) ?? [];
+  return {
+    encapsulated: perCpu.reduce((a, s) => a + s.encapsulated, 0n),
+    dropped: perCpu.reduce((a, s) => a + s.dropped, 0n),
+  };
+}
+
+/** The counters of the probe tunnel whose `hc_stats` a running prober pinned at `statsPin`, or
+ *  undefined if none is pinned there (no prober runs). */
+export function pinnedProbeCounters(statsPin: string): ProbeCounters | undefined {
+  if (!existsSync(statsPin)) return undefined;
+  const map = BpfMap.fromPinned(statsPin);
+  try {
+    return sumCounters(TypedMap.bind(map, hc.hc_stats));
+  } finally {
+    map.close();
   }
 }

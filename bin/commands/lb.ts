@@ -3,12 +3,12 @@
 // --pin-dir so the LB keeps running after the command exits; the other commands reopen the
 // pinned maps with the control plane's saved state. Where those live, the lock every command
 // holds and how an interrupted start is recovered: lb/persist.ts.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { LoadBalancer, parseVip, vipName, type LbState } from "../../lb/control.ts";
 import { runHealthChecks, type CheckedVip } from "../../lb/health.ts";
-import { ProbeTunnel, probeMark, type TunnelBackend } from "../../lb/probe-tunnel.ts";
+import { pinnedProbeCounters, ProbeTunnel, probeMark, type TunnelBackend } from "../../lb/probe-tunnel.ts";
 import { enterNetns } from "../../runtime/index.ts";
 import {
   checkBackend,
@@ -51,6 +51,10 @@ export type { LbConfig } from "../../lb/input.ts";
 interface Where {
   pinDir: string;
 }
+
+/** Where `lb run` pins its probe tunnel's counters (hc_stats) while it runs: beside the LB's pin
+ *  directory, not in it (every pin in there is a map of the data plane, which `lb upgrade` keeps). */
+const probeStatsPin = (paths: LbPaths) => `${paths.pinDir}-hc_stats`;
 
 function notRunning(paths: LbPaths): CliError {
   return new CliError(`no LB running under ${paths.pinDir} (start one with \`tsbpf lb start\`)`, EXIT.NOT_FOUND);
@@ -144,12 +148,28 @@ function readJson<T>(file: string, check: (json: unknown) => T): T {
   }
 }
 
-function printStats(lb: LoadBalancer) {
+function printStats(lb: LoadBalancer, paths: LbPaths) {
   const rows = [
     ["vip", "packets", "bytes", "forwarding"],
     ...lb.stats().map((s) => [s.vip, String(s.packets), String(s.bytes), s.forwarding]),
   ];
   printTable(rows);
+  console.log("");
+  printTable([
+    ["icmp", "echo replies", "too big forwarded", "too big sent", "too big dropped"],
+    ...lb
+      .icmpStats()
+      .map((s) => [
+        `IPv${s.family}`,
+        String(s.echoReplies),
+        String(s.tooBigForwarded),
+        String(s.tooBigSent),
+        String(s.tooBigDropped),
+      ]),
+  ]);
+  const probes = pinnedProbeCounters(probeStatsPin(paths));
+  if (probes)
+    console.log(`\nprobe tunnel (lb run): ${probes.encapsulated} packets encapsulated, ${probes.dropped} dropped`);
   console.log("");
   printTable([
     ["vip", "backend", "id", "weight", "state", "slots", "flows"],
@@ -287,7 +307,12 @@ async function run(o: RunOptions) {
     const dev = o.dev ?? config.dev;
     if (!dev)
       throw new CliError("--dev: the probe tunnel needs the LB's interface (--dev or `dev` in the config)", EXIT.USAGE);
-    tunnel = await ProbeTunnel.open(o.hcObject, { dev, source: encapSource, source6: encapSource6 });
+    tunnel = await ProbeTunnel.open(o.hcObject, {
+      dev,
+      source: encapSource,
+      source6: encapSource6,
+      statsPin: probeStatsPin(paths),
+    });
     const sources = [encapSource, encapSource6].filter(Boolean).join(", ");
     log(
       `probes of encapsulation VIPs go through the tunnel: tc program on ${dev} egress (tcx link ${tunnel.linkId}), outer source ${sources}`,
@@ -502,6 +527,7 @@ export function lbCommand(): Command {
           const complete = readStateOrCorrupt(paths) && existsSync(paths.link);
           if (!hasRemains(paths)) throw notRunning(paths);
           removeLb(paths);
+          rmSync(probeStatsPin(paths), { force: true }); // left by an `lb run` that was killed
           console.log(
             complete
               ? "LB stopped"
@@ -640,8 +666,10 @@ export function lbCommand(): Command {
     );
 
   pinOption(lb.command("stats"))
-    .description("per-VIP packets and bytes; per-backend Maglev slots and tracked flows")
-    .action(lbAction((o: Where) => withRunningLb(o, printStats, false)));
+    .description(
+      "per-VIP packets and bytes; ICMP counters; the probe tunnel's (while `lb run` runs); per-backend Maglev slots and tracked flows",
+    )
+    .action(lbAction((o: Where) => withRunningLb(o, (lb) => printStats(lb, lbPaths(o.pinDir)), false)));
   return lb;
 }
 

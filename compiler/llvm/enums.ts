@@ -49,6 +49,8 @@ export const Opcode = {
   PHI: 44,
   Call: 45,
   Select: 46,
+  AtomicCmpXchg: 56,
+  AtomicRMW: 57,
   Freeze: 68,
 } as const;
 

@@ -59,6 +59,13 @@ export const HELPER = {
   skb_adjust_room: 50,
 } as const;
 
+/** A function's instructions, block by block. The next one is taken after the caller is done
+ *  with this one, so a pass may insert before it or change its operands. */
+export function* instructionsOf(fn: ValueRef): Generator<ValueRef> {
+  for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb))
+    for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) yield i;
+}
+
 /** An LLVM module for the BPF target, and what the builders of its functions share. */
 export class IRModule {
   readonly ctx: ContextRef;

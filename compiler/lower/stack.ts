@@ -8,6 +8,7 @@
 // slot that cannot fit, or locals too big for a BPF frame offset, are refused before code
 // generation (`oversizedLocals`): LLVM would not generate code for them.
 import { Opcode } from "../llvm/enums.ts";
+import { instructionsOf } from "./irbuilder.ts";
 import { C } from "../llvm/capi.ts";
 import { targetMachine } from "../llvm/target.ts";
 import { diagnosticAt, type Diagnostic } from "../diagnostics.ts";
@@ -38,15 +39,13 @@ export function checkStack(
   const td = C.LLVMCreateTargetDataLayout(targetMachine());
   for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
     const slots: { name: string; size: number; node: (typeof m.stackSlots)[number]["node"] }[] = [];
-    for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
-      for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
-        if (C.LLVMGetInstructionOpcode(i) !== Opcode.Alloca) continue;
-        const size = Number(C.LLVMStoreSizeOfType(td, C.LLVMGetAllocatedType(i)));
-        const llvmName = String(C.LLVMGetValueName2(i, [0]) ?? "");
-        const id = /\.s(\d+)\./.exec(llvmName);
-        const slot = id ? m.stackSlots[Number(id[1])] : undefined;
-        slots.push({ name: slot?.name ?? llvmName, size, node: slot?.node });
-      }
+    for (const i of instructionsOf(fn)) {
+      if (C.LLVMGetInstructionOpcode(i) !== Opcode.Alloca) continue;
+      const size = Number(C.LLVMStoreSizeOfType(td, C.LLVMGetAllocatedType(i)));
+      const llvmName = String(C.LLVMGetValueName2(i, [0]) ?? "");
+      const id = /\.s(\d+)\./.exec(llvmName);
+      const slot = id ? m.stackSlots[Number(id[1])] : undefined;
+      slots.push({ name: slot?.name ?? llvmName, size, node: slot?.node });
     }
     const total = slots.reduce((a, s) => a + s.size, 0);
     slots.sort((a, b) => b.size - a.size);

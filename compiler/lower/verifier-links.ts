@@ -11,7 +11,7 @@
 // the LB).
 import { Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type ValueRef } from "../llvm/capi.ts";
-import { IRBuilder, type IRModule } from "./irbuilder.ts";
+import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 
 /** The verifier's BPF_MAX_VAR_OFF: a linked constant this large or larger is refused. */
 const MAX_LINKED_CONSTANT = 1n << 29n;
@@ -20,16 +20,14 @@ export function unlinkPointerOffsets(m: IRModule): void {
   const b = new IRBuilder(m);
   try {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
-      for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
-        for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
-          if (C.LLVMGetInstructionOpcode(i) !== Opcode.GetElementPtr) continue;
-          for (let k = 1; k < C.LLVMGetNumOperands(i); k++) {
-            const index = C.LLVMGetOperand(i, k);
-            if (!addsLargeConstant(index, new Set(), 0)) continue;
-            C.LLVMPositionBuilderBefore(b.b, i);
-            C.LLVMSetCurrentDebugLocation2(b.b, C.LLVMInstructionGetDebugLoc(i));
-            C.LLVMSetOperand(i, k, b.unlinked(index));
-          }
+      for (const i of instructionsOf(fn)) {
+        if (C.LLVMGetInstructionOpcode(i) !== Opcode.GetElementPtr) continue;
+        for (let k = 1; k < C.LLVMGetNumOperands(i); k++) {
+          const index = C.LLVMGetOperand(i, k);
+          if (!addsLargeConstant(index, new Set(), 0)) continue;
+          C.LLVMPositionBuilderBefore(b.b, i);
+          C.LLVMSetCurrentDebugLocation2(b.b, C.LLVMInstructionGetDebugLoc(i));
+          C.LLVMSetOperand(i, k, b.unlinked(index));
         }
       }
     }

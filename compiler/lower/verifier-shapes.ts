@@ -27,7 +27,7 @@
 //    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
-import { IRBuilder, type IRModule } from "./irbuilder.ts";
+import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 import { MAX_VIEW_OFFSET } from "./xdp.ts";
 
 export function fixPacketShapes(m: IRModule): void {
@@ -36,12 +36,10 @@ export function fixPacketShapes(m: IRModule): void {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
       const checks: ValueRef[] = [];
       const views: ValueRef[] = [];
-      for (let bb = C.LLVMGetFirstBasicBlock(fn); bb; bb = C.LLVMGetNextBasicBlock(bb)) {
-        for (let i = C.LLVMGetFirstInstruction(bb); i; i = C.LLVMGetNextInstruction(i)) {
-          const op = C.LLVMGetInstructionOpcode(i);
-          if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
-          else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
-        }
+      for (const i of instructionsOf(fn)) {
+        const op = C.LLVMGetInstructionOpcode(i);
+        if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
+        else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
       }
       for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep);
       for (const check of checks) separateCheckedPointer(b, check);

@@ -200,8 +200,12 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   // A computed offset is bounded first, so that `data + off` has a range the verifier accepts.
   // A signed one is zero-extended from its own width: where it passes the check the two
   // extensions agree, and the zero-extension stays in the register the check bounded (a sign
-  // extension is a new value, whose bound the verifier never saw: fuzzer seed 3045).
+  // extension is a new value, whose bound the verifier never saw: fuzzer seed 3045). They agree
+  // only from 16 bits, where a negative value zero-extended is at least 32768: an `i8` is first
+  // sign-extended to 16 bits, or −128 would be the view at 128 (a miscompile, fuzzer seed 50020580).
   let narrow = f.rvalue(offset, args[1]!);
+  if (narrow.kind === "int" && narrow.type.signed && narrow.type.bits < 16 && !narrow.swapped)
+    narrow = f.toInt(narrow, INT_TYPES.i16!, args[1]!);
   if (narrow.kind === "int" && narrow.type.signed && !narrow.swapped)
     narrow = { kind: "int", type: INT_TYPES[`u${narrow.type.bits}`]!, v: narrow.v };
   const off = f.toInt(narrow, INT_TYPES.u64!, args[1]!).v;

@@ -1,6 +1,7 @@
 // Bulk TCP throughput (iperf3) through the LB namespace against straight to the backend, in both
 // directions, for what runs on the LB's interface (issue 16's goal: encapsulation ≥ 0.9× direct):
-//   node --import tsx lb/lab/throughput.ts [seconds] [rounds]      (root, iperf3; defaults 3, 3)
+//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc]
+//                                                  (root, iperf3; defaults 3, 3, lab: offloads below)
 //
 // One lab with one backend (topology.ts, dsr.ts's decapsulation and DSR_VIP on lo). Each round
 // runs every path below once, one after the other, each in both directions: "up" is the client
@@ -29,7 +30,7 @@ import { inNetns, loadObject, type TypedMap } from "../../runtime/index.ts";
 import { LoadBalancer, type VipSpec } from "../control.ts";
 import { DSR_VIP, setUpDsrBackends } from "./dsr.ts";
 import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
-import { buildXdpPass } from "./xdp-pass.ts";
+import { buildDecapTc, buildXdpPass } from "./xdp-pass.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const PORT = 5201;
@@ -68,6 +69,15 @@ export interface Run {
 export interface ThroughputOptions {
   seconds?: number;
   rounds?: number;
+  /** "lab": the end hosts' veths as topology.ts makes them (no GSO, no GRO: the sender's TCP
+   *  builds every 1500-byte segment, the receiver's stack takes each on its own). "deployment":
+   *  GSO and GRO on at the client's and the backend's eth0, as a NIC's TSO/GRO would be (the
+   *  transmit checksum stays off: frames still leave segmented and fully checksummed). */
+  offloads?: "lab" | "deployment";
+  /** How the backend decapsulates: "xdp", decap.ts on its eth0 as the lab's backends do, or
+   *  "tc", decap_tc.ts at tc ingress (no XDP program on the backend's veth, which then copies
+   *  no packet; see decap_tc.ts). */
+  decap?: "xdp" | "tc";
   /** The paths to measure; default standardPaths(). */
   paths?: Path[];
   log?: (line: string) => void;
@@ -186,6 +196,8 @@ export function standardPaths(dir: string): Path[] {
 export interface ThroughputResult {
   seconds: number;
   rounds: number;
+  offloads: "lab" | "deployment";
+  decap: "xdp" | "tc";
   runs: Run[];
   /** Per path, row and direction: median Mbit/s of the rounds, and its ratio to direct's median. */
   medians: Array<{ path: string; row: string; direction: Direction; mbitPerS: number; ofDirect: number }>;
@@ -210,6 +222,28 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
     await lab.exec(be.name, ["ip", "rule", "add", "from", DIRECT_ADDR, "lookup", "100"]);
     // The kernel paths route the DNAT VIP to the backend unchanged.
     await lab.exec(be.name, ["ip", "addr", "add", `${lab.vip}/32`, "dev", "lo"]);
+    if (options.decap === "tc") {
+      await lab.exec(be.name, ["ip", "link", "set", "dev", be.ifname, "xdpdrv", "off"]);
+      await lab.exec(be.name, ["tc", "qdisc", "add", "dev", be.ifname, "clsact"]);
+      const obj = buildDecapTc();
+      await lab.exec(be.name, [
+        "tc",
+        "filter",
+        "add",
+        "dev",
+        be.ifname,
+        "ingress",
+        "bpf",
+        "da",
+        "obj",
+        obj,
+        "sec",
+        "tc",
+      ]);
+    }
+    if (options.offloads === "deployment")
+      for (const host of [lab.client, be])
+        await lab.exec(host.name, ["ethtool", "-K", host.ifname, "gso", "on", "gro", "on"]);
     await startIperfServer(lab, be.name);
     const runs: Run[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -241,7 +275,15 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
       const direct = directOf(direction);
       return { path, row, direction, mbitPerS, ofDirect: direct ? Number((mbitPerS / direct).toFixed(2)) : Number.NaN };
     });
-    return { seconds, rounds, runs, medians, loadAverage: { start, end: loadAverage() } };
+    return {
+      seconds,
+      rounds,
+      offloads: options.offloads ?? "lab",
+      decap: options.decap ?? "xdp",
+      runs,
+      medians,
+      loadAverage: { start, end: loadAverage() },
+    };
   } finally {
     lab.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -355,9 +397,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const result = await measureThroughput({
     seconds: Number(process.argv[2] ?? 3),
     rounds: Number(process.argv[3] ?? 3),
+    offloads: process.argv[4] === "deployment" ? "deployment" : "lab",
+    decap: process.argv[5] === "tc" ? "tc" : "xdp",
     log: (l) => console.error(l),
   });
   console.log(table(result));
-  console.log(`load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`);
+  console.log(
+    `offloads ${result.offloads}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
+  );
   console.log(JSON.stringify(result));
 }

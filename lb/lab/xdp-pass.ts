@@ -1,6 +1,7 @@
 // Builds the lab's own XDP programs with `tsbpf build`: xdp_pass.ts, the XDP_PASS program the
 // lab puts on the veth peer of an interface that XDP_TXes (see topology.ts,
-// docs/xdp-on-veth.md), and decap.ts, the backends' decapsulation (encap-backends.ts, fleet.ts).
+// docs/xdp-on-veth.md), and decap.ts, the backends' decapsulation (encap-backends.ts, fleet.ts);
+// also decap_tc.ts, the same at tc ingress (throughput.ts).
 // Objects are cached in bpf-out/lab/ and rebuilt when the source is newer. (The CLI, not the compiler
 // module: lb/ depends on the runtime and the declarations only.)
 
@@ -19,6 +20,11 @@ export function buildXdpPass(): string {
 /** The backends' IPv4-in-IPv4 and IPv6-in-IPv6 decapsulation (decap.ts). */
 export function buildDecap(): string {
   return buildLabProgram("decap");
+}
+
+/** The same for IPv4 at tc ingress (decap_tc.ts), without an XDP program on the backend. */
+export function buildDecapTc(): string {
+  return buildLabProgram("decap_tc");
 }
 
 function buildLabProgram(name: string): string {

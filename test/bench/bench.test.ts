@@ -9,8 +9,6 @@ import { lineRatePps, wireBytes } from "../../runtime/index.ts";
 import { ensureBpffs } from "../runtime/helpers.ts";
 
 const ROWS = [
-  "build, cold",
-  "build, warm",
   "ELF instructions",
   "xlated instructions",
   "xlated bytes",

@@ -30,8 +30,14 @@ describeKernel("bulk throughput measurement (iperf3, lb/lab/throughput.ts)", () 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("measures direct and through the LB (encapsulation and DNAT), up and down, the LB XDP_TXing the transfers", async () => {
-    const result = await measureThroughput({ seconds: 1, rounds: 1, paths: [direct, lbPath("tsbpf", object)] });
+  it("measures direct and through the LB (encapsulation and DNAT), up and down, the LB XDP_TXing the transfers (decapsulation at tc)", async () => {
+    // Decapsulating at tc ingress (decap_tc.ts): the encapsulated upload arrives only if it works.
+    const result = await measureThroughput({
+      seconds: 1,
+      rounds: 1,
+      decap: "tc",
+      paths: [direct, lbPath("tsbpf", object)],
+    });
     expect(result.runs.map((r) => `${r.path} ${r.row} ${r.direction}`)).toEqual([
       "direct direct up",
       "direct direct down",

@@ -80,6 +80,28 @@ describeKernel("tsbpf lb (CLI and control plane)", () => {
     expect(Number(line.split(/\s+/)[1])).toBeGreaterThanOrEqual(1200); // ≥ 4 packets per connection
   }, 120_000);
 
+  it("`lb stats` counts what the ICMP paths did: three pings to a VIP with --echo, three echo replies", async () => {
+    const echoVip = `${lab.vip}:7/udp`;
+    const icmpRow = (family: 4 | 6) =>
+      new RegExp(`^IPv${family}\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)$`, "m")
+        .exec(tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out)
+        ?.slice(1)
+        .map(Number);
+    const before = icmpRow(4);
+    expect(before).toHaveLength(4);
+    expect(tsbpfCli("lb", "vip", "add", echoVip, "--echo", "--pin-dir", PIN_DIR).status).toBe(0);
+    try {
+      const ping = await lab.exec("client", ["ping", "-c", "3", "-i", "0.2", "-W", "1", lab.vip], {
+        timeoutMs: 10_000,
+      });
+      expect(ping.stdout).toMatch(/3 received/);
+      expect(icmpRow(4)).toEqual([before![0]! + 3, ...before!.slice(1)]);
+      expect(icmpRow(6)).toEqual([0, 0, 0, 0]);
+    } finally {
+      tsbpfCli("lb", "vip", "remove", echoVip, "--pin-dir", PIN_DIR);
+    }
+  }, 60_000);
+
   it("a drained backend keeps its tracked flows and gets no new ones", async () => {
     const sticky = await openStickyConnections(lab, 24);
     const drained = sticky.before[0]!;

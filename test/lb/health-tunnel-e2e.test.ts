@@ -143,6 +143,7 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
     prober?.dispose();
     if (existsSync(join(PIN_DIR, "link"))) tsbpfCli("lb", "stop", "--pin-dir", PIN_DIR);
     rmSync(PIN_DIR, { recursive: true, force: true });
+    rmSync(`${PIN_DIR}-hc_stats`, { force: true });
     lab?.destroy();
   });
 
@@ -183,6 +184,13 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
       (e: Error) => e.message,
     );
     expect(direct).toMatch(/refused/i);
+    // `lb stats` shows the tunnel's counters (hc_stats, which the prober pins beside the LB's pins):
+    // at least the five probe packets captured above, none dropped.
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out;
+    const probes = /probe tunnel \(lb run\): (\d+) packets encapsulated, (\d+) dropped/.exec(stats);
+    expect(probes, stats).not.toBeNull();
+    expect(Number(probes![1])).toBeGreaterThanOrEqual(5);
+    expect(probes![2]).toBe("0");
   }, 60_000);
 
   it("a backend whose servers stop is drained within the configured time and restored; no healthy flow fails", async () => {
@@ -273,6 +281,8 @@ describeKernel("tsbpf lb run: encapsulation VIPs are health-checked through the 
   it("SIGTERM stops the prober, detaches the tunnel program and leaves the LB forwarding", async () => {
     expect(await prober!.stop()).toBe(0);
     expect(linkProgram(linkId)).toBeUndefined();
+    expect(existsSync(`${PIN_DIR}-hc_stats`)).toBe(false);
+    expect(tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR).out).not.toMatch(/probe tunnel/);
     const report = await runLoad(lab, { host: DSR_VIP, requests: 150, concurrency: 8 });
     expect(report.errors).toEqual({});
     expect(Object.keys(report.byBackend).sort()).toEqual(["be1", "be2", "be3"]);

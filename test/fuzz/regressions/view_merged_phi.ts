@@ -5,7 +5,7 @@
 // pointer no check compared ("invalid access to packet, off=4 size=4, R1(… r=0)"). Now the view
 // is the phi of the checked addresses, found also before a branch and through the inner merge
 // (lower/verifier-shapes.ts reuseCheckedAddress).
-import { xdp, XdpAction, ArrayMap, struct, u8, u16, u32, u64 } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, struct, u8, type u16, u32, u64 } from "tsbpf";
 
 export const S = struct({ a: u8, b: u8, out: u64 });
 export const W = struct({ f0: u8, f1: u32, f2: u8 });

@@ -1,0 +1,74 @@
+// After default<O2>: a memory access through `select(c, p, null)` goes through `p`.
+// A view is `p` where its check held and null where it did not, and the program reads it only
+// after testing it. LLVM sometimes loses that the test made it non-null (it merged the test
+// with the next condition, `if (w !== null) { if (ctx.len && …) w.f0 … }`), keeps the view as
+// `select(off <= 4095, data + off, null)` and code generation computes that select again
+// where the view is read, testing `off` on a register the verifier never bounded. The verifier
+// then walks the null side and refuses the load: "R3 invalid mem access 'scalar'" (fuzzer seed
+// 50010436, test/fuzz/regressions/view_null_arm.ts). An access through null is undefined, so
+// where the access runs the select chose `p`: using `p` changes no result and removes the
+// branch. No instruction is added; the LB has no such access.
+import { Opcode, TypeKind } from "../llvm/enums.ts";
+import { C, type ValueRef } from "../llvm/capi.ts";
+import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
+
+export function accessThroughNullArms(m: IRModule): void {
+  const b = new IRBuilder(m);
+  try {
+    for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
+      for (const i of instructionsOf(fn)) {
+        const k = addressOperand(i);
+        if (k === undefined) continue;
+        const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
+        if (p) C.LLVMSetOperand(i, k, p);
+      }
+    }
+  } finally {
+    b.dispose();
+  }
+}
+
+/** The operand number of the address a load, store or atomic operation accesses. */
+function addressOperand(i: ValueRef): number | undefined {
+  switch (C.LLVMGetInstructionOpcode(i)) {
+    case Opcode.Load:
+    case Opcode.AtomicRMW:
+    case Opcode.AtomicCmpXchg:
+      return 0;
+    case Opcode.Store:
+      return 1;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The address `v` without its null arm: the other arm of a `select` with a null arm, seen
+ * through bitcasts and constant GEPs (copied before `access`, the originals keep their other
+ * users); undefined if `v` has none.
+ */
+function nonNullArm(b: IRBuilder, v: ValueRef, access: ValueRef, depth: number): ValueRef | undefined {
+  if (depth > 8 || C.LLVMGetTypeKind(C.LLVMTypeOf(v)) !== TypeKind.Pointer) return undefined;
+  switch (C.LLVMGetInstructionOpcode(v)) {
+    case Opcode.Select: {
+      const [x, y] = [C.LLVMGetOperand(v, 1), C.LLVMGetOperand(v, 2)];
+      if (C.LLVMIsNull(y)) return x;
+      if (C.LLVMIsNull(x)) return y;
+      return undefined;
+    }
+    case Opcode.BitCast:
+    case Opcode.GetElementPtr: {
+      for (let k = 1; k < C.LLVMGetNumOperands(v); k++)
+        if (!C.LLVMIsAConstantInt(C.LLVMGetOperand(v, k))) return undefined;
+      const base = nonNullArm(b, C.LLVMGetOperand(v, 0), access, depth + 1);
+      if (!base) return undefined;
+      const copy = C.LLVMInstructionClone(v);
+      C.LLVMSetOperand(copy, 0, base);
+      C.LLVMPositionBuilderBefore(b.b, access);
+      C.LLVMInsertIntoBuilder(b.b, copy);
+      return copy;
+    }
+    default:
+      return undefined;
+  }
+}
