@@ -80,6 +80,8 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
   try {
     return JSON.parse(stdout) as LoadReport;
   } catch {
-    throw new Error(`lab: the load client gave no report: stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`);
+    throw new Error(
+      `lab: the load client gave no report: stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`,
+    );
   }
 }

@@ -161,7 +161,8 @@ export class BpfMap {
         `map "${this.name}": the ${what} must be its ${size} bytes (a Uint8Array), got ${x === null ? "null" : typeof x}; ` +
           `for keys and values typed by the program's declarations use obj.typedMap(<declaration>, "${this.name}")`,
       );
-    if (x.byteLength !== size) throw new MapError(`map "${this.name}": ${what} is ${x.byteLength} bytes, expected ${size}`);
+    if (x.byteLength !== size)
+      throw new MapError(`map "${this.name}": ${what} is ${x.byteLength} bytes, expected ${size}`);
   }
 
   private elemAttr(key: Buffer | null, value: Buffer | null, flags = 0): Attr {
