@@ -231,6 +231,7 @@ function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
 /** `base + v` as the verifier has seen it: an address computed already, or a phi of such. */
 type Address =
   | { kind: "computed"; v: ValueRef }
+  | { kind: "constant"; base: ValueRef; off: ValueRef; from: BasicBlockRef }
   | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
 
 /**
@@ -253,6 +254,11 @@ function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address |
         before.has(addressOf(C.LLVMGetInstructionParent(u))),
     );
     let address: Address | undefined = computed && { kind: "computed", v: computed };
+    // A constant offset needs no address of its own: `data + c` shares `data`'s checked range
+    // (the verifier adds c to the pointer's fixed part), so it is computed at the edge (seed
+    // 70014102: the other arm of a `?:` offset folded to 14, checked as `data + 24`).
+    if (!address && C.LLVMIsAConstantInt(v) && availableAt(base, before))
+      address = { kind: "constant", base, off: v, from };
     if (
       !address &&
       depth < 4 &&
@@ -269,6 +275,10 @@ function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address |
 /** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
 function buildAddress(b: IRBuilder, a: Address): ValueRef {
   if (a.kind === "computed") return a.v;
+  if (a.kind === "constant") {
+    C.LLVMPositionBuilderBefore(b.b, C.LLVMGetBasicBlockTerminator(a.from)!);
+    return C.LLVMBuildGEP2(b.b, b.int(8), a.base, [a.off], 1, "");
+  }
   const values = a.incoming.map((i) => buildAddress(b, i.address));
   const block = C.LLVMGetInstructionParent(a.phi);
   C.LLVMPositionBuilderBefore(b.b, C.LLVMGetFirstInstruction(block)!);
@@ -295,6 +305,14 @@ function blocksBefore(block: BasicBlockRef): Set<bigint> {
     bb = preds.length === 1 ? preds[0] : undefined;
   }
   return out;
+}
+
+/** Whether `v` is computed before the end of the blocks `before` (or in the function's entry). */
+function availableAt(v: ValueRef, before: Set<bigint>): boolean {
+  if (C.LLVMGetInstructionOpcode(v) === 0) return true; // an argument or a constant
+  const block = C.LLVMGetInstructionParent(v);
+  const fn = C.LLVMGetBasicBlockParent(block);
+  return before.has(addressOf(block)) || addressOf(C.LLVMGetFirstBasicBlock(fn)!) === addressOf(block);
 }
 
 function predecessors(block: BasicBlockRef): BasicBlockRef[] {
