@@ -24,7 +24,7 @@ export function targetMachine(): TargetMachineRef {
   C.LLVMInitializeBPFTarget();
   C.LLVMInitializeBPFTargetMC();
   C.LLVMInitializeBPFAsmPrinter();
-  // Inline asm with instructions in it (IRBuilder.unlinked) is parsed when the object is written.
+  // Inline asm with instructions in it (IRBuilder.unlinked, clampIndex) is parsed when the object is written.
   C.LLVMInitializeBPFAsmParser();
   // SimplifyCFG's sinking merges the same field load from two different packet views into one
   // block, recomputing `data + offset` from a phi: the verifier then sees a pointer whose range

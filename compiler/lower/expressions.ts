@@ -3,7 +3,6 @@
 // (?:), unary.ts and assignment.ts.
 import type { Expression } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
-import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError } from "../diagnostics.ts";
 import { alignOf, sizeOf, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
@@ -240,11 +239,10 @@ function lowerElementAccess(
     };
   }
   // A computed index is clamped to the last element: the verifier needs a bounded offset. The
-  // index is opaque to LLVM, which would otherwise test the clamp on another register than the
-  // one in the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound.
-  const i = f.opaque(f.toInt(index, INT_TYPES.u64!, indexNode).v);
-  const last = f.constInt(64, BigInt(object.type.length - 1));
-  const clamped = C.LLVMBuildSelect(f.b, C.LLVMBuildICmp(f.b, IntPredicate.ULE, i, last, ""), i, last, "idx");
+  // clamp is opaque to LLVM, which would otherwise test it on another register than the one in
+  // the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound; its shape
+  // keeps the verifier's paths few (clampIndex).
+  const clamped = f.clampIndex(f.toInt(index, INT_TYPES.u64!, indexNode).v, BigInt(object.type.length - 1));
   let byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
   // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
   // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.

@@ -200,17 +200,43 @@ export class IRBuilder {
     return this.inRegister(v, "$0 &= -1", "unlinked");
   }
 
-  /** `text` as inline asm taking and giving `v` in one register, free of side effects. */
-  private inRegister(v: ValueRef, text: string, name: string): ValueRef {
+  /** `text` as inline asm taking `v` and giving a value (in the same register unless `constraints` say), free of side effects. */
+  private inRegister(v: ValueRef, text: string, name: string, constraints = "=r,0"): ValueRef {
     const ty = C.LLVMTypeOf(v);
     const fnType = C.LLVMFunctionType(ty, [ty], 1, 0);
-    const asm = C.LLVMGetInlineAsm(fnType, text, text.length, "=r,0", 4, 0, 0, InlineAsmDialect.ATT, 0);
+    const asm = C.LLVMGetInlineAsm(
+      fnType,
+      text,
+      Buffer.byteLength(text),
+      constraints,
+      constraints.length,
+      0,
+      0,
+      InlineAsmDialect.ATT,
+      0,
+    );
     const call = C.LLVMBuildCall2(this.b, fnType, asm, [v], 1, name);
     for (const attr of ["readnone", "nounwind"]) {
       const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
       C.LLVMAddCallSiteAttribute(call, 0xffffffff, C.LLVMCreateEnumAttribute(this.ir.ctx, kind, 0n));
     }
     return call;
+  }
+
+  /**
+   * `min(v, last)` for an unsigned 64-bit index, in instructions LLVM cannot change (inline asm):
+   *   r1 = v; r1 &= -1; r0 = last; if r1 > last goto L; r0 = r1; L:
+   * Two things keep the verifier's paths few (its complexity limit, docs/compiler.md):
+   * - `r1 &= -1` (unlinked) makes a copy the verifier does not link to `v`: after a `mov` the
+   *   branch would narrow `v` itself, below and above `last` on the two paths, and while `v`
+   *   lives (a value an address depends on, which the verifier compares exactly) they never merge;
+   * - the verifier walks a branch's fall-through first: here the in-range index, `[0, last]`, so
+   *   when the other path arrives with `last` it is within that state and pruned (a `select`
+   *   falls through to the constant, and the range is walked again after it).
+   */
+  clampIndex(v: ValueRef, last: bigint): ValueRef {
+    const text = `$0 = ${last}\n\tif $1 > ${last} goto .Lclamp\${:uid}\n\t$0 = $1\n.Lclamp\${:uid}:`;
+    return this.inRegister(this.unlinked(v), text, "clamped", "=&r,r");
   }
 
   /**

@@ -92,3 +92,19 @@ describe("three small nested loops (issue 10 item 9)", () => {
     }
   }, 120_000);
 });
+
+describe("computed indexes among branches (issue 10 item 9: the compiler's code shape)", () => {
+  it("load far below the limit: each clamp leaves the index alone and walks the in-range side first", async () => {
+    const r = compile(join(ROOT, "test/diagnostics/verifier/clamp_paths.ts"), { skipTypeCheck: true });
+    expect(r.diagnostics).toEqual([]);
+    const obj = await loadObject(r.object!, { logLevel: 1 });
+    try {
+      // 58,910 on Linux 6.18; E2BIG (1,000,001) with the clamp as a `select`.
+      const processed = Number(/processed (\d+) insns/.exec(obj.program("clamp_paths").verifierLog)?.[1]);
+      expect(processed).toBeGreaterThan(10_000);
+      expect(processed).toBeLessThan(150_000);
+    } finally {
+      obj.close();
+    }
+  }, 240_000);
+});

@@ -2,6 +2,7 @@
 // run in the kernel and compared with the model of docs/language.md (test/fuzz/model.ts).
 // A failure prints the seed and the command that reproduces and reduces it.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -363,11 +364,14 @@ describe("bugs found by the fuzzer", () => {
   });
 
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
+    // The program as compiled before clampIndex (main at 233d645: each index clamped by a
+    // `select`) meets the kernel's bug; today's code for it does not, and loads.
     const r = compile(join(import.meta.dirname, "regressions/verifier_bug.ts"), { skipTypeCheck: true });
     expect(r.diagnostics).toEqual([]);
+    loadObjectSync(r.object!).close();
     let error: unknown;
     try {
-      loadObjectSync(r.object!).close();
+      loadObjectSync(readFileSync(join(import.meta.dirname, "regressions/verifier_bug.o"))).close();
     } catch (e) {
       error = e;
     }
