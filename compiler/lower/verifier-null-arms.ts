@@ -9,7 +9,8 @@
 // where the access runs the select chose `p`: using `p` changes no result and removes the
 // branch. No instruction is added; the LB has no such access.
 import { Opcode, TypeKind } from "../llvm/enums.ts";
-import { addressOf, type BasicBlockRef, C, type ValueRef } from "../llvm/capi.ts";
+import { addressOf, C, type ValueRef } from "../llvm/capi.ts";
+import { dominates } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 
 export function accessThroughNullArms(m: IRModule): void {
@@ -84,29 +85,4 @@ function nonNullArm(b: IRBuilder, v: ValueRef, access: ValueRef, depth: number):
     default:
       return undefined;
   }
-}
-
-/** Whether `def` is computed on every path to `use` before it (arguments and constants are). */
-function dominates(def: ValueRef, use: ValueRef): boolean {
-  if (C.LLVMGetInstructionOpcode(def) === 0) return true;
-  const from = C.LLVMGetInstructionParent(def);
-  const to = C.LLVMGetInstructionParent(use);
-  if (addressOf(from) === addressOf(to)) {
-    for (let i: ValueRef | null = C.LLVMGetNextInstruction(def); i; i = C.LLVMGetNextInstruction(i))
-      if (addressOf(i) === addressOf(use)) return true;
-    return false;
-  }
-  // `from` dominates `to` when `to` cannot be reached from the entry without passing `from`.
-  const entry = C.LLVMGetFirstBasicBlock(C.LLVMGetBasicBlockParent(from))!;
-  const seen = new Set<bigint>([addressOf(from)]);
-  const work: BasicBlockRef[] = [entry];
-  while (work.length) {
-    const bb = work.pop()!;
-    if (seen.has(addressOf(bb))) continue;
-    if (addressOf(bb) === addressOf(to)) return false;
-    seen.add(addressOf(bb));
-    const term = C.LLVMGetBasicBlockTerminator(bb);
-    if (term) for (let k = 0; k < C.LLVMGetNumSuccessors(term); k++) work.push(C.LLVMGetSuccessor(term, k));
-  }
-  return true;
 }

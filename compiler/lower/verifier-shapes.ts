@@ -27,6 +27,7 @@
 //    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
+import { availableAtEnd } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 import { MAX_VIEW_OFFSET } from "./xdp.ts";
 
@@ -36,12 +37,15 @@ export function fixPacketShapes(m: IRModule): void {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
       const checks: ValueRef[] = [];
       const views: ValueRef[] = [];
+      const fieldsOfMerged: ValueRef[] = []; // `(data + k) + phi`: LLVM folded a field's offset into `data`
       for (const i of instructionsOf(fn)) {
         const op = C.LLVMGetInstructionOpcode(i);
         if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
         else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
+        else if (op === Opcode.GetElementPtr && dataPlus(b, C.LLVMGetOperand(i, 0))) fieldsOfMerged.push(i);
       }
       for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep);
+      for (const gep of fieldsOfMerged) reuseCheckedAddress(b, gep);
       for (const check of checks) separateCheckedPointer(b, check);
     }
   } finally {
@@ -222,50 +226,84 @@ function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
   if (C.LLVMGetNumOperands(gep) !== 2) return false;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI) return false;
-  const plan = addressesOfPhi(C.LLVMGetOperand(gep, 0), off, 0);
+  const base = dataPlus(b, C.LLVMGetOperand(gep, 0));
+  if (!base) return false;
+  const plan = addressesOfPhi(b, base, off, 0);
   if (!plan) return false;
   C.LLVMReplaceAllUsesWith(gep, buildAddress(b, plan)); // the gep, unused, generates no code
   return true;
 }
 
-/** `base + v` as the verifier has seen it: an address computed already, or a phi of such. */
+/** A packet address `data + k` with a constant `k`. */
+interface DataPlus {
+  data: ValueRef;
+  k: bigint;
+}
+
+/** `v` as `data + k` (through bitcasts and byte GEPs by constants); undefined if it is not one. */
+function dataPlus(b: IRBuilder, v: ValueRef, depth = 0): DataPlus | undefined {
+  v = stripCasts(v);
+  if (packetPointer(v) === "data") return { data: v, k: 0n };
+  if (depth > 4 || C.LLVMGetInstructionOpcode(v) !== Opcode.GetElementPtr || C.LLVMGetNumOperands(v) !== 2)
+    return undefined;
+  const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
+  if (!c || !isBytePointer(b, C.LLVMGetOperand(v, 0))) return undefined;
+  const inner = dataPlus(b, C.LLVMGetOperand(v, 0), depth + 1);
+  return inner && { data: inner.data, k: inner.k + BigInt(C.LLVMConstIntGetSExtValue(c)) };
+}
+
+function isBytePointer(b: IRBuilder, v: ValueRef): boolean {
+  return addressOf(C.LLVMTypeOf(v)) === addressOf(C.LLVMPointerType(b.int(8), 0));
+}
+
+/**
+ * `base + v` as the verifier has seen it: an address computed already, `delta` bytes before the
+ * one wanted (the verifier moves a pointer by a constant without losing its checked range), or a
+ * phi of such.
+ */
 type Address =
-  | { kind: "computed"; v: ValueRef }
-  | { kind: "constant"; base: ValueRef; off: ValueRef; from: BasicBlockRef }
+  | { kind: "computed"; v: ValueRef; delta: bigint; from: BasicBlockRef }
   | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
 
 /**
  * `base + off` for a phi `off`, from addresses computed before each incoming edge: each incoming
- * offset's own `base + oK` on the way to its edge, or, for an offset that is itself a phi (the
- * merge of an earlier merge: seed 30010368), the phi of its incoming addresses.
+ * offset's own `data + k' + oK` on the way to its edge, moved by `k - k'` (LLVM may have folded
+ * the field's offset into the base: seed 70014102); `data` for a constant offset (`data + c`
+ * shares `data`'s checked range: seed 70014102, whose other arm of a `?:` offset folded to 14);
+ * or, for an offset that is itself a phi (the merge of an earlier merge: seed 30010368), the phi
+ * of its incoming addresses.
  */
-function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address | undefined {
+function addressesOfPhi(b: IRBuilder, base: DataPlus, off: ValueRef, depth: number): Address | undefined {
   const incoming: { address: Address; from: BasicBlockRef }[] = [];
   for (let k = 0; k < C.LLVMCountIncoming(off); k++) {
     const v = C.LLVMGetOperand(off, k);
     const from = C.LLVMGetIncomingBlock(off, k);
     const before = blocksBefore(from);
-    const computed = users(v).find(
-      (u) =>
-        C.LLVMGetInstructionOpcode(u) === Opcode.GetElementPtr &&
-        C.LLVMGetNumOperands(u) === 2 &&
-        addressOf(C.LLVMGetOperand(u, 0)) === addressOf(base) &&
-        addressOf(C.LLVMGetOperand(u, 1)) === addressOf(v) &&
-        before.has(addressOf(C.LLVMGetInstructionParent(u))),
-    );
-    let address: Address | undefined = computed && { kind: "computed", v: computed };
-    // A constant offset needs no address of its own: `data + c` shares `data`'s checked range
-    // (the verifier adds c to the pointer's fixed part), so it is computed at the edge (seed
-    // 70014102: the other arm of a `?:` offset folded to 14, checked as `data + 24`).
-    if (!address && C.LLVMIsAConstantInt(v) && availableAt(base, before))
-      address = { kind: "constant", base, off: v, from };
+    let address: Address | undefined;
+    const c = C.LLVMIsAConstantInt(v);
+    if (c && availableAtEnd(base.data, from))
+      address = { kind: "computed", v: base.data, delta: base.k + BigInt(C.LLVMConstIntGetSExtValue(c)), from };
+    for (const u of c ? [] : users(v)) {
+      if (
+        C.LLVMGetInstructionOpcode(u) !== Opcode.GetElementPtr ||
+        C.LLVMGetNumOperands(u) !== 2 ||
+        addressOf(C.LLVMGetOperand(u, 1)) !== addressOf(v) ||
+        !before.has(addressOf(C.LLVMGetInstructionParent(u))) ||
+        !isBytePointer(b, C.LLVMGetOperand(u, 0))
+      )
+        continue;
+      const at = dataPlus(b, C.LLVMGetOperand(u, 0));
+      if (!at || addressOf(at.data) !== addressOf(base.data)) continue;
+      address = { kind: "computed", v: u, delta: base.k - at.k, from };
+      if (at.k === base.k) break; // the very address: nothing to add
+    }
     if (
       !address &&
       depth < 4 &&
       C.LLVMGetInstructionOpcode(v) === Opcode.PHI &&
       before.has(addressOf(C.LLVMGetInstructionParent(v)))
     )
-      address = addressesOfPhi(base, v, depth + 1);
+      address = addressesOfPhi(b, base, v, depth + 1);
     if (!address) return undefined;
     incoming.push({ address, from });
   }
@@ -274,10 +312,10 @@ function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address |
 
 /** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
 function buildAddress(b: IRBuilder, a: Address): ValueRef {
-  if (a.kind === "computed") return a.v;
-  if (a.kind === "constant") {
+  if (a.kind === "computed") {
+    if (a.delta === 0n) return a.v;
     C.LLVMPositionBuilderBefore(b.b, C.LLVMGetBasicBlockTerminator(a.from)!);
-    return C.LLVMBuildGEP2(b.b, b.int(8), a.base, [a.off], 1, "");
+    return C.LLVMBuildGEP2(b.b, b.int(8), a.v, [C.LLVMConstInt(b.int(64), a.delta, 1)], 1, "");
   }
   const values = a.incoming.map((i) => buildAddress(b, i.address));
   const block = C.LLVMGetInstructionParent(a.phi);
@@ -305,14 +343,6 @@ function blocksBefore(block: BasicBlockRef): Set<bigint> {
     bb = preds.length === 1 ? preds[0] : undefined;
   }
   return out;
-}
-
-/** Whether `v` is computed before the end of the blocks `before` (or in the function's entry). */
-function availableAt(v: ValueRef, before: Set<bigint>): boolean {
-  if (C.LLVMGetInstructionOpcode(v) === 0) return true; // an argument or a constant
-  const block = C.LLVMGetInstructionParent(v);
-  const fn = C.LLVMGetBasicBlockParent(block);
-  return before.has(addressOf(block)) || addressOf(C.LLVMGetFirstBasicBlock(fn)!) === addressOf(block);
 }
 
 function predecessors(block: BasicBlockRef): BasicBlockRef[] {
