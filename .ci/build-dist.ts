@@ -27,6 +27,8 @@ export const ENTRIES = {
   runtime: "runtime/index.ts",
   compiler: "compiler/index.ts",
   cli: "bin/cli.ts",
+  // What bin/tsbpf.js asks before anything else loads (Node's built-in modules only).
+  "build-cache": "bin/build-cache.ts",
 };
 
 /** `import.meta.url` in a bundled module → the URL its source file has in the installed package. */

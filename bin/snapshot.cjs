@@ -238,4 +238,4 @@ function buildSnapshot() {
 // Under --build-snapshot there is no `module` (and child_process is not required there).
 if (v8.startupSnapshot?.isBuildingSnapshot()) buildSnapshot();
 else if (require.main === module && process.argv[2] === "make") make(process.argv[3]);
-else module.exports = { run, makeInBackground };
+else module.exports = { run, makeInBackground, plainBuild };

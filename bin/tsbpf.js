@@ -3,7 +3,8 @@
 // through tsx; in the installed package, where the sources are not shipped, the JavaScript that
 // `npm pack` built (dist/cli.js), with plain node. TypeScript's own compiler is loaded from a V8
 // code cache (compiler/frontend/code-cache.cjs); a plain `tsbpf build` runs in a node started from
-// a startup snapshot instead, once the first build has made one (bin/snapshot.cjs).
+// a startup snapshot instead, once the first build has made one (bin/snapshot.cjs), or does not
+// run at all when nothing changed since the last build of that file (bin/build-cache.ts).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -32,6 +33,13 @@ if (existsSync(source)) {
   cli = await import(source.href);
 } else {
   snapshot = require("./snapshot.cjs");
+  // A plain build of a program none of whose inputs changed since its last build writes that
+  // build's object again, without loading the compiler (bin/build-cache.ts).
+  const plain = snapshot.plainBuild(process.argv.slice(2));
+  if (plain) {
+    const { BuildCache } = await import("../dist/build-cache.js");
+    if (BuildCache.installed()?.replay(...plain)) process.exit(0);
+  }
   const code = snapshot.run(process.argv.slice(2));
   if (code !== undefined) process.exit(code);
   cli = await import("../dist/cli.js");

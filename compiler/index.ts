@@ -33,6 +33,16 @@ export interface CompileResult {
   cpu: Record<string, number>;
 }
 
+/** What a build read (Compiler.inputs). */
+export interface BuildInputs {
+  /** Each file of the program (not TypeScript's lib) → the text the build compiled. */
+  texts: Map<string, string>;
+  /** Paths module resolution tried and found nothing at. */
+  absent: string[];
+  /** Files module resolution read (package.json files), as they are on disk. */
+  affecting: string[];
+}
+
 /** TypeScript's "Cannot find module" errors. */
 const UNRESOLVED_IMPORT = new Set([2307, 2792]);
 
@@ -158,6 +168,30 @@ export class Compiler {
 
   /** The last build's result and the text it had of each file of its program (not the lib's). */
   private last: { texts: Map<string, string>; result: CompileResult } | undefined;
+
+  /**
+   * What the last build read besides TypeScript's lib (which comes with the compiler): the text of
+   * each file of its program, tsbpf's declarations included; the paths module resolution looked
+   * for and did not find (a file created at one can change what an import resolves to); and the
+   * files it read to resolve (package.json). A build cache that outlives the process (the
+   * installed package's, bin/build-cache.cjs) reuses the object only while all are as they were.
+   */
+  inputs(): BuildInputs | undefined {
+    if (!this.last || !this.parsed) return undefined;
+    // Not in TypeScript's public declarations, but in every TypeScript since 5.3.
+    const program = this.parsed.project.getProgram().compilerObject as unknown as {
+      forEachResolvedModule(
+        visit: (r: { failedLookupLocations?: readonly string[]; affectingLocations?: readonly string[] }) => void,
+      ): void;
+    };
+    const absent = new Set<string>();
+    const affecting = new Set<string>();
+    program.forEachResolvedModule((r) => {
+      for (const f of r.failedLookupLocations ?? []) absent.add(f);
+      for (const f of r.affectingLocations ?? []) affecting.add(f);
+    });
+    return { texts: this.last.texts, absent: [...absent].sort(), affecting: [...affecting].sort() };
+  }
 
   /**
    * The last build's result again when no file of its program changed since (a save that changed

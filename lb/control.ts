@@ -1,6 +1,7 @@
 // The LB's control plane: VIPs, backends (add, remove, weight, drain), Maglev tables
 // (only changed slots are rewritten), stats. It programs the data plane's maps through
 // the runtime, typed by the same declarations (lb/maps.ts) lb/lb.ts compiles from.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   BpfMap,
@@ -186,6 +187,11 @@ export class LoadBalancer {
     const opened: BpfMap[] = [];
     try {
       const maps = bindMaps((name, decl) => {
+        // An LB started by an older build lacks the maps added since; the upgrade pins them.
+        if (!existsSync(join(dir, name)))
+          throw new Error(
+            `${dir} has no pinned map "${name}": the LB there was started by an older build; \`tsbpf lb upgrade\` adds it`,
+          );
         const map = BpfMap.fromPinned(join(dir, name));
         opened.push(map);
         return TypedMap.bind(map, decl);

@@ -1,9 +1,10 @@
 // Compiling from the CLI (build, check): the compiler is imported on use, since TypeScript and
 // LLVM are not needed by the runtime commands; diagnostics are printed as tsc prints them.
 import fs from "node:fs";
-import path from "node:path";
 import type { CompileOptions, CompileResult, Compiler } from "../../compiler/index.ts";
+import { BuildCache } from "../build-cache.ts";
 import { EXIT } from "./exit-codes.ts";
+import { defaultOutput, writeWhole } from "./output.ts";
 
 /** The compiled object, or undefined after printing why not (and setting the exit code). */
 export async function compileOrReport(
@@ -72,22 +73,13 @@ export async function buildToFile(compiler: Compiler, file: string, opts: BuildO
     );
   }
   const out = opts.output ?? defaultOutput(file);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
   writeWhole(out, result.object);
+  // The next fresh build of an unchanged program writes this object again (an installed package's).
+  const inputs = opts.watch || opts.emitLlvm ? undefined : compiler.inputs();
+  if (inputs) BuildCache.installed()?.record(file, inputs, result.object);
   if (opts.emitLlvm && result.irAfter) writeWhole(out.replace(/\.o$/, "") + ".ll", result.irAfter);
   const took = opts.watch ? ` in ${(performance.now() - started).toFixed(0)} ms` : "";
   console.log(`wrote ${out} (${result.object.length} bytes)${took}`);
-}
-
-function defaultOutput(input: string): string {
-  return path.join("bpf-out", path.basename(input).replace(/\.[cm]?tsx?$/, "") + ".o");
-}
-
-/** Written aside and renamed: a loader (or a watching test) never reads half an object. */
-function writeWhole(file: string, data: Uint8Array | string): void {
-  const partial = `${file}.${process.pid}.partial`;
-  fs.writeFileSync(partial, data);
-  fs.renameSync(partial, file);
 }
 
 /** Why `file` cannot be a TypeScript program (missing, a directory, an object, another kind of file). */

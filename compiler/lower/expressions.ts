@@ -241,9 +241,17 @@ function lowerElementAccess(
   // A computed index is clamped to the last element: the verifier needs a bounded offset. The
   // clamp is opaque to LLVM, which would otherwise test it on another register than the one in
   // the address (`x.i >> 1 <= 7` as `x.i < 16`), and the verifier lost the bound; its shape
-  // keeps the verifier's paths few (clampIndex).
-  const clamped = f.clampIndex(f.toInt(index, INT_TYPES.u64!, indexNode).v, BigInt(object.type.length - 1));
-  let byteOffset = C.LLVMBuildMul(f.b, clamped, f.constInt(64, BigInt(size)), "");
+  // keeps the verifier's paths few (clampIndex). The counter of an enclosing loop that stays in
+  // range (`for (let i = 0; i < 6; i++) a[i]`) needs none: the verifier knows its exact value.
+  const last = BigInt(object.type.length - 1);
+  const counter = f.inRangeCounters.get(
+    Node.isIdentifier(stripParens(indexNode))
+      ? f.m.decls.symbolOf(stripParens(indexNode))?.getValueDeclaration()?.compilerNode
+      : undefined,
+  );
+  const inRange = counter !== undefined && counter <= last;
+  const i = f.toInt(index, INT_TYPES.u64!, indexNode).v;
+  let byteOffset = C.LLVMBuildMul(f.b, inRange ? i : f.clampIndex(i, last), f.constInt(64, BigInt(size)), "");
   // On the stack, LLVM knows the slot's alignment and the offset's bound, and adds them with an
   // `or` when their bits cannot overlap: bitwise operations on a pointer the verifier rejects.
   // (A struct parameter may be on the stack too: the function is inlined.)
@@ -253,7 +261,7 @@ function lowerElementAccess(
   return {
     ...object,
     type: element,
-    p: inPacket ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
+    p: inPacket && !inRange ? packetElement(f, object.p, byteOffset, size) : f.offset(object.p, byteOffset),
     nullable: false,
     align: Math.min(object.align, size),
   };

@@ -56,6 +56,9 @@ export class FunctionLowerer extends IRBuilder {
   /** Declarations that failed to lower: their uses are not reported again. */
   readonly poisoned = new Set<unknown>();
   readonly loops: LoopTargets[] = [];
+  /** The counters of the enclosing `for` loops whose value in the loop's body is known to stay in
+   *  [0, max] (`inRangeCounter` in statements.ts), by declaration: an index that is one needs no clamp. */
+  readonly inRangeCounters = new Map<unknown, bigint>();
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: ValueRef | null = null;
   /** Which context contextArg is: struct xdp_md (XDP) or struct __sk_buff (tc). */

@@ -348,7 +348,10 @@ function lowerFor(
   C.LLVMBuildCondBr(f.b, f.toBool(lowerExpr(f, cond), cond), body, done);
   f.positionAt(body);
   f.loops.push({ breakTo: done, continueTo: step });
+  const counter = inRangeCounter(f, st);
+  if (counter) f.inRangeCounters.set(counter.decl, counter.max);
   lowerBlock(f, st.getStatement());
+  if (counter) f.inRangeCounters.delete(counter.decl);
   f.loops.pop();
   f.br(step);
   f.positionAt(step);
@@ -357,6 +360,92 @@ function lowerFor(
   f.loopEnd(loop);
   f.br(head);
   f.positionAt(done);
+}
+
+/**
+ * The counter of a `for` loop whose value in the loop's body is in [0, max], if there is one: a
+ * `let` of the loop's initializer, started at a constant, stepped by `++`, `--`, `+=`/`-=` a
+ * constant, never written in the body or the condition, and bounded above by the condition (`i < 6`, `i <= 5`, or
+ * a conjunct of it). Unsigned, or signed with no step able to take it below 0 or past its type's
+ * maximum. Every value that enters the body passed the condition; the verifier walks such a loop
+ * one iteration at a time with the counter's exact value (a constant start and constant steps),
+ * so an address computed from it is exact too, whatever LLVM makes of the loop.
+ */
+function inRangeCounter(
+  f: FunctionLowerer,
+  st: Node & {
+    getInitializer(): Node | undefined;
+    getCondition(): Node | undefined;
+    getIncrementor(): Node | undefined;
+    getStatement(): Node;
+  },
+): { decl: unknown; max: bigint } | undefined {
+  const init = st.getInitializer();
+  if (!init || !Node.isVariableDeclarationList(init)) return undefined;
+  const declOf = (n: Node) => (Node.isIdentifier(n) ? f.m.decls.symbolOf(n)?.getValueDeclaration() : undefined);
+  // The step: `i++`, `--i`, `i += 2`, `i -= 1`; its sign (0: none).
+  const inc = st.getIncrementor() && stripParens(st.getIncrementor()!);
+  let counterDecl: Node | undefined;
+  let step = 0n;
+  if (inc && (Node.isPostfixUnaryExpression(inc) || Node.isPrefixUnaryExpression(inc))) {
+    const op = inc.getOperatorToken();
+    if (op !== SyntaxKind.PlusPlusToken && op !== SyntaxKind.MinusMinusToken) return undefined;
+    counterDecl = declOf(stripParens(inc.getOperand()));
+    step = op === SyntaxKind.PlusPlusToken ? 1n : -1n;
+  } else if (inc && Node.isBinaryExpression(inc)) {
+    const op = inc.getOperatorToken().getKind();
+    const k = f.m.decls.tryConstValue(inc.getRight());
+    if ((op !== SyntaxKind.PlusEqualsToken && op !== SyntaxKind.MinusEqualsToken) || k === undefined) return undefined;
+    counterDecl = declOf(stripParens(inc.getLeft()));
+    step = op === SyntaxKind.PlusEqualsToken ? k : -k;
+  } else return undefined;
+  const d = init.getDeclarations().find((d) => d === counterDecl);
+  const start = d?.getInitializer() && f.m.decls.tryConstValue(d.getInitializer()!);
+  const local = d && f.locals.get(d.compilerNode);
+  if (!d || start === undefined || local?.kind !== "slot" || local.type.kind !== "int") return undefined;
+  const t = valueType(local.type);
+  // The condition's upper bound on the counter, in the comparison's own type.
+  const upper = (c: Node): bigint | undefined => {
+    c = stripParens(c);
+    if (!Node.isBinaryExpression(c)) return undefined;
+    let op = c.getOperatorToken().getKind();
+    if (op === SyntaxKind.AmpersandAmpersandToken) {
+      const [a, b] = [upper(c.getLeft()), upper(c.getRight())];
+      return a === undefined ? b : b === undefined || a < b ? a : b;
+    }
+    let [left, right] = [stripParens(c.getLeft()), c.getRight()];
+    if (declOf(left) !== d) {
+      [left, right] = [stripParens(c.getRight()), c.getLeft()];
+      if (op === SyntaxKind.GreaterThanToken) op = SyntaxKind.LessThanToken;
+      else if (op === SyntaxKind.GreaterThanEqualsToken) op = SyntaxKind.LessThanEqualsToken;
+      else return undefined;
+    }
+    const literal = f.m.decls.tryConstValue(right);
+    if (declOf(left) !== d || literal === undefined) return undefined;
+    const type = literalComparisonType(arithmeticType(t, t), literal);
+    const v = type.signed ? BigInt.asIntN(type.bits, literal) : BigInt.asUintN(type.bits, literal);
+    if (op === SyntaxKind.LessThanToken) return v - 1n;
+    if (op === SyntaxKind.LessThanEqualsToken) return v;
+    return undefined;
+  };
+  const max = st.getCondition() && upper(st.getCondition()!);
+  if (max === undefined || max < 0n) return undefined;
+  if (t.signed) {
+    // Signed: from a start ≥ 0 upward only, and the last step from `max` must not wrap.
+    const typeMax = (1n << BigInt(t.bits - 1)) - 1n;
+    if (start < 0n || step <= 0n || max + step > typeMax) return undefined;
+  }
+  // Written in the body, or in the condition after its bound was tested (`i < 6 && (i = 9) > 0`).
+  const written = [...st.getStatement().getDescendants(), ...st.getCondition()!.getDescendants()].some((n) =>
+    Node.isBinaryExpression(n)
+      ? n.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment &&
+        n.getOperatorToken().getKind() <= SyntaxKind.LastAssignment &&
+        declOf(stripParens(n.getLeft())) === d
+      : (Node.isPostfixUnaryExpression(n) || Node.isPrefixUnaryExpression(n)) &&
+        (n.getOperatorToken() === SyntaxKind.PlusPlusToken || n.getOperatorToken() === SyntaxKind.MinusMinusToken) &&
+        declOf(stripParens(n.getOperand())) === d,
+  );
+  return written ? undefined : { decl: d.compilerNode, max };
 }
 
 /**

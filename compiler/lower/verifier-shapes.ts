@@ -25,6 +25,15 @@
 //    only when it held. It costs three instructions where it is added (none in the LB).
 //    And where LLVM merged two views' blocks (an unrolled loop's iterations) and computes
 //    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
+//    An arm that is a constant is `data + c` (it shares `data`'s checked range), and a checked
+//    `(data + k') + o` serves a read at `(data + k) + phi(…, o)` moved by `k - k'` (seed 70014102).
+//    A view used only by its check, `data + off + size <= data_end`, in a loop, is no
+//    `data + off`: LLVM reassociates it to `(data + size) + off` and takes `data + size` out of
+//    the loop (fuzzer seeds 70003181, 70006416, 70013081, 70014747). Its offset is clamped too,
+//    but only where the verifier loses it entirely (a division, a shift by a register: Linux
+//    6.18 then forgets even the zero upper half of a 32-bit result, so a check LLVM narrowed to
+//    32 bits bounds nothing); elsewhere the view's own check bounds it, and the LB's such sums
+//    stay as they are.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { availableAtEnd } from "./dominance.ts";
@@ -37,15 +46,18 @@ export function fixPacketShapes(m: IRModule): void {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
       const checks: ValueRef[] = [];
       const views: ValueRef[] = [];
-      const fieldsOfMerged: ValueRef[] = []; // `(data + k) + phi`: LLVM folded a field's offset into `data`
+      const viewEnds: ValueRef[] = []; // `(data + k) + off`: LLVM folded a constant into `data`
       for (const i of instructionsOf(fn)) {
         const op = C.LLVMGetInstructionOpcode(i);
         if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
-        else if (op === Opcode.GetElementPtr && packetPointer(C.LLVMGetOperand(i, 0)) === "data") views.push(i);
-        else if (op === Opcode.GetElementPtr && dataPlus(b, C.LLVMGetOperand(i, 0))) fieldsOfMerged.push(i);
+        else if (op === Opcode.GetElementPtr) {
+          const base = C.LLVMGetOperand(i, 0);
+          if (packetPointer(base) === "data") views.push(i);
+          else if (packetPointer(stripConstantOffsets(base)) === "data") viewEnds.push(i);
+        }
       }
-      for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep);
-      for (const gep of fieldsOfMerged) reuseCheckedAddress(b, gep);
+      for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, VERIFIER_BOUNDED);
+      for (const gep of viewEnds) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, LOST - 1n);
       for (const check of checks) separateCheckedPointer(b, check);
     }
   } finally {
@@ -360,11 +372,12 @@ function predecessors(block: BasicBlockRef): BasicBlockRef[] {
   return out;
 }
 
-function clampViewOffset(b: IRBuilder, gep: ValueRef): void {
+/** Clamps the offset `gep` adds unless the verifier knows it to be at most `bounded`. */
+function clampViewOffset(b: IRBuilder, gep: ValueRef, bounded: bigint): void {
   if (C.LLVMGetNumOperands(gep) !== 2) return;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMIsAConstantInt(off)) return;
-  if (verifierBound(off, new Map()) <= VERIFIER_BOUNDED) return;
+  if (verifierBound(off, new Map()) <= bounded) return;
   at(b, gep);
   const o = b.opaque(off);
   const limit = C.LLVMConstInt(C.LLVMTypeOf(off), MAX_VIEW_OFFSET, 0);
@@ -493,6 +506,20 @@ function packetPointer(v: ValueRef): "data" | "data_end" | undefined {
   if (!offset) return undefined;
   const n = Number(C.LLVMConstIntGetZExtValue(offset));
   return n === 0 || n === 76 ? "data" : n === 4 || n === 80 ? "data_end" : undefined;
+}
+
+/** The address `v` is a constant offset from (through bitcasts and constant-index geps). */
+function stripConstantOffsets(v: ValueRef): ValueRef {
+  for (let depth = 0; depth < 8; depth++) {
+    v = stripCasts(v);
+    if (C.LLVMGetInstructionOpcode(v) !== Opcode.GetElementPtr) break;
+    const n = C.LLVMGetNumOperands(v);
+    let constant = true;
+    for (let k = 1; k < n; k++) if (!C.LLVMIsAConstantInt(C.LLVMGetOperand(v, k))) constant = false;
+    if (!constant) break;
+    v = C.LLVMGetOperand(v, 0);
+  }
+  return v;
 }
 
 function stripCasts(v: ValueRef): ValueRef {

@@ -73,9 +73,15 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     durationMs: run.durationMs,
     localPortBase: run.localPortBase,
   };
-  const { stdout } = await lab.exec("client", labScript("http-load.ts", JSON.stringify(opts)), {
+  const { stdout, stderr } = await lab.exec("client", labScript("http-load.ts", JSON.stringify(opts)), {
     timeoutMs: opts.deadlineMs + opts.timeoutMs + 10_000,
     cwd: LAB_CWD,
   });
-  return JSON.parse(stdout) as LoadReport;
+  try {
+    return JSON.parse(stdout) as LoadReport;
+  } catch {
+    throw new Error(
+      `lab: the load client gave no report: stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)}`,
+    );
+  }
 }

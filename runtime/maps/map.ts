@@ -150,9 +150,19 @@ export class BpfMap {
   }
 
   private keyBuffer(key: Uint8Array): Buffer {
-    if (key.byteLength !== this.keySize)
-      throw new MapError(`map "${this.name}": key is ${key.byteLength} bytes, expected ${this.keySize}`);
+    this.checkBytes("key", key, this.keySize);
     return kernelCopy(key);
+  }
+
+  /** A BpfMap's keys and values are bytes: a number or an object here means the typed API was meant. */
+  private checkBytes(what: "key" | "value", x: Uint8Array, size: number): void {
+    if (!(x instanceof Uint8Array))
+      throw new MapError(
+        `map "${this.name}": the ${what} must be its ${size} bytes (a Uint8Array), got ${x === null ? "null" : typeof x}; ` +
+          `for keys and values typed by the program's declarations use obj.typedMap(<declaration>, "${this.name}")`,
+      );
+    if (x.byteLength !== size)
+      throw new MapError(`map "${this.name}": ${what} is ${x.byteLength} bytes, expected ${size}`);
   }
 
   private elemAttr(key: Buffer | null, value: Buffer | null, flags = 0): Attr {
@@ -198,8 +208,7 @@ export class BpfMap {
   /** Insert or replace (flags: UpdateFlags.ANY / NOEXIST / EXIST). */
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
     this.notPerCpu("update");
-    if (value.byteLength !== this.valueSize)
-      throw new MapError(`map "${this.name}": value is ${value.byteLength} bytes, expected ${this.valueSize}`);
+    this.checkBytes("value", value, this.valueSize);
     bpf(BpfCmd.MAP_UPDATE_ELEM, this.elemAttr(this.keyBuffer(key), kernelCopy(value), flags), `map "${this.name}"`);
   }
 

@@ -118,6 +118,29 @@ describe("warm compiler (build --watch)", () => {
     expect(warm.parsedFiles, "main.ts edited").toEqual([main]);
   });
 
+  it("says what a build read: its files' texts as compiled, and where module resolution found nothing", () => {
+    const dir = join(scratchDir(), "inputs");
+    mkdirSync(join(dir, "lib"), { recursive: true });
+    const main = join(dir, "main.ts");
+    // "./lib" is a directory's index.ts: resolution first looks for lib.ts and its kin, which a
+    // file created later would take the import from (the installed package's build cache relies on this list).
+    writeFileSync(main, MAIN(`import { LIMIT } from "./lib";`, "if (ctx.len > LIMIT) return XdpAction.DROP;"));
+    writeFileSync(join(dir, "helper.ts"), HELPER(3));
+    writeFileSync(join(dir, "lib/index.ts"), "export const LIMIT = 9000;\n");
+    const warm = new Compiler(main);
+    expect(warm.inputs(), "before any build").toBeUndefined();
+    expect(warm.build().object).toBeDefined();
+    writeFileSync(join(dir, "helper.ts"), HELPER(7)); // after the build: inputs() has the text it compiled
+    const inputs = warm.inputs()!;
+    const own = [...inputs.texts.keys()].filter((f) => f.startsWith(dir)).sort();
+    expect(own).toEqual([join(dir, "helper.ts"), join(dir, "lib/index.ts"), main]);
+    expect(inputs.texts.get(join(dir, "helper.ts"))).toBe(HELPER(3));
+    expect([...inputs.texts.keys()].some((f) => f.endsWith("runtime/lang/maps.ts"))).toBe(true);
+    expect([...inputs.texts.keys()].some((f) => f.endsWith("lib.es5.d.ts"))).toBe(false);
+    expect(inputs.absent).toEqual(expect.arrayContaining([join(dir, "lib.ts"), join(dir, "lib.d.ts")]));
+    expect(inputs.absent).not.toContain(join(dir, "lib/index.ts"));
+  });
+
   it("gives from buildAsync (LLVM optimizing while TypeScript checks) what build gives", async () => {
     const dir = join(scratchDir(), "async");
     mkdirSync(dir, { recursive: true });

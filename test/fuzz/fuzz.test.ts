@@ -283,6 +283,51 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_check_only.ts: a view only tested against null in a loop, at a shifted or divided offset, loads and finds its room (seeds 70003181, 70006416, 70013081, 70014747)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_check_only.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      /** Runs `prog` with state {a, n} and packet fields p.a, p.k; [hits, nulls]. */
+      const run = (prog: string, a: number, n: number, pa = 0, pk = 0) => {
+        const value = Buffer.alloc(32);
+        value.writeUInt32LE(a, 0);
+        value.writeUInt32LE(n, 4);
+        obj.map("state").update(new Uint8Array(4), value);
+        const packet = Buffer.alloc(64);
+        packet.writeUInt32LE(pa, 0);
+        packet[5] = pk;
+        packet.writeUInt32BE(0x80000000, 8);
+        expect(obj.program(prog).testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+        return [out.readBigUInt64LE(16), out.readBigUInt64LE(24)];
+      };
+      // W (10 bytes) at 32 fits in 64 bytes, at 64 not: doubled by bit 0 of p.a, or not.
+      expect([run("flag_shift", 0, 0, 1), run("flag_shift", 0, 0, 2)]).toEqual([
+        [1n, 1n],
+        [2n, 0n],
+      ]);
+      // Doubled by the top bit of s.n, then by the next one.
+      expect([run("map_shift", 0, 0x80000000), run("map_shift", 0, 0x40000000)]).toEqual([
+        [1n, 1n],
+        [2n, 0n],
+      ]);
+      // 120 / 2 = 60 has no room, 60 / 2 has; 100 / 2 and 50 / 2 both have.
+      expect([run("quotient", 120, 2), run("quotient", 100, 2)]).toEqual([
+        [1n, 1n],
+        [2n, 0n],
+      ]);
+      expect([run("packet_quotient", 0, 2, 0, 200), run("packet_quotient", 0, 4, 0, 200)]).toEqual([
+        [1n, 1n],
+        [2n, 0n],
+      ]);
+      // At 1, then at 2 (p.f's top bit).
+      expect(run("reduced", 0, 0)).toEqual([2n, 0n]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
     const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
     expect(r.diagnostics).toEqual([]);

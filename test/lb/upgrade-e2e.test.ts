@@ -157,4 +157,20 @@ describeKernel("tsbpf lb upgrade: a new build under load, through the pinned lin
     // The load ran across the switch: it began before the upgrade and ended after it.
     expect(report.durationMs).toBeGreaterThan(1500);
   }, 180_000);
+
+  it("an LB pinned by an older build: lb stats names the missing map, lb upgrade pins it", () => {
+    // An older build had no icmpStats: its pin directory is this one without that pin.
+    rmSync(join(PIN_DIR, "icmpStats"));
+    const stale = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR);
+    expect(stale.status).not.toBe(0);
+    expect(stale.out).toContain(`${PIN_DIR} has no pinned map "icmpStats"`);
+    expect(stale.out).toContain("`tsbpf lb upgrade` adds it");
+    expect(stale.out).not.toMatch(/\n\s+at /);
+    const up = tsbpfCli("lb", "upgrade", "--object", object, "--pin-dir", PIN_DIR);
+    expect(up.status, up.out).toBe(0);
+    expect(up.out).toContain("; created: icmpStats");
+    const stats = tsbpfCli("lb", "stats", "--pin-dir", PIN_DIR);
+    expect(stats.status, stats.out).toBe(0);
+    expect(stats.out).toMatch(/^icmp +echo replies/m);
+  }, 60_000);
 });

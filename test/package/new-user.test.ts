@@ -7,6 +7,7 @@
 // (4, and the load balancer's 9-13) on their shipped solutions. npm installs only from the
 // registry (npm's cache makes repeated runs quick) and the tarball.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -245,17 +246,90 @@ describe("the packed package, as a new user installs it", () => {
     expect(usual.status).toBe(3);
     expect(usual.out).toMatch(/\nbad\.ts:2:14 - error TS2322/);
     expect({ status: diagnostics.status, out: diagnostics.out }).toEqual({ status: usual.status, out: usual.out });
-    // Through the bin, which finds the snapshot by its key; a corrupt one is dropped, the build still right.
-    expect(ok(run(user, bin, ["build", "count.ts", "-o", "bin/count.o"]))).toBe(
+    // Through the bin, which finds the snapshot by its key; a corrupt one is dropped, the build still
+    // right (the build cache, which would write the object without starting the snapshot, is off).
+    const noCache = { TSBPF_NO_BUILD_CACHE: "1" };
+    expect(ok(run(user, bin, ["build", "count.ts", "-o", "bin/count.o"], 300_000, noCache))).toBe(
       `wrote bin/count.o (${reference.length} bytes)\n`,
     );
     expect(readFileSync(join(user, "bin/count.o")).equals(reference)).toBe(true);
     writeFileSync(blob, "not a snapshot");
-    expect(run(user, bin, ["build", "count.ts", "-o", "bin/again.o"]).stdout).toBe(
+    expect(run(user, bin, ["build", "count.ts", "-o", "bin/again.o"], 300_000, noCache).stdout).toBe(
       `wrote bin/again.o (${reference.length} bytes)\n`,
     );
     expect(readFileSync(join(user, "bin/again.o")).equals(reference)).toBe(true);
     expect(existsSync(blob) ? readFileSync(blob, "utf8").slice(0, 14) : "dropped").not.toBe("not a snapshot");
+  }, 600_000);
+
+  it("writes a program's last object again while nothing it was built from changed (the build cache), and builds after any change", () => {
+    const bin = join(user, "node_modules/.bin/tsbpf");
+    const installed = join(user, "node_modules/tsbpf");
+    writeFileSync(
+      join(user, "cached.ts"),
+      `import { LIMIT } from "./limits.ts";\n${PROGRAM.replace("c.packets += 1n;", "c.packets += LIMIT;")}`,
+    );
+    writeFileSync(join(user, "limits.ts"), "export const LIMIT = 1n;\n");
+    /** The object a build without the cache writes now. */
+    const fresh = () => {
+      ok(run(user, bin, ["build", "cached.ts", "-o", "fresh.o"], 300_000, { TSBPF_NO_BUILD_CACHE: "1" }));
+      return readFileSync(join(user, "fresh.o"));
+    };
+    /**
+     * Makes the cached object of cached.ts recognisable (its hash updated, as if a build had given
+     * it), so that a build that writes it is seen to be a hit, one that does not a miss.
+     */
+    const marked = Buffer.from("cached, not built");
+    const mark = () => {
+      const builds = join(installed, "node_modules/.cache/tsbpf/builds");
+      const entries = readdirSync(builds)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => join(builds, f))
+        .filter((f) => JSON.parse(readFileSync(f, "utf8")).file === join(user, "cached.ts"));
+      expect(entries.length).toBeGreaterThan(0);
+      for (const f of entries) {
+        writeFileSync(f.replace(/json$/, "o"), marked);
+        const entry = JSON.parse(readFileSync(f, "utf8"));
+        const hash = createHash("sha256").update(marked).digest("hex");
+        writeFileSync(f, JSON.stringify({ ...entry, object: hash, size: marked.length }));
+      }
+    };
+    // Without the snapshot, which a changed package would otherwise make again in the background.
+    const build = () => {
+      expect(ok(run(user, bin, ["build", "cached.ts"], 300_000, { TSBPF_NO_SNAPSHOT: "1" }))).toMatch(
+        /^wrote bpf-out\/cached\.o \(\d+ bytes\)\n$/,
+      );
+      return readFileSync(join(user, "bpf-out/cached.o"));
+    };
+
+    const first = build();
+    expect(first.equals(fresh())).toBe(true);
+    mark();
+    expect(build().equals(marked), "nothing changed: the cached object, not a build").toBe(true);
+
+    writeFileSync(join(user, "limits.ts"), "export const LIMIT = 2n;\n");
+    const edited = build();
+    expect(edited.equals(fresh()), "an imported file edited: built").toBe(true);
+    expect(edited.equals(first)).toBe(false);
+    writeFileSync(join(user, "limits.ts"), "export const LIMIT = 1n;\n");
+    expect(build().equals(first), "and back: built (the cache keeps a file's last build only)").toBe(true);
+
+    // tsbpf's declarations module, and another version of tsbpf.
+    for (const file of ["runtime/lang/maps.ts", "package.json"]) {
+      const original = readFileSync(join(installed, file), "utf8");
+      try {
+        mark();
+        writeFileSync(
+          join(installed, file),
+          file.endsWith(".json") ? original.replace(pkg.version, `${pkg.version}-other`) : `${original}\n// edited\n`,
+        );
+        expect(build().equals(first), `${file} changed: built`).toBe(true);
+      } finally {
+        writeFileSync(join(installed, file), original);
+      }
+    }
+    expect(build().equals(first)).toBe(true); // recorded with the files as they are again
+    mark();
+    expect(build().equals(marked), "all as it was: the cached object again").toBe(true);
   }, 600_000);
 
   it("tsbpf init makes a project whose npm install and npm test pass, with a clean install", () => {

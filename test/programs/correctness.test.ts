@@ -96,6 +96,24 @@ describe("computed_index", () => {
   });
 });
 
+describe("loop_counter_index", () => {
+  const c = corpus("loop_counter_index");
+  it("indexes arrays with loop counters, unclamped where they stay in range and clamped where not", () => {
+    expectLoaded(c(), "loop_counter_index");
+    const a = [1, 2, 3, 4, 5, 6],
+      b = [11, 12, 13, 14, 15, 16];
+    const r = run(c(), "loop_counter_index", bytes([...eth(0x88b5, []), 10, 0, ...a, ...b]));
+    expect(r.ret).toBe(XDP.PASS);
+    expect([...r.data.subarray(16, 28)]).toEqual([...b, ...a]);
+    const got = [0, 1, 2, 3, 4, 5].map((i) => u64At(c().obj.map("results").lookup(key32(i))));
+    // down: ma[7] … ma[0] of [10 … 17]; neg: ma[7], ma[7], ma[0], ma[1]; past: ma[0], ma[4], ma[7];
+    // body, cond: ma[7] once (i = 10); shadow: ma[7] twice (the inner i = 12).
+    expect(got).toEqual([4088n, 17171011n, 101417n, 17n, 17n, 1717n]);
+    const v = Buffer.from(c().obj.map("store").lookup(key32(0))!);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v.readUInt32LE(4 * i))).toEqual([10, 20, 30, 40, 50, 60, 70, 80]);
+  });
+});
+
 describe("packet_array_index", () => {
   const c = corpus("packet_array_index");
   it("reads and writes packet array fields at computed indexes", () => {

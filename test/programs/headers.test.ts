@@ -20,6 +20,8 @@ import {
   MAC_A,
   MAC_B,
 } from "./packets.ts";
+import { scapyBuild, scapyCheck, type PacketSpec } from "../support/scapy.ts";
+import { clamped, config } from "./mss_clamp.ts";
 
 describeKernel("ipv6_exthdr", () => {
   let c: Corpus;
@@ -147,6 +149,92 @@ describeKernel("ipv4_options", () => {
     // 40 bytes of NOPs: the longest option area, walked to its end.
     expect(run(c, "ipv4_options", frame(Array(40).fill(1))).ret).toBe(XdpAction.PASS);
     expect(count(1)).toBe(2n + 1n + 40n);
+  });
+});
+
+// A program written the way users write one (not for a compiler feature): TCP MSS clamping,
+// a bounded walk over TCP options at a header-length offset and an incremental checksum.
+// Expected frames are scapy's, checksums its own.
+describeKernel("mss_clamp", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("mss_clamp");
+    c.obj.typedMap(config, "config").update(0, { maxMss: 1400 });
+  });
+  afterAll(() => c?.close());
+  const syn = (options: unknown[][], more: { ip?: object; flags?: string } = {}): PacketSpec => ({
+    ip: more.ip ?? {},
+    tcp: { flags: more.flags ?? "S", options },
+  });
+  const linux = [
+    ["MSS", 1460],
+    ["SAckOK", ""],
+    ["Timestamp", [7, 0]],
+    ["NOP", null],
+    ["WScale", 7],
+  ];
+  const clampedCount = () =>
+    c.obj
+      .typedMap(clamped, "clamped")
+      .lookupPerCpu(0)!
+      .reduce((a, v) => a + v, 0n);
+
+  it("lowers an MSS above the limit, wherever the option is, with the checksum scapy computes", () => {
+    expectLoaded(c, "mss_clamp");
+    const cases: [PacketSpec, PacketSpec][] = [
+      // Linux's SYN options; the same SYN-ACK; the MSS after the others; after 36 NOPs (the last
+      // 4 of the 40 option bytes); behind 8 bytes of IPv4 options.
+      [syn(linux), syn([["MSS", 1400], ...linux.slice(1)])],
+      [syn(linux, { flags: "SA" }), syn([["MSS", 1400], ...linux.slice(1)], { flags: "SA" })],
+      [syn([...linux.slice(1), ["MSS", 9000]]), syn([...linux.slice(1), ["MSS", 1400]])],
+      [syn([...Array(36).fill(["NOP", null]), ["MSS", 1460]]), syn([...Array(36).fill(["NOP", null]), ["MSS", 1400]])],
+      [syn(linux, { ip: { options: 8 } }), syn([["MSS", 1400], ...linux.slice(1)], { ip: { options: 8 } })],
+    ];
+    const frames = scapyBuild(...cases.flat());
+    const before = clampedCount();
+    for (let i = 0; i < cases.length; i++) {
+      const out = run(c, "mss_clamp", frames[2 * i]!);
+      expect(out.ret, `case ${i}`).toBe(XdpAction.PASS);
+      expect(out.data.toString("hex"), `case ${i}`).toBe(frames[2 * i + 1]!.toString("hex"));
+    }
+    for (const checked of scapyCheck(...frames.filter((_, i) => i % 2 === 1)))
+      expect(checked.checksums.l4?.ok).toBe(true);
+    expect(clampedCount() - before).toBe(BigInt(cases.length));
+  });
+
+  it("leaves alone what it must not touch", () => {
+    const untouched = scapyBuild(
+      syn([
+        ["MSS", 1300],
+        ["NOP", null],
+        ["NOP", null],
+      ]), // below the limit
+      syn(linux, { flags: "A" }), // not a SYN
+      syn([
+        ["NOP", null],
+        ["SAckOK", ""],
+        ["Timestamp", [1, 0]],
+      ]), // no MSS
+      syn([]), // no options
+    );
+    // An option of length 0 before the MSS: the walk stops there (it cannot advance).
+    const [bad] = scapyBuild(
+      syn([
+        ["NOP", null],
+        ["MSS", 1460],
+      ]),
+    );
+    const malformed = Buffer.from(bad!);
+    const opts = 14 + 20 + 20;
+    malformed[opts + 1] = 0x08; // kind 8 (timestamps) …
+    malformed[opts + 2] = 0x00; // … of length 0, where the MSS option began
+    const before = clampedCount();
+    for (const frame of [...untouched, malformed]) {
+      const out = run(c, "mss_clamp", frame);
+      expect(out.ret).toBe(XdpAction.PASS);
+      expect(out.data.toString("hex")).toBe(Buffer.from(frame).toString("hex"));
+    }
+    expect(clampedCount()).toBe(before);
   });
 });
 

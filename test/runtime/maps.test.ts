@@ -84,6 +84,10 @@ describeKernel("element operations", () => {
 
       expect(() => m.lookup(Uint8Array.of(1, 2, 3))).toThrow(MapError);
       expect(() => m.update(key(1), Uint8Array.of(1))).toThrow(MapError);
+      // A JS number or object where bytes are due: the typed API was meant, and the error says so.
+      const typedHint = /must be its \d+ bytes \(a Uint8Array\), got (number|object); .* use obj\.typedMap/;
+      expect(() => m.lookup(1 as unknown as Uint8Array)).toThrow(typedHint);
+      expect(() => m.update(key(1), { n: 1 } as unknown as Uint8Array)).toThrow(typedHint);
       for (let i = 40; i < 64; i++) m.update(key(i), u64le(1));
       m.update(key(500), u64le(1)); // the 64th entry
       expect(() => m.update(key(501), u64le(1))).toThrow(/E2BIG/); // full

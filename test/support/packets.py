@@ -28,7 +28,10 @@ SPEC (every field optional unless noted; addresses as strings, ints as numbers):
                                     in 8-byte units; options: number of option
                                     bytes (NOPs + EOL, multiple of 4) or hex;
                                     len/ihl/version/chksum override the header
-  tcp:  {sport, dport, flags, seq, ack, window, chksum}   flags like "S", "R", "PA"
+  tcp:  {sport, dport, flags, seq, ack, window, chksum, options}   flags like "S", "R", "PA";
+                                    options: scapy's [name, value] pairs, e.g. ["MSS", 1460],
+                                    ["NOP", null], ["Timestamp", [1, 0]], ["SAckOK", ""]
+                                    (a string value is hex bytes, a list a tuple)
   udp:  {sport, dport, chksum, len}                        chksum 0 = none
   icmp: {}                          an ICMP echo request
   payload: hex                      L4 payload
@@ -59,6 +62,14 @@ def _ip_options(value):
         # NOPs then an End-of-Options byte: valid, and any length.
         return b"\x01" * (value - 1) + b"\x00" if value else b""
     return bytes.fromhex(value)
+
+
+def _tcp_option_value(v):
+    if isinstance(v, list):
+        return tuple(v)
+    if isinstance(v, str):
+        return bytes.fromhex(v)
+    return v
 
 
 def build(spec):
@@ -96,6 +107,8 @@ def build(spec):
                      seq=t.get("seq", 1000), ack=t.get("ack", 0), window=t.get("window", 8192))
             if "chksum" in t:
                 l4.chksum = t["chksum"]
+            if "options" in t:
+                l4.options = [(name, _tcp_option_value(v)) for name, v in t["options"]]
         elif "udp" in spec:
             u = spec["udp"]
             l4 = UDP(sport=u.get("sport", 40000), dport=u.get("dport", 53))
