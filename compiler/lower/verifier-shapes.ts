@@ -57,7 +57,9 @@ export function fixPacketShapes(m: IRModule): void {
         }
       }
       for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, VERIFIER_BOUNDED);
-      for (const gep of viewEnds) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, LOST - 1n);
+      // Merged ones first: a clamp replaces the offset by which their checked addresses are found.
+      const unmerged = viewEnds.filter((gep) => !reuseCheckedAddress(b, gep));
+      for (const gep of unmerged) clampViewOffset(b, gep, LOST - 1n);
       for (const check of checks) separateCheckedPointer(b, check);
     }
   } finally {
