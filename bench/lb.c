@@ -386,6 +386,15 @@ struct quoted_tcp {
 
 /* ---- Connection state (docs/lb-state.md) ---- */
 
+/* Whether an entry last seen at `seen` has outlived `timeout` at `now`, the age compared
+ * signed: another CPU can refresh an entry between this packet's clock read and its look-up
+ * (a flow's two directions on different CPUs), and now - seen is then negative, which unsigned
+ * took the fresh entry for an expired one. */
+static __always_inline int outlived(__u64 timeout, __u64 now, __u64 seen)
+{
+	return (__s64)(now - seen) > (__s64)timeout;
+}
+
 static __always_inline __u64 timeout_of(__u8 proto, __u8 state)
 {
 	__u32 zero = 0;
@@ -578,7 +587,7 @@ static __always_inline int reverse_nat(struct ethhdr *eth, struct iphdr *ip, con
 	} else if (ct->backend_addr != ip->saddr) {
 		bpf_map_delete_elem(&rnat, &key);
 		return XDP_PASS;
-	} else if (f->now - ct->seen > timeout_of(f->proto, ct->state)) {
+	} else if (outlived(timeout_of(f->proto, ct->state), f->now, ct->seen)) {
 		bpf_map_delete_elem(&rnat, &key);
 		bpf_map_delete_elem(&conntrack, &ck);
 		return XDP_PASS;
@@ -616,7 +625,7 @@ static __always_inline int pick_backend(struct ethhdr *eth, struct iphdr *ip, co
 		};
 
 		be = 0;
-		if (f->now - ct->seen <= timeout_of(f->proto, ct->state))
+		if (!outlived(timeout_of(f->proto, ct->state), f->now, ct->seen))
 			be = bpf_map_lookup_elem(&backends, &id);
 		if (be && be->addr == ct->backend_addr) {
 			ct->state = encap ? encap_state(ct->state, f->flags) : next_state(ct->state, f->flags, 0);
@@ -794,7 +803,7 @@ static __always_inline int reverse_nat6(struct ethhdr *eth, struct ip6w *ip, con
 	} else if (!same_addr6(&ct->backend_addr, &ip->saddr)) {
 		bpf_map_delete_elem(&rnat6, &key);
 		return XDP_PASS;
-	} else if (f->now - ct->seen > timeout_of(f->proto, ct->state)) {
+	} else if (outlived(timeout_of(f->proto, ct->state), f->now, ct->seen)) {
 		bpf_map_delete_elem(&rnat6, &key);
 		bpf_map_delete_elem(&conntrack6, &ck);
 		return XDP_PASS;
@@ -832,7 +841,7 @@ static __always_inline struct backend6 *pick_backend6(struct ethhdr *eth, struct
 
 		rk.backend_addr = ct->backend_addr;
 		be = 0;
-		if (f->now - ct->seen <= timeout_of(f->proto, ct->state))
+		if (!outlived(timeout_of(f->proto, ct->state), f->now, ct->seen))
 			be = bpf_map_lookup_elem(&backends6, &id);
 		if (be && same_addr6(&be->addr, &ct->backend_addr)) {
 			ct->state = encap ? encap_state(ct->state, f->flags) : next_state(ct->state, f->flags, 0);
@@ -989,7 +998,7 @@ static __always_inline struct backend *flow_backend4(__u32 client, __u32 vip, __
 	struct ct_key ck = { .saddr = client, .daddr = vip, .sport = cport, .dport = vport, .proto = proto };
 	struct ct_value *ct = bpf_map_lookup_elem(&conntrack, &ck);
 
-	if (!ct || bpf_ktime_get_ns() - ct->seen > timeout_of(proto, ct->state))
+	if (!ct || outlived(timeout_of(proto, ct->state), bpf_ktime_get_ns(), ct->seen))
 		return 0;
 	__u32 id = ct->backend;
 	struct backend *be = bpf_map_lookup_elem(&backends, &id);
@@ -1159,7 +1168,7 @@ static __always_inline struct backend6 *flow_backend6(const struct addr6 *client
 	struct ct6_key ck = { .saddr = *client, .daddr = *vip, .sport = cport, .dport = vport, .proto = proto };
 	struct ct6_value *ct = bpf_map_lookup_elem(&conntrack6, &ck);
 
-	if (!ct || bpf_ktime_get_ns() - ct->seen > timeout_of(proto, ct->state))
+	if (!ct || outlived(timeout_of(proto, ct->state), bpf_ktime_get_ns(), ct->seen))
 		return 0;
 	__u32 id = ct->backend;
 	struct backend6 *be = bpf_map_lookup_elem(&backends6, &id);

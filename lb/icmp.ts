@@ -66,7 +66,7 @@ import {
   type Ipv6View,
 } from "./maps.ts";
 import { csumReplace16, encapsulate, encapsulate6, sameAddr6, setMacs } from "./forward.ts";
-import { timeoutOf } from "./timeouts.ts";
+import { outlived, timeoutOf } from "./timeouts.ts";
 
 /** `VipInfo.flags` bit of a `vips`/`vips6` entry with proto ICMP (1) / ICMPv6 (58) and port 0:
  *  echo requests to that address are answered by the LB. */
@@ -166,7 +166,9 @@ function flowBackend4(
   k.dport = vport;
   k.proto = proto;
   const tracked = conntrack.lookup(k);
-  if (tracked === null || ktimeGetNs() - tracked.seen > timeoutOf(proto, tracked.state)) return null;
+  if (tracked === null) return null;
+  const now = ktimeGetNs();
+  if (outlived(timeoutOf(proto, tracked.state), now, tracked.seen)) return null;
   const be = backends.lookup(tracked.backend);
   if (be === null || be.addr !== tracked.backendAddr) return null;
   return be;
@@ -314,7 +316,9 @@ function flowBackend6(
   k.dport = vport;
   k.proto = proto;
   const tracked = conntrack6.lookup(k);
-  if (tracked === null || ktimeGetNs() - tracked.seen > timeoutOf(proto, tracked.state)) return null;
+  if (tracked === null) return null;
+  const now = ktimeGetNs();
+  if (outlived(timeoutOf(proto, tracked.state), now, tracked.seen)) return null;
   const be = backends6.lookup(tracked.backend);
   if (be === null || !sameAddr6(be.addr, tracked.backendAddr)) return null;
   return be;

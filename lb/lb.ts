@@ -77,7 +77,7 @@ import {
   type Ipv4View,
 } from "./maps.ts";
 import { csumReplace16, encapsulate, encapsulate6, sameAddr6, setMacs } from "./forward.ts";
-import { timeoutOf } from "./timeouts.ts";
+import { outlived, timeoutOf } from "./timeouts.ts";
 import { icmp4, icmp6, pathMtu4, pathMtu6, tooBig4, tooBig6, VIP_F_PMTU } from "./icmp.ts";
 
 export const license = "Dual MIT/GPL";
@@ -179,7 +179,7 @@ function replyEntry(ip: Ipv4View, flow: FlowView): Value<typeof RnatValue> | nul
   } else if (tracked.backendAddr !== ip.saddr) {
     rnat.delete(rnatKey);
     return null;
-  } else if (timeoutOf(flow.proto, tracked.state) < flow.now - tracked.seen) {
+  } else if (outlived(timeoutOf(flow.proto, tracked.state), flow.now, tracked.seen)) {
     rnat.delete(rnatKey);
     conntrack.delete(flowKey);
     return null;
@@ -209,7 +209,7 @@ function pickBackend(
   };
   const tracked = conntrack.lookup(ctKey);
   if (tracked !== null) {
-    if (timeoutOf(flow.proto, tracked.state) >= flow.now - tracked.seen) {
+    if (!outlived(timeoutOf(flow.proto, tracked.state), flow.now, tracked.seen)) {
       const be = backends.lookup(tracked.backend);
       if (be !== null && be.addr === tracked.backendAddr) {
         tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
@@ -315,7 +315,7 @@ function replyEntry6(ip: Ipv6View, flow: FlowView): Value<typeof Rnat6Value> | n
   } else if (!sameAddr6(tracked.backendAddr, ip.saddr)) {
     rnat6.delete(rnatKey);
     return null;
-  } else if (timeoutOf(flow.proto, tracked.state) < flow.now - tracked.seen) {
+  } else if (outlived(timeoutOf(flow.proto, tracked.state), flow.now, tracked.seen)) {
     rnat6.delete(rnatKey);
     conntrack6.delete(flowKey);
     return null;
@@ -357,7 +357,8 @@ function pickBackend6(
     // The tracked backend while the flow is live: one test of it after the timeout and the
     // look-up (as the C twin's `be = 0; if (…) be = lookup`), so the verifier meets fewer paths.
     let live: Value<typeof Backend6> | null = null;
-    if (timeoutOf(flow.proto, tracked.state) >= flow.now - tracked.seen) live = backends6.lookup(tracked.backend);
+    if (!outlived(timeoutOf(flow.proto, tracked.state), flow.now, tracked.seen))
+      live = backends6.lookup(tracked.backend);
     if (live !== null && sameAddr6(live.addr, tracked.backendAddr)) {
       tracked.state = encap ? encapState(tracked.state, flow.flags) : nextState(tracked.state, flow.flags, false);
       tracked.seen = flow.now;

@@ -30,17 +30,67 @@ export async function watch(file: string, build: () => Promise<void>): Promise<v
       running = undefined;
     } while (again);
   };
-  await rebuild();
-  console.log(`watching ${dir} for changes to .ts files (Ctrl-C to stop)`);
-  const watcher = fs.watch(dir, { recursive: true }, (_event, name) => {
-    if (!name || !/\.[cm]?ts$/.test(name) || /(^|[\\/])(node_modules|bpf-out)[\\/]/.test(name)) return;
+  const watchers = watchTree(dir, (name) => {
+    if (!/\.[cm]?ts$/.test(name)) return;
     clearTimeout(timer);
     timer = setTimeout(rebuild, SETTLE_MS);
   });
+  await rebuild();
+  console.log(`watching ${dir} for changes to .ts files (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => {
-      watcher.close();
+      for (const w of watchers.values()) w.close();
       resolve();
     });
   });
+}
+
+/** Directories never watched: dependencies, build output, hidden ones (.git). */
+const SKIPPED = /^(node_modules|bpf-out|\..*)$/;
+
+/**
+ * Calls `changed` with the path (relative to `root`) of every file created, written, renamed or
+ * deleted under `root`. One watch per directory, not Node's recursive fs.watch: on Linux, Node 20's
+ * recursive mode watches each file, and loses a file an editor saves by writing a copy and
+ * renaming it over the original (vim, sed -i, many IDEs' "safe write"): no later save of it was
+ * seen. A directory's watch sees every change to its entries, whichever way they are saved.
+ */
+function watchTree(root: string, changed: (name: string) => void): Map<string, fs.FSWatcher> {
+  const watchers = new Map<string, fs.FSWatcher>();
+  const add = (dir: string) => {
+    if (watchers.has(dir)) return;
+    let watcher: fs.FSWatcher;
+    try {
+      watcher = fs.watch(dir, (_event, name) => {
+        if (!name) return;
+        const full = path.join(dir, name);
+        if (!SKIPPED.test(name) && isDirectory(full)) add(full);
+        changed(path.relative(root, full));
+      });
+    } catch {
+      return; // gone, or unreadable
+    }
+    watcher.on("error", () => {
+      watcher.close();
+      watchers.delete(dir);
+    });
+    watchers.set(dir, watcher);
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      /* gone since */
+    }
+    for (const entry of entries) if (entry.isDirectory() && !SKIPPED.test(entry.name)) add(path.join(dir, entry.name));
+  };
+  add(root);
+  return watchers;
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

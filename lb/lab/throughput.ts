@@ -1,7 +1,7 @@
 // Bulk TCP throughput (iperf3) through the LB namespace against straight to the backend, in both
 // directions, for what runs on the LB's interface (issue 16's goal: encapsulation ≥ 0.9× direct):
-//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc]
-//                                                  (root, iperf3; defaults 3, 3, lab: offloads below)
+//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc] [mtu]
+//                                     (root, iperf3; defaults 3, 3, lab, xdp, 1500: options below)
 //
 // One lab with one backend (topology.ts, dsr.ts's decapsulation and DSR_VIP on lo). Each round
 // runs every path below once, one after the other, each in both directions: "up" is the client
@@ -15,18 +15,23 @@
 //   xdp-pass  the same with an XDP_PASS program on the LB's eth0 (xdp_pass.ts).
 //   c         the C twin (bench/lb.c, clang-14 -O2) in encapsulation (DSR_VIP) and DNAT (VIP).
 //   tsbpf     the LB (lb/lb.ts) the same way.
+//   tsbpf-generic  the LB attached in generic (skb) mode instead of native.
 // The kernel routes exist only during the kernel and xdp-pass paths, so through c and tsbpf a
 // transfer arrives only if the program forwards it; each of their runs must also show the
-// program's XDP_TX count (ethtool -S of the LB's eth0) grow by the packets the transfer needs,
+// program's forwarded count grow by the packets the transfer needs (native: the XDP_TX count of
+// the LB's eth0, ethtool -S; generic mode, which veth does not count: the LB's VIP counters),
 // or the measurement fails. Senders and receivers are pinned (iperf3 -A 0,1) the same way on
-// every path. Prints per path, row and direction the medians of the rounds and their ratio to
-// direct, and the load average.
+// every path. Besides Mbit/s, each run gets the CPU it cost per byte: the sender's and the
+// receiver's CPU time (iperf3's, which includes the softirq work the kernel does in their
+// context: on veths nearly all of the forwarding) plus the ksoftirqd threads', per GB received;
+// other helpers' load moves Mbit/s far more than it moves this. Prints per path, row and
+// direction the medians of the rounds and their ratio to direct, and the load average.
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { inNetns, loadObject, type TypedMap } from "../../runtime/index.ts";
+import { inNetns, loadObject, type TypedMap, type XdpMode } from "../../runtime/index.ts";
 import { LoadBalancer, type VipSpec } from "../control.ts";
 import { DSR_VIP, setUpDsrBackends } from "./dsr.ts";
 import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
@@ -49,9 +54,12 @@ export interface Path {
   name: string;
   /** The rows this path measures and the address the client connects to for each. */
   targets(lab: Lab): Array<[Row | "direct", string]>;
-  /** True if its transfers must show up as XDP_TX on the LB's eth0. */
+  /** True if its transfers must show up in the packets the LB's program forwarded. */
   forwardsByXdp: boolean;
   setUp(lab: Lab): Promise<() => Promise<void>>;
+  /** Packets the LB's program has forwarded so far, while set up; default: the XDP_TX count of
+   *  the LB's eth0 (native mode). */
+  forwarded?(lab: Lab): Promise<number>;
 }
 
 export interface Run {
@@ -60,8 +68,14 @@ export interface Run {
   direction: Direction;
   mbitPerS: number;
   retransmits: number;
-  /** Packets the LB's XDP program sent back out (XDP_TX) during the run. */
-  lbXdpTx: number;
+  /** Packets the LB's XDP program forwarded during the run (see Path.forwarded). */
+  lbForwarded: number;
+  /** CPU seconds per GB received: the sender's and the receiver's CPU time (iperf3's own figure,
+   *  softirq work done in their context included) and the ksoftirqd threads' during the run. */
+  cpuSecondsPerGB: number;
+  /** Frames the backend's eth0 received during the run, and their mean size in bytes. */
+  backendFrames: number;
+  backendFrameBytes: number;
   /** The 1-minute load average when the run ended. */
   load: number;
 }
@@ -78,6 +92,10 @@ export interface ThroughputOptions {
    *  "tc", decap_tc.ts at tc ingress (no XDP program on the backend's veth, which then copies
    *  no packet; see decap_tc.ts). */
   decap?: "xdp" | "tc";
+  /** The client's MTU; the LB's and the backend's links get 100 bytes more (room for the outer
+   *  header). Default 1500. At most 3406: a veth whose program does not declare xdp.frags takes
+   *  frames of one page (3506-byte MTU). */
+  mtu?: number;
   /** The paths to measure; default standardPaths(). */
   paths?: Path[];
   log?: (line: string) => void;
@@ -85,18 +103,31 @@ export interface ThroughputOptions {
 
 /** The LB (or its C twin) with an encapsulation VIP DSR_VIP:PORT and a DNAT VIP VIP:PORT over
  *  the backend. `object` is tsbpf's lb.o; `c` an object with the same maps (bench/lb.c). */
-export function lbPath(name: string, object: string, options: { c?: string; configure?: ConfigureLb } = {}): Path {
+export function lbPath(
+  name: string,
+  object: string,
+  options: { c?: string; configure?: ConfigureLb; mode?: XdpMode } = {},
+): Path {
+  const mode = options.mode ?? "native";
+  if (mode !== "native" && options.c) throw new Error("throughput: the C twin is measured in native mode only");
+  let running: LoadBalancer | undefined;
   return {
     name,
     targets: vipTargets,
     forwardsByXdp: true,
+    // veth counts XDP_TX only for native programs; in generic mode the LB's VIP counters tell.
+    forwarded: mode === "native" ? undefined : async () => Number(running!.stats().reduce((n, s) => n + s.packets, 0n)),
     async setUp(lab) {
       const lb = await LoadBalancer.load(object);
       try {
         (options.configure ?? configureLb)(lb, lab);
         if (!options.c) {
-          lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode: "native" });
-          return async () => lb.close();
+          lb.attach(lab.lb.ifname, { netns: lab.lb.ns, mode });
+          running = lb;
+          return async () => {
+            running = undefined;
+            lb.close();
+          };
         }
         const c = await loadObject(options.c);
         try {
@@ -157,7 +188,7 @@ export function kernelPath(name: string, program?: string): Path {
   };
 }
 
-/** direct, kernel, xdp-pass, c (when clang-14 is there), tsbpf; objects built into `dir`. */
+/** direct, kernel, xdp-pass, c (when clang-14 is there), tsbpf, tsbpf-generic; objects built into `dir`. */
 export function standardPaths(dir: string): Path[] {
   const ts = join(dir, "lb.o");
   execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", ts], {
@@ -189,7 +220,7 @@ export function standardPaths(dir: string): Path[] {
   } catch {
     /* no clang-14: no C row */
   }
-  paths.push(lbPath("tsbpf", ts));
+  paths.push(lbPath("tsbpf", ts), lbPath("tsbpf-generic", ts, { mode: "generic" }));
   return paths;
 }
 
@@ -198,17 +229,55 @@ export interface ThroughputResult {
   rounds: number;
   offloads: "lab" | "deployment";
   decap: "xdp" | "tc";
+  mtu: number;
   runs: Run[];
-  /** Per path, row and direction: median Mbit/s of the rounds, and its ratio to direct's median. */
-  medians: Array<{ path: string; row: string; direction: Direction; mbitPerS: number; ofDirect: number }>;
+  /** Per path, row and direction: median Mbit/s of the rounds and its ratio to direct's median;
+   *  median CPU seconds per GB and direct's median divided by it (the path's efficiency). */
+  medians: Array<{
+    path: string;
+    row: string;
+    direction: Direction;
+    mbitPerS: number;
+    ofDirect: number;
+    cpuSecondsPerGB: number;
+    cpuOfDirect: number;
+  }>;
   loadAverage: { start: number; end: number };
 }
 
 const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
 
+/** The largest MTU a veth takes while it or its peer runs an XDP program without xdp.frags:
+ *  one page less XDP's headroom, the skb_shared_info and the Ethernet header. */
+const VETH_XDP_MAX_MTU = 3506;
+/** Room the links behind the client get above its MTU, for the encapsulation's outer header. */
+const ENCAP_ROOM = 100;
+
+/** CPU seconds the ksoftirqd threads have used so far (utime + stime, USER_HZ = 100 ticks). */
+function ksoftirqdSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!/^\d+ \(ksoftirqd\/\d+\)/.test(stat)) continue;
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return ticks / 100;
+}
+
 export async function measureThroughput(options: ThroughputOptions = {}): Promise<ThroughputResult> {
   const seconds = options.seconds ?? 3;
   const rounds = options.rounds ?? 3;
+  const mtu = options.mtu ?? 1500;
+  if (!Number.isInteger(mtu) || mtu < 1280 || mtu + ENCAP_ROOM > VETH_XDP_MAX_MTU)
+    throw new Error(
+      `throughput: mtu ${mtu}: use 1280..${VETH_XDP_MAX_MTU - ENCAP_ROOM} (the links behind the client get ${ENCAP_ROOM} more, and a veth with an XDP program that does not declare xdp.frags takes at most ${VETH_XDP_MAX_MTU})`,
+    );
   const log = options.log ?? (() => {});
   const start = loadAverage();
   const dir = mkdtempSync(join(tmpdir(), "tsbpf-throughput-"));
@@ -222,6 +291,7 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
     await lab.exec(be.name, ["ip", "rule", "add", "from", DIRECT_ADDR, "lookup", "100"]);
     // The kernel paths route the DNAT VIP to the backend unchanged.
     await lab.exec(be.name, ["ip", "addr", "add", `${lab.vip}/32`, "dev", "lo"]);
+    if (mtu !== 1500) await setMtu(lab, mtu);
     if (options.decap === "tc") {
       await lab.exec(be.name, ["ip", "link", "set", "dev", be.ifname, "xdpdrv", "off"]);
       await lab.exec(be.name, ["tc", "qdisc", "add", "dev", be.ifname, "clsact"]);
@@ -252,7 +322,7 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
         try {
           for (const [row, host] of path.targets(lab))
             for (const direction of ["up", "down"] as const) {
-              const run = await iperf(lab, path, row, host, direction, seconds);
+              const run = await iperf(lab, path, row, host, direction, seconds, mtu);
               runs.push(run);
               log(JSON.stringify(run));
             }
@@ -267,19 +337,35 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
       const key = `${r.path}\0${r.row}\0${r.direction}`;
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
-    const directOf = (d: Direction) =>
-      median(runs.filter((r) => r.path === "direct" && r.direction === d).map((r) => r.mbitPerS));
+    const directOf = (d: Direction, of: (r: Run) => number) =>
+      median(runs.filter((r) => r.path === "direct" && r.direction === d).map(of));
+    const ratio = (x: number, y: number) => (x && y ? Number((x / y).toFixed(2)) : Number.NaN);
     const medians = [...groups.values()].map((rs) => {
       const { path, row, direction } = rs[0]!;
       const mbitPerS = median(rs.map((r) => r.mbitPerS));
-      const direct = directOf(direction);
-      return { path, row, direction, mbitPerS, ofDirect: direct ? Number((mbitPerS / direct).toFixed(2)) : Number.NaN };
+      const cpuSecondsPerGB = median(rs.map((r) => r.cpuSecondsPerGB));
+      return {
+        path,
+        row,
+        direction,
+        mbitPerS,
+        ofDirect: ratio(
+          mbitPerS,
+          directOf(direction, (r) => r.mbitPerS),
+        ),
+        cpuSecondsPerGB,
+        cpuOfDirect: ratio(
+          directOf(direction, (r) => r.cpuSecondsPerGB),
+          cpuSecondsPerGB,
+        ),
+      };
     });
     return {
       seconds,
       rounds,
       offloads: options.offloads ?? "lab",
       decap: options.decap ?? "xdp",
+      mtu,
       runs,
       medians,
       loadAverage: { start, end: loadAverage() },
@@ -288,6 +374,18 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
     lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The client's eth0 at `mtu`; every link behind it (the bridge ports, the LB's and the
+ *  backends' eth0) at mtu + ENCAP_ROOM. The links toward the client first, so that no link is
+ *  ever narrower than the one feeding it. */
+async function setMtu(lab: Lab, mtu: number): Promise<void> {
+  const wide = String(mtu + ENCAP_ROOM);
+  for (const h of [lab.lb, ...lab.backends, lab.client]) {
+    await lab.exec(lab.bridgeNs, ["ip", "link", "set", h.bridgePort, "mtu", wide]);
+    if (h !== lab.client) await lab.exec(h.name, ["ip", "link", "set", h.ifname, "mtu", wide]);
+  }
+  await lab.exec("client", ["ip", "link", "set", lab.client.ifname, "mtu", String(mtu)]);
 }
 
 function startIperfServer(lab: Lab, ns: string): Promise<ChildProcess> {
@@ -309,15 +407,35 @@ function startIperfServer(lab: Lab, ns: string): Promise<ChildProcess> {
   });
 }
 
+/** Frames and bytes the backend's eth0 has received so far. */
+async function backendRx(lab: Lab): Promise<[number, number]> {
+  const be = lab.backends[0]!;
+  const dir = `/sys/class/net/${be.ifname}/statistics`;
+  const { stdout } = await lab.exec(be.name, ["cat", `${dir}/rx_packets`, `${dir}/rx_bytes`]);
+  const [frames, bytes] = stdout.trim().split("\n").map(Number);
+  return [frames!, bytes!];
+}
+
 /** Sum of the XDP_TX counters of the LB's eth0 (veth's per-queue ethtool statistics). */
 async function lbXdpTx(lab: Lab): Promise<number> {
   const { stdout } = await lab.exec("lb", ["ethtool", "-S", lab.lb.ifname]);
   return [...stdout.matchAll(/rx_queue_\d+_xdp_tx: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-async function iperf(lab: Lab, path: Path, row: Row | "direct", host: string, direction: Direction, seconds: number) {
+async function iperf(
+  lab: Lab,
+  path: Path,
+  row: Row | "direct",
+  host: string,
+  direction: Direction,
+  seconds: number,
+  mtu: number,
+) {
   const pin = cpus().length >= 2 ? ["-A", "0,1"] : [];
-  const tx0 = await lbXdpTx(lab);
+  const forwarded = () => (path.forwarded ?? lbXdpTx)(lab);
+  const tx0 = await forwarded();
+  const [frames0, bytes0] = await backendRx(lab);
+  const softirq0 = ksoftirqdSeconds();
   const argv = [
     "iperf3",
     "-c",
@@ -337,7 +455,11 @@ async function iperf(lab: Lab, path: Path, row: Row | "direct", host: string, di
   const what = `${path.name} ${row} ${direction}`;
   let report: {
     error?: string;
-    end?: { sum_received: { bits_per_second: number; bytes: number }; sum_sent: { retransmits?: number } };
+    end?: {
+      sum_received: { bits_per_second: number; bytes: number; seconds: number };
+      sum_sent: { retransmits?: number };
+      cpu_utilization_percent?: { host_total: number; remote_total: number };
+    };
   };
   try {
     const { stdout } = await lab.exec("client", argv, { timeoutMs: (seconds + 20) * 1000 });
@@ -355,38 +477,50 @@ async function iperf(lab: Lab, path: Path, row: Row | "direct", host: string, di
   // iperf3 -J can exit 0 with only an "error" in its report (e.g. when the connection timed out).
   const end = report.end;
   if (report.error || !end?.sum_received) throw new Error(`throughput: ${what}: the transfer failed: ${report.error}`);
-  const tx = (await lbXdpTx(lab)) - tx0;
+  const softirq = ksoftirqdSeconds() - softirq0;
+  const tx = (await forwarded()) - tx0;
+  const [frames1, bytes1] = await backendRx(lab);
   if (path.forwardsByXdp) {
-    // Up: every ~1500-byte data segment; down: the client's ACKs (at least one per 64 kB).
+    // Up: every data segment (the client's MTU in size); down: the client's ACKs (at least one per 64 kB).
     const need =
       direction === "up"
-        ? Math.floor((end.sum_received.bytes / 1500) * 0.9)
+        ? Math.floor((end.sum_received.bytes / mtu) * 0.9)
         : Math.floor(end.sum_received.bytes / 65536);
-    if (tx < need)
-      throw new Error(`throughput: ${what}: the LB sent ${tx} packets with XDP_TX, the transfer needs ${need}`);
+    if (tx < need) throw new Error(`throughput: ${what}: the LB forwarded ${tx} packets, the transfer needs ${need}`);
   }
+  const cpu = end.cpu_utilization_percent;
+  const cpuSeconds = (((cpu?.host_total ?? 0) + (cpu?.remote_total ?? 0)) / 100) * end.sum_received.seconds + softirq;
   return {
     path: path.name,
     row,
     direction,
     mbitPerS: Math.round(end.sum_received.bits_per_second / 1e6),
     retransmits: end.sum_sent.retransmits ?? 0,
-    lbXdpTx: tx,
+    lbForwarded: tx,
+    cpuSecondsPerGB: Number((cpuSeconds / (end.sum_received.bytes / 1e9)).toFixed(2)),
+    backendFrames: frames1 - frames0,
+    backendFrameBytes: frames1 > frames0 ? Math.round((bytes1 - bytes0) / (frames1 - frames0)) : 0,
     load: loadAverage(),
   } satisfies Run;
 }
 
-/** The medians as a Markdown table: a line per path and row, Mbit/s and × direct per direction. */
+/** The medians as a Markdown table: a line per path and row; per direction Mbit/s, × direct,
+ *  CPU s/GB and direct's CPU per byte over the path's. */
 export function table(result: ThroughputResult): string {
   const lines = [
-    "| path | row | up Mbit/s | up × direct | down Mbit/s | down × direct |",
-    "| --- | --- | ---: | ---: | ---: | ---: |",
+    "| path | row | up Mbit/s | × direct | CPU s/GB | × direct | down Mbit/s | × direct | CPU s/GB | × direct |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const keys = [...new Set(result.medians.map((m) => `${m.path}\0${m.row}`))];
   for (const key of keys) {
     const [path, row] = key.split("\0");
     const m = (d: Direction) => result.medians.find((x) => x.path === path && x.row === row && x.direction === d);
-    const cell = (d: Direction) => (m(d) ? [String(m(d)!.mbitPerS), m(d)!.ofDirect.toFixed(2)] : ["", ""]);
+    const cell = (d: Direction) => {
+      const x = m(d);
+      return x
+        ? [String(x.mbitPerS), x.ofDirect.toFixed(2), x.cpuSecondsPerGB.toFixed(2), x.cpuOfDirect.toFixed(2)]
+        : ["", "", "", ""];
+    };
     lines.push(`| ${path} | ${row} | ${cell("up").join(" | ")} | ${cell("down").join(" | ")} |`);
   }
   return lines.join("\n");
@@ -399,11 +533,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     rounds: Number(process.argv[3] ?? 3),
     offloads: process.argv[4] === "deployment" ? "deployment" : "lab",
     decap: process.argv[5] === "tc" ? "tc" : "xdp",
+    mtu: Number(process.argv[6] ?? 1500),
     log: (l) => console.error(l),
   });
   console.log(table(result));
   console.log(
-    `offloads ${result.offloads}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
+    `offloads ${result.offloads}, decapsulation ${result.decap}, MTU ${result.mtu}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
   );
   console.log(JSON.stringify(result));
 }

@@ -409,6 +409,64 @@ describe("bugs found by the fuzzer", () => {
     }
   });
 
+  it("regressions/view_constant_arm.ts: a view in an unrolled loop whose offset has a constant arm reads through checked addresses (seed 70014102)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_constant_arm.ts"));
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const data = obj.map(".data");
+      const run = (program: string, sel: number, packet: Uint8Array) => {
+        data.update(
+          new Uint8Array(4),
+          Uint8Array.from({ length: data.valueSize }, (_, i) => (i === 0 ? sel : 0)),
+        );
+        obj.map("state").update(new Uint8Array(4), new Uint8Array(8));
+        const res = obj.program(program).testRun({ data: packet });
+        return [res.retval, Buffer.from(obj.map("state").lookup(new Uint8Array(4))!).readBigUInt64LE(0)];
+      };
+      const wrap = (x: bigint) => BigInt.asUintN(64, x);
+      const bytes = (n: number, a: number) => Uint8Array.from({ length: n }, (_, i) => (i === 0 ? a : i));
+      for (const program of ["view_constant_arm", "view_constant_arm_select"]) {
+        // Three XORs of the same value are one. sel = 1: the view at a & 15 = 5, f1 = bytes 7…14.
+        expect(run(program, 1, bytes(32, 5))).toEqual([2, wrap(64n - 0x0e0d0c0b0a090807n)]);
+        // 14 bytes: the view at 5 (10 bytes) is past the end, null; out stays 0.
+        expect(run(program, 1, bytes(14, 5))).toEqual([2, 0n]);
+        // sel = 0: the view at 14, f1 = bytes 16…23, minus from pk.c = bytes 2…3 (0x0302).
+        expect(run(program, 0, bytes(32, 5))).toEqual([2, wrap(0x0302n - 0x1716151413121110n)]);
+        expect(run(program, 0, bytes(23, 5))).toEqual([2, 0n]);
+      }
+    } finally {
+      obj.close();
+    }
+  });
+
+  it("regressions/view_null_phi.ts: a view returned by a function called twice, whose second null test LLVM merged into the first, loads and reads the packet (seed 70000942)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/view_null_phi.ts"), { skipTypeCheck: true });
+    expect(r.diagnostics).toEqual([]);
+    const obj = loadObjectSync(r.object!);
+    try {
+      const run = (packet: Uint8Array) => {
+        obj.map("m70000942").update(new Uint8Array(4), new Uint8Array(136));
+        const res = obj.program("p70000942").testRun({ data: packet });
+        const st = Buffer.from(obj.map("m70000942").lookup(new Uint8Array(4))!);
+        // The action, out[0] (the second call's view), out[7] (pk.f9), bout[0].
+        return [res.retval, st.readBigUInt64LE(64), st.readBigUInt64LE(64 + 56), st[128]];
+      };
+      const packet = new Uint8Array(64);
+      packet.set([1, 2, 3, 4, 5, 6, 7, 8], 38); // pk.f9
+      packet[47] = 1; // the view at 1: f10 = 1, v15 = 1 * -129 (st.out[2] is 0, so the product is 0)
+      expect(run(packet)).toEqual([2, 2n ** 64n - 129n, 0x0807060504030201n, 1]);
+      packet[47] = 0; // f10 = 0: `0 || -2`
+      expect(run(packet)).toEqual([2, 2n ** 64n - 2n, 0x0807060504030201n, 1]);
+      // 47 bytes: the view at 1 is null, out[0] stays 0.
+      expect(run(packet.subarray(0, 47))).toEqual([2, 0n, 0x0807060504030201n, 1]);
+      packet[1] = 1; // pk.f1 set: XDP_TX from the loop
+      expect(run(packet)).toEqual([3, 0n, 0n, 0]);
+    } finally {
+      obj.close();
+    }
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     // The program as compiled before clampIndex (main at 233d645: each index clamped by a
     // `select`) meets the kernel's bug; today's code for it does not, and loads.

@@ -640,6 +640,22 @@ def state_cases(m, tables, sent):
     m.slot(1, slot(C2, VIP, 3100, 53, 17), tables[1][slot(C2, VIP, 3100, 53, 17)])
     m.flush()
 
+    # An entry refreshed by another CPU after this packet read the clock (a flow's two directions
+    # on different CPUs: RSS queues, generic XDP) is seen "after now": fresh, not expired (its age
+    # must not wrap around to centuries).
+    p = 3009
+    b = tracked(p)
+    to("state: SYN :3009", tcp(p, "S"), b)
+    reply("state: SYN-ACK :3009", p, b, "SA")
+    steer(p, other(b))
+    age(key(p), -S)  # seen 1 s after this packet's clock read
+    to("state: a flow seen after its clock read keeps its backend", tcp(p, "A"), b)
+    age(key(p), -S)
+    reply("state: a reply to a flow seen after its clock read is reverse-NATed", p, b, "A")
+    expect("state: ... and its entries kept",
+           ct(key(p)) is not None and m.lookup("rnat", rkey(p, b)) is not None, "removed")
+    unsteer(p)
+
     # A backend id reused for another address: the flow is not captured by the new backend.
     p = 3007
     b = tracked(p)
@@ -1132,6 +1148,24 @@ def ipv6_cases(m, table):
     a = frame6(C6, VIP6, "tcp", p, 80, flags="A")
     sent.append(len(case6_tx("v6: NEW idle > 30 s: fresh Maglev choice", a,
                              rebuilt6(a, LB_MAC, BACKENDS6[other][1], dst=BACKENDS6[other][0]))))
+    m.slot(V6_INDEX, slot6(C6, VIP6, p, 80, 6), table[slot6(C6, VIP6, p, 80, 6)])
+    m.flush()
+    # Seen after this packet's clock read (another CPU refreshed it meanwhile): fresh, not
+    # expired; the flow keeps its backend and its reply is reverse-NATed.
+    p = 5301
+    b = backend_of(C6, VIP6, p, 80, 6)
+    fwd("v6: SYN :5301", frame6(C6, VIP6, "tcp", p, 80), p)
+    other = 8 + (b - 8 + 1) % 4
+    m.slot(V6_INDEX, slot6(C6, VIP6, p, 80, 6), other)
+    m.flush()
+    age6(ct6_key(C6, VIP6, p, 80, 6), -S)
+    a = frame6(C6, VIP6, "tcp", p, 80, flags="A")
+    sent.append(len(case6_tx("v6: a flow seen after its clock read keeps its backend", a,
+                             rebuilt6(a, LB_MAC, BACKENDS6[b][1], dst=BACKENDS6[b][0]))))
+    age6(ct6_key(C6, VIP6, p, 80, 6), -S)
+    r = frame6(BACKENDS6[b][0], C6, "tcp", 80, p, eth_src=BACKENDS6[b][1], flags="A")
+    case6_tx("v6: a reply to a flow seen after its clock read is reverse-NATed", r,
+             rebuilt6(r, LB_MAC, CLIENT_MAC, src=VIP6))
     m.slot(V6_INDEX, slot6(C6, VIP6, p, 80, 6), table[slot6(C6, VIP6, p, 80, 6)])
     m.flush()
     # RST: forwarded, not recorded.
