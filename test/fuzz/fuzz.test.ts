@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.ts";
 import { loadObjectSync, VerifierError } from "../../runtime/index.ts";
-import { EFAULT } from "../../runtime/sys/index.ts";
+import { verifierAccepted } from "../../runtime/program/verifier-error.ts";
+import { EFAULT, ENOTSUPP } from "../../runtime/sys/index.ts";
 import { generate } from "./generate.ts";
 import { printModule } from "./print.ts";
 import { reproduce, runBatch, typeError } from "./run.ts";
@@ -486,6 +487,30 @@ describe("bugs found by the fuzzer", () => {
       expect(v.reason).toMatch(/^the kernel's verifier stopped on a bug of its own \("verifier bug: stack slot \d+/);
       expect(v.message).not.toMatch(/bad address passed/);
     }
+  }, 60_000);
+
+  it("regressions/jit_failure.ts: a program the verifier accepts and the kernel's JIT cannot compile is reported as the JIT's failure (seeds 50020669, 82000654)", () => {
+    const r = compile(join(import.meta.dirname, "regressions/jit_failure.ts"), { skipTypeCheck: true });
+    expect(r.diagnostics).toEqual([]);
+    let error: unknown;
+    try {
+      loadObjectSync(readFileSync(join(import.meta.dirname, "regressions/jit_failure.o"))).close();
+    } catch (e) {
+      error = e;
+    }
+    // Linux 6.18's x86-64 JIT fails here (a kernel whose JIT converges may load the program).
+    if ((release().startsWith("6.18.") && process.arch === "x64") || error !== undefined) {
+      expect(error).toBeInstanceOf(VerifierError);
+      const v = error as VerifierError;
+      expect(v.errno).toBe(ENOTSUPP);
+      expect(v.reason).toMatch(/^the verifier accepted the program, but the kernel's JIT could not compile it/);
+    }
+    // Only a log that ends in the statistics, with no message after the last instruction, is an acceptance.
+    const stats = "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0";
+    expect(verifierAccepted(`${stats}\n`)).toBe(true);
+    expect(verifierAccepted(`0: (b7) r0 = 2\n1: (95) exit\n${stats}\n`)).toBe(true);
+    expect(verifierAccepted(`0: (95) exit\nR0 !read_ok\n${stats}\n`)).toBe(false);
+    expect(verifierAccepted("")).toBe(false);
   }, 60_000);
 
   it("regressions/table_index_clamp.ts: a computed index into a constant table is clamped to the last element (seed 2)", () => {
