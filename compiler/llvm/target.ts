@@ -29,7 +29,10 @@ export function targetMachine(): TargetMachineRef {
   // SimplifyCFG's sinking merges the same field load from two different packet views into one
   // block, recomputing `data + offset` from a phi: the verifier then sees a pointer whose range
   // was never checked. The BPF backend cannot undo it, so it is turned off (once per process).
-  C.LLVMParseCommandLineOptions(2, ["tsbpf", "-simplifycfg-sink-common=false"], null);
+  // Loop strength reduction, which llc runs after the compiler's verifier-shape passes, rewrites
+  // `(data + k) + (i & 31)` in a loop whose counter starts at 0xfffffff7 as `data + i - c`: a
+  // packet pointer plus a 32-bit constant the verifier refuses (fuzzer seed 90016101). Off too.
+  C.LLVMParseCommandLineOptions(3, ["tsbpf", "-simplifycfg-sink-common=false", "-disable-lsr"], null);
   const target: [TargetRef | null] = [null];
   const error: [CPointer | null] = [null];
   if (C.LLVMGetTargetFromTriple(TRIPLE, target, error))

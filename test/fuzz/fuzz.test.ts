@@ -413,6 +413,28 @@ describe("bugs found by the fuzzer", () => {
     );
   });
 
+  it("regressions/view_lsr.ts: a view at a masked loop counter near 2^32, which loop strength reduction made a pointer plus 0xfffffff5, loads and reads (seed 90016101)", () => {
+    withRegression("view_lsr", (obj) => {
+      const st = obj.map("m90016101");
+      const run = (length: number, far: boolean) => {
+        const state = new Uint8Array(82);
+        state[5] = 0xfe; // st.f2[3] = -2: each view present XORs out[3] with u16(-2)
+        st.update(new Uint8Array(4), state);
+        const packet = new Uint8Array(length);
+        if (far) packet.fill(0xff, 22, 26); // pk.f6.f2: the second view's offset, past the packet
+        const action = obj.program("p90016101").testRun({ data: packet }).retval;
+        const out = Buffer.from(st.lookup(new Uint8Array(4))!);
+        return [action, out.readBigUInt64LE(14 + 3 * 8), out.readBigUInt64LE(14 + 6 * 8)];
+      };
+      // 64 bytes: the views at 23, 25 and 27 are all present; out[6] ^= -7 three times.
+      expect(run(64, true)).toEqual([2, 0xfffen, 2n ** 64n - 7n]);
+      // 50 bytes: only those at 23 and 25 (24 bytes each) fit.
+      expect(run(50, true)).toEqual([2, 0n, 2n ** 64n - 7n]);
+      // The second view at 0 is present: XDP_ABORTED in the first iteration, after the first view.
+      expect(run(64, false)).toEqual([0, 0xfffen, 0n]);
+    });
+  });
+
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
     // The program as compiled before clampIndex (main at 233d645: each index clamped by a
     // `select`) meets the kernel's bug; today's code for it does not, and loads.
