@@ -69,7 +69,11 @@ export class BuildCache {
       return false;
     }
     const out = output ?? defaultOutput(file);
-    writeWhole(out, object);
+    try {
+      writeWhole(out, object);
+    } catch {
+      return false; // the build says why it cannot write there, as usual
+    }
     console.log(`wrote ${out} (${object.length} bytes)`);
     return true;
   }

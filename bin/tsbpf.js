@@ -36,10 +36,8 @@ if (existsSync(source)) {
   // A plain build of a program none of whose inputs changed since its last build writes that
   // build's object again, without loading the compiler (bin/build-cache.ts).
   const plain = snapshot.plainBuild(process.argv.slice(2));
-  if (plain) {
-    const { BuildCache } = await import("../dist/build-cache.js");
-    if (BuildCache.installed()?.replay(...plain)) process.exit(0);
-  }
+  const cache = plain && (await import("../dist/build-cache.js").catch(() => undefined));
+  if (cache?.BuildCache.installed()?.replay(...plain)) process.exit(0);
   const code = snapshot.run(process.argv.slice(2));
   if (code !== undefined) process.exit(code);
   cli = await import("../dist/cli.js");

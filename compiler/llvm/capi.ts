@@ -121,6 +121,7 @@ const PROTOTYPES = [
   "LLVMValueRef LLVMBuildZExt(LLVMBuilderRef, LLVMValueRef Val, LLVMTypeRef DestTy, const char *Name)",
   "LLVMValueRef LLVMConstInt(LLVMTypeRef IntTy, uint64_t N, LLVMBool SignExtend)",
   "uint64_t LLVMConstIntGetZExtValue(LLVMValueRef ConstantVal)",
+  "int64_t LLVMConstIntGetSExtValue(LLVMValueRef ConstantVal)",
   "LLVMValueRef LLVMConstIntToPtr(LLVMValueRef ConstantVal, LLVMTypeRef ToType)",
   "LLVMValueRef LLVMConstNull(LLVMTypeRef Ty)",
   "LLVMValueRef LLVMConstPointerNull(LLVMTypeRef Ty)",

@@ -314,16 +314,16 @@ function lowerForOf(f: FunctionLowerer, st: ForOfStatement): void {
   f.positionAt(done);
 }
 
+/** A `for (init; cond; step)` statement, as the lowering reads it. */
+type ForStatementNode = Node & {
+  getInitializer(): Node | undefined;
+  getCondition(): Node | undefined;
+  getIncrementor(): Node | undefined;
+  getStatement(): Node;
+};
+
 /** `for (init; cond; step)`: the condition must compare with a constant, so the loop is bounded. */
-function lowerFor(
-  f: FunctionLowerer,
-  st: Node & {
-    getInitializer(): Node | undefined;
-    getCondition(): Node | undefined;
-    getIncrementor(): Node | undefined;
-    getStatement(): Node;
-  },
-): void {
+function lowerFor(f: FunctionLowerer, st: ForStatementNode): void {
   const cond = st.getCondition();
   if (!cond || !isBoundedCondition(f, cond)) {
     throw new CompileError(
@@ -371,15 +371,7 @@ function lowerFor(
  * one iteration at a time with the counter's exact value (a constant start and constant steps),
  * so an address computed from it is exact too, whatever LLVM makes of the loop.
  */
-function inRangeCounter(
-  f: FunctionLowerer,
-  st: Node & {
-    getInitializer(): Node | undefined;
-    getCondition(): Node | undefined;
-    getIncrementor(): Node | undefined;
-    getStatement(): Node;
-  },
-): { decl: unknown; max: bigint } | undefined {
+function inRangeCounter(f: FunctionLowerer, st: ForStatementNode): { decl: unknown; max: bigint } | undefined {
   const init = st.getInitializer();
   if (!init || !Node.isVariableDeclarationList(init)) return undefined;
   const declOf = (n: Node) => (Node.isIdentifier(n) ? f.m.decls.symbolOf(n)?.getValueDeclaration() : undefined);

@@ -9,7 +9,8 @@
 // where the access runs the select chose `p`: using `p` changes no result and removes the
 // branch. No instruction is added; the LB has no such access.
 import { Opcode, TypeKind } from "../llvm/enums.ts";
-import { C, type ValueRef } from "../llvm/capi.ts";
+import { addressOf, C, type ValueRef } from "../llvm/capi.ts";
+import { dominates } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 
 export function accessThroughNullArms(m: IRModule): void {
@@ -55,6 +56,19 @@ function nonNullArm(b: IRBuilder, v: ValueRef, access: ValueRef, depth: number):
       if (C.LLVMIsNull(y)) return x;
       if (C.LLVMIsNull(x)) return y;
       return undefined;
+    }
+    case Opcode.PHI: {
+      // The merge of a view with null (two inlined calls of a function returning a view, whose
+      // tests LLVM made one: seed 70000942): the view itself, where it is computed on every path
+      // to the access.
+      let arm: ValueRef | undefined;
+      for (let k = 0; k < C.LLVMCountIncoming(v); k++) {
+        const x = C.LLVMGetOperand(v, k);
+        if (C.LLVMIsNull(x)) continue;
+        if (arm && addressOf(arm) !== addressOf(x)) return undefined;
+        arm = x;
+      }
+      return arm && arm !== v && dominates(arm, access) ? arm : undefined;
     }
     case Opcode.BitCast:
     case Opcode.GetElementPtr: {

@@ -25,6 +25,8 @@
 //    only when it held. It costs three instructions where it is added (none in the LB).
 //    And where LLVM merged two views' blocks (an unrolled loop's iterations) and computes
 //    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
+//    An arm that is a constant is `data + c` (it shares `data`'s checked range), and a checked
+//    `(data + k') + o` serves a read at `(data + k) + phi(…, o)` moved by `k - k'` (seed 70014102).
 //    A view used only by its check, `data + off + size <= data_end`, in a loop, is no
 //    `data + off`: LLVM reassociates it to `(data + size) + off` and takes `data + size` out of
 //    the loop (fuzzer seeds 70003181, 70006416, 70013081, 70014747). Its offset is clamped too,
@@ -34,6 +36,7 @@
 //    stay as they are.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
+import { availableAtEnd } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
 import { MAX_VIEW_OFFSET } from "./xdp.ts";
 
@@ -43,7 +46,7 @@ export function fixPacketShapes(m: IRModule): void {
     for (let fn = C.LLVMGetFirstFunction(m.module); fn; fn = C.LLVMGetNextFunction(fn)) {
       const checks: ValueRef[] = [];
       const views: ValueRef[] = [];
-      const viewEnds: ValueRef[] = [];
+      const viewEnds: ValueRef[] = []; // `(data + k) + off`: LLVM folded a constant into `data`
       for (const i of instructionsOf(fn)) {
         const op = C.LLVMGetInstructionOpcode(i);
         if (op === Opcode.ICmp && isPointer(C.LLVMGetOperand(i, 0))) checks.push(i);
@@ -54,7 +57,9 @@ export function fixPacketShapes(m: IRModule): void {
         }
       }
       for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, VERIFIER_BOUNDED);
-      for (const gep of viewEnds) clampViewOffset(b, gep, LOST - 1n);
+      // Merged ones first: a clamp replaces the offset by which their checked addresses are found.
+      const unmerged = viewEnds.filter((gep) => !reuseCheckedAddress(b, gep));
+      for (const gep of unmerged) clampViewOffset(b, gep, LOST - 1n);
       for (const check of checks) separateCheckedPointer(b, check);
     }
   } finally {
@@ -235,44 +240,84 @@ function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
   if (C.LLVMGetNumOperands(gep) !== 2) return false;
   const off = C.LLVMGetOperand(gep, 1);
   if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI) return false;
-  const plan = addressesOfPhi(C.LLVMGetOperand(gep, 0), off, 0);
+  const base = dataPlus(b, C.LLVMGetOperand(gep, 0));
+  if (!base) return false;
+  const plan = addressesOfPhi(b, base, off, 0);
   if (!plan) return false;
   C.LLVMReplaceAllUsesWith(gep, buildAddress(b, plan)); // the gep, unused, generates no code
   return true;
 }
 
-/** `base + v` as the verifier has seen it: an address computed already, or a phi of such. */
+/** A packet address `data + k` with a constant `k`. */
+interface DataPlus {
+  data: ValueRef;
+  k: bigint;
+}
+
+/** `v` as `data + k` (through bitcasts and byte GEPs by constants); undefined if it is not one. */
+function dataPlus(b: IRBuilder, v: ValueRef, depth = 0): DataPlus | undefined {
+  v = stripCasts(v);
+  if (packetPointer(v) === "data") return { data: v, k: 0n };
+  if (depth > 4 || C.LLVMGetInstructionOpcode(v) !== Opcode.GetElementPtr || C.LLVMGetNumOperands(v) !== 2)
+    return undefined;
+  const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
+  if (!c || !isBytePointer(b, C.LLVMGetOperand(v, 0))) return undefined;
+  const inner = dataPlus(b, C.LLVMGetOperand(v, 0), depth + 1);
+  return inner && { data: inner.data, k: inner.k + BigInt(C.LLVMConstIntGetSExtValue(c)) };
+}
+
+function isBytePointer(b: IRBuilder, v: ValueRef): boolean {
+  return addressOf(C.LLVMTypeOf(v)) === addressOf(C.LLVMPointerType(b.int(8), 0));
+}
+
+/**
+ * `base + v` as the verifier has seen it: an address computed already, `delta` bytes before the
+ * one wanted (the verifier moves a pointer by a constant without losing its checked range), or a
+ * phi of such.
+ */
 type Address =
-  | { kind: "computed"; v: ValueRef }
+  | { kind: "computed"; v: ValueRef; delta: bigint; from: BasicBlockRef }
   | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
 
 /**
  * `base + off` for a phi `off`, from addresses computed before each incoming edge: each incoming
- * offset's own `base + oK` on the way to its edge, or, for an offset that is itself a phi (the
- * merge of an earlier merge: seed 30010368), the phi of its incoming addresses.
+ * offset's own `data + k' + oK` on the way to its edge, moved by `k - k'` (LLVM may have folded
+ * the field's offset into the base: seed 70014102); `data` for a constant offset (`data + c`
+ * shares `data`'s checked range: seed 70014102, whose other arm of a `?:` offset folded to 14);
+ * or, for an offset that is itself a phi (the merge of an earlier merge: seed 30010368), the phi
+ * of its incoming addresses.
  */
-function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address | undefined {
+function addressesOfPhi(b: IRBuilder, base: DataPlus, off: ValueRef, depth: number): Address | undefined {
   const incoming: { address: Address; from: BasicBlockRef }[] = [];
   for (let k = 0; k < C.LLVMCountIncoming(off); k++) {
     const v = C.LLVMGetOperand(off, k);
     const from = C.LLVMGetIncomingBlock(off, k);
     const before = blocksBefore(from);
-    const computed = users(v).find(
-      (u) =>
-        C.LLVMGetInstructionOpcode(u) === Opcode.GetElementPtr &&
-        C.LLVMGetNumOperands(u) === 2 &&
-        addressOf(C.LLVMGetOperand(u, 0)) === addressOf(base) &&
-        addressOf(C.LLVMGetOperand(u, 1)) === addressOf(v) &&
-        before.has(addressOf(C.LLVMGetInstructionParent(u))),
-    );
-    let address: Address | undefined = computed && { kind: "computed", v: computed };
+    let address: Address | undefined;
+    const c = C.LLVMIsAConstantInt(v);
+    if (c && availableAtEnd(base.data, from))
+      address = { kind: "computed", v: base.data, delta: base.k + BigInt(C.LLVMConstIntGetSExtValue(c)), from };
+    for (const u of c ? [] : users(v)) {
+      if (
+        C.LLVMGetInstructionOpcode(u) !== Opcode.GetElementPtr ||
+        C.LLVMGetNumOperands(u) !== 2 ||
+        addressOf(C.LLVMGetOperand(u, 1)) !== addressOf(v) ||
+        !before.has(addressOf(C.LLVMGetInstructionParent(u))) ||
+        !isBytePointer(b, C.LLVMGetOperand(u, 0))
+      )
+        continue;
+      const at = dataPlus(b, C.LLVMGetOperand(u, 0));
+      if (!at || addressOf(at.data) !== addressOf(base.data)) continue;
+      address = { kind: "computed", v: u, delta: base.k - at.k, from };
+      if (at.k === base.k) break; // the very address: nothing to add
+    }
     if (
       !address &&
       depth < 4 &&
       C.LLVMGetInstructionOpcode(v) === Opcode.PHI &&
       before.has(addressOf(C.LLVMGetInstructionParent(v)))
     )
-      address = addressesOfPhi(base, v, depth + 1);
+      address = addressesOfPhi(b, base, v, depth + 1);
     if (!address) return undefined;
     incoming.push({ address, from });
   }
@@ -281,7 +326,11 @@ function addressesOfPhi(base: ValueRef, off: ValueRef, depth: number): Address |
 
 /** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
 function buildAddress(b: IRBuilder, a: Address): ValueRef {
-  if (a.kind === "computed") return a.v;
+  if (a.kind === "computed") {
+    if (a.delta === 0n) return a.v;
+    C.LLVMPositionBuilderBefore(b.b, C.LLVMGetBasicBlockTerminator(a.from)!);
+    return C.LLVMBuildGEP2(b.b, b.int(8), a.v, [C.LLVMConstInt(b.int(64), a.delta, 1)], 1, "");
+  }
   const values = a.incoming.map((i) => buildAddress(b, i.address));
   const block = C.LLVMGetInstructionParent(a.phi);
   C.LLVMPositionBuilderBefore(b.b, C.LLVMGetFirstInstruction(block)!);

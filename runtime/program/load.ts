@@ -6,7 +6,8 @@
  * complexity limit ("BPF program is too large"): the kernel keeps the log's tail (rotating log),
  * which shows where it was when it stopped. EFAULT is also the verifier's own: "verifier bug: …" in
  * the log when it found its state inconsistent (a kernel bug, fuzzer seed 20000649 on 6.18), which
- * the log names; without one it stays a plain EFAULT.
+ * the log names; without one it stays a plain EFAULT. ENOTSUPP after a log that shows the verifier
+ * accepted the program is the kernel's JIT failing on it (verifierAccepted), also reported with why.
  */
 import {
   Attr,
@@ -17,6 +18,7 @@ import {
   EFAULT,
   EINVAL,
   ENOSPC,
+  ENOTSUPP,
   kernelBuffer,
   kernelCString,
   SyscallError,
@@ -24,7 +26,7 @@ import {
 import { kernelObjectName, OBJ_NAME_LEN } from "../maps/create.ts";
 import type { FuncInfo, LineInfo } from "./assemble.ts";
 import { INSN_SIZE } from "./insn.ts";
-import { TOO_DEEP, TOO_LARGE, VERIFIER_BUG, VerifierError } from "./verifier-error.ts";
+import { TOO_DEEP, TOO_LARGE, VERIFIER_BUG, VerifierError, verifierAccepted } from "./verifier-error.ts";
 
 export type LogLevel = 0 | 1 | 2;
 
@@ -88,7 +90,14 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
     const { errno } = r.error;
     if (level === 0) {
       // Not privileged, or the kernel lacks something: the log would not help.
-      if (errno !== EACCES && errno !== EINVAL && errno !== ENOSPC && errno !== E2BIG && errno !== EFAULT)
+      if (
+        errno !== EACCES &&
+        errno !== EINVAL &&
+        errno !== ENOSPC &&
+        errno !== E2BIG &&
+        errno !== EFAULT &&
+        errno !== ENOTSUPP
+      )
         throw r.error;
       level = 1;
       continue;
@@ -102,7 +111,8 @@ export function loadProgram(spec: ProgramLoadSpec): { fd: number; log: string } 
       errno === EINVAL ||
       errno === ENOSPC ||
       (errno === E2BIG && (TOO_LARGE.test(r.log) || TOO_DEEP.test(r.log))) ||
-      (errno === EFAULT && VERIFIER_BUG.test(r.log))
+      (errno === EFAULT && VERIFIER_BUG.test(r.log)) ||
+      (errno === ENOTSUPP && verifierAccepted(r.log))
     )
       throw new VerifierError(spec.name, errno, r.log, spec.lineInfo);
     throw r.error;

@@ -14,7 +14,7 @@ export interface SourceLocation {
   text: string;
 }
 
-const INSN_LINE = /^(\d+): \([0-9a-f]{2}\)/;
+export const INSN_LINE = /^(\d+): \([0-9a-f]{2}\)/;
 
 /** Index of the last instruction mentioned in the log, if any. */
 export function failingInstruction(log: string): number | undefined {

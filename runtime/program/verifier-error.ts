@@ -1,8 +1,8 @@
 /** The kernel verifier rejected a program; carries the full log and where in the source it stopped. */
 import { explainRejection, type Explanation } from "../explain/index.ts";
-import { SyscallError } from "../sys/index.ts";
+import { ENOTSUPP, SyscallError } from "../sys/index.ts";
 import type { LineInfo } from "./assemble.ts";
-import { formatSourceLocation, stoppedAt, verifierReason, type SourceLocation } from "./source-map.ts";
+import { formatSourceLocation, INSN_LINE, stoppedAt, verifierReason, type SourceLocation } from "./source-map.ts";
 
 /** The verifier's complexity limit: it stopped after processing this many instructions. */
 export const TOO_LARGE = /BPF program is too large\. Processed (\d+) insn/;
@@ -19,6 +19,35 @@ function kernelBugReason(log: string): string | undefined {
   return (
     `the kernel's verifier stopped on a bug of its own ("${m[0].trim()}"), not on a fault in the program; ` +
     "another kernel version may load it, and changing the code around the place below may avoid the bug"
+  );
+}
+
+/**
+ * Whether the verifier accepted the program: its log has the closing statistics and no message
+ * after its last instruction. A load that still fails with ENOTSUPP failed after the verifier: on
+ * a kernel built with CONFIG_BPF_JIT_ALWAYS_ON (no interpreter), the JIT could not compile the
+ * program (Linux 6.18's x86-64 JIT when its passes do not converge: "bpf_jit: fatal error" in the
+ * kernel's log, fuzzer seeds 50020669 and 82000654; `bpftool prog load` fails alike).
+ */
+export function verifierAccepted(log: string): boolean {
+  const lines = log.trimEnd().split("\n");
+  const lastOf = (re: RegExp) => lines.reduce((at, l, i) => (re.test(l) ? i : at), -1);
+  const stats = lastOf(STATISTICS);
+  if (stats < 0) return false;
+  return lines.slice(lastOf(INSN_LINE) + 1, stats).every((l) => l.trim() === "" || AFTER_LAST_INSN.test(l));
+}
+
+const STATISTICS = /^processed \d+ insns/;
+/** What an accepted program's log has between its last instruction and the statistics. */
+const AFTER_LAST_INSN = /^(verification time|stack depth|mark_precise|propagating|\s)/;
+
+/** The reason for an ENOTSUPP after the verifier accepted the program. */
+function jitFailureReason(errno: number, log: string): string | undefined {
+  if (errno !== ENOTSUPP || !verifierAccepted(log)) return undefined;
+  return (
+    "the verifier accepted the program, but the kernel's JIT could not compile it (ENOTSUPP; `dmesg` shows the JIT's " +
+    'words, e.g. "bpf_jit: fatal error"): a limitation of the kernel, not a fault in the program; another kernel ' +
+    "version may load it, and a small change to the program's code usually avoids it"
   );
 }
 
@@ -48,7 +77,7 @@ export class VerifierError extends SyscallError {
   readonly explanation?: Explanation;
 
   constructor(program: string, errno: number, log: string, lineInfo: readonly LineInfo[]) {
-    const reason = complexityReason(log) ?? kernelBugReason(log) ?? verifierReason(log);
+    const reason = complexityReason(log) ?? kernelBugReason(log) ?? jitFailureReason(errno, log) ?? verifierReason(log);
     const source = stoppedAt(log, lineInfo);
     const detail = [`verifier said: ${reason || "(empty log)"}`];
     if (source) detail.push(`at ${formatSourceLocation(source)}`);

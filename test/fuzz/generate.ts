@@ -127,6 +127,8 @@ interface Local {
   name: string;
   ty: ScalarT;
   assignable: boolean;
+  /** A for loop's counter: the values it can have in the loop's body (lowest, highest). */
+  range?: readonly [bigint, bigint];
 }
 interface Scope {
   locals: Local[];
@@ -576,7 +578,7 @@ class Gen {
     const v = this.fresh("c");
     const inner: Scope = {
       ...scope,
-      locals: [...scope.locals, { name: v, ty, assignable: false }],
+      locals: [...scope.locals, { name: v, ty, assignable: false, range: counterRange(from, cmp, to) }],
       loops: scope.loops + 1,
       breakable: scope.breakable + 1,
     };
@@ -635,14 +637,21 @@ class Gen {
           path.push({ k: "field", name: f.name });
           t = f.ty;
         } else {
-          const e: Expr =
-            this.r.chance(0.6) ||
-            this.avoid("computed-index") ||
-            this.depthGuard > 2 || // an index inside an index inside an index: enough
-            // The clamp of a computed index is a branch: in a loop body, unrolled by the verifier,
-            // a few of them with the body's other branches pass its complexity limit.
-            scope.loops > 0 ||
-            (scope.func && base.def === this.view && this.avoid("packet-param-index"))
+          // In a loop, the way users index an array: by a counter that stays inside it.
+          const len = BigInt(t.len);
+          const counters = scope.locals.filter(
+            (l) => l.range && tsKind(l.ty) === "num" && l.range[0] >= 0n && l.range[1] < len,
+          );
+          const counter = counters.length && this.r.chance(0.5) ? this.r.pick(counters) : undefined;
+          const e: Expr = counter
+            ? { k: "read", p: { k: "local", name: counter.name, ty: counter.ty } }
+            : this.r.chance(0.6) ||
+                this.avoid("computed-index") ||
+                this.depthGuard > 2 || // an index inside an index inside an index: enough
+                // The clamp of a computed index is a branch: in a loop body, unrolled by the verifier,
+                // a few of them with the body's other branches pass its complexity limit.
+                scope.loops > 0 ||
+                (scope.func && base.def === this.view && this.avoid("packet-param-index"))
               ? { k: "lit", v: BigInt(this.r.int(t.len)), big: false }
               : this.index(scope);
           path.push({ k: "index", e });
@@ -917,6 +926,15 @@ class Gen {
 }
 
 /** Whether TypeScript may see the end of a statement as unreachable (a jump, an if whose branches jump, a switch with a default). */
+/** The values a for loop's counter can have in its body, from its start, test and bound (a
+ *  superset when the step is 2; empty, lowest > highest, when the body never runs). */
+function counterRange(from: bigint, cmp: CmpOp, to: bigint): readonly [bigint, bigint] {
+  if (cmp === "<") return [from, to - 1n];
+  if (cmp === "<=") return [from, to];
+  if (cmp === ">") return [to + 1n, from];
+  return [to, from];
+}
+
 export function mayEnd(s: Stmt): boolean {
   if (s.k === "break" || s.k === "continue" || s.k === "return") return true;
   if (s.k === "if") return !!s.no && s.yes.some(mayEnd) && s.no.some(mayEnd);

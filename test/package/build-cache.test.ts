@@ -136,6 +136,8 @@ describe("the installed package's build cache", () => {
       expect(replays(), "a damaged object").toBe(false);
       record();
       expect(replays()).toBe(true);
+      // An output it cannot write: the build runs and reports that its usual way.
+      expect(new BuildCache(pkg, cacheDir).replay(main, join(main, "x.o")), "an unwritable output").toBe(false);
       writeFileSync(entryFile, "{");
       expect(replays(), "a damaged entry").toBe(false);
     } finally {
