@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.ts";
-import { loadObjectSync, VerifierError } from "../../runtime/index.ts";
+import { compile, type CompileOptions } from "../../compiler/index.ts";
+import { loadObjectSync, VerifierError, type BpfObject } from "../../runtime/index.ts";
 import { verifierAccepted } from "../../runtime/program/verifier-error.ts";
 import { EFAULT, ENOTSUPP } from "../../runtime/sys/index.ts";
 import { generate } from "./generate.ts";
@@ -65,18 +65,25 @@ describe("differential fuzzer", () => {
 
 // Open bugs the fuzzer finds go to test/fuzz/known/ as `it.fails` tests until fixed (none now).
 
-/** Compiles and loads a regression program, runs it once with map value `value` and a 64-byte packet. */
-function runRegression(file: string, value: number[]): { action: number; out: Buffer } {
-  const r = compile(join(import.meta.dirname, "regressions", `${file}.ts`));
+/** Compiles and loads regressions/<file>.ts and gives the object to `use`; closes it after. */
+function withRegression<T>(file: string, use: (obj: BpfObject) => T, options?: CompileOptions): T {
+  const r = compile(join(import.meta.dirname, "regressions", `${file}.ts`), options);
   expect(r.diagnostics).toEqual([]);
   const obj = loadObjectSync(r.object!);
   try {
-    obj.map("state").update(new Uint8Array(4), Uint8Array.from(value));
-    const action = obj.program(file).testRun({ data: new Uint8Array(64) }).retval;
-    return { action, out: Buffer.from(obj.map("state").lookup(new Uint8Array(4))!) };
+    return use(obj);
   } finally {
     obj.close();
   }
+}
+
+/** Runs a regression program once with map value `value` and a 64-byte packet. */
+function runRegression(file: string, value: number[]): { action: number; out: Buffer } {
+  return withRegression(file, (obj) => {
+    obj.map("state").update(new Uint8Array(4), Uint8Array.from(value));
+    const action = obj.program(file).testRun({ data: new Uint8Array(64) }).retval;
+    return { action, out: Buffer.from(obj.map("state").lookup(new Uint8Array(4))!) };
+  });
 }
 
 describe("bugs found by the fuzzer", () => {
@@ -95,26 +102,18 @@ describe("bugs found by the fuzzer", () => {
   });
 
   it("regressions/signed_view_offset.ts: a view at a signed offset that may be negative loads (seed 20)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/signed_view_offset.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("signed_view_offset", (obj) => {
       const run = (off: number) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([off, 0]));
         return Buffer.from(obj.program("signed_view_offset").testRun({ data: new Uint8Array(64) }).data);
       };
       expect(run(0)).toEqual(Buffer.alloc(64)); // off = −1: null
       expect(run(9).readBigInt64LE(32)).toBe(5n); // off = 8: w.f1[2] is at 8 + 8 + 16
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_offset_loop.ts: a view at an unbounded offset in a loop loads (seed 76)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_offset_loop.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_offset_loop", (obj) => {
       const run = (n: number) => {
         obj.map("state").update(new Uint8Array(4), new Uint8Array(8));
         const packet = new Uint8Array(64);
@@ -124,16 +123,11 @@ describe("bugs found by the fuzzer", () => {
       };
       // n = 0: off = 1, the view fits the packet, out = 1; n = 20: off = 1 << 20, null, out = 0.
       expect([run(0), run(20)]).toEqual([1, 0]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_reuse_loop.ts: a field's address hoisted next to another view's check stays usable (seed 20000624)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_reuse_loop.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_reuse_loop", (obj) => {
       const run = (n: number) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([n, ...new Array(15).fill(0)]));
         const res = obj.program("view_reuse_loop").testRun({ data: new Uint8Array(64) });
@@ -145,16 +139,11 @@ describe("bugs found by the fuzzer", () => {
         [2, 3n, 1],
         [2, 3n, 0],
       ]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_merged_offset.ts: a view whose unrolled iterations LLVM merged reads through a checked address (seed 30000332)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_merged_offset.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_merged_offset", (obj) => {
       const run = (a: number, length: number) => {
         obj
           .map("state")
@@ -167,16 +156,11 @@ describe("bugs found by the fuzzer", () => {
       expect(run(0xfc, 30)).toBe(0x1716151413121110n);
       // a = 0: the view at 0 fits at once, f1 = bytes 1…8; a = 0xfc, 20 bytes: both null, 7 ^ 1 ^ 1.
       expect([run(0, 30), run(0xfc, 20)]).toEqual([0x0807060504030201n, 7n]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_merged_phi.ts: a view read after the merge of unrolled iterations whose offsets merge too (seed 30010368)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_merged_phi.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_merged_phi", (obj) => {
       const run = (a: number, b: number, packet: Uint8Array) => {
         obj
           .map("state")
@@ -198,16 +182,11 @@ describe("bugs found by the fuzzer", () => {
       // f0 = 0: k stays 1, the second view is the first again, no f2 = 3: XDP_PASS, out unchanged.
       packet[7] = 0;
       expect(run(1, 0, packet)).toEqual([2, 7n]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_null_test.ts: a view read where a view of the same address was tested null loads (seed 40004597)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_null_test.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_null_test", (obj) => {
       const run = (program: string, off: number, length: number, flag = 0) => {
         // S: d = 7, off, flag, out = 0x55, q.
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([7, 0, off, flag, 0x55, ...new Array(19).fill(0)]));
@@ -239,16 +218,11 @@ describe("bugs found by the fuzzer", () => {
         [3, 0x0605, 0],
         [1, 1, 0],
       ]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_shifted_offset.ts: a view at a u8 offset shifted by a register in a loop loads and reads its bytes (seeds 30010011, 40001019)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_shifted_offset.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_shifted_offset", (obj) => {
       /** Runs `prog` with state {a, n, d, k, x} on 64 bytes whose byte i is i (bytes 0 and 1: p0, p1); [out, nulls]. */
       const run = (prog: string, [a, n, d, k, x]: number[], p0 = 0, p1 = 1) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([a, n, d, k, x, 0, 0, 0, ...new Array(16).fill(0)]));
@@ -279,16 +253,11 @@ describe("bugs found by the fuzzer", () => {
         [50n, 0n],
         [0n, 1n],
       ]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_check_only.ts: a view only tested against null in a loop, at a shifted or divided offset, loads and finds its room (seeds 70003181, 70006416, 70013081, 70014747)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_check_only.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_check_only", (obj) => {
       /** Runs `prog` with state {a, n} and packet fields p.a, p.k; [hits, nulls]. */
       const run = (prog: string, a: number, n: number, pa = 0, pk = 0) => {
         const value = Buffer.alloc(32);
@@ -324,16 +293,11 @@ describe("bugs found by the fuzzer", () => {
       ]);
       // At 1, then at 2 (p.f's top bit).
       expect(run("reduced", 0, 0)).toEqual([2n, 0n]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/linked_index.ts: an index or view offset that adds a constant of 2^29 or more to a kept value loads (seed 50001255)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/linked_index.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("linked_index", (obj) => {
       const run = (i: number, j: number, k: number) => {
         const value = Buffer.alloc(24);
         [i, j, k].forEach((x, n) => value.writeUInt32LE(x, 4 * n));
@@ -347,16 +311,11 @@ describe("bugs found by the fuzzer", () => {
       expect(run(0, 0, 0)).toEqual([[0, 0, 0, 0, 7], 129, 99, 0]);
       // The sums wrap in 32 bits: b[0], a[1] and the view at 3 (packet byte 103).
       expect(run(0x80000001, 0x40000001, 0xe0000003)).toEqual([[7, 0, 0, 0, 0], 193, 103, 0xa0000005]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/i8_view_offset.ts: a view at a negative i8 offset is null (seed 50020580, a miscompile)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/i8_view_offset.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("i8_view_offset", (obj) => {
       const run = (off: number) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([off & 255, 0, 0, 0, 0, 0, 0, 0]));
         obj.program("i8_view_offset").testRun({ data: Uint8Array.from({ length: 200 }, (_, i) => i) });
@@ -364,16 +323,11 @@ describe("bugs found by the fuzzer", () => {
       };
       // 0, 5, 127: the packet's byte there; −1 and −128 are null (1000), −128 was the view at 128.
       expect([0, 5, 127, -1, -128].map(run)).toEqual([0, 5, 127, 1000, 1000]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_null_arm.ts: a view read after a test LLVM merged reads through its checked address, not a select with null (seed 50010436)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_null_arm.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_null_arm", (obj) => {
       // The fuzzer's three runs of the seed: packet, map value, and the model's action, packet, map value.
       const runs: [string, string, number, string, string][] = [
         [
@@ -404,16 +358,11 @@ describe("bugs found by the fuzzer", () => {
         const out = Buffer.from(obj.map("m50010436").lookup(new Uint8Array(4))!).toString("hex");
         expect([res.retval, Buffer.from(res.data).toString("hex"), out]).toEqual([action, packetAfter, stateAfter]);
       }
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_constant_arm.ts: a view in an unrolled loop whose offset has a constant arm reads through checked addresses (seed 70014102)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_constant_arm.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("view_constant_arm", (obj) => {
       const data = obj.map(".data");
       const run = (program: string, sel: number, packet: Uint8Array) => {
         data.update(
@@ -435,36 +384,33 @@ describe("bugs found by the fuzzer", () => {
         expect(run(program, 0, bytes(32, 5))).toEqual([2, wrap(0x0302n - 0x1716151413121110n)]);
         expect(run(program, 0, bytes(23, 5))).toEqual([2, 0n]);
       }
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_null_phi.ts: a view returned by a function called twice, whose second null test LLVM merged into the first, loads and reads the packet (seed 70000942)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/view_null_phi.ts"), { skipTypeCheck: true });
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
-      const run = (packet: Uint8Array) => {
-        obj.map("m70000942").update(new Uint8Array(4), new Uint8Array(136));
-        const res = obj.program("p70000942").testRun({ data: packet });
-        const st = Buffer.from(obj.map("m70000942").lookup(new Uint8Array(4))!);
-        // The action, out[0] (the second call's view), out[7] (pk.f9), bout[0].
-        return [res.retval, st.readBigUInt64LE(64), st.readBigUInt64LE(64 + 56), st[128]];
-      };
-      const packet = new Uint8Array(64);
-      packet.set([1, 2, 3, 4, 5, 6, 7, 8], 38); // pk.f9
-      packet[47] = 1; // the view at 1: f10 = 1, v15 = 1 * -129 (st.out[2] is 0, so the product is 0)
-      expect(run(packet)).toEqual([2, 2n ** 64n - 129n, 0x0807060504030201n, 1]);
-      packet[47] = 0; // f10 = 0: `0 || -2`
-      expect(run(packet)).toEqual([2, 2n ** 64n - 2n, 0x0807060504030201n, 1]);
-      // 47 bytes: the view at 1 is null, out[0] stays 0.
-      expect(run(packet.subarray(0, 47))).toEqual([2, 0n, 0x0807060504030201n, 1]);
-      packet[1] = 1; // pk.f1 set: XDP_TX from the loop
-      expect(run(packet)).toEqual([3, 0n, 0n, 0]);
-    } finally {
-      obj.close();
-    }
+    withRegression(
+      "view_null_phi",
+      (obj) => {
+        const run = (packet: Uint8Array) => {
+          obj.map("m70000942").update(new Uint8Array(4), new Uint8Array(136));
+          const res = obj.program("p70000942").testRun({ data: packet });
+          const st = Buffer.from(obj.map("m70000942").lookup(new Uint8Array(4))!);
+          // The action, out[0] (the second call's view), out[7] (pk.f9), bout[0].
+          return [res.retval, st.readBigUInt64LE(64), st.readBigUInt64LE(64 + 56), st[128]];
+        };
+        const packet = new Uint8Array(64);
+        packet.set([1, 2, 3, 4, 5, 6, 7, 8], 38); // pk.f9
+        packet[47] = 1; // the view at 1: f10 = 1, v15 = 1 * -129 (st.out[2] is 0, so the product is 0)
+        expect(run(packet)).toEqual([2, 2n ** 64n - 129n, 0x0807060504030201n, 1]);
+        packet[47] = 0; // f10 = 0: `0 || -2`
+        expect(run(packet)).toEqual([2, 2n ** 64n - 2n, 0x0807060504030201n, 1]);
+        // 47 bytes: the view at 1 is null, out[0] stays 0.
+        expect(run(packet.subarray(0, 47))).toEqual([2, 0n, 0x0807060504030201n, 1]);
+        packet[1] = 1; // pk.f1 set: XDP_TX from the loop
+        expect(run(packet)).toEqual([3, 0n, 0n, 0]);
+      },
+      { skipTypeCheck: true },
+    );
   });
 
   it("regressions/verifier_bug.ts: the verifier's own bug (EFAULT) is reported with its words (seed 20000649)", () => {
@@ -514,25 +460,17 @@ describe("bugs found by the fuzzer", () => {
   }, 60_000);
 
   it("regressions/table_index_clamp.ts: a computed index into a constant table is clamped to the last element (seed 2)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/table_index_clamp.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("table_index_clamp", (obj) => {
       obj.map("state").update(new Uint8Array(4), Uint8Array.from([9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
       obj.program("table_index_clamp").testRun({ data: new Uint8Array(64) });
       const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
       // i = 9 is clamped to the last element: T[4] = 3; T[2] = 0x145d8.
       expect([out.readUInt32LE(4), out.readUInt32LE(8)]).toEqual([3, 0x145d8]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/len_merge.ts: ctx.len through `?:`, `||`, Math.min, arguments and returns loads and computes (seed 79)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/len_merge.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("len_merge", (obj) => {
       const run = (c: number, x: number) => {
         const value = Buffer.alloc(32);
         value[0] = c;
@@ -547,16 +485,11 @@ describe("bugs found by the fuzzer", () => {
       expect(run(1, 4)).toEqual([2, 60, 63, 3, 61, 59]);
       // c = 0, x = 100: 8 <= 8; 8 − 100, 65 − 100, 63 − 100 wrap in u32.
       expect(run(0, 100)).toEqual([1, 2 ** 32 - 92, 63, 63, 2 ** 32 - 35, 2 ** 32 - 37]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/packet_param_index.ts: a computed index into a packet view passed to a function (seed 200006)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/packet_param_index.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("packet_param_index", (obj) => {
       const run = (i: number, j: number) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([i, j, ...new Array(14).fill(0)]));
         const packet = new Uint8Array(64);
@@ -569,9 +502,7 @@ describe("bugs found by the fuzzer", () => {
       expect(run(1, 2)).toEqual([2, [5, 5, 6, 8], 5, 12, 58]);
       // i = 9 is clamped to 3: a[3] 8 → 7; j = 0: a[0] 5 → 4, 4 + 4; the local's (10 − 1) · 2.
       expect(run(9, 0)).toEqual([2, [4, 6, 7, 7], 7, 8, 18]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/stack_spill.ts: the backend's stack limit is a diagnostic at the program, not an exit (seed 1002578)", () => {
@@ -609,10 +540,7 @@ describe("bugs found by the fuzzer", () => {
   });
 
   it("regressions/narrowed_bool.ts: `b || x` with `b` narrowed to false is `x` (seed 200022)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/narrowed_bool.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("narrowed_bool", (obj) => {
       const run = (x: number, neg: number) => {
         obj.map("state").update(new Uint8Array(4), Uint8Array.from([x, neg & 0xff, ...new Array(14).fill(0)]));
         const action = obj.program("narrowed_bool").testRun({ data: new Uint8Array(64) }).retval;
@@ -623,9 +551,7 @@ describe("bugs found by the fuzzer", () => {
       expect(run(7, -3)).toEqual([3, 0, 0x107, 1n]);
       // x = 0, neg = 5: out = 0x100, out2 = 2, XDP_DROP (1).
       expect(run(0, 5)).toEqual([1, 0, 0x100, 2n]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 
   it("regressions/view_reuse.ts: the first view stays writable after a second view's check failed (seed 3067)", () => {
@@ -635,10 +561,7 @@ describe("bugs found by the fuzzer", () => {
   });
 
   it("regressions/call_order.ts: the left operand is read before a call on the right changes it (seed 86)", () => {
-    const r = compile(join(import.meta.dirname, "regressions/call_order.ts"));
-    expect(r.diagnostics).toEqual([]);
-    const obj = loadObjectSync(r.object!);
-    try {
+    withRegression("call_order", (obj) => {
       const value = new Uint8Array(24);
       value[0] = 7; // s.a
       obj.map("state").update(new Uint8Array(4), value);
@@ -646,8 +569,6 @@ describe("bugs found by the fuzzer", () => {
       const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
       // g % setGlobal() = 2 % 0 = 2 (g read first); s.a + setField(s) = 7 + 3 (s.a read first).
       expect([out.readBigUInt64LE(0), out.readBigUInt64LE(8), out.readBigUInt64LE(16)]).toEqual([5n, 2n, 10n]);
-    } finally {
-      obj.close();
-    }
+    });
   });
 });
