@@ -75,6 +75,18 @@ describeKernel("bench harness (reduced)", () => {
     expect(md).toContain("| TS (tsbpf) | C (clang-14 -O2) | TS/C |");
   });
 
+  // Issue 10: fixing a check must not make the LB's code worse than its C twin's. These counts do
+  // not depend on load (the interpreter's, and the verifier's on this kernel), so they are held in
+  // CI; the ns/packet targets move with load and are judged from `npm run bench`.
+  it("executes fewer instructions than the C twin on every path, and verifies in fewer", () => {
+    expect(res).toBeDefined();
+    const counted = res.rows.filter(
+      (r) => r.name.startsWith("executed instructions:") || r.name === "verifier-processed instructions",
+    );
+    expect(counted.length).toBeGreaterThan(10);
+    for (const row of counted) expect(row.ts!, `${row.name}: TS ${row.ts}, C ${row.c}`).toBeLessThanOrEqual(row.c!);
+  });
+
   it("gives the established flow in line-rate terms, by the model `tsbpf bench` uses", () => {
     const row = res.rows.find((r) => r.name.startsWith("established flow"))!;
     const [lr] = res.lineRates;
