@@ -140,14 +140,19 @@ describeKernel("tsbpf lb upgrade: a new build under load, through the pinned lin
     for (const a of sticky.before) expect(a).toMatch(/^be\d$/);
     const progBefore = attachedProgId();
     const before = lbSnapshot();
-    const load = runLoad(lab, { requests: 1500, concurrency: 8, deadlineMs: 90_000 });
+    // A load of a fixed duration, not of a fixed count: on a fast machine 1,500 requests ended
+    // before the upgrade began, and the test then proved nothing about the switch.
+    const loadStart = Date.now();
+    const load = runLoad(lab, { requests: 1_000_000, durationMs: 15_000, concurrency: 8, deadlineMs: 90_000 });
     await sleep(1500);
     const up = await tsbpfAsync("lb", "upgrade", "--object", newBuild, "--pin-dir", PIN_DIR);
+    const upgraded = Date.now() - loadStart;
     expect(up.status, up.out).toBe(0);
     expect(up.out).toMatch(/LB upgraded: program \d+ → \d+; maps kept: .*conntrack/);
     const report = await load;
     expect(report.errors).toEqual({});
-    expect(report.ok).toBe(1500);
+    expect(report.ok).toBe(report.requests);
+    expect(report.ok).toBeGreaterThan(100);
     const after = lbSnapshot();
     const progAfter = attachedProgId();
     expect(progAfter).not.toBe(progBefore);
@@ -155,7 +160,7 @@ describeKernel("tsbpf lb upgrade: a new build under load, through the pinned lin
     for (const [flow, backend] of before.flows) expect(after.flows.get(flow), flow).toBe(backend);
     expect(await sticky.askAgain()).toEqual(sticky.before);
     // The load ran across the switch: it began before the upgrade and ended after it.
-    expect(report.durationMs).toBeGreaterThan(1500);
+    expect(report.durationMs).toBeGreaterThan(upgraded);
   }, 180_000);
 
   it("an LB pinned by an older build: lb stats names the missing map, lb upgrade pins it", () => {

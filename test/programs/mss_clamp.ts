@@ -3,7 +3,7 @@
 import { xdp, XdpAction, ArrayMap, PerCpuArrayMap, struct, u8, u16, u64, be16, csumReplace2 } from "tsbpf";
 import { Eth, Ipv4, Tcp, ETH_P_IP, IPPROTO_TCP, TCP_SYN } from "tsbpf/net";
 
-const Config = struct({ maxMss: u16 });
+export const Config = struct({ maxMss: u16 });
 export const config = new ArrayMap(Config, { maxEntries: 1 });
 export const clamped = new PerCpuArrayMap(u64, { maxEntries: 1 });
 

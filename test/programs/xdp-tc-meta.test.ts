@@ -44,7 +44,9 @@ describeKernel("xdp_tc_meta", () => {
       encoding: "utf8",
     });
     expect(ping.stdout).toMatch(/4 received/);
-    for (const l of links.splice(0)) l.close();
+    // XDP is attached last and detached first, so every packet it marks meets both tc programs.
+    // Packets outside that window (IPv6 neighbour discovery of the new link) reach tc unmarked.
+    for (const l of links.splice(0).reverse()) l.close();
 
     const counts = c.obj.typedMap(seen, "seen");
     const at = (stage: Stage, mark: number) => counts.lookup({ stage, mark })?.packets ?? 0n;
@@ -59,9 +61,13 @@ describeKernel("xdp_tc_meta", () => {
       byStage.set(key.stage, m);
     }
     expect(byStage.get(Stage.TC_META)).toEqual(byStage.get(Stage.XDP));
-    expect(byStage.get(Stage.SKB_MARK)).toEqual(byStage.get(Stage.XDP));
+    // skb->mark is XDP's mark for every packet XDP saw, and 0 for each tc saw without metadata.
     const miss = c.obj.typedMap(missing, "missing");
-    expect([miss.lookup(0)?.packets, miss.lookup(1)?.packets]).toEqual([0n, 0n]);
+    const unmarked = miss.lookup(0)?.packets ?? 0n;
+    const expected = new Map(byStage.get(Stage.XDP));
+    if (unmarked > 0n) expected.set(0, unmarked);
+    expect(byStage.get(Stage.SKB_MARK)).toEqual(expected);
+    expect(miss.lookup(1)?.packets).toBe(0n);
     expect(execFileSync("ip", ["link", "show", HOST_IF], { encoding: "utf8" })).not.toMatch(/xdp/);
   });
 });
