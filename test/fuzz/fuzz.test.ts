@@ -43,10 +43,12 @@ describe("differential fuzzer", () => {
 
   // Failing seeds whose programs are not reduced yet: with today's generator they print the same
   // program (a change to the generator changes them; the reduced regressions below are what stays).
+  // (With "optional" avoided the generator draws the programs it drew before `?.` existed: with
+  // `?.`, 60000689 is the open bug known/view_null_phi_chain.ts.)
   it("seeds 60000680..60000719 (60000692: a view passed to a function that returns another view) behave as the model says", () => {
     const r = runBatch(
       Array.from({ length: 40 }, (_, i) => 60000680 + i),
-      { avoid: AVOID },
+      { avoid: [...AVOID, "optional"] },
     );
     expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
     expect(r.runs).toBe(3 * 40);
@@ -73,6 +75,9 @@ describe("open bugs found by the fuzzer", () => {
   });
   it("known/view_null_phi_call.ts: a function returning a view, called twice, the second time under a condition, is rejected (seed 92022855)", () => {
     rejected("view_null_phi_call");
+  });
+  it("known/view_null_phi_chain.ts: the same, the first call in `f(…)?.f3 ?? 823`, is rejected (seed 60000689 of the generator with `?.`)", () => {
+    rejected("view_null_phi_chain");
   });
 });
 

@@ -702,6 +702,7 @@ class Gen {
 
   /** A bool from an optional chain: compared with a value, its truth, or a bool chain `?? b`. */
   chainBool(scope: Scope, depth: number): Expr | undefined {
+    if (this.avoid("optional")) return undefined; // before any draw: avoided, the programs are those of before `?.`
     const kind: TsKind = this.r.chance(0.2) ? "bool" : this.r.chance(0.75) ? "num" : "big";
     const chain = this.chain(scope, kind);
     if (!chain) return undefined;
@@ -980,7 +981,7 @@ class Gen {
   /** A condition: a bool, an integer (its truth), or both mixed with && and ||. */
   cond(scope: Scope, depth: number): Expr {
     const roll = this.r.next();
-    if (roll < 0.05) {
+    if (roll < 0.05 && !this.avoid("optional")) {
       // `if (w?.f)`: the chain's truth, bare.
       const chain = this.chain(scope, this.r.chance(0.7) ? "num" : this.r.chance(0.5) ? "big" : "bool");
       if (chain) return { k: "opttruth", chain, not: false, bare: true };
