@@ -10,7 +10,8 @@ import { parseObject } from "../../runtime/index.ts";
 import { scratchDir } from "../support/scratch.ts";
 
 let serial = 0;
-/** The instructions of a program whose verdict is `condition` over a map value `v` and a view `ip`. */
+/** The instructions of a program whose verdict is `condition` over a map value `v` (a struct), `n` (a
+ *  number) and a view `ip`. */
 function instructions(condition: string): string[] {
   const file = join(scratchDir(), `optional_${serial++}.ts`);
   writeFileSync(
@@ -19,8 +20,10 @@ function instructions(condition: string): string[] {
 import { Eth, Ipv4 } from "tsbpf/net";
 export const V = struct({ f: u16, arr: array(u8, 4) });
 export const m = new HashMap(u32, V, { maxEntries: 4 });
+export const counts = new HashMap(u32, u8, { maxEntries: 4 });
 export const p = xdp((ctx) => {
   const v = m.lookup(ctx.len);
+  const n = counts.lookup(ctx.len);
   const ip = ctx.header(Ipv4, Eth.size);
   return ${condition} ? XdpAction.DROP : XdpAction.PASS;
 });
@@ -41,6 +44,7 @@ const PAIRS: [optional: string, byHand: string][] = [
   ["(v?.f ?? 7) > 3", "(v !== null ? v.f : 7) > 3"],
   ["!ip?.ttl", "(ip === null || !ip.ttl)"],
   ["(ip?.ttl && ip.ttl < 5)", "(ip !== null && ip.ttl && ip.ttl < 5)"],
+  ["(n ?? 7) > 3", "(n !== null ? n : 7) > 3"],
 ];
 
 it.each(PAIRS)(
@@ -52,3 +56,10 @@ it.each(PAIRS)(
   },
   60_000,
 );
+
+// OPEN (found with `??`, not fixed: a compiler change after the session's freeze): the truth of a
+// `number | null` lookup tests only that the entry exists, so an entry holding 0 is true where
+// TypeScript says false. This turns red when fixed (then make it an `it`).
+it.fails("`n ? …` of a map whose value is a number tests the value too, as TypeScript does", () => {
+  expect(instructions("n")).toEqual(instructions("(n !== null && n !== 0)"));
+}, 60_000);
