@@ -76,6 +76,9 @@ describe("open bugs found by the fuzzer", () => {
   it("known/view_null_phi_call.ts: a function returning a view, called twice, the second time under a condition, is rejected (seed 92022855)", () => {
     rejected("view_null_phi_call");
   });
+  it("known/view_null_select_element.ts: a function returning a view, called twice, the first time read at an index from the view itself, is rejected (seed 91002930)", () => {
+    rejected("view_null_select_element");
+  });
 });
 
 /** Compiles and loads <dir>/<file>.ts and gives the object to `use`; closes it after. */
