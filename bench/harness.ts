@@ -32,7 +32,7 @@
 // measured iterations imply.
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -52,6 +52,7 @@ import { wordsList } from "../lb/ipv6.ts";
 import { MAGLEV_BACKEND_COUNTS, type MaglevTime, timeMaglevBuild } from "./maglev.ts";
 import * as P from "./packets.ts";
 import { mean, median } from "./stats.ts";
+import { writeGeneratedBlock } from "./report-block.ts";
 import { TRACE_KTIME, Tracer, type TraceCounts, type TraceMap } from "./trace.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -953,15 +954,5 @@ const END = "<!-- bench:end -->";
 
 /** Replace the generated block of docs/benchmarks.md, keeping everything outside it. */
 export function writeReport(md: string, path = join(ROOT, "docs/benchmarks.md")): void {
-  const block = `${BEGIN}\n${md}\n${END}`;
-  let text: string;
-  if (existsSync(path)) {
-    const old = readFileSync(path, "utf8");
-    const a = old.indexOf(BEGIN),
-      b = old.indexOf(END);
-    text = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + END.length) : `${old.trimEnd()}\n\n${block}\n`;
-  } else {
-    text = `# Benchmarks: the TS load balancer against its C twin\n\n${block}\n`;
-  }
-  writeFileSync(path, text);
+  writeGeneratedBlock(path, BEGIN, END, md, "# Benchmarks: the TS load balancer against its C twin\n\n");
 }

@@ -25,6 +25,13 @@ const PACKAGE = path.join(__dirname, "..");
 const CACHE_DIR = path.join(PACKAGE, "node_modules/.cache/tsbpf");
 const BUNDLE = path.join(PACKAGE, "dist/snapshot.cjs");
 const LANG_DIR = path.join(PACKAGE, "runtime/lang");
+/**
+ * V8 flags of the snapshot's node, which it is made and started with (V8 refuses a snapshot made
+ * with other flags). --no-opt: no TurboFan, whose optimizing compiles on background threads are
+ * CPU a build this short never gets back (interleaved builds from a snapshot made with and
+ * without it: −18 % CPU for lb/lb.ts, −12 % for bench/lb-at-issue-12/lb.ts, docs/benchmarks.md).
+ */
+const V8_FLAGS = ["--no-opt"];
 /** Node's exit code when it cannot use a startup snapshot, and how it dies of a damaged one. */
 const SNAPSHOT_FAILURE = 14;
 const CRASHES = new Set(["SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL"]);
@@ -82,7 +89,9 @@ function run(args) {
   }
   if (!fs.existsSync(blob)) return undefined;
   const { spawnSync } = require("node:child_process");
-  const child = spawnSync(process.execPath, ["--snapshot-blob", blob, ...args.slice(1)], { stdio: "inherit" });
+  const child = spawnSync(process.execPath, [...V8_FLAGS, "--snapshot-blob", blob, ...args.slice(1)], {
+    stdio: "inherit",
+  });
   if (child.status === SNAPSHOT_FAILURE || CRASHES.has(child.signal)) {
     // Node could not start from it (and said why on stderr): dropped, the build runs as usual,
     // and a new snapshot is made after it.
@@ -120,10 +129,14 @@ function make(blob) {
   const partial = `${blob}.${process.pid}`;
   try {
     const { spawnSync } = require("node:child_process");
-    const made = spawnSync(process.execPath, ["--snapshot-blob", partial, "--build-snapshot", __filename], {
-      stdio: "ignore",
-      timeout: 600_000,
-    });
+    const made = spawnSync(
+      process.execPath,
+      [...V8_FLAGS, "--snapshot-blob", partial, "--build-snapshot", __filename],
+      {
+        stdio: "ignore",
+        timeout: 600_000,
+      },
+    );
     // Tried on the project template's program before it is used: a snapshot that cannot build is
     // never put in place.
     const out = `${partial}.o`;
@@ -131,7 +144,7 @@ function make(blob) {
       made.status === 0 &&
       spawnSync(
         process.execPath,
-        ["--snapshot-blob", partial, path.join(PACKAGE, "bin/init-template/src/xdp.ts"), "-o", out],
+        [...V8_FLAGS, "--snapshot-blob", partial, path.join(PACKAGE, "bin/init-template/src/xdp.ts"), "-o", out],
         {
           stdio: "ignore",
           timeout: 600_000,
@@ -238,4 +251,4 @@ function buildSnapshot() {
 // Under --build-snapshot there is no `module` (and child_process is not required there).
 if (v8.startupSnapshot?.isBuildingSnapshot()) buildSnapshot();
 else if (require.main === module && process.argv[2] === "make") make(process.argv[3]);
-else module.exports = { run, makeInBackground, plainBuild };
+else module.exports = { run, makeInBackground, plainBuild, V8_FLAGS };

@@ -4,6 +4,7 @@ import { parseProgram, refreshProgram, typeErrors, type ParsedProgram } from "./
 import { SubsetCheck } from "./frontend/subset.ts";
 import { ModuleLowerer } from "./lower/module.ts";
 import { oversizedLocals, stackLimitDiagnostic } from "./lower/stack.ts";
+import { markFrames, patchFrameMarkers } from "./lower/frame-marker.ts";
 import { unlinkPointerOffsets } from "./lower/verifier-links.ts";
 import { accessThroughNullArms } from "./lower/verifier-null-arms.ts";
 import { fixPacketShapes } from "./lower/verifier-shapes.ts";
@@ -268,7 +269,9 @@ export class Compiler {
       const oversized = oversizedLocals(lowerer);
       if (oversized.length) return { diagnostics: oversized };
       const irAfter = this.options.emitLlvm ? printModule(lowerer.module) : undefined;
+      markFrames(lowerer);
       const object = emitObject(lowerer.module);
+      patchFrameMarkers(object);
       this.phase("BPF code generation");
       if (llvmErrors.length) return { diagnostics: backendDiagnostics(llvmErrors, object, lowerer, parsed.source) };
       return { object, diagnostics: [], irBefore, irAfter };

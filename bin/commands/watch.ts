@@ -53,18 +53,21 @@ const SKIPPED = /^(node_modules|bpf-out|\..*)$/;
  * deleted under `root`. One watch per directory, not Node's recursive fs.watch: on Linux, Node 20's
  * recursive mode watches each file, and loses a file an editor saves by writing a copy and
  * renaming it over the original (vim, sed -i, many IDEs' "safe write"): no later save of it was
- * seen. A directory's watch sees every change to its entries, whichever way they are saved.
+ * seen. A directory's watch sees every change to its entries, whichever way they are saved. A
+ * directory created since is watched from when its creation is seen: what was written into it
+ * before (`mkdir -p sub && cp x.ts sub/`, or a busy machine) is reported when its watch begins.
  */
 function watchTree(root: string, changed: (name: string) => void): Map<string, fs.FSWatcher> {
   const watchers = new Map<string, fs.FSWatcher>();
-  const add = (dir: string) => {
+  /** `created`: a directory made since the watch began, whose files may predate its watch. */
+  const add = (dir: string, created: boolean) => {
     if (watchers.has(dir)) return;
     let watcher: fs.FSWatcher;
     try {
       watcher = fs.watch(dir, (_event, name) => {
         if (!name) return;
         const full = path.join(dir, name);
-        if (!SKIPPED.test(name) && isDirectory(full)) add(full);
+        if (!SKIPPED.test(name) && isDirectory(full)) add(full, true);
         changed(path.relative(root, full));
       });
     } catch {
@@ -81,9 +84,14 @@ function watchTree(root: string, changed: (name: string) => void): Map<string, f
     } catch {
       /* gone since */
     }
-    for (const entry of entries) if (entry.isDirectory() && !SKIPPED.test(entry.name)) add(path.join(dir, entry.name));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED.test(entry.name)) add(full, created);
+      } else if (created) changed(path.relative(root, full));
+    }
   };
-  add(root);
+  add(root, false);
   return watchers;
 }
 

@@ -106,6 +106,12 @@ export function stackLimitDiagnostic(
  */
 export function stackDepths(object: Uint8Array): Map<string, number> {
   const view = new DataView(object.buffer, object.byteOffset, object.byteLength);
+  return new Map(functionsOfObject(object).map((f) => [f.name, frameDepth(view, f.start, f.end)]));
+}
+
+/** The functions of a BPF ELF object: name, and where their code starts and ends (bytes of the object). */
+export function functionsOfObject(object: Uint8Array): { name: string; start: number; end: number }[] {
+  const view = new DataView(object.buffer, object.byteOffset, object.byteLength);
   const u16 = (o: number) => view.getUint16(o, true);
   const u32 = (o: number) => view.getUint32(o, true);
   const u64 = (o: number) => Number(view.getBigUint64(o, true));
@@ -115,7 +121,7 @@ export function stackDepths(object: Uint8Array): Map<string, number> {
     const h = shoff + i * shentsize;
     return { type: u32(h + 4), offset: u64(h + 24), size: u64(h + 32), link: u32(h + 40) };
   });
-  const depths = new Map<string, number>();
+  const functions: { name: string; start: number; end: number }[] = [];
   for (const symtab of sections.filter((s) => s.type === 2 /* SHT_SYMTAB */)) {
     const strtab = sections[symtab.link]!;
     for (let o = symtab.offset; o + 24 <= symtab.offset + symtab.size; o += 24) {
@@ -124,17 +130,19 @@ export function stackDepths(object: Uint8Array): Map<string, number> {
       const name = Buffer.from(object.subarray(nameAt, object.indexOf(0, nameAt))).toString("utf8");
       const code = sections[u16(o + 6)]!;
       const start = code.offset + u64(o + 8);
-      depths.set(name, frameDepth(view, start, start + u64(o + 16)));
+      functions.push({ name, start, end: start + u64(o + 16) });
     }
   }
-  return depths;
+  return functions;
 }
 
-/** The deepest r10-relative offset in the instructions from `start` to `end` (bytes of the object). */
-function frameDepth(view: DataView, start: number, end: number): number {
+/** The deepest r10-relative offset in the instructions from `start` to `end` (bytes of the
+ *  object), leaving out the one at `skip`. */
+export function frameDepth(view: DataView, start: number, end: number, skip?: number): number {
   let depth = 0;
   const fromR10 = new Set<number>(); // registers holding r10 (before an add of an offset)
   for (let o = start; o + 8 <= end; o += 8) {
+    if (o === skip) continue;
     const code = view.getUint8(o);
     const dst = view.getUint8(o + 1) & 0xf;
     const src = view.getUint8(o + 1) >> 4;

@@ -4,6 +4,7 @@
 // connection, at most `concurrency` at a time, each with its own timeout and
 // the whole run with a deadline. Prints one JSON LoadReport on stdout.
 
+import { existsSync } from "node:fs";
 import { request } from "node:http";
 
 export interface LoadOptions {
@@ -17,6 +18,8 @@ export interface LoadOptions {
   deadlineMs: number;
   /** Stop starting requests after this long (they are not counted): a run of a given duration. */
   durationMs?: number;
+  /** Stop starting requests once this file exists: a run that lasts until its caller says so. */
+  stopFile?: string;
   /** Request i connects from local port localPortBase + i (so a failure can be traced to its
    *  flow, and so its Maglev slot); default: an ephemeral port. */
   localPortBase?: number;
@@ -70,6 +73,7 @@ export async function runLoadHere(o: LoadOptions): Promise<LoadReport> {
   const worker = async () => {
     while (next < o.requests) {
       if (o.durationMs !== undefined && Date.now() - start > o.durationMs) break;
+      if (o.stopFile !== undefined && existsSync(o.stopFile)) break;
       const port = o.localPortBase === undefined ? undefined : o.localPortBase + next;
       next++;
       if (Date.now() - start > o.deadlineMs) {

@@ -57,6 +57,8 @@ export interface LoadRun {
   port?: number;
   /** Stop starting requests after this long (see LoadOptions). */
   durationMs?: number;
+  /** Stop starting requests once this file exists (see LoadOptions). */
+  stopFile?: string;
   /** Request i from local port localPortBase + i (see LoadOptions). */
   localPortBase?: number;
 }
@@ -71,6 +73,7 @@ export async function runLoad(lab: Lab, run: LoadRun = {}): Promise<LoadReport> 
     timeoutMs: run.timeoutMs ?? 3000,
     deadlineMs: run.deadlineMs ?? 60_000,
     durationMs: run.durationMs,
+    stopFile: run.stopFile,
     localPortBase: run.localPortBase,
   };
   const { stdout, stderr } = await lab.exec("client", labScript("http-load.ts", JSON.stringify(opts)), {

@@ -65,8 +65,10 @@ function ours(listing: Listing) {
   return rows;
 }
 
-/** llvm-objdump's text without what the listing names: jump offsets become labels, calls and map loads names. */
-const comparable = (text: string) => !/goto|call|ll$/.test(text);
+/** llvm-objdump's text without what the listing names: jump offsets become labels, calls and map loads names.
+ *  LLVM 14's objdump cannot decode a store of an immediate (`<unknown>`), which the compiler puts
+ *  at each function's entry (compiler/lower/frame-marker.ts). */
+const comparable = (text: string) => !/goto|call|ll$|^<unknown>$/.test(text);
 
 describe("tsbpf disasm", () => {
   it("every corpus program: source lines agree with llvm-objdump -d -l; instruction text is llvm-objdump's", () => {

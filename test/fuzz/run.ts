@@ -10,13 +10,22 @@ import { type Prog, sizeOf } from "./ir.ts";
 import { ModelError, type RunInput, type RunOutput, runModel } from "./model.ts";
 import { IMPORTS, printProg } from "./print.ts";
 
-export type FailureClass = "miscompile" | "crash" | "rejection" | "verifier" | "complexity" | "timeout" | "invalid";
+export type FailureClass =
+  | "miscompile"
+  | "crash"
+  | "rejection"
+  | "verifier"
+  | "complexity"
+  | "jit"
+  | "timeout"
+  | "invalid";
 export const CLASSES: FailureClass[] = [
   "miscompile",
   "crash",
   "rejection",
   "verifier",
   "complexity",
+  "jit",
   "timeout",
   "invalid",
 ];
@@ -166,13 +175,21 @@ function build(progs: Prog[], failures: Failure[]): { obj?: BpfObject; live: Pro
       const target = prog ?? live[0]!;
       const reason = e instanceof VerifierError ? `${e.reason}${e.source ? ` (at ${e.source.line})` : ""}` : String(e);
       const sig = e instanceof VerifierError ? e.reason.split("\n").pop()!.replace(/\d+/g, "N") : firstLine(String(e));
-      // The verifier's limit of processed instructions: too many paths, not a wrong program.
-      const cls: FailureClass = /stopped after \d+ instructions/.test(reason) ? "complexity" : "verifier";
+      const cls = failureClassOf(reason);
       failures.push({ seed: target.seed, class: cls, detail: reason, signature: `${cls}: ${sig}` });
       live = live.filter((p) => p !== target);
     }
   }
   return { live: [], compileMs };
+}
+
+/** The class of a load failure, from the reason the runtime gave (runtime/program/verifier-error.ts). */
+export function failureClassOf(reason: string): FailureClass {
+  // The verifier's limit of processed instructions: too many paths, not a wrong program.
+  if (/stopped after \d+ instructions/.test(reason)) return "complexity";
+  // The verifier accepted the program and the kernel's JIT failed on it: the kernel's limit.
+  if (/the verifier accepted the program, but the kernel's JIT could not compile it/.test(reason)) return "jit";
+  return "verifier";
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

@@ -1,6 +1,8 @@
 // Properties of the Maglev table (NSDI 2016 §3.4), checked on real tables.
 import { describe, expect, it } from "vitest";
 import { M, NO_BACKEND, buildTable, diffTables, fnv1a32, murmur3_32, type MaglevBackend } from "../../lb/maglev.ts";
+import { timeMaglevBuild } from "../../bench/maglev.ts";
+import { median } from "../../bench/stats.ts";
 
 const utf8 = new TextEncoder();
 
@@ -145,12 +147,10 @@ describe("buildTable", () => {
   });
 
   it("builds 1000 backends fast", () => {
-    const bs = backends(1000);
-    buildTable(bs); // warm up the JIT
-    const t0 = performance.now();
-    buildTable(bs);
-    // The target is 20 ms (bench/maglev.ts); allow slack for a loaded CI machine.
-    expect(performance.now() - t0).toBeLessThan(100);
+    // The target is 20 ms (bench/maglev.ts). Judged by CPU time, the median of 5 builds: the wall
+    // clock of one build also counts the time this process waited for a CPU on a loaded machine
+    // (or a GC pause), which says nothing of the build. Slack for a slower CPU than ours (~7 ms).
+    expect(median(timeMaglevBuild(1000, 5).map((t) => t.cpu))).toBeLessThan(100);
   });
 });
 

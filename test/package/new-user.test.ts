@@ -8,6 +8,7 @@
 // registry (npm's cache makes repeated runs quick) and the tarball.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,12 +237,18 @@ describe("the packed package, as a new user installs it", () => {
     const blob = join(cache, blobs()[0]!);
     const bin = join(user, "node_modules/.bin/tsbpf");
     const reference = readFileSync(join(user, "bpf-out/count.o"));
-    // The snapshot's own build (what the bin starts for a plain `tsbpf build`).
-    const fromSnapshot = run(user, process.execPath, ["--snapshot-blob", blob, "count.ts", "-o", "snap/count.o"]);
+    // The snapshot's own build (what the bin starts for a plain `tsbpf build`), in a node with the
+    // V8 flags the snapshot was made with (V8 refuses it with others).
+    const { V8_FLAGS } = createRequire(import.meta.url)(join(user, "node_modules/tsbpf/bin/snapshot.cjs")) as {
+      V8_FLAGS: string[];
+    };
+    const snapshotNode = (args: string[]) =>
+      run(user, process.execPath, [...V8_FLAGS, "--snapshot-blob", blob, ...args]);
+    const fromSnapshot = snapshotNode(["count.ts", "-o", "snap/count.o"]);
     expect(ok(fromSnapshot)).toBe("wrote snap/count.o (" + reference.length + " bytes)\n");
     expect(readFileSync(join(user, "snap/count.o")).equals(reference)).toBe(true);
     writeFileSync(join(user, "bad.ts"), `import type { u32 } from "tsbpf";\nexport const x: u32 = 1n;\n`);
-    const diagnostics = run(user, process.execPath, ["--snapshot-blob", blob, "bad.ts"]);
+    const diagnostics = snapshotNode(["bad.ts"]);
     const usual = run(user, bin, ["build", "bad.ts"], 300_000, { TSBPF_NO_SNAPSHOT: "1" });
     expect(usual.status).toBe(3);
     expect(usual.out).toMatch(/\nbad\.ts:2:14 - error TS2322/);
