@@ -40,7 +40,8 @@ function tcpTo(target: ProbeTarget, port: number): Socket {
   return new Socket({ fd, readable: true, writable: true }).connect({ host: target.addr, port });
 }
 
-/** One probe of `target` as `check` says; never rejects, settles within the check's timeout. */
+/** One probe of `target` as `check` says; never rejects, settles within the check's timeout (up to
+ *  4 times it while this process is kept busy: see below). */
 export function probe(check: HealthCheck, target: ProbeTarget | string): Promise<ProbeResult> {
   const to: ProbeTarget = typeof target === "string" ? { addr: target } : target;
   const addr = to.addr;
@@ -54,7 +55,20 @@ export function probe(check: HealthCheck, target: ProbeTarget | string): Promise
       cleanup();
       resolve({ ok, detail });
     };
-    const timer = setTimeout(() => done(false, "timeout"), check.timeoutMs);
+    // The timeout counts time this process could have seen the answer. A timer that fires late
+    // means the process was busy meanwhile (a Maglev table rewritten for another VIP's change, a
+    // loaded machine): the answer may be waiting unread behind the timer, or the request not even
+    // sent yet. Such a probe gets the timeout again (at most 3 times, so that a prober that is
+    // always busy still reports what it sees); counted as failed, it took healthy backends down.
+    let timer: NodeJS.Timeout;
+    const arm = (extensions: number) => {
+      const due = Date.now() + check.timeoutMs;
+      timer = setTimeout(() => {
+        if (Date.now() - due > check.timeoutMs / 2 && extensions > 0) arm(extensions - 1);
+        else done(false, "timeout");
+      }, check.timeoutMs);
+    };
+    arm(3);
     const fail = (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message);
     try {
       start();

@@ -267,7 +267,7 @@ export function pathMtu4(totLen: u32): u32 {
 export function tooBig4(ctx: XdpContext, mtu: u32, fragOff: be16): XdpAction {
   const counts = icmpStats.lookup(ICMP_STATS_V4);
   if ((fragOff & IP_DF) === 0) return tooBigDropped(counts);
-  if (!ctx.adjustTail(i32(Eth.size + QUOTE4) - i32(ctx.len))) return tooBigDropped(counts);
+  if (!ctx.adjustTail(i32(Eth.size + QUOTE4) - i32(ctx.frameLen))) return tooBigDropped(counts);
   if (!ctx.adjustHead(-(Ipv4.size + IcmpHdr.size))) return tooBigDropped(counts);
   const eth = ctx.header(Eth, 0);
   const ip = ctx.header(Ipv4, Eth.size);
@@ -424,7 +424,7 @@ export function pathMtu6(payloadLen: u32): u32 {
  *  to the client, quoting the packet's first QUOTE6 bytes. */
 export function tooBig6(ctx: XdpContext, mtu: u32): XdpAction {
   const counts = icmpStats.lookup(ICMP_STATS_V6);
-  if (!ctx.adjustTail(i32(Eth.size + QUOTE6) - i32(ctx.len))) return tooBigDropped(counts);
+  if (!ctx.adjustTail(i32(Eth.size + QUOTE6) - i32(ctx.frameLen))) return tooBigDropped(counts);
   if (!ctx.adjustHead(-(Ipv6W.size + IcmpHdr.size))) return tooBigDropped(counts);
   const eth = ctx.header(Eth, 0);
   const ip = ctx.header(Ipv6W, Eth.size);

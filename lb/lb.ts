@@ -402,7 +402,7 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
   const ip = ctx.header(Ipv6W, Eth.size);
   if (ip === null || ip.verTcFlow >>> 28 !== 6) return XdpAction.PASS;
   const ipLen: u32 = Ipv6W.size + ip.payloadLen;
-  if (Eth.size + ipLen > ctx.len) return XdpAction.PASS;
+  if (Eth.size + ipLen > ctx.frameLen) return XdpAction.PASS;
   // V2. Hop-by-hop and destination options are skipped; anything else ends the chain.
   let next: u32 = ip.nexthdr;
   let off: u32 = Ipv6W.size;
@@ -461,7 +461,7 @@ function lb6(ctx: XdpContext, eth: EthView): XdpAction {
   const st = stats.lookup(index);
   if (st !== null) {
     st.packets += 1n;
-    st.bytes += u64(ctx.len);
+    st.bytes += u64(ctx.frameLen);
   }
   if (encapVip && ec !== null) return encapsulate6(ctx, be, ec.saddr);
   // V9. Forward: to the backend's address and MAC, the L4 checksum patched.
@@ -488,7 +488,7 @@ export const lb = xdp((ctx) => {
   const ihl: u32 = ip.verIhl & 0xf;
   if (ip.verIhl >> 4 !== 4 || ihl < 5) return XdpAction.DROP;
   const totLen = ip.totLen;
-  if (totLen < ihl * 4 || Eth.size + totLen > ctx.len) return XdpAction.DROP;
+  if (totLen < ihl * 4 || Eth.size + totLen > ctx.frameLen) return XdpAction.DROP;
   // 4. Fragments.
   if ((ip.fragOff & (IP_MF | IP_OFFSET)) !== 0) return XdpAction.DROP;
 
@@ -551,7 +551,7 @@ export const lb = xdp((ctx) => {
     const est = stats.lookup(index);
     if (est !== null) {
       est.packets += 1n;
-      est.bytes += u64(ctx.len);
+      est.bytes += u64(ctx.frameLen);
     }
     return encapsulate(ctx, be, encapSrc);
   }
@@ -565,7 +565,7 @@ export const lb = xdp((ctx) => {
   const st = stats.lookup(index);
   if (st !== null) {
     st.packets += 1n;
-    st.bytes += u64(ctx.len);
+    st.bytes += u64(ctx.frameLen);
   }
   return XdpAction.TX;
 });

@@ -41,8 +41,17 @@ export function lowerCall(f: FunctionLowerer, call: CallExpression): Val {
   if (entity?.kind === "type" && entity.type.kind === "int") return convert(f, call, entity.type, args);
   if (entity?.kind === "lang") return callIntrinsic(f, call, entity.name, args);
   if (entity?.kind === "function") return f.m.callFunction(f, call, entity.decl, args);
-  throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program`);
+  const hint = JS_CONVERSIONS[callee.getText()];
+  throw new CompileError(callee, `'${callee.getText()}' cannot be called in a BPF program${hint ? `: ${hint}` : ""}`);
 }
+
+/** JavaScript's conversions, which users reach for first, and what the subset writes instead. */
+const JS_CONVERSIONS: Record<string, string> = {
+  BigInt: "an integer type converts, e.g. u64(x) to widen to 64 bits (i64(x) keeps the sign)",
+  Number: "an integer type converts, e.g. u32(x) to narrow a 64-bit integer to 32 bits (it keeps the low bits)",
+  parseInt: "an integer type converts, e.g. u32(x); there are no strings in a BPF program",
+  Boolean: "write the comparison, e.g. x !== 0",
+};
 
 /** The functions of JavaScript's standard library a program may call: Math.imul, Math.min, Math.max on integers. */
 function builtinCall(

@@ -51,6 +51,7 @@ export const HELPER = {
   timer_start: 171,
   timer_cancel: 172,
   loop: 181,
+  xdp_get_buff_len: 188,
   xdp_load_bytes: 189,
   xdp_store_bytes: 190,
   skb_store_bytes: 9,

@@ -18,7 +18,7 @@ import { readTypeNode } from "../frontend/typenodes.ts";
 import { startOf } from "../frontend/positions.ts";
 import { describe, type PacketMove, type RefTemplate, type StaleParameterUse, type Val } from "./values.ts";
 import { contextArgument, markPacketPointersInvariant } from "./xdp.ts";
-import { lowerProgram } from "./program.ts";
+import { isMultiBufferSection, lowerProgram, programSection } from "./program.ts";
 
 /** What a function's declaration says: its parameters and return type (`failed`: the parameters in error). */
 interface Signature {
@@ -60,6 +60,11 @@ export class ModuleLowerer extends IRModule {
   readonly packetPointerLoads: ValueRef[] = [];
   /** Set when a program calls xdp_adjust_head/tail/meta (which move ctx->data/data_end). */
   adjustsPacket = false;
+  /**
+   * Set when a program of the module declares multi-buffer frames (`xdp.frags`): `ctx.frameLen`
+   * then asks the kernel (bpf_xdp_get_buff_len) in every function, since functions are shared.
+   */
+  multiBuffer = false;
   private readonly globals = new Map<string, ValueRef>();
   /** The `xdp(...)` call of each program, by its function's name (for diagnostics after code generation). */
   readonly programNodes = new Map<string, Node>();
@@ -107,6 +112,7 @@ export class ModuleLowerer extends IRModule {
   lowerModule(): void {
     let programs = 0;
     let license = "GPL";
+    this.multiBuffer = this.declaresMultiBuffer();
     for (const statement of this.source.getStatements()) {
       this.guard(statement, () => {
         // Functions are lowered below; what else a module may not hold, the subset check reported.
@@ -206,6 +212,27 @@ export class ModuleLowerer extends IRModule {
 
   lineOf(node: Node): number {
     return startOf(node).line;
+  }
+
+  /**
+   * Whether an XDP program of the module is in an `xdp.frags` section, found before any function
+   * is lowered (a function is lowered once, on its first use). Errors are left to lowerModule.
+   */
+  private declaresMultiBuffer(): boolean {
+    for (const statement of this.source.getStatements()) {
+      if (!Node.isVariableStatement(statement)) continue;
+      for (const d of statement.getDeclarations()) {
+        try {
+          const entity = this.decls.entityOf(d.getNameNode());
+          if (entity?.kind === "program" && entity.program === "xdp") {
+            if (isMultiBufferSection(programSection(entity.decl as CallExpression, "xdp"))) return true;
+          }
+        } catch {
+          // Reported when lowerModule reaches the declaration.
+        }
+      }
+    }
+    return false;
   }
 
   /** A program's or function's body: its statements, or an arrow function's expression. */

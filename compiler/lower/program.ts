@@ -1,4 +1,4 @@
-// A program: `export const name = xdp((ctx) => { … }, { section })` or `tc((ctx) => …)`
+// A program: `export const name = xdp((ctx) => { … }, { section, frags })` or `tc((ctx) => …)`
 // lowered to a global function in its section (default "xdp" / "tc") that takes the context
 // (struct xdp_md * / struct __sk_buff *) and returns an action; falling off the end of the
 // body passes the packet (XDP_PASS / TC_ACT_OK).
@@ -61,17 +61,45 @@ export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpressio
   }
 }
 
-function programSection(call: CallExpression, kind: ProgramKind): string {
+/**
+ * The program's section: `section` if given, else "xdp.frags" with `frags: true` (an XDP
+ * program that takes multi-buffer frames, libbpf's SEC("xdp.frags")), else "xdp" / "tc".
+ */
+export function programSection(call: CallExpression, kind: ProgramKind): string {
   const options = call.getArguments()[1];
   if (!options) return kind;
   if (!Node.isObjectLiteralExpression(options))
     throw new CompileError(options, "program options must be an object literal");
+  const known = kind === "xdp" ? ["section", "frags"] : ["section"];
+  for (const p of options.getProperties()) {
+    if (!Node.isPropertyAssignment(p) || !known.includes(p.getName()))
+      throw new CompileError(p, `${kind}() takes the options ${known.map((k) => `'${k}: …'`).join(" and ")}`);
+  }
+  const frags = fragsOption(options.getProperty("frags"));
   const section = options.getProperty("section");
-  if (!section) return kind;
+  if (!section) return frags ? "xdp.frags" : kind;
   const init = Node.isPropertyAssignment(section) ? section.getInitializer() : undefined;
   if (!init || !Node.isStringLiteral(init)) throw new CompileError(section, "section must be a string literal");
   const text = init.getLiteralText();
   if (kind === "tc" && !TC_SECTIONS.test(text))
     throw new CompileError(init, `'${text}' is not a tc section libbpf knows: use "tc", "tcx/ingress" or "tcx/egress"`);
+  if (frags && !isMultiBufferSection(text))
+    throw new CompileError(
+      section,
+      `frags: true is section "xdp.frags"; with a section of your own, name it "xdp.frags" or "xdp.frags/…" instead`,
+    );
   return text;
+}
+
+/** Sections whose programs libbpf loads with BPF_F_XDP_HAS_FRAGS: "xdp.frags", "xdp.frags/devmap"… */
+export function isMultiBufferSection(section: string): boolean {
+  return section === "xdp.frags" || section.startsWith("xdp.frags/");
+}
+
+function fragsOption(p: Node | undefined): boolean {
+  if (!p) return false;
+  const init = Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+  if (init && Node.isTrueLiteral(init)) return true;
+  if (init && Node.isFalseLiteral(init)) return false;
+  throw new CompileError(p, "frags must be written as true or false");
 }

@@ -1,5 +1,5 @@
 // The program's context and packet access: the struct xdp_md * (XDP) or struct __sk_buff *
-// (tc, see skbuff.ts) argument, its fields (`ctx.len`, `ctx.ingressIfindex`…),
+// (tc, see skbuff.ts) argument, its fields (`ctx.len`, `ctx.frameLen`, `ctx.ingressIfindex`…),
 // ctx->data/data_end/data_meta and bounds-checked packet and metadata views (`ctx.header()`,
 // `ctx.meta()`), the helpers that move the packet's ends (`ctx.adjustHead()`…), and the debug
 // type of struct xdp_md.
@@ -47,7 +47,20 @@ const PACKET_POINTERS: Record<ProgramKind, Record<PacketPointer, number>> = {
  */
 export function contextProperty(f: FunctionLowerer, expr: Node, name: string): Val {
   if (f.contextKind === "tc") return skbProperty(f, expr, name);
-  if (name === "len") {
+  // A program loaded without BPF_F_XDP_HAS_FRAGS gets one buffer (an interface refuses it while
+  // its MTU needs more), so there the frame's length is ctx.len and costs no helper call.
+  if (name === "frameLen" && f.m.multiBuffer) {
+    f.at(expr);
+    const len = f.helperCall(HELPER.xdp_get_buff_len, f.int(64), [contextArgument(f)]);
+    // It reads state only the kernel's helpers change (readonly, inaccessiblememonly): LLVM
+    // reuses one call's result until a call that may change the frame (xdp_adjust_tail…).
+    for (const attr of ["readonly", "inaccessiblememonly", "nounwind"]) {
+      const kind = C.LLVMGetEnumAttributeKindForName(attr, attr.length);
+      C.LLVMAddCallSiteAttribute(len, 0xffffffff, C.LLVMCreateEnumAttribute(f.m.ctx, kind, 0n));
+    }
+    return { kind: "int", type: INT_TYPES.u32!, v: C.LLVMBuildTrunc(f.b, len, f.int(32), "") };
+  }
+  if (name === "len" || name === "frameLen") {
     const data = contextPointer(f, "data");
     const end = contextPointer(f, "data_end");
     const diff = C.LLVMBuildSub(

@@ -20,8 +20,16 @@ export interface XdpContext {
    * through the view rewrite the packet. `offset` may be computed (IHL × 4).
    */
   header<F extends Fields>(view: StructDesc<F>, offset: number): StructValue<F> | null;
-  /** Length of the packet in bytes (data_end − data). */
+  /**
+   * Length of the packet's first buffer in bytes (data_end − data): the whole frame, except in
+   * a program declared with `frags: true` that gets a multi-buffer frame (see frameLen).
+   */
   readonly len: number;
+  /**
+   * Length of the whole frame in bytes, its fragments included. In a `frags: true` program it
+   * asks the kernel (bpf_xdp_get_buff_len); otherwise every frame is one buffer and it is `len`.
+   */
+  readonly frameLen: number;
   readonly ingressIfindex: number;
   readonly rxQueueIndex: number;
   /** Moves the packet start by `delta` bytes (negative grows the headroom); true on success. Views taken before are invalid. */
@@ -136,9 +144,18 @@ export interface XdpProgram {
   readonly run: (ctx: XdpContext) => XdpAction | number;
 }
 
-/** Declares an XDP program. `section` defaults to "xdp" (libbpf's SEC("xdp")). */
-export function xdp(run: (ctx: XdpContext) => XdpAction | number, options: { section?: string } = {}): XdpProgram {
-  return { kind: "xdp", section: options.section ?? "xdp", run };
+/**
+ * Declares an XDP program. `section` defaults to "xdp" (libbpf's SEC("xdp")); `frags: true`
+ * makes it "xdp.frags": the program takes multi-buffer frames (loaded with
+ * BPF_F_XDP_HAS_FRAGS), so that an interface can run it with an MTU above a page. Its views
+ * reach the first buffer only (`ctx.len` bytes); `ctx.frameLen` is the whole frame, and
+ * `ctx.loadBytes()` / `ctx.storeBytes()` reach the rest.
+ */
+export function xdp(
+  run: (ctx: XdpContext) => XdpAction | number,
+  options: { section?: string; frags?: boolean } = {},
+): XdpProgram {
+  return { kind: "xdp", section: options.section ?? (options.frags ? "xdp.frags" : "xdp"), run };
 }
 
 export interface TcProgram {

@@ -238,6 +238,9 @@ export function callHelper(m: Machine, insn: Instruction, name: string, a: bigin
     case "xdp_adjust_meta":
     case "xdp_adjust_tail":
       return plain(adjust(m, name, Number(BigInt.asIntN(32, a[1]!))), packetBoundsNote(m));
+    case "xdp_get_buff_len":
+      // The trace's frame is one buffer: its length is data_end - data.
+      return plain(BigInt(m.end - m.data));
     case "xdp_load_bytes":
     case "xdp_store_bytes": {
       const offset = Number(a[1]! & M32);

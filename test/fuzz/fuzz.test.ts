@@ -598,6 +598,25 @@ describe("bugs found by the fuzzer", () => {
     }
   }, 60_000);
 
+  it("regressions/packed_loads.ts: unaligned loads in an unrolled loop are scheduled in source order, not all kept alive at once (seed 92023010: 808 bytes of stack)", () => {
+    withRegression("packed_loads", (obj) => {
+      const packet = new Uint8Array(64);
+      packet[0] = 0x55; // pk.a
+      packet.set([1, 2, 3, 4, 5, 6, 7, 8], 1); // pk.x = 0x0102030405060708
+      packet.set([0x10, 0, 0, 0, 0, 0, 0, 1], 9); // pk.y = 0x1000000000000001
+      obj.map("state").update(new Uint8Array(4), new Uint8Array(16)); // n = 0
+      expect(obj.program("packed_loads").testRun({ data: packet }).retval).toBe(2); // XDP_PASS
+      const out = Buffer.from(obj.map("state").lookup(new Uint8Array(4))!);
+      expect(out[1]).toBe(1); // flag: 0x55 !== 0
+      // Eight times x + y = 0x1102030405060709.
+      expect(out.readBigUInt64LE(8)).toBe((8n * 0x1102030405060709n) & 0xffffffffffffffffn);
+    });
+    // The seed's whole program (today's generator prints it), against the model.
+    const r = runBatch([92023010], { avoid: AVOID });
+    expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
+    expect(r.runs).toBe(3);
+  }, 120_000);
+
   it("regressions/frame_efault.ts: a program that met the kernel's precision-tracking bug (EFAULT, \"stack slot 6, total slots 5\") loads, each function's first stack access a store to its deepest slot (seed 90002521)", () => {
     withRegression(
       "frame_efault",

@@ -4,6 +4,7 @@ import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, icmpEcho, ipv4, udp, tcp, ETH_IP, ETH_ARP, MAC_A, MAC_B, ip4, pad } from "./packets.ts";
+import { buckets, limits, verdicts } from "./syn_token_bucket.ts";
 
 describeKernel("pass_all", () => {
   let c: Corpus;
@@ -117,5 +118,85 @@ describeKernel("icmp_echo", () => {
   it("passes other ICMP and non-ICMP", () => {
     expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 1 }, icmpEcho(0, 1, 1, []))))).ret).toBe(XdpAction.PASS);
     expect(run(c, "icmp_echo", bytes(eth(ETH_IP, ipv4({ proto: 17 }, udp(1, 2, []))))).ret).toBe(XdpAction.PASS);
+  });
+});
+
+describeKernel("syn_token_bucket", () => {
+  let c: Corpus;
+  const SRC = "10.0.0.1";
+  const src = 0x0a000001; // SRC, a be32 key in host order as the typed map API reads it
+  beforeAll(async () => {
+    c = await setup("syn_token_bucket");
+  });
+  afterAll(() => c?.close());
+  const syn = (flags = 0x02) => bytes(eth(ETH_IP, ipv4({ proto: 6, src: SRC }, tcp(4000, 80, flags))));
+  const udpFrom = () => bytes(eth(ETH_IP, ipv4({ proto: 17, src: SRC }, udp(4000, 53, [1, 2]))));
+  const bucket = () => c.obj.typedMap(buckets, "buckets").lookup(src);
+  const setBucket = (tokens: number, lastNs: bigint) =>
+    c.obj.typedMap(buckets, "buckets").update(src, { tokens, lastNs });
+  const counts = () =>
+    [0, 1, 2, 3, 4].map((v) =>
+      (c.obj.typedMap(verdicts, "verdicts").lookupPerCpu(v) ?? []).reduce((a, b) => a + b, 0n),
+    );
+
+  it("passes everything while it has no limits, and counts nothing", () => {
+    expectLoaded(c, "syn_token_bucket");
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.PASS);
+    expect(bucket()).toBeUndefined();
+    expect(counts()).toEqual([0n, 0n, 0n, 0n, 0n]);
+  });
+
+  it("gives a new source its burst, takes a token per SYN and drops when the bucket is empty", () => {
+    c.obj.typedMap(limits, "limits").update(0, { tokensPerSec: 1, burst: 3, udpCost: 2 });
+    const t0 = process.hrtime.bigint(); // CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.PASS);
+    const t1 = process.hrtime.bigint();
+    const b = bucket()!;
+    expect(b.tokens).toBe(2);
+    expect(b.lastNs >= t0 && b.lastNs <= t1).toBe(true);
+    // A last refill in the future: no tokens are earned while the test runs.
+    setBucket(2, 1n << 62n);
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.PASS);
+    // UDP costs 2 and there is 1 token left: dropped, and the token stays.
+    expect(run(c, "syn_token_bucket", udpFrom()).ret).toBe(XdpAction.DROP);
+    expect(bucket()!.tokens).toBe(1);
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.PASS);
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.DROP);
+    // An established connection's segment (ACK) and SYN-ACK cost nothing.
+    expect(run(c, "syn_token_bucket", syn(0x10)).ret).toBe(XdpAction.PASS);
+    expect(run(c, "syn_token_bucket", syn(0x12)).ret).toBe(XdpAction.PASS);
+    expect(bucket()).toEqual({ tokens: 0, lastNs: 1n << 62n });
+    // NOT_LIMITED, ALLOWED, DROPPED, NEW_SOURCE, MALFORMED
+    expect(counts()).toEqual([2n, 3n, 2n, 1n, 0n]);
+  });
+
+  it("refills at the configured rate, up to the burst", () => {
+    c.obj.typedMap(limits, "limits").update(0, { tokensPerSec: 2, burst: 100, udpCost: 1 });
+    // Last refill 4.2 s ago at 2 tokens/s: 8 tokens earned (9 if the run came 0.3 s later).
+    const t0 = process.hrtime.bigint();
+    setBucket(0, t0 - 4_200_000_000n);
+    expect(run(c, "syn_token_bucket", syn()).ret).toBe(XdpAction.PASS);
+    const t1 = process.hrtime.bigint();
+    const earned = (t: bigint) => Number(((t - (t0 - 4_200_000_000n)) * 2n) / 1_000_000_000n);
+    const b = bucket()!;
+    expect(b.tokens).toBeGreaterThanOrEqual(earned(t0) - 1);
+    expect(b.tokens).toBeLessThanOrEqual(earned(t1) - 1);
+    expect(b.lastNs >= t0 && b.lastNs <= t1).toBe(true);
+    // A bucket idle for an hour holds the burst, not 7,200 tokens.
+    setBucket(0, process.hrtime.bigint() - 3_600_000_000_000n);
+    expect(run(c, "syn_token_bucket", udpFrom()).ret).toBe(XdpAction.PASS);
+    expect(bucket()!.tokens).toBe(99);
+  });
+
+  it("drops malformed IPv4 and truncated TCP and UDP headers", () => {
+    const before = counts();
+    const bad = ipv4({ proto: 6, src: SRC }, tcp(1, 2, 0x02));
+    bad[0] = 0x44; // IHL 4
+    expect(run(c, "syn_token_bucket", bytes(eth(ETH_IP, bad))).ret).toBe(XdpAction.DROP);
+    const cut = ipv4({ proto: 6, src: SRC }, tcp(1, 2, 0x02)).slice(0, 20 + 10);
+    expect(run(c, "syn_token_bucket", bytes(eth(ETH_IP, cut))).ret).toBe(XdpAction.DROP);
+    const cutUdp = ipv4({ proto: 17, src: SRC }, udp(1, 2, [])).slice(0, 20 + 4);
+    expect(run(c, "syn_token_bucket", bytes(eth(ETH_IP, cutUdp))).ret).toBe(XdpAction.DROP);
+    expect(counts()[4]! - before[4]!).toBe(3n);
   });
 });

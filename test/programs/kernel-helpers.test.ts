@@ -1,6 +1,7 @@
 // Corpus: kernel helpers beyond maps: bpf_check_mtu with its typed result, the boot-time and
 // jiffies clocks, bpf_loop with module-level callbacks, timers in map values (the callback
-// runs later, in the kernel) and spin locks in map values.
+// runs later, in the kernel), spin locks in map values, and a multi-buffer program's lengths
+// (xdp.frags, bpf_xdp_get_buff_len).
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
@@ -13,6 +14,7 @@ import { clocks } from "./boot_clocks.ts";
 import { results, ticks } from "./bpf_loop.ts";
 import { slots } from "./timers.ts";
 import { accounts } from "./spin_lock.ts";
+import { seen } from "./frags_len.ts";
 
 const arp = (len: number) => bytes(pad(eth(ETH_ARP, []), len));
 
@@ -153,5 +155,53 @@ describeKernel("spin_lock (bpf_spin_lock in a map value)", () => {
     // A test run has no metadata before the packet: meta() is null, the frame's length counts.
     expect(run(c, "spin_lock_meta", arp(64)).ret).toBe(XdpAction.PASS);
     expect(a.lookup(2)).toMatchObject({ frames: 1, bytes: 64n });
+  });
+});
+
+describeKernel("frags_len (xdp.frags: multi-buffer frames, ctx.frameLen)", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("frags_len");
+  });
+  afterAll(() => c?.close());
+  // Bytes that differ along the frame, so a fragment's bytes read or cut wrongly show.
+  const frame = (len: number) => bytes(Array.from({ length: len }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+
+  it("is in section xdp.frags, loaded as multi-buffer by the runtime and by bpftool", () => {
+    expectLoaded(c, "frags_len");
+    expect(c.obj.program("frags_len").section).toBe("xdp.frags");
+  });
+
+  it("sees a frame larger than a page: the first buffer in ctx.len, all of it in ctx.frameLen", () => {
+    const s = c.obj.typedMap(seen, "seen");
+    const f = frame(9000);
+    s.update(0, { len: 0, frameLen: 0, tail: [0, 0, 0, 0], keep: 0 });
+    const r = run(c, "frags_len", f);
+    expect(r.ret).toBe(XdpAction.PASS);
+    const got = s.lookup(0)!;
+    expect(got.frameLen).toBe(9000);
+    // BPF_PROG_TEST_RUN puts what fits in a page (after headroom and shared info) in the first
+    // buffer and the rest in fragments.
+    expect(got.len).toBeGreaterThan(0);
+    expect(got.len).toBeLessThan(4096);
+    expect(got.tail).toEqual([...f.subarray(8996)]);
+    expect(r.data.equals(Buffer.from(f))).toBe(true);
+  });
+
+  it("cuts a multi-buffer frame into its first buffer with a negative adjustTail", () => {
+    const s = c.obj.typedMap(seen, "seen");
+    const f = frame(9000);
+    s.update(0, { len: 0, frameLen: 0, tail: [0, 0, 0, 0], keep: 100 });
+    const r = run(c, "frags_len", f);
+    expect(r.ret).toBe(XdpAction.PASS);
+    expect(r.data.toString("hex")).toBe(Buffer.from(f.subarray(0, 100)).toString("hex"));
+  });
+
+  it("gives a frame of one buffer the same length twice", () => {
+    const s = c.obj.typedMap(seen, "seen");
+    const f = frame(60);
+    s.update(0, { len: 0, frameLen: 0, tail: [0, 0, 0, 0], keep: 0 });
+    expect(run(c, "frags_len", f).ret).toBe(XdpAction.PASS);
+    expect(s.lookup(0)).toEqual({ len: 60, frameLen: 60, tail: [...f.subarray(56)], keep: 0 });
   });
 });

@@ -41,7 +41,7 @@ describe("tsbpf trace", () => {
     expect(r.stdout).toContain("examples/count.ts:32  const counter = counts.lookup(classify(eth.proto));");
     expect(r.stdout).toContain('counts.lookup 0 → found = {"packets":0,"bytes":0}');
     expect(r.stdout).toContain('counts[0] ← {"packets":1,"bytes":46}');
-    expect(r.stdout).toContain("XDP_PASS (2) after 27 instructions");
+    expect(r.stdout).toContain("XDP_PASS (2) after 28 instructions"); // 27 before the frame marker (docs/compiler.md)
     expect(r.stdout).toContain("packet unchanged");
   });
 
