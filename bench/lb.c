@@ -72,6 +72,20 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+/*
+ * -DLB_FRAGS builds the multi-buffer twin (section xdp.frags), for links whose MTU is above a
+ * page: a frame may then be a first buffer and fragments, and the frame's length is
+ * bpf_xdp_get_buff_len()'s, as lb.ts's ctx.frameLen is in its frags build. Otherwise every
+ * frame is one buffer and FRAME_LEN is the `data_end - data` it is given.
+ */
+#ifdef LB_FRAGS
+#define LB_SECTION "xdp.frags"
+#define FRAME_LEN(ctx, linear) bpf_xdp_get_buff_len(ctx)
+#else
+#define LB_SECTION "xdp"
+#define FRAME_LEN(ctx, linear) (linear)
+#endif
+
 #define MAGLEV_M 65537
 #define MAX_VIPS 16
 #define MAX_BACKENDS 1024
@@ -1120,7 +1134,7 @@ static __always_inline __u32 path_mtu4(__u32 tot_len)
 static __always_inline int too_big4(struct xdp_md *ctx, __u32 mtu, __u16 frag_off)
 {
 	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V4);
-	int len = ctx->data_end - ctx->data;
+	int len = FRAME_LEN(ctx, ctx->data_end - ctx->data);
 
 	if (!(frag_off & bpf_htons(0x4000)))
 		return too_big_dropped(counts);
@@ -1282,7 +1296,7 @@ static __always_inline __u32 path_mtu6(__u32 payload_len)
 static __always_inline int too_big6(struct xdp_md *ctx, __u32 mtu)
 {
 	struct icmp_stats *counts = icmp_counts(ICMP_STATS_V6);
-	int len = ctx->data_end - ctx->data;
+	int len = FRAME_LEN(ctx, ctx->data_end - ctx->data);
 
 	if (bpf_xdp_adjust_tail(ctx, (int)(sizeof(struct ethhdr) + QUOTE6) - len))
 		return too_big_dropped(counts);
@@ -1332,7 +1346,7 @@ static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 		return XDP_PASS;
 	__u32 ip_len = sizeof(*ip) + bpf_ntohs(ip->payload_len);
 
-	if (sizeof(*eth) + ip_len > (__u64)(data_end - data))
+	if (sizeof(*eth) + ip_len > (__u64)FRAME_LEN(ctx, data_end - data))
 		return XDP_PASS;
 	/* V2. Hop-by-hop and destination options skipped. */
 	__u32 next = ip->nexthdr;
@@ -1407,7 +1421,7 @@ static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 
 	if (st) {
 		st->packets += 1;
-		st->bytes += data_end - data;
+		st->bytes += FRAME_LEN(ctx, data_end - data);
 	}
 	if (encap_vip && ec)
 		return encapsulate6(ctx, be, &ec->saddr);
@@ -1417,7 +1431,7 @@ static __always_inline int lb6(struct xdp_md *ctx, struct ethhdr *eth)
 	return XDP_TX;
 }
 
-SEC("xdp")
+SEC(LB_SECTION)
 int lb(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -1445,7 +1459,7 @@ int lb(struct xdp_md *ctx)
 		return XDP_DROP;
 	__u32 hlen = ip->ihl * 4;
 	__u32 tot_len = bpf_ntohs(ip->tot_len);
-	__u64 frame_len = data_end - data;
+	__u64 frame_len = FRAME_LEN(ctx, data_end - data);
 
 	if (tot_len < hlen || sizeof(*eth) + tot_len > frame_len)
 		return XDP_DROP;

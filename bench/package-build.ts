@@ -154,7 +154,7 @@ const WORKLOADS: Workload[] = [
     twin: "bench/lb.c",
   },
   {
-    name: "the LB when issue 12 set the targets (`bench/lb-at-issue-12/lb.ts`, commit 111e5c6)",
+    name: "the LB when issue 12 set the targets (`bench/lb-at-issue-12/lb.ts`, commit da508b0)",
     sources: "bench/lb-at-issue-12",
     into: "issue-12",
     program: "issue-12/lb.ts",

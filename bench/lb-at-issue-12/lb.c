@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * A fixed workload of `npm run bench:build`: bench/lb.c as it was when issue 12 set the build
- * targets (commit 111e5c6), the C twin of lb.ts beside it; unchanged but for this paragraph.
+ * targets (commit da508b0 = 5738780~1), the C twin of lb.ts beside it; unchanged but for this paragraph.
  *
  * bench/lb.c — the C twin of the tsbpf XDP load balancer (lb/lb.ts).
  *

@@ -1,5 +1,5 @@
 // A fixed workload of `npm run bench:build` (bench/package-build.ts): lb/lb.ts as it was when
-// issue 12 set the build targets (commit 111e5c6, the parent of the package's first commit
+// issue 12 set the build targets (commit da508b0, the parent of the package's first commit
 // 5738780: IPv4 only, DNAT, one file), so that the targets are judged on the program they were
 // set for while lb/lb.ts grows; its C twin of that time is lb.c beside it. Unchanged but for
 // this comment; it is not the LB (which is lb/lb.ts) and is not kept up to date with it.

@@ -1,5 +1,5 @@
 // The subset check: constructs outside tsbpf's TypeScript subset that the syntax alone shows
-// (classes, closures, exceptions, while loops, `?.`, `**`, floating-point literals, …). Like
+// (classes, closures, exceptions, while loops, calls in `?.` chains, `**`, floating-point literals, …). Like
 // TypeScript's grammar checks before its type checker, it is a pass of its own, run over the
 // whole program before lowering, so that every such error of a file is reported at once, not
 // only the first of each statement. Lowering then meets a rejected node as already reported.
@@ -84,6 +84,7 @@ const OPERATORS = new Set([
   SyntaxKind.GreaterThanEqualsToken,
   SyntaxKind.AmpersandAmpersandToken,
   SyntaxKind.BarBarToken,
+  SyntaxKind.QuestionQuestionToken,
   SyntaxKind.PlusToken,
   SyntaxKind.MinusToken,
   SyntaxKind.AsteriskToken,
@@ -108,7 +109,8 @@ const MODULE_STATEMENTS = new Set([
 ]);
 
 function unsupportedOperator(op: SyntaxKind): string {
-  if (op === SyntaxKind.QuestionQuestionToken) return "`??` is not supported; test for null with an if";
+  if (op === SyntaxKind.QuestionQuestionEqualsToken)
+    return "`??=` is not supported: test for null with an if, and assign there";
   if (op === SyntaxKind.CommaToken) return "the comma operator is not supported";
   if (op === SyntaxKind.AsteriskAsteriskToken)
     return "operator '**' is not supported (no exponentiation in BPF); multiply, or shift for powers of two (`1 << n`)";
@@ -118,8 +120,9 @@ function unsupportedOperator(op: SyntaxKind): string {
 
 /** Why a node of a function body is outside the subset, or undefined if it is not (by its syntax). */
 function outsideSubset(node: Node): string | undefined {
-  if ((node.compilerNode as { questionDotToken?: unknown }).questionDotToken)
-    return "optional chaining (`?.`) is not supported: test for null with an if (`const v = m.lookup(k); if (v === null) …`)";
+  // `a?.f` and `a?.[i]` are lowered with what uses them (lower/optional.ts); a call in a chain is not.
+  if (Node.isCallExpression(node) && (node.compilerNode.flags & ts.NodeFlags.OptionalChain) !== 0)
+    return "a call in an optional chain (`f?.()`, `x?.m()`) is not supported: test for null with an if (`const v = m.lookup(k); if (v !== null) …`)";
   switch (node.getKind()) {
     case SyntaxKind.WhileStatement:
     case SyntaxKind.DoStatement:

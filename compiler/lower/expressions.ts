@@ -18,6 +18,14 @@ import { arithmetic } from "./arithmetic.ts";
 import { shortCircuit } from "./logic.ts";
 import { lowerConditional } from "./conditional.ts";
 import { lowerPrefix } from "./unary.ts";
+import { chainComparison, isAbsentable, isChainRoot, lowerChainUse, nullish, presentObject } from "./optional.ts";
+
+const EQUALITY = new Set([
+  SyntaxKind.EqualsEqualsEqualsToken,
+  SyntaxKind.ExclamationEqualsEqualsToken,
+  SyntaxKind.EqualsEqualsToken,
+  SyntaxKind.ExclamationEqualsToken,
+]);
 
 type RefVal = Extract<Val, { kind: "ref" }>;
 
@@ -29,6 +37,8 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
   if (Node.isAsExpression(expr) || Node.isNonNullExpression(expr) || Node.isTypeAssertion(expr)) {
     return lowerExpr(f, expr.getExpression(), expected);
   }
+  // `a?.f` is lowered with what uses it (optional.ts); its links below, where it is.
+  if (isChainRoot(expr) && f.chain?.root !== expr.compilerNode) return lowerChainUse(f, expr);
   const constant = f.m.decls.tryConstValue(expr);
   if (constant !== undefined && !isLocalName(f, expr)) {
     if (expr.getKind() === SyntaxKind.TrueKeyword || expr.getKind() === SyntaxKind.FalseKeyword) {
@@ -36,9 +46,6 @@ export function lowerExpr(f: FunctionLowerer, node: Node, expected?: BType): Val
     }
     return { kind: "const", value: constant, big: Node.isBigIntLiteral(expr) || isBigConst(expr) };
   }
-  // `a?.b` has no meaning here yet (no undefined value): rejected by the subset check, never
-  // compiled as `a.b`.
-  if ((expr.compilerNode as { questionDotToken?: unknown }).questionDotToken) throw f.m.subset.reported(expr);
   switch (expr.getKind()) {
     case SyntaxKind.NullKeyword:
       return { kind: "null" };
@@ -188,7 +195,7 @@ function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression():
       expr,
       `${expr.getText()} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
     );
-  const object = lowerExpr(f, expr.getExpression());
+  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression(), expr);
   const name = expr.getName();
   if (object.kind === "ctx") return contextProperty(f, expr, name);
   if (object.kind === "type" && name === "size")
@@ -207,7 +214,7 @@ function lowerElementAccess(
   f: FunctionLowerer,
   expr: Node & { getExpression(): Expression; getArgumentExpressionOrThrow(): Expression },
 ): Val {
-  const object = lowerExpr(f, expr.getExpression());
+  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression(), expr);
   const indexNode = expr.getArgumentExpressionOrThrow();
   const index = lowerValue(f, indexNode);
   if (object.kind === "table") {
@@ -312,6 +319,8 @@ function lowerBinary(
   if (assignment) return assignment;
   if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken)
     return shortCircuit(f, op, left, right, expr);
+  if (op === SyntaxKind.QuestionQuestionToken) return nullish(f, left, right, expr);
+  if (EQUALITY.has(op) && (isAbsentable(left) || isAbsentable(right))) return chainComparison(f, op, left, right, expr);
   // Compared with null, a reference to a scalar (a map value) is tested, not loaded. Otherwise
   // the left operand is read before the right one runs, which may assign to it (`v + (v = 5)`).
   const rawA = lowerExpr(f, left);

@@ -18,6 +18,7 @@ import {
 import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
 import { Lifetimes } from "./lifetimes.ts";
+import type { Chain } from "./optional.ts";
 import {
   describe,
   type LoopBack,
@@ -59,6 +60,8 @@ export class FunctionLowerer extends IRBuilder {
   /** The counters of the enclosing `for` loops whose value in the loop's body is known to stay in
    *  [0, max] (`inRangeCounter` in statements.ts), by declaration: an index that is one needs no clamp. */
   readonly inRangeCounters = new Map<unknown, bigint>();
+  /** The optional chain being lowered (optional.ts): its presence tests branch to its absent block. */
+  chain: Chain | undefined;
   /** The struct xdp_md * argument, in programs and in functions that take the context. */
   contextArg: ValueRef | null = null;
   /** Which context contextArg is: struct xdp_md (XDP) or struct __sk_buff (tc). */

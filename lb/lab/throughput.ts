@@ -1,7 +1,8 @@
 // Bulk TCP throughput (iperf3) through the LB namespace against straight to the backend, in both
 // directions, for what runs on the LB's interface (issue 16's goal: encapsulation ≥ 0.9× direct):
-//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc] [mtu] [paths]
-//     (root, iperf3; defaults 3, 3, lab, xdp, 1500, all: options below; paths: comma-separated names)
+//   node --import tsx lb/lab/throughput.ts [seconds] [rounds] [lab|deployment] [xdp|tc] [mtu] [paths] [frags]
+//     (root, iperf3; defaults 3, 3, lab, xdp, 1500, all: options below; paths: comma-separated names
+//     or "all"; "frags": every XDP program built with xdp.frags, for an MTU above 3406)
 //
 // One lab with one backend (topology.ts, dsr.ts's decapsulation and DSR_VIP on lo). Each round
 // runs every path below once, one after the other, each in both directions: "up" is the client
@@ -36,6 +37,7 @@ import { LoadBalancer, type VipSpec } from "../control.ts";
 import { DSR_VIP, setUpDsrBackends } from "./dsr.ts";
 import { createLab, sweepStaleLabs, type Lab } from "./topology.ts";
 import { buildDecapTc, buildXdpPass } from "./xdp-pass.ts";
+import { buildFragsObjects, FRAGS_SECTION } from "./frags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const PORT = 5201;
@@ -93,9 +95,13 @@ export interface ThroughputOptions {
    *  no packet; see decap_tc.ts). */
   decap?: "xdp" | "tc";
   /** The client's MTU; the LB's and the backend's links get 100 bytes more (room for the outer
-   *  header). Default 1500. At most 3406: a veth whose program does not declare xdp.frags takes
-   *  frames of one page (3506-byte MTU). */
+   *  header). Default 1500. At most 3406 unless `frags`: a veth whose program does not declare
+   *  xdp.frags takes frames of one page (3506-byte MTU). */
   mtu?: number;
+  /** Multi-buffer: the lab's XDP programs (the LB bridge port's XDP_PASS, the backend's
+   *  decapsulation) built with xdp.frags (frags.ts), so that the MTU may be a jumbo one; the paths
+   *  must then be standardPaths(dir, true)'s. */
+  frags?: boolean;
   /** The paths to measure; default standardPaths(). */
   paths?: Path[];
   log?: (line: string) => void;
@@ -169,8 +175,9 @@ export const configureLb: ConfigureLb = (lb, lab) => {
   for (const vip of [encap, dnat]) lb.addBackend(vip, { addr: be.addr, mac: be.mac });
 };
 
-/** The kernel forwarding through the LB namespace, with `program` (an XDP object) on its eth0 or none. */
-export function kernelPath(name: string, program?: string): Path {
+/** The kernel forwarding through the LB namespace, with `program` (an XDP object, its program
+ *  in `section`) on its eth0 or none. */
+export function kernelPath(name: string, program?: string, section = "xdp"): Path {
   return {
     name,
     targets: vipTargets,
@@ -179,7 +186,7 @@ export function kernelPath(name: string, program?: string): Path {
       const be = lab.backends[0]!;
       const routes = [DSR_VIP, lab.vip].map((vip) => [`${vip}/32`, "via", be.addr]);
       for (const r of routes) await lab.exec("lb", ["ip", "route", "add", ...r]);
-      if (program) await lab.exec("lb", ["ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", program, "sec", "xdp"]);
+      if (program) await lab.exec("lb", ["ip", "link", "set", "dev", "eth0", "xdpdrv", "obj", program, "sec", section]);
       return async () => {
         if (program) await lab.exec("lb", ["ip", "link", "set", "dev", "eth0", "xdpdrv", "off"]);
         for (const r of routes) await lab.exec("lb", ["ip", "route", "del", ...r]);
@@ -188,12 +195,15 @@ export function kernelPath(name: string, program?: string): Path {
   };
 }
 
-/** direct, kernel, xdp-pass, c (when clang-14 is there), tsbpf, tsbpf-generic; objects built into `dir`. */
-export function standardPaths(dir: string): Path[] {
-  const ts = join(dir, "lb.o");
-  execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", ts], {
-    stdio: "pipe",
-  });
+/** direct, kernel, xdp-pass, c (when clang-14 is there), tsbpf, tsbpf-generic; objects built into
+ *  `dir`; with `frags`, their multi-buffer builds (xdp.frags; the C twin with -DLB_FRAGS). */
+export function standardPaths(dir: string, frags = false): Path[] {
+  const multi = frags ? buildFragsObjects(dir) : undefined;
+  const ts = multi?.lb ?? join(dir, "lb.o");
+  if (!multi)
+    execFileSync(process.execPath, [join(ROOT, "bin/tsbpf.js"), "build", join(ROOT, "lb/lb.ts"), "-o", ts], {
+      stdio: "pipe",
+    });
   const paths: Path[] = [
     {
       name: "direct",
@@ -202,13 +212,13 @@ export function standardPaths(dir: string): Path[] {
       setUp: async () => async () => {},
     },
     kernelPath("kernel"),
-    kernelPath("xdp-pass", buildXdpPass()),
+    multi ? kernelPath("xdp-pass", multi.xdpPass, FRAGS_SECTION) : kernelPath("xdp-pass", buildXdpPass()),
   ];
   const c = join(dir, "lb_c.o");
   try {
     execFileSync(
       "clang-14",
-      ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu"].concat([
+      ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", ...(frags ? ["-DLB_FRAGS"] : [])].concat([
         "-c",
         join(ROOT, "bench/lb.c"),
         "-o",
@@ -230,6 +240,7 @@ export interface ThroughputResult {
   offloads: "lab" | "deployment";
   decap: "xdp" | "tc";
   mtu: number;
+  frags: boolean;
   runs: Run[];
   /** Per path, row and direction: median Mbit/s of the rounds and its ratio to direct's median;
    *  median CPU seconds per GB and direct's median divided by it (the path's efficiency). */
@@ -252,6 +263,8 @@ const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" "
 const VETH_XDP_MAX_MTU = 3506;
 /** Room the links behind the client get above its MTU, for the encapsulation's outer header. */
 const ENCAP_ROOM = 100;
+/** The largest client MTU measured with multi-buffer programs (a jumbo frame's). */
+const FRAGS_MAX_MTU = 9000;
 
 /** CPU seconds the ksoftirqd threads have used so far (utime + stime, USER_HZ = 100 ticks). */
 function ksoftirqdSeconds(): number {
@@ -274,9 +287,13 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
   const seconds = options.seconds ?? 3;
   const rounds = options.rounds ?? 3;
   const mtu = options.mtu ?? 1500;
-  if (!Number.isInteger(mtu) || mtu < 1280 || mtu + ENCAP_ROOM > VETH_XDP_MAX_MTU)
+  const frags = options.frags ?? false;
+  const maxMtu = frags ? FRAGS_MAX_MTU : VETH_XDP_MAX_MTU - ENCAP_ROOM;
+  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > maxMtu)
     throw new Error(
-      `throughput: mtu ${mtu}: use 1280..${VETH_XDP_MAX_MTU - ENCAP_ROOM} (the links behind the client get ${ENCAP_ROOM} more, and a veth with an XDP program that does not declare xdp.frags takes at most ${VETH_XDP_MAX_MTU})`,
+      frags
+        ? `throughput: mtu ${mtu}: use 1280..${maxMtu}`
+        : `throughput: mtu ${mtu}: use 1280..${maxMtu} (the links behind the client get ${ENCAP_ROOM} more, and a veth with an XDP program that does not declare xdp.frags takes at most ${VETH_XDP_MAX_MTU}; frags lifts that)`,
     );
   const log = options.log ?? (() => {});
   const start = loadAverage();
@@ -291,6 +308,7 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
     await lab.exec(be.name, ["ip", "rule", "add", "from", DIRECT_ADDR, "lookup", "100"]);
     // The kernel paths route the DNAT VIP to the backend unchanged.
     await lab.exec(be.name, ["ip", "addr", "add", `${lab.vip}/32`, "dev", "lo"]);
+    if (frags) await useFragsPrograms(lab, buildFragsObjects(dir));
     if (mtu !== 1500) await setMtu(lab, mtu);
     if (options.decap === "tc") {
       await lab.exec(be.name, ["ip", "link", "set", "dev", be.ifname, "xdpdrv", "off"]);
@@ -366,6 +384,7 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
       offloads: options.offloads ?? "lab",
       decap: options.decap ?? "xdp",
       mtu,
+      frags,
       runs,
       medians,
       loadAverage: { start, end: loadAverage() },
@@ -373,6 +392,21 @@ export async function measureThroughput(options: ThroughputOptions = {}): Promis
   } finally {
     lab.destroy();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The multi-buffer builds in place of the lab's XDP_PASS on the LB's bridge port and the
+ *  backend's decapsulation, before the MTU grows. Detached first: a veth sets its peer's largest
+ *  MTU when a program is attached where none was (a page for a single-buffer program, more for
+ *  xdp.frags), not when one program replaces another. */
+async function useFragsPrograms(lab: Lab, objects: { decap: string; xdpPass: string }): Promise<void> {
+  const be = lab.backends[0]!;
+  for (const [ns, dev, object] of [
+    [lab.bridgeNs, lab.lb.bridgePort, objects.xdpPass],
+    [be.name, be.ifname, objects.decap],
+  ] as const) {
+    await lab.exec(ns, ["ip", "link", "set", "dev", dev, "xdpdrv", "off"]);
+    await lab.exec(ns, ["ip", "link", "set", "dev", dev, "xdpdrv", "obj", object, "sec", FRAGS_SECTION]);
   }
 }
 
@@ -530,9 +564,10 @@ export function table(result: ThroughputResult): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (!existsSync("/usr/bin/iperf3")) console.error("throughput: iperf3 not found (apt-get install iperf3)");
-  const only = process.argv[7]?.split(",");
+  const only = process.argv[7] && process.argv[7] !== "all" ? process.argv[7].split(",") : undefined;
+  const frags = process.argv[8] === "frags";
   const dir = mkdtempSync(join(tmpdir(), "tsbpf-throughput-paths-"));
-  const paths = standardPaths(dir).filter((p) => !only || only.includes(p.name));
+  const paths = standardPaths(dir, frags).filter((p) => !only || only.includes(p.name));
   const result = await measureThroughput({
     paths,
     seconds: Number(process.argv[2] ?? 3),
@@ -540,11 +575,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     offloads: process.argv[4] === "deployment" ? "deployment" : "lab",
     decap: process.argv[5] === "tc" ? "tc" : "xdp",
     mtu: Number(process.argv[6] ?? 1500),
+    frags,
     log: (l) => console.error(l),
   });
   console.log(table(result));
   console.log(
-    `offloads ${result.offloads}, decapsulation ${result.decap}, MTU ${result.mtu}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
+    `offloads ${result.offloads}, decapsulation ${result.decap}, MTU ${result.mtu}${result.frags ? ", xdp.frags" : ""}; load average ${result.loadAverage.start} at the start, ${result.loadAverage.end} at the end`,
   );
   console.log(JSON.stringify(result));
   rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ computed from scratch). Needs root and bpffs. Run from the repo root:
 
     clang-14 -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -c bench/lb.c -o bpf-out/lb_c.o
     LB_OBJ=bpf-out/lb.o /usr/bin/python3 test/lb/conformance.py   (test/lb/conformance.test.ts runs both)
+    LB_FRAGS=1 LB_OBJ=… for a multi-buffer build (xdp.frags; conformance_frags.py)
 
 Note for benchmarks: with `repeat N`, XDP test_run does not restore the
 packet between iterations, so a rewriting program sees its own output from
@@ -27,6 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from packets import build, check  # noqa: E402
 
 OBJ = os.environ.get("LB_OBJ", "bpf-out/lb_c.o")
+# LB_FRAGS=1: the object is a multi-buffer build (section xdp.frags; conformance_frags.py).
+MULTI_BUFFER = os.environ.get("LB_FRAGS") == "1"
 # Per process: the TS and C runs (and other helpers' runs) may overlap.
 PIN = f"/sys/fs/bpf/lb_conformance_{os.getpid()}"
 MAPS = f"/sys/fs/bpf/lb_conformance_{os.getpid()}_maps"
@@ -494,6 +497,8 @@ def cases(m, tables):
     ipv6_cases(m, tables[2])
     from conformance_icmp import icmp_cases  # docs/lb-abi.md, "ICMP"
     icmp_cases(sys.modules[__name__], m, tables)
+    from conformance_frags import frags_cases  # frames larger than a page
+    frags_cases(sys.modules[__name__], m, tables, MULTI_BUFFER)
 
     # Stats count forwarded frames of VIP index 0 (replies and drops are not counted).
     p1 = stats(0)
