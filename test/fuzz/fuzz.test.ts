@@ -43,10 +43,12 @@ describe("differential fuzzer", () => {
 
   // Failing seeds whose programs are not reduced yet: with today's generator they print the same
   // program (a change to the generator changes them; the reduced regressions below are what stays).
+  // (With "optional" avoided the generator draws the programs it drew before `?.` existed. With `?.`,
+  // 60000689 is the shape of known/view_null_phi_call.ts, reached through `f(…)?.f3 ?? 823`.)
   it("seeds 60000680..60000719 (60000692: a view passed to a function that returns another view) behave as the model says", () => {
     const r = runBatch(
       Array.from({ length: 40 }, (_, i) => 60000680 + i),
-      { avoid: AVOID },
+      { avoid: [...AVOID, "optional"] },
     );
     expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
     expect(r.runs).toBe(3 * 40);
@@ -90,7 +92,8 @@ function runRegression(file: string, value: number[]): { action: number; out: Bu
 
 describe("bugs found by the fuzzer", () => {
   it("seeds 92020595, 92022855, 91002930 (regressions/view_clamped_access.ts, view_null_phi_call.ts, view_null_select_element.ts) behave as the model says", () => {
-    const r = runBatch([92020595, 92022855, 91002930], { avoid: AVOID });
+    // The programs of the generator before `?.` (see the pinned seeds above).
+    const r = runBatch([92020595, 92022855, 91002930], { avoid: [...AVOID, "optional"] });
     expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
     expect(r.runs).toBe(3 * 3);
   }, 300_000);

@@ -7,6 +7,8 @@ import {
   type ArithOp,
   type Base,
   BOOL,
+  type Chain,
+  type ChainSource,
   type CmpOp,
   type Expr,
   type FieldT,
@@ -150,7 +152,7 @@ export interface GenOptions {
    * view passed to a function), "table-index" (computed indexes into constant tables),
    * "signed-offset" (view offsets of a signed type, unbounded), "loop-offset" (view offsets not
    * bounded by a mask or remainder in loop bodies), "single-enum" (enums whose members
-   * all have one value).
+   * all have one value), "optional" (`?.` chains and `??`).
    */
   avoid?: string[];
   /** The budget of verifier paths (PATH_BUDGET unless given; null: none). */
@@ -629,39 +631,95 @@ class Gen {
     for (let tries = 0; tries < 6; tries++) {
       const base = this.r.pick(scope.bases.length ? scope.bases : [undefined]);
       if (!base) return;
-      const path: Step[] = [];
-      let t: FieldT = base.def;
-      while (t.k === "struct" || t.k === "array") {
-        if (t.k === "struct") {
-          const f: StructT["fields"][number] = this.r.pick(t.fields);
-          path.push({ k: "field", name: f.name });
-          t = f.ty;
-        } else {
-          // In a loop, the way users index an array: by a counter that stays inside it.
-          const len = BigInt(t.len);
-          const counters = scope.locals.filter(
-            (l) => l.range && tsKind(l.ty) === "num" && l.range[0] >= 0n && l.range[1] < len,
-          );
-          const counter = counters.length && this.r.chance(0.5) ? this.r.pick(counters) : undefined;
-          const e: Expr = counter
-            ? { k: "read", p: { k: "local", name: counter.name, ty: counter.ty } }
-            : this.r.chance(0.6) ||
-                this.avoid("computed-index") ||
-                this.depthGuard > 2 || // an index inside an index inside an index: enough
-                // The clamp of a computed index is a branch: in a loop body, unrolled by the verifier,
-                // a few of them with the body's other branches pass its complexity limit.
-                scope.loops > 0 ||
-                (scope.func && base.def === this.view && this.avoid("packet-param-index"))
-              ? { k: "lit", v: BigInt(this.r.int(t.len)), big: false }
-              : this.index(scope);
-          path.push({ k: "index", e });
-          t = t.elem;
-        }
-      }
-      if (tsKind(t) === kind) return { k: "field", base, path, ty: t };
+      const leaf = this.path(scope, base.def, scope.func !== undefined && base.def === this.view);
+      if (tsKind(leaf.ty) === kind) return { k: "field", base, path: leaf.path, ty: leaf.ty };
     }
     return undefined;
   }
+  /** A random path from a struct to one of its scalars; `packetParam`: in the packet view passed to a function. */
+  path(scope: Scope, def: StructT, packetParam: boolean): { path: Step[]; ty: ScalarT } {
+    const path: Step[] = [];
+    let t: FieldT = def;
+    while (t.k === "struct" || t.k === "array") {
+      if (t.k === "struct") {
+        const f: StructT["fields"][number] = this.r.pick(t.fields);
+        path.push({ k: "field", name: f.name });
+        t = f.ty;
+      } else {
+        // In a loop, the way users index an array: by a counter that stays inside it.
+        const len = BigInt(t.len);
+        const counters = scope.locals.filter(
+          (l) => l.range && tsKind(l.ty) === "num" && l.range[0] >= 0n && l.range[1] < len,
+        );
+        const counter = counters.length && this.r.chance(0.5) ? this.r.pick(counters) : undefined;
+        const e: Expr = counter
+          ? { k: "read", p: { k: "local", name: counter.name, ty: counter.ty } }
+          : this.r.chance(0.6) ||
+              this.avoid("computed-index") ||
+              this.depthGuard > 2 || // an index inside an index inside an index: enough
+              // The clamp of a computed index is a branch: in a loop body, unrolled by the verifier,
+              // a few of them with the body's other branches pass its complexity limit.
+              scope.loops > 0 ||
+              (packetParam && this.avoid("packet-param-index"))
+            ? { k: "lit", v: BigInt(this.r.int(t.len)), big: false }
+            : this.index(scope);
+        path.push({ k: "index", e });
+        t = t.elem;
+      }
+    }
+    return { path, ty: t };
+  }
+
+  /**
+   * An optional chain to a scalar of `kind`: `ctx.header(W, off)?.…` (null when the packet is
+   * short), `m.lookup(0)?.…` (never null) or `f(ctx, …)?.…` (a function returning a reference or null).
+   */
+  chain(scope: Scope, kind: TsKind): Chain | undefined {
+    if (this.avoid("optional") || this.depthGuard > 1) return undefined;
+    this.depthGuard++;
+    try {
+      for (let tries = 0; tries < 4; tries++) {
+        const roll = this.r.next();
+        const fns = this.funcs.filter((f) => f.refRet);
+        let src: ChainSource;
+        if (roll < 0.45 && !scope.func && !this.avoid("view"))
+          src = { k: "header", def: this.view2, off: this.offset(scope) };
+        else if (roll < 0.75 && !scope.func && fns.length && !this.avoid("assign-in-expr")) {
+          const fn = this.r.pick(fns);
+          const args = this.args(scope, fn, 1);
+          if (!args) continue;
+          src = { k: "call", fn, args };
+        } else src = { k: "lookup", map: `m${this.id}` };
+        const def = src.k === "header" ? src.def : src.k === "call" ? src.fn.refRet! : this.state;
+        const leaf = this.path(scope, def, false);
+        if (tsKind(leaf.ty) === kind) return { src, def, path: leaf.path, ty: leaf.ty };
+      }
+      return undefined;
+    } finally {
+      this.depthGuard--;
+    }
+  }
+
+  /** A bool from an optional chain: compared with a value, its truth, or a bool chain `?? b`. */
+  chainBool(scope: Scope, depth: number): Expr | undefined {
+    if (this.avoid("optional")) return undefined; // before any draw: avoided, the programs are those of before `?.`
+    const kind: TsKind = this.r.chance(0.2) ? "bool" : this.r.chance(0.75) ? "num" : "big";
+    const chain = this.chain(scope, kind);
+    if (!chain) return undefined;
+    const roll = this.r.next();
+    if (roll < 0.5) {
+      const other =
+        kind === "bool"
+          ? this.bool(scope, depth - 1)
+          : this.r.chance(0.4)
+            ? this.literal(kind)
+            : this.int(scope, kind, depth - 1);
+      return { k: "optcmp", op: this.r.pick(["===", "!=="] as const), chain, other, chainLeft: this.r.chance(0.6) };
+    }
+    if (roll < 0.85 || kind !== "bool") return { k: "opttruth", chain, not: this.r.chance(0.5) };
+    return { k: "nullish", chain, d: this.bool(scope, depth - 1) };
+  }
+
   index(scope: Scope): Expr {
     this.depthGuard++;
     let e =
@@ -781,6 +839,12 @@ class Gen {
       const b = this.r.chance(0.3) ? this.literal(kind) : this.int(scope, kind, depth - 1);
       return { k: "bin", op: this.r.pick(["&&", "||"] as const), a: this.tested(scope, kind, a), b };
     }
+    if (roll < 0.78) {
+      // `(w?.f ?? d)`: the default is evaluated only when the chain is absent.
+      const chain = this.chain(scope, kind);
+      if (chain)
+        return { k: "nullish", chain, d: this.r.chance(0.4) ? this.literal(kind) : this.int(scope, kind, depth - 1) };
+    }
     if (roll < 0.86 && !this.avoid("assign-in-expr")) {
       const p = this.writable(scope, kind);
       if (p) return this.assignTo(scope, p, kind, depth - 1);
@@ -895,6 +959,10 @@ class Gen {
       const a = this.r.chance(0.2) ? ({ k: "bool", v: this.r.chance(0.5) } as Expr) : this.bool(scope, depth - 1);
       return { k: "cond", c, a, b: this.bool(scope, depth - 1) };
     }
+    if (roll < 0.95) {
+      const c = this.chainBool(scope, depth);
+      if (c) return c;
+    }
     const p = this.avoid("assign-in-expr") ? undefined : this.writable(scope, "bool");
     if (p) return { k: "assign", p, op: "=", e: this.bool(scope, depth - 1) };
     return this.comparison(scope, depth - 1);
@@ -913,6 +981,11 @@ class Gen {
   /** A condition: a bool, an integer (its truth), or both mixed with && and ||. */
   cond(scope: Scope, depth: number): Expr {
     const roll = this.r.next();
+    if (roll < 0.05 && !this.avoid("optional")) {
+      // `if (w?.f)`: the chain's truth, bare.
+      const chain = this.chain(scope, this.r.chance(0.7) ? "num" : this.r.chance(0.5) ? "big" : "bool");
+      if (chain) return { k: "opttruth", chain, not: false, bare: true };
+    }
     if (roll < 0.6) return this.bool(scope, depth);
     if (roll < 0.85) {
       const kind = this.r.chance(0.8) ? "num" : "big";
@@ -1003,7 +1076,24 @@ export function weights(p: Prog): { paths: number; loop: number } {
         return e.args.reduce((w, a) => w + expr(a), 0) + (e.fn === "imul" ? 0 : e.args.length - 1);
       case "table":
         return e.i.k === "lit" ? 0 : 1 + expr(e.i);
+      case "optcmp":
+        return chain(e.chain) + expr(e.other) + 1;
+      case "opttruth":
+        return chain(e.chain) + 1;
+      case "nullish":
+        return chain(e.chain) + expr(e.d);
     }
+  };
+  // The presence test is a branch, and so is each computed index of the path.
+  const chain = (c: Chain): number => {
+    const steps = c.path.reduce((w, s) => w + (s.k === "index" && s.e.k !== "lit" ? 1 + expr(s.e) : 0), 0);
+    const src =
+      c.src.k === "header"
+        ? expr(c.src.off)
+        : c.src.k === "call"
+          ? c.src.args.reduce((w, a) => w + (a.k === "value" ? expr(a.e) : 0), 0) + func(c.src.fn)
+          : 0;
+    return src + 1 + steps;
   };
   const block = (body: Stmt[]): number => body.reduce((w, s) => w + stmt(s), 0);
   const stmt = (s: Stmt): number => {

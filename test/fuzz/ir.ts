@@ -123,7 +123,29 @@ export type Expr =
   /** `Math.min(…)`, `Math.max(…)`, `Math.imul(a, b)` on numbers. */
   | { k: "math"; fn: "min" | "max" | "imul"; args: Expr[] }
   /** `T[i]`: an element of a module-level constant table (a `u32`; a computed index is clamped). */
-  | { k: "table"; table: Table; i: Expr };
+  | { k: "table"; table: Table; i: Expr }
+  /** `chain === other` (or `!==`; `other` first when `!chainLeft`): absent is unequal to every value. */
+  | { k: "optcmp"; op: "===" | "!=="; chain: Chain; other: Expr; chainLeft: boolean }
+  /** The truth of a chain, absent false: `!chain`, `!!chain`, or (`bare`, only as an if or `?:` condition) `chain`. */
+  | { k: "opttruth"; chain: Chain; not: boolean; bare?: boolean }
+  /** `(chain ?? d)`: the chain's value, or `d` (evaluated only then) when absent. */
+  | { k: "nullish"; chain: Chain; d: Expr };
+
+/** What `?.` follows: something that may be null. */
+export type ChainSource =
+  /** `ctx.header(V, off)`: the view at a packet offset, or null. */
+  | { k: "header"; def: StructT; off: Expr }
+  /** The program's map value, `m.lookup(0)` (never null: key 0 of its ArrayMap). */
+  | { k: "lookup"; map: string }
+  /** `f(ctx, …)`, a function returning `Value<typeof S> | null`. */
+  | { k: "call"; fn: Func; args: Arg[] };
+/** An optional chain `src?.a.b[i]`: absent when `src` is null, else the scalar at `path`. */
+export interface Chain {
+  src: ChainSource;
+  def: StructT;
+  path: Step[];
+  ty: ScalarT;
+}
 export type Arg = { k: "value"; e: Expr } | { k: "ref"; base: Base } | { k: "ctx" };
 
 /** What a function returning `Value<typeof S> | null` returns. */

@@ -4,6 +4,7 @@
 import {
   type Arg,
   type Base,
+  type Chain,
   type Expr,
   type FieldT,
   type Func,
@@ -15,6 +16,7 @@ import {
   type RefValue,
   type ScalarT,
   sizeOf,
+  type Step,
   type Stmt,
   type StructT,
 } from "./ir.ts";
@@ -84,6 +86,16 @@ export function typeOf(e: Expr): Ty {
       return valueType(e.fn.ret);
     case "table":
       return INTS.u32;
+    case "optcmp":
+    case "opttruth":
+      return { k: "bool" };
+    case "nullish": {
+      // As `c ? chain : d`: both bools, or the common type of the two (the chain is never a literal).
+      const a: Ty = e.chain.ty.k === "bool" ? { k: "bool" } : valueType(e.chain.ty);
+      const b = typeOf(e.d);
+      if (a.k === "bool" && b.k === "bool") return a;
+      return commonType(a, b);
+    }
     case "math": {
       // Math.imul: 32 bits, signed only if both operands are (a literal is signed if negative).
       if (e.fn === "imul") {
@@ -404,14 +416,33 @@ export class Machine {
     return { k: "int", t: vt, v: convert(v, ty.be ? vt : ty) };
   }
 
+  /** The value of an optional chain `src?.path`, or undefined when `src` is null (the path then does not run). */
+  chain(f: Frame, c: Chain): Val | undefined {
+    let region: Region | null;
+    if (c.src.k === "header") region = this.header(f, c.src.def, c.src.off);
+    else if (c.src.k === "lookup") region = { buf: this.state, off: 0 };
+    else {
+      const r = this.invoke(f, c.src.fn, c.src.args);
+      if (!c.src.fn.refRet || (r !== null && !isRegion(r))) throw new ModelError(`${c.src.fn.name} returned a value`);
+      region = r;
+    }
+    if (region === null) return undefined;
+    return this.load(this.refIn(f, region, c.def, c.path));
+  }
+
   ref(f: Frame, p: Place): Ref {
     if (p.k === "local") return { k: "local", frame: f, name: p.name, ty: p.ty };
     if (p.k === "global") return { k: "global", name: p.name, ty: p.ty };
     const region = f.bases.get(p.base.name);
     if (!region) throw new ModelError(`no struct ${p.base.name} in scope`);
+    return this.refIn(f, region, p.base.def, p.path);
+  }
+
+  /** The scalar at `path` in a struct `def` held in `region`. */
+  refIn(f: Frame, region: Region, def: StructT, path: Step[]): Extract<Ref, { k: "mem" }> {
     let off = region.off;
-    let t: FieldT = p.base.def;
-    for (const step of p.path) {
+    let t: FieldT = def;
+    for (const step of path) {
       if (step.k === "field") {
         if (t.k !== "struct") throw new ModelError("field of a non-struct");
         off += layout(t).offsets.get(step.name)!;
@@ -519,6 +550,24 @@ export class Machine {
         if (e.i.k === "lit" && e.i.v >= BigInt(e.table.values.length))
           throw new ModelError("a literal index outside the table");
         return { k: "int", t: INTS.u32, v: e.table.values[this.indexOf(f, e.i, e.table.values.length)]! };
+      }
+      case "optcmp": {
+        // `undefined === x` is false and `undefined !== x` true; both operands run, left to right.
+        const [c, other] = e.chainLeft
+          ? [this.chain(f, e.chain), this.eval(f, e.other)]
+          : ((o) => [this.chain(f, e.chain), o])(this.eval(f, e.other));
+        return { k: "bool", v: c === undefined ? e.op === "!==" : compare(e.op, c, other) };
+      }
+      case "opttruth": {
+        const c = this.chain(f, e.chain);
+        const truth = c !== undefined && truthy(c);
+        return { k: "bool", v: e.not ? !truth : truth };
+      }
+      case "nullish": {
+        const t = typeOf(e);
+        const v = this.chain(f, e.chain) ?? this.eval(f, e.d);
+        if (t.k === "bool") return v;
+        return { k: "int", t: t as IntT, v: convert(v, t as IntT) };
       }
       case "math": {
         const vals = e.args.map((a) => this.eval(f, a)); // left to right

@@ -1,7 +1,7 @@
 // Prints fuzzer programs as TypeScript source for the compiler. Every compound expression is
 // parenthesized, so the printed text has exactly the IR's structure.
 import ts from "typescript";
-import type { Expr, FieldT, Func, IntT, Place, Prog, RefValue, ScalarT, Stmt, StructT } from "./ir.ts";
+import type { Chain, Expr, FieldT, Func, IntT, Place, Prog, RefValue, ScalarT, Stmt, StructT } from "./ir.ts";
 import { typeOf } from "./model.ts";
 
 export const ACTIONS = ["ABORTED", "DROP", "PASS", "TX"];
@@ -51,7 +51,27 @@ export function printExpr(e: Expr): string {
       return `Math.${e.fn}(${e.args.map(printExpr).join(", ")})`;
     case "table":
       return `${e.table.name}[${printExpr(e.i)}]`;
+    case "optcmp": {
+      const other = widened(e.other);
+      return e.chainLeft ? `(${printChain(e.chain)} ${e.op} ${other})` : `(${other} ${e.op} ${printChain(e.chain)})`;
+    }
+    case "opttruth":
+      return e.bare ? printChain(e.chain) : `(${e.not ? "!" : "!!"}${printChain(e.chain)})`;
+    case "nullish":
+      return `(${printChain(e.chain)} ?? ${printExpr(e.d)})`;
   }
+}
+
+/** `src?.a.b[i]` (not widened with `as`: the compiler reads a chain only with its use). */
+export function printChain(c: Chain): string {
+  const src =
+    c.src.k === "header"
+      ? `ctx.header(${c.src.def.name}, ${printExpr(c.src.off)})`
+      : c.src.k === "lookup"
+        ? `${c.src.map}.lookup(0)`
+        : printCall(c.src.fn, c.src.args);
+  const path = c.path.map((s) => (s.k === "field" ? `.${s.name}` : `[${printExpr(s.e)}]`)).join("");
+  return `${src}?${path.startsWith("[") ? "." : ""}${path}`;
 }
 
 /** Whether TypeScript parses `_ op right` as that binary operator with `right` whole as its operand. */

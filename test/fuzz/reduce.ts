@@ -2,7 +2,7 @@
 // expressions by a part of them or by 0/1, keeping each change that keeps the failure
 // (delta debugging, one change at a time, until no change helps).
 import { type GenOptions, generate } from "./generate.ts";
-import type { Expr, Prog, Stmt } from "./ir.ts";
+import type { Chain, Expr, Prog, Stmt } from "./ir.ts";
 import { ModelError, runModel, typeOf } from "./model.ts";
 import { moduleOf, type Failure, inputsFor, runProgs } from "./run.ts";
 
@@ -37,6 +37,10 @@ function exprKids(e: Expr): Expr[] {
       return e.args;
     case "table":
       return [e.i];
+    case "optcmp":
+      return [e.other];
+    case "nullish":
+      return [e.d];
     default:
       return [];
   }
@@ -94,7 +98,22 @@ function edits(p: Prog): Edit[] {
       case "table":
         slot(e, "i");
         break;
+      case "optcmp":
+        slot(e, "other");
+        chainSlots(e.chain);
+        break;
+      case "opttruth":
+        chainSlots(e.chain);
+        break;
+      case "nullish":
+        chainSlots(e.chain);
+        slot(e, "d");
+        break;
     }
+  };
+  const chainSlots = (c: Chain) => {
+    if (c.src.k === "header") slot(c.src, "off");
+    if (c.src.k === "call") for (const a of c.src.args) if (a.k === "value") slot(a, "e");
   };
   const walkBlock = (body: Stmt[]) => {
     body.forEach((s, i) => {

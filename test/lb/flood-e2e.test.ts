@@ -1,5 +1,5 @@
 // Issue 13, defect 1, at full scale with real traffic: the LB as built (65,536 conntrack and
-// 131,072 rnat entries), 300 idle TCP connections through it, then a flood of 70,000 new
+// 131,072 rnat entries), 300 idle TCP connections through it, then a flood of 80,000 new
 // SYN flows — more than conntrack holds — that the backends answer, with new HTTP
 // connections during and after it. Every idle connection must still answer from its own
 // backend, and no HTTP connection may fail. lb/lab/flood.ts is the scenario (and a command
@@ -16,7 +16,7 @@ import { runFloodScenario } from "../../lb/lab/flood.ts";
 import { ROOT } from "../runtime/helpers.ts";
 import { scratchDir } from "../support/scratch.ts";
 
-describeKernel("a 70,000-flow SYN flood through the LB in namespaces (default table sizes)", () => {
+describeKernel("an 80,000-flow SYN flood through the LB in namespaces (default table sizes)", () => {
   let env: LoadBalancedLab;
 
   beforeAll(async () => {
@@ -29,8 +29,10 @@ describeKernel("a 70,000-flow SYN flood through the LB in namespaces (default ta
   afterAll(() => env?.destroy());
 
   it("leaves 300 idle connections working and every new connection answered", async () => {
-    const flows = 70_000;
-    expect(flows).toBeGreaterThan(FLOW_ENTRIES);
+    // 80,000 flows, 22 % over the table's 65,536: at load 14 one run in ten lost 10 % of the
+    // SYNs on the veths before the LB (62,975 seen of 70,000), which left the table not full.
+    const flows = 80_000;
+    expect(flows).toBeGreaterThan(FLOW_ENTRIES * 1.2);
     const report = await runFloodScenario(env, { flows, pps: 20_000, idle: 300, requests: 500 });
     expect(report.flood.sent).toBe(flows);
     // The flood really filled the connection table (the LRU evicted): without that the
