@@ -91,11 +91,15 @@ function runRegression(file: string, value: number[]): { action: number; out: Bu
 }
 
 describe("bugs found by the fuzzer", () => {
-  it("seeds 92020595, 92022855, 91002930 (regressions/view_clamped_access.ts, view_null_phi_call.ts, view_null_select_element.ts) behave as the model says", () => {
+  it("seeds 92020595, 92022855, 91002930 (regressions/view_clamped_access.ts, view_null_phi_call.ts, view_null_select_element.ts) and 60000689 with `?.` behave as the model says", () => {
     // The programs of the generator before `?.` (see the pinned seeds above).
     const r = runBatch([92020595, 92022855, 91002930], { avoid: [...AVOID, "optional"] });
     expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
     expect(r.runs).toBe(3 * 3);
+    // 92022855's shape reached through `f(…)?.f3 ?? 823` (found by helper language, session 8).
+    const chained = runBatch([60000689], { avoid: AVOID });
+    expect(chained.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
+    expect(chained.runs).toBe(3);
   }, 300_000);
 
   it("regressions/view_clamped_access.ts, view_null_phi_call.ts, view_null_select_element.ts: the reduced programs load (seeds 92020595, 92022855, 91002930)", () => {
