@@ -23,10 +23,56 @@ export function accessThroughNullArms(m: IRModule): void {
         const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
         if (p) C.LLVMSetOperand(i, k, p);
       }
+      for (const i of instructionsOf(fn)) if (isFieldAddress(i)) fieldOfNonNullArm(b, i);
     }
   } finally {
     b.dispose();
   }
+}
+
+/**
+ * A field's address `gep(select(c, null, p), k)` whose uses do not all reach an access as
+ * `nonNullArm` follows it: the address of an element at a computed index (`rv.f4[i]`, whose
+ * own check against data_end selects between the element and the field, seed 92022855). Its
+ * clones would be new pointers for the verifier, unchecked, so the field is computed from `p`
+ * itself: a field of null is never accessed, and only the view itself is compared with null.
+ */
+function fieldOfNonNullArm(b: IRBuilder, gep: ValueRef): void {
+  if (comparedWithNull(gep, 0)) return;
+  const p = nonNullArm(b, C.LLVMGetOperand(gep, 0), gep, 0);
+  if (p) C.LLVMSetOperand(gep, 0, p);
+}
+
+/** A GEP by constants, not all zero: the address of a field, not the view. */
+function isFieldAddress(i: ValueRef): boolean {
+  if (C.LLVMGetInstructionOpcode(i) !== Opcode.GetElementPtr) return false;
+  let offset = false;
+  for (let k = 1; k < C.LLVMGetNumOperands(i); k++) {
+    const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(i, k));
+    if (!c) return false;
+    if (C.LLVMConstIntGetZExtValue(c) !== 0n) offset = true;
+  }
+  return offset;
+}
+
+/** Whether `v`, or an address computed from it, is compared with null. */
+function comparedWithNull(v: ValueRef, depth: number): boolean {
+  if (depth > 8) return true;
+  for (let u = C.LLVMGetFirstUse(v); u; u = C.LLVMGetNextUse(u)) {
+    const user = C.LLVMGetUser(u);
+    switch (C.LLVMGetInstructionOpcode(user)) {
+      case Opcode.ICmp:
+        if (C.LLVMIsNull(C.LLVMGetOperand(user, 0)) || C.LLVMIsNull(C.LLVMGetOperand(user, 1))) return true;
+        break;
+      case Opcode.GetElementPtr:
+      case Opcode.BitCast:
+      case Opcode.Select:
+      case Opcode.PHI:
+        if (comparedWithNull(user, depth + 1)) return true;
+        break;
+    }
+  }
+  return false;
 }
 
 /** The operand number of the address a load, store or atomic operation accesses. */

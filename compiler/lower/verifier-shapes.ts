@@ -56,9 +56,12 @@ export function fixPacketShapes(m: IRModule): void {
           else if (packetPointer(stripConstantOffsets(base)) === "data") viewEnds.push(i);
         }
       }
-      for (const gep of views) if (!reuseCheckedAddress(b, gep)) clampViewOffset(b, gep, VERIFIER_BOUNDED);
-      // Merged ones first: a clamp replaces the offset by which their checked addresses are found.
+      // Merged ones first: a clamp replaces the offset by which their checked addresses are
+      // found (seed 92020595: one arm's `data + off` clamped first, the merged view then clamped
+      // on its own, a new pointer the verifier never saw checked).
+      const unmergedViews = views.filter((gep) => !reuseCheckedAddress(b, gep));
       const unmerged = viewEnds.filter((gep) => !reuseCheckedAddress(b, gep));
+      for (const gep of unmergedViews) clampViewOffset(b, gep, VERIFIER_BOUNDED);
       for (const gep of unmerged) clampViewOffset(b, gep, LOST - 1n);
       for (const check of checks) separateCheckedPointer(b, check);
     }
@@ -423,8 +426,12 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
   const operand = (k: number) => verifierBound(C.LLVMGetOperand(v, k), memo);
   const min = (a: bigint, b: bigint) => (a < b ? a : b);
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  /** The value as a register of v's type: at most `all`, unless the verifier lost it. */
-  const width = (x: bigint) => (x >= LOST ? LOST : min(x, all));
+  /**
+   * `x`, computed from the operands' bounds `from`, as a register of v's type: at most `all`,
+   * unless the verifier lost an operand. (A 64-bit `x` may pass LOST without being lost:
+   * `sext(i8) << 2` is at most 2^66 - 4 before it wraps, seed 92020595.)
+   */
+  const width = (x: bigint, ...from: bigint[]) => (from.some((o) => o >= LOST) ? LOST : min(x, all));
   const shift = () => {
     const n = C.LLVMIsAConstantInt(C.LLVMGetOperand(v, 1));
     return n ? BigInt(C.LLVMConstIntGetZExtValue(n)) : undefined;
@@ -439,9 +446,11 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
       break;
     case Opcode.ZExt:
     case Opcode.Trunc:
-    case Opcode.Freeze:
-      bound = width(operand(0));
+    case Opcode.Freeze: {
+      const a = operand(0);
+      bound = width(a, a);
       break;
+    }
     case Opcode.And: {
       const [a, b] = [operand(0), operand(1)];
       bound = a >= LOST || b >= LOST ? LOST : min(a, b);
@@ -455,26 +464,31 @@ function verifierBound(v: ValueRef, memo: Map<bigint, bigint>): bigint {
     }
     case Opcode.Shl: {
       const n = shift();
-      bound = n === undefined ? LOST : width(operand(0) << n);
+      const a = operand(0);
+      bound = n === undefined ? LOST : width(a << n, a);
       break;
     }
     case Opcode.AShr:
       if (shift() === undefined) bound = LOST;
       else bound = max(operand(0), all) >= LOST ? LOST : all;
       break;
-    case Opcode.Add:
-      bound = width(operand(0) + operand(1));
+    case Opcode.Add: {
+      const [a, b] = [operand(0), operand(1)];
+      bound = width(a + b, a, b);
       break;
-    case Opcode.Mul:
-      bound = width(operand(0) * operand(1));
+    }
+    case Opcode.Mul: {
+      const [a, b] = [operand(0), operand(1)];
+      bound = width(a * b, a, b);
       break;
+    }
     case Opcode.Sub:
       bound = max(operand(0), operand(1)) >= LOST ? LOST : all;
       break;
     case Opcode.Or:
     case Opcode.Xor: {
       const m = max(operand(0), operand(1));
-      bound = width((1n << BigInt(m.toString(2).length)) - 1n);
+      bound = width((1n << BigInt(m.toString(2).length)) - 1n, m);
       break;
     }
     case Opcode.Select:
