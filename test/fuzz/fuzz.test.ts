@@ -67,7 +67,12 @@ describe("differential fuzzer", () => {
 
 // Open bugs the fuzzer finds go to test/fuzz/known/ until fixed, each as a test that expects the
 // verifier's rejection, so that it turns red when the bug is fixed (then the program moves to
-// regressions/). None is open now.
+// regressions/).
+describe("open bugs found by the fuzzer (test/fuzz/known)", () => {
+  it("known/view_optional_default.ts: a field of one view or, by `?.` and `??`, of another, then written through the first, is rejected (seed 95028320)", () => {
+    expect(() => withRegression("view_optional_default", () => {}, undefined, "known")).toThrow(VerifierError);
+  }, 60_000);
+});
 
 /** Compiles and loads <dir>/<file>.ts and gives the object to `use`; closes it after. */
 function withRegression<T>(file: string, use: (obj: BpfObject) => T, options?: CompileOptions, dir = "regressions"): T {
