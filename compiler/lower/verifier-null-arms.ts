@@ -56,9 +56,7 @@ function isPartAddress(i: ValueRef): boolean {
 }
 
 function isPointerSelect(i: ValueRef): boolean {
-  return (
-    C.LLVMGetInstructionOpcode(i) === Opcode.Select && C.LLVMGetTypeKind(C.LLVMTypeOf(i)) === TypeKind.Pointer
-  );
+  return C.LLVMGetInstructionOpcode(i) === Opcode.Select && C.LLVMGetTypeKind(C.LLVMTypeOf(i)) === TypeKind.Pointer;
 }
 
 /**
