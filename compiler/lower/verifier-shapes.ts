@@ -40,7 +40,7 @@ import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { dominates } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
-import { MAX_VIEW_OFFSET } from "./xdp.ts";
+import { MAX_PACKET_OFF, MAX_VIEW_OFFSET } from "./xdp.ts";
 
 export function fixPacketShapes(m: IRModule): void {
   const b = new IRBuilder(m);
@@ -355,10 +355,14 @@ function checkedAddress(
   seen: (u: ValueRef) => boolean,
 ): Address | undefined {
   const c = C.LLVMIsAConstantInt(v);
-  if (c)
-    return dominates(base.data, before)
-      ? { kind: "computed", v: base.data, delta: base.k + BigInt(C.LLVMConstIntGetSExtValue(c)), before }
-      : undefined;
+  if (c) {
+    const delta = base.k + BigInt(C.LLVMConstIntGetSExtValue(c));
+    // Beyond MAX_PACKET_OFF `data + c` is no address the verifier checks, and from 2^29 on it
+    // refuses the addition itself ("math between pkt pointer and 2147483648", seed 95014989: a
+    // table's offset over 4095, where the view is null): such a view is clamped instead.
+    if (delta > MAX_PACKET_OFF || delta < -MAX_PACKET_OFF) return undefined;
+    return dominates(base.data, before) ? { kind: "computed", v: base.data, delta, before } : undefined;
+  }
   let address: Address | undefined;
   for (const u of users(v)) {
     if (
@@ -451,7 +455,7 @@ function clampViewOffset(b: IRBuilder, gep: ValueRef, bounded: bigint): void {
 /**
  * An offset the verifier knows to be at most this from its arithmetic alone needs no check
  * before it is added to `data`: the verifier gives a checked range to a packet pointer whose
- * variable part and constant part together are at most 0xffff (MAX_PACKET_OFF).
+ * variable part and constant part together are at most MAX_PACKET_OFF.
  */
 const VERIFIER_BOUNDED = 0x8000n;
 
