@@ -38,7 +38,7 @@ import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
 import { availableAtEnd } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
-import { MAX_VIEW_OFFSET } from "./xdp.ts";
+import { MAX_PACKET_OFF, MAX_VIEW_OFFSET } from "./xdp.ts";
 
 export function fixPacketShapes(m: IRModule): void {
   const b = new IRBuilder(m);
@@ -298,8 +298,12 @@ function addressesOfPhi(b: IRBuilder, base: DataPlus, off: ValueRef, depth: numb
     const before = blocksBefore(from);
     let address: Address | undefined;
     const c = C.LLVMIsAConstantInt(v);
-    if (c && availableAtEnd(base.data, from))
-      address = { kind: "computed", v: base.data, delta: base.k + BigInt(C.LLVMConstIntGetSExtValue(c)), from };
+    const delta = c ? base.k + BigInt(C.LLVMConstIntGetSExtValue(c)) : 0n;
+    // Beyond MAX_PACKET_OFF `data + c` is no address the verifier checks, and from 2^29 on it
+    // refuses the addition itself ("math between pkt pointer and 2147483648", seed 95014989: a
+    // table's offset over 4095, where the view is null): such a phi is clamped instead.
+    if (c && (delta > MAX_PACKET_OFF || delta < -MAX_PACKET_OFF)) return undefined;
+    if (c && availableAtEnd(base.data, from)) address = { kind: "computed", v: base.data, delta, from };
     for (const u of c ? [] : users(v)) {
       if (
         C.LLVMGetInstructionOpcode(u) !== Opcode.GetElementPtr ||
@@ -393,7 +397,7 @@ function clampViewOffset(b: IRBuilder, gep: ValueRef, bounded: bigint): void {
 /**
  * An offset the verifier knows to be at most this from its arithmetic alone needs no check
  * before it is added to `data`: the verifier gives a checked range to a packet pointer whose
- * variable part and constant part together are at most 0xffff (MAX_PACKET_OFF).
+ * variable part and constant part together are at most MAX_PACKET_OFF.
  */
 const VERIFIER_BOUNDED = 0x8000n;
 

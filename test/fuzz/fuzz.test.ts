@@ -117,6 +117,72 @@ describe("bugs found by the fuzzer", () => {
       withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });
 
+  it("seeds 95006901, 95030632, 95014989 (regressions/view_chain_element.ts, view_option_element.ts, view_far_offset.ts) behave as the model says", () => {
+    // 95006901 and 95030632: an element at a computed index of a view LLVM kept as
+    // `select(check, null, view)`; 95014989: a table's view offset past 2^29 in a `for…of`.
+    const r = runBatch([95006901, 95030632, 95014989], { avoid: AVOID });
+    expect(r.failures.map((f) => `seed ${f.seed} ${f.class}: ${f.detail}`)).toEqual([]);
+    expect(r.runs).toBe(3 * 3);
+  }, 300_000);
+
+  it("regressions/view_chain_element.ts: the reduced program loads (seed 95006901)", () => {
+    withRegression("view_chain_element", (obj) => expect(obj.program("p95006901").fd).toBeGreaterThan(0), {
+      skipTypeCheck: true,
+    });
+  });
+
+  it("regressions/view_option_element.ts: an element at a computed index, through `?.` of a function's view called twice, reads the packet (seed 95006901)", () => {
+    withRegression("view_option_element", (obj) => {
+      const state = obj.map("state");
+      /** Stats: slot u32 @0, hits u32 @4, last u64 @8. */
+      const run = (packet: Buffer, slot: number) => {
+        const st = Buffer.alloc(16);
+        st.writeUInt32LE(slot, 0);
+        state.update(new Uint8Array(4), st);
+        expect(obj.program("pick").testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(state.lookup(new Uint8Array(4))!);
+        return [out.readUInt32LE(4), out.readBigUInt64LE(8)];
+      };
+      // Hdr: index u16 @2, marks @8; the option at 22: words @22, 26, 30, kind @34 (38 bytes).
+      const p = Buffer.alloc(64);
+      p.writeUInt16LE(1, 2);
+      p[8] = 4;
+      p[9] = 9;
+      p.writeUInt32LE(5, 26);
+      p.writeUInt32LE(6, 30);
+      p[34] = 3;
+      expect(run(p, 0)).toEqual([0, 4005n]);
+      // Index 7 is clamped to the last word (6); marks[1]; kind 2 counts.
+      p.writeUInt16LE(7, 2);
+      p[34] = 2;
+      expect(run(p, 1)).toEqual([1, 9006n]);
+      // 37 bytes: no option; absent is unequal to 3, and the word is 32.
+      expect(run(p.subarray(0, 37), 0)).toEqual([1, 4032n]);
+    });
+  });
+
+  it("regressions/view_far_offset.ts: views at offsets past every packet are null, also from a table in a `for…of` (seed 95014989)", () => {
+    withRegression("view_far_offset", (obj) => {
+      const state = obj.map("state");
+      /** Stats: found u32 @0, misses u32 @4, sum u64 @8. */
+      const run = (program: string, packet: Buffer) => {
+        state.update(new Uint8Array(4), new Uint8Array(16));
+        expect(obj.program(program).testRun({ data: packet }).retval).toBe(2);
+        const out = Buffer.from(state.lookup(new Uint8Array(4))!);
+        return [out.readUInt32LE(0), out.readUInt32LE(4), out.readBigUInt64LE(8)];
+      };
+      // Rec is 16 bytes, its stamp at 8: records at 0, 16 and 48 have stamps 1, 20 and 300.
+      const p = Buffer.alloc(64);
+      p.writeBigUInt64LE(1n, 8);
+      p.writeBigUInt64LE(20n, 24);
+      p.writeBigUInt64LE(300n, 56);
+      expect(run("far", p)).toEqual([7, 1, 0n]);
+      expect(run("scan", p)).toEqual([3, 1, 321n]);
+      // 40 bytes: the records at 0 and 16 only.
+      expect(run("scan", p.subarray(0, 40))).toEqual([2, 2, 21n]);
+    });
+  });
+
   it("regressions/view_merged_clamp.ts: a view checked on two paths LLVM made and read after their merge, at a masked or divided offset, reads and writes its fields (seed 92020595)", () => {
     withRegression("view_merged_clamp", (obj) => {
       const state = obj.map("state");
