@@ -152,7 +152,9 @@ export interface GenOptions {
    * view passed to a function), "table-index" (computed indexes into constant tables),
    * "signed-offset" (view offsets of a signed type, unbounded), "loop-offset" (view offsets not
    * bounded by a mask or remainder in loop bodies), "single-enum" (enums whose members
-   * all have one value), "optional" (`?.` chains and `??`).
+   * all have one value), "optional" (`?.` chains and `??`), "nullable-number" (a map of numbers,
+   * whose lookups `number | null` are tested for truth, compared, `??` and `||`; drawn from a
+   * random stream of its own, so that avoided, a seed gives the program it gave before).
    */
   avoid?: string[];
   /** The budget of verifier paths (PATH_BUDGET unless given; null: none). */
@@ -191,6 +193,10 @@ class Gen {
   local!: StructT;
   structs = 0;
 
+  /** The map of numbers, if the program has one, and the random stream its uses are drawn from. */
+  nmap?: Prog["nmap"];
+  rn: Rng;
+
   constructor(
     readonly seed: number,
     readonly id: string,
@@ -198,6 +204,7 @@ class Gen {
     r: Rng,
   ) {
     this.r = r;
+    this.rn = new Rng((seed * 2654435761 + 0x6e756c6c) >>> 0);
     this.budget = options.size ?? 10 + this.r.int(25);
   }
   avoid(what: string): boolean {
@@ -282,7 +289,12 @@ class Gen {
       loops: 0,
       breakable: 0,
     };
+    if (!this.avoid("nullable-number") && this.rn.chance(0.5)) {
+      const ty = this.rn.pick(PLAIN_INTS);
+      this.nmap = { name: `n${id}`, ty, hash: this.rn.chance(0.5) };
+    }
     const body = this.block(scope, 0);
+    if (this.nmap) body.unshift(...this.nmapFill(scope, this.nmap));
     return {
       seed: this.seed,
       id,
@@ -295,8 +307,49 @@ class Gen {
       enums: this.enums,
       tables: this.tables,
       funcs: this.funcs,
+      nmap: this.nmap,
       body,
     };
+  }
+
+  /** The map of numbers' first statements: keys 0 and 1 hold a value of the input (often 0) or 0. */
+  nmapFill(scope: Scope, nmap: NonNullable<Prog["nmap"]>): Stmt[] {
+    return this.withStream(this.rn, () =>
+      [0, 1].map((key): Stmt => {
+        const kind = tsKind(nmap.ty) as "num" | "big";
+        const e: Expr = this.r.chance(0.3) ? { k: "lit", v: 0n, big: kind === "big" } : this.input(scope, kind);
+        return { k: "nput", map: nmap.name, key, ty: nmap.ty, e };
+      }),
+    );
+  }
+
+  /** `make()` drawing from `r` instead of the program's stream. */
+  withStream<T>(r: Rng, make: () => T): T {
+    const saved = this.r;
+    this.r = r;
+    try {
+      return make();
+    } finally {
+      this.r = saved;
+    }
+  }
+
+  /**
+   * Instead of `drawn` (an optional chain to a scalar of `kind`), sometimes a lookup in the map of
+   * numbers, `n.lookup(k & 3)` (keys 2 and 3 have no entry), drawn from its own stream.
+   */
+  numberLookup(scope: Scope, kind: TsKind, drawn: Chain | undefined): Chain | undefined {
+    const nmap = this.nmap;
+    if (!nmap || scope.func || tsKind(nmap.ty) !== kind || !this.rn.chance(0.5)) return drawn;
+    return this.withStream(this.rn, () => {
+      const key: Expr = {
+        k: "bin",
+        op: "&",
+        a: this.input(scope, "num"),
+        b: { k: "lit", v: this.r.chance(0.8) ? 3n : 1n, big: false },
+      };
+      return { src: { k: "nlookup", map: nmap.name, key }, def: this.state, path: [], ty: nmap.ty };
+    });
   }
 
   func(name: string): Func {
@@ -676,6 +729,9 @@ class Gen {
    */
   chain(scope: Scope, kind: TsKind): Chain | undefined {
     if (this.avoid("optional") || this.depthGuard > 1) return undefined;
+    return this.numberLookup(scope, kind, this.drawnChain(scope, kind));
+  }
+  drawnChain(scope: Scope, kind: TsKind): Chain | undefined {
     this.depthGuard++;
     try {
       for (let tries = 0; tries < 4; tries++) {
@@ -842,8 +898,12 @@ class Gen {
     if (roll < 0.78) {
       // `(w?.f ?? d)`: the default is evaluated only when the chain is absent.
       const chain = this.chain(scope, kind);
-      if (chain)
-        return { k: "nullish", chain, d: this.r.chance(0.4) ? this.literal(kind) : this.int(scope, kind, depth - 1) };
+      if (chain) {
+        const d = this.r.chance(0.4) ? this.literal(kind) : this.int(scope, kind, depth - 1);
+        // `n.lookup(k) || d`: d where there is no entry or it holds 0 (a `?.` chain has no `||` in the subset).
+        if (chain.src.k === "nlookup" && this.rn.chance(0.4)) return { k: "optor", chain, d };
+        return { k: "nullish", chain, d };
+      }
     }
     if (roll < 0.86 && !this.avoid("assign-in-expr")) {
       const p = this.writable(scope, kind);
@@ -1081,6 +1141,7 @@ export function weights(p: Prog): { paths: number; loop: number } {
       case "opttruth":
         return chain(e.chain) + 1;
       case "nullish":
+      case "optor":
         return chain(e.chain) + expr(e.d);
     }
   };
@@ -1092,7 +1153,9 @@ export function weights(p: Prog): { paths: number; loop: number } {
         ? expr(c.src.off)
         : c.src.k === "call"
           ? c.src.args.reduce((w, a) => w + (a.k === "value" ? expr(a.e) : 0), 0) + func(c.src.fn)
-          : 0;
+          : c.src.k === "nlookup"
+            ? expr(c.src.key)
+            : 0;
     return src + 1 + steps;
   };
   const block = (body: Stmt[]): number => body.reduce((w, s) => w + stmt(s), 0);
@@ -1103,6 +1166,7 @@ export function weights(p: Prog): { paths: number; loop: number } {
       case "struct":
         return s.init.reduce((w, e) => w + expr(e), 0);
       case "expr":
+      case "nput":
         return expr(s.e);
       case "if":
         return expr(s.c) + 1 + Math.max(block(s.yes), s.no ? block(s.no) : 0);

@@ -129,7 +129,9 @@ export type Expr =
   /** The truth of a chain, absent false: `!chain`, `!!chain`, or (`bare`, only as an if or `?:` condition) `chain`. */
   | { k: "opttruth"; chain: Chain; not: boolean; bare?: boolean }
   /** `(chain ?? d)`: the chain's value, or `d` (evaluated only then) when absent. */
-  | { k: "nullish"; chain: Chain; d: Expr };
+  | { k: "nullish"; chain: Chain; d: Expr }
+  /** `(n.lookup(k) || d)` of the map of numbers: the value when present and not 0, else `d` (evaluated only then). */
+  | { k: "optor"; chain: Chain; d: Expr };
 
 /** What `?.` follows: something that may be null. */
 export type ChainSource =
@@ -138,7 +140,12 @@ export type ChainSource =
   /** The program's map value, `m.lookup(0)` (never null: key 0 of its ArrayMap). */
   | { k: "lookup"; map: string }
   /** `f(ctx, …)`, a function returning `Value<typeof S> | null`. */
-  | { k: "call"; fn: Func; args: Arg[] };
+  | { k: "call"; fn: Func; args: Arg[] }
+  /**
+   * `n.lookup(key)` of the program's map of numbers (`number | null`, no `?.`): null when `key`
+   * has no entry; the chain's path is empty and its `def` unused.
+   */
+  | { k: "nlookup"; map: string; key: Expr };
 /** An optional chain `src?.a.b[i]`: absent when `src` is null, else the scalar at `path`. */
 export interface Chain {
   src: ChainSource;
@@ -178,7 +185,9 @@ export type Stmt =
   /** `for (const v of TABLE)` over a module-level constant table (its elements are u32s). */
   | { k: "forof"; v: string; table: Table; body: Stmt[] }
   /** `const r = f(…); if (r !== null) { … }`: a call of a function returning a reference or null. */
-  | { k: "refcall"; base: Base; fn: Func; args: Arg[]; body: Stmt[] };
+  | { k: "refcall"; base: Base; fn: Func; args: Arg[]; body: Stmt[] }
+  /** `n.update(key, e)` into the program's map of numbers (its first statements: keys 0 and 1). */
+  | { k: "nput"; map: string; key: number; ty: IntT; e: Expr };
 
 /** A module-level array of constants (a table): `const T = [1, 2, 3];`. */
 export interface Table {
@@ -215,6 +224,11 @@ export interface Prog {
   enums: { name: string; members: { name: string; v: bigint }[] }[];
   tables: Table[];
   funcs: Func[];
+  /**
+   * A map of numbers (`HashMap(u32, T)`, or `ArrayMap(T)` of 2 entries), filled at keys 0 and 1 by
+   * the program's first statements: keys above have no entry, so its lookups are `number | null`.
+   */
+  nmap?: { name: string; ty: IntT; hash: boolean };
   body: Stmt[];
 }
 

@@ -96,6 +96,9 @@ export function typeOf(e: Expr): Ty {
       if (a.k === "bool" && b.k === "bool") return a;
       return commonType(a, b);
     }
+    case "optor":
+      // `n || d` of two integers: the deciding operand's value in their common type.
+      return commonType(valueType(e.chain.ty as IntT), typeOf(e.d));
     case "math": {
       // Math.imul: 32 bits, signed only if both operands are (a literal is signed if negative).
       if (e.fn === "imul") {
@@ -263,6 +266,8 @@ export interface RunOutput {
 
 export class Machine {
   globals = new Map<string, Val>();
+  /** The map of numbers: the entries the program put (a key with none looks up as null). */
+  numbers = new Map<bigint, Val>();
   steps = 0;
   constructor(
     readonly prog: Prog,
@@ -314,6 +319,9 @@ export class Machine {
       }
       case "expr":
         this.eval(f, s.e);
+        return;
+      case "nput":
+        this.numbers.set(BigInt(s.key), this.coerce(this.eval(f, s.e), s.ty));
         return;
       case "if":
         if (truthy(this.eval(f, s.c))) return this.block(f, s.yes);
@@ -421,7 +429,11 @@ export class Machine {
     let region: Region | null;
     if (c.src.k === "header") region = this.header(f, c.src.def, c.src.off);
     else if (c.src.k === "lookup") region = { buf: this.state, off: 0 };
-    else {
+    else if (c.src.k === "nlookup") {
+      // `n.lookup(k)`: the key is a u32; a key the program put no entry for is null.
+      const k = this.eval(f, c.src.key);
+      return this.numbers.get(convert(k, INTS.u32));
+    } else {
       const r = this.invoke(f, c.src.fn, c.src.args);
       if (!c.src.fn.refRet || (r !== null && !isRegion(r))) throw new ModelError(`${c.src.fn.name} returned a value`);
       region = r;
@@ -568,6 +580,13 @@ export class Machine {
         const v = this.chain(f, e.chain) ?? this.eval(f, e.d);
         if (t.k === "bool") return v;
         return { k: "int", t: t as IntT, v: convert(v, t as IntT) };
+      }
+      case "optor": {
+        // null is falsy, as 0 is: `d` runs for both.
+        const t = typeOf(e) as IntT;
+        const c = this.chain(f, e.chain);
+        const v = c !== undefined && truthy(c) ? c : this.eval(f, e.d);
+        return { k: "int", t, v: convert(v, t) };
       }
       case "math": {
         const vals = e.args.map((a) => this.eval(f, a)); // left to right

@@ -52,18 +52,23 @@ export function printExpr(e: Expr): string {
     case "table":
       return `${e.table.name}[${printExpr(e.i)}]`;
     case "optcmp": {
-      const other = widened(e.other);
+      // A literal that is no member of an enum field's enum: TypeScript rejects `E | undefined === 40817`.
+      const enumLiteral = e.chain.ty.k === "int" && !!e.chain.ty.enumName && e.other.k === "lit" && !e.other.name;
+      const other = enumLiteral ? `(${printExpr(e.other)} as number)` : widened(e.other);
       return e.chainLeft ? `(${printChain(e.chain)} ${e.op} ${other})` : `(${other} ${e.op} ${printChain(e.chain)})`;
     }
     case "opttruth":
       return e.bare ? printChain(e.chain) : `(${e.not ? "!" : "!!"}${printChain(e.chain)})`;
     case "nullish":
       return `(${printChain(e.chain)} ?? ${printExpr(e.d)})`;
+    case "optor":
+      return `(${printChain(e.chain)} || ${printExpr(e.d)})`;
   }
 }
 
 /** `src?.a.b[i]` (not widened with `as`: the compiler reads a chain only with its use). */
 export function printChain(c: Chain): string {
+  if (c.src.k === "nlookup") return `${c.src.map}.lookup(${printExpr(c.src.key)})`;
   const src =
     c.src.k === "header"
       ? `ctx.header(${c.src.def.name}, ${printExpr(c.src.off)})`
@@ -169,6 +174,8 @@ function printStmt(s: Stmt, ind: string, ret?: IntT): string[] {
     }
     case "expr":
       return [`${ind}${printExpr(s.e)};`];
+    case "nput":
+      return [`${ind}${s.map}.update(${s.key}, ${valueFor(s.ty, s.e)});`];
     case "if": {
       const out = [`${ind}if (${printExpr(s.c)}) {`, ...stmts(s.yes, inner)];
       if (s.no) out.push(`${ind}} else {`, ...stmts(s.no, inner));
@@ -272,6 +279,13 @@ export function printProg(p: Prog): string {
     ),
     ...printStructs([p.state, p.view, p.view2, p.local]),
     `export const m${p.id} = new ArrayMap(${p.state.name}, { maxEntries: 1 });`,
+    ...(p.nmap
+      ? [
+          p.nmap.hash
+            ? `export const ${p.nmap.name} = new HashMap(u32, ${p.nmap.ty.name}, { maxEntries: 4 });`
+            : `export const ${p.nmap.name} = new ArrayMap(${p.nmap.ty.name}, { maxEntries: 2 });`,
+        ]
+      : []),
     ...p.consts.map((c) => `const ${c.name} = ${printLiteral(c.v, c.big)};`),
     ...p.tables.map((t) => `const ${t.name} = [${t.values.map((v) => printLiteral(v, false)).join(", ")}];`),
     ...p.globals.map((g) => `let ${g.name}: ${g.ty.name} = ${printLiteral(g.init, g.ty.bits === 64)};`),
@@ -289,7 +303,7 @@ export function printProg(p: Prog): string {
 }
 
 export const IMPORTS =
-  'import { xdp, XdpAction, ArrayMap, struct, array, enumOf, type Value, type XdpContext, zero, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
+  'import { xdp, XdpAction, ArrayMap, HashMap, struct, array, enumOf, type Value, type XdpContext, zero, u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, be64, bool } from "tsbpf";';
 
 /** A module holding several programs (one compile, one load). */
 export function printModule(progs: Prog[]): string {

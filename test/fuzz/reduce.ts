@@ -40,6 +40,7 @@ function exprKids(e: Expr): Expr[] {
     case "optcmp":
       return [e.other];
     case "nullish":
+    case "optor":
       return [e.d];
     default:
       return [];
@@ -106,6 +107,7 @@ function edits(p: Prog): Edit[] {
         chainSlots(e.chain);
         break;
       case "nullish":
+      case "optor":
         chainSlots(e.chain);
         slot(e, "d");
         break;
@@ -114,6 +116,7 @@ function edits(p: Prog): Edit[] {
   const chainSlots = (c: Chain) => {
     if (c.src.k === "header") slot(c.src, "off");
     if (c.src.k === "call") for (const a of c.src.args) if (a.k === "value") slot(a, "e");
+    if (c.src.k === "nlookup") slot(c.src, "key");
   };
   const walkBlock = (body: Stmt[]) => {
     body.forEach((s, i) => {
