@@ -8,6 +8,7 @@ import type { FunctionLowerer } from "./function.ts";
 import type { Val } from "./values.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { commonType } from "./arithmetic.ts";
+import { isNullableScalar } from "./nullable-scalar.ts";
 
 type RefVal = Extract<Val, { kind: "ref" }>;
 export function lowerConditional(
@@ -20,11 +21,16 @@ export function lowerConditional(
     no = f.block("cond.false"),
     done = f.block("cond.done");
   C.LLVMBuildCondBr(f.b, cond, yes, no);
+  // An arm that is a number that may be null (`c ? m.lookup(k) : null`) stays a reference, tested where it is used.
+  const arm = (node: Node): Val => {
+    const v = lowerExpr(f, node, expected);
+    return isNullableScalar(v) ? v : f.rvalue(v, node);
+  };
   f.positionAt(yes);
-  const a = lowerValue(f, expr.getWhenTrue(), expected);
+  const a = arm(expr.getWhenTrue());
   const aBlock = f.current;
   f.positionAt(no);
-  const b = lowerValue(f, expr.getWhenFalse(), expected);
+  const b = arm(expr.getWhenFalse());
   return mergeArms(f, expr, { value: a, end: aBlock }, { value: b, end: f.current }, done, expected);
 }
 
@@ -50,6 +56,14 @@ export function mergeArms(
   const { value: b, end: bBlock } = arm2;
   let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
   if (a.kind === "ref" || b.kind === "ref" || a.kind === "null" || b.kind === "null") {
+    if (
+      (isNullableScalar(a) && b.kind !== "ref" && b.kind !== "null") ||
+      (isNullableScalar(b) && a.kind !== "ref" && a.kind !== "null")
+    )
+      throw new CompileError(
+        expr,
+        "one arm is a number that may be null and the other a number: give the first a default (`?? 0`) or test it for null first",
+      );
     const ref = (a.kind === "ref" ? a : b) as RefVal;
     if (ref.kind !== "ref") throw new CompileError(expr, "both arms are null");
     f.positionAt(aBlock);

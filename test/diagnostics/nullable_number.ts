@@ -1,6 +1,7 @@
-// expect: 13:20 - error: a number or bool that may be null (`u8 | null`) is not a parameter or return type: pass or return `n ?? 0`, or test `n !== null` first
-// expect: 23:13 - error: `n` may be null: `n && 3` is null then, which only a condition can use; test it (`if (n !== null)`), compare it (`=== v`) or give it a default (`?? 0`)
-// expect: 24:7 - error: comparing two numbers that may be null is not supported (they are equal when both are null): compare each with null or a value
+// expect: 14:20 - error: a number or bool that may be null (`u8 | null`) is not a parameter or return type: pass or return `n ?? 0`, or test `n !== null` first
+// expect: 24:13 - error: `n` may be null: `n && 3` is null then, which only a condition can use; test it (`if (n !== null)`), compare it (`=== v`) or give it a default (`?? 0`)
+// expect: 25:7 - error: comparing two numbers that may be null is not supported (they are equal when both are null): compare each with null or a value
+// expect: 26:13 - error: one arm is a number that may be null and the other a number: give the first a default (`?? 0`) or test it for null first
 import { xdp, XdpAction, HashMap, u8, u32 } from "tsbpf";
 
 export const counts = new HashMap(u32, u8, { maxEntries: 4 });
@@ -22,5 +23,6 @@ export const p = xdp((ctx) => {
   if (n !== null && n > 2) r++;
   const c = n && 3;
   if (n === m) r++;
-  return r === 0 && c === 0 && isOpen(m) ? XdpAction.DROP : XdpAction.PASS;
+  const d = ctx.len > 3 ? n : 5;
+  return r === 0 && c === 0 && d === 1 && isOpen(m) ? XdpAction.DROP : XdpAction.PASS;
 });

@@ -42,6 +42,7 @@ function expected(n: number | null): number[] {
     n !== null ? (n > 3 ? 1 : 0) : 2,
     n === 0 ? 1 : 0,
     n || !n ? 1 : 0,
+    (n === 5 ? 1 : 0) + (!n ? 2 : 0), // w is n: the packet is longer than 10 bytes
   ];
 }
 

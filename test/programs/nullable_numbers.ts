@@ -41,5 +41,8 @@ export const nullable_numbers = xdp((ctx) => {
   else results.update(12, 2);
   results.update(13, counts.lookup(ctx.len) === 0 ? 1 : 0);
   results.update(14, n || !n ? 1 : 0);
+  // A `?:` whose arms may be null is a number that may be null.
+  const w = ctx.len > 10 ? counts.lookup(ctx.len) : null;
+  results.update(15, (w === 5 ? 1 : 0) + (!w ? 2 : 0));
   return n ? XdpAction.DROP : XdpAction.PASS;
 });
