@@ -8,14 +8,14 @@
 // A chain used anywhere else (`const v = a?.f`, `a?.f + 1`) has no meaning here: a located error.
 import type { ts as TsTypes } from "ts-morph";
 import { Node, SyntaxKind, ts } from "../frontend/ts-morph.ts";
-import { C, type BasicBlockRef, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { CompileError, internalError } from "../diagnostics.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { comparison } from "./comparison.ts";
-import { commonType } from "./arithmetic.ts";
+import { mergeArms } from "./conditional.ts";
 
 /** The chain being lowered: its outermost node, and the block its presence tests branch to when absent. */
 export interface Chain {
@@ -232,31 +232,9 @@ function join(f: FunctionLowerer, expr: Node, a: Val, absentBlock: BasicBlockRef
   const presentEnd = f.current;
   f.positionAt(absentBlock);
   const b = absent();
-  const absentEnd = f.current;
-  let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
-  if (a.kind === "bool" && b.kind === "bool") {
-    va = a.v;
-    vb = b.v;
-    type = f.i1;
-    result = (v) => ({ kind: "bool", v });
-  } else {
-    if (a.kind === "ref" || b.kind === "ref" || a.kind === "bool" || b.kind === "bool")
-      throw new CompileError(expr, `\`??\` merges two numbers or two bools, not ${describe(a)} and ${describe(b)}`);
-    const t = commonType(f, a, b, expr);
-    f.positionAt(presentEnd);
-    va = f.toInt(a, t, expr).v;
-    f.positionAt(absentEnd);
-    vb = f.toInt(b, t, expr).v;
-    type = f.int(t.bits);
-    result = (v) => ({ kind: "int", type: t, v });
-  }
-  const done = f.block("chain.done");
-  f.positionAt(presentEnd);
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(absentEnd);
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(done);
-  const phi = C.LLVMBuildPhi(f.b, type, "");
-  C.LLVMAddIncoming(phi, [va, vb], [presentEnd, absentEnd], 2);
-  return result(phi);
+  const bothBool = a.kind === "bool" && b.kind === "bool";
+  if (!bothBool && (a.kind === "ref" || b.kind === "ref" || a.kind === "bool" || b.kind === "bool"))
+    throw new CompileError(expr, `\`??\` merges two numbers or two bools, not ${describe(a)} and ${describe(b)}`);
+  const arm2 = { value: b, end: f.current };
+  return mergeArms(f, expr, { value: a, end: presentEnd }, arm2, f.block("chain.done"));
 }

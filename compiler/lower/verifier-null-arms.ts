@@ -23,7 +23,8 @@ export function accessThroughNullArms(m: IRModule): void {
         const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
         if (p) C.LLVMSetOperand(i, k, p);
       }
-      for (const i of instructionsOf(fn)) if (isFieldAddress(i)) fieldOfNonNullArm(b, i);
+      for (const i of instructionsOf(fn)) if (isPartAddress(i)) fieldOfNonNullArm(b, i);
+      for (const i of instructionsOf(fn)) if (isPointerSelect(i)) selectOfNonNullArms(b, i);
     }
   } finally {
     b.dispose();
@@ -31,11 +32,12 @@ export function accessThroughNullArms(m: IRModule): void {
 }
 
 /**
- * A field's address `gep(select(c, null, p), k)` whose uses do not all reach an access as
- * `nonNullArm` follows it: the address of an element at a computed index (`rv.f4[i]`, whose
- * own check against data_end selects between the element and the field, seed 92022855). Its
- * clones would be new pointers for the verifier, unchecked, so the field is computed from `p`
- * itself: a field of null is never accessed, and only the view itself is compared with null.
+ * A field's or an element's address `gep(select(c, null, p), k)` whose uses do not all reach an
+ * access as `nonNullArm` follows it: the address of an element at a computed index (`rv.f4[i]`,
+ * whose own check against data_end selects between the element and the field, seeds 92022855,
+ * 95006901). Its clones would be new pointers for the verifier, unchecked, so the address is
+ * computed from `p` itself, in place: a part of null is never accessed, and only the view itself
+ * is compared with null.
  */
 function fieldOfNonNullArm(b: IRBuilder, gep: ValueRef): void {
   if (comparedWithNull(gep, 0)) return;
@@ -43,16 +45,34 @@ function fieldOfNonNullArm(b: IRBuilder, gep: ValueRef): void {
   if (p) C.LLVMSetOperand(gep, 0, p);
 }
 
-/** A GEP by constants, not all zero: the address of a field, not the view. */
-function isFieldAddress(i: ValueRef): boolean {
+/** A GEP not by constant zeros only: the address of a field or an element, not the view. */
+function isPartAddress(i: ValueRef): boolean {
   if (C.LLVMGetInstructionOpcode(i) !== Opcode.GetElementPtr) return false;
-  let offset = false;
   for (let k = 1; k < C.LLVMGetNumOperands(i); k++) {
     const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(i, k));
-    if (!c) return false;
-    if (C.LLVMConstIntGetZExtValue(c) !== 0n) offset = true;
+    if (!c || C.LLVMConstIntGetZExtValue(c) !== 0n) return true;
   }
-  return offset;
+  return false;
+}
+
+function isPointerSelect(i: ValueRef): boolean {
+  return C.LLVMGetInstructionOpcode(i) === Opcode.Select && C.LLVMGetTypeKind(C.LLVMTypeOf(i)) === TypeKind.Pointer;
+}
+
+/**
+ * The check of an element at a computed index selects between the element and its array
+ * (`select(outside, a, a + i)`); where the array is the view's `select(c, null, p)` itself (its
+ * first field, seed 95006901), the arm is `p`, in place as above: code generation would
+ * otherwise materialize the null arm, and the verifier walk a read of the number 0.
+ */
+function selectOfNonNullArms(b: IRBuilder, select: ValueRef): void {
+  const operands = [1, 2];
+  // A select with a null arm is a view, not a part of one.
+  if (operands.some((k) => C.LLVMIsNull(C.LLVMGetOperand(select, k))) || comparedWithNull(select, 0)) return;
+  for (const k of operands) {
+    const p = nonNullArm(b, C.LLVMGetOperand(select, k), select, 0);
+    if (p) C.LLVMSetOperand(select, k, p);
+  }
 }
 
 /** Whether `v`, or an address computed from it, is compared with null. */
