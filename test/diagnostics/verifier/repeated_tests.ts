@@ -3,13 +3,13 @@
 // through (the order clang emits and tsbpf since "Block order" in docs/fuzzing.md), the path
 // walked first leaves the field's later test undecided, and the else-path's state prunes against
 // it: 197 processed instructions on Linux 6.18 (clang-14's C of it: 186). With the else-part
-// first, its field was known (`c[0] === 0` decides `c[0] > 4`), marked precise, and the
+// first, its field was known (`c0 === 0` decides `c0 > 4`), marked precise, and the
 // then-path's state no longer pruned: 1,045.
-import { xdp, XdpAction, ArrayMap, struct, array, u16, u32, u64, i64 } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, struct, u16, u32, u64, i64 } from "tsbpf";
 
-export const Config = struct({ c: array(u32, 4), out: u64 });
+export const Config = struct({ c0: u32, c1: u32, c2: u32, c3: u32, out: u64 });
 export const config = new ArrayMap(Config, { maxEntries: 1 });
-export const Packet = struct({ kind: u16, len: u32, words: array(i64, 4) });
+export const Packet = struct({ kind: u16, len: u32, w0: i64, w1: i64, w2: i64, w3: i64 });
 
 export const repeated_tests = xdp((ctx) => {
   const cfg = config.lookup(0);
@@ -17,30 +17,30 @@ export const repeated_tests = xdp((ctx) => {
   const pk = ctx.header(Packet, 0);
   if (pk === null) return XdpAction.ABORTED;
   let acc: u32 = pk.len;
-  if (cfg.c[0] > 0) acc += pk.len;
-  else acc -= u32(pk.words[0]);
-  if (cfg.c[1] > 1) acc += pk.len;
-  else acc -= u32(pk.words[1]);
-  if (cfg.c[2] > 2) acc += pk.len;
-  else acc -= u32(pk.words[2]);
-  if (cfg.c[3] > 3) acc += pk.len;
-  else acc -= u32(pk.words[3]);
-  if (cfg.c[0] > 4) acc += pk.len;
-  else acc -= u32(pk.words[0]);
-  if (cfg.c[1] > 5) acc += pk.len;
-  else acc -= u32(pk.words[1]);
-  if (cfg.c[2] > 6) acc += pk.len;
-  else acc -= u32(pk.words[2]);
-  if (cfg.c[3] > 7) acc += pk.len;
-  else acc -= u32(pk.words[3]);
-  if (cfg.c[0] > 8) acc += pk.len;
-  else acc -= u32(pk.words[0]);
-  if (cfg.c[1] > 9) acc += pk.len;
-  else acc -= u32(pk.words[1]);
-  if (cfg.c[2] > 10) acc += pk.len;
-  else acc -= u32(pk.words[2]);
-  if (cfg.c[3] > 11) acc += pk.len;
-  else acc -= u32(pk.words[3]);
+  if (cfg.c0 > 0) acc += pk.len;
+  else acc -= u32(pk.w0);
+  if (cfg.c1 > 1) acc += pk.len;
+  else acc -= u32(pk.w1);
+  if (cfg.c2 > 2) acc += pk.len;
+  else acc -= u32(pk.w2);
+  if (cfg.c3 > 3) acc += pk.len;
+  else acc -= u32(pk.w3);
+  if (cfg.c0 > 4) acc += pk.len;
+  else acc -= u32(pk.w0);
+  if (cfg.c1 > 5) acc += pk.len;
+  else acc -= u32(pk.w1);
+  if (cfg.c2 > 6) acc += pk.len;
+  else acc -= u32(pk.w2);
+  if (cfg.c3 > 7) acc += pk.len;
+  else acc -= u32(pk.w3);
+  if (cfg.c0 > 8) acc += pk.len;
+  else acc -= u32(pk.w0);
+  if (cfg.c1 > 9) acc += pk.len;
+  else acc -= u32(pk.w1);
+  if (cfg.c2 > 10) acc += pk.len;
+  else acc -= u32(pk.w2);
+  if (cfg.c3 > 11) acc += pk.len;
+  else acc -= u32(pk.w3);
   cfg.out = u64(acc);
   return XdpAction.PASS;
 });
