@@ -195,6 +195,11 @@ export class SubsetCheck {
       else if (Node.isVariableStatement(s)) {
         // `xdp((ctx) => { … })`: the program's body (other initializers are read as declarations).
         for (const d of s.getDeclarations()) {
+          if (!Node.isIdentifier(d.getNameNode()))
+            this.reject(
+              d.getNameNode(),
+              "destructuring at module level is not supported; declare one constant at a time",
+            );
           const init = d.getInitializer();
           const fn = init && Node.isCallExpression(init) ? init.getArguments()[0] : undefined;
           if (fn && (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) this.visit(fn.getBody());

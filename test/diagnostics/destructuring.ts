@@ -1,10 +1,11 @@
-// expect: 17:21 - error: a struct field always has a value: a default in destructuring would never be used; remove it
-// expect: 17:25 - error: a rest element copies the other fields into a new object; name the fields you need
-// expect: 18:9 - error: array destructuring is not supported; index the array: `const a0 = arr[0], a1 = arr[1]`
-// expect: 19:11 - error: destructuring names a field by its name: `{ saddr: src }`
-// expect: 20:16 - error: array destructuring is not supported; index the array: `const a0 = arr[0], a1 = arr[1]`
-// expect: 24:16 - error: destructuring a parameter is not supported; name the parameter and destructure it in the body: `const { a, b } = s`
-// expect: 27:23 - error: destructuring the context parameter is not supported; name it and destructure it in the body: `const { len } = ctx`
+// expect: 18:21 - error: a struct field always has a value: a default in destructuring would never be used; remove it
+// expect: 18:25 - error: a rest element copies the other fields into a new object; name the fields you need
+// expect: 19:9 - error: array destructuring is not supported; index the array: `const a0 = arr[0], a1 = arr[1]`
+// expect: 20:11 - error: destructuring names a field by its name: `{ saddr: src }`
+// expect: 21:16 - error: array destructuring is not supported; index the array: `const a0 = arr[0], a1 = arr[1]`
+// expect: 25:16 - error: destructuring a parameter is not supported; name the parameter and destructure it in the body: `const { a, b } = s`
+// expect: 28:23 - error: destructuring the context parameter is not supported; name it and destructure it in the body: `const { len } = ctx`
+// expect: 29:14 - error: destructuring at module level is not supported; declare one constant at a time
 import { xdp, XdpAction, HashMap, struct, array, u8, u32, u64, type Value } from "tsbpf";
 
 export const Stats = struct({ packets: u64, bytes: u64, arr: array(u8, 4) });
@@ -25,3 +26,4 @@ function total({ packets, bytes }: Value<typeof Stats>): u64 {
   return packets + bytes;
 }
 export const q = xdp(({ len }) => (len > 100 ? XdpAction.DROP : XdpAction.PASS));
+export const { maxEntries } = { maxEntries: 4 };
