@@ -6,9 +6,9 @@ import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
+import { isNullableScalar } from "./nullable-scalar.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, propertyOf, tableLookup } from "./expressions.ts";
-import { presentObject } from "./optional.ts";
 import { typeFromUses } from "./literal-types.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
@@ -189,7 +189,7 @@ function destructure(f: FunctionLowerer, d: VariableDeclaration, pattern: Object
   if (!init) throw new CompileError(d, "destructuring needs an initializer");
   if (Node.isObjectLiteralExpression(stripParens(init)))
     throw new CompileError(init, "destructure a struct value, not an object literal: declare one variable at a time");
-  const bindPattern = (object: Val, objectNode: Node, pattern: ObjectBindingPattern) => {
+  const bindPattern = (object: Val, pattern: ObjectBindingPattern) => {
     for (const el of pattern.getElements()) {
       const property = el.getPropertyNameNode();
       const nameNode = el.getNameNode();
@@ -197,8 +197,8 @@ function destructure(f: FunctionLowerer, d: VariableDeclaration, pattern: Object
       const fallback = el.getInitializer();
       if (fallback) throw f.m.subset.reported(fallback);
       if (property && !Node.isIdentifier(property)) throw f.m.subset.reported(property);
-      const field = propertyOf(f, presentObject(f, object, objectNode, el), (property ?? nameNode).getText(), el);
-      if (Node.isObjectBindingPattern(nameNode)) bindPattern(field, el, nameNode);
+      const field = propertyOf(f, object, (property ?? nameNode).getText(), el);
+      if (Node.isObjectBindingPattern(nameNode)) bindPattern(field, nameNode);
       else if (Node.isIdentifier(nameNode))
         bind(f, el.compilerNode, nameNode.getText(), isConst, undefined, field, el, {
           fresh: false,
@@ -207,7 +207,7 @@ function destructure(f: FunctionLowerer, d: VariableDeclaration, pattern: Object
       else throw f.m.subset.reported(nameNode);
     }
   };
-  bindPattern(lowerExpr(f, init), init, pattern);
+  bindPattern(lowerExpr(f, init), pattern);
 }
 
 /** Declares a local `name` holding `value` (of `declared` if annotated) as `const`/`let name = …` does;
@@ -574,15 +574,22 @@ function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
 }
 
 function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; getCaseBlock(): Node }): void {
-  let subject = f.rvalue(lowerExpr(f, st.getExpression()), st.getExpression());
-  if (subject.kind === "const") subject = f.toInt(subject, f.defaultType(subject), st.getExpression());
-  if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");
   const blocks: BasicBlockRef[] = clauses.map((c) =>
     f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"),
   );
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
+  const raw = lowerExpr(f, st.getExpression());
+  if (isNullableScalar(raw)) {
+    // `switch (n)` of a number that may be null: null matches no case label.
+    const present = f.block("switch.present");
+    C.LLVMBuildCondBr(f.b, f.isPresent(raw), present, defaultIndex >= 0 ? blocks[defaultIndex]! : done);
+    f.positionAt(present);
+  }
+  let subject = f.rvalue(isNullableScalar(raw) ? { ...raw, nullable: false } : raw, st.getExpression());
+  if (subject.kind === "const") subject = f.toInt(subject, f.defaultType(subject), st.getExpression());
+  if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const sw = C.LLVMBuildSwitch(
     f.b,
     f.toInt(subject, subject.type, st.getExpression()).v,
