@@ -36,6 +36,13 @@ describe("differential fuzzer", () => {
     expect(typeError(generate(10010366, { avoid }))).toBeUndefined();
   }, 120_000);
 
+  it("prints some `let` declarations as destructuring, which TypeScript accepts (seeds 21, 80 of the CI budget)", () => {
+    for (const seed of [21, 80]) {
+      expect(printModule([generate(seed)])).toMatch(/^\s*let \{ f\d+: v\d+ \} = (st|pk);$/m);
+      expect(typeError(generate(seed, { avoid: AVOID }))).toBeUndefined();
+    }
+  }, 120_000);
+
   it("notices when the kernel and the model disagree", () => {
     const r = runBatch([FIRST], { avoid: AVOID, sabotage: true });
     expect(r.failures.map((f) => f.class)).toEqual(["miscompile"]);
