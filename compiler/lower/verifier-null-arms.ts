@@ -41,6 +41,9 @@ export function accessThroughNullArms(m: IRModule): void {
  */
 function fieldOfNonNullArm(b: IRBuilder, gep: ValueRef): void {
   if (comparedWithNull(gep, 0)) return;
+  // An element (a variable index) only where every use is an access or a bounds check: a merged
+  // view passed on (returned, stored) keeps its null.
+  if (!isFieldAddress(gep) && !onlyAccessed(gep, 0)) return;
   const p = nonNullArm(b, C.LLVMGetOperand(gep, 0), gep, 0);
   if (p) C.LLVMSetOperand(gep, 0, p);
 }
@@ -53,6 +56,12 @@ function isPartAddress(i: ValueRef): boolean {
     if (!c || C.LLVMConstIntGetZExtValue(c) !== 0n) return true;
   }
   return false;
+}
+
+/** A GEP by constants, not all zero: the address of a field. */
+function isFieldAddress(i: ValueRef): boolean {
+  for (let k = 1; k < C.LLVMGetNumOperands(i); k++) if (!C.LLVMIsAConstantInt(C.LLVMGetOperand(i, k))) return false;
+  return isPartAddress(i);
 }
 
 function isPointerSelect(i: ValueRef): boolean {
@@ -68,11 +77,47 @@ function isPointerSelect(i: ValueRef): boolean {
 function selectOfNonNullArms(b: IRBuilder, select: ValueRef): void {
   const operands = [1, 2];
   // A select with a null arm is a view, not a part of one.
-  if (operands.some((k) => C.LLVMIsNull(C.LLVMGetOperand(select, k))) || comparedWithNull(select, 0)) return;
+  // Only where every use is an access or a bounds check: a merge of two views (`c ? v1 : v2`)
+  // may be compared with null, returned or stored, and keeps its arms' nulls.
+  if (operands.some((k) => C.LLVMIsNull(C.LLVMGetOperand(select, k))) || !onlyAccessed(select, 0)) return;
   for (const k of operands) {
     const p = nonNullArm(b, C.LLVMGetOperand(select, k), select, 0);
     if (p) C.LLVMSetOperand(select, k, p);
   }
+}
+
+/**
+ * Whether `v`, and every address computed from it, is only accessed (loaded from, stored to) or
+ * compared with a pointer that is not null (a bounds check).
+ */
+function onlyAccessed(v: ValueRef, depth: number): boolean {
+  if (depth > 8) return false;
+  for (let u = C.LLVMGetFirstUse(v); u; u = C.LLVMGetNextUse(u)) {
+    const user = C.LLVMGetUser(u);
+    switch (C.LLVMGetInstructionOpcode(user)) {
+      case Opcode.Load:
+        break;
+      case Opcode.Store:
+      case Opcode.AtomicRMW:
+      case Opcode.AtomicCmpXchg:
+        // The address, not the value stored.
+        for (let k = 0; k < C.LLVMGetNumOperands(user); k++)
+          if (k !== addressOperand(user) && addressOf(C.LLVMGetOperand(user, k)) === addressOf(v)) return false;
+        break;
+      case Opcode.ICmp:
+        if (C.LLVMIsNull(C.LLVMGetOperand(user, 0)) || C.LLVMIsNull(C.LLVMGetOperand(user, 1))) return false;
+        break;
+      case Opcode.GetElementPtr:
+      case Opcode.BitCast:
+      case Opcode.Select:
+      case Opcode.PHI:
+        if (!onlyAccessed(user, depth + 1)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Whether `v`, or an address computed from it, is compared with null. */

@@ -195,7 +195,7 @@ describe("bugs found by the fuzzer", () => {
     });
   });
 
-  it("seeds 95006901, 95030632, 95014989 (regressions/view_chain_element.ts, view_option_element.ts, view_far_offset.ts) behave as the model says", () => {
+  it("seeds 95006901, 95030632, 95014989 (regressions/view_chain_element.ts, view_param_element.ts, view_option_element.ts, view_far_offset.ts) behave as the model says", () => {
     // 95006901 and 95030632: an element at a computed index of a view LLVM kept as
     // `select(check, null, view)`; 95014989: a table's view offset past 2^29 in a `for…of`.
     const r = runBatch([95006901, 95030632, 95014989], { avoid: AVOID });
@@ -203,10 +203,10 @@ describe("bugs found by the fuzzer", () => {
     expect(r.runs).toBe(3 * 3);
   }, 300_000);
 
-  it("regressions/view_chain_element.ts: the reduced program loads (seed 95006901)", () => {
-    withRegression("view_chain_element", (obj) => expect(obj.program("p95006901").fd).toBeGreaterThan(0), {
-      skipTypeCheck: true,
-    });
+  it("regressions/view_chain_element.ts, view_param_element.ts: the reduced programs load (seeds 95006901, 95030632)", () => {
+    const programs = { view_chain_element: 95006901, view_param_element: 95030632 };
+    for (const [file, seed] of Object.entries(programs))
+      withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });
 
   it("regressions/view_option_element.ts: an element at a computed index, through `?.` of a function's view called twice, reads the packet (seed 95006901)", () => {
