@@ -45,7 +45,8 @@ function blobPath() {
     .readdirSync(LANG_DIR)
     .sort()
     .map((f) => path.join(LANG_DIR, f));
-  for (const file of [path.join(PACKAGE, "package.json"), BUNDLE, __filename, ...langFiles])
+  const identityFile = path.join(__dirname, "package-identity.cjs");
+  for (const file of [path.join(PACKAGE, "package.json"), BUNDLE, __filename, identityFile, ...langFiles])
     hash.update(`${file}\n`).update(fs.readFileSync(file));
   return path.join(CACHE_DIR, `build-${hash.digest("hex").slice(0, 24)}.blob`);
 }
