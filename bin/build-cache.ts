@@ -12,11 +12,11 @@
 // turns it off.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuildInputs } from "../compiler/index.ts";
 import { defaultOutput, writeWhole } from "./commands/output.ts";
-import { hashDependencies, hashFileStamps } from "./package-identity.cjs";
 
 /** Bumped when an entry's meaning changes. */
 const FORMAT = 1;
@@ -120,13 +120,24 @@ export class BuildCache {
   private compilerIdentity(): string {
     if (this.identity !== undefined) return this.identity;
     const hash = createHash("sha256");
-    hashDependencies(hash, this.packageDir);
+    const identity = packageIdentity();
+    identity.hashDependencies(hash, this.packageDir);
     hash.update(`${process.env.LD_LIBRARY_PATH ?? ""}\n`);
     hash.update(fs.readFileSync(path.join(this.packageDir, "package.json")));
-    hashFileStamps(hash, path.join(this.packageDir, "dist"));
+    identity.hashFileStamps(hash, path.join(this.packageDir, "dist"));
     this.identity = hash.digest("hex");
     return this.identity;
   }
+}
+
+/**
+ * bin/package-identity.cjs, required when first needed with Node's own CommonJS loader: bundled
+ * into dist/'s ES modules it would call esbuild's stand-in for `require`, which an ES module does
+ * not have, and the startup snapshot's bundle is made before any file but Node's may be required.
+ * (`import.meta.url` is this source file's URL in the installed package too: .ci/build-dist.ts.)
+ */
+function packageIdentity(): typeof import("./package-identity.cjs") {
+  return createRequire(import.meta.url)("./package-identity.cjs");
 }
 
 function sha256(data: string | Uint8Array): string {
