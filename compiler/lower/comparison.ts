@@ -25,7 +25,7 @@ export function comparison(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, n
     if (ref.kind === "null") return { kind: "bool", v: C.LLVMConstInt(f.i1, eq ? 1 : 0, 0) };
     if (!(ref.kind === "ref" || (ref.kind === "map" && ref.p)) || !(eq || ne))
       throw new CompileError(node, `${describe(ref)} cannot be compared with null`);
-    const present = f.toBool(ref, node);
+    const present = f.isPresent(ref);
     return { kind: "bool", v: eq ? C.LLVMBuildNot(f.b, present, "") : present };
   }
   if (a.kind === "bool" || b.kind === "bool") {

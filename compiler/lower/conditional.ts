@@ -1,7 +1,7 @@
 // `c ? a : b`: both arms brought to one representation (reference, bool, network- or
 // host-order integer) and merged by a phi.
 import type { Node } from "../frontend/ts-morph.ts";
-import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { type BasicBlockRef, C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
 import { CompileError } from "../diagnostics.ts";
 import { valueType, type BType } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
@@ -25,8 +25,29 @@ export function lowerConditional(
   const aBlock = f.current;
   f.positionAt(no);
   const b = lowerValue(f, expr.getWhenFalse(), expected);
-  const bBlock = f.current;
-  // Bring both arms to one representation, in their own blocks.
+  return mergeArms(f, expr, { value: a, end: aBlock }, { value: b, end: f.current }, done, expected);
+}
+
+/** An arm of a branch: its value and the block it ends in. */
+export interface Arm {
+  value: Val;
+  end: BasicBlockRef;
+}
+
+/**
+ * Two arms brought to one representation, each in its own block, both branching to `done`, where
+ * a phi merges them (also `??`'s and `?.`'s present and absent arms, lower/optional.ts).
+ */
+export function mergeArms(
+  f: FunctionLowerer,
+  expr: Node,
+  arm1: Arm,
+  arm2: Arm,
+  done: BasicBlockRef,
+  expected?: BType,
+): Val {
+  const { value: a, end: aBlock } = arm1;
+  const { value: b, end: bBlock } = arm2;
   let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
   if (a.kind === "ref" || b.kind === "ref" || a.kind === "null" || b.kind === "null") {
     const ref = (a.kind === "ref" ? a : b) as RefVal;

@@ -18,7 +18,18 @@ import { arithmetic } from "./arithmetic.ts";
 import { shortCircuit } from "./logic.ts";
 import { lowerConditional } from "./conditional.ts";
 import { lowerPrefix } from "./unary.ts";
-import { chainComparison, isAbsentable, isChainRoot, lowerChainUse, nullish, presentObject } from "./optional.ts";
+import {
+  chainComparison,
+  hasEffects,
+  isAbsentable,
+  isChainRoot,
+  lowerChainUse,
+  mayBeAbsent,
+  nullish,
+  presentObject,
+  valueOr,
+} from "./optional.ts";
+import { isNullableScalar, nullableEquality } from "./nullable-scalar.ts";
 
 const EQUALITY = new Set([
   SyntaxKind.EqualsEqualsEqualsToken,
@@ -117,6 +128,15 @@ export function lowerValue(f: FunctionLowerer, node: Node, expected?: BType): Va
   return f.rvalue(lowerExpr(f, node, expected), node);
 }
 
+/**
+ * A reference to a number that may be null, read where TypeScript has narrowed it to a number
+ * (`if (n !== null) … n`): a number, whose truth and comparisons are its value's. The verifier
+ * follows the same narrowing, from the test that made it.
+ */
+function narrowed(val: Val, expr: Node): Val {
+  return isNullableScalar(val) && !mayBeAbsent(expr) ? { ...val, nullable: false } : val;
+}
+
 function lowerName(f: FunctionLowerer, expr: Node): Val {
   // `{ proto }` names the variable proto, not the property.
   const symbol = Node.isShorthandPropertyAssignment(expr) ? expr.getValueSymbol() : f.m.decls.symbolOf(expr);
@@ -126,11 +146,11 @@ function lowerName(f: FunctionLowerer, expr: Node): Val {
   if (local) {
     if (local.kind === "bound") {
       f.checkView(local.val, expr.getText(), expr);
-      return local.val;
+      return narrowed(local.val, expr);
     }
     if (local.kind === "pointer") {
       f.checkView(local.template, expr.getText(), expr);
-      return { ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") };
+      return narrowed({ ...local.template, p: C.LLVMBuildLoad2(f.b, f.i8p, local.p, "") }, expr);
     }
     return {
       kind: "ref",
@@ -195,7 +215,7 @@ function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression():
       expr,
       `${expr.getText()} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
     );
-  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression(), expr);
+  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression());
   const name = expr.getName();
   if (object.kind === "ctx") return contextProperty(f, expr, name);
   if (object.kind === "type" && name === "size")
@@ -214,7 +234,7 @@ function lowerElementAccess(
   f: FunctionLowerer,
   expr: Node & { getExpression(): Expression; getArgumentExpressionOrThrow(): Expression },
 ): Val {
-  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression(), expr);
+  const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression());
   const indexNode = expr.getArgumentExpressionOrThrow();
   const index = lowerValue(f, indexNode);
   if (object.kind === "table") {
@@ -308,6 +328,35 @@ export function tableLookup(
   return { kind: "int", type, v: phi };
 }
 
+/**
+ * `n === x` (`!==`, `==`, `!=`) where `n` may be null (a lookup in a map of numbers): `x` is read
+ * where `n` is present, as in `n !== null && n === x`, unless it changes something (a call, an
+ * assignment), which runs on both paths after `n` is read, as in TypeScript.
+ */
+function nullableLeftEquality(f: FunctionLowerer, op: SyntaxKind, a: RefVal, left: Node, right: Node, expr: Node): Val {
+  const other = (): Val => {
+    const b = lowerExpr(f, right);
+    if (isNullableScalar(b))
+      throw new CompileError(
+        expr,
+        "comparing two numbers that may be null is not supported (they are equal when both are null): compare each with null or a value",
+      );
+    return f.rvalue(b, right);
+  };
+  if (!hasEffects(right)) return nullableEquality(f, op, a, other, true, expr);
+  const present = f.isPresent(a);
+  const value = valueOr(f, a, left, left, () => ({ kind: "const", value: 0n, big: false }));
+  const b = other();
+  f.at(expr);
+  const cmp = comparison(f, op, value, b, expr);
+  if (cmp?.kind !== "bool") throw new CompileError(expr, "expected a comparison");
+  const eq = op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken;
+  return {
+    kind: "bool",
+    v: eq ? C.LLVMBuildAnd(f.b, present, cmp.v, "") : C.LLVMBuildOr(f.b, C.LLVMBuildNot(f.b, present, ""), cmp.v, ""),
+  };
+}
+
 function lowerBinary(
   f: FunctionLowerer,
   expr: Node & { getLeft(): Expression; getRight(): Expression; getOperatorToken(): Node },
@@ -325,8 +374,12 @@ function lowerBinary(
   // the left operand is read before the right one runs, which may assign to it (`v + (v = 5)`).
   const rawA = lowerExpr(f, left);
   const withNull = rawA.kind === "null" || stripParens(right).getKind() === SyntaxKind.NullKeyword;
+  if (!withNull && EQUALITY.has(op) && isNullableScalar(rawA))
+    return nullableLeftEquality(f, op, rawA, left, right, expr);
   const a = withNull ? rawA : f.rvalue(rawA, left);
   const rawB = lowerExpr(f, right);
+  if (!withNull && EQUALITY.has(op) && isNullableScalar(rawB))
+    return nullableEquality(f, op, rawB, () => a, false, expr);
   const b = withNull ? rawB : f.rvalue(rawB, right);
   f.at(expr);
   const cmp = comparison(f, op, a, b, expr);

@@ -19,6 +19,7 @@ import type { ModuleLowerer } from "./module.ts";
 import { IRBuilder } from "./irbuilder.ts";
 import { Lifetimes } from "./lifetimes.ts";
 import type { Chain } from "./optional.ts";
+import { nullableTruth } from "./nullable-scalar.ts";
 import {
   describe,
   type LoopBack,
@@ -367,7 +368,10 @@ export class FunctionLowerer extends IRBuilder {
     return this.bswap(this.toInt(val, type, node).v, type.bits);
   }
 
-  /** The truth of a value: integers are true unless 0, references unless null. */
+  /**
+   * The truth of a value: integers are true unless 0, references unless null; a reference to a
+   * number is its value's truth, false where it is null (`counts.lookup(k)` holding 0 or absent).
+   */
   toBool(val: Val, node: Node): ValueRef {
     switch (val.kind) {
       case "bool":
@@ -377,9 +381,9 @@ export class FunctionLowerer extends IRBuilder {
       case "int":
         return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.v, this.constInt(val.type, 0n), "");
       case "ref":
-        if (!val.nullable && (val.type.kind === "int" || val.type.kind === "bool"))
-          return this.toBool(this.load(val, node), node);
-        return val.present ?? C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), "");
+        if (val.type.kind === "int" || val.type.kind === "bool")
+          return val.nullable ? nullableTruth(this, val, node) : this.toBool(this.load(val, node), node);
+        return this.isPresent(val);
       case "null":
         return C.LLVMConstInt(this.i1, 0, 0);
       case "map":
@@ -387,6 +391,13 @@ export class FunctionLowerer extends IRBuilder {
       default:
         throw new CompileError(node, `${describe(val)} cannot be used as a condition`);
     }
+  }
+
+  /** Whether a reference (or an inner map) is there: a view's bounds check, or its pointer is not null. */
+  isPresent(val: Extract<Val, { kind: "ref" | "map" }>): ValueRef {
+    if (val.kind === "ref" && val.present) return val.present;
+    if (!val.p) return C.LLVMConstInt(this.i1, 1, 0);
+    return C.LLVMBuildICmp(this.b, IntPredicate.NE, val.p, this.nullPtr(), "");
   }
 
   /**

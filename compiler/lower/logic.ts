@@ -4,7 +4,9 @@ import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { C } from "../llvm/capi.ts";
 import type { FunctionLowerer } from "./function.ts";
 import type { Val } from "./values.ts";
-import { lowerExpr, lowerValue } from "./expressions.ts";
+import { lowerExpr } from "./expressions.ts";
+import { isNullableScalar, nullableUse } from "./nullable-scalar.ts";
+import { inCondition, mayBeAbsent, valueOr } from "./optional.ts";
 import { commonType } from "./arithmetic.ts";
 import { INT_TYPES } from "../types.ts";
 
@@ -18,7 +20,7 @@ export function shortCircuit(f: FunctionLowerer, op: SyntaxKind, left: Node, rig
     const truthy = value.kind === "const" ? value.value !== 0n : Number(C.LLVMConstIntGetZExtValue(value.v)) !== 0;
     return truthy === (op === SyntaxKind.AmpersandAmpersandToken) ? lowerExpr(f, right) : value;
   }
-  let a = f.rvalue(value, left);
+  let a = operandValue(f, value, left, expr);
   // The operands decide, not TypeScript's type of the whole, which narrowing can make anything:
   // `never` for `e && 255` inside `if (e)` when the enum E has only the member 0. An integer left
   // operand takes the integer path, which gives a bool only if the right operand is one.
@@ -63,7 +65,7 @@ function integerShortCircuit(
   const rhs = f.block(op === SyntaxKind.AmpersandAmpersandToken ? "and.rhs" : "or.rhs");
   const done = f.block("logic.done");
   f.positionAt(rhs);
-  let b = lowerValue(f, right);
+  let b = operandValue(f, lowerExpr(f, right), right, expr);
   if (!numeric && b.kind === "bool") {
     const vb = b.v;
     const rhsEnd = f.current;
@@ -95,6 +97,18 @@ function integerShortCircuit(
   const phi = C.LLVMBuildPhi(f.b, f.int(type.bits), "");
   C.LLVMAddIncoming(phi, [va, vb], [from, rhsEnd], 2);
   return { kind: "int", type, v: phi };
+}
+
+/**
+ * An operand's value: a number that may be null (`counts.lookup(k) || 3`) is read as `?? 0`,
+ * which has its truth and makes `||` give the other operand where it is null, as in TypeScript.
+ * Where the result itself may be null (`n && 3`, null when `n` is), it is only a condition.
+ */
+function operandValue(f: FunctionLowerer, value: Val, node: Node, expr: Node): Val {
+  if (!isNullableScalar(value)) return f.rvalue(value, node);
+  if (mayBeAbsent(expr) && !inCondition(expr))
+    throw nullableUse(node, `\`${expr.getText()}\` is null then, which only a condition can use`);
+  return valueOr(f, value, node, node, () => ({ kind: "const", value: 0n, big: false }));
 }
 
 /** Whether TypeScript types `expr` a number or bigint (or a union of them). */

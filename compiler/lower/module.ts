@@ -589,6 +589,7 @@ export class ModuleLowerer extends IRModule {
     const t = readTypeNode(this.decls, tn);
     if (t.kind === "ctx") return t;
     if (t.kind === "void") throw new CompileError(tn, "a parameter cannot be void");
+    if ((t.type.kind === "int" || t.type.kind === "bool") && t.nullable) throw nullableScalarType(tn);
     // A be16/be32 parameter is passed in network byte order (see variables in statements.ts).
     if (t.type.kind === "int") return { kind: "int", type: t.type };
     if (t.type.kind === "bool") return { kind: "bool" };
@@ -612,8 +613,17 @@ export class ModuleLowerer extends IRModule {
     if (rt.kind === "ctx")
       throw new CompileError(rtn, "functions cannot return the context; return integers, bools, structs or views");
     if (rt.kind === "void") return { kind: "void" };
+    if ((rt.type.kind === "int" || rt.type.kind === "bool") && rt.nullable) throw nullableScalarType(rtn);
     if (rt.type.kind === "bool") return { kind: "bool" };
     if (rt.type.kind === "int") return rt.type;
     return { kind: "ref", type: rt.type as BType, nullable: rt.nullable, packet: false };
   }
+}
+
+/** A number or bool that may be null is a map lookup's reference, read where it is used; it is not passed or returned. */
+function nullableScalarType(tn: Node): CompileError {
+  return new CompileError(
+    tn,
+    `a number or bool that may be null (\`${tn.getText()}\`) is not a parameter or return type: pass or return \`n ?? 0\`, or test \`n !== null\` first`,
+  );
 }

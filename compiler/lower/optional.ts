@@ -8,14 +8,14 @@
 // A chain used anywhere else (`const v = a?.f`, `a?.f + 1`) has no meaning here: a located error.
 import type { ts as TsTypes } from "ts-morph";
 import { Node, SyntaxKind, ts } from "../frontend/ts-morph.ts";
-import { C, type BasicBlockRef, type TypeRef, type ValueRef } from "../llvm/capi.ts";
+import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { CompileError, internalError } from "../diagnostics.ts";
 import { stripParens } from "../frontend/declarations.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
 import { lowerExpr, lowerValue } from "./expressions.ts";
 import { comparison } from "./comparison.ts";
-import { commonType } from "./arithmetic.ts";
+import { mergeArms } from "./conditional.ts";
 
 /** The chain being lowered: its outermost node, and the block its presence tests branch to when absent. */
 export interface Chain {
@@ -42,7 +42,7 @@ export function isAbsentable(node: Node): boolean {
 }
 
 /** Whether TypeScript's type of `node` includes `undefined` or `null`: an optional chain that can be absent. */
-function mayBeAbsent(node: Node): boolean {
+export function mayBeAbsent(node: Node): boolean {
   const t = node.getType();
   return t.isUndefined() || t.isNull() || (t.isUnion() && t.getUnionTypes().some((u) => u.isUndefined() || u.isNull()));
 }
@@ -53,11 +53,11 @@ function mayBeAbsent(node: Node): boolean {
  * TypeScript knows is not null (`s?.f` of a local struct, or a view narrowed by an earlier test)
  * is read as `x.f`, as the compiler reads every narrowed reference.
  */
-export function presentObject(f: FunctionLowerer, object: Val, objectNode: Node, link: Node): Val {
+export function presentObject(f: FunctionLowerer, object: Val, objectNode: Node): Val {
   if (!f.chain || !mayBeAbsent(objectNode)) return object;
   if (!((object.kind === "ref" && object.nullable) || (object.kind === "map" && object.p))) return object;
   const present = f.block("chain.present");
-  C.LLVMBuildCondBr(f.b, f.toBool(object, link), present, f.chain.absent);
+  C.LLVMBuildCondBr(f.b, f.isPresent(object), present, f.chain.absent);
   f.positionAt(present);
   return object.kind === "ref" ? { ...object, nullable: false } : object;
 }
@@ -86,7 +86,7 @@ export function lowerChainUse(f: FunctionLowerer, node: Node): Val {
 const FALSE = (f: FunctionLowerer): Val => ({ kind: "bool", v: C.LLVMConstInt(f.i1, 0, 0) });
 
 /** Whether `node` is used only for its truth: an if, for or `?:` condition, the operand of `!`, or an operand of `&&`/`||` that is. */
-function inCondition(node: Node): boolean {
+export function inCondition(node: Node): boolean {
   let n: Node = node;
   for (;;) {
     const parent = n.getParentOrThrow();
@@ -153,7 +153,7 @@ function compare(f: FunctionLowerer, op: SyntaxKind, a: Val, b: Val, expr: Node)
 }
 
 /** Whether evaluating `node` may change something: an assignment, `++`/`--` or a call in it. */
-function hasEffects(node: Node): boolean {
+export function hasEffects(node: Node): boolean {
   if (Node.isCallExpression(node) || Node.isPostfixUnaryExpression(node)) return true;
   if (Node.isPrefixUnaryExpression(node)) {
     const op = node.getOperatorToken();
@@ -189,15 +189,26 @@ export function nullish(f: FunctionLowerer, left: Node, right: Node, expr: Node)
         expr,
         `\`??\` after a reference to a ${describe(value)} is not supported: test it for null with an if, or read a field (\`v?.f ?? 0\`)`,
       );
-    const absent = f.block("nullish.absent");
-    const present = f.block("nullish.present");
-    C.LLVMBuildCondBr(f.b, f.toBool(value, left), present, absent);
-    f.positionAt(present);
-    return join(f, expr, f.load({ ...value, nullable: false }, left), absent, () => lowerValue(f, right));
+    return valueOr(f, value, left, expr, () => lowerValue(f, right));
   }
   if (value.kind === "ref" || value.kind === "int" || value.kind === "const" || value.kind === "bool")
     return f.rvalue(value, left);
   throw new CompileError(expr, `\`??\` gives a default to a number or a bool, not to ${describe(value)}`);
+}
+
+/** `ref ?? otherwise()` for a reference to a number or bool that may be null: its value where it is present. */
+export function valueOr(
+  f: FunctionLowerer,
+  ref: Extract<Val, { kind: "ref" }>,
+  node: Node,
+  expr: Node,
+  otherwise: () => Val,
+): Val {
+  const absent = f.block("nullish.absent");
+  const present = f.block("nullish.present");
+  C.LLVMBuildCondBr(f.b, f.isPresent(ref), present, absent);
+  f.positionAt(present);
+  return join(f, expr, f.load({ ...ref, nullable: false }, node), absent, otherwise);
 }
 
 /**
@@ -232,31 +243,9 @@ function join(f: FunctionLowerer, expr: Node, a: Val, absentBlock: BasicBlockRef
   const presentEnd = f.current;
   f.positionAt(absentBlock);
   const b = absent();
-  const absentEnd = f.current;
-  let type: TypeRef, va: ValueRef, vb: ValueRef, result: (v: ValueRef) => Val;
-  if (a.kind === "bool" && b.kind === "bool") {
-    va = a.v;
-    vb = b.v;
-    type = f.i1;
-    result = (v) => ({ kind: "bool", v });
-  } else {
-    if (a.kind === "ref" || b.kind === "ref" || a.kind === "bool" || b.kind === "bool")
-      throw new CompileError(expr, `\`??\` merges two numbers or two bools, not ${describe(a)} and ${describe(b)}`);
-    const t = commonType(f, a, b, expr);
-    f.positionAt(presentEnd);
-    va = f.toInt(a, t, expr).v;
-    f.positionAt(absentEnd);
-    vb = f.toInt(b, t, expr).v;
-    type = f.int(t.bits);
-    result = (v) => ({ kind: "int", type: t, v });
-  }
-  const done = f.block("chain.done");
-  f.positionAt(presentEnd);
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(absentEnd);
-  C.LLVMBuildBr(f.b, done);
-  f.positionAt(done);
-  const phi = C.LLVMBuildPhi(f.b, type, "");
-  C.LLVMAddIncoming(phi, [va, vb], [presentEnd, absentEnd], 2);
-  return result(phi);
+  const bothBool = a.kind === "bool" && b.kind === "bool";
+  if (!bothBool && (a.kind === "ref" || b.kind === "ref" || a.kind === "bool" || b.kind === "bool"))
+    throw new CompileError(expr, `\`??\` merges two numbers or two bools, not ${describe(a)} and ${describe(b)}`);
+  const arm2 = { value: b, end: f.current };
+  return mergeArms(f, expr, { value: a, end: presentEnd }, arm2, f.block("chain.done"));
 }

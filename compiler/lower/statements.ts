@@ -6,6 +6,7 @@ import { C, type BasicBlockRef } from "../llvm/capi.ts";
 import { AlreadyReported, CompileError, internalError } from "../diagnostics.ts";
 import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType, type IntT } from "../types.ts";
 import { stripParens } from "../frontend/declarations.ts";
+import { isNullableScalar } from "./nullable-scalar.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { lowerExpr, tableLookup } from "./expressions.ts";
 import { typeFromUses } from "./literal-types.ts";
@@ -518,15 +519,22 @@ function isBoundedCondition(f: FunctionLowerer, cond: Node): boolean {
 }
 
 function lowerSwitch(f: FunctionLowerer, st: Node & { getExpression(): Node; getCaseBlock(): Node }): void {
-  let subject = f.rvalue(lowerExpr(f, st.getExpression()), st.getExpression());
-  if (subject.kind === "const") subject = f.toInt(subject, f.defaultType(subject), st.getExpression());
-  if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const clauses = st.getCaseBlock().asKindOrThrow(SyntaxKind.CaseBlock).getClauses();
   const done = f.block("switch.end");
   const blocks: BasicBlockRef[] = clauses.map((c) =>
     f.block(Node.isDefaultClause(c) ? "switch.default" : "switch.case"),
   );
   const defaultIndex = clauses.findIndex((c) => Node.isDefaultClause(c));
+  const raw = lowerExpr(f, st.getExpression());
+  if (isNullableScalar(raw)) {
+    // `switch (n)` of a number that may be null: null matches no case label.
+    const present = f.block("switch.present");
+    C.LLVMBuildCondBr(f.b, f.isPresent(raw), present, defaultIndex >= 0 ? blocks[defaultIndex]! : done);
+    f.positionAt(present);
+  }
+  let subject = f.rvalue(isNullableScalar(raw) ? { ...raw, nullable: false } : raw, st.getExpression());
+  if (subject.kind === "const") subject = f.toInt(subject, f.defaultType(subject), st.getExpression());
+  if (subject.kind !== "int") throw new CompileError(st.getExpression(), "switch needs an integer");
   const sw = C.LLVMBuildSwitch(
     f.b,
     f.toInt(subject, subject.type, st.getExpression()).v,

@@ -5,7 +5,7 @@ import { CompileError } from "../diagnostics.ts";
 import { arithmeticType } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
 import { describe, type Val } from "./values.ts";
-import { lowerValue } from "./expressions.ts";
+import { lowerExpr, lowerValue } from "./expressions.ts";
 import { increment } from "./assignment.ts";
 
 export function lowerPrefix(
@@ -21,12 +21,11 @@ export function lowerPrefix(
       false,
     );
   }
-  const operand = lowerValue(f, expr.getOperand());
-  if (op === SyntaxKind.ExclamationToken) {
-    if (operand.kind === "ref") return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
-    return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(operand, expr), "") };
-  }
-  return arithmetic(f, expr, op, operand);
+  // `!n` is the negated truth of the operand, read by toBool (a number that may be null is false
+  // where it is null, as `!n` is then true).
+  if (op === SyntaxKind.ExclamationToken)
+    return { kind: "bool", v: C.LLVMBuildNot(f.b, f.toBool(lowerExpr(f, expr.getOperand()), expr), "") };
+  return arithmetic(f, expr, op, lowerValue(f, expr.getOperand()));
 }
 
 function arithmetic(f: FunctionLowerer, expr: Node, op: SyntaxKind, operand: Val): Val {

@@ -23,7 +23,8 @@ export function accessThroughNullArms(m: IRModule): void {
         const p = nonNullArm(b, C.LLVMGetOperand(i, k), i, 0);
         if (p) C.LLVMSetOperand(i, k, p);
       }
-      for (const i of instructionsOf(fn)) if (isFieldAddress(i)) fieldOfNonNullArm(b, i);
+      for (const i of instructionsOf(fn)) if (isPartAddress(i)) fieldOfNonNullArm(b, i);
+      for (const i of instructionsOf(fn)) if (isPointerSelect(i)) selectOfNonNullArms(b, i);
     }
   } finally {
     b.dispose();
@@ -31,28 +32,92 @@ export function accessThroughNullArms(m: IRModule): void {
 }
 
 /**
- * A field's address `gep(select(c, null, p), k)` whose uses do not all reach an access as
- * `nonNullArm` follows it: the address of an element at a computed index (`rv.f4[i]`, whose
- * own check against data_end selects between the element and the field, seed 92022855). Its
- * clones would be new pointers for the verifier, unchecked, so the field is computed from `p`
- * itself: a field of null is never accessed, and only the view itself is compared with null.
+ * A field's or an element's address `gep(select(c, null, p), k)` whose uses do not all reach an
+ * access as `nonNullArm` follows it: the address of an element at a computed index (`rv.f4[i]`,
+ * whose own check against data_end selects between the element and the field, seeds 92022855,
+ * 95006901). Its clones would be new pointers for the verifier, unchecked, so the address is
+ * computed from `p` itself, in place: a part of null is never accessed, and only the view itself
+ * is compared with null.
  */
 function fieldOfNonNullArm(b: IRBuilder, gep: ValueRef): void {
   if (comparedWithNull(gep, 0)) return;
+  // An element (a variable index) only where every use is an access or a bounds check: a merged
+  // view passed on (returned, stored) keeps its null.
+  if (!isFieldAddress(gep) && !onlyAccessed(gep, 0)) return;
   const p = nonNullArm(b, C.LLVMGetOperand(gep, 0), gep, 0);
   if (p) C.LLVMSetOperand(gep, 0, p);
 }
 
-/** A GEP by constants, not all zero: the address of a field, not the view. */
-function isFieldAddress(i: ValueRef): boolean {
+/** A GEP not by constant zeros only: the address of a field or an element, not the view. */
+function isPartAddress(i: ValueRef): boolean {
   if (C.LLVMGetInstructionOpcode(i) !== Opcode.GetElementPtr) return false;
-  let offset = false;
   for (let k = 1; k < C.LLVMGetNumOperands(i); k++) {
     const c = C.LLVMIsAConstantInt(C.LLVMGetOperand(i, k));
-    if (!c) return false;
-    if (C.LLVMConstIntGetZExtValue(c) !== 0n) offset = true;
+    if (!c || C.LLVMConstIntGetZExtValue(c) !== 0n) return true;
   }
-  return offset;
+  return false;
+}
+
+/** A GEP by constants, not all zero: the address of a field. */
+function isFieldAddress(i: ValueRef): boolean {
+  for (let k = 1; k < C.LLVMGetNumOperands(i); k++) if (!C.LLVMIsAConstantInt(C.LLVMGetOperand(i, k))) return false;
+  return isPartAddress(i);
+}
+
+function isPointerSelect(i: ValueRef): boolean {
+  return C.LLVMGetInstructionOpcode(i) === Opcode.Select && C.LLVMGetTypeKind(C.LLVMTypeOf(i)) === TypeKind.Pointer;
+}
+
+/**
+ * The check of an element at a computed index selects between the element and its array
+ * (`select(outside, a, a + i)`); where the array is the view's `select(c, null, p)` itself (its
+ * first field, seed 95006901), the arm is `p`, in place as above: code generation would
+ * otherwise materialize the null arm, and the verifier walk a read of the number 0.
+ */
+function selectOfNonNullArms(b: IRBuilder, select: ValueRef): void {
+  const operands = [1, 2];
+  // A select with a null arm is a view, not a part of one.
+  // Only where every use is an access or a bounds check: a merge of two views (`c ? v1 : v2`)
+  // may be compared with null, returned or stored, and keeps its arms' nulls.
+  if (operands.some((k) => C.LLVMIsNull(C.LLVMGetOperand(select, k))) || !onlyAccessed(select, 0)) return;
+  for (const k of operands) {
+    const p = nonNullArm(b, C.LLVMGetOperand(select, k), select, 0);
+    if (p) C.LLVMSetOperand(select, k, p);
+  }
+}
+
+/**
+ * Whether `v`, and every address computed from it, is only accessed (loaded from, stored to) or
+ * compared with a pointer that is not null (a bounds check).
+ */
+function onlyAccessed(v: ValueRef, depth: number): boolean {
+  if (depth > 8) return false;
+  for (let u = C.LLVMGetFirstUse(v); u; u = C.LLVMGetNextUse(u)) {
+    const user = C.LLVMGetUser(u);
+    switch (C.LLVMGetInstructionOpcode(user)) {
+      case Opcode.Load:
+        break;
+      case Opcode.Store:
+      case Opcode.AtomicRMW:
+      case Opcode.AtomicCmpXchg:
+        // The address, not the value stored.
+        for (let k = 0; k < C.LLVMGetNumOperands(user); k++)
+          if (k !== addressOperand(user) && addressOf(C.LLVMGetOperand(user, k)) === addressOf(v)) return false;
+        break;
+      case Opcode.ICmp:
+        if (C.LLVMIsNull(C.LLVMGetOperand(user, 0)) || C.LLVMIsNull(C.LLVMGetOperand(user, 1))) return false;
+        break;
+      case Opcode.GetElementPtr:
+      case Opcode.BitCast:
+      case Opcode.Select:
+      case Opcode.PHI:
+        if (!onlyAccessed(user, depth + 1)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Whether `v`, or an address computed from it, is compared with null. */

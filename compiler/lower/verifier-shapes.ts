@@ -24,7 +24,9 @@
 //    the check was dropped LLVM proved it true, and where it was kept the view's address is used
 //    only when it held. It costs three instructions where it is added (none in the LB).
 //    And where LLVM merged two views' blocks (an unrolled loop's iterations) and computes
-//    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses.
+//    `data + phi(o1, o2)` after the merge, the view becomes the phi of the checked addresses;
+//    where it made two views' reads one (`a?.f ?? b.f`: `data + select(c, o1, o2)`), the select
+//    of them (seed 95028320).
 //    An arm that is a constant is `data + c` (it shares `data`'s checked range), and a checked
 //    `(data + k') + o` serves a read at `(data + k) + phi(…, o)` moved by `k - k'` (seed 70014102).
 //    A view used only by its check, `data + off + size <= data_end`, in a loop, is no
@@ -36,9 +38,9 @@
 //    stay as they are.
 import { IntPredicate, Opcode, TypeKind } from "../llvm/enums.ts";
 import { addressOf, C, type BasicBlockRef, type ValueRef } from "../llvm/capi.ts";
-import { availableAtEnd } from "./dominance.ts";
+import { dominates } from "./dominance.ts";
 import { instructionsOf, IRBuilder, type IRModule } from "./irbuilder.ts";
-import { MAX_VIEW_OFFSET } from "./xdp.ts";
+import { MAX_PACKET_OFF, MAX_VIEW_OFFSET } from "./xdp.ts";
 
 export function fixPacketShapes(m: IRModule): void {
   const b = new IRBuilder(m);
@@ -238,14 +240,18 @@ function reachable(starts: BasicBlockRef[]): Set<bigint> {
  * checked addresses. The address may be computed in a later block than the merge (a field read in
  * one arm of a `?:` there: seed 30010368), and each checked one in a block before its edge's (the
  * check's own block, before the branch into the view's block).
+ * `data + select(c, o1, o2)` is the same merge made without blocks: `a?.f ?? b.f` with views `a`
+ * and `b`, which LLVM turns into one read at `data + (a's check failed ? b's offset : a's)` (fuzzer
+ * seed 95028320). The view becomes the select of the checked addresses computed before it.
  */
 function reuseCheckedAddress(b: IRBuilder, gep: ValueRef): boolean {
   if (C.LLVMGetNumOperands(gep) !== 2) return false;
   const off = C.LLVMGetOperand(gep, 1);
-  if (C.LLVMGetInstructionOpcode(off) !== Opcode.PHI) return false;
+  const op = C.LLVMGetInstructionOpcode(off);
+  if (op !== Opcode.PHI && op !== Opcode.Select) return false;
   const base = dataPlus(b, C.LLVMGetOperand(gep, 0));
   if (!base) return false;
-  const plan = addressesOfPhi(b, base, off, 0);
+  const plan = op === Opcode.PHI ? addressesOfPhi(b, base, off, 0) : addressesOfSelect(b, base, off, gep, 0);
   if (!plan) return false;
   C.LLVMReplaceAllUsesWith(gep, buildAddress(b, plan)); // the gep, unused, generates no code
   return true;
@@ -279,8 +285,9 @@ function isBytePointer(b: IRBuilder, v: ValueRef): boolean {
  * phi of such.
  */
 type Address =
-  | { kind: "computed"; v: ValueRef; delta: bigint; from: BasicBlockRef }
-  | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] };
+  | { kind: "computed"; v: ValueRef; delta: bigint; before: ValueRef }
+  | { kind: "phi"; phi: ValueRef; incoming: { address: Address; from: BasicBlockRef }[] }
+  | { kind: "select"; select: ValueRef; arms: [Address, Address]; before: ValueRef };
 
 /**
  * `base + off` for a phi `off`, from addresses computed before each incoming edge: each incoming
@@ -296,24 +303,8 @@ function addressesOfPhi(b: IRBuilder, base: DataPlus, off: ValueRef, depth: numb
     const v = C.LLVMGetOperand(off, k);
     const from = C.LLVMGetIncomingBlock(off, k);
     const before = blocksBefore(from);
-    let address: Address | undefined;
-    const c = C.LLVMIsAConstantInt(v);
-    if (c && availableAtEnd(base.data, from))
-      address = { kind: "computed", v: base.data, delta: base.k + BigInt(C.LLVMConstIntGetSExtValue(c)), from };
-    for (const u of c ? [] : users(v)) {
-      if (
-        C.LLVMGetInstructionOpcode(u) !== Opcode.GetElementPtr ||
-        C.LLVMGetNumOperands(u) !== 2 ||
-        addressOf(C.LLVMGetOperand(u, 1)) !== addressOf(v) ||
-        !before.has(addressOf(C.LLVMGetInstructionParent(u))) ||
-        !isBytePointer(b, C.LLVMGetOperand(u, 0))
-      )
-        continue;
-      const at = dataPlus(b, C.LLVMGetOperand(u, 0));
-      if (!at || addressOf(at.data) !== addressOf(base.data)) continue;
-      address = { kind: "computed", v: u, delta: base.k - at.k, from };
-      if (at.k === base.k) break; // the very address: nothing to add
-    }
+    const end = C.LLVMGetBasicBlockTerminator(from)!;
+    let address = checkedAddress(b, base, v, end, (u) => before.has(addressOf(C.LLVMGetInstructionParent(u))));
     if (
       !address &&
       depth < 4 &&
@@ -327,12 +318,83 @@ function addressesOfPhi(b: IRBuilder, base: DataPlus, off: ValueRef, depth: numb
   return { kind: "phi", phi: off, incoming };
 }
 
-/** The address of a plan: a phi of the incoming addresses at the top of the offset phi's block. */
+/**
+ * `base + off` for a select `off`, used by `at`: the select of each arm's address computed before
+ * `at` (or of a select's, for an arm that is itself a select).
+ */
+function addressesOfSelect(
+  b: IRBuilder,
+  base: DataPlus,
+  off: ValueRef,
+  at: ValueRef,
+  depth: number,
+): Address | undefined {
+  const arms: Address[] = [];
+  for (const k of [1, 2]) {
+    const v = C.LLVMGetOperand(off, k);
+    let address = checkedAddress(b, base, v, at, (u) => dominates(u, at));
+    if (!address && depth < 4 && C.LLVMGetInstructionOpcode(v) === Opcode.Select)
+      address = addressesOfSelect(b, base, v, at, depth + 1);
+    if (!address) return undefined;
+    arms.push(address);
+  }
+  return { kind: "select", select: off, arms: [arms[0]!, arms[1]!], before: at };
+}
+
+/**
+ * `base + v` from an address the verifier has seen, to be built before `before`: `data` for a
+ * constant `v` (`data + c` shares `data`'s checked range: seed 70014102, whose other arm of a `?:`
+ * offset folded to 14), or a `data + k' + v` computed where `seen` says, moved by `k - k'` (LLVM
+ * may have folded the field's offset into the base: seed 70014102).
+ */
+function checkedAddress(
+  b: IRBuilder,
+  base: DataPlus,
+  v: ValueRef,
+  before: ValueRef,
+  seen: (u: ValueRef) => boolean,
+): Address | undefined {
+  const c = C.LLVMIsAConstantInt(v);
+  if (c) {
+    const delta = base.k + BigInt(C.LLVMConstIntGetSExtValue(c));
+    // Beyond MAX_PACKET_OFF `data + c` is no address the verifier checks, and from 2^29 on it
+    // refuses the addition itself ("math between pkt pointer and 2147483648", seed 95014989: a
+    // table's offset over 4095, where the view is null): such a view is clamped instead.
+    if (delta > MAX_PACKET_OFF || delta < -MAX_PACKET_OFF) return undefined;
+    return dominates(base.data, before) ? { kind: "computed", v: base.data, delta, before } : undefined;
+  }
+  let address: Address | undefined;
+  for (const u of users(v)) {
+    if (
+      C.LLVMGetInstructionOpcode(u) !== Opcode.GetElementPtr ||
+      C.LLVMGetNumOperands(u) !== 2 ||
+      addressOf(C.LLVMGetOperand(u, 1)) !== addressOf(v) ||
+      !seen(u) ||
+      !isBytePointer(b, C.LLVMGetOperand(u, 0))
+    )
+      continue;
+    const at = dataPlus(b, C.LLVMGetOperand(u, 0));
+    if (!at || addressOf(at.data) !== addressOf(base.data)) continue;
+    address = { kind: "computed", v: u, delta: base.k - at.k, before };
+    if (at.k === base.k) break; // the very address: nothing to add
+  }
+  return address;
+}
+
+/**
+ * The address of a plan: a phi of the incoming addresses at the top of the offset phi's block, a
+ * select of the arms' addresses where the view was.
+ */
 function buildAddress(b: IRBuilder, a: Address): ValueRef {
   if (a.kind === "computed") {
     if (a.delta === 0n) return a.v;
-    C.LLVMPositionBuilderBefore(b.b, C.LLVMGetBasicBlockTerminator(a.from)!);
+    C.LLVMPositionBuilderBefore(b.b, a.before);
     return C.LLVMBuildGEP2(b.b, b.int(8), a.v, [C.LLVMConstInt(b.int(64), a.delta, 1)], 1, "");
+  }
+  if (a.kind === "select") {
+    const [t, f] = a.arms.map((arm) => buildAddress(b, arm));
+    C.LLVMPositionBuilderBefore(b.b, a.before);
+    return C.LLVMBuildSelect(b.b, C.LLVMGetOperand(a.select, 0), t!, f!, "view");
   }
   const values = a.incoming.map((i) => buildAddress(b, i.address));
   const block = C.LLVMGetInstructionParent(a.phi);
@@ -393,7 +455,7 @@ function clampViewOffset(b: IRBuilder, gep: ValueRef, bounded: bigint): void {
 /**
  * An offset the verifier knows to be at most this from its arithmetic alone needs no check
  * before it is added to `data`: the verifier gives a checked range to a packet pointer whose
- * variable part and constant part together are at most 0xffff (MAX_PACKET_OFF).
+ * variable part and constant part together are at most MAX_PACKET_OFF.
  */
 const VERIFIER_BOUNDED = 0x8000n;
 

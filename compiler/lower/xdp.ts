@@ -23,6 +23,9 @@ import { skbMethod, skbProperty } from "./skbuff.ts";
  */
 export const MAX_VIEW_OFFSET = 4095n;
 
+/** The largest offset from `data` of a packet pointer the verifier gives a checked range. */
+export const MAX_PACKET_OFF = 0xffffn;
+
 /** Offsets of struct xdp_md fields that programs read through the context. */
 const CTX_FIELDS: Record<string, number> = { ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 };
 
@@ -197,7 +200,12 @@ function header(f: FunctionLowerer, call: CallExpression, args: Node[]): Val {
   };
   if (offset.kind === "const") {
     // A constant offset needs no branch here: the program's own null test becomes the check.
-    const { p, present } = inBounds(f.constInt(64, offset.value));
+    // Past MAX_PACKET_OFF (or negative, a huge unsigned number) the view is past the end of
+    // every packet, and the verifier refuses `data + off` itself from 2^29 on: null, no check.
+    const beyond = BigInt.asUintN(64, offset.value) + BigInt(type.size) > MAX_PACKET_OFF;
+    const { p, present } = beyond
+      ? { p: f.nullPtr(), present: C.LLVMConstInt(f.i1, 0, 0) }
+      : inBounds(f.constInt(64, offset.value));
     return {
       kind: "ref",
       type,

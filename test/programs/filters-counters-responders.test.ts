@@ -1,10 +1,13 @@
-// Corpus: filters (pass all, drop a UDP port), per-protocol counters, MAC swap with XDP_TX, ICMP echo responder.
+// Corpus: filters (pass all, drop a UDP port, port knocking, IPv4 header checksums), per-protocol counters, MAC swap with XDP_TX, ICMP echo responder.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.ts";
 import { setup, expectLoaded, run, key32, u64At, type Corpus } from "./harness.ts";
 import { XdpAction } from "../../runtime/index.ts";
 import { bytes, checksum, eth, icmpEcho, ipv4, udp, tcp, ETH_IP, ETH_ARP, MAC_A, MAC_B, ip4, pad } from "./packets.ts";
 import { buckets, limits, verdicts } from "./syn_token_bucket.ts";
+import { admitted, knocks } from "./port_knock.ts";
+import { Verdict as HeaderVerdict, verdicts as headerVerdicts } from "./ipv4_header_check.ts";
+import { scapyBuild } from "../support/scapy.ts";
 
 describeKernel("pass_all", () => {
   let c: Corpus;
@@ -198,5 +201,81 @@ describeKernel("syn_token_bucket", () => {
     const cutUdp = ipv4({ proto: 17, src: SRC }, udp(1, 2, [])).slice(0, 20 + 4);
     expect(run(c, "syn_token_bucket", bytes(eth(ETH_IP, cutUdp))).ret).toBe(XdpAction.DROP);
     expect(counts()[4]! - before[4]!).toBe(3n);
+  });
+});
+
+// Written the way users write them (not for a compiler feature): port knocking with per-source
+// state in an LRU map and a constant tuple of ports; an IPv4 header checksum check.
+describeKernel("port_knock", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("port_knock");
+  });
+  afterAll(() => c?.close());
+  const knock = (port: number, src = "10.0.0.1") => bytes(eth(ETH_IP, ipv4({ proto: 17, src }, udp(4000, port, [1]))));
+  const ssh = (src = "10.0.0.1", port = 22) => bytes(eth(ETH_IP, ipv4({ proto: 6, src }, tcp(4000, port, 0x02))));
+  const verdict = (p: Uint8Array) => run(c, "port_knock", p).ret;
+  const stateOf = (src: number) => c.obj.typedMap(knocks, "knocks").lookup(src);
+  const admittedCount = () => c.obj.typedMap(admitted, "admitted").lookup(0);
+
+  it("opens SSH only after the three knocks in order, and only for the source that knocked", () => {
+    expectLoaded(c, "port_knock");
+    expect(verdict(ssh())).toBe(XdpAction.DROP);
+    expect(verdict(ssh("10.0.0.1", 80))).toBe(XdpAction.PASS); // other TCP ports are not guarded
+    expect(verdict(knock(7000))).toBe(XdpAction.DROP); // knocks are dropped
+    expect(stateOf(0x0a000001)?.stage).toBe(1);
+    expect(verdict(knock(8000))).toBe(XdpAction.DROP);
+    expect(verdict(ssh())).toBe(XdpAction.DROP); // two of three
+    expect(verdict(knock(9000))).toBe(XdpAction.DROP);
+    expect(stateOf(0x0a000001)?.stage).toBe(3);
+    expect(verdict(ssh())).toBe(XdpAction.PASS);
+    expect(verdict(ssh())).toBe(XdpAction.PASS);
+    expect(admittedCount()).toBe(2n);
+    expect(verdict(ssh("10.0.0.9"))).toBe(XdpAction.DROP);
+  });
+
+  it("starts again after a wrong knock, and closes after 30 s", () => {
+    const src = "10.0.0.7";
+    expect(verdict(knock(7000, src))).toBe(XdpAction.DROP);
+    expect(verdict(knock(9000, src))).toBe(XdpAction.DROP); // out of order: forgotten
+    expect(stateOf(0x0a000007)).toBeUndefined();
+    expect(verdict(knock(8000, src))).toBe(XdpAction.DROP); // not the first knock
+    expect(stateOf(0x0a000007)).toBeUndefined();
+    for (const port of [7000, 8000, 9000]) verdict(knock(port, src));
+    expect(verdict(ssh(src))).toBe(XdpAction.PASS);
+    // Opened 31 s ago (bpf_ktime_get_ns is CLOCK_MONOTONIC, as process.hrtime is): closed.
+    const past = process.hrtime.bigint() - 31_000_000_000n;
+    c.obj.typedMap(knocks, "knocks").update(0x0a000007, { stage: 3, openedAt: past });
+    expect(verdict(ssh(src))).toBe(XdpAction.DROP);
+  });
+});
+
+describeKernel("ipv4_header_check", () => {
+  let c: Corpus;
+  beforeAll(async () => {
+    c = await setup("ipv4_header_check");
+  });
+  afterAll(() => c?.close());
+  const counts = () =>
+    [HeaderVerdict.Passed, HeaderVerdict.BadChecksum, HeaderVerdict.BadHeader, HeaderVerdict.Udp].map((v) =>
+      (c.obj.typedMap(headerVerdicts, "verdicts").lookupPerCpu(v) ?? []).reduce((a, b) => a + b, 0n),
+    );
+
+  it("passes headers whose checksum scapy computed, options included, and drops wrong ones", () => {
+    expectLoaded(c, "ipv4_header_check");
+    const frames = scapyBuild(
+      { udp: { dport: 53 }, payload: "0102" }, // correct, UDP
+      { ip: { options: 8 }, tcp: { flags: "S" } }, // correct, with 8 bytes of options, TCP
+      { ip: { options: 40 }, udp: {} }, // the longest header (60 bytes), UDP
+      { ip: { chksum: 0x1234 }, udp: {} }, // a wrong checksum
+      { ip: { options: 8, chksum: 0 }, tcp: {} }, // a wrong checksum behind options
+      { ip: { ihl: 4 }, udp: {} }, // a header length below 5 words
+      { ip: { options: 8 }, udp: {}, truncate: 14 + 24 }, // options cut off by the frame's end
+    );
+    const got = frames.map((f) => run(c, "ipv4_header_check", f).ret);
+    const { PASS, DROP } = XdpAction;
+    expect(got).toEqual([PASS, PASS, PASS, DROP, DROP, DROP, DROP]);
+    expect(run(c, "ipv4_header_check", bytes(pad(eth(ETH_ARP, []), 42))).ret).toBe(PASS);
+    expect(counts()).toEqual([1n, 2n, 2n, 2n]);
   });
 });

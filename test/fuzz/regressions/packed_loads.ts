@@ -4,7 +4,7 @@
 // one basic block, LLVM's default instruction scheduler (list-ilp) moved every iteration's byte
 // loads ahead of the stores between them and kept them all alive: 768 bytes of spills here. The
 // compiler now schedules in source order (`-pre-RA-sched=source`, compiler/llvm/target.ts): 4 bytes.
-import { xdp, XdpAction, ArrayMap, struct, u8, u32, u64, be64, bool } from "tsbpf";
+import { xdp, XdpAction, ArrayMap, struct, u8, type u32, u64, be64, bool } from "tsbpf";
 
 export const S = struct({ n: u8, flag: bool, out: u64 });
 export const V = struct({ a: u8, x: be64, y: be64 }, { packed: true });
