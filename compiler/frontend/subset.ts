@@ -195,6 +195,11 @@ export class SubsetCheck {
       else if (Node.isVariableStatement(s)) {
         // `xdp((ctx) => { … })`: the program's body (other initializers are read as declarations).
         for (const d of s.getDeclarations()) {
+          if (!Node.isIdentifier(d.getNameNode()))
+            this.reject(
+              d.getNameNode(),
+              "destructuring at module level is not supported; declare one constant at a time",
+            );
           const init = d.getInitializer();
           const fn = init && Node.isCallExpression(init) ? init.getArguments()[0] : undefined;
           if (fn && (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn))) this.visit(fn.getBody());
@@ -237,6 +242,28 @@ export class SubsetCheck {
     this.diagnostics.push(diagnosticAt(node, message));
   }
 
+  /** `const { a, b: c, d: { e } } = x` binds fields; what else a pattern can say has no meaning here. */
+  private checkPattern(pattern: Node): void {
+    if (!Node.isObjectBindingPattern(pattern))
+      return this.reject(
+        pattern,
+        "array destructuring is not supported; index the array: `const a0 = arr[0], a1 = arr[1]`",
+      );
+    for (const el of pattern.getElements()) {
+      const property = el.getPropertyNameNode();
+      if (el.getDotDotDotToken())
+        this.reject(el, "a rest element copies the other fields into a new object; name the fields you need");
+      else if (el.getInitializer())
+        this.reject(
+          el.getInitializer()!,
+          "a struct field always has a value: a default in destructuring would never be used; remove it",
+        );
+      else if (property && !Node.isIdentifier(property))
+        this.reject(property, "destructuring names a field by its name: `{ saddr: src }`");
+      else if (!Node.isIdentifier(el.getNameNode())) this.checkPattern(el.getNameNode());
+    }
+  }
+
   /** A rejected construct is reported once: what is inside it is not looked at. */
   private visit(node: Node): void {
     // Types are read where they are used; `f<u32>` without a call is an expression, though.
@@ -248,7 +275,7 @@ export class SubsetCheck {
     // (a template with `${…}` too) where it is lowered, as a whole.
     if (ts.isFunctionLike(node.compilerNode) || Node.isTemplateExpression(node)) return;
     if (Node.isVariableDeclaration(node) && !Node.isIdentifier(node.getNameNode())) {
-      this.reject(node.getNameNode(), "destructuring is not supported; declare one variable at a time");
+      this.checkPattern(node.getNameNode());
       const init = node.getInitializer();
       if (init) this.visit(init);
       return;

@@ -216,7 +216,11 @@ function lowerPropertyAccess(f: FunctionLowerer, expr: Node & { getExpression():
       `${expr.getText()} is not available in BPF programs; Math.imul, Math.min and Math.max work on integers`,
     );
   const object = presentObject(f, lowerExpr(f, expr.getExpression()), expr.getExpression());
-  const name = expr.getName();
+  return propertyOf(f, object, expr.getName(), expr);
+}
+
+/** The property `name` of a lowered object: what `x.name` reads (also what `const { name } = x` binds). */
+export function propertyOf(f: FunctionLowerer, object: Val, name: string, expr: Node): Val {
   if (object.kind === "ctx") return contextProperty(f, expr, name);
   if (object.kind === "type" && name === "size")
     return { kind: "const", value: BigInt(sizeOf(object.type)), big: false };

@@ -1,7 +1,7 @@
 // Lowers a program module to an LLVM module: one function per exported `xdp(...)` program
 // (program.ts), BTF-defined maps in `.maps`, global data, the `license` section, and the
 // program's own functions (internal, always inlined).
-import type { ArrowFunction, CallExpression, FunctionDeclaration, SourceFile, TypeNode } from "ts-morph";
+import type { ArrowFunction, CallExpression, FunctionDeclaration, ParameterDeclaration, SourceFile } from "ts-morph";
 import { Node } from "../frontend/ts-morph.ts";
 import { Linkage } from "../llvm/enums.ts";
 import { C, type TypeRef, type ValueRef } from "../llvm/capi.ts";
@@ -581,9 +581,13 @@ export class ModuleLowerer extends IRModule {
     return user;
   }
 
-  private readParameter(
-    p: Node & { getTypeNode(): TypeNode | undefined; getName(): string },
-  ): UserFunction["params"][number] {
+  private readParameter(p: ParameterDeclaration): UserFunction["params"][number] {
+    const name = p.getNameNode();
+    if (!Node.isIdentifier(name))
+      throw new CompileError(
+        name,
+        "destructuring a parameter is not supported; name the parameter and destructure it in the body: `const { a, b } = s`",
+      );
     const tn = p.getTypeNode();
     if (!tn) throw new CompileError(p, `parameter '${p.getName()}' needs a type (u32, Value<typeof S>, XdpContext, …)`);
     const t = readTypeNode(this.decls, tn);

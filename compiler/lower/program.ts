@@ -47,6 +47,12 @@ export function lowerProgram(m: ModuleLowerer, name: string, call: CallExpressio
   try {
     const params = (arrow as ArrowFunction).getParameters();
     if (params.length > 1) throw new CompileError(arrow, "a program takes one parameter, the context");
+    const ctxNameNode = params[0]?.getNameNode();
+    if (ctxNameNode && !Node.isIdentifier(ctxNameNode))
+      throw new CompileError(
+        ctxNameNode,
+        "destructuring the context parameter is not supported; name it and destructure it in the body: `const { len } = ctx`",
+      );
     f.contextArg = C.LLVMGetParam(fn, 0);
     f.contextKind = kind;
     if (params[0]) f.locals.set(params[0].compilerNode, { kind: "bound", val: { kind: "ctx", program: kind } });

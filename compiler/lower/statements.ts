@@ -1,5 +1,5 @@
 // Statements: declarations, if/else, switch, bounded for loops, break/continue, return.
-import type { ForOfStatement, Statement, VariableDeclaration } from "ts-morph";
+import type { ForOfStatement, ObjectBindingPattern, Statement, ts as TsTypes, VariableDeclaration } from "ts-morph";
 import { Node, SyntaxKind } from "../frontend/ts-morph.ts";
 import { IntPredicate } from "../llvm/enums.ts";
 import { C, type BasicBlockRef } from "../llvm/capi.ts";
@@ -8,7 +8,7 @@ import { alignOf, arithmeticType, sizeOf, valueType, BOOL, INT_TYPES, type BType
 import { stripParens } from "../frontend/declarations.ts";
 import { isNullableScalar } from "./nullable-scalar.ts";
 import type { FunctionLowerer } from "./function.ts";
-import { lowerExpr, tableLookup } from "./expressions.ts";
+import { lowerExpr, propertyOf, tableLookup } from "./expressions.ts";
 import { typeFromUses } from "./literal-types.ts";
 import { describe } from "./values.ts";
 import { fillLiteral } from "./assignment.ts";
@@ -26,7 +26,11 @@ export function lowerStatement(f: FunctionLowerer, s: Statement): void {
   } catch (thrown) {
     const e = thrown instanceof CompileError ? thrown : internalError(s, thrown);
     if (!(e instanceof AlreadyReported)) f.m.report(e);
-    if (Node.isVariableStatement(s)) for (const d of s.getDeclarations()) f.poisoned.add(d.compilerNode);
+    if (Node.isVariableStatement(s))
+      for (const d of s.getDeclarations()) {
+        f.poisoned.add(d.compilerNode);
+        for (const el of d.getDescendantsOfKind(SyntaxKind.BindingElement)) f.poisoned.add(el.compilerNode);
+      }
     // The block may be left half-built: continue in a fresh one.
     f.startDeadBlock();
   }
@@ -106,8 +110,9 @@ function lowerStatementOrThrow(f: FunctionLowerer, s: Statement): void {
  *  references from header() and lookup() are bound; struct values are copied. */
 function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   const nameNode = d.getNameNode();
-  if (!Node.isIdentifier(nameNode)) throw f.m.subset.reported(nameNode); // destructuring
   const isConst = d.getVariableStatement()?.getDeclarationKind() === "const";
+  if (Node.isObjectBindingPattern(nameNode)) return destructure(f, d, nameNode, isConst);
+  if (!Node.isIdentifier(nameNode)) throw f.m.subset.reported(nameNode); // array destructuring
   const typeNode = d.getTypeNode();
   const annotated = typeNode ? readTypeNode(f.m.decls, typeNode) : undefined;
   if (annotated && annotated.kind !== "data")
@@ -167,22 +172,72 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   }
 
   if (!init && !declared) throw new CompileError(d, "give the variable a type or an initial value");
-  let value = init ? lowerExpr(f, init, declared) : undefined;
+  const value = init ? lowerExpr(f, init, declared) : undefined;
+  bind(f, key, nameNode.getText(), isConst, declared, value, init ?? d, {
+    fresh: init !== undefined && isFreshReference(init),
+    nullable: init?.getType().isNullable() ?? false,
+  });
+}
+
+/**
+ * `const { saddr, l4: { sport }, daddr: dst } = ip`: each name is declared as `const saddr =
+ * ip.saddr` declares it, in order, from the object evaluated once (frontend/subset.ts rejects
+ * what has no meaning here: defaults, rest elements, computed names, array patterns).
+ */
+function destructure(f: FunctionLowerer, d: VariableDeclaration, pattern: ObjectBindingPattern, isConst: boolean) {
+  const init = d.getInitializer();
+  if (!init) throw new CompileError(d, "destructuring needs an initializer");
+  if (Node.isObjectLiteralExpression(stripParens(init)))
+    throw new CompileError(init, "destructure a struct value, not an object literal: declare one variable at a time");
+  const bindPattern = (object: Val, pattern: ObjectBindingPattern) => {
+    for (const el of pattern.getElements()) {
+      const property = el.getPropertyNameNode();
+      const nameNode = el.getNameNode();
+      if (el.getDotDotDotToken()) throw f.m.subset.reported(el);
+      const fallback = el.getInitializer();
+      if (fallback) throw f.m.subset.reported(fallback);
+      if (property && !Node.isIdentifier(property)) throw f.m.subset.reported(property);
+      const field = propertyOf(f, object, (property ?? nameNode).getText(), el);
+      if (Node.isObjectBindingPattern(nameNode)) bindPattern(field, nameNode);
+      else if (Node.isIdentifier(nameNode))
+        bind(f, el.compilerNode, nameNode.getText(), isConst, undefined, field, el, {
+          fresh: false,
+          nullable: false,
+        });
+      else throw f.m.subset.reported(nameNode);
+    }
+  };
+  bindPattern(lowerExpr(f, init), pattern);
+}
+
+/** Declares a local `name` holding `value` (of `declared` if annotated) as `const`/`let name = …` does;
+ *  `init` locates errors; `fresh`: the value is a reference of its own (a lookup(), header() or literal);
+ *  `nullable`: its TypeScript type may be null. */
+function bind(
+  f: FunctionLowerer,
+  key: TsTypes.Node,
+  name: string,
+  isConst: boolean,
+  declared: BType | undefined,
+  value: Val | undefined,
+  init: Node,
+  from: { fresh: boolean; nullable: boolean },
+): void {
   if (!isConst && value?.kind === "ref" && value.nullable && !value.packet) {
     // `let v = map.lookup(k)` may be reassigned (`v = map.lookup(k2)`): keep the pointer in a slot.
-    const slot = f.alloca("ptr", nameNode.getText());
+    const slot = f.alloca("ptr", name);
     C.LLVMBuildStore(f.b, f.pointerOrNull(value), slot);
     f.locals.set(key, { kind: "pointer", template: { ...value, present: undefined }, p: slot });
     return;
   }
   if (value?.kind === "ref" && (value.type.kind === "struct" || value.type.kind === "array")) {
-    if (value.nullable || !isConst || isFreshReference(init!)) {
+    if (value.nullable || !isConst || from.fresh) {
       // Views and map values are references: writes through them reach the packet or map.
       f.locals.set(key, { kind: "bound", val: value });
       return;
     }
     // A struct-valued field copied into a variable keeps its value when the field changes.
-    const slot = f.scopedAlloca(value.type, nameNode.getText());
+    const slot = f.scopedAlloca(value.type, name);
     const copy: Extract<Val, { kind: "ref" }> = {
       kind: "ref",
       type: value.type,
@@ -192,23 +247,23 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
       packet: false,
       memory: "stack",
     };
-    f.store(copy, value, init!);
+    f.store(copy, value, init);
     f.locals.set(key, { kind: "bound", val: copy });
     return;
   }
-  if (value?.kind === "ref" && value.nullable && init!.getType().isNullable()) {
+  if (value?.kind === "ref" && value.nullable && from.nullable) {
     // lookup() of a scalar value: a reference to test for null before reading it.
     // (Once TypeScript has narrowed it to non-null, `const id = chosen` copies the number.)
     f.locals.set(key, { kind: "bound", val: value });
     return;
   }
-  if (value) value = f.rvalue(value, init!);
+  if (value) value = f.rvalue(value, init);
   if (value && !["int", "bool", "const"].includes(value.kind)) {
     if (value.kind === "ref" || value.kind === "null" || (value.kind === "map" && value.p)) {
       f.locals.set(key, { kind: "bound", val: value });
       return;
     }
-    throw new CompileError(init!, `cannot store ${value.kind} in a variable`);
+    throw new CompileError(init, `cannot store ${value.kind} in a variable`);
   }
   // A variable declared be16/be32/be64 keeps its value in network byte order (it is still a
   // host-order number to the program): copying packet fields through it costs no swaps.
@@ -229,14 +284,14 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
   if (isConst && value) {
     const v: Val =
       type.kind === "bool"
-        ? { kind: "bool", v: f.toBool(value, init!) }
+        ? { kind: "bool", v: f.toBool(value, init) }
         : type.bigEndian
-          ? { kind: "int", type: valueType(type), v: f.toRaw(value, valueType(type), init!), swapped: true }
-          : f.toInt(value, type, init!);
+          ? { kind: "int", type: valueType(type), v: f.toRaw(value, valueType(type), init), swapped: true }
+          : f.toInt(value, type, init);
     f.locals.set(key, { kind: "bound", val: v });
     return;
   }
-  const slot = f.scopedAlloca(type, nameNode.getText());
+  const slot = f.scopedAlloca(type, name);
   const ref: Extract<Val, { kind: "ref" }> = {
     kind: "ref",
     type,
@@ -246,7 +301,7 @@ function declare(f: FunctionLowerer, d: VariableDeclaration): void {
     packet: false,
     memory: "stack",
   };
-  f.store(ref, value ?? { kind: "const", value: 0n, big: false }, init ?? d);
+  f.store(ref, value ?? { kind: "const", value: 0n, big: false }, init);
   f.locals.set(key, { kind: "slot", type, p: slot });
 }
 
