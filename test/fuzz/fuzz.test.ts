@@ -119,8 +119,14 @@ describe("bugs found by the fuzzer", () => {
       withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });
 
-  it("regressions/view_optional_default.ts, view_optional_loop.ts: a field of a view or, by `?.` and `??`, of another, then written through the first, loads (seeds 95028320, 95003277)", () => {
-    const programs = { view_optional_default: 95028320, view_optional_loop: 95003277 };
+  it("regressions/view_optional_default.ts, view_optional_loop.ts, view_optional_compare.ts, view_optional_store.ts, view_optional_divide.ts: a field of a view or, by `?.` and `??`, of another, loads (seeds 95028320, 95003277, 95010135, 95021297, 95029189)", () => {
+    const programs = {
+      view_optional_default: 95028320,
+      view_optional_loop: 95003277,
+      view_optional_compare: 95010135,
+      view_optional_store: 95021297,
+      view_optional_divide: 95029189,
+    };
     for (const [file, seed] of Object.entries(programs))
       withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });
