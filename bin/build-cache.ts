@@ -12,6 +12,7 @@
 // turns it off.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuildInputs } from "../compiler/index.ts";
@@ -111,26 +112,32 @@ export class BuildCache {
   private identity: string | undefined;
 
   /**
-   * What this package's compiler is made of, as cheaply as it can be told: package.json's text,
-   * the size and time of the files of dist/ (the compiler, bundled) and of ts-morph's (with the
-   * TypeScript and lib it bundles); Node's version, and where the dynamic linker looks for libLLVM.
+   * What this package's compiler is made of, as cheaply as it can be told: what the startup
+   * snapshot's name also says (Node's version, ts-morph's and TypeScript's files:
+   * bin/package-identity.cjs), package.json's text, the size and time of the files of dist/ (the
+   * compiler, bundled), and where the dynamic linker looks for libLLVM.
    */
   private compilerIdentity(): string {
     if (this.identity !== undefined) return this.identity;
     const hash = createHash("sha256");
-    hash.update(`${process.version} ${process.arch} ${process.env.LD_LIBRARY_PATH ?? ""}\n`);
+    const identity = packageIdentity();
+    identity.hashDependencies(hash, this.packageDir);
+    hash.update(`${process.env.LD_LIBRARY_PATH ?? ""}\n`);
     hash.update(fs.readFileSync(path.join(this.packageDir, "package.json")));
-    const tsMorph = resolvePackage(this.packageDir, "ts-morph");
-    const dirs = [path.join(this.packageDir, "dist"), path.join(tsMorph, "dist")];
-    dirs.push(path.join(resolvePackage(tsMorph, "@ts-morph/common"), "dist"));
-    for (const dir of dirs)
-      for (const name of fs.readdirSync(dir).sort()) {
-        const stat = fs.statSync(path.join(dir, name));
-        if (stat.isFile()) hash.update(`${dir}/${name} ${stat.size} ${stat.mtimeMs}\n`);
-      }
+    identity.hashFileStamps(hash, path.join(this.packageDir, "dist"));
     this.identity = hash.digest("hex");
     return this.identity;
   }
+}
+
+/**
+ * bin/package-identity.cjs, required when first needed with Node's own CommonJS loader: bundled
+ * into dist/'s ES modules it would call esbuild's stand-in for `require`, which an ES module does
+ * not have, and the startup snapshot's bundle is made before any file but Node's may be required.
+ * (`import.meta.url` is this source file's URL in the installed package too: .ci/build-dist.ts.)
+ */
+function packageIdentity(): typeof import("./package-identity.cjs") {
+  return createRequire(import.meta.url)("./package-identity.cjs");
 }
 
 function sha256(data: string | Uint8Array): string {
@@ -158,13 +165,4 @@ function loadedLlvm(): Entry["llvm"] {
   const file = line.slice(line.indexOf("/"));
   const stat = fs.statSync(file);
   return { path: file, size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-/** The directory of package `name` as Node finds it from `from`. */
-function resolvePackage(from: string, name: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "node_modules", name);
-    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
-    if (dir === path.dirname(dir)) throw new Error(`cannot find ${name} from ${from}`);
-  }
 }

@@ -39,21 +39,25 @@ const CRASHES = new Set(["SIGABRT", "SIGSEGV", "SIGBUS", "SIGILL"]);
 /** The snapshot file for this package, this Node and these dependencies (see the top). */
 function blobPath() {
   const hash = crypto.createHash("sha256");
-  hash.update(`${process.version} ${process.arch} ${PACKAGE}\n`);
+  hash.update(`${PACKAGE}\n`);
+  identity().hashDependencies(hash, PACKAGE);
   const langFiles = fs
     .readdirSync(LANG_DIR)
     .sort()
     .map((f) => path.join(LANG_DIR, f));
-  for (const file of [path.join(PACKAGE, "package.json"), BUNDLE, __filename, ...langFiles])
+  const identityFile = path.join(__dirname, "package-identity.cjs");
+  for (const file of [path.join(PACKAGE, "package.json"), BUNDLE, __filename, identityFile, ...langFiles])
     hash.update(`${file}\n`).update(fs.readFileSync(file));
-  const tsMorph = resolvePackage(PACKAGE, "ts-morph");
-  const common = resolvePackage(tsMorph, "@ts-morph/common");
-  for (const dir of [tsMorph, common])
-    for (const file of fs.readdirSync(path.join(dir, "dist")).map((f) => path.join(dir, "dist", f))) {
-      const stat = fs.statSync(file);
-      hash.update(`${file} ${stat.size} ${stat.mtimeMs}\n`);
-    }
   return path.join(CACHE_DIR, `build-${hash.digest("hex").slice(0, 24)}.blob`);
+}
+
+/**
+ * bin/package-identity.cjs (what the package's compiler is made of, which the build cache's keys
+ * also start from), through this file's own loader: a snapshot's entry point may `require` only
+ * Node's built-in modules.
+ */
+function identity() {
+  return loadModule(path.join(__dirname, "package-identity.cjs"));
 }
 
 /**
@@ -159,15 +163,6 @@ function make(blob) {
   }
 }
 
-/** The directory of package `name` as required from `from`, found as Node finds it. */
-function resolvePackage(from, name) {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "node_modules", name);
-    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
-    if (dir === path.dirname(dir)) throw new Error(`cannot find ${name} from ${from}`);
-  }
-}
-
 /** A module's file: a relative path, or a package (its `main`, or `exports` for require). */
 function resolveFile(fromDir, id) {
   if (id.startsWith(".") || id.startsWith("/")) {
@@ -178,7 +173,7 @@ function resolveFile(fromDir, id) {
   }
   const parts = id.split("/");
   const name = id.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-  const dir = resolvePackage(fromDir, name);
+  const dir = identity().resolvePackage(fromDir, name);
   const sub = id.slice(name.length);
   if (sub) return resolveFile(dir, `.${sub}`);
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));

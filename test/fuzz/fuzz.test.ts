@@ -41,6 +41,13 @@ describe("differential fuzzer", () => {
     expect(typeError(generate(10010366, { avoid }))).toBeUndefined();
   }, 120_000);
 
+  it("prints some `let` declarations as destructuring, which TypeScript accepts (seeds 21, 80 of the CI budget)", () => {
+    for (const seed of [21, 80]) {
+      expect(printModule([generate(seed)])).toMatch(/^\s*let \{ f\d+: v\d+ \} = (st|pk);$/m);
+      expect(typeError(generate(seed, { avoid: AVOID }))).toBeUndefined();
+    }
+  }, 120_000);
+
   it("notices when the kernel and the model disagree", () => {
     const r = runBatch([FIRST], { avoid: AVOID, sabotage: true });
     expect(r.failures.map((f) => f.class)).toEqual(["miscompile"]);
@@ -117,8 +124,14 @@ describe("bugs found by the fuzzer", () => {
       withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });
 
-  it("regressions/view_optional_default.ts, view_optional_loop.ts: a field of a view or, by `?.` and `??`, of another, then written through the first, loads (seeds 95028320, 95003277)", () => {
-    const programs = { view_optional_default: 95028320, view_optional_loop: 95003277 };
+  it("regressions/view_optional_default.ts, view_optional_loop.ts, view_optional_compare.ts, view_optional_store.ts, view_optional_divide.ts: a field of a view or, by `?.` and `??`, of another, loads (seeds 95028320, 95003277, 95010135, 95021297, 95029189)", () => {
+    const programs = {
+      view_optional_default: 95028320,
+      view_optional_loop: 95003277,
+      view_optional_compare: 95010135,
+      view_optional_store: 95021297,
+      view_optional_divide: 95029189,
+    };
     for (const [file, seed] of Object.entries(programs))
       withRegression(file, (obj) => expect(obj.program(`p${seed}`).fd).toBeGreaterThan(0), { skipTypeCheck: true });
   });

@@ -132,6 +132,22 @@ export function printPlace(p: Place): string {
   return p.base.name + p.path.map((s) => (s.k === "field" ? `.${s.name}` : `[${printExpr(s.e)}]`)).join("");
 }
 
+/**
+ * `let v: u32 = x.a.b` as `let { a: { b: v } } = x` (docs/language.md: the same declaration), for
+ * a variable read from a field by a chain of names, where the field's type is
+ * what the unannotated `let` takes (a 32- or 64-bit integer in host order, no enum), since a
+ * destructured name has no annotation of its own.
+ */
+function destructured(name: string, ty: ScalarT, init: Expr): string | undefined {
+  if (init.k !== "read" || init.p.k !== "field" || ty.k !== "int" || ty.enumName || ty.be || ty.bits < 32)
+    return undefined;
+  const { base, path, ty: fieldTy } = init.p;
+  if (fieldTy.k !== "int" || fieldTy.name !== ty.name || fieldTy.enumName) return undefined;
+  if (path.length === 0 || path.some((s) => s.k !== "field")) return undefined;
+  const pattern = path.reduceRight((inner, step) => `{ ${(step as { name: string }).name}: ${inner} }`, name);
+  return `let ${pattern} = ${base.name}`;
+}
+
 const typeName = (t: ScalarT) => (t.k === "bool" ? "bool" : (t.enumName ?? t.name));
 
 /** The statements of a function returning `ret` (undefined: the XDP program's body). */
@@ -166,8 +182,11 @@ function printStmt(s: Stmt, ind: string, ret?: IntT): string[] {
   const inner = `${ind}  `;
   const stmts = (body: Stmt[], indent: string) => printStmts(body, indent, ret);
   switch (s.k) {
-    case "let":
+    case "let": {
+      const pattern = destructured(s.name, s.ty, s.init);
+      if (pattern) return [`${ind}${pattern};`];
       return [`${ind}let ${s.name}: ${typeName(s.ty)} = ${valueFor(s.ty, s.init)};`];
+    }
     case "struct": {
       const value = s.init.length ? structLiteral(s.base.def, s.init[Symbol.iterator]()) : `zero(${s.base.def.name})`;
       return [`${ind}const ${s.base.name}: Value<typeof ${s.base.def.name}> = ${value};`];

@@ -163,6 +163,7 @@ describe("the packed package, as a new user installs it", () => {
     for (const f of [
       "bin/tsbpf.js",
       "bin/snapshot.cjs",
+      "bin/package-identity.cjs",
       "dist/cli.js",
       "dist/snapshot.cjs",
       "dist/runtime.js",

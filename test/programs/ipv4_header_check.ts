@@ -1,7 +1,18 @@
 // Drops IPv4 packets whose header checksum is wrong, the way a user writes it: a helper that
 // finds the L4 header and returns -1 when there is none, a loop over the header's 16-bit words
 // (options included) that stops at the header's length, and an enum of per-CPU counters.
-import { xdp, XdpAction, PerCpuArrayMap, struct, u16, u32, u64, i32, be16, type XdpContext } from "tsbpf";
+import {
+  xdp,
+  XdpAction,
+  PerCpuArrayMap,
+  struct,
+  type u16,
+  type u32,
+  u64,
+  type i32,
+  be16,
+  type XdpContext,
+} from "tsbpf";
 import { Eth, Ipv4, Udp, ETH_P_IP, IPPROTO_UDP } from "tsbpf/net";
 
 export enum Verdict {
