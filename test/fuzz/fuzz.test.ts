@@ -79,7 +79,12 @@ describe("differential fuzzer", () => {
 
 // Open bugs the fuzzer finds go to test/fuzz/known/ until fixed, each as a test that expects the
 // verifier's rejection, so that it turns red when the bug is fixed (then the program moves to
-// regressions/). None is open now.
+// regressions/).
+describe("open bugs found by the fuzzer (test/fuzz/known)", () => {
+  it("known/struct_field_select.ts: one of two fields of a struct on the stack, chosen by a condition, is rejected (seed 98106033: `fp - 16 | c << 2`)", () => {
+    expect(() => withRegression("struct_field_select", () => {}, undefined, "known")).toThrow(VerifierError);
+  }, 60_000);
+});
 
 /** Compiles and loads <dir>/<file>.ts and gives the object to `use`; closes it after. */
 function withRegression<T>(file: string, use: (obj: BpfObject) => T, options?: CompileOptions, dir = "regressions"): T {
