@@ -6,7 +6,7 @@ import { CompileError } from "../diagnostics.ts";
 import { valueType, type BType } from "../types.ts";
 import type { FunctionLowerer } from "./function.ts";
 import type { Val } from "./values.ts";
-import { lowerExpr, lowerValue } from "./expressions.ts";
+import { lowerExpr } from "./expressions.ts";
 import { commonType } from "./arithmetic.ts";
 import { isNullableScalar } from "./nullable-scalar.ts";
 
